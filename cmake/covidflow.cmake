@@ -1,0 +1,61 @@
+# Helpers shared by every module's CMakeLists.txt.
+
+set(CF_WARNINGS -Wall -Wextra -Wpedantic -Wshadow=local -Wno-missing-field-initializers)
+if(CF_WERROR)
+  list(APPEND CF_WARNINGS -Werror)
+endif()
+
+if(CF_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+if(CF_FUZZ)
+  # Instrument everything for coverage; only the fuzz targets link libFuzzer's main.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# cf_library(NAME SOURCES ... DEPS ...): the library covidflow_<NAME> of module src/<NAME>.
+function(cf_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(covidflow_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(covidflow_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(covidflow_${name} PRIVATE ${CF_WARNINGS})
+  target_link_libraries(covidflow_${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# cf_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary registered with ctest.
+function(cf_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${CF_WARNINGS})
+  target_compile_definitions(${name} PRIVATE
+    CF_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    CF_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  include(GoogleTest)
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+endfunction()
+
+# cf_fuzzer(NAME SOURCES ... DEPS ...): a libFuzzer target, only when CF_FUZZ is on.
+function(cf_fuzzer name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  if(NOT CF_FUZZ)
+    return()
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+endfunction()
+
+# cf_benchmark(NAME SOURCES ... DEPS ...): a Google Benchmark binary (never run by ctest).
+function(cf_benchmark name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
+  if(NOT CF_BENCH)
+    return()
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${CF_WARNINGS})
+  target_compile_definitions(${name} PRIVATE CF_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS} benchmark::benchmark)
+endfunction()

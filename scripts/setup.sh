@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything covidflow needs to build, test and run, idempotently: Debian packages
+# and a Python virtualenv (.venv) with the reference peers the tests compare against.
+# Fast when everything is already there. Safe to run as often as you like.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DEB_PACKAGES=(
+  build-essential cmake ninja-build pkg-config git python3-venv
+  clang-14 libclang-rt-14-dev lld-14
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libfmt-dev
+  libzstd-dev libsnappy-dev librdkafka-dev libsqlite3-dev libcpp-httplib-dev
+  kcat hyperfine
+)
+
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python peers (vaderSentiment, pyarrow, ...) live in .venv, pinned in requirements-dev.txt.
+if [ -f requirements-dev.txt ]; then
+  stamp=.venv/.requirements.sha256
+  want=$(sha256sum requirements-dev.txt | cut -d' ' -f1)
+  if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing Python packages into .venv"
+    python3 -m venv .venv
+    .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt
+    echo "$want" > "$stamp"
+  fi
+fi
+if [ -x scripts/setup-data.sh ]; then
+  scripts/setup-data.sh
+fi
+echo "setup: ok"
