@@ -73,7 +73,7 @@ constexpr Setting kSettings[] = {
      "records per batch: outputs are flushed and offsets committed once per batch", 1, 1000000},
     {"process.threads", T::kInt, "0", "--threads", "process demo",
      "parse/enrich threads (0 = one per core)", 0, 256},
-    {"process.enricher", T::kString, "none", "--enricher", "process demo",
+    {"process.enricher", T::kString, "vader", "--enricher", "process demo",
      "sentiment enricher by name (covidflow sentiment --list)"},
     {"parse.utf8", T::kEnum, "repair", "--utf8", "process demo",
      "invalid UTF-8: repair (replace with U+FFFD, mark the tweet) or reject (dead letter)", 0, -1,
@@ -89,6 +89,8 @@ constexpr Setting kSettings[] = {
     {"topic.count", T::kInt, "10", "-n", "topic", "records to show", 1, kMaxI},
     {"topic.partition", T::kInt, "-1", "--partition", "topic", "only this partition (-1 = all)",
      -1, 1024},
+    {"topic.group", T::kString, "", "--group", "topic",
+     "stats: also show this consumer group's committed offsets and lag"},
     {"topic.offset", T::kInt, "-1", "--offset", "topic",
      "tail: start at this offset (-1 = the last -n records)", -1, kMaxI},
 

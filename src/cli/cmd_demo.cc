@@ -1,0 +1,211 @@
+// demo: generate → produce → process on embedded defaults in a temporary (or --home)
+// directory, then a per-stage report. It grows as later stages land; it finishes by itself.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "app/app.h"
+#include "cli/commands.h"
+#include "cli/report.h"
+#include "ingest/file_source.h"
+#include "ingest/generator.h"
+#include "schema/codec.h"
+#include "schema/time.h"
+
+namespace covidflow::cli {
+
+ingest::GeneratorOptions GeneratorOptionsFrom(const config::Config& c);
+Result<ingest::FileSourceCounts> ProduceFile(const config::Config& c, log::Log& log,
+                                             const std::string& from, const std::string& topic);
+Result<process::ProcessorCounts> ProcessLog(const config::Config& c, log::Log& log,
+                                            process::ProcessorOptions options);
+
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct Mix {
+  int64_t positive = 0, neutral = 0, negative = 0;
+  void Add(schema::Sentiment::Label l) {
+    (l == schema::Sentiment::Label::kPositive   ? positive
+     : l == schema::Sentiment::Label::kNegative ? negative
+                                                : neutral)++;
+  }
+  int64_t total() const { return positive + neutral + negative; }
+  json ToJson() const {
+    return {{"positive", positive}, {"neutral", neutral}, {"negative", negative}};
+  }
+  std::string Text() const {
+    double t = std::max<int64_t>(1, total());
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%7lld  pos %5.1f%%  neu %5.1f%%  neg %5.1f%%",
+                  static_cast<long long>(total()), 100 * positive / t, 100 * neutral / t,
+                  100 * negative / t);
+    return buf;
+  }
+};
+
+struct SentimentReport {
+  Mix overall;
+  std::map<std::string, Mix> by_hour;     // "2020-07-25 06"
+  std::map<std::string, Mix> by_country;  // ISO code or "(unknown)"
+  std::map<std::string, int64_t> enricher;
+};
+
+// Reads the whole enriched topic back: the report is computed from what was written.
+Result<SentimentReport> ReadSentiment(log::Log& log, const std::string& topic) {
+  SentimentReport rep;
+  ASSIGN_OR_RETURN(log::TopicInfo info, log.DescribeTopic(topic));
+  std::vector<std::pair<TopicPartition, Offset>> positions;
+  int64_t remaining = 0;
+  for (const auto& p : info.partitions) {
+    positions.push_back({{topic, p.partition}, p.start});
+    remaining += p.end.value() - p.start.value();
+  }
+  log::ConsumerOptions o;
+  o.max_poll_records = 65536;
+  ASSIGN_OR_RETURN(auto consumer, log.NewConsumer(o));
+  RETURN_IF_ERROR(consumer->Assign(positions));
+  int empty = 0;
+  while (remaining > 0 && empty < 50) {
+    ASSIGN_OR_RETURN(auto recs, consumer->Poll(std::chrono::milliseconds(100)));
+    if (recs.empty()) ++empty;
+    for (const log::InRecord& r : recs) {
+      --remaining;
+      ASSIGN_OR_RETURN(schema::EnrichedTweet t, schema::DecodeEnrichedJson(r.value));
+      rep.overall.Add(t.sentiment.label);
+      rep.by_hour[schema::FormatTimestamp(t.tweet.date).substr(0, 13)].Add(t.sentiment.label);
+      rep.by_country[t.location.country.empty() ? "(unknown)" : t.location.country].Add(
+          t.sentiment.label);
+      ++rep.enricher[t.enricher];
+    }
+  }
+  if (remaining > 0) return Status::Timeout("could not read the whole enriched topic");
+  return rep;
+}
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+}  // namespace
+
+int RunDemo(const config::Config& c) {
+  InstallStopHandlers();
+  namespace fs = std::filesystem;
+  const bool json_out = c.Bool("json");
+  const bool temporary = c.Str("home").empty();
+  std::string home = c.Str("home");
+  if (temporary) {
+    std::string tmpl = (fs::temp_directory_path() / "covidflow-demo-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) {
+      return Fail("demo", Status::FromErrno(errno, "cannot create a temporary directory"));
+    }
+    home = tmpl;
+  } else {
+    std::error_code ec;
+    fs::create_directories(home, ec);
+    if (ec) return Fail("demo", Status::IoError("cannot create " + home + ": " + ec.message()));
+  }
+  auto say = [&](const char* fmt, auto... args) {
+    if (!json_out) {
+      std::printf(fmt, args...);
+      std::fflush(stdout);
+    }
+  };
+  say("covidflow demo in %s\n", home.c_str());
+  json report = {{"home", home}};
+
+  // 1. generate
+  ingest::GeneratorOptions g = GeneratorOptionsFrom(c);
+  g.count = c.Int("demo.count");
+  g.seed = static_cast<uint64_t>(c.Int("demo.seed"));
+  if (c.Get("generate.drift_after").origin == config::Origin::kDefault) g.drift_after = g.count / 2;
+  if (c.Get("generate.malformed_rate").origin == config::Origin::kDefault) g.malformed_rate = 0.005;
+  const std::string csv = home + "/tweets.csv";
+  auto t0 = Clock::now();
+  int fd = ::open(csv.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Fail("demo", Status::FromErrno(errno, "cannot write " + csv));
+  auto gen = ingest::Generate(g, fd);
+  ::close(fd);
+  if (!gen.ok()) return Fail("demo", gen.status());
+  double gen_s = Seconds(t0);
+  say("  generate  %8lld tweets (%lld deliberately malformed, drift after %lld) %8.2f s %10.0f /s\n",
+      static_cast<long long>(gen->records), static_cast<long long>(gen->malformed),
+      static_cast<long long>(g.drift_after), gen_s, gen->records / std::max(gen_s, 1e-9));
+  report["generate"] = {{"records", gen->records}, {"malformed", gen->malformed},
+                        {"malformed_by_kind", gen->malformed_by_kind}, {"seconds", gen_s}};
+
+  // 2. produce
+  const std::string uri = "file://" + home + "/log";
+  auto log = app::OpenLog(uri, c);
+  if (!log.ok()) return Fail("demo", log.status());
+  auto prod = ProduceFile(c, **log, csv, c.Str("process.topic"));
+  if (!prod.ok()) return Fail("demo", prod.status());
+  say("  produce   %8lld records → %s %8.2f s %10.0f /s\n",
+      static_cast<long long>(prod->records), uri.c_str(), prod->seconds,
+      prod->records / std::max(prod->seconds, 1e-9));
+  report["produce"] = {{"records", prod->records}, {"bytes", prod->bytes}, {"seconds", prod->seconds}};
+
+  // 3. process
+  auto options = app::ProcessorOptionsFrom(c);
+  if (!options.ok()) return Usage("demo", options.status().message());
+  options->exit_when_idle = true;
+  options->group = "covidflow-demo";
+  auto counts = ProcessLog(c, **log, std::move(options).value());
+  if (!counts.ok()) return Fail("demo", counts.status());
+  say("  process   %8lld consumed = %lld enriched + %lld dead letters %8.2f s %10.0f /s\n",
+      static_cast<long long>(counts->consumed), static_cast<long long>(counts->enriched),
+      static_cast<long long>(counts->dead_letters), counts->seconds,
+      counts->consumed / std::max(counts->seconds, 1e-9));
+  for (const auto& [reason, n] : counts->dead_letters_by_reason) {
+    say("            dead letters %-18s %lld\n", reason.c_str(), static_cast<long long>(n));
+  }
+  report["process"] = ProcessorCountsJson(*counts);
+  const bool reconciled = counts->consumed == counts->enriched + counts->dead_letters &&
+                          counts->consumed == prod->records;
+  report["reconciled"] = reconciled;
+  say("  reconcile produced %lld == consumed %lld == enriched + dead letters: %s\n",
+      static_cast<long long>(prod->records), static_cast<long long>(counts->consumed),
+      reconciled ? "yes" : "NO");
+
+  // 4. what the enriched topic holds
+  auto rep = ReadSentiment(**log, c.Str("process.enriched_topic"));
+  if (!rep.ok()) return Fail("demo", rep.status());
+  std::string enrichers;
+  for (const auto& [id, n] : rep->enricher) enrichers += id + " ";
+  say("\n  sentiment (enricher: %s)\n    overall          %s\n", enrichers.c_str(),
+      rep->overall.Text().c_str());
+  json by_hour = json::object(), by_country = json::object();
+  for (const auto& [hour, mix] : rep->by_hour) {
+    say("    %s:00  %s\n", hour.c_str(), mix.Text().c_str());
+    by_hour[hour] = mix.ToJson();
+  }
+  std::vector<std::pair<std::string, Mix>> countries(rep->by_country.begin(), rep->by_country.end());
+  std::sort(countries.begin(), countries.end(),
+            [](const auto& a, const auto& b) { return a.second.total() > b.second.total(); });
+  say("  by country (top 10)\n");
+  for (size_t i = 0; i < countries.size(); ++i) {
+    if (i < 10) say("    %-16s %s\n", countries[i].first.c_str(), countries[i].second.Text().c_str());
+    by_country[countries[i].first] = countries[i].second.ToJson();
+  }
+  report["sentiment"] = {{"overall", rep->overall.ToJson()}, {"by_hour", by_hour},
+                         {"by_country", by_country}};
+
+  if (temporary && !c.Bool("demo.keep")) {
+    log->reset();
+    std::error_code ec;
+    fs::remove_all(home, ec);
+    say("\n(removed %s; --keep or --home DIR to keep it)\n", home.c_str());
+  }
+  if (json_out) std::printf("%s\n", report.dump().c_str());
+  return reconciled ? 0 : 1;
+}
+
+}  // namespace covidflow::cli

@@ -1,0 +1,108 @@
+// covidflow <command> [options]: the one binary of the whole pipeline.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "config/config.h"
+
+namespace covidflow::cli {
+namespace {
+
+constexpr Command kCommands[] = {
+    {"demo", "generate → produce → process on embedded defaults, then a per-stage report", "[options]",
+     "covidflow demo --count 100000"},
+    {"generate", "write a deterministic synthetic tweet stream (CSV or JSONL)", "[options]",
+     "covidflow generate --count 1000 --seed 7 --out tweets.csv"},
+    {"produce", "append a CSV/JSONL file (or stdin) to a topic as raw records", "[options]",
+     "covidflow produce --from tweets.csv --to file://./covidflow-home/log --topic tweets.raw"},
+    {"process", "consume raw tweets → parse, validate, enrich → enriched and dead-letter topics",
+     "[options]", "covidflow process --from file://./covidflow-home/log --group g1 --exit-when-idle --json"},
+    {"topic", "look inside a log: tail the last records or show partition stats",
+     "tail|stats URI TOPIC [options]", "covidflow topic tail file://./covidflow-home/log tweets.dlq -n 5"},
+    {"sentiment", "score text lines or a CSV column with a sentiment enricher, as JSONL",
+     "[options] [FILE]", "echo 'I love this!' | covidflow sentiment"},
+    {"config", "print the effective settings (show) or the settings reference (docs)", "show|docs",
+     "covidflow config show --json"},
+};
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop.store(true); }
+
+void PrintUsage(std::FILE* out) {
+  std::fprintf(out,
+               "covidflow: the machine-learning life cycle on a live stream of COVID-19 tweets\n\n"
+               "Usage: covidflow <command> [options]   (covidflow <command> --help)\n\nCommands:\n");
+  for (const Command& c : kCommands) {
+    std::fprintf(out, "  %-10s %s\n", std::string(c.name).c_str(), std::string(c.summary).c_str());
+  }
+}
+
+}  // namespace
+
+const std::atomic<bool>& StopRequested() { return g_stop; }
+
+void InstallStopHandlers() {
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+}
+
+int Fail(std::string_view command, const Status& status, int code) {
+  std::fprintf(stderr, "covidflow %s: error: %s\n", std::string(command).c_str(),
+               status.ToString().c_str());
+  return code;
+}
+
+int Usage(std::string_view command, std::string_view message) {
+  std::fprintf(stderr, "covidflow %s: error: %s (covidflow %s --help)\n",
+               std::string(command).c_str(), std::string(message).c_str(),
+               std::string(command).c_str());
+  return 2;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return 2;
+  }
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(stdout);
+    return 0;
+  }
+  if (name == "--version" || name == "version") {
+    std::printf("covidflow %s\n", CF_VERSION);
+    return 0;
+  }
+  const Command* cmd = nullptr;
+  for (const Command& c : kCommands) {
+    if (c.name == name) cmd = &c;
+  }
+  if (cmd == nullptr) {
+    std::fprintf(stderr, "covidflow: error: unknown command '%s' (covidflow --help)\n", name.c_str());
+    return 2;
+  }
+  std::vector<std::string> args(argv + 2, argv + argc);
+  Result<config::Config> c = config::Config::Load(name, args, config::ProcessEnv());
+  if (!c.ok()) {
+    std::fprintf(stderr, "covidflow %s: error: %s\n", name.c_str(), c.status().message().c_str());
+    return 2;
+  }
+  if (c->help()) {
+    std::printf("covidflow %s: %s\n\nUsage: covidflow %s %s\nExample: %s\n\n%s",
+                name.c_str(), std::string(cmd->summary).c_str(), name.c_str(),
+                std::string(cmd->usage).c_str(), std::string(cmd->example).c_str(),
+                config::FlagsHelp(name).c_str());
+    return 0;
+  }
+  return cmd->run(*c);
+}
+
+}  // namespace covidflow::cli
+
+int main(int argc, char** argv) { return covidflow::cli::Main(argc, argv); }

@@ -1,0 +1,41 @@
+#include "cli/report.h"
+
+#include <cstdio>
+
+namespace covidflow::cli {
+
+nlohmann::json ProcessorCountsJson(const process::ProcessorCounts& c) {
+  return {{"consumed", c.consumed},
+          {"enriched", c.enriched},
+          {"dead_letters", c.dead_letters},
+          {"recovered", c.recovered},
+          {"batches", c.batches},
+          {"seconds", c.seconds},
+          {"tweets_per_second", c.seconds > 0 ? c.consumed / c.seconds : 0.0},
+          {"dead_letters_by_reason", c.dead_letters_by_reason}};
+}
+
+std::string ProcessorCountsText(const process::ProcessorCounts& c) {
+  char line[256];
+  std::string s;
+  std::snprintf(line, sizeof line,
+                "consumed %lld = enriched %lld + dead letters %lld  (%.0f tweets/s, %lld batches",
+                static_cast<long long>(c.consumed), static_cast<long long>(c.enriched),
+                static_cast<long long>(c.dead_letters), c.seconds > 0 ? c.consumed / c.seconds : 0.0,
+                static_cast<long long>(c.batches));
+  s += line;
+  if (c.recovered > 0) {
+    std::snprintf(line, sizeof line, ", %lld already written by an earlier run",
+                  static_cast<long long>(c.recovered));
+    s += line;
+  }
+  s += ")\n";
+  for (const auto& [reason, n] : c.dead_letters_by_reason) {
+    std::snprintf(line, sizeof line, "  dead letters: %-16s %lld\n", reason.c_str(),
+                  static_cast<long long>(n));
+    s += line;
+  }
+  return s;
+}
+
+}  // namespace covidflow::cli

@@ -1,0 +1,354 @@
+#include "process/processor.h"
+
+#include <charconv>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "schema/codec.h"
+#include "schema/record_headers.h"
+
+namespace covidflow::process {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<int64_t> ParseInt(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// Commit metadata: "v1 enriched=<end> dlq=<end>", the end offsets of this input
+// partition's output partitions when the commit was made.
+struct OutputMarks {
+  int64_t enriched = 0;
+  int64_t dlq = 0;
+};
+
+std::string FormatMarks(const OutputMarks& m) {
+  return "v1 enriched=" + std::to_string(m.enriched) + " dlq=" + std::to_string(m.dlq);
+}
+
+std::optional<OutputMarks> ParseMarks(std::string_view s) {
+  OutputMarks m;
+  if (!s.starts_with("v1 enriched=")) return std::nullopt;
+  s.remove_prefix(12);
+  size_t sp = s.find(" dlq=");
+  if (sp == std::string_view::npos) return std::nullopt;
+  auto e = ParseInt(s.substr(0, sp));
+  auto d = ParseInt(s.substr(sp + 5));
+  if (!e || !d) return std::nullopt;
+  m.enriched = *e;
+  m.dlq = *d;
+  return m;
+}
+
+// What an earlier run already wrote for one input partition since its last commit.
+struct Recovered {
+  // source offset → dead-letter reason name, or "" for an enriched tweet
+  std::unordered_map<int64_t, std::string> outcome;
+};
+
+enum class Outcome : uint8_t { kEnriched, kDeadLetter, kRecovered };
+
+struct Slot {
+  Outcome outcome = Outcome::kEnriched;
+  uint32_t worker = 0;
+  uint32_t begin = 0;  // byte range of the encoded value in the worker's buffer
+  uint32_t end = 0;
+  schema::Reason reason = schema::Reason::kMalformedCsv;
+  const std::string* recovered_reason = nullptr;
+};
+
+struct Worker {
+  std::string buffer;
+  schema::EnrichedTweet enriched;
+  schema::DeadLetter dead;
+};
+
+using LayoutOrError = Result<schema::CsvLayout>;
+
+}  // namespace
+
+Processor::Processor(log::Log& log, const enrich::Enricher& enricher, LocationFn location,
+                     ProcessorOptions options)
+    : log_(log), enricher_(enricher), location_(std::move(location)), options_(std::move(options)) {}
+
+Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
+  const auto started = Clock::now();
+  ProcessorCounts counts;
+  const ProcessorOptions& o = options_;
+
+  ASSIGN_OR_RETURN(log::TopicInfo input, log_.DescribeTopic(o.input_topic));
+  const int out_parts =
+      o.output_partitions > 0 ? o.output_partitions : static_cast<int>(input.partitions.size());
+  RETURN_IF_ERROR(log_.CreateTopic(o.enriched_topic, out_parts));
+  RETURN_IF_ERROR(log_.CreateTopic(o.dlq_topic, out_parts));
+  ASSIGN_OR_RETURN(log::TopicInfo enriched_info, log_.DescribeTopic(o.enriched_topic));
+  ASSIGN_OR_RETURN(log::TopicInfo dlq_info, log_.DescribeTopic(o.dlq_topic));
+  const int n_enriched = static_cast<int>(enriched_info.partitions.size());
+  const int n_dlq = static_cast<int>(dlq_info.partitions.size());
+
+  log::ConsumerOptions copts;
+  copts.group = o.group;
+  copts.max_poll_records = o.batch;
+  ASSIGN_OR_RETURN(std::unique_ptr<log::Consumer> consumer, log_.NewConsumer(copts));
+  RETURN_IF_ERROR(consumer->Subscribe({o.input_topic}));
+  ASSIGN_OR_RETURN(std::unique_ptr<log::Producer> producer, log_.NewProducer(o.producer));
+
+  // Scans the outputs written for `p` since its last commit (see the header comment).
+  std::map<int32_t, Recovered> recovered;
+  auto recover = [&](PartitionId p) -> Status {
+    TopicPartition tp{o.input_topic, p};
+    ASSIGN_OR_RETURN(log::CommitMap committed, consumer->Committed({tp}));
+    OutputMarks from;
+    if (auto it = committed.find(tp); it != committed.end()) {
+      if (auto m = ParseMarks(it->second.metadata)) from = *m;
+    }
+    PartitionId pe(p.value() % n_enriched), pd(p.value() % n_dlq);
+    ASSIGN_OR_RETURN(log::TopicInfo ei, log_.DescribeTopic(o.enriched_topic));
+    ASSIGN_OR_RETURN(log::TopicInfo di, log_.DescribeTopic(o.dlq_topic));
+    const int64_t e_end = ei.partitions[pe.value()].end.value();
+    const int64_t d_end = di.partitions[pd.value()].end.value();
+    Recovered& rec = recovered[p.value()];
+    if (from.enriched >= e_end && from.dlq >= d_end) return Status::Ok();
+
+    log::ConsumerOptions scan_opts;
+    scan_opts.max_poll_records = 65536;
+    ASSIGN_OR_RETURN(std::unique_ptr<log::Consumer> scan, log_.NewConsumer(scan_opts));
+    std::vector<std::pair<TopicPartition, Offset>> positions;
+    if (from.enriched < e_end) {
+      positions.push_back({{o.enriched_topic, pe}, Offset(from.enriched)});
+    }
+    if (from.dlq < d_end) positions.push_back({{o.dlq_topic, pd}, Offset(from.dlq)});
+    RETURN_IF_ERROR(scan->Assign(positions));
+    int64_t remaining = std::max<int64_t>(0, e_end - from.enriched) +
+                        std::max<int64_t>(0, d_end - from.dlq);
+    const std::string part_text = std::to_string(p.value());
+    int empty_polls = 0;
+    while (remaining > 0) {
+      ASSIGN_OR_RETURN(std::span<const log::InRecord> recs,
+                       scan->Poll(std::chrono::milliseconds(200)));
+      if (recs.empty()) {
+        if (++empty_polls > 50) {
+          return Status::Timeout("recovery scan of partition " + part_text + " did not reach the end");
+        }
+        continue;
+      }
+      for (const log::InRecord& r : recs) {
+        const bool is_dlq = *r.topic == o.dlq_topic;
+        const int64_t end = is_dlq ? d_end : e_end;
+        if (r.offset.value() >= end) continue;
+        --remaining;
+        if (r.FindHeader(kHeaderGroup) != o.group ||
+            r.FindHeader(kHeaderSourceTopic) != o.input_topic ||
+            r.FindHeader(kHeaderSourcePartition) != part_text) {
+          continue;
+        }
+        auto off = r.FindHeader(kHeaderSourceOffset);
+        auto v = off ? ParseInt(*off) : std::nullopt;
+        if (!v) continue;
+        std::string reason;
+        if (is_dlq) {
+          auto d = schema::DecodeDeadLetterJson(r.value);
+          reason = d.ok() ? std::string(schema::ReasonName(d->reason)) : "unknown";
+        }
+        rec.outcome[*v] = std::move(reason);
+      }
+    }
+    return Status::Ok();
+  };
+
+  const int n_threads = o.threads > 0
+                            ? o.threads
+                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  std::vector<Worker> workers(n_threads);
+  std::map<std::string, std::unique_ptr<LayoutOrError>, std::less<>> layouts;
+  std::vector<Slot> slots;
+  std::vector<const LayoutOrError*> record_layout;
+  std::vector<log::Header> headers(4);
+  headers[0].key = kHeaderSourceTopic;
+  headers[0].value = o.input_topic;
+  headers[1].key = kHeaderSourcePartition;
+  headers[2].key = kHeaderSourceOffset;
+  headers[3].key = kHeaderGroup;
+  headers[3].value = o.group;
+
+  auto last_record = Clock::now();
+  while (!stop.load(std::memory_order_relaxed)) {
+    ASSIGN_OR_RETURN(std::span<const log::InRecord> recs,
+                     consumer->Poll(std::min<std::chrono::milliseconds>(
+                         o.idle, std::chrono::milliseconds(100))));
+    if (recs.empty()) {
+      if (o.exit_when_idle && Clock::now() - last_record >= o.idle) break;
+      continue;
+    }
+    last_record = Clock::now();
+    const int64_t ingest_ms = NowMs();
+
+    // Main thread: recovery for newly owned partitions and the CSV layout of each record.
+    slots.assign(recs.size(), Slot{});
+    record_layout.assign(recs.size(), nullptr);
+    for (size_t i = 0; i < recs.size(); ++i) {
+      const log::InRecord& r = recs[i];
+      auto rit = recovered.find(r.partition.value());
+      if (rit == recovered.end()) {
+        RETURN_IF_ERROR(recover(r.partition));
+        rit = recovered.find(r.partition.value());
+      }
+      if (!rit->second.outcome.empty()) {
+        if (auto hit = rit->second.outcome.find(r.offset.value()); hit != rit->second.outcome.end()) {
+          slots[i].outcome = Outcome::kRecovered;
+          slots[i].recovered_reason = &hit->second;
+          continue;
+        }
+      }
+      auto header = r.FindHeader(schema::kCsvHeaderHeader);
+      if (header) {
+        auto it = layouts.find(*header);
+        if (it == layouts.end()) {
+          it = layouts
+                   .emplace(std::string(*header),
+                            std::make_unique<LayoutOrError>(
+                                schema::CsvLayout::FromHeader(*header, o.parse.mapping)))
+                   .first;
+        }
+        record_layout[i] = it->second.get();
+      }
+    }
+
+    // Workers: parse + validate + enrich + encode, each over a contiguous share.
+    auto transform = [&](uint32_t w, size_t begin, size_t end) {
+      Worker& wk = workers[w];
+      wk.buffer.clear();
+      for (size_t i = begin; i < end; ++i) {
+        Slot& slot = slots[i];
+        if (slot.outcome == Outcome::kRecovered) continue;
+        const log::InRecord& r = recs[i];
+        slot.worker = w;
+        std::optional<schema::ParseError> err;
+        auto type = r.FindHeader(schema::kContentTypeHeader);
+        const bool json = type ? *type == schema::kContentTypeJson
+                               : (!r.value.empty() && r.value.front() == '{');
+        if (json) {
+          err = schema::ParseJsonRecord(r.value, o.parse, &wk.enriched.tweet);
+        } else if (record_layout[i] != nullptr) {
+          const LayoutOrError& layout = *record_layout[i];
+          if (layout.ok()) {
+            err = schema::ParseCsvRecord(r.value, *layout, o.parse, &wk.enriched.tweet);
+          } else {
+            err = schema::ParseError{schema::Reason::kColumnCount,
+                                     "csv-header unusable: " + layout.status().message(), ""};
+          }
+        } else {
+          err = schema::ParseError{schema::Reason::kUnknownFormat,
+                                   "record has no content-type or csv-header header", ""};
+        }
+        slot.begin = static_cast<uint32_t>(wk.buffer.size());
+        if (err) {
+          slot.outcome = Outcome::kDeadLetter;
+          slot.reason = err->reason;
+          schema::DeadLetter& d = wk.dead;
+          d.raw.assign(r.value);
+          d.reason = err->reason;
+          d.message = std::move(err->message);
+          d.field = std::move(err->field);
+          d.source.topic = *r.topic;
+          d.source.partition = r.partition;
+          d.source.offset = r.offset;
+          d.ingest_time_ms = ingest_ms;
+          schema::AppendDeadLetterJson(wk.buffer, d);
+        } else {
+          slot.outcome = Outcome::kEnriched;
+          schema::EnrichedTweet& e = wk.enriched;
+          e.sentiment = enricher_.Score(e.tweet.text);
+          e.enricher = enricher_.Id();
+          if (location_) e.location = location_(e.tweet.user_location);
+          e.source.topic = *r.topic;
+          e.source.partition = r.partition;
+          e.source.offset = r.offset;
+          e.ingest_time_ms = ingest_ms;
+          schema::AppendEnrichedJson(wk.buffer, e);
+        }
+        slot.end = static_cast<uint32_t>(wk.buffer.size());
+      }
+    };
+    const size_t n = recs.size();
+    const size_t active = std::min<size_t>(static_cast<size_t>(n_threads), (n + 255) / 256);
+    if (active <= 1) {
+      transform(0, 0, n);
+    } else {
+      std::vector<std::jthread> threads;
+      const size_t share = (n + active - 1) / active;
+      for (size_t w = 1; w < active; ++w) {
+        threads.emplace_back(transform, static_cast<uint32_t>(w), std::min(n, w * share),
+                             std::min(n, (w + 1) * share));
+      }
+      transform(0, 0, std::min(n, share));
+    }
+
+    // Main thread: send in input order, flush, then commit with the output marks.
+    std::map<int32_t, Offset> next;
+    for (size_t i = 0; i < n; ++i) {
+      const log::InRecord& r = recs[i];
+      const Slot& slot = slots[i];
+      next[r.partition.value()] = Offset(r.offset.value() + 1);
+      ++counts.consumed;
+      if (slot.outcome == Outcome::kRecovered) {
+        ++counts.recovered;
+        if (slot.recovered_reason->empty()) {
+          ++counts.enriched;
+        } else {
+          ++counts.dead_letters;
+          ++counts.dead_letters_by_reason[*slot.recovered_reason];
+        }
+        continue;
+      }
+      const bool dead = slot.outcome == Outcome::kDeadLetter;
+      if (dead) {
+        ++counts.dead_letters;
+        ++counts.dead_letters_by_reason[std::string(schema::ReasonName(slot.reason))];
+      } else {
+        ++counts.enriched;
+      }
+      char buf[24];
+      auto [pe, ec1] = std::to_chars(buf, buf + sizeof buf, r.partition.value());
+      headers[1].value.assign(buf, pe);
+      auto [oe, ec2] = std::to_chars(buf, buf + sizeof buf, r.offset.value());
+      headers[2].value.assign(buf, oe);
+      log::OutRecord out;
+      out.value = std::string_view(workers[slot.worker].buffer)
+                      .substr(slot.begin, slot.end - slot.begin);
+      out.headers = headers;
+      out.partition = PartitionId(r.partition.value() % (dead ? n_dlq : n_enriched));
+      RETURN_IF_ERROR(producer->Send(dead ? o.dlq_topic : o.enriched_topic, out));
+    }
+    RETURN_IF_ERROR(producer->Flush().WithContext("flushing outputs"));
+    ASSIGN_OR_RETURN(log::TopicInfo ei, log_.DescribeTopic(o.enriched_topic));
+    ASSIGN_OR_RETURN(log::TopicInfo di, log_.DescribeTopic(o.dlq_topic));
+    log::CommitMap commit;
+    for (const auto& [p, off] : next) {
+      OutputMarks marks{ei.partitions[p % n_enriched].end.value(),
+                        di.partitions[p % n_dlq].end.value()};
+      commit[TopicPartition{o.input_topic, PartitionId(p)}] = log::CommitPoint{off, FormatMarks(marks)};
+      // Replayed offsets below `off` are done; later ones may still come in the next batch.
+      std::erase_if(recovered[p].outcome, [&](const auto& kv) { return kv.first < off.value(); });
+    }
+    RETURN_IF_ERROR(consumer->Commit(commit).WithContext("committing offsets"));
+    ++counts.batches;
+  }
+  counts.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  return counts;
+}
+
+}  // namespace covidflow::process

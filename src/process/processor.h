@@ -1,0 +1,78 @@
+#pragma once
+// The processor: consume tweets.raw → parse → validate → enrich → tweets.enriched or
+// tweets.dlq, never neither. Input offsets are committed only after the outputs are
+// flushed (durable per the log's fsync policy).
+//
+// Exactly-once output over an at-least-once input: every output carries its source
+// position and the processor group in record headers, and each commit stores, as commit
+// metadata, the end offsets of the output partitions at that moment. After a crash the
+// processor scans only the outputs written since the last commit, and a replayed input
+// whose output is already there is counted with its recorded outcome but not written again.
+//
+// Threads: Run() is called by one thread; it uses `threads` workers for parse+enrich+encode.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "base/status.h"
+#include "enrich/enricher.h"
+#include "log/log.h"
+#include "schema/csv.h"
+
+namespace covidflow::process {
+
+struct ProcessorOptions {
+  std::string input_topic = "tweets.raw";
+  std::string enriched_topic = "tweets.enriched";
+  std::string dlq_topic = "tweets.dlq";
+  std::string group = "covidflow-processor";
+  schema::ParseOptions parse;
+  size_t batch = 8192;
+  int threads = 0;  // 0 = one per core
+  bool exit_when_idle = false;
+  std::chrono::milliseconds idle{500};
+  int output_partitions = 0;  // when creating output topics; 0 = as many as the input
+  log::ProducerOptions producer;
+};
+
+struct ProcessorCounts {
+  int64_t consumed = 0;
+  int64_t enriched = 0;
+  int64_t dead_letters = 0;
+  // Of the above, records whose output an earlier run had already written (replay after a
+  // crash): counted with that outcome, not written again.
+  int64_t recovered = 0;
+  int64_t batches = 0;
+  double seconds = 0;
+  std::map<std::string, int64_t> dead_letters_by_reason;
+};
+
+// Optional hook for the location normalizer (enrich/location); empty = no location.
+using LocationFn = std::function<schema::Location(std::string_view user_location)>;
+
+class Processor {
+ public:
+  Processor(log::Log& log, const enrich::Enricher& enricher, LocationFn location,
+            ProcessorOptions options);
+  // Runs until `stop` is set or, with exit_when_idle, until caught up. Returns the counts
+  // of this run. A failed flush or commit stops the run with that error, with nothing
+  // committed past what was written.
+  Result<ProcessorCounts> Run(const std::atomic<bool>& stop);
+
+ private:
+  log::Log& log_;
+  const enrich::Enricher& enricher_;
+  LocationFn location_;
+  ProcessorOptions options_;
+};
+
+// Output record header names (docs/formats/records.md).
+inline constexpr std::string_view kHeaderSourceTopic = "src-topic";
+inline constexpr std::string_view kHeaderSourcePartition = "src-part";
+inline constexpr std::string_view kHeaderSourceOffset = "src-offset";
+inline constexpr std::string_view kHeaderGroup = "src-group";
+
+}  // namespace covidflow::process
