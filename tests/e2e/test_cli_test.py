@@ -1,0 +1,144 @@
+"""CLI scenarios: every command's --help, clear errors, and the spine end to end
+(generate → produce → process) on generated and on real files."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import covidflow_bin, read_topic, run
+
+COMMANDS = ["demo", "generate", "produce", "process", "topic", "sentiment", "config"]
+DATA = os.environ.get("CF_SHARED_DATA_DIR", "")
+
+
+def data_file(rel):
+    path = os.path.join(DATA, rel)
+    if not os.path.exists(path):
+        pytest.fail(f"shared data file missing: {path} (tests read ../shared/data)")
+    return path
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_help_on_every_command(command):
+    r = run(command, "--help")
+    assert r.returncode == 0
+    assert r.stdout.startswith(f"covidflow {command}: ")
+    assert "Options:" in r.stdout and "--config" in r.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["process", "--frobnicate"], "unknown flag --frobnicate"),
+    (["generate", "--count", "12x"], "'12x' is not an integer"),
+    (["process", "--batch", "0"], "out of range"),
+    (["generate", "--format", "xml"], "csv|jsonl"),
+    (["process", "--config", "/nonexistent/covidflow.yaml"], "cannot read config file"),
+    (["nosuchcommand"], "unknown command"),
+])
+def test_bad_command_lines_give_one_clear_line(args, needle):
+    r = run(*args, check=False)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], r.stderr
+
+
+def test_config_show_reports_origins(tmp_path):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("process:\n  batch: 77\n")
+    env = dict(os.environ, COVIDFLOW_PROCESS_GROUP="from-env")
+    r = subprocess.run([covidflow_bin(), "config", "show", "--json", "--config", str(cfg)],
+                       capture_output=True, text=True, env=env, check=True)
+    j = json.loads(r.stdout)
+    assert j["process.batch"] == {"value": "77", "origin": "file"}
+    assert j["process.group"] == {"value": "from-env", "origin": "env"}
+    assert j["log.partitions"]["origin"] == "default"
+
+
+def pipeline(home, source, *process_args, produce_args=()):
+    uri = f"file://{home}/log"
+    prod = json.loads(run("produce", "--from", source, "--to", uri, "--json", *produce_args).stdout)
+    counts = json.loads(run("process", "--from", uri, "--group", "t", "--exit-when-idle", "--json",
+                            *process_args).stdout)
+    assert counts["consumed"] == prod["records"]
+    assert counts["consumed"] == counts["enriched"] + counts["dead_letters"]
+    return uri, prod, counts
+
+
+def test_generated_stream_reconciles_exactly(home):
+    csv = f"{home}/t.csv"
+    gen = json.loads(run("generate", "--count", 20000, "--seed", 3, "--malformed-rate", 0.02,
+                         "--out", csv, "--json").stdout)
+    assert gen["records"] == 20000 and gen["malformed"] > 0
+    uri, prod, counts = pipeline(home, csv)
+    assert prod["records"] == 20000
+    assert counts["dead_letters"] == gen["malformed"]
+    enriched = read_topic(uri, "tweets.enriched")
+    dlq = read_topic(uri, "tweets.dlq")
+    assert len(enriched) == counts["enriched"] and len(dlq) == counts["dead_letters"]
+    for rec in dlq[:50]:
+        d = json.loads(rec["value"])
+        assert d["reason"] and d["message"] and d["source"]["topic"] == "tweets.raw"
+    stats = json.loads(run("topic", "stats", uri, "tweets.raw", "--group", "t", "--json").stdout)
+    assert stats["records"] == 20000 and stats["lag"] == 0
+    # Running again finds nothing new: offsets were committed.
+    again = json.loads(run("process", "--from", uri, "--group", "t", "--exit-when-idle",
+                           "--json").stdout)
+    assert again["consumed"] == 0
+
+
+def test_jsonl_and_csv_give_the_same_counts(home):
+    for fmt in ("csv", "jsonl"):
+        run("generate", "--count", 5000, "--seed", 5, "--malformed-rate", 0.05, "--format", fmt,
+            "--out", f"{home}/t.{fmt}")
+    _, _, c_csv = pipeline(f"{home}/a", f"{home}/t.csv")
+    _, _, c_json = pipeline(f"{home}/b", f"{home}/t.jsonl")
+    assert c_csv["enriched"] == c_json["enriched"]
+    assert c_csv["dead_letters"] == c_json["dead_letters"]
+
+
+def test_real_covid19_tweets_file_all_rows_accounted(home):
+    src = data_file("covid19-tweets/covid19_tweets_2020-07-25_early.csv")
+    _, prod, counts = pipeline(home, src)
+    assert prod["records"] == 7218
+    assert counts["consumed"] == 7218
+
+
+def test_real_corona_nlp_with_mapping(home):
+    src = data_file("corona-nlp/Corona_NLP_train.csv")
+    _, prod, counts = pipeline(home, src, "--mapping", "corona-nlp")
+    assert prod["records"] == 41157
+    assert counts["enriched"] > 40000
+
+
+def test_topic_tail_shows_last_records(home):
+    csv = f"{home}/t.csv"
+    run("generate", "--count", 100, "--out", csv)
+    uri, _, _ = pipeline(home, csv)
+    r = run("topic", "tail", uri, "tweets.enriched", "-n", 3, "--partition", 0)
+    lines = r.stdout.splitlines()
+    assert len(lines) == 3 and all(l.startswith("0@") for l in lines)
+
+
+def test_produce_to_unusable_log_directory_fails_clearly(tmp_path):
+    # A log directory below a regular file cannot be created, even by root.
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a directory")
+    csv = tmp_path / "t.csv"
+    run("generate", "--count", 10, "--out", csv)
+    r = run("produce", "--from", csv, "--to", f"file://{blocker}/log", check=False)
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "error" in lines[0], r.stderr
+
+
+def test_produce_missing_input_file_fails_clearly(home):
+    r = run("produce", "--from", f"{home}/nope.csv", "--to", f"file://{home}/log", check=False)
+    assert r.returncode == 1 and "cannot read" in r.stderr
+
+
+def test_demo_runs_and_reconciles():
+    r = run("demo", "--count", 20000, "--json")
+    j = json.loads(r.stdout)
+    assert j["reconciled"] is True
+    assert j["process"]["consumed"] == 20000
+    assert sum(j["sentiment"]["overall"].values()) == j["process"]["enriched"]
