@@ -1,5 +1,6 @@
 #include "process/processor.h"
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <optional>
@@ -195,6 +196,15 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     }
     last_record = Clock::now();
     const int64_t ingest_ms = NowMs();
+    // A partition that left this member (rebalance) is recovered afresh if it comes back:
+    // another member may have written outputs for it meanwhile.
+    if (recovered.size() > 0) {
+      std::vector<TopicPartition> owned = consumer->Assignment();
+      std::erase_if(recovered, [&](const auto& kv) {
+        return std::find(owned.begin(), owned.end(),
+                         TopicPartition{o.input_topic, PartitionId(kv.first)}) == owned.end();
+      });
+    }
 
     // Main thread: recovery for newly owned partitions and the CSV layout of each record.
     slots.assign(recs.size(), Slot{});
