@@ -1,0 +1,204 @@
+#include "lake/internal/encoding.h"
+
+#include <snappy.h>
+#include <zstd.h>
+
+#include <array>
+#include <cstring>
+
+namespace covidflow::lake::internal {
+namespace {
+
+void PutVarInt(uint64_t v, std::string* out) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// Bit-packs 8 values, LSB first, into bit_width bytes.
+void PackGroup(const uint32_t* v, int bit_width, std::string* out) {
+  uint64_t acc = 0;
+  int bits = 0;
+  for (int i = 0; i < 8; ++i) {
+    acc |= static_cast<uint64_t>(v[i]) << bits;
+    bits += bit_width;
+    while (bits >= 8) {
+      out->push_back(static_cast<char>(acc & 0xff));
+      acc >>= 8;
+      bits -= 8;
+    }
+  }
+}
+
+size_t RunLength(const uint32_t* v, size_t i, size_t n) {
+  size_t j = i + 1;
+  while (j < n && v[j] == v[i]) ++j;
+  return j - i;
+}
+
+std::array<uint32_t, 256> MakeCrcTable() {
+  std::array<uint32_t, 256> t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    t[i] = c;
+  }
+  return t;
+}
+
+}  // namespace
+
+int BitWidth(uint32_t max_value) {
+  int w = 0;
+  while (max_value != 0) {
+    ++w;
+    max_value >>= 1;
+  }
+  return w;
+}
+
+void EncodeRleHybrid(const uint32_t* values, size_t n, int bit_width, std::string* out) {
+  const int value_bytes = (bit_width + 7) / 8;
+  size_t i = 0;
+  while (i < n) {
+    const size_t run = RunLength(values, i, n);
+    if (run >= 8 || bit_width == 0) {
+      PutVarInt(static_cast<uint64_t>(run) << 1, out);
+      uint32_t v = values[i];
+      for (int b = 0; b < value_bytes; ++b) {
+        out->push_back(static_cast<char>(v & 0xff));
+        v >>= 8;
+      }
+      i += run;
+      continue;
+    }
+    // Bit-packed groups until a long run starts at a group boundary or the data ends.
+    std::string packed;
+    size_t groups = 0;
+    while (i < n) {
+      uint32_t group[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+      const size_t take = std::min<size_t>(8, n - i);
+      std::memcpy(group, values + i, take * sizeof(uint32_t));
+      PackGroup(group, bit_width, &packed);
+      ++groups;
+      i += take;
+      if (i < n && RunLength(values, i, n) >= 8) break;
+    }
+    PutVarInt((static_cast<uint64_t>(groups) << 1) | 1, out);
+    out->append(packed);
+  }
+}
+
+Status DecodeRleHybrid(std::string_view data, int bit_width, size_t n,
+                       std::vector<uint32_t>* out) {
+  if (bit_width < 0 || bit_width > 32) return Status::Corruption("rle: bad bit width");
+  const size_t value_bytes = (bit_width + 7) / 8;
+  size_t pos = 0;
+  size_t remaining = n;
+  out->reserve(out->size() + n);
+  while (remaining > 0) {
+    uint64_t header = 0;
+    for (int shift = 0;; shift += 7) {
+      if (pos >= data.size() || shift > 63) return Status::Corruption("rle: truncated header");
+      const auto b = static_cast<uint8_t>(data[pos++]);
+      header |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) break;
+    }
+    if ((header & 1) == 0) {
+      const uint64_t run = header >> 1;
+      if (run == 0 || value_bytes > data.size() - pos) return Status::Corruption("rle: bad run");
+      uint32_t v = 0;
+      for (size_t b = 0; b < value_bytes; ++b) {
+        v |= static_cast<uint32_t>(static_cast<uint8_t>(data[pos + b])) << (8 * b);
+      }
+      pos += value_bytes;
+      const size_t take = std::min<uint64_t>(run, remaining);
+      out->insert(out->end(), take, v);
+      remaining -= take;
+    } else {
+      const uint64_t groups = header >> 1;
+      if (groups == 0 || groups > data.size()) {
+        return Status::Corruption("rle: bad bit-packed run");
+      }
+      const size_t bytes = groups * bit_width;
+      if (bytes > data.size() - pos) return Status::Corruption("rle: bit-packed run past end");
+      const size_t count = std::min<uint64_t>(groups * 8, remaining);
+      const auto* p = reinterpret_cast<const uint8_t*>(data.data() + pos);
+      const uint64_t mask = bit_width == 32 ? 0xffffffffu : ((uint64_t{1} << bit_width) - 1);
+      for (size_t k = 0; k < count; ++k) {
+        const size_t bit = k * bit_width;
+        uint64_t word = 0;
+        const size_t first = bit / 8;
+        const size_t last = std::min(bytes, (bit + bit_width + 7) / 8 + 1);
+        for (size_t b = first; b < last; ++b) word |= static_cast<uint64_t>(p[b]) << (8 * (b - first));
+        out->push_back(static_cast<uint32_t>((word >> (bit % 8)) & mask));
+      }
+      pos += bytes;
+      remaining -= count;
+    }
+  }
+  return Status::Ok();
+}
+
+Status Compress(Codec codec, int zstd_level, std::string_view in, std::string* out) {
+  switch (codec) {
+    case Codec::kUncompressed:
+      out->assign(in);
+      return Status::Ok();
+    case Codec::kSnappy: {
+      out->resize(snappy::MaxCompressedLength(in.size()));
+      size_t len = 0;
+      snappy::RawCompress(in.data(), in.size(), out->data(), &len);
+      out->resize(len);
+      return Status::Ok();
+    }
+    case Codec::kZstd: {
+      out->resize(ZSTD_compressBound(in.size()));
+      const size_t len = ZSTD_compress(out->data(), out->size(), in.data(), in.size(), zstd_level);
+      if (ZSTD_isError(len)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(len));
+      out->resize(len);
+      return Status::Ok();
+    }
+  }
+  return Status::InvalidArgument("unknown codec");
+}
+
+Status Decompress(Codec codec, std::string_view in, size_t uncompressed_size, std::string* out) {
+  switch (codec) {
+    case Codec::kUncompressed:
+      if (in.size() != uncompressed_size) return Status::Corruption("page size mismatch");
+      out->assign(in);
+      return Status::Ok();
+    case Codec::kSnappy: {
+      size_t len = 0;
+      if (!snappy::GetUncompressedLength(in.data(), in.size(), &len) || len != uncompressed_size) {
+        return Status::Corruption("snappy: bad page length");
+      }
+      out->resize(len);
+      if (!snappy::RawUncompress(in.data(), in.size(), out->data())) {
+        return Status::Corruption("snappy: corrupt page");
+      }
+      return Status::Ok();
+    }
+    case Codec::kZstd: {
+      out->resize(uncompressed_size);
+      const size_t len = ZSTD_decompress(out->data(), out->size(), in.data(), in.size());
+      if (ZSTD_isError(len) || len != uncompressed_size) {
+        return Status::Corruption("zstd: corrupt page");
+      }
+      return Status::Ok();
+    }
+  }
+  return Status::Corruption("unsupported codec " + std::to_string(static_cast<int>(codec)));
+}
+
+uint32_t Crc32(std::string_view data) {
+  static const std::array<uint32_t, 256> kTable = MakeCrcTable();
+  uint32_t c = 0xffffffffu;
+  for (char ch : data) c = kTable[(c ^ static_cast<uint8_t>(ch)) & 0xff] ^ (c >> 8);
+  return c ^ 0xffffffffu;
+}
+
+}  // namespace covidflow::lake::internal

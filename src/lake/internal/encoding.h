@@ -1,0 +1,36 @@
+#pragma once
+// Parquet's value and level encodings, compression and page checksums. Private to the lake
+// module. Every decoder checks bounds and reports kCorruption; none trusts a length.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace covidflow::lake::internal {
+
+// Parquet CompressionCodec values we write and read.
+enum class Codec : int32_t { kUncompressed = 0, kSnappy = 1, kZstd = 6 };
+
+// Appends the RLE / bit-packed hybrid encoding of `values` (each < 2^bit_width) to *out,
+// without a length prefix. Runs of 8 or more equal values become RLE runs; the rest is
+// bit-packed in groups of 8.
+void EncodeRleHybrid(const uint32_t* values, size_t n, int bit_width, std::string* out);
+
+// Decodes exactly `n` values of the hybrid encoding from `data` into *out (appended).
+Status DecodeRleHybrid(std::string_view data, int bit_width, size_t n, std::vector<uint32_t>* out);
+
+// Bits needed for values in [0, max_value].
+int BitWidth(uint32_t max_value);
+
+// Compresses `in` with `codec`, appending to *out (replaced, not appended, when
+// uncompressed callers pass the input through).
+Status Compress(Codec codec, int zstd_level, std::string_view in, std::string* out);
+// Decompresses into *out, which must come out exactly `uncompressed_size` bytes long.
+Status Decompress(Codec codec, std::string_view in, size_t uncompressed_size, std::string* out);
+
+// CRC-32 (polynomial 0x04C11DB7, reflected; the gzip one), as Parquet's PageHeader.crc asks.
+uint32_t Crc32(std::string_view data);
+
+}  // namespace covidflow::lake::internal

@@ -1,0 +1,119 @@
+#pragma once
+// Deterministic enriched tweets for the lake's tests, interop driver and benchmark:
+// unicode, empty strings, unresolved locations (nulls in the lake), extreme integers and
+// timestamps at the edges Python's datetime can hold.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "schema/tweet.h"
+
+namespace covidflow::lake::testing {
+
+inline constexpr int64_t kDay = 86400;
+inline constexpr int64_t k20200725 = 1595635200;  // 2020-07-25 00:00:00 UTC
+
+// A reproducible stream: `n` rows spread over `days` days from 2020-07-25, offsets dense
+// from `first_offset` in topic "tweets.raw" partition `partition`.
+inline std::vector<schema::EnrichedTweet> MakeRows(size_t n, int days = 3, int64_t first_offset = 0,
+                                                   int32_t partition = 0, uint64_t seed = 1) {
+  static const char* kWords[] = {"covid", "vaccine", "mask", "lockdown", "😷", "新冠", "naïve",
+                                 "\"quoted\"", "comma,here", "line\nbreak", "stay", "home",
+                                 "https://t.co/x", "#COVID19", "tests", "cases"};
+  static const char* kSources[] = {"Twitter for Android", "Twitter for iPhone", "Twitter Web App",
+                                   "TweetDeck", ""};
+  static const char* kCountries[] = {"US", "IN", "GB", "", "", "BR"};
+  static const char* kTags[] = {"COVID19", "Vaccine", "StayHome", "коронавирус", "マスク"};
+  std::vector<schema::EnrichedTweet> rows(n);
+  uint64_t s = seed * 0x9E3779B97F4A7C15ULL + 1;
+  auto next = [&s] {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return s;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    auto& r = rows[i];
+    const uint64_t user = next() % (n / 4 + 1);
+    r.tweet.user_name = "user_" + std::to_string(user);
+    r.tweet.user_location = user % 3 == 0 ? "" : (user % 3 == 1 ? "New York, NY" : "India 🇮🇳");
+    r.tweet.user_description = user % 5 == 0 ? "" : "描述 description of user " + std::to_string(user);
+    r.tweet.user_created.seconds = 1262304000 + static_cast<int64_t>(user * 7919 % 300000000);
+    r.tweet.user_followers = static_cast<int64_t>(next() % 100000);
+    r.tweet.user_friends = static_cast<int64_t>(user % 5000);
+    r.tweet.user_favourites = static_cast<int64_t>(next() % 20000);
+    r.tweet.user_verified = user % 17 == 0;
+    r.tweet.date.seconds = k20200725 + static_cast<int64_t>(i % days) * kDay +
+                           static_cast<int64_t>(next() % kDay);
+    const size_t words = 5 + next() % 30;
+    for (size_t w = 0; w < words; ++w) {
+      if (w) r.tweet.text += ' ';
+      r.tweet.text += kWords[next() % (sizeof(kWords) / sizeof(kWords[0]))];
+    }
+    const size_t tags = next() % 4;
+    for (size_t t = 0; t < tags; ++t) r.tweet.hashtags.push_back(kTags[next() % 5]);
+    r.tweet.source = kSources[next() % 5];
+    r.tweet.is_retweet = next() % 7 == 0;
+    const double pos = static_cast<double>(next() % 1000) / 1000.0;
+    const double neg = (1.0 - pos) * static_cast<double>(next() % 1000) / 1000.0;
+    r.sentiment.positive = pos;
+    r.sentiment.negative = neg;
+    r.sentiment.neutral = 1.0 - pos - neg;
+    r.sentiment.compound = pos - neg;
+    r.sentiment.label = pos > 0.6   ? schema::Sentiment::Label::kPositive
+                        : neg > 0.3 ? schema::Sentiment::Label::kNegative
+                                    : schema::Sentiment::Label::kNeutral;
+    r.enricher = "vader";
+    r.location.country = kCountries[user % 6];
+    r.location.region = r.location.country == "US" ? "US-NY" : "";
+    r.location.confidence = r.location.country.empty() ? 0.0 : 0.9;
+    r.source.topic = "tweets.raw";
+    r.source.partition = PartitionId(partition);
+    r.source.offset = Offset(first_offset + static_cast<int64_t>(i));
+    r.ingest_time_ms = 1595635200000 + static_cast<int64_t>(i);
+  }
+  return rows;
+}
+
+// Rows at the edges of every type.
+inline std::vector<schema::EnrichedTweet> EdgeRows() {
+  auto rows = MakeRows(6, 1, 1000, 3, 7);
+  auto& a = rows[0];
+  a.tweet.user_name = "";
+  a.tweet.user_location = "";
+  a.tweet.user_description = "";
+  a.tweet.text = "";
+  a.tweet.source = "";
+  a.tweet.hashtags = {};
+  a.location.country = "";
+  a.location.region = "";
+  a.tweet.user_followers = std::numeric_limits<int64_t>::max();
+  a.tweet.user_friends = std::numeric_limits<int64_t>::min();
+  a.tweet.user_favourites = 0;
+  a.tweet.user_created.seconds = -62135596800;  // 0001-01-01 00:00:00
+  a.tweet.date.seconds = 253402300799;          // 9999-12-31 23:59:59
+  a.sentiment.compound = -1.0;
+  a.sentiment.positive = 5e-324;
+  a.sentiment.negative = 1.7976931348623157e308;
+  a.ingest_time_ms = 253402300799999;  // 9999-12-31 23:59:59.999
+  auto& b = rows[1];
+  b.tweet.text = "emoji 😷🦠💉 CJK 新冠病毒 RTL مرحبا combining é\u0301 zero-width \u200b";
+  b.tweet.user_name = "名前 👩‍⚕️";
+  b.tweet.hashtags = {"", "COVID19", "😷", "a,b", "'quote'"};
+  b.tweet.date.seconds = 0;  // the epoch
+  b.tweet.user_created.seconds = -1;
+  b.sentiment.neutral = -0.0;
+  b.enricher = "model@3";
+  b.location.country = "FR";
+  b.location.region = "";
+  b.source.partition = PartitionId(std::numeric_limits<int32_t>::max());
+  b.source.offset = Offset(std::numeric_limits<int64_t>::max());
+  auto& c = rows[2];
+  c.tweet.text = std::string(100000, 'x');  // a long value
+  c.tweet.user_followers = -1;
+  c.ingest_time_ms = -62135596800000;  // 0001-01-01
+  return rows;
+}
+
+}  // namespace covidflow::lake::testing

@@ -1,0 +1,769 @@
+#include "lake/writer.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bit>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "lake/internal/encoding.h"
+#include "lake/internal/parquet_format.h"
+#include "lake/internal/thrift_compact.h"
+#include "lake/internal/tweet_columns.h"
+
+namespace covidflow::lake {
+namespace {
+
+using internal::Codec;
+using internal::ColumnKind;
+using internal::ColumnSpec;
+using internal::ThriftWriter;
+using internal::TType;
+namespace pf = internal::pf;
+
+constexpr size_t kBufferFlushBytes = 4 << 20;
+constexpr int64_t kMaxSeconds = std::numeric_limits<int64_t>::max() / 1'000'000;
+
+Codec ToCodec(Compression c) {
+  switch (c) {
+    case Compression::kNone:
+      return Codec::kUncompressed;
+    case Compression::kSnappy:
+      return Codec::kSnappy;
+    case Compression::kZstd:
+      return Codec::kZstd;
+  }
+  return Codec::kUncompressed;
+}
+
+void PutU32(uint32_t v, std::string* out) {
+  char b[4];
+  std::memcpy(b, &v, 4);  // little-endian host (x86-64, aarch64)
+  out->append(b, 4);
+}
+template <typename T>
+void PutRaw(T v, std::string* out) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out->append(b, sizeof(T));
+}
+template <typename T>
+std::string RawBytes(T v) {
+  std::string s;
+  PutRaw(v, &s);
+  return s;
+}
+
+// A small open-addressing map from a 64-bit key (or string) to a dense dictionary index.
+// std::unordered_map costs more than the rest of the encoding on hot columns.
+template <typename Key, typename Hash>
+class DictBuilder {
+ public:
+  explicit DictBuilder(size_t expected) {
+    size_t cap = 16;
+    while (cap < expected * 2) cap <<= 1;
+    slots_.assign(cap, kEmpty);
+  }
+  // Returns the index of `k`, inserting it when new.
+  uint32_t Insert(const Key& k) {
+    size_t mask = slots_.size() - 1;
+    size_t i = Hash{}(k) & mask;
+    while (true) {
+      const uint32_t s = slots_[i];
+      if (s == kEmpty) break;
+      if (keys_[s] == k) return s;
+      i = (i + 1) & mask;
+    }
+    const auto idx = static_cast<uint32_t>(keys_.size());
+    slots_[i] = idx;
+    keys_.push_back(k);
+    if (keys_.size() * 2 > slots_.size()) Grow();
+    return idx;
+  }
+  const std::vector<Key>& keys() const { return keys_; }
+
+ private:
+  static constexpr uint32_t kEmpty = 0xffffffffu;
+  void Grow() {
+    std::vector<uint32_t> old(slots_.size() * 2, kEmpty);
+    slots_.swap(old);
+    const size_t mask = slots_.size() - 1;
+    for (uint32_t idx = 0; idx < keys_.size(); ++idx) {
+      size_t i = Hash{}(keys_[idx]) & mask;
+      while (slots_[i] != kEmpty) i = (i + 1) & mask;
+      slots_[i] = idx;
+    }
+  }
+  std::vector<uint32_t> slots_;
+  std::vector<Key> keys_;
+};
+
+struct IntHash {
+  size_t operator()(uint64_t v) const {
+    v ^= v >> 33;
+    v *= 0xff51afd7ed558ccdULL;
+    v ^= v >> 33;
+    return static_cast<size_t>(v);
+  }
+};
+struct StrHash {
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// One column chunk's values gathered from the rows, nulls and list structure as levels.
+struct Gathered {
+  bool has_def = false;
+  bool has_rep = false;
+  std::vector<uint32_t> def;         // one per level entry, when has_def
+  std::vector<uint32_t> rep;         // one per level entry, when has_rep
+  std::vector<uint32_t> row_levels;  // level entries per row (list columns)
+  std::vector<std::string_view> strs;
+  std::vector<uint64_t> fixed;  // int64, int32, double bits, bool (0/1)
+  size_t num_levels = 0;
+  int64_t nulls = 0;
+  size_t plain_bytes = 0;  // PLAIN size of all values
+  // Statistics over non-null values, PLAIN-encoded without length prefix.
+  bool has_minmax = false;
+  std::string min, max;
+};
+
+pf::Type PhysicalType(ColumnKind k) {
+  switch (k) {
+    case ColumnKind::kString:
+    case ColumnKind::kOptionalString:
+    case ColumnKind::kStringList:
+      return pf::Type::kByteArray;
+    case ColumnKind::kInt32:
+      return pf::Type::kInt32;
+    case ColumnKind::kDouble:
+      return pf::Type::kDouble;
+    case ColumnKind::kBool:
+      return pf::Type::kBoolean;
+    case ColumnKind::kInt64:
+    case ColumnKind::kTimestampMicros:
+    case ColumnKind::kTimestampMillis:
+      return pf::Type::kInt64;
+  }
+  return pf::Type::kInt64;
+}
+
+bool IsString(ColumnKind k) {
+  return k == ColumnKind::kString || k == ColumnKind::kOptionalString ||
+         k == ColumnKind::kStringList;
+}
+
+Gathered Gather(const ColumnSpec& col, std::span<const schema::EnrichedTweet> rows) {
+  Gathered g;
+  const size_t n = rows.size();
+  switch (col.kind) {
+    case ColumnKind::kString:
+    case ColumnKind::kOptionalString: {
+      const bool optional = col.kind == ColumnKind::kOptionalString;
+      g.has_def = optional;
+      if (optional) g.def.reserve(n);
+      g.strs.reserve(n);
+      std::string_view mn, mx;
+      for (const auto& r : rows) {
+        std::string_view v = col.get_str(r);
+        if (optional && v.empty()) {
+          g.def.push_back(0);
+          ++g.nulls;
+          continue;
+        }
+        if (optional) g.def.push_back(1);
+        if (g.strs.empty() || v < mn) mn = v;
+        if (g.strs.empty() || v > mx) mx = v;
+        g.strs.push_back(v);
+        g.plain_bytes += 4 + v.size();
+      }
+      g.num_levels = n;
+      if (!g.strs.empty()) g.has_minmax = true, g.min = mn, g.max = mx;
+      break;
+    }
+    case ColumnKind::kStringList: {
+      g.has_def = g.has_rep = true;
+      g.row_levels.reserve(n);
+      std::string_view mn, mx;
+      for (const auto& r : rows) {
+        const auto& list = col.get_list(r);
+        if (list.empty()) {
+          g.def.push_back(0);
+          g.rep.push_back(0);
+          g.row_levels.push_back(1);
+          ++g.nulls;
+          continue;
+        }
+        for (size_t k = 0; k < list.size(); ++k) {
+          std::string_view v = list[k];
+          g.def.push_back(1);
+          g.rep.push_back(k == 0 ? 0 : 1);
+          if (g.strs.empty() || v < mn) mn = v;
+          if (g.strs.empty() || v > mx) mx = v;
+          g.strs.push_back(v);
+          g.plain_bytes += 4 + v.size();
+        }
+        g.row_levels.push_back(static_cast<uint32_t>(list.size()));
+      }
+      g.num_levels = g.def.size();
+      if (!g.strs.empty()) g.has_minmax = true, g.min = mn, g.max = mx;
+      break;
+    }
+    case ColumnKind::kInt64:
+    case ColumnKind::kTimestampMicros:
+    case ColumnKind::kTimestampMillis:
+    case ColumnKind::kInt32: {
+      g.fixed.reserve(n);
+      int64_t mn = std::numeric_limits<int64_t>::max(), mx = std::numeric_limits<int64_t>::min();
+      for (const auto& r : rows) {
+        const int64_t v = col.get_int(r);
+        mn = std::min(mn, v);
+        mx = std::max(mx, v);
+        g.fixed.push_back(static_cast<uint64_t>(v));
+      }
+      g.num_levels = n;
+      const bool i32 = col.kind == ColumnKind::kInt32;
+      g.plain_bytes = n * (i32 ? 4 : 8);
+      if (n > 0) {
+        g.has_minmax = true;
+        g.min = i32 ? RawBytes(static_cast<int32_t>(mn)) : RawBytes(mn);
+        g.max = i32 ? RawBytes(static_cast<int32_t>(mx)) : RawBytes(mx);
+      }
+      break;
+    }
+    case ColumnKind::kDouble: {
+      g.fixed.reserve(n);
+      double mn = 0, mx = 0;
+      bool any = false;
+      for (const auto& r : rows) {
+        const double v = col.get_double(r);
+        g.fixed.push_back(std::bit_cast<uint64_t>(v));
+        if (std::isnan(v)) continue;  // statistics exclude NaN (parquet.thrift ColumnOrder)
+        if (!any || v < mn) mn = v;
+        if (!any || v > mx) mx = v;
+        any = true;
+      }
+      g.num_levels = n;
+      g.plain_bytes = n * 8;
+      if (any) {
+        // Zero bounds are written as -0.0 (min) and +0.0 (max), as the spec asks.
+        if (mn == 0) mn = -0.0;
+        if (mx == 0) mx = 0.0;
+        g.has_minmax = true;
+        g.min = RawBytes(mn);
+        g.max = RawBytes(mx);
+      }
+      break;
+    }
+    case ColumnKind::kBool: {
+      g.fixed.reserve(n);
+      bool any_true = false, any_false = false;
+      for (const auto& r : rows) {
+        const bool v = col.get_bool(r);
+        g.fixed.push_back(v ? 1 : 0);
+        (v ? any_true : any_false) = true;
+      }
+      g.num_levels = n;
+      g.plain_bytes = (n + 7) / 8;
+      if (n > 0) {
+        g.has_minmax = true;
+        g.min = std::string(1, any_false ? '\0' : '\1');
+        g.max = std::string(1, any_true ? '\1' : '\0');
+      }
+      break;
+    }
+  }
+  return g;
+}
+
+// Tries to dictionary-encode; on success fills *indices and *dict_page (PLAIN values).
+bool BuildDictionary(const ColumnSpec& col, const Gathered& g, const WriterOptions& options,
+                     std::vector<uint32_t>* indices, std::string* dict_page, size_t* dict_size) {
+  if (!options.dictionary || col.kind == ColumnKind::kBool) return false;
+  const size_t values = IsString(col.kind) ? g.strs.size() : g.fixed.size();
+  if (values == 0) return false;
+  // More than half distinct: the dictionary would cost more than it saves.
+  const size_t max_entries = values / 2 + 1;
+  indices->reserve(values);
+  if (IsString(col.kind)) {
+    DictBuilder<std::string_view, StrHash> d(std::min<size_t>(values, 4096));
+    size_t bytes = 0;
+    for (std::string_view v : g.strs) {
+      const size_t before = d.keys().size();
+      indices->push_back(d.Insert(v));
+      if (d.keys().size() != before) {
+        bytes += 4 + v.size();
+        if (bytes > options.dictionary_page_bytes || d.keys().size() > max_entries) return false;
+      }
+    }
+    dict_page->reserve(bytes);
+    for (std::string_view v : d.keys()) {
+      PutU32(static_cast<uint32_t>(v.size()), dict_page);
+      dict_page->append(v);
+    }
+    *dict_size = d.keys().size();
+    return true;
+  }
+  const bool i32 = col.kind == ColumnKind::kInt32;
+  const size_t width = i32 ? 4 : 8;
+  DictBuilder<uint64_t, IntHash> d(std::min<size_t>(values, 4096));
+  for (uint64_t v : g.fixed) {
+    indices->push_back(d.Insert(v));
+    if (d.keys().size() * width > options.dictionary_page_bytes ||
+        d.keys().size() > max_entries) {
+      return false;
+    }
+  }
+  for (uint64_t v : d.keys()) {
+    if (i32) {
+      PutRaw(static_cast<int32_t>(static_cast<int64_t>(v)), dict_page);
+    } else {
+      PutRaw(v, dict_page);
+    }
+  }
+  *dict_size = d.keys().size();
+  return true;
+}
+
+void WritePageHeader(pf::PageType type, size_t uncompressed, const std::string& compressed,
+                     int32_t num_values, pf::Encoding encoding, std::string* out) {
+  ThriftWriter w(out);
+  w.BeginStruct();
+  w.FieldI32(1, static_cast<int32_t>(type));
+  w.FieldI32(2, static_cast<int32_t>(uncompressed));
+  w.FieldI32(3, static_cast<int32_t>(compressed.size()));
+  w.FieldI32(4, static_cast<int32_t>(internal::Crc32(compressed)));
+  if (type == pf::PageType::kDictionaryPage) {
+    w.FieldStruct(7);
+    w.BeginStruct();
+    w.FieldI32(1, num_values);
+    w.FieldI32(2, static_cast<int32_t>(pf::Encoding::kPlain));
+    w.EndStruct();
+  } else {
+    w.FieldStruct(5);
+    w.BeginStruct();
+    w.FieldI32(1, num_values);
+    w.FieldI32(2, static_cast<int32_t>(encoding));
+    w.FieldI32(3, static_cast<int32_t>(pf::Encoding::kRle));
+    w.FieldI32(4, static_cast<int32_t>(pf::Encoding::kRle));
+    w.EndStruct();
+  }
+  w.EndStruct();
+}
+
+void PutLevels(const std::vector<uint32_t>& levels, size_t from, size_t to, std::string* out) {
+  const size_t len_pos = out->size();
+  PutU32(0, out);
+  internal::EncodeRleHybrid(levels.data() + from, to - from, 1, out);
+  const auto len = static_cast<uint32_t>(out->size() - len_pos - 4);
+  std::memcpy(out->data() + len_pos, &len, 4);
+}
+
+struct ChunkResult {
+  std::string bytes;  // pages with headers
+  int64_t uncompressed = 0;
+  int64_t dictionary_page_offset = -1;  // relative to chunk start
+  int64_t data_page_offset = 0;         // relative to chunk start
+  bool dictionary = false;
+};
+
+// Encodes one column chunk: an optional dictionary page, then data pages that each start
+// at a row boundary and hold about page_bytes of values.
+Status EncodeChunk(const ColumnSpec& col, const Gathered& g, const WriterOptions& options,
+                   ChunkResult* out) {
+  const Codec codec = ToCodec(options.compression);
+  std::vector<uint32_t> indices;
+  std::string dict_plain;
+  size_t dict_size = 0;
+  out->dictionary = BuildDictionary(col, g, options, &indices, &dict_plain, &dict_size);
+  std::string compressed;
+  std::string header;
+  if (out->dictionary) {
+    RETURN_IF_ERROR(internal::Compress(codec, options.zstd_level, dict_plain, &compressed));
+    WritePageHeader(pf::PageType::kDictionaryPage, dict_plain.size(), compressed,
+                    static_cast<int32_t>(dict_size), pf::Encoding::kPlain, &header);
+    out->dictionary_page_offset = 0;
+    out->uncompressed += header.size() + dict_plain.size();
+    out->bytes += header;
+    out->bytes += compressed;
+  }
+  out->data_page_offset = static_cast<int64_t>(out->bytes.size());
+  const int bit_width = internal::BitWidth(dict_size > 0 ? static_cast<uint32_t>(dict_size - 1) : 0);
+  const size_t num_rows = g.has_rep ? g.row_levels.size() : g.num_levels;
+  const bool strings = IsString(col.kind);
+
+  std::string page;
+  size_t row = 0, lvl = 0, val = 0;
+  while (row < num_rows) {
+    const size_t l0 = lvl, v0 = val;
+    size_t est = 0;
+    while (row < num_rows && est < options.page_bytes) {
+      const size_t lcount = g.has_rep ? g.row_levels[row] : 1;
+      for (size_t k = 0; k < lcount; ++k, ++lvl) {
+        if (g.has_def && g.def[lvl] == 0) continue;
+        est += out->dictionary ? 2 : (strings ? 4 + g.strs[val].size() : 8);
+        ++val;
+      }
+      est += g.has_def ? 1 : 0;
+      ++row;
+    }
+    page.clear();
+    if (g.has_rep) PutLevels(g.rep, l0, lvl, &page);
+    if (g.has_def) PutLevels(g.def, l0, lvl, &page);
+    if (out->dictionary) {
+      page.push_back(static_cast<char>(bit_width));
+      internal::EncodeRleHybrid(indices.data() + v0, val - v0, bit_width, &page);
+    } else if (strings) {
+      for (size_t i = v0; i < val; ++i) {
+        PutU32(static_cast<uint32_t>(g.strs[i].size()), &page);
+        page.append(g.strs[i]);
+      }
+    } else if (col.kind == ColumnKind::kBool) {
+      uint8_t acc = 0;
+      int bits = 0;
+      for (size_t i = v0; i < val; ++i) {
+        acc |= static_cast<uint8_t>(g.fixed[i] << bits);
+        if (++bits == 8) page.push_back(static_cast<char>(acc)), acc = 0, bits = 0;
+      }
+      if (bits > 0) page.push_back(static_cast<char>(acc));
+    } else if (col.kind == ColumnKind::kInt32) {
+      for (size_t i = v0; i < val; ++i) PutRaw(static_cast<int32_t>(g.fixed[i]), &page);
+    } else {
+      const size_t at = page.size();
+      page.resize(at + (val - v0) * 8);
+      std::memcpy(page.data() + at, g.fixed.data() + v0, (val - v0) * 8);
+    }
+    RETURN_IF_ERROR(internal::Compress(codec, options.zstd_level, page, &compressed));
+    header.clear();
+    WritePageHeader(pf::PageType::kDataPage, page.size(), compressed,
+                    static_cast<int32_t>(lvl - l0),
+                    out->dictionary ? pf::Encoding::kRleDictionary : pf::Encoding::kPlain,
+                    &header);
+    out->uncompressed += header.size() + page.size();
+    out->bytes += header;
+    out->bytes += compressed;
+  }
+  return Status::Ok();
+}
+
+void WriteLogicalTimestamp(ThriftWriter& w, bool micros) {
+  w.FieldStruct(10);  // logicalType
+  w.BeginStruct();
+  w.FieldStruct(8);  // TIMESTAMP
+  w.BeginStruct();
+  w.FieldBool(1, true);  // isAdjustedToUTC
+  w.FieldStruct(2);      // unit
+  w.BeginStruct();
+  w.FieldStruct(micros ? 2 : 1);
+  w.BeginStruct();
+  w.EndStruct();
+  w.EndStruct();
+  w.EndStruct();
+  w.EndStruct();
+}
+
+void WriteLogicalString(ThriftWriter& w) {
+  w.FieldStruct(10);
+  w.BeginStruct();
+  w.FieldStruct(1);  // STRING
+  w.BeginStruct();
+  w.EndStruct();
+  w.EndStruct();
+}
+
+void WriteSchema(ThriftWriter& w) {
+  const auto cols = internal::TweetColumns();
+  w.FieldList(2, TType::kStruct, cols.size() + 3);  // root + list group + repeated group
+  w.BeginStruct();
+  w.FieldBinary(4, "schema");
+  w.FieldI32(5, static_cast<int32_t>(cols.size()));
+  w.EndStruct();
+  for (const ColumnSpec& c : cols) {
+    if (c.kind == ColumnKind::kStringList) {
+      w.BeginStruct();
+      w.FieldI32(3, static_cast<int32_t>(pf::Repetition::kRequired));
+      w.FieldBinary(4, c.name);
+      w.FieldI32(5, 1);
+      w.FieldI32(6, static_cast<int32_t>(pf::ConvertedType::kList));
+      w.FieldStruct(10);
+      w.BeginStruct();
+      w.FieldStruct(3);  // LIST
+      w.BeginStruct();
+      w.EndStruct();
+      w.EndStruct();
+      w.EndStruct();
+      w.BeginStruct();
+      w.FieldI32(3, static_cast<int32_t>(pf::Repetition::kRepeated));
+      w.FieldBinary(4, "list");
+      w.FieldI32(5, 1);
+      w.EndStruct();
+      w.BeginStruct();
+      w.FieldI32(1, static_cast<int32_t>(pf::Type::kByteArray));
+      w.FieldI32(3, static_cast<int32_t>(pf::Repetition::kRequired));
+      w.FieldBinary(4, "element");
+      w.FieldI32(6, static_cast<int32_t>(pf::ConvertedType::kUtf8));
+      WriteLogicalString(w);
+      w.EndStruct();
+      continue;
+    }
+    w.BeginStruct();
+    w.FieldI32(1, static_cast<int32_t>(PhysicalType(c.kind)));
+    w.FieldI32(3, static_cast<int32_t>(c.kind == ColumnKind::kOptionalString
+                                           ? pf::Repetition::kOptional
+                                           : pf::Repetition::kRequired));
+    w.FieldBinary(4, c.name);
+    if (IsString(c.kind)) {
+      w.FieldI32(6, static_cast<int32_t>(pf::ConvertedType::kUtf8));
+      WriteLogicalString(w);
+    } else if (c.kind == ColumnKind::kTimestampMicros) {
+      w.FieldI32(6, static_cast<int32_t>(pf::ConvertedType::kTimestampMicros));
+      WriteLogicalTimestamp(w, true);
+    } else if (c.kind == ColumnKind::kTimestampMillis) {
+      w.FieldI32(6, static_cast<int32_t>(pf::ConvertedType::kTimestampMillis));
+      WriteLogicalTimestamp(w, false);
+    }
+    w.EndStruct();
+  }
+}
+
+Status CheckRow(const schema::EnrichedTweet& r) {
+  for (int64_t s : {r.tweet.date.seconds, r.tweet.user_created.seconds}) {
+    if (s > kMaxSeconds || s < -kMaxSeconds) {
+      return Status::InvalidArgument("timestamp " + std::to_string(s) +
+                                     "s is outside the range of TIMESTAMP(MICROS)");
+    }
+  }
+  return Status::Ok();
+}
+
+size_t EstimateRowBytes(const schema::EnrichedTweet& r) {
+  size_t b = 26 * 8 + r.tweet.user_name.size() + r.tweet.user_location.size() +
+             r.tweet.user_description.size() + r.tweet.text.size() + r.tweet.source.size() +
+             r.enricher.size() + r.source.topic.size();
+  for (const auto& h : r.tweet.hashtags) b += 4 + h.size();
+  return b;
+}
+
+}  // namespace
+
+std::string EncodeSourceRanges(const SourceRanges& ranges) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& [tp, r] : ranges) {
+    j.push_back({{"topic", tp.topic},
+                 {"partition", tp.partition.value()},
+                 {"first", r.first.value()},
+                 {"last", r.last.value()},
+                 {"count", r.count}});
+  }
+  return j.dump();
+}
+
+Result<SourceRanges> DecodeSourceRanges(std::string_view json) {
+  auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return Status::Corruption("source offsets metadata is not a JSON array");
+  SourceRanges out;
+  for (const auto& e : j) {
+    if (!e.is_object() || !e.contains("topic") || !e["topic"].is_string() ||
+        !e.contains("partition") || !e["partition"].is_number_integer() ||
+        !e.contains("first") || !e["first"].is_number_integer() || !e.contains("last") ||
+        !e["last"].is_number_integer() || !e.contains("count") ||
+        !e["count"].is_number_integer()) {
+      return Status::Corruption("source offsets metadata: bad entry");
+    }
+    TopicPartition tp{e["topic"].get<std::string>(), PartitionId(e["partition"].get<int32_t>())};
+    out[tp] = SourceRange{Offset(e["first"].get<int64_t>()), Offset(e["last"].get<int64_t>()),
+                          e["count"].get<int64_t>()};
+  }
+  return out;
+}
+
+ParquetWriter::ParquetWriter(std::string path, WriterOptions options, int fd)
+    : path_(std::move(path)), options_(options), fd_(fd) {}
+
+ParquetWriter::~ParquetWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<std::unique_ptr<ParquetWriter>> ParquetWriter::Create(std::string path,
+                                                             WriterOptions options) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, "create " + path);
+  std::unique_ptr<ParquetWriter> w(new ParquetWriter(std::move(path), options, fd));
+  RETURN_IF_ERROR(w->Append(pf::kMagic));
+  return w;
+}
+
+Status ParquetWriter::Append(std::string_view bytes) {
+  buffer_.append(bytes);
+  offset_ += bytes.size();
+  if (buffer_.size() >= kBufferFlushBytes) return FlushBuffer();
+  return Status::Ok();
+}
+
+Status ParquetWriter::FlushBuffer() {
+  size_t done = 0;
+  while (done < buffer_.size()) {
+    const ssize_t n = ::write(fd_, buffer_.data() + done, buffer_.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "write " + path_);
+    }
+    done += static_cast<size_t>(n);
+  }
+  buffer_.clear();
+  return Status::Ok();
+}
+
+Status ParquetWriter::Write(std::span<const schema::EnrichedTweet> rows) {
+  if (fd_ < 0) return Status::FailedPrecondition("writer for " + path_ + " is closed");
+  for (const auto& r : rows) RETURN_IF_ERROR(CheckRow(r));
+  size_t start = 0, bytes = 0;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    bytes += EstimateRowBytes(rows[i]);
+    if (bytes >= options_.row_group_bytes) {
+      RETURN_IF_ERROR(WriteRowGroup(rows.subspan(start, i + 1 - start)));
+      start = i + 1;
+      bytes = 0;
+    }
+  }
+  if (start < rows.size()) RETURN_IF_ERROR(WriteRowGroup(rows.subspan(start)));
+  for (const auto& r : rows) {
+    TopicPartition tp{r.source.topic, r.source.partition};
+    auto [it, fresh] = ranges_.try_emplace(tp, SourceRange{r.source.offset, r.source.offset, 0});
+    it->second.first = std::min(it->second.first, r.source.offset);
+    it->second.last = std::max(it->second.last, r.source.offset);
+    ++it->second.count;
+    if (std::find(enrichers_.begin(), enrichers_.end(), r.enricher) == enrichers_.end()) {
+      enrichers_.push_back(r.enricher);
+    }
+  }
+  rows_ += static_cast<int64_t>(rows.size());
+  return Status::Ok();
+}
+
+Status ParquetWriter::WriteRowGroup(std::span<const schema::EnrichedTweet> rows) {
+  const auto cols = internal::TweetColumns();
+  const int64_t group_start = static_cast<int64_t>(offset_);
+  int64_t total_uncompressed = 0;
+  std::string meta;
+  ThriftWriter w(&meta);
+  w.BeginStruct();
+  w.FieldList(1, TType::kStruct, cols.size());
+  for (const ColumnSpec& c : cols) {
+    const Gathered g = Gather(c, rows);
+    ChunkResult chunk;
+    RETURN_IF_ERROR(EncodeChunk(c, g, options_, &chunk));
+    const auto chunk_start = static_cast<int64_t>(offset_);
+    RETURN_IF_ERROR(Append(chunk.bytes));
+    total_uncompressed += chunk.uncompressed;
+
+    w.BeginStruct();  // ColumnChunk
+    w.FieldI64(2, 0);  // file_offset: 0, the metadata lives only in the footer
+    w.FieldStruct(3);
+    w.BeginStruct();  // ColumnMetaData
+    w.FieldI32(1, static_cast<int32_t>(PhysicalType(c.kind)));
+    if (chunk.dictionary) {
+      w.FieldList(2, TType::kI32, 3);
+      w.ElemI32(static_cast<int32_t>(pf::Encoding::kPlain));
+      w.ElemI32(static_cast<int32_t>(pf::Encoding::kRle));
+      w.ElemI32(static_cast<int32_t>(pf::Encoding::kRleDictionary));
+    } else {
+      w.FieldList(2, TType::kI32, 2);
+      w.ElemI32(static_cast<int32_t>(pf::Encoding::kPlain));
+      w.ElemI32(static_cast<int32_t>(pf::Encoding::kRle));
+    }
+    if (c.kind == ColumnKind::kStringList) {
+      w.FieldList(3, TType::kBinary, 3);
+      w.ElemBinary(c.name);
+      w.ElemBinary("list");
+      w.ElemBinary("element");
+    } else {
+      w.FieldList(3, TType::kBinary, 1);
+      w.ElemBinary(c.name);
+    }
+    w.FieldI32(4, static_cast<int32_t>(ToCodec(options_.compression)));
+    w.FieldI64(5, static_cast<int64_t>(g.num_levels));
+    w.FieldI64(6, chunk.uncompressed);
+    w.FieldI64(7, static_cast<int64_t>(chunk.bytes.size()));
+    w.FieldI64(9, chunk_start + chunk.data_page_offset);
+    if (chunk.dictionary) w.FieldI64(11, chunk_start + chunk.dictionary_page_offset);
+    w.FieldStruct(12);
+    w.BeginStruct();  // Statistics
+    w.FieldI64(3, g.nulls);
+    if (g.has_minmax) {
+      w.FieldBinary(5, g.max);
+      w.FieldBinary(6, g.min);
+    }
+    w.EndStruct();
+    w.EndStruct();  // ColumnMetaData
+    w.EndStruct();  // ColumnChunk
+  }
+  w.FieldI64(2, total_uncompressed);
+  w.FieldI64(3, static_cast<int64_t>(rows.size()));
+  w.FieldI64(5, group_start);
+  w.FieldI64(6, static_cast<int64_t>(offset_) - group_start);
+  w.FieldI16(7, static_cast<int16_t>(row_groups_.size()));
+  w.EndStruct();
+  row_groups_.push_back(std::move(meta));
+  return Status::Ok();
+}
+
+Status ParquetWriter::Close(const KeyValues& extra) {
+  if (fd_ < 0) return Status::FailedPrecondition("writer for " + path_ + " is closed");
+  const auto cols = internal::TweetColumns();
+  std::string footer;
+  ThriftWriter w(&footer);
+  w.BeginStruct();
+  w.FieldI32(1, 1);
+  WriteSchema(w);
+  w.FieldI64(3, rows_);
+  w.FieldList(4, TType::kStruct, row_groups_.size());
+  for (const auto& rg : row_groups_) footer += rg;
+  std::string enrichers;
+  for (const auto& e : enrichers_) enrichers += (enrichers.empty() ? "" : ",") + e;
+  KeyValues kv = {{std::string(kSchemaVersionKey), std::to_string(kSchemaVersion)},
+                  {std::string(kEnrichersKey), enrichers},
+                  {std::string(kSourceOffsetsKey), EncodeSourceRanges(ranges_)}};
+  kv.insert(kv.end(), extra.begin(), extra.end());
+  w.FieldList(5, TType::kStruct, kv.size());
+  for (const auto& [k, v] : kv) {
+    w.BeginStruct();
+    w.FieldBinary(1, k);
+    w.FieldBinary(2, v);
+    w.EndStruct();
+  }
+  w.FieldBinary(6, "covidflow version 0.1.0");
+  w.FieldList(7, TType::kStruct, cols.size());
+  for (size_t i = 0; i < cols.size(); ++i) {
+    w.BeginStruct();  // ColumnOrder union
+    w.FieldStruct(1);  // TYPE_ORDER
+    w.BeginStruct();
+    w.EndStruct();
+    w.EndStruct();
+  }
+  w.EndStruct();
+  RETURN_IF_ERROR(Append(footer));
+  std::string tail;
+  PutU32(static_cast<uint32_t>(footer.size()), &tail);
+  tail += pf::kMagic;
+  RETURN_IF_ERROR(Append(tail));
+  RETURN_IF_ERROR(FlushBuffer());
+  if (options_.fsync && ::fsync(fd_) != 0) return Status::FromErrno(errno, "fsync " + path_);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) return Status::FromErrno(errno, "close " + path_);
+  return Status::Ok();
+}
+
+Status WriteParquetFile(const std::string& path, std::span<const schema::EnrichedTweet> rows,
+                        const WriterOptions& options, const KeyValues& extra) {
+  ASSIGN_OR_RETURN(auto writer, ParquetWriter::Create(path, options));
+  RETURN_IF_ERROR(writer->Write(rows));
+  return writer->Close(extra);
+}
+
+}  // namespace covidflow::lake
