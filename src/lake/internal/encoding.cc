@@ -183,6 +183,10 @@ Status Decompress(Codec codec, std::string_view in, size_t uncompressed_size, st
       return Status::Ok();
     }
     case Codec::kZstd: {
+      // The frame states its size: check it before allocating.
+      if (ZSTD_getFrameContentSize(in.data(), in.size()) != uncompressed_size) {
+        return Status::Corruption("zstd: page length disagrees with its header");
+      }
       out->resize(uncompressed_size);
       const size_t len = ZSTD_decompress(out->data(), out->size(), in.data(), in.size());
       if (ZSTD_isError(len) || len != uncompressed_size) {
