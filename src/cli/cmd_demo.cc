@@ -163,7 +163,7 @@ int RunDemo(const config::Config& c) {
   say("  process   %8lld consumed = %lld enriched + %lld dead letters %8.2f s %10.0f /s\n",
       static_cast<long long>(counts->consumed), static_cast<long long>(counts->enriched),
       static_cast<long long>(counts->dead_letters), counts->seconds,
-      counts->consumed / std::max(counts->seconds, 1e-9));
+      counts->consumed / std::max(counts->active_seconds, 1e-9));
   for (const auto& [reason, n] : counts->dead_letters_by_reason) {
     say("            dead letters %-18s %lld\n", reason.c_str(), static_cast<long long>(n));
   }

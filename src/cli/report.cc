@@ -11,7 +11,8 @@ nlohmann::json ProcessorCountsJson(const process::ProcessorCounts& c) {
           {"recovered", c.recovered},
           {"batches", c.batches},
           {"seconds", c.seconds},
-          {"tweets_per_second", c.seconds > 0 ? c.consumed / c.seconds : 0.0},
+          {"active_seconds", c.active_seconds},
+          {"tweets_per_second", c.active_seconds > 0 ? c.consumed / c.active_seconds : 0.0},
           {"dead_letters_by_reason", c.dead_letters_by_reason}};
 }
 
@@ -21,7 +22,7 @@ std::string ProcessorCountsText(const process::ProcessorCounts& c) {
   std::snprintf(line, sizeof line,
                 "consumed %lld = enriched %lld + dead letters %lld  (%.0f tweets/s, %lld batches",
                 static_cast<long long>(c.consumed), static_cast<long long>(c.enriched),
-                static_cast<long long>(c.dead_letters), c.seconds > 0 ? c.consumed / c.seconds : 0.0,
+                static_cast<long long>(c.dead_letters), c.active_seconds > 0 ? c.consumed / c.active_seconds : 0.0,
                 static_cast<long long>(c.batches));
   s += line;
   if (c.recovered > 0) {

@@ -186,6 +186,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   headers[3].value = o.group;
 
   auto last_record = Clock::now();
+  std::optional<Clock::time_point> first_record;
   while (!stop.load(std::memory_order_relaxed)) {
     ASSIGN_OR_RETURN(std::span<const log::InRecord> recs,
                      consumer->Poll(std::min<std::chrono::milliseconds>(
@@ -195,6 +196,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       continue;
     }
     last_record = Clock::now();
+    if (!first_record) first_record = last_record;
     const int64_t ingest_ms = NowMs();
     // A partition that left this member (rebalance) is recovered afresh if it comes back:
     // another member may have written outputs for it meanwhile.
@@ -356,6 +358,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     }
     RETURN_IF_ERROR(consumer->Commit(commit).WithContext("committing offsets"));
     ++counts.batches;
+    counts.active_seconds = std::chrono::duration<double>(Clock::now() - *first_record).count();
   }
   counts.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return counts;

@@ -46,7 +46,8 @@ struct ProcessorCounts {
   // crash): counted with that outcome, not written again.
   int64_t recovered = 0;
   int64_t batches = 0;
-  double seconds = 0;
+  double seconds = 0;         // the whole run, idle waits included
+  double active_seconds = 0;  // from the first record polled to the last commit
   std::map<std::string, int64_t> dead_letters_by_reason;
 };
 

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# End-to-end rates of the spine on N generated tweets (default 1,000,000), release build:
+#   generate → file, produce file → tweets.raw, process → tweets.enriched + tweets.dlq
+# once with the enricher off (--enricher none) and once with VADER, plus the raw-copy
+# ceiling of the same bytes (cat > /dev/null) as the named peer for the produce rate.
+# Usage: bench/pipeline/bench_pipeline.sh [N] [covidflow binary]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+N=${1:-1000000}
+CF=${2:-build/release/src/cli/covidflow}
+[ -x "$CF" ] || { echo "build first: scripts/build.sh release" >&2; exit 1; }
+work=$(mktemp -d /tmp/cf-bench-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+rate() { python3 -c "import sys; n,a,b=map(float,sys.argv[1:]); print(f'{n/(b-a):,.0f}')" "$@"; }
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)[sys.argv[1]])" "$1"; }
+
+echo "covidflow pipeline benchmark: $N tweets, $(nproc) cores"
+t0=$(now); "$CF" generate --count "$N" --seed 1 --out "$work/t.csv" 2>/dev/null; t1=$(now)
+bytes=$(stat -c %s "$work/t.csv")
+echo "generate: $(rate "$N" "$t0" "$t1") tweets/s ($((bytes / 1000000)) MB)"
+t0=$(now); cat "$work/t.csv" > /dev/null; t1=$(now)
+cat_rate=$(rate "$N" "$t0" "$t1")
+for enricher in none vader; do
+  rm -rf "$work/log"
+  t0=$(now)
+  "$CF" produce --from "$work/t.csv" --to "file://$work/log" --json > "$work/produce.json"
+  t1=$(now)
+  "$CF" process --from "file://$work/log" --group bench --exit-when-idle --idle-ms 200 \
+    --enricher "$enricher" --json > "$work/process.json" || { echo "process with $enricher failed"; continue; }
+  consumed=$(field consumed < "$work/process.json")
+  secs=$(field active_seconds < "$work/process.json")
+  echo "produce:  $(rate "$N" "$t0" "$t1") records/s"
+  python3 -c "import sys; c,s,e=sys.argv[1:]; print(f'process (enricher {e}): {float(c)/float(s):,.0f} tweets/s end to end ({c} tweets in {float(s):.2f} s)')" "$consumed" "$secs" "$enricher"
+done
+echo "peer: cat of the same file: $cat_rate records/s equivalent"
