@@ -60,6 +60,55 @@ uint32_t LoadU32(const char* p) {
   return v;
 }
 
+// The header magic and the file's tail (footer, length, magic) in one buffer that
+// ParseFooter accepts; page offsets in it are meaningless, which FileInfo never uses.
+Result<std::string> ReadFooterRegion(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Status::NotFound(path + ": no such file");
+    return Status::FromErrno(errno, "open " + path);
+  }
+  auto read_at = [fd](char* buf, size_t n, off_t at) {
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t r = ::pread(fd, buf + done, n - done, at + static_cast<off_t>(done));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) return false;
+      done += static_cast<size_t>(r);
+    }
+    return true;
+  };
+  struct stat st;
+  std::string out;
+  Status status;
+  if (::fstat(fd, &st) != 0) {
+    status = Status::FromErrno(errno, "stat " + path);
+  } else if (st.st_size < 12) {
+    status = Status::Corruption(path + ": file too short (" + std::to_string(st.st_size) +
+                                " bytes)");
+  } else {
+    const auto size = static_cast<size_t>(st.st_size);
+    char tail[8];
+    out.resize(4);
+    if (!read_at(out.data(), 4, 0) || !read_at(tail, 8, static_cast<off_t>(size - 8))) {
+      status = Status::FromErrno(errno, "read " + path);
+    } else {
+      const uint32_t len = LoadU32(tail);
+      if (len > size - 12) {
+        status = Status::Corruption(path + ": footer length past start of file");
+      } else {
+        out.resize(4 + len + 8);
+        if (!read_at(out.data() + 4, len + 8, static_cast<off_t>(size - 8 - len))) {
+          status = Status::FromErrno(errno, "read " + path);
+        }
+      }
+    }
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  return out;
+}
+
 struct Footer {
   ThriftStruct meta;
   size_t footer_start = 0;
@@ -427,7 +476,6 @@ Result<FileInfo> InfoFromData(const std::string& path, std::string_view data) {
   RETURN_IF_ERROR(CheckSchema(f.meta));
   FileInfo info;
   info.path = path;
-  info.file_bytes = data.size();
   ASSIGN_OR_RETURN(info.num_rows, GetInt(f.meta, pf::fmd::kNumRows, "num_rows"));
   ASSIGN_OR_RETURN(const auto* groups, GetList(f.meta, pf::fmd::kRowGroups, "row_groups"));
   info.num_row_groups = static_cast<int>(groups->size());
@@ -463,10 +511,11 @@ std::vector<std::string> LakeColumnNames() {
 }
 
 Result<FileInfo> ReadFileInfo(const std::string& path) {
-  // The footer is all we need, but files are small enough that one read is simplest.
-  ASSIGN_OR_RETURN(std::string data, ReadWholeFile(path));
+  ASSIGN_OR_RETURN(std::string data, ReadFooterRegion(path));
   auto info = InfoFromData(path, data);
   if (!info.ok()) return info.status().WithContext(path);
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0) info->file_bytes = static_cast<uint64_t>(st.st_size);
   return info;
 }
 

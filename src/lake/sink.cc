@@ -1,0 +1,306 @@
+#include "lake/sink.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "lake/layout.h"
+#include "lake/reader.h"
+
+namespace covidflow::lake {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string& CrashPoint() {
+  static std::string point;
+  return point;
+}
+
+// True when the test hook asks to stop at `point` (then the hook is cleared).
+bool CrashHere(std::string_view point) {
+  if (CrashPoint().empty() || CrashPoint() != point) return false;
+  CrashPoint().clear();
+  return true;
+}
+
+Status MakeDirs(const std::string& path) {
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (ec) return Status::IoError("create directory " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+Status Rename(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return Status::FromErrno(errno, "rename " + from + " -> " + to);
+  }
+  return Status::Ok();
+}
+
+Status RemoveFile(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::FromErrno(errno, "remove " + path);
+  }
+  return Status::Ok();
+}
+
+// Writes `bytes` to `path` durably via a .tmp name and rename.
+Status WriteFileAtomic(const std::string& path, const std::string& bytes) {
+  const std::string tmp = path + std::string(kTmpSuffix);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, "create " + tmp);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::FromErrno(err, "write " + tmp);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return Status::FromErrno(err, "fsync " + tmp);
+  }
+  ::close(fd);
+  return Rename(tmp, path);
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::string FilePrefix(const std::string& writer_id) { return "part-" + writer_id + "-"; }
+
+// Deletes the inputs of finished compactions (files named in another file's replaces).
+Status RemoveSuperseded(const std::string& dir) {
+  ASSIGN_OR_RETURN(auto dates, ListPartitions(dir));
+  for (const auto& date : dates) {
+    const std::string pdir = PartitionDir(dir, date);
+    std::error_code ec;
+    std::vector<std::string> names;
+    for (fs::directory_iterator it(pdir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (EndsWith(name, kDataSuffix)) names.push_back(name);
+    }
+    if (ec) return Status::IoError("list " + pdir + ": " + ec.message());
+    bool removed = false;
+    for (const auto& name : names) {
+      auto info = ReadFileInfo(pdir + "/" + name);
+      if (!info.ok()) {
+        if (info.status().code() == StatusCode::kNotFound) continue;
+        return info.status();
+      }
+      for (const auto& old : info->replaces) {
+        if (old == name) continue;
+        if (fs::exists(pdir + "/" + old)) {
+          RETURN_IF_ERROR(RemoveFile(pdir + "/" + old));
+          removed = true;
+        }
+      }
+    }
+    if (removed) RETURN_IF_ERROR(SyncDir(pdir));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+namespace testing {
+void SetCrashPoint(std::string point) { CrashPoint() = std::move(point); }
+}  // namespace testing
+
+Status RecoverLake(const std::string& dir, const std::string& writer_id) {
+  const std::string commits = dir + "/" + std::string(kCommitsDir);
+  const std::string record_prefix = writer_id + "-";
+  // 1. Roll forward every commit record of this writer: the commit point was reached.
+  std::error_code ec;
+  std::vector<std::string> records;
+  for (fs::directory_iterator it(commits, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.rfind(record_prefix, 0) != 0) continue;
+    if (EndsWith(name, kTmpSuffix)) {
+      RETURN_IF_ERROR(RemoveFile(it->path().string()));  // before the commit point
+    } else if (EndsWith(name, ".json")) {
+      records.push_back(it->path().string());
+    }
+  }
+  if (ec) return Status::IoError("list " + commits + ": " + ec.message());
+  std::sort(records.begin(), records.end());
+  for (const auto& record : records) {
+    std::ifstream in(record);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (!j.is_object() || !j.contains("files") || !j["files"].is_array()) {
+      return Status::Corruption(record + ": not a commit record");
+    }
+    std::set<std::string> dirs;
+    for (const auto& f : j["files"]) {
+      if (!f.is_string()) return Status::Corruption(record + ": bad file entry");
+      const std::string final_path = dir + "/" + f.get<std::string>();
+      const std::string tmp = final_path + std::string(kTmpSuffix);
+      if (fs::exists(tmp)) {
+        RETURN_IF_ERROR(Rename(tmp, final_path));
+      } else if (!fs::exists(final_path)) {
+        return Status::Corruption(record + ": committed file " + final_path + " is missing");
+      }
+      dirs.insert(fs::path(final_path).parent_path().string());
+    }
+    for (const auto& d : dirs) RETURN_IF_ERROR(SyncDir(d));
+    RETURN_IF_ERROR(RemoveFile(record));
+  }
+  if (!records.empty()) RETURN_IF_ERROR(SyncDir(commits));
+  // 2. Remove this writer's data files that never reached a commit point.
+  ASSIGN_OR_RETURN(auto dates, ListPartitions(dir));
+  const std::string prefix = FilePrefix(writer_id);
+  for (const auto& date : dates) {
+    const std::string pdir = PartitionDir(dir, date);
+    bool removed = false;
+    for (fs::directory_iterator it(pdir, ec), end; !ec && it != end; it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.rfind(prefix, 0) == 0 && EndsWith(name, kTmpSuffix)) {
+        RETURN_IF_ERROR(RemoveFile(it->path().string()));
+        removed = true;
+      }
+    }
+    if (ec) return Status::IoError("list " + pdir + ": " + ec.message());
+    if (removed) RETURN_IF_ERROR(SyncDir(pdir));
+  }
+  // 3. Finish compactions that renamed their output in but did not remove the inputs.
+  return RemoveSuperseded(dir);
+}
+
+LakeSink::LakeSink(std::string dir, SinkOptions options, int lock_fd)
+    : dir_(std::move(dir)), options_(std::move(options)), lock_fd_(lock_fd) {}
+
+LakeSink::~LakeSink() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+}
+
+Result<std::unique_ptr<LakeSink>> LakeSink::Open(const std::string& dir, SinkOptions options) {
+  if (options.writer_id.empty() ||
+      options.writer_id.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != std::string::npos) {
+    return Status::InvalidArgument("lake writer_id '" + options.writer_id +
+                                   "' must be letters, digits, '_' or '.'");
+  }
+  RETURN_IF_ERROR(MakeDirs(dir + "/" + std::string(kTweetsDir)));
+  const std::string commits = dir + "/" + std::string(kCommitsDir);
+  RETURN_IF_ERROR(MakeDirs(commits));
+  // The lock file doubles as the writability probe: a read-only lake fails here.
+  const std::string lock_path = commits + "/" + options.writer_id + ".lock";
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::FromErrno(errno, "open lake lock " + lock_path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return Status::FailedPrecondition("lake " + dir + " is already open by writer '" +
+                                      options.writer_id + "'");
+  }
+  if (::access((dir + "/" + std::string(kTweetsDir)).c_str(), W_OK) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return Status::FromErrno(err, "lake directory " + dir + "/tweets is not writable");
+  }
+  std::unique_ptr<LakeSink> sink(new LakeSink(dir, std::move(options), fd));
+  RETURN_IF_ERROR(RecoverLake(sink->dir_, sink->options_.writer_id));
+  return sink;
+}
+
+void LakeSink::Append(const schema::EnrichedTweet& row) {
+  buffers_[DateOf(row.tweet.date.seconds)].push_back(row);
+  ++buffered_;
+}
+
+void LakeSink::Append(schema::EnrichedTweet&& row) {
+  auto& buf = buffers_[DateOf(row.tweet.date.seconds)];
+  buf.push_back(std::move(row));
+  ++buffered_;
+}
+
+Status LakeSink::Commit() {
+  if (buffered_ == 0) return Status::Ok();
+  const std::string unique = options_.writer_id + "-" + UniqueName();
+  struct Pending {
+    std::string dir, final_path, tmp_path, relative;
+  };
+  std::vector<Pending> pending;
+  auto discard = [&pending] {
+    for (const auto& p : pending) ::unlink(p.tmp_path.c_str());
+  };
+  // 1. Every partition's file under a .tmp name, fsynced, with its directory entry synced.
+  for (const auto& [date, rows] : buffers_) {
+    if (rows.empty()) continue;
+    const std::string pdir = PartitionDir(dir_, date);
+    const bool fresh = !fs::exists(pdir);
+    Status st = MakeDirs(pdir);
+    const std::string name = "part-" + unique + std::string(kDataSuffix);
+    Pending p{pdir, pdir + "/" + name, pdir + "/" + name + std::string(kTmpSuffix),
+              std::string(kTweetsDir) + "/" + std::string(kPartitionPrefix) + date + "/" + name};
+    if (st.ok()) {
+      pending.push_back(p);
+      st = WriteParquetFile(p.tmp_path, rows, options_.writer);
+    }
+    if (st.ok()) st = SyncDir(pdir);
+    if (st.ok() && fresh) st = SyncDir(dir_ + "/" + std::string(kTweetsDir));
+    if (!st.ok()) {
+      discard();
+      return st.WithContext("lake commit");
+    }
+  }
+  if (CrashHere("after_tmp_files")) return Status::Internal("crash point after_tmp_files");
+  // 2. The commit point: a record naming the files, durably renamed into _commits/.
+  nlohmann::json record;
+  record["files"] = nlohmann::json::array();
+  for (const auto& p : pending) record["files"].push_back(p.relative);
+  const std::string commits = dir_ + "/" + std::string(kCommitsDir);
+  const std::string record_path = commits + "/" + unique + ".json";
+  Status st = WriteFileAtomic(record_path, record.dump());
+  if (st.ok()) st = SyncDir(commits);
+  if (!st.ok()) {
+    ::unlink(record_path.c_str());
+    discard();
+    return st.WithContext("lake commit");
+  }
+  if (CrashHere("after_commit_record")) return Status::Internal("crash point after_commit_record");
+  // 3. Publish. The rows are committed now: a failure from here is finished by recovery
+  // (the next Open), never undone, and the rows must not be written again.
+  buffers_.clear();
+  buffered_ = 0;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    RETURN_IF_ERROR(Rename(pending[i].tmp_path, pending[i].final_path));
+    if (i == 0 && CrashHere("after_first_rename")) {
+      return Status::Internal("crash point after_first_rename");
+    }
+  }
+  for (const auto& p : pending) RETURN_IF_ERROR(SyncDir(p.dir));
+  if (CrashHere("after_all_renames")) return Status::Internal("crash point after_all_renames");
+  return RemoveFile(record_path);
+}
+
+Result<std::map<TopicPartition, Offset>> LakeSink::CommittedPositions() const {
+  ASSIGN_OR_RETURN(auto files, ListLakeFiles(dir_));
+  std::map<TopicPartition, Offset> out;
+  for (const auto& f : files) {
+    ASSIGN_OR_RETURN(FileInfo info, ReadFileInfo(f.path));
+    for (const auto& [tp, range] : info.source_ranges) {
+      auto [it, fresh] = out.try_emplace(tp, range.last);
+      if (!fresh && range.last > it->second) it->second = range.last;
+    }
+  }
+  return out;
+}
+
+}  // namespace covidflow::lake
