@@ -1,5 +1,7 @@
 #pragma once
 // The one place a log URI becomes an implementation.
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -11,10 +13,16 @@ namespace covidflow::log {
 struct OpenOptions {
   // Embedded log only.
   int64_t segment_bytes = 128 << 20;
+  // Embedded log only: one sparse index entry per this many segment bytes.
+  int64_t index_interval_bytes = 4096;
+  // Embedded log only: how often a group member re-checks membership and claims free
+  // partitions (a restarted or surviving member takes over within about this long).
+  std::chrono::milliseconds rebalance_interval{100};
 };
 
-// file://DIR (created if missing) or kafka://HOST:PORT[,HOST:PORT]. Unknown schemes are
-// kInvalidArgument.
+// file://DIR (created if missing). kafka:// is kInvalidArgument here: Kafka logs are opened
+// by app::OpenLog, the composition root, so this module builds without librdkafka. Unknown
+// schemes are kInvalidArgument.
 Result<std::unique_ptr<Log>> OpenLog(std::string_view uri, const OpenOptions& options = {});
 
 }  // namespace covidflow::log

@@ -1,0 +1,239 @@
+// The embedded log's consumer: reads owned partitions round-robin; in a group, claims a fair
+// share of partitions through flock leases and re-balances inside Poll only, so the
+// partitions a caller commits between two polls are still its own.
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "log/file/clients.h"
+#include "log/file/group.h"
+#include "log/file/partition.h"
+
+namespace covidflow::log::file {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class FileConsumer : public Consumer {
+ public:
+  FileConsumer(FileLog* log, const ConsumerOptions& options) : log_(log), options_(options) {}
+
+  Status Subscribe(const std::vector<std::string>& topics) override {
+    if (options_.group.empty()) {
+      return Status::InvalidArgument("Subscribe needs a consumer group; use Assign without one");
+    }
+    for (const std::string& t : topics) RETURN_IF_ERROR(log_->PartitionCount(t).status());
+    if (member_ == nullptr) {
+      ASSIGN_OR_RETURN(member_, GroupMember::Join(log_->GroupDir(options_.group)));
+    }
+    owned_.clear();
+    topics_ = topics;
+    subscribed_ = true;
+    return Rebalance();
+  }
+
+  Status Assign(const std::vector<std::pair<TopicPartition, Offset>>& positions) override {
+    subscribed_ = false;
+    member_.reset();  // leaves the group: its partitions go to the other members
+    owned_.clear();
+    for (const auto& [tp, offset] : positions) {
+      ASSIGN_OR_RETURN(int partitions, log_->PartitionCount(tp.topic));
+      if (tp.partition.value() < 0 || tp.partition.value() >= partitions) {
+        return Status::InvalidArgument("topic '" + tp.topic + "' has no partition " +
+                                       std::to_string(tp.partition.value()));
+      }
+      if (offset.value() < 0) return Status::InvalidArgument("negative offset");
+      auto p = std::make_unique<Owned>(tp, log_->PartitionDir(tp.topic, tp.partition));
+      RETURN_IF_ERROR(p->reader.Seek(offset.value()));
+      owned_.push_back(std::move(p));
+    }
+    return Status::Ok();
+  }
+
+  Result<std::span<const InRecord>> Poll(std::chrono::milliseconds timeout) override {
+    const Clock::time_point deadline = Clock::now() + timeout;
+    auto backoff = std::chrono::microseconds(500);
+    while (true) {
+      arena_.Reset();
+      records_.clear();
+      headers_.clear();
+      header_ranges_.clear();
+      if (subscribed_ && Clock::now() >= next_rebalance_) RETURN_IF_ERROR(Rebalance());
+      const size_t n = owned_.size();
+      for (size_t k = 0; k < n && records_.size() < options_.max_poll_records; ++k) {
+        Owned& p = *owned_[(next_partition_ + k) % n];
+        views_.clear();
+        Status s = p.reader.Read(options_.max_poll_records - records_.size(), &arena_, &views_);
+        if (!s.ok()) {
+          return s.WithContext(p.tp.topic + "/" + std::to_string(p.tp.partition.value()));
+        }
+        for (const RecordView& v : views_) {
+          InRecord r;
+          r.topic = p.topic_name.get();
+          r.partition = p.tp.partition;
+          r.offset = Offset(v.offset);
+          r.timestamp_ms = v.timestamp_ms;
+          r.key = v.key;
+          r.value = v.value;
+          size_t first = headers_.size();
+          DecodeHeaders(v, &headers_);
+          header_ranges_.emplace_back(first, headers_.size() - first);
+          records_.push_back(r);
+        }
+      }
+      if (n > 0) next_partition_ = (next_partition_ + 1) % n;
+      if (!records_.empty()) {
+        // Spans are set last: headers_ may have reallocated while filling.
+        for (size_t i = 0; i < records_.size(); ++i) {
+          records_[i].headers = std::span<const HeaderView>(
+              headers_.data() + header_ranges_[i].first, header_ranges_[i].second);
+        }
+        return std::span<const InRecord>(records_);
+      }
+      const Clock::time_point now = Clock::now();
+      if (now >= deadline) return std::span<const InRecord>();
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(backoff, deadline - now));
+      backoff = std::min(backoff * 2, std::chrono::microseconds(10000));
+    }
+  }
+
+  std::vector<TopicPartition> Assignment() const override {
+    std::vector<TopicPartition> out;
+    for (const auto& p : owned_) out.push_back(p->tp);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  Status Commit(const CommitMap& points) override {
+    if (options_.group.empty()) {
+      return Status::FailedPrecondition("Commit needs a consumer group");
+    }
+    for (const auto& [tp, point] : points) {
+      if (Find(tp) == nullptr) {
+        return Status::FailedPrecondition("commit for " + tp.topic + "/" +
+                                          std::to_string(tp.partition.value()) +
+                                          ", which this consumer does not own");
+      }
+      if (point.next.value() < 0) return Status::InvalidArgument("negative commit offset");
+    }
+    return CommitOffsets(log_->GroupDir(options_.group), points);
+  }
+
+  Result<CommitMap> Committed(const std::vector<TopicPartition>& partitions) override {
+    if (options_.group.empty()) return Status::FailedPrecondition("no consumer group");
+    ASSIGN_OR_RETURN(CommitMap all, ReadCommittedOffsets(log_->GroupDir(options_.group)));
+    CommitMap out;
+    for (const TopicPartition& tp : partitions) {
+      auto it = all.find(tp);
+      if (it != all.end()) out.insert(*it);
+    }
+    return out;
+  }
+
+  Status Seek(const TopicPartition& tp, Offset offset) override {
+    Owned* p = Find(tp);
+    if (p == nullptr) {
+      return Status::FailedPrecondition("seek on " + tp.topic + "/" +
+                                        std::to_string(tp.partition.value()) +
+                                        ", which this consumer does not own");
+    }
+    if (offset.value() < 0) return Status::InvalidArgument("negative offset");
+    return p->reader.Seek(offset.value());
+  }
+
+ private:
+  struct Owned {
+    Owned(TopicPartition t, std::string dir)
+        : tp(std::move(t)), topic_name(std::make_unique<std::string>(tp.topic)),
+          reader(std::move(dir)) {}
+    TopicPartition tp;
+    std::unique_ptr<std::string> topic_name;  // InRecord::topic points here
+    PartitionReader reader;
+    UniqueFd lease;  // held while owned; closing it hands the partition back
+  };
+
+  Owned* Find(const TopicPartition& tp) {
+    for (auto& p : owned_) {
+      if (p->tp == tp) return p.get();
+    }
+    return nullptr;
+  }
+
+  // Takes this member's fair share: with P partitions and M live members, the member of rank
+  // r owns P / M partitions, plus one when r < P % M. Extra partitions are released first so
+  // others can claim them; free ones are claimed in an order that starts at a rank-dependent
+  // place to avoid members contending for the same leases.
+  Status Rebalance() {
+    next_rebalance_ = Clock::now() + log_->options().rebalance_interval;
+    ASSIGN_OR_RETURN(auto rank_size, member_->RankAndSize());
+    auto [rank, members] = rank_size;
+    members = std::max(members, rank + 1);  // our own file is always counted; be safe anyway
+    std::vector<TopicPartition> all;
+    for (const std::string& t : topics_) {
+      ASSIGN_OR_RETURN(int n, log_->PartitionCount(t));
+      for (int p = 0; p < n; ++p) all.push_back({t, PartitionId(p)});
+    }
+    const size_t total = all.size();
+    const size_t quota = total / members + (static_cast<size_t>(rank) < total % members ? 1 : 0);
+    std::sort(owned_.begin(), owned_.end(),
+              [](const auto& a, const auto& b) { return a->tp < b->tp; });
+    while (owned_.size() > quota) owned_.pop_back();
+    if (owned_.size() == quota || total == 0) return Status::Ok();
+    CommitMap committed;
+    bool committed_read = false;
+    const size_t start = static_cast<size_t>(rank) * total / members;
+    for (size_t k = 0; k < total && owned_.size() < quota; ++k) {
+      const TopicPartition& tp = all[(start + k) % total];
+      if (Find(tp) != nullptr) continue;
+      ASSIGN_OR_RETURN(UniqueFd lease, member_->TryLease(tp));
+      if (!lease.valid()) continue;
+      if (!committed_read) {
+        ASSIGN_OR_RETURN(committed, ReadCommittedOffsets(log_->GroupDir(options_.group)));
+        committed_read = true;
+      }
+      auto p = std::make_unique<Owned>(tp, log_->PartitionDir(tp.topic, tp.partition));
+      p->lease = std::move(lease);
+      RETURN_IF_ERROR(StartPosition(*p, committed));
+      owned_.push_back(std::move(p));
+    }
+    return Status::Ok();
+  }
+
+  // The committed offset when there is one inside the stored range, else options.reset.
+  Status StartPosition(Owned& p, const CommitMap& committed) {
+    ASSIGN_OR_RETURN(int64_t start, p.reader.StartOffset());
+    ASSIGN_OR_RETURN(int64_t end, p.reader.EndOffset());
+    auto it = committed.find(p.tp);
+    int64_t position;
+    if (it != committed.end() && it->second.next.value() >= start &&
+        it->second.next.value() <= end) {
+      position = it->second.next.value();
+    } else {
+      position = options_.reset == ConsumerOptions::Reset::kEarliest ? start : end;
+    }
+    return p.reader.Seek(position);
+  }
+
+  FileLog* log_;
+  ConsumerOptions options_;
+  std::unique_ptr<GroupMember> member_;
+  std::vector<std::string> topics_;
+  bool subscribed_ = false;
+  std::vector<std::unique_ptr<Owned>> owned_;
+  size_t next_partition_ = 0;
+  Clock::time_point next_rebalance_{};
+  BufferArena arena_;
+  std::vector<RecordView> views_;
+  std::vector<InRecord> records_;
+  std::vector<HeaderView> headers_;
+  std::vector<std::pair<size_t, size_t>> header_ranges_;
+};
+
+}  // namespace
+
+std::unique_ptr<Consumer> NewFileConsumer(FileLog* log, const ConsumerOptions& options) {
+  return std::make_unique<FileConsumer>(log, options);
+}
+
+}  // namespace covidflow::log::file

@@ -1,0 +1,145 @@
+// The embedded log's producer: buffers records per partition, writes a partition's batch
+// under its lock when the batch is full or on Flush, and syncs per the fsync policy.
+#include <algorithm>
+#include <chrono>
+#include <unordered_map>
+
+#include "log/file/clients.h"
+#include "log/file/record.h"
+
+namespace covidflow::log::file {
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class FileProducer : public Producer {
+ public:
+  FileProducer(FileLog* log, const ProducerOptions& options) : log_(log), options_(options) {}
+
+  // Best effort, like closing a Kafka producer: what was sent is written (and synced per the
+  // policy). Errors are lost here; call Flush to see them.
+  ~FileProducer() override { (void)Flush(); }
+
+  Status Send(std::string_view topic, const OutRecord& record) override {
+    RETURN_IF_ERROR(failed_);
+    ASSIGN_OR_RETURN(int partitions, CachedPartitionCount(topic));
+    PartitionId partition;
+    if (record.partition.has_value()) {
+      partition = *record.partition;
+      if (partition.value() < 0 || partition.value() >= partitions) {
+        return Status::InvalidArgument("topic '" + std::string(topic) + "' has no partition " +
+                                       std::to_string(partition.value()));
+      }
+    } else if (!record.key.empty()) {
+      partition = PartitionForKey(record.key, partitions);
+    } else {
+      // No key: spread records round-robin over the partitions.
+      partition = PartitionId(static_cast<int32_t>(round_robin_++ % partitions));
+    }
+    size_t size = EncodedSize(record.key, record.value, record.headers);
+    if (size - kFrameBytes > kMaxBodyBytes) {
+      return Status::InvalidArgument("record of " + std::to_string(size) +
+                                     " bytes exceeds the embedded log's limit of " +
+                                     std::to_string(kMaxBodyBytes));
+    }
+    Batch& batch = batches_[TopicPartition{std::string(topic), partition}];
+    batch.starts.push_back(static_cast<uint32_t>(batch.bytes.size()));
+    AppendRecord(&batch.bytes, record.timestamp_ms != 0 ? record.timestamp_ms : NowMs(),
+                 record.key, record.value, record.headers);
+    // Record positions in a batch are 32-bit, so a batch is written before it reaches 1 GiB.
+    if (batch.bytes.size() >= std::min<size_t>(options_.batch_bytes, 1u << 30)) {
+      RETURN_IF_ERROR(Write(TopicPartition{std::string(topic), partition}, batch));
+    }
+    return Status::Ok();
+  }
+
+  Status Flush() override {
+    RETURN_IF_ERROR(failed_);
+    for (auto& [tp, batch] : batches_) {
+      if (!batch.starts.empty()) RETURN_IF_ERROR(Write(tp, batch));
+    }
+    bool sync = false;
+    switch (options_.fsync) {
+      case FsyncPolicy::kNever:
+        break;
+      case FsyncPolicy::kEveryFlush:
+        sync = true;
+        break;
+      case FsyncPolicy::kInterval:
+        sync = std::chrono::steady_clock::now() - last_sync_ >= options_.fsync_interval;
+        break;
+    }
+    if (!sync) return Status::Ok();
+    for (auto& [tp, batch] : batches_) {
+      if (!batch.unsynced) continue;
+      Status s = batch.writer->Sync();
+      if (!s.ok()) return Fail(s);
+      batch.unsynced = false;
+    }
+    last_sync_ = std::chrono::steady_clock::now();
+    return Status::Ok();
+  }
+
+ private:
+  struct Batch {
+    std::string bytes;
+    std::vector<uint32_t> starts;
+    std::unique_ptr<PartitionWriter> writer;
+    bool unsynced = false;
+  };
+
+  Result<int> CachedPartitionCount(std::string_view topic) {
+    auto it = partition_counts_.find(std::string(topic));
+    if (it != partition_counts_.end()) return it->second;
+    ASSIGN_OR_RETURN(int n, log_->PartitionCount(topic));
+    partition_counts_.emplace(std::string(topic), n);
+    return n;
+  }
+
+  Status Write(const TopicPartition& tp, Batch& batch) {
+    if (batch.writer == nullptr) {
+      auto writer = PartitionWriter::Open(log_->PartitionDir(tp.topic, tp.partition),
+                                          log_->options().partition, log_->recovery(),
+                                          log_->options().hooks);
+      if (!writer.ok()) return Fail(writer.status());
+      batch.writer = std::move(writer).value();
+    }
+    Result<int64_t> first = batch.writer->Append(batch.bytes, batch.starts);
+    batch.bytes.clear();
+    batch.starts.clear();
+    batch.unsynced = true;
+    if (!first.ok()) return Fail(first.status());
+    return Status::Ok();
+  }
+
+  // A failed write leaves the producer failed: what happened to unflushed records is unknown,
+  // so the caller must start a new producer from its last committed input position.
+  Status Fail(const Status& s) {
+    failed_ = s.WithContext("producer failed");
+    for (auto& [tp, batch] : batches_) {
+      batch.bytes.clear();
+      batch.starts.clear();
+    }
+    return failed_;
+  }
+
+  FileLog* log_;
+  ProducerOptions options_;
+  std::unordered_map<TopicPartition, Batch> batches_;
+  std::unordered_map<std::string, int> partition_counts_;
+  uint64_t round_robin_ = 0;
+  std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
+  Status failed_;
+};
+
+}  // namespace
+
+std::unique_ptr<Producer> NewFileProducer(FileLog* log, const ProducerOptions& options) {
+  return std::make_unique<FileProducer>(log, options);
+}
+
+}  // namespace covidflow::log::file
