@@ -207,6 +207,9 @@ Status PartitionWriter::CatchUpLocked() {
 }
 
 Status PartitionWriter::RollLocked() {
+  if (sync_on_roll_ && segment_fd_.valid() && ::fdatasync(segment_fd_.get()) != 0) {
+    return Status::FromErrno(errno, "fdatasync " + SegmentPath(base_));
+  }
   if (segment_fd_.valid()) unsynced_.push_back(std::move(segment_fd_));
   int64_t base = next_offset_;
   ASSIGN_OR_RETURN(segment_fd_, OpenFile(SegmentPath(base), O_RDWR | O_CREAT));

@@ -70,6 +70,9 @@ class PartitionWriter {
   Result<int64_t> Append(std::string& batch, std::span<const uint32_t> starts);
   // Makes everything appended so far durable (fdatasync, and the directory after a roll).
   Status Sync();
+  // When set, a segment is synced before the next one is created, so after a power loss a
+  // sealed segment is never shorter than its successor implies (set unless fsync is kNever).
+  void set_sync_on_roll(bool sync) { sync_on_roll_ = sync; }
   int64_t next_offset() const { return next_offset_; }
 
  private:
@@ -99,6 +102,7 @@ class PartitionWriter {
   uint64_t index_size_ = 0;
   std::vector<UniqueFd> unsynced_;  // rolled segments not yet synced
   bool dir_dirty_ = false;
+  bool sync_on_roll_ = true;
 };
 
 // Buffers that hold polled bytes until the next Poll.

@@ -107,6 +107,7 @@ class FileProducer : public Producer {
                                           log_->options().hooks);
       if (!writer.ok()) return Fail(writer.status());
       batch.writer = std::move(writer).value();
+      batch.writer->set_sync_on_roll(options_.fsync != FsyncPolicy::kNever);
     }
     Result<int64_t> first = batch.writer->Append(batch.bytes, batch.starts);
     batch.bytes.clear();
