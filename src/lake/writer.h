@@ -89,6 +89,7 @@ class ParquetWriter {
   Status WriteRowGroup(std::span<const schema::EnrichedTweet> rows);
   Status Append(std::string_view bytes);
   Status FlushBuffer();
+  Status WriteAll(std::string_view bytes);
 
   std::string path_;
   WriterOptions options_;
