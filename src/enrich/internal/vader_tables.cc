@@ -1,0 +1,216 @@
+#include "enrich/internal/vader_tables.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include "enrich/internal/utf8.h"
+
+namespace covidflow::enrich::internal {
+
+// The lexicon files, embedded at build time (see enrich.cmake).
+extern const char kVaderLexicon[];
+extern const size_t kVaderLexiconSize;
+extern const char kEmojiLexicon[];
+extern const size_t kEmojiLexiconSize;
+
+namespace {
+
+// Mean intensity change of a booster word, from the VADER paper (Hutto & Gilbert 2014).
+constexpr double kBoost = 0.293;
+
+constexpr std::string_view kBoosters[] = {
+    "absolutely", "amazingly", "awfully", "completely", "considerable", "considerably",
+    "decidedly", "deeply", "effing", "enormous", "enormously", "entirely", "especially",
+    "exceptional", "exceptionally", "extreme", "extremely", "fabulously", "flipping", "flippin",
+    "frackin", "fracking", "fricking", "frickin", "frigging", "friggin", "fully", "fuckin",
+    "fucking", "fuggin", "fugging", "greatly", "hella", "highly", "hugely", "incredible",
+    "incredibly", "intensely", "major", "majorly", "more", "most", "particularly", "purely",
+    "quite", "really", "remarkably", "so", "substantially", "thoroughly", "total", "totally",
+    "tremendous", "tremendously", "uber", "unbelievably", "unusually", "utter", "utterly", "very"};
+
+// Single-word dampeners. The two-word ones ("kind of", "sort of", "just enough") are
+// phrases, below: a token never contains a space.
+constexpr std::string_view kDampeners[] = {
+    "almost", "barely",   "hardly",     "kinda",      "kindof",  "kind-of", "less",
+    "little", "marginal", "marginally", "occasional", "occasionally", "partly", "scarce",
+    "scarcely", "slight", "slightly",   "somewhat",   "sorta",   "sortof",  "sort-of"};
+
+constexpr std::string_view kNegations[] = {
+    "aint",    "arent",    "cannot",   "cant",     "couldnt", "darent",  "didnt",    "doesnt",
+    "ain't",   "aren't",   "can't",    "couldn't", "daren't", "didn't",  "doesn't",  "dont",
+    "hadnt",   "hasnt",    "havent",   "isnt",     "mightnt", "mustnt",  "neither",  "don't",
+    "hadn't",  "hasn't",   "haven't",  "isn't",    "mightn't", "mustn't", "neednt",  "needn't",
+    "never",   "none",     "nope",     "nor",      "not",     "nothing", "nowhere",  "oughtnt",
+    "shant",   "shouldnt", "uhuh",     "wasnt",    "werent",  "oughtn't", "shan't",  "shouldn't",
+    "uh-uh",   "wasn't",   "weren't",  "without",  "wont",    "wouldnt", "won't",    "wouldn't",
+    "rarely",  "seldom",   "despite"};
+
+struct NamedWord {
+  std::string_view text;
+  Word word;
+};
+constexpr NamedWord kNamedWords[] = {
+    {"no", Word::kNo},       {"but", Word::kBut},         {"kind", Word::kKind},
+    {"of", Word::kOf},       {"least", Word::kLeast},     {"at", Word::kAt},
+    {"very", Word::kVery},   {"never", Word::kNever},     {"so", Word::kSo},
+    {"this", Word::kThis},   {"without", Word::kWithout}, {"doubt", Word::kDoubt},
+    {"or", Word::kOr},       {"nor", Word::kNor},         {"the", Word::kThe},
+    {"shit", Word::kShit},   {"bomb", Word::kBomb},       {"bad", Word::kBad},
+    {"ass", Word::kAss},     {"bus", Word::kBus},         {"stop", Word::kStop},
+    {"yeah", Word::kYeah},   {"right", Word::kRight},     {"kiss", Word::kKiss},
+    {"death", Word::kDeath}, {"to", Word::kTo},           {"die", Word::kDie},
+    {"for", Word::kFor},     {"beating", Word::kBeating}, {"heart", Word::kHeart},
+    {"just", Word::kJust},   {"enough", Word::kEnough},   {"sort", Word::kSort}};
+
+uint64_t Hash(std::string_view s) {
+  uint64_t h = 1469598103934665603ull;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h ^ (h >> 29);
+}
+
+bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F); }
+
+std::string_view StripAscii(std::string_view s) {
+  while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && IsAsciiSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Calls fn(first_field, second_field) for each non-empty line of a tab-separated table,
+// reading it as the reference does: lines split on '\n', surrounding whitespace removed,
+// fields split on '\t'.
+template <typename Fn>
+void ForEachRow(std::string_view text, Fn&& fn) {
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = StripAscii(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line.empty()) continue;
+    const size_t tab = line.find('\t');
+    if (tab == std::string_view::npos) continue;
+    std::string_view rest = line.substr(tab + 1);
+    fn(line.substr(0, tab), rest.substr(0, rest.find('\t')));
+  }
+}
+
+bool IsLowerAscii(std::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80 || (c >= 'A' && c <= 'Z')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const VaderTables& VaderTables::Get() {
+  static const VaderTables* const kTables = new VaderTables();
+  return *kTables;
+}
+
+VaderTables::VaderTables() {
+  Rehash(16384);
+  ForEachRow(std::string_view(kVaderLexicon, kVaderLexiconSize),
+             [&](std::string_view key, std::string_view measure) {
+               // Tokens are looked up lower-cased, so a key with capitals or non-ASCII
+               // letters (":-Þ") can never match in the reference either: leave it out.
+               if (!IsLowerAscii(key)) return;
+               double value = 0;
+               std::from_chars(measure.data(), measure.data() + measure.size(), value);
+               WordInfo& info = Upsert(key);
+               if (!info.in_lexicon) ++lexicon_size_;
+               info.in_lexicon = true;
+               info.valence = value;  // a repeated key keeps its last value, as a dict does
+             });
+  for (std::string_view w : kBoosters) {
+    WordInfo& info = Upsert(w);
+    info.is_booster = true;
+    info.booster = kBoost;
+  }
+  for (std::string_view w : kDampeners) {
+    WordInfo& info = Upsert(w);
+    info.is_booster = true;
+    info.booster = -kBoost;
+  }
+  for (std::string_view w : kNegations) Upsert(w).is_negation = true;
+  for (const NamedWord& w : kNamedWords) Upsert(w.text).word = w.word;
+
+  special_cases_ = {
+      {{Word::kThe, Word::kShit}, 2, 3},          {{Word::kThe, Word::kBomb}, 2, 3},
+      {{Word::kBad, Word::kAss}, 2, 1.5},         {{Word::kBus, Word::kStop}, 2, 0.0},
+      {{Word::kYeah, Word::kRight}, 2, -2},       {{Word::kKiss, Word::kOf, Word::kDeath}, 3, -1.5},
+      {{Word::kTo, Word::kDie, Word::kFor}, 3, 3}, {{Word::kBeating, Word::kHeart}, 2, 3.5}};
+  booster_phrases_ = {{{Word::kJust, Word::kEnough}, 2, -kBoost},
+                      {{Word::kKind, Word::kOf}, 2, -kBoost},
+                      {{Word::kSort, Word::kOf}, 2, -kBoost}};
+
+  ForEachRow(std::string_view(kEmojiLexicon, kEmojiLexiconSize),
+             [&](std::string_view key, std::string_view description) {
+               // The reference replaces one code point at a time, so only single-code-point
+               // keys can ever match; sequences (flags, ZWJ, skin tones) are unreachable.
+               if (key.empty() || !IsValidUtf8(key)) return;
+               int len = 0;
+               const uint32_t cp = DecodeAt(key, 0, len);
+               if (static_cast<size_t>(len) != key.size()) return;
+               emoji_.push_back({cp, description});
+             });
+  // stable_sort + keep the last of equal code points: a repeated key keeps its last value.
+  std::stable_sort(emoji_.begin(), emoji_.end(),
+                   [](const Emoji& a, const Emoji& b) { return a.cp < b.cp; });
+  std::vector<Emoji> unique;
+  for (const Emoji& e : emoji_) {
+    if (!unique.empty() && unique.back().cp == e.cp) {
+      unique.back() = e;
+    } else {
+      unique.push_back(e);
+    }
+  }
+  emoji_ = std::move(unique);
+}
+
+void VaderTables::Rehash(size_t capacity) {
+  std::vector<WordInfo> old = std::move(slots_);
+  slots_.assign(capacity, WordInfo{});
+  for (WordInfo& info : old) {
+    if (info.key.empty()) continue;
+    size_t i = Hash(info.key) & (capacity - 1);
+    while (!slots_[i].key.empty()) i = (i + 1) & (capacity - 1);
+    slots_[i] = info;
+  }
+}
+
+WordInfo& VaderTables::Upsert(std::string_view key) {
+  if ((used_ + 1) * 2 > slots_.size()) Rehash(slots_.size() * 2);
+  size_t i = Hash(key) & (slots_.size() - 1);
+  while (!slots_[i].key.empty()) {
+    if (slots_[i].key == key) return slots_[i];
+    i = (i + 1) & (slots_.size() - 1);
+  }
+  // Keys from the embedded lexicon point into it; other keys are string literals. Both
+  // live for the whole process.
+  slots_[i].key = key;
+  ++used_;
+  return slots_[i];
+}
+
+const WordInfo* VaderTables::Find(std::string_view lower) const {
+  if (lower.empty()) return nullptr;
+  size_t i = Hash(lower) & (slots_.size() - 1);
+  while (!slots_[i].key.empty()) {
+    if (slots_[i].key == lower) return &slots_[i];
+    i = (i + 1) & (slots_.size() - 1);
+  }
+  return nullptr;
+}
+
+std::string_view VaderTables::EmojiDescription(uint32_t cp) const {
+  auto it = std::lower_bound(emoji_.begin(), emoji_.end(), cp,
+                             [](const Emoji& e, uint32_t v) { return e.cp < v; });
+  if (it == emoji_.end() || it->cp != cp) return {};
+  return it->description;
+}
+
+}  // namespace covidflow::enrich::internal

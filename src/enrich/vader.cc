@@ -1,0 +1,458 @@
+#include "enrich/vader.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "enrich/internal/unicode_case.h"
+#include "enrich/internal/utf8.h"
+#include "enrich/internal/vader_tables.h"
+
+namespace covidflow::enrich {
+namespace {
+
+using internal::VaderTables;
+using internal::Word;
+using internal::WordInfo;
+
+// Empirical constants of the VADER paper.
+constexpr double kCapsIncrement = 0.733;    // an ALL-CAPS word among non-caps words
+constexpr double kNegationScalar = -0.74;   // a negated word
+constexpr double kExclamationStep = 0.292;  // per '!', up to kMaxExclamations
+constexpr int kMaxExclamations = 4;
+constexpr double kQuestionStep = 0.18;  // per '?' when there are 2 or 3
+constexpr double kQuestionCap = 0.96;   // 4 or more '?'
+constexpr double kNormalizeAlpha = 15;  // compound = s / sqrt(s*s + alpha)
+
+// One whitespace-separated word of the text, after the punctuation rule, as the rules see it.
+struct Token {
+  const WordInfo* info = nullptr;  // nullptr: a word none of the tables knows
+  bool all_caps = false;           // Python's str.isupper() of the word
+  bool negation = false;           // a negation word, or contains "n't"
+
+  bool InLexicon() const { return info != nullptr && info->in_lexicon; }
+  bool IsBooster() const { return info != nullptr && info->is_booster; }
+  Word Is() const { return info != nullptr ? info->word : Word::kOther; }
+};
+
+// Per-thread buffers, reused from call to call so that scoring does not allocate once they
+// have grown to the largest text seen.
+struct Scratch {
+  std::string repaired;
+  std::string text;
+  std::string lower;
+  std::vector<Token> tokens;
+  std::vector<double> sentiments;
+};
+
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+bool IsAscii(std::string_view s) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word = 0;
+    for (int k = 0; k < 8; ++k) {
+      word |= static_cast<uint64_t>(static_cast<unsigned char>(s[i + k])) << (8 * k);
+    }
+    if (word & 0x8080808080808080ull) return false;
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) >= 0x80) return false;
+  }
+  return true;
+}
+
+// string.punctuation: the ASCII characters a word loses at both ends.
+constexpr bool IsAsciiPunct(unsigned char c) {
+  return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
+         (c >= 123 && c <= 126);
+}
+
+bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F); }
+
+// The reference replaces every emoji code point by its description, with a space before
+// it unless the text so far ends in ' ', and none after it ("😁x" -> "... eyesx").
+void ReplaceEmoji(std::string_view in, std::string& out) {
+  const VaderTables& tables = VaderTables::Get();
+  out.clear();
+  bool after_space = true;
+  for (size_t i = 0; i < in.size();) {
+    int len = 1;
+    const uint32_t cp = internal::DecodeAt(in, i, len);
+    std::string_view description = cp >= 0x80 ? tables.EmojiDescription(cp) : std::string_view();
+    if (!description.empty()) {
+      if (!after_space) out.push_back(' ');
+      out.append(description);
+      after_space = false;
+    } else {
+      out.append(in.substr(i, static_cast<size_t>(len)));
+      after_space = cp == ' ';
+    }
+    i += static_cast<size_t>(len);
+  }
+}
+
+// Builds the token for one whitespace-free word of well-formed UTF-8.
+Token MakeToken(std::string_view word, std::string& lower) {
+  // Strip punctuation at both ends unless that leaves 2 code points or fewer (an emoticon
+  // such as ":)" or "<3" keeps its punctuation).
+  size_t b = 0, e = word.size();
+  while (b < e && IsAsciiPunct(static_cast<unsigned char>(word[b]))) ++b;
+  while (e > b && IsAsciiPunct(static_cast<unsigned char>(word[e - 1]))) --e;
+  if (b != 0 || e != word.size()) {
+    size_t code_points = 0;
+    for (size_t i = b; i < e && code_points <= 2; ++i) {
+      if ((static_cast<unsigned char>(word[i]) & 0xC0) != 0x80) ++code_points;
+    }
+    if (code_points > 2) word = word.substr(b, e - b);
+  }
+
+  Token token;
+  lower.clear();
+  bool ascii = true;
+  bool cased = false;
+  bool breaks_caps = false;
+  for (size_t i = 0; i < word.size();) {
+    const auto c = static_cast<unsigned char>(word[i]);
+    if (c < 0x80) {
+      if (c >= 'A' && c <= 'Z') {
+        cased = true;
+        lower.push_back(static_cast<char>(c + ('a' - 'A')));
+      } else {
+        breaks_caps |= c >= 'a' && c <= 'z';
+        lower.push_back(static_cast<char>(c));
+      }
+      ++i;
+      continue;
+    }
+    int len = 1;
+    const uint32_t cp = internal::DecodeAt(word, i, len);
+    if (internal::BreaksCaps(cp)) {
+      breaks_caps = true;
+    } else if (internal::IsUppercase(cp)) {
+      cased = true;
+    }
+    if (cp == 0x212A) {
+      lower.push_back('k');  // KELVIN SIGN lower-cases to ASCII 'k'
+    } else {
+      // Any other non-ASCII character lower-cases to non-ASCII, and every table key is
+      // ASCII: the word cannot match. Its bytes are kept for the "n't" test only.
+      ascii = false;
+      lower.append(word.substr(i, static_cast<size_t>(len)));
+    }
+    i += static_cast<size_t>(len);
+  }
+  token.all_caps = cased && !breaks_caps;
+  if (ascii) token.info = VaderTables::Get().Find(lower);
+  token.negation = (token.info != nullptr && token.info->is_negation) ||
+                   lower.find("n't") != std::string::npos;
+  return token;
+}
+
+void Tokenize(std::string_view text, Scratch& scratch) {
+  scratch.tokens.clear();
+  size_t start = std::string_view::npos;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    int len = 1;
+    bool space;
+    if (c < 0x80) {
+      space = IsAsciiSpace(c);
+    } else {
+      space = internal::IsPythonSpace(internal::DecodeAt(text, i, len));
+    }
+    if (space) {
+      if (start != std::string_view::npos) {
+        scratch.tokens.push_back(MakeToken(text.substr(start, i - start), scratch.lower));
+        start = std::string_view::npos;
+      }
+    } else if (start == std::string_view::npos) {
+      start = i;
+    }
+    i += static_cast<size_t>(len);
+  }
+  if (start != std::string_view::npos) {
+    scratch.tokens.push_back(MakeToken(text.substr(start), scratch.lower));
+  }
+}
+
+bool Matches(const std::vector<Token>& t, size_t first, const internal::Phrase& p) {
+  for (int k = 0; k < p.size; ++k) {
+    if (t[first + static_cast<size_t>(k)].Is() != p.words[k]) return false;
+  }
+  return true;
+}
+
+// The idiom rule, run for a lexicon word at i >= 3 whose third predecessor is not a
+// lexicon word: a special-case phrase ending at, spanning or just before the word replaces
+// its valence (the first match of: [i-1,i], [i-2,i], [i-2,i-1], [i-3,i-1], [i-3,i-2]); one
+// starting at the word replaces it again; then a dampener phrase right before it adds.
+double SpecialIdioms(double valence, const std::vector<Token>& t, size_t i) {
+  const VaderTables& tables = VaderTables::Get();
+  struct Span {
+    size_t first;
+    int size;
+  };
+  const Span before[] = {{i - 1, 2}, {i - 2, 3}, {i - 2, 2}, {i - 3, 3}, {i - 3, 2}};
+  bool found = false;
+  for (const Span& span : before) {
+    for (const internal::Phrase& p : tables.SpecialCases()) {
+      if (p.size == span.size && Matches(t, span.first, p)) {
+        valence = p.value;
+        found = true;
+        break;
+      }
+    }
+    if (found) break;
+  }
+  const size_t n = t.size();
+  if (n - 1 > i) {
+    for (const internal::Phrase& p : tables.SpecialCases()) {
+      if (p.size == 2 && Matches(t, i, p)) valence = p.value;
+    }
+  }
+  if (n - 1 > i + 1) {
+    for (const internal::Phrase& p : tables.SpecialCases()) {
+      if (p.size == 3 && Matches(t, i, p)) valence = p.value;
+    }
+  }
+  const Span dampeners[] = {{i - 3, 2}, {i - 2, 2}};
+  for (const Span& span : dampeners) {
+    for (const internal::Phrase& p : tables.BoosterPhrases()) {
+      if (Matches(t, span.first, p)) valence = valence + p.value;
+    }
+  }
+  return valence;
+}
+
+// The negation rule for the predecessor at distance `back` (1 to 3) of word i.
+double Negation(double valence, const std::vector<Token>& t, size_t i, int back) {
+  auto so_or_this = [&](size_t k) { return t[k].Is() == Word::kSo || t[k].Is() == Word::kThis; };
+  if (back == 1) {
+    if (t[i - 1].negation) valence = valence * kNegationScalar;
+  } else if (back == 2) {
+    if (t[i - 2].Is() == Word::kNever && so_or_this(i - 1)) {
+      valence = valence * 1.25;  // "never so good": emphasis, not negation
+    } else if (t[i - 2].Is() == Word::kWithout && t[i - 1].Is() == Word::kDoubt) {
+      // "without doubt good": not a negation
+    } else if (t[i - 2].negation) {
+      valence = valence * kNegationScalar;
+    }
+  } else {
+    if ((t[i - 3].Is() == Word::kNever && so_or_this(i - 2)) || so_or_this(i - 1)) {
+      valence = valence * 1.25;
+    } else if (t[i - 3].Is() == Word::kWithout &&
+               (t[i - 2].Is() == Word::kDoubt || t[i - 1].Is() == Word::kDoubt)) {
+    } else if (t[i - 3].negation) {
+      valence = valence * kNegationScalar;
+    }
+  }
+  return valence;
+}
+
+// The valence of lexicon word i after every word-level rule.
+double WordValence(const std::vector<Token>& t, size_t i, bool caps_differ) {
+  const Token& word = t[i];
+  const size_t n = t.size();
+  const double base = word.info->valence;
+  double valence = base;
+  // "no" directly before a lexicon word negates that word instead of counting itself.
+  if (word.Is() == Word::kNo && i != n - 1 && t[i + 1].InLexicon()) valence = 0.0;
+  if ((i > 0 && t[i - 1].Is() == Word::kNo) || (i > 1 && t[i - 2].Is() == Word::kNo) ||
+      (i > 2 && t[i - 3].Is() == Word::kNo &&
+       (t[i - 1].Is() == Word::kOr || t[i - 1].Is() == Word::kNor))) {
+    valence = base * kNegationScalar;
+  }
+  if (word.all_caps && caps_differ) {
+    // Note: a zero valence counts as negative here, as in the reference.
+    valence = valence > 0 ? valence + kCapsIncrement : valence - kCapsIncrement;
+  }
+  for (int back = 1; back <= 3; ++back) {
+    if (i < static_cast<size_t>(back)) break;
+    const Token& before = t[i - static_cast<size_t>(back)];
+    if (before.InLexicon()) continue;
+    double scalar = 0.0;
+    if (before.IsBooster()) {
+      scalar = before.info->booster;
+      if (valence < 0) scalar *= -1;
+      if (before.all_caps && caps_differ) {
+        scalar = valence > 0 ? scalar + kCapsIncrement : scalar - kCapsIncrement;
+      }
+    }
+    // A modifier further away counts less.
+    if (back == 2 && scalar != 0) scalar = scalar * 0.95;
+    if (back == 3 && scalar != 0) scalar = scalar * 0.9;
+    valence = valence + scalar;
+    valence = Negation(valence, t, i, back);
+    if (back == 3) valence = SpecialIdioms(valence, t, i);
+  }
+  // "least" before a word negates it, except in "at least" and "very least".
+  if (i > 1 && !t[i - 1].InLexicon() && t[i - 1].Is() == Word::kLeast) {
+    if (t[i - 2].Is() != Word::kAt && t[i - 2].Is() != Word::kVery) {
+      valence = valence * kNegationScalar;
+    }
+  } else if (i > 0 && !t[i - 1].InLexicon() && t[i - 1].Is() == Word::kLeast) {
+    valence = valence * kNegationScalar;
+  }
+  return valence;
+}
+
+// The "but" rule: words before the first "but" count half, words after it 1.5 times. The
+// reference finds each word's position by searching for the first *equal value*, so with
+// repeated values it rescales the first occurrence again and again; reproduced on purpose.
+void ButRule(const std::vector<Token>& t, std::vector<double>& s) {
+  size_t but = t.size();
+  for (size_t k = 0; k < t.size(); ++k) {
+    if (t[k].Is() == Word::kBut) {
+      but = k;
+      break;
+    }
+  }
+  if (but == t.size()) return;
+  for (size_t k = 0; k < s.size(); ++k) {
+    const double value = s[k];
+    size_t first = 0;
+    while (s[first] != value) ++first;
+    if (first < but) {
+      s[first] = value * 0.5;
+    } else if (first > but) {
+      s[first] = value * 1.5;
+    }
+  }
+}
+
+double PunctuationEmphasis(std::string_view text) {
+  int exclamations = 0;
+  int questions = 0;
+  for (char c : text) {
+    exclamations += c == '!';
+    questions += c == '?';
+  }
+  if (exclamations > kMaxExclamations) exclamations = kMaxExclamations;
+  const double ep = exclamations * kExclamationStep;
+  double qm = 0;
+  if (questions > 1) qm = questions <= 3 ? questions * kQuestionStep : kQuestionCap;
+  return ep + qm;
+}
+
+VaderScores Combine(const std::vector<double>& sentiments, std::string_view text) {
+  VaderScores out;
+  if (sentiments.empty()) return out;
+  double sum = 0;
+  for (double v : sentiments) sum += v;
+  const double emphasis = PunctuationEmphasis(text);
+  if (sum > 0) {
+    sum += emphasis;
+  } else if (sum < 0) {
+    sum -= emphasis;
+  }
+  double compound = sum / std::sqrt(sum * sum + kNormalizeAlpha);
+  if (compound < -1.0) compound = -1.0;
+  if (compound > 1.0) compound = 1.0;
+
+  // Each positive word counts 1 + valence, each negative word 1 + |valence|, each neutral
+  // word 1.
+  double pos_sum = 0, neg_sum = 0;
+  int neutral = 0;
+  for (double v : sentiments) {
+    if (v > 0) pos_sum += v + 1;
+    if (v < 0) neg_sum += v - 1;
+    if (v == 0) ++neutral;
+  }
+  if (pos_sum > std::fabs(neg_sum)) {
+    pos_sum += emphasis;
+  } else if (pos_sum < std::fabs(neg_sum)) {
+    neg_sum -= emphasis;
+  }
+  const double total = pos_sum + std::fabs(neg_sum) + neutral;
+  out.raw_pos = std::fabs(pos_sum / total);
+  out.raw_neg = std::fabs(neg_sum / total);
+  out.raw_neu = std::fabs(neutral / total);
+  out.raw_compound = compound;
+  out.pos = RoundLikePython(out.raw_pos, 3);
+  out.neg = RoundLikePython(out.raw_neg, 3);
+  out.neu = RoundLikePython(out.raw_neu, 3);
+  out.compound = RoundLikePython(compound, 4);
+  return out;
+}
+
+}  // namespace
+
+double RoundLikePython(double x, int ndigits) {
+  static constexpr double kScale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+  if (!std::isfinite(x) || ndigits < 0 || ndigits > 6) return x;
+  const double scale = kScale[ndigits];
+  const double y = x * scale;
+  const double frac = y - std::floor(y);
+  // Far from a tie, the product's rounding error cannot change the nearest integer, and
+  // dividing it by the scale gives the double nearest to the decimal, as Python does.
+  if (std::fabs(frac - 0.5) > 1e-6 && std::fabs(y) < 1e15) {
+    return std::nearbyint(y) / scale;
+  }
+  // Near a tie: let the C library round the exact binary value half-to-even.
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", ndigits, x);
+  return std::strtod(buf, nullptr);
+}
+
+VaderEnricher::VaderEnricher() { VaderTables::Get(); }
+
+VaderScores VaderEnricher::ScoreVader(std::string_view input) const {
+  Scratch& scratch = ThreadScratch();
+  std::string_view text = input;
+  if (!IsAscii(text)) {
+    if (!internal::IsValidUtf8(text)) {
+      scratch.repaired.clear();
+      internal::AppendReplacingInvalidUtf8(scratch.repaired, text);
+      text = scratch.repaired;
+    }
+    ReplaceEmoji(text, scratch.text);
+    text = scratch.text;
+  }
+  Tokenize(text, scratch);
+  const std::vector<Token>& t = scratch.tokens;
+
+  size_t all_caps = 0;
+  for (const Token& token : t) all_caps += token.all_caps;
+  // ALL-CAPS emphasis counts only when some, but not all, words are in capitals.
+  const bool caps_differ = all_caps > 0 && all_caps < t.size();
+
+  std::vector<double>& s = scratch.sentiments;
+  s.assign(t.size(), 0.0);
+  for (size_t i = 0; i < t.size(); ++i) {
+    // Boosters, and "kind" of "kind of", carry no valence of their own.
+    if (t[i].IsBooster()) continue;
+    if (i + 1 < t.size() && t[i].Is() == Word::kKind && t[i + 1].Is() == Word::kOf) continue;
+    if (t[i].InLexicon()) s[i] = WordValence(t, i, caps_differ);
+  }
+  ButRule(t, s);
+  return Combine(s, text);
+}
+
+schema::Sentiment ToSentiment(const VaderScores& v) {
+  schema::Sentiment out;
+  out.positive = v.raw_pos;
+  out.negative = v.raw_neg;
+  out.neutral = 1.0 - v.raw_pos - v.raw_neg;
+  if (out.neutral < 0) out.neutral = 0;
+  out.compound = v.compound;
+  if (v.compound >= 0.05) {
+    out.label = schema::Sentiment::Label::kPositive;
+  } else if (v.compound <= -0.05) {
+    out.label = schema::Sentiment::Label::kNegative;
+  } else {
+    out.label = schema::Sentiment::Label::kNeutral;
+  }
+  return out;
+}
+
+schema::Sentiment VaderEnricher::Score(std::string_view text) const {
+  return ToSentiment(ScoreVader(text));
+}
+
+}  // namespace covidflow::enrich
