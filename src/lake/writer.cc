@@ -343,7 +343,7 @@ void StringMinMax(const std::vector<std::string_view>& values, Gathered& g) {
 // Tries to dictionary-encode; on success fills *indices and *dict_page (PLAIN values).
 bool BuildDictionary(const ColumnSpec& col, Gathered& g, const WriterOptions& options,
                      std::vector<uint32_t>* indices, std::string* dict_page, size_t* dict_size) {
-  if (!options.dictionary || col.kind == ColumnKind::kBool) return false;
+  if (!options.dictionary || !col.dictionary || col.kind == ColumnKind::kBool) return false;
   const size_t values = IsString(col.kind) ? g.strs.size() : g.fixed.size();
   if (values == 0) return false;
 
@@ -481,9 +481,16 @@ Status EncodeChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& opti
       page.push_back(static_cast<char>(bit_width));
       internal::EncodeRleHybrid(indices.data() + v0, val - v0, bit_width, &page);
     } else if (strings) {
+      size_t bytes = 0;
+      for (size_t i = v0; i < val; ++i) bytes += 4 + g.strs[i].size();
+      size_t at = page.size();
+      page.resize(at + bytes);
+      char* p = page.data();
       for (size_t i = v0; i < val; ++i) {
-        PutU32(static_cast<uint32_t>(g.strs[i].size()), &page);
-        page.append(g.strs[i]);
+        const auto len = static_cast<uint32_t>(g.strs[i].size());
+        std::memcpy(p + at, &len, 4);
+        std::memcpy(p + at + 4, g.strs[i].data(), len);
+        at += 4 + len;
       }
     } else if (col.kind == ColumnKind::kBool) {
       uint8_t acc = 0;
@@ -693,27 +700,46 @@ Status ParquetWriter::FlushBuffer() {
 
 Status ParquetWriter::Write(std::span<const schema::EnrichedTweet> rows) {
   if (fd_ < 0) return Status::FailedPrecondition("writer for " + path_ + " is closed");
-  for (const auto& r : rows) RETURN_IF_ERROR(CheckRow(r));
-  size_t start = 0, bytes = 0;
+  // One pass over the rows for checks, row-group boundaries, source ranges and enrichers
+  // (each pass over row structs costs cache misses); nothing is kept unless all succeed.
+  std::vector<size_t> ends;
+  SourceRanges ranges = ranges_;
+  std::vector<std::string> enrichers = enrichers_;
+  SourceRange* range = nullptr;
+  const schema::EnrichedTweet* prev = nullptr;
+  size_t bytes = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
-    bytes += EstimateRowBytes(rows[i]);
+    const auto& r = rows[i];
+    RETURN_IF_ERROR(CheckRow(r));
+    bytes += EstimateRowBytes(r);
     if (bytes >= options_.row_group_bytes) {
-      RETURN_IF_ERROR(WriteRowGroup(rows.subspan(start, i + 1 - start)));
-      start = i + 1;
+      ends.push_back(i + 1);
       bytes = 0;
     }
-  }
-  if (start < rows.size()) RETURN_IF_ERROR(WriteRowGroup(rows.subspan(start)));
-  for (const auto& r : rows) {
-    TopicPartition tp{r.source.topic, r.source.partition};
-    auto [it, fresh] = ranges_.try_emplace(tp, SourceRange{r.source.offset, r.source.offset, 0});
-    it->second.first = std::min(it->second.first, r.source.offset);
-    it->second.last = std::max(it->second.last, r.source.offset);
-    ++it->second.count;
-    if (std::find(enrichers_.begin(), enrichers_.end(), r.enricher) == enrichers_.end()) {
-      enrichers_.push_back(r.enricher);
+    // Consecutive rows mostly share a topic-partition and an enricher: look up on change.
+    if (prev == nullptr || r.source.partition != prev->source.partition ||
+        r.source.topic != prev->source.topic) {
+      TopicPartition tp{r.source.topic, r.source.partition};
+      range = &ranges.try_emplace(tp, SourceRange{r.source.offset, r.source.offset, 0})
+                   .first->second;
     }
+    range->first = std::min(range->first, r.source.offset);
+    range->last = std::max(range->last, r.source.offset);
+    ++range->count;
+    if ((prev == nullptr || r.enricher != prev->enricher) &&
+        std::find(enrichers.begin(), enrichers.end(), r.enricher) == enrichers.end()) {
+      enrichers.push_back(r.enricher);
+    }
+    prev = &r;
   }
+  if (ends.empty() || ends.back() != rows.size()) ends.push_back(rows.size());
+  size_t start = 0;
+  for (size_t end : ends) {
+    if (end > start) RETURN_IF_ERROR(WriteRowGroup(rows.subspan(start, end - start)));
+    start = end;
+  }
+  ranges_ = std::move(ranges);
+  enrichers_ = std::move(enrichers);
   rows_ += static_cast<int64_t>(rows.size());
   return Status::Ok();
 }

@@ -10,26 +10,26 @@ constexpr int64_t kMicrosPerSecond = 1'000'000;
 
 ColumnSpec Str(const char* name, std::string_view (*get)(const Row&),
                void (*set)(Row&, std::string_view), bool optional = false) {
-  ColumnSpec c{name, optional ? K::kOptionalString : K::kString};
+  ColumnSpec c{name, optional ? K::kOptionalString : K::kString, true};
   c.get_str = get;
   c.set_str = set;
   return c;
 }
 ColumnSpec Int(const char* name, ColumnKind kind, int64_t (*get)(const Row&),
-               void (*set)(Row&, int64_t)) {
-  ColumnSpec c{name, kind};
+               void (*set)(Row&, int64_t), bool dictionary = true) {
+  ColumnSpec c{name, kind, dictionary};
   c.get_int = get;
   c.set_int = set;
   return c;
 }
 ColumnSpec Dbl(const char* name, double (*get)(const Row&), void (*set)(Row&, double)) {
-  ColumnSpec c{name, K::kDouble};
+  ColumnSpec c{name, K::kDouble, true};
   c.get_double = get;
   c.set_double = set;
   return c;
 }
 ColumnSpec Bool(const char* name, bool (*get)(const Row&), void (*set)(Row&, bool)) {
-  ColumnSpec c{name, K::kBool};
+  ColumnSpec c{name, K::kBool, false};
   c.get_bool = get;
   c.set_bool = set;
   return c;
@@ -49,7 +49,8 @@ const std::vector<ColumnSpec>& Table() {
     c.push_back(Int(
         "user_created", K::kTimestampMicros,
         [](const Row& r) { return r.tweet.user_created.seconds * kMicrosPerSecond; },
-        [](Row& r, int64_t v) { r.tweet.user_created.seconds = v / kMicrosPerSecond; }));
+        [](Row& r, int64_t v) { r.tweet.user_created.seconds = v / kMicrosPerSecond; },
+        /*dictionary=*/false));
     c.push_back(Int(
         "user_followers", K::kInt64, [](const Row& r) { return r.tweet.user_followers; },
         [](Row& r, int64_t v) { r.tweet.user_followers = v; }));
@@ -65,10 +66,11 @@ const std::vector<ColumnSpec>& Table() {
     c.push_back(Int(
         "date", K::kTimestampMicros,
         [](const Row& r) { return r.tweet.date.seconds * kMicrosPerSecond; },
-        [](Row& r, int64_t v) { r.tweet.date.seconds = v / kMicrosPerSecond; }));
+        [](Row& r, int64_t v) { r.tweet.date.seconds = v / kMicrosPerSecond; },
+        /*dictionary=*/false));
     c.push_back(Str("text", CF_STR(tweet.text)));
     {
-      ColumnSpec h{"hashtags", K::kStringList};
+      ColumnSpec h{"hashtags", K::kStringList, true};
       h.get_list = [](const Row& r) -> const std::vector<std::string>& { return r.tweet.hashtags; };
       h.mut_list = [](Row& r) { return &r.tweet.hashtags; };
       c.push_back(h);
@@ -107,10 +109,10 @@ const std::vector<ColumnSpec>& Table() {
         [](Row& r, int64_t v) { r.source.partition = PartitionId(static_cast<int32_t>(v)); }));
     c.push_back(Int(
         "source_offset", K::kInt64, [](const Row& r) { return r.source.offset.value(); },
-        [](Row& r, int64_t v) { r.source.offset = Offset(v); }));
+        [](Row& r, int64_t v) { r.source.offset = Offset(v); }, /*dictionary=*/false));
     c.push_back(Int(
         "ingest_time", K::kTimestampMillis, [](const Row& r) { return r.ingest_time_ms; },
-        [](Row& r, int64_t v) { r.ingest_time_ms = v; }));
+        [](Row& r, int64_t v) { r.ingest_time_ms = v; }, /*dictionary=*/false));
     return c;
   }();
   return kColumns;
