@@ -1,0 +1,84 @@
+#include "enrich/location/tests/sample_eval.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace covidflow::enrich::location::testing {
+
+std::string SamplePath() {
+  return std::string(CF_SOURCE_DIR) + "/src/enrich/location/tests/data/location_sample_300.tsv";
+}
+
+Result<std::vector<LabelledLocation>> ReadSample(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open the labelled sample " + path);
+  std::vector<LabelledLocation> rows;
+  std::string line;
+  int line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (line_number == 1) {
+      if (line != "location\tcountry\tregion") {
+        return Status::Corruption(path + ": header is not 'location<TAB>country<TAB>region'");
+      }
+      continue;
+    }
+    const size_t t1 = line.find('\t');
+    const size_t t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
+    if (t2 == std::string::npos || line.find('\t', t2 + 1) != std::string::npos) {
+      return Status::Corruption(path + ":" + std::to_string(line_number) +
+                                ": expected three tab-separated columns");
+    }
+    rows.push_back({line.substr(0, t1), line.substr(t1 + 1, t2 - t1 - 1), line.substr(t2 + 1)});
+  }
+  return rows;
+}
+
+SampleScore Score(const LocationNormalizer& normalizer,
+                  const std::vector<LabelledLocation>& sample) {
+  SampleScore s;
+  for (const LabelledLocation& row : sample) {
+    ++s.total;
+    const bool resolvable = !row.country.empty();
+    s.resolvable += resolvable;
+    const schema::Location got = normalizer.Normalize(row.text);
+    if (got.country.empty()) {
+      if (resolvable) s.errors.push_back("unresolved: '" + row.text + "' (truth " + row.country +
+                                         (row.region.empty() ? "" : "/" + row.region) + ")");
+      continue;
+    }
+    ++s.resolved;
+    s.resolved_resolvable += resolvable;
+    const bool country_ok = got.country == row.country;
+    const bool region_ok = got.region.empty() || got.region == row.region;
+    s.country_correct += country_ok;
+    if (!got.region.empty()) {
+      ++s.regions_given;
+      s.regions_correct += country_ok && region_ok;
+    }
+    if (country_ok && region_ok) {
+      ++s.correct;
+    } else {
+      s.errors.push_back("WRONG: '" + row.text + "' -> " + got.country +
+                         (got.region.empty() ? "" : "/" + got.region) + ", truth " +
+                         (row.country.empty() ? "none" : row.country) +
+                         (row.region.empty() ? "" : "/" + row.region));
+    }
+  }
+  return s;
+}
+
+std::string SampleScore::Summary() const {
+  char buf[512];
+  std::snprintf(buf, sizeof(buf),
+                "sample: %d rows, %d resolvable; resolved %d (%.1f%% of all, %.1f%% of the "
+                "resolvable); precision %.1f%% (%d/%d: country and any given region right); "
+                "country right %d/%d; regions given %d, right %d",
+                total, resolvable, resolved, 100.0 * resolved_share_of_all(),
+                100.0 * resolved_share_of_resolvable(), 100.0 * precision(), correct, resolved,
+                country_correct, resolved, regions_given, regions_correct);
+  return buf;
+}
+
+}  // namespace covidflow::enrich::location::testing

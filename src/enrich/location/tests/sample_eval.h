@@ -1,0 +1,44 @@
+#pragma once
+// Reads the hand-labelled sample (data/location_sample_300.tsv) and scores the normalizer on
+// it. Shared by the accuracy test and the benchmark.
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "enrich/location/normalizer.h"
+
+namespace covidflow::enrich::location::testing {
+
+struct LabelledLocation {
+  std::string text;
+  std::string country;  // the true answer; empty = not resolvable
+  std::string region;
+};
+
+// The sample's path inside the source tree.
+std::string SamplePath();
+Result<std::vector<LabelledLocation>> ReadSample(const std::string& path);
+
+struct SampleScore {
+  int total = 0;
+  int resolvable = 0;          // the truth has a country
+  int resolved = 0;            // the normalizer gave a country
+  int resolved_resolvable = 0; // ... on a resolvable row
+  int correct = 0;             // country right, and region right where one was given
+  int country_correct = 0;     // country right
+  int regions_given = 0;
+  int regions_correct = 0;
+  std::vector<std::string> errors;  // "text -> got XX/XX-YY, truth ZZ/ZZ-WW"
+
+  double precision() const { return resolved == 0 ? 0 : double(correct) / resolved; }
+  double resolved_share_of_resolvable() const {
+    return resolvable == 0 ? 0 : double(resolved_resolvable) / resolvable;
+  }
+  double resolved_share_of_all() const { return total == 0 ? 0 : double(resolved) / total; }
+  std::string Summary() const;
+};
+
+SampleScore Score(const LocationNormalizer& normalizer,
+                  const std::vector<LabelledLocation>& sample);
+
+}  // namespace covidflow::enrich::location::testing
