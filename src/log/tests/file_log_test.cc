@@ -592,6 +592,88 @@ TEST_F(FileLogTest, PartitionsOfADeadGroupMemberAreTakenOver) {
   EXPECT_TRUE((*consumer)->Commit({{TopicPartition{"t", PartitionId(0)}, CommitPoint{Offset(0), ""}}}).ok());
 }
 
+TEST_F(FileLogTest, ConsumerFollowsAWriterInAnotherProcessThroughPartialWrites) {
+  FileLogOptions options;
+  options.partition.segment_bytes = 256 << 10;  // the reader crosses rolls while following
+  auto log = Open(options);
+  ASSERT_TRUE(log->CreateTopic("t", 1).ok());
+  const std::string root = dir_.path() + "/log";
+  constexpr int kRecords = 30000;
+  pid_t child = Spawn([root, options] {
+    auto child_log = FileLog::Open(root, options);
+    if (!child_log.ok()) return false;
+    ProducerOptions po;
+    po.fsync = FsyncPolicy::kNever;
+    po.batch_bytes = 64 << 10;  // large writes, so the reader often sees one half-done
+    auto producer = (*child_log)->NewProducer(po);
+    if (!producer.ok()) return false;
+    for (int i = 0; i < kRecords; ++i) {
+      std::string v = "value-" + std::to_string(i) + std::string(i % 300, '.');
+      OutRecord r;
+      r.value = v;
+      if (!(*producer)->Send("t", r).ok()) return false;
+      if (i % 777 == 0 && !(*producer)->Flush().ok()) return false;
+    }
+    return (*producer)->Flush().ok();
+  });
+  auto consumer = log->NewConsumer({});
+  ASSERT_TRUE(consumer.ok());
+  ASSERT_TRUE((*consumer)->Assign({{TopicPartition{"t", PartitionId(0)}, Offset(0)}}).ok());
+  int next = 0;
+  for (int polls = 0; next < kRecords && polls < 200000; ++polls) {
+    auto polled = (*consumer)->Poll(milliseconds(50));
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    for (const InRecord& r : *polled) {
+      ASSERT_EQ(r.offset, Offset(next));
+      ASSERT_EQ(r.value, "value-" + std::to_string(next) + std::string(next % 300, '.'));
+      ++next;
+    }
+  }
+  EXPECT_EQ(WaitExit(child), 0);
+  EXPECT_EQ(next, kRecords);
+}
+
+TEST_F(FileLogTest, CommitsFromTwoProcessesToOneGroupAreBothKept) {
+  auto log = Open();
+  ASSERT_TRUE(log->CreateTopic("t", 2).ok());
+  const std::string root = dir_.path() + "/log";
+  auto committer = [root](int partition) {
+    return [root, partition] {
+      auto child_log = FileLog::Open(root, {});
+      if (!child_log.ok()) return false;
+      ConsumerOptions co;
+      co.group = "g";
+      auto c = (*child_log)->NewConsumer(co);
+      const TopicPartition tp{"t", PartitionId(partition)};
+      if (!c.ok() || !(*c)->Assign({{tp, Offset(0)}}).ok()) return false;
+      std::string metadata = "p";
+      metadata += std::to_string(partition);
+      for (int i = 1; i <= 200; ++i) {
+        if (!(*c)->Commit({{tp, CommitPoint{Offset(i), metadata}}}).ok()) {
+          return false;
+        }
+      }
+      return true;
+    };
+  };
+  pid_t a = Spawn(committer(0));
+  pid_t b = Spawn(committer(1));
+  ASSERT_EQ(WaitExit(a), 0);
+  ASSERT_EQ(WaitExit(b), 0);
+  ConsumerOptions co;
+  co.group = "g";
+  auto c = log->NewConsumer(co);
+  ASSERT_TRUE(c.ok());
+  const TopicPartition p0{"t", PartitionId(0)}, p1{"t", PartitionId(1)};
+  auto committed = (*c)->Committed({p0, p1});
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  ASSERT_EQ(committed->size(), 2u) << "a read-modify-write lost the other process's commit";
+  EXPECT_EQ(committed->at(p0).next, Offset(200));
+  EXPECT_EQ(committed->at(p0).metadata, "p0");
+  EXPECT_EQ(committed->at(p1).next, Offset(200));
+  EXPECT_EQ(committed->at(p1).metadata, "p1");
+}
+
 TEST_F(FileLogTest, TopicNamesAreCheckedAndConcurrentCreatesAgree) {
   auto log = Open();
   EXPECT_EQ(log->CreateTopic("../escape", 1).code(), StatusCode::kInvalidArgument);

@@ -214,7 +214,8 @@ TEST_P(LogConformanceTest, HeadersKeysValuesAndTimestampsRoundTrip) {
   r1.headers = one;
   r1.timestamp_ms = 0;  // now
   OutRecord r2 = r0;
-  r2.value = std::string(100000, 'x');
+  const std::string large(100000, 'x');
+  r2.value = large;
   r2.headers = three;
   ASSERT_TRUE((*producer)->Send("headers", r0).ok());
   ASSERT_TRUE((*producer)->Send("headers", r1).ok());
