@@ -72,17 +72,25 @@ bool KeepCompatible(Mention& m, const Mention& other) {
 }
 
 // Adjacent mentions explain each other: "Atlanta, Georgia" is the state, "Tbilisi, Georgia"
-// the country, "Mumbai, IN" India and "Paris, TX" Texas. When a city and a container share
-// no reading the city is a homonym in that container ("Paris, TX"), so the city is dropped.
+// the country, "Mumbai, IN" India and "Paris, TX" Texas. A city followed by a container it
+// is not in is read in address order, as a homonym inside that container ("Paris, TX"), so
+// the city's own readings are dropped. The other order ("Belgium and Geneva") is a list.
 void ExplainPair(Mention& a, Mention& b) {
   if (a.count == 0 || b.count == 0) return;
   const Mention a_before = a;
   if (!KeepCompatible(a, b)) {
     if (a.city && !b.city) a.count = 0;
-    if (b.city && !a.city) b.count = 0;
     return;
   }
   KeepCompatible(b, a_before);
+}
+
+// The country of a mention's most likely reading.
+uint16_t TopCountry(const Mention& m) {
+  const Option* top = std::max_element(
+      m.options, m.options + m.count,
+      [](const Option& x, const Option& y) { return x.weight < y.weight; });
+  return top->country;
 }
 
 struct Tally {
@@ -239,25 +247,32 @@ schema::Location LocationNormalizer::Normalize(std::string_view user_location) c
     i += matched;
   }
 
-  // 2. Neighbours explain each other.
+  // 2. A text whose mentions, read on their own, name three countries is a list.
+  uint16_t named[kListCountries];
+  size_t n_named = 0;
+  for (size_t k = 0; k < count && n_named < kListCountries; ++k) {
+    const uint16_t country = TopCountry(mentions[k]);
+    if (std::find(named, named + n_named, country) == named + n_named) named[n_named++] = country;
+  }
+  if (n_named >= kListCountries) return {};
+
+  // 3. Neighbours explain each other.
   for (size_t k = 0; k + 1 < count; ++k) ExplainPair(mentions[k], mentions[k + 1]);
 
-  // 3. The country with the most support, if it clearly beats the runner-up.
+  // 4. The country with the most support, if it clearly beats the runner-up.
   Tally countries[kMaxMentions * kMaxOptions];
   const size_t n_countries = TallyBy(
       mentions, count, [](const Option& o) { return static_cast<int>(o.country); }, countries,
       std::size(countries));
   const Tally* best = nullptr;
   float runner_up = 0;
-  size_t strong = 0;
   for (size_t k = 0; k < n_countries; ++k) {
-    if (countries[k].strong) ++strong;
     if (countries[k].strong && (best == nullptr || countries[k].support > best->support)) {
       best = &countries[k];
     }
   }
   schema::Location out;
-  if (best == nullptr || strong >= kListCountries) return out;
+  if (best == nullptr) return out;
   for (size_t k = 0; k < n_countries; ++k) {
     if (&countries[k] != best) runner_up = std::max(runner_up, countries[k].support);
   }
@@ -267,7 +282,7 @@ schema::Location LocationNormalizer::Normalize(std::string_view user_location) c
   out.country = Gazetteer::UnpackCountry(best->key);
   out.confidence = confidence;
 
-  // 4. The region within that country, if one clearly leads.
+  // 5. The region within that country, if one clearly leads.
   const uint16_t country = best->key;
   Tally regions[kMaxMentions * kMaxOptions];
   const size_t n_regions = TallyBy(

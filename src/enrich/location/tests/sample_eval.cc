@@ -10,6 +10,10 @@ std::string SamplePath() {
   return std::string(CF_SOURCE_DIR) + "/src/enrich/location/tests/data/location_sample_300.tsv";
 }
 
+std::string HoldoutPath() {
+  return std::string(CF_SOURCE_DIR) + "/src/enrich/location/tests/data/location_holdout_300.tsv";
+}
+
 Result<std::vector<LabelledLocation>> ReadSample(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound("cannot open the labelled sample " + path);

@@ -17,6 +17,8 @@ struct LabelledLocation {
 
 // The sample's path inside the source tree.
 std::string SamplePath();
+// The held-out sample (data/location_holdout_300.tsv), drawn and labelled after the tables.
+std::string HoldoutPath();
 Result<std::vector<LabelledLocation>> ReadSample(const std::string& path);
 
 struct SampleScore {
