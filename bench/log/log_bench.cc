@@ -122,8 +122,12 @@ void BM_Read(benchmark::State& state) {
   state.SetItemsProcessed(n);
   state.SetBytesProcessed(n * static_cast<int64_t>(value_bytes));
 }
-BENCHMARK(BM_Read)->ArgName("value_bytes")->Arg(100)->Arg(400)->UseRealTime()->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_Read)
+    ->ArgName("value_bytes")
+    ->Arg(100)
+    ->Arg(400)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace covidflow::log

@@ -30,7 +30,7 @@ struct Header {
 
 // A record to append. The views must stay valid until Send returns (the producer copies).
 struct OutRecord {
-  std::string_view key;    // partition = hash(key) % partitions when partition is unset
+  std::string_view key;  // partition = hash(key) % partitions when partition is unset
   std::string_view value;
   std::span<const Header> headers;
   std::optional<PartitionId> partition;  // explicit partition overrides the key hash
@@ -81,7 +81,7 @@ struct ProducerOptions {
   FsyncPolicy fsync = FsyncPolicy::kEveryFlush;
   std::chrono::milliseconds fsync_interval{1000};
   std::string compression = "none";  // Kafka only: none|gzip|snappy|lz4|zstd
-  size_t batch_bytes = 1 << 20;       // buffer this much before writing
+  size_t batch_bytes = 1 << 20;      // buffer this much before writing
 };
 
 class Producer {

@@ -63,7 +63,8 @@ Result<std::unique_ptr<Log>> OpenLog(std::string_view uri, const OpenOptions& op
                                    "' (expected file://DIR or kafka://HOST:PORT)");
   }
   std::string_view dir = uri.substr(kFile.size());
-  if (dir.empty()) return Status::InvalidArgument("log URI '" + std::string(uri) + "' has no directory");
+  if (dir.empty())
+    return Status::InvalidArgument("log URI '" + std::string(uri) + "' has no directory");
   if (options.segment_bytes < 1024) {
     return Status::InvalidArgument("segment_bytes must be at least 1024");
   }

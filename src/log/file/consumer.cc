@@ -92,8 +92,7 @@ class FileConsumer : public Consumer {
       }
       const Clock::time_point now = Clock::now();
       if (now >= deadline) return std::span<const InRecord>();
-      std::this_thread::sleep_for(
-          std::min<Clock::duration>(backoff, deadline - now));
+      std::this_thread::sleep_for(std::min<Clock::duration>(backoff, deadline - now));
       backoff = std::min(backoff * 2, std::chrono::microseconds(10000));
     }
   }
@@ -145,7 +144,8 @@ class FileConsumer : public Consumer {
  private:
   struct Owned {
     Owned(TopicPartition t, std::string dir)
-        : tp(std::move(t)), topic_name(std::make_unique<std::string>(tp.topic)),
+        : tp(std::move(t)),
+          topic_name(std::make_unique<std::string>(tp.topic)),
           reader(std::move(dir)) {}
     TopicPartition tp;
     std::unique_ptr<std::string> topic_name;  // InRecord::topic points here

@@ -64,9 +64,11 @@ Result<std::unique_ptr<FileLog>> FileLog::Open(std::string root, const FileLogOp
 }
 
 Result<int> FileLog::PartitionCount(std::string_view topic) const {
-  if (!IsValidName(topic)) return Status::InvalidArgument("bad topic name '" + std::string(topic) + "'");
+  if (!IsValidName(topic))
+    return Status::InvalidArgument("bad topic name '" + std::string(topic) + "'");
   const std::string path = TopicDir(topic) + "/meta";
-  if (!PathExists(path)) return Status::NotFound("topic '" + std::string(topic) + "' does not exist");
+  if (!PathExists(path))
+    return Status::NotFound("topic '" + std::string(topic) + "' does not exist");
   ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
   return ParseTopicMeta(text, path);
 }
@@ -81,7 +83,8 @@ Status FileLog::CreateTopic(std::string_view topic, int partitions) {
                                    "' (use 1-249 of [A-Za-z0-9._-], not starting with '.')");
   }
   if (partitions < 1 || partitions > kMaxPartitions) {
-    return Status::InvalidArgument("topic '" + std::string(topic) + "': partitions must be in [1, " +
+    return Status::InvalidArgument("topic '" + std::string(topic) +
+                                   "': partitions must be in [1, " +
                                    std::to_string(kMaxPartitions) + "]");
   }
   auto compare_existing = [&]() -> Status {

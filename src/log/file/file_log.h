@@ -42,12 +42,15 @@ class FileLog : public Log {
   // For this module's producers and consumers.
   Result<int> PartitionCount(std::string_view topic) const;
   std::string PartitionDir(std::string_view topic, PartitionId partition) const;
-  std::string GroupDir(std::string_view group) const { return root_ + "/groups/" + std::string(group); }
+  std::string GroupDir(std::string_view group) const {
+    return root_ + "/groups/" + std::string(group);
+  }
   const FileLogOptions& options() const { return options_; }
   RecoveryLog* recovery() { return &recovery_; }
 
  private:
-  FileLog(std::string root, const FileLogOptions& options) : root_(std::move(root)), options_(options) {}
+  FileLog(std::string root, const FileLogOptions& options)
+      : root_(std::move(root)), options_(options) {}
   std::string TopicDir(std::string_view topic) const {
     return root_ + "/topics/" + std::string(topic);
   }

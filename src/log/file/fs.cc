@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 
 namespace covidflow::log::file {
@@ -74,7 +74,8 @@ Result<std::string> ReadWholeFile(const std::string& path) {
 Status PwriteFull(int fd, std::string_view data, uint64_t pos, const std::string& path) {
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t r = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(pos + done));
+    ssize_t r =
+        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(pos + done));
     if (r < 0) {
       if (errno == EINTR) continue;
       return Status::FromErrno(errno, "write " + path + " at byte " + std::to_string(pos + done) +
@@ -172,8 +173,8 @@ Result<std::vector<int64_t>> ListSegments(const std::string& partition_dir) {
 bool IsValidName(std::string_view name) {
   if (name.empty() || name.size() > 249 || name[0] == '.') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 

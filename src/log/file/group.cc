@@ -124,8 +124,7 @@ Result<std::pair<int, int>> GroupMember::RankAndSize() {
 }
 
 Result<UniqueFd> GroupMember::TryLease(const TopicPartition& tp) {
-  std::string path =
-      dir_ + "/leases/" + tp.topic + "." + std::to_string(tp.partition.value());
+  std::string path = dir_ + "/leases/" + tp.topic + "." + std::to_string(tp.partition.value());
   ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDWR | O_CREAT));
   bool acquired = false;
   RETURN_IF_ERROR(LockNonBlocking(fd.get(), &acquired, path));

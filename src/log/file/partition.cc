@@ -119,9 +119,9 @@ Status PartitionWriter::RecoverLocked() {
     ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDONLY));
     ASSIGN_OR_RETURN(uint64_t size, FileSize(fd.get()));
     ASSIGN_OR_RETURN(Mapping map, Mapping::Map(fd.get(), size, path));
-    ASSIGN_OR_RETURN(ScanResult scan, ScanSegment(map.view(), bases[i], path,
-                                                  options_.index_interval_bytes,
-                                                  ScanStart{0, bases[i], 0}));
+    ASSIGN_OR_RETURN(ScanResult scan,
+                     ScanSegment(map.view(), bases[i], path, options_.index_interval_bytes,
+                                 ScanStart{0, bases[i], 0}));
     if (scan.torn_bytes > 0 || scan.next_offset != bases[i + 1]) {
       return Status::Corruption(path + ": sealed segment ends with " +
                                 std::to_string(scan.torn_bytes) + " bad bytes at byte " +
@@ -152,8 +152,8 @@ Status PartitionWriter::ScanTailLocked(bool rebuild_index) {
   std::string path = SegmentPath(base_);
   ASSIGN_OR_RETURN(uint64_t size, FileSize(segment_fd_.get()));
   if (size < end_pos_) {
-    return Status::Corruption(path + ": shrank to " + std::to_string(size) +
-                              " bytes below the " + std::to_string(end_pos_) + " already written");
+    return Status::Corruption(path + ": shrank to " + std::to_string(size) + " bytes below the " +
+                              std::to_string(end_pos_) + " already written");
   }
   if (size == end_pos_ && !rebuild_index) return Status::Ok();
   ScanResult scan;
@@ -188,8 +188,8 @@ Status PartitionWriter::ScanTailLocked(bool rebuild_index) {
   last_indexed_ = 0;
   if (index_size_ >= kIndexEntryBytes) {
     char buf[kIndexEntryBytes];
-    ASSIGN_OR_RETURN(size_t n, PreadFull(index_fd_.get(), buf, sizeof(buf),
-                                         index_size_ - kIndexEntryBytes));
+    ASSIGN_OR_RETURN(size_t n,
+                     PreadFull(index_fd_.get(), buf, sizeof(buf), index_size_ - kIndexEntryBytes));
     std::vector<IndexEntry> last = DecodeIndex(std::string_view(buf, n), end_pos_);
     if (!last.empty()) last_indexed_ = last.back().position;
   }
@@ -261,7 +261,8 @@ Result<int64_t> PartitionWriter::Append(std::string& batch, std::span<const uint
   ASSIGN_OR_RETURN(FlockGuard guard, FlockGuard::Lock(lock_fd_.get(), dir_ + "/lock"));
   RETURN_IF_ERROR(CatchUpLocked());
   const int64_t first = next_offset_;
-  const uint64_t segment_bytes = static_cast<uint64_t>(std::max<int64_t>(options_.segment_bytes, 1));
+  const uint64_t segment_bytes =
+      static_cast<uint64_t>(std::max<int64_t>(options_.segment_bytes, 1));
   size_t chunk_begin = 0;
   int64_t chunk_records = 0;
   std::vector<IndexEntry> entries;
@@ -274,9 +275,9 @@ Result<int64_t> PartitionWriter::Append(std::string& batch, std::span<const uint
     size_t size = end - begin;
     if (pos > 0 && pos + size > segment_bytes) {
       if (chunk_records > 0) {
-        RETURN_IF_ERROR(WriteChunkLocked(
-            std::string_view(batch).substr(chunk_begin, begin - chunk_begin), chunk_records,
-            entries));
+        RETURN_IF_ERROR(
+            WriteChunkLocked(std::string_view(batch).substr(chunk_begin, begin - chunk_begin),
+                             chunk_records, entries));
       }
       RETURN_IF_ERROR(RollLocked());
       chunk_begin = begin;
@@ -295,8 +296,8 @@ Result<int64_t> PartitionWriter::Append(std::string& batch, std::span<const uint
     ++chunk_records;
   }
   if (chunk_records > 0) {
-    RETURN_IF_ERROR(WriteChunkLocked(std::string_view(batch).substr(chunk_begin), chunk_records,
-                                     entries));
+    RETURN_IF_ERROR(
+        WriteChunkLocked(std::string_view(batch).substr(chunk_begin), chunk_records, entries));
   }
   return first;
 }
@@ -354,8 +355,9 @@ Status PartitionReader::Seek(int64_t target) {
   if (!index.ok()) return Status::Ok();  // no index: scan from the segment start
   ASSIGN_OR_RETURN(uint64_t size, FileSize(fd_.get()));
   std::vector<IndexEntry> entries = DecodeIndex(*index, size);
-  auto it = std::upper_bound(entries.begin(), entries.end(), target - base,
-                             [](int64_t rel, const IndexEntry& e) { return rel < e.relative_offset; });
+  auto it =
+      std::upper_bound(entries.begin(), entries.end(), target - base,
+                       [](int64_t rel, const IndexEntry& e) { return rel < e.relative_offset; });
   if (it == entries.begin()) return Status::Ok();
   const IndexEntry& e = *(it - 1);
   // Trust the entry only if a whole record with the expected offset starts there.
@@ -364,7 +366,8 @@ Status PartitionReader::Seek(int64_t target) {
   if (n < kFrameBytes) return Status::Ok();
   uint32_t length;
   std::memcpy(&length, frame, 4);
-  if (length < kMinBodyBytes || length > kMaxBodyBytes || e.position + kFrameBytes + length > size) {
+  if (length < kMinBodyBytes || length > kMaxBodyBytes ||
+      e.position + kFrameBytes + length > size) {
     return Status::Ok();
   }
   std::string record(kFrameBytes + length, '\0');
@@ -410,8 +413,7 @@ Status PartitionReader::CheckTail(uint64_t size, const char* why) {
   return Status::Ok();
 }
 
-Status PartitionReader::Read(size_t max_records, BufferArena* arena,
-                             std::vector<RecordView>* out) {
+Status PartitionReader::Read(size_t max_records, BufferArena* arena, std::vector<RecordView>* out) {
   if (!fd_.valid()) RETURN_IF_ERROR(Seek(target_));
   size_t emitted = 0;
   int sealed_rechecks = 0;
@@ -430,8 +432,7 @@ Status PartitionReader::Read(size_t max_records, BufferArena* arena,
       if (r.offset != next_) {
         return Status::Corruption(dir_ + "/" + SegmentFileName(base_) + ": record at byte " +
                                   std::to_string(pos_ + p) + " has offset " +
-                                  std::to_string(r.offset) + ", expected " +
-                                  std::to_string(next_));
+                                  std::to_string(r.offset) + ", expected " + std::to_string(next_));
       }
       if (r.offset >= target_) {
         out->push_back(r);

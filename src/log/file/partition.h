@@ -20,7 +20,7 @@
 namespace covidflow::log::file {
 
 struct PartitionOptions {
-  int64_t segment_bytes = 128 << 20;  // roll to a new segment before exceeding this
+  int64_t segment_bytes = 128 << 20;   // roll to a new segment before exceeding this
   size_t index_interval_bytes = 4096;  // one index entry per this many segment bytes
 };
 
@@ -96,9 +96,9 @@ class PartitionWriter {
   UniqueFd segment_fd_;
   UniqueFd index_fd_;
   int64_t base_ = 0;
-  uint64_t end_pos_ = 0;        // end of the last whole record in the active segment
+  uint64_t end_pos_ = 0;  // end of the last whole record in the active segment
   int64_t next_offset_ = 0;
-  uint64_t last_indexed_ = 0;   // position of the active segment's last index entry
+  uint64_t last_indexed_ = 0;  // position of the active segment's last index entry
   uint64_t index_size_ = 0;
   std::vector<UniqueFd> unsynced_;  // rolled segments not yet synced
   bool dir_dirty_ = false;
@@ -143,9 +143,9 @@ class PartitionReader {
   UniqueFd fd_;
   int64_t base_ = -1;
   uint64_t pos_ = 0;
-  int64_t next_ = 0;     // offset of the record at pos_
-  int64_t target_ = 0;   // records below this are skipped (after a Seek into a segment)
-  size_t need_ = 0;      // a record larger than the default chunk
+  int64_t next_ = 0;                // offset of the record at pos_
+  int64_t target_ = 0;              // records below this are skipped (after a Seek into a segment)
+  size_t need_ = 0;                 // a record larger than the default chunk
   uint64_t torn_pos_ = UINT64_MAX;  // a torn live tail already checked at this position...
   uint64_t torn_size_ = 0;          // ...when the file had this size
 };

@@ -48,8 +48,8 @@ class FileProducer : public Producer {
     }
     Batch& batch = batches_[TopicPartition{std::string(topic), partition}];
     batch.starts.push_back(static_cast<uint32_t>(batch.bytes.size()));
-    AppendRecord(&batch.bytes, record.timestamp_ms != 0 ? record.timestamp_ms : NowMs(),
-                 record.key, record.value, record.headers);
+    AppendRecord(&batch.bytes, record.timestamp_ms != 0 ? record.timestamp_ms : NowMs(), record.key,
+                 record.value, record.headers);
     // Record positions in a batch are 32-bit, so a batch is written before it reaches 1 GiB.
     if (batch.bytes.size() >= std::min<size_t>(options_.batch_bytes, 1u << 30)) {
       RETURN_IF_ERROR(Write(TopicPartition{std::string(topic), partition}, batch));
@@ -102,9 +102,9 @@ class FileProducer : public Producer {
 
   Status Write(const TopicPartition& tp, Batch& batch) {
     if (batch.writer == nullptr) {
-      auto writer = PartitionWriter::Open(log_->PartitionDir(tp.topic, tp.partition),
-                                          log_->options().partition, log_->recovery(),
-                                          log_->options().hooks);
+      auto writer =
+          PartitionWriter::Open(log_->PartitionDir(tp.topic, tp.partition),
+                                log_->options().partition, log_->recovery(), log_->options().hooks);
       if (!writer.ok()) return Fail(writer.status());
       batch.writer = std::move(writer).value();
       batch.writer->set_sync_on_roll(options_.fsync != FsyncPolicy::kNever);

@@ -46,8 +46,7 @@ uint32_t RecordCrc(const char* record, uint32_t length) {
 
 }  // namespace
 
-size_t EncodedSize(std::string_view key, std::string_view value,
-                   std::span<const Header> headers) {
+size_t EncodedSize(std::string_view key, std::string_view value, std::span<const Header> headers) {
   size_t n = kFrameBytes + kMinBodyBytes + key.size() + value.size();
   for (const Header& h : headers) n += 8 + h.key.size() + h.value.size();
   return n;
@@ -101,8 +100,7 @@ ParseResult ParseRecord(std::string_view bytes, RecordView* out, const char** wh
   r.offset = Get<int64_t>(body.data());
   r.timestamp_ms = Get<int64_t>(body.data() + 8);
   size_t pos = 16;
-  if (!TakeBytes(body, &pos, &r.key) || !TakeBytes(body, &pos, &r.value) ||
-      body.size() - pos < 4) {
+  if (!TakeBytes(body, &pos, &r.key) || !TakeBytes(body, &pos, &r.value) || body.size() - pos < 4) {
     *why = "bad field lengths";
     return ParseResult::kBad;
   }
@@ -148,9 +146,8 @@ bool ValidRecordAfter(std::string_view bytes, size_t from) {
   return false;
 }
 
-Result<ScanResult> ScanSegment(std::string_view bytes, int64_t base_offset,
-                               std::string_view file, size_t index_interval,
-                               const ScanStart& start) {
+Result<ScanResult> ScanSegment(std::string_view bytes, int64_t base_offset, std::string_view file,
+                               size_t index_interval, const ScanStart& start) {
   ScanResult s;
   s.valid_end = start.position;
   s.next_offset = start.offset;
@@ -176,8 +173,8 @@ Result<ScanResult> ScanSegment(std::string_view bytes, int64_t base_offset,
     }
     if (pos >= s.last_indexed + index_interval && pos <= UINT32_MAX &&
         r.offset - base_offset <= INT64_C(0xFFFFFFFF)) {
-      s.index.push_back({static_cast<uint32_t>(r.offset - base_offset),
-                         static_cast<uint32_t>(pos)});
+      s.index.push_back(
+          {static_cast<uint32_t>(r.offset - base_offset), static_cast<uint32_t>(pos)});
       s.last_indexed = pos;
     }
     pos += r.size;
@@ -203,8 +200,8 @@ std::vector<IndexEntry> DecodeIndex(std::string_view bytes, uint64_t segment_siz
   for (size_t p = 0; p + kIndexEntryBytes <= bytes.size(); p += kIndexEntryBytes) {
     IndexEntry e{Get<uint32_t>(bytes.data() + p), Get<uint32_t>(bytes.data() + p + 4)};
     if (e.position >= segment_size) break;
-    if (!out.empty() && (e.relative_offset <= out.back().relative_offset ||
-                         e.position <= out.back().position)) {
+    if (!out.empty() &&
+        (e.relative_offset <= out.back().relative_offset || e.position <= out.back().position)) {
       break;
     }
     out.push_back(e);

@@ -39,8 +39,7 @@ enum class ParseResult {
 };
 
 // Frame + body size of a record with these contents.
-size_t EncodedSize(std::string_view key, std::string_view value,
-                   std::span<const Header> headers);
+size_t EncodedSize(std::string_view key, std::string_view value, std::span<const Header> headers);
 // Appends a record with offset and checksum left zero; SealRecord fills them in once the
 // offset is known (at write time, under the partition lock).
 void AppendRecord(std::string* out, int64_t timestamp_ms, std::string_view key,
@@ -66,28 +65,27 @@ struct IndexEntry {
 inline constexpr size_t kIndexEntryBytes = 8;
 
 struct ScanResult {
-  size_t valid_end = 0;      // position after the last good record
-  int64_t next_offset = 0;   // offset after the last good record
-  int64_t records = 0;       // good records scanned
-  size_t torn_bytes = 0;     // bytes after valid_end holding no valid record
+  size_t valid_end = 0;               // position after the last good record
+  int64_t next_offset = 0;            // offset after the last good record
+  int64_t records = 0;                // good records scanned
+  size_t torn_bytes = 0;              // bytes after valid_end holding no valid record
   const char* torn_reason = nullptr;  // what was wrong at valid_end when torn_bytes > 0
-  std::vector<IndexEntry> index;     // entries for records at or after index_from + interval
-  size_t last_indexed = 0;           // position of the last entry (or index_from if none)
+  std::vector<IndexEntry> index;      // entries for records at or after index_from + interval
+  size_t last_indexed = 0;            // position of the last entry (or index_from if none)
 };
 
 struct ScanStart {
   size_t position = 0;
-  int64_t offset = 0;        // the offset expected at `position`
-  size_t last_indexed = 0;   // the position of the last existing index entry
+  int64_t offset = 0;       // the offset expected at `position`
+  size_t last_indexed = 0;  // the position of the last existing index entry
 };
 
 // Checks every record of a segment from `start` to the end of `bytes`. Returns kCorruption,
 // naming `file` and the byte position, when a bad record is followed by valid data or a
 // record carries an unexpected offset. A bad or partial record with nothing valid after it is
 // a torn tail, reported in torn_bytes for the caller to truncate (writer) or wait on (reader).
-Result<ScanResult> ScanSegment(std::string_view bytes, int64_t base_offset,
-                               std::string_view file, size_t index_interval,
-                               const ScanStart& start);
+Result<ScanResult> ScanSegment(std::string_view bytes, int64_t base_offset, std::string_view file,
+                               size_t index_interval, const ScanStart& start);
 
 // Encodes/decodes an index file's bytes. Decoding keeps the longest prefix whose entries
 // increase strictly in both fields and point inside `segment_size`; a trailing partial entry

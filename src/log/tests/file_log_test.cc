@@ -1,5 +1,7 @@
 // The embedded log's own tests: the named corruption cases of docs/formats/log.md, recovery,
 // failures while writing, several processes on one directory, and group takeover.
+#include "log/file/file_log.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -11,7 +13,6 @@
 #include <random>
 #include <thread>
 
-#include "log/file/file_log.h"
 #include "log/file/fs.h"
 #include "log/file/record.h"
 #include "log/open.h"
@@ -33,14 +34,17 @@ class FileLogTest : public ::testing::Test {
   std::string Segment(int64_t base = 0, int p = 0) {
     return PartitionDir(p) + "/" + SegmentFileName(base);
   }
-  std::string Index(int64_t base = 0, int p = 0) { return PartitionDir(p) + "/" + IndexFileName(base); }
+  std::string Index(int64_t base = 0, int p = 0) {
+    return PartitionDir(p) + "/" + IndexFileName(base);
+  }
 
   // Start positions of the whole records in a segment file.
   std::vector<size_t> RecordStarts(const std::string& bytes) {
     std::vector<size_t> starts;
     size_t pos = 0;
     RecordView r;
-    while (pos < bytes.size() && ParseRecord(std::string_view(bytes).substr(pos), &r) == ParseResult::kOk) {
+    while (pos < bytes.size() &&
+           ParseRecord(std::string_view(bytes).substr(pos), &r) == ParseResult::kOk) {
       starts.push_back(pos);
       pos += r.size;
     }
@@ -89,7 +93,8 @@ TEST_F(FileLogTest, BadChecksumInTheMiddleIsCorruptionWithFileAndByte) {
   EXPECT_EQ(got.size(), 3u) << "the records before the bad one are delivered";
 
   s = AppendOne(*log, "more");
-  EXPECT_EQ(s.code(), StatusCode::kCorruption) << "a writer never truncates valid data: " << s.ToString();
+  EXPECT_EQ(s.code(), StatusCode::kCorruption)
+      << "a writer never truncates valid data: " << s.ToString();
   auto after = ReadWholeFile(Segment());
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(*after, bytes) << "nothing was cut or appended";
@@ -136,7 +141,8 @@ TEST_F(FileLogTest, BadLengthInTheMiddleIsCorruption) {
     std::vector<Copied> got;
     Status s = ReadPartition(**log, "t", 0, 0, &got);
     EXPECT_EQ(s.code(), StatusCode::kCorruption) << bad_length << ": " << s.ToString();
-    EXPECT_NE(s.message().find("at byte " + std::to_string(fourth)), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("at byte " + std::to_string(fourth)), std::string::npos)
+        << s.message();
     EXPECT_EQ(got.size(), 4u);
     EXPECT_EQ(ProduceValues(**log, "t", 0, 1, "x").code(), StatusCode::kCorruption);
   }
@@ -270,7 +276,8 @@ TEST_F(FileLogTest, ReaderTreatsAPartialRecordAtTheLiveEndAsNotYetWritten) {
   // The writer finishes the record.
   auto fd = OpenFile(Segment(), O_WRONLY);
   ASSERT_TRUE(fd.ok());
-  ASSERT_TRUE(PwriteFull(fd->get(), std::string_view(bytes).substr(last + 11), last + 11, Segment()).ok());
+  ASSERT_TRUE(
+      PwriteFull(fd->get(), std::string_view(bytes).substr(last + 11), last + 11, Segment()).ok());
   auto polled = (*consumer)->Poll(milliseconds(1000));
   ASSERT_TRUE(polled.ok());
   ASSERT_EQ(polled->size(), 1u);
@@ -375,7 +382,8 @@ TEST_F(FileLogTest, FileSizeLimitMidBatchIsAnIoErrorAndLeavesWholeRecords) {
   ASSERT_TRUE(size.ok());
   // The kernel refuses writes past RLIMIT_FSIZE with EFBIG once SIGXFSZ is ignored: a real
   // short write in the middle of a batch, like a full disk.
-  struct sigaction ignore {}, old_action {};
+  struct sigaction ignore {
+  }, old_action{};
   ignore.sa_handler = SIG_IGN;
   ASSERT_EQ(::sigaction(SIGXFSZ, &ignore, &old_action), 0);
   struct rlimit old_limit;
@@ -594,7 +602,8 @@ TEST_F(FileLogTest, WritersKilledAtRandomMomentsNeverLoseOrDuplicateAcknowledged
     ::kill(child, SIGKILL);
     EXPECT_EQ(WaitExit(child), 128 + SIGKILL);
     int64_t ack = 0;
-    while (::read(acks[0], &ack, sizeof(ack)) == sizeof(ack)) acknowledged = std::max(acknowledged, ack);
+    while (::read(acks[0], &ack, sizeof(ack)) == sizeof(ack))
+      acknowledged = std::max(acknowledged, ack);
     ::close(acks[0]);
 
     std::vector<Copied> got;
@@ -637,7 +646,9 @@ TEST_F(FileLogTest, PartitionsOfADeadGroupMemberAreTakenOver) {
   ASSERT_TRUE((*consumer)->Subscribe({"t"}).ok());
   ASSERT_TRUE((*consumer)->Poll(milliseconds(100)).ok());
   EXPECT_TRUE((*consumer)->Assignment().empty()) << "the live member holds both leases";
-  EXPECT_EQ((*consumer)->Commit({{TopicPartition{"t", PartitionId(0)}, CommitPoint{Offset(0), ""}}}).code(),
+  EXPECT_EQ((*consumer)
+                ->Commit({{TopicPartition{"t", PartitionId(0)}, CommitPoint{Offset(0), ""}}})
+                .code(),
             StatusCode::kFailedPrecondition);
 
   ::kill(child, SIGKILL);
@@ -648,7 +659,9 @@ TEST_F(FileLogTest, PartitionsOfADeadGroupMemberAreTakenOver) {
     ASSERT_TRUE((*consumer)->Poll(milliseconds(20)).ok());
   }
   EXPECT_EQ((*consumer)->Assignment().size(), 2u);
-  EXPECT_TRUE((*consumer)->Commit({{TopicPartition{"t", PartitionId(0)}, CommitPoint{Offset(0), ""}}}).ok());
+  EXPECT_TRUE((*consumer)
+                  ->Commit({{TopicPartition{"t", PartitionId(0)}, CommitPoint{Offset(0), ""}}})
+                  .ok());
 }
 
 TEST_F(FileLogTest, ConsumerFollowsAWriterInAnotherProcessThroughPartialWrites) {

@@ -56,8 +56,13 @@ std::vector<Got> PollN(Consumer& c, size_t want, int seconds = 20) {
     EXPECT_TRUE(polled.ok()) << polled.status().ToString();
     if (!polled.ok()) break;
     for (const InRecord& r : *polled) {
-      Got g{*r.topic, r.partition.value(), r.offset.value(), r.timestamp_ms,
-            std::string(r.key), std::string(r.value), {}};
+      Got g{*r.topic,
+            r.partition.value(),
+            r.offset.value(),
+            r.timestamp_ms,
+            std::string(r.key),
+            std::string(r.value),
+            {}};
       for (const HeaderView& h : r.headers) g.headers.emplace_back(h.key, h.value);
       out.push_back(std::move(g));
     }
@@ -80,9 +85,9 @@ void Produce(Log& log, const std::string& topic, int count, std::optional<int> p
   ASSERT_TRUE(s.ok()) << s.ToString();
 }
 
-std::unique_ptr<Consumer> NewConsumer(Log& log, const std::string& group,
-                                      ConsumerOptions::Reset reset =
-                                          ConsumerOptions::Reset::kEarliest) {
+std::unique_ptr<Consumer> NewConsumer(
+    Log& log, const std::string& group,
+    ConsumerOptions::Reset reset = ConsumerOptions::Reset::kEarliest) {
   ConsumerOptions o;
   o.group = group;
   o.reset = reset;
@@ -233,7 +238,8 @@ TEST_P(LogConformanceTest, HeadersKeysValuesAndTimestampsRoundTrip) {
   EXPECT_EQ(got[1].value, binary);
   EXPECT_GT(got[1].timestamp_ms, 1600000000000) << "timestamp 0 means now";
   ASSERT_EQ(got[1].headers.size(), 1u);
-  EXPECT_EQ(got[1].headers[0], std::make_pair(std::string("source"), std::string("tweets.raw/0/17")));
+  EXPECT_EQ(got[1].headers[0],
+            std::make_pair(std::string("source"), std::string("tweets.raw/0/17")));
   EXPECT_EQ(got[2].value.size(), 100000u);
   ASSERT_EQ(got[2].headers.size(), 3u);
   EXPECT_EQ(got[2].headers[0].second, "");

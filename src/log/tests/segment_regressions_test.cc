@@ -37,7 +37,8 @@ TEST(SegmentRegressions, SeedCorpusReplays) {
 }
 
 TEST(SegmentRegressions, KeptCrashInputsReplay) {
-  ReplayDirectory(std::filesystem::path(CF_SOURCE_DIR) / "tests/fuzz/corpus/segment/regressions", 1);
+  ReplayDirectory(std::filesystem::path(CF_SOURCE_DIR) / "tests/fuzz/corpus/segment/regressions",
+                  1);
 }
 
 // The seeds are written by an independent Python encoder of docs/formats/log.md

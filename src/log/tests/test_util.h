@@ -45,13 +45,14 @@ struct Copied {
 inline Status ReadPartition(Log& log, const std::string& topic, int partition, int64_t from,
                             std::vector<Copied>* out) {
   ASSIGN_OR_RETURN(auto consumer, log.NewConsumer({}));
-  RETURN_IF_ERROR(consumer->Assign({{TopicPartition{topic, PartitionId(partition)}, Offset(from)}}));
+  RETURN_IF_ERROR(
+      consumer->Assign({{TopicPartition{topic, PartitionId(partition)}, Offset(from)}}));
   while (true) {
     ASSIGN_OR_RETURN(auto records, consumer->Poll(std::chrono::milliseconds(0)));
     if (records.empty()) return Status::Ok();
     for (const InRecord& r : records) {
-      out->push_back({r.partition.value(), r.offset.value(), std::string(r.key),
-                      std::string(r.value)});
+      out->push_back(
+          {r.partition.value(), r.offset.value(), std::string(r.key), std::string(r.value)});
     }
   }
 }
