@@ -1,6 +1,6 @@
 // Times our Parquet writer and reader on rows prepared by lake_vs_pyarrow.py (JSON Lines,
 // one enriched tweet per line with the lake's column names), and prints one JSON object.
-//   bench_lake write ROWS.jsonl OUT.parquet zstd|snappy|none REPEATS
+//   bench_lake write ROWS.jsonl OUT.parquet zstd|snappy|none REPEATS [THREADS]
 //   bench_lake read FILE.parquet REPEATS
 // The best of REPEATS runs is reported: the least disturbed by the machine's other work.
 #include <chrono>
@@ -62,7 +62,7 @@ int Fail(const std::string& what) {
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
-  if (mode == "write" && argc == 6) {
+  if (mode == "write" && (argc == 6 || argc == 7)) {
     std::ifstream in(argv[2]);
     if (!in) return Fail(std::string("cannot open ") + argv[2]);
     std::vector<EnrichedTweet> rows;
@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
                           : codec == "none" ? Compression::kNone
                                             : Compression::kZstd;
     options.fsync = false;  // pyarrow does not fsync either: compare the encoders
+    options.threads = argc == 7 ? std::stoi(argv[6]) : 1;
     double best = 1e100;
     for (int i = 0; i < std::stoi(argv[5]); ++i) {
       const auto t0 = Clock::now();
@@ -106,7 +107,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::fprintf(stderr,
-               "usage: bench_lake write ROWS.jsonl OUT.parquet zstd|snappy|none REPEATS\n"
+               "usage: bench_lake write ROWS.jsonl OUT.parquet zstd|snappy|none REPEATS [THREADS]\n"
                "       bench_lake read FILE.parquet REPEATS\n");
   return 2;
 }

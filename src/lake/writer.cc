@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "lake/internal/encoding.h"
 #include "lake/internal/parquet_format.h"
@@ -753,11 +755,26 @@ Status ParquetWriter::WriteRowGroup(std::span<const schema::EnrichedTweet> rows)
   w.BeginStruct();
   w.FieldList(1, TType::kStruct, cols.size());
   std::vector<Gathered> gathered = GatherAll(cols, rows);
+  // Column chunks are independent: encode them on up to options_.threads threads, each
+  // taking the next column; then write them in schema order.
+  std::vector<ChunkResult> chunks(cols.size());
+  std::vector<Status> statuses(cols.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t ci = next++; ci < cols.size(); ci = next++) {
+      statuses[ci] = EncodeChunk(cols[ci], gathered[ci], options_, &chunks[ci]);
+    }
+  };
+  const int threads = std::clamp(options_.threads, 1, static_cast<int>(cols.size()));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
   for (size_t ci = 0; ci < cols.size(); ++ci) {
     const ColumnSpec& c = cols[ci];
-    Gathered& g = gathered[ci];
-    ChunkResult chunk;
-    RETURN_IF_ERROR(EncodeChunk(c, g, options_, &chunk));
+    const Gathered& g = gathered[ci];
+    RETURN_IF_ERROR(statuses[ci]);
+    ChunkResult& chunk = chunks[ci];
     const auto chunk_start = static_cast<int64_t>(offset_);
     RETURN_IF_ERROR(Append(chunk.bytes));
     total_uncompressed += chunk.uncompressed;

@@ -37,6 +37,9 @@ struct WriterOptions {
   size_t dictionary_page_bytes = 1 << 20;  // above this a chunk falls back to PLAIN
   bool dictionary = true;
   bool fsync = true;  // fsync the file in Close
+  // Threads encoding a row group's column chunks (the calling thread is one of them). The
+  // output is byte-identical for any value.
+  int threads = 1;
 };
 
 // The source offsets one file holds for one topic-partition. Offsets need not be dense
