@@ -1,6 +1,7 @@
 #pragma once
 // The tweet of DESIGN.md, as the reference stream carries it, and what the processor
 // turns it into: an EnrichedTweet or a DeadLetter, never neither.
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -77,6 +78,31 @@ enum class Reason {
   kUnknownFormat,       // a record whose content type the processor cannot read
 };
 std::string_view ReasonName(Reason reason);  // "bad_timestamp"
+// The inverse of ReasonName; false when `name` is not a reason.
+bool ReasonFromName(std::string_view name, Reason* reason);
+inline constexpr int kReasonCount = static_cast<int>(Reason::kUnknownFormat) + 1;
+
+// The 13 fields of the seed schema, in the reference files' column order.
+enum class Field : uint8_t {
+  kUserName,
+  kUserLocation,
+  kUserDescription,
+  kUserCreated,
+  kUserFollowers,
+  kUserFriends,
+  kUserFavourites,
+  kUserVerified,
+  kDate,
+  kText,
+  kHashtags,
+  kSource,
+  kIsRetweet,
+};
+inline constexpr size_t kFieldCount = 13;
+// The seed column name of a field ("user_followers"): CSV header names and JSON keys.
+std::string_view FieldName(Field field);
+// The field whose seed column name is `name`; false when there is none.
+bool FieldFromName(std::string_view name, Field* field);
 
 struct DeadLetter {
   std::string raw;      // the record's bytes exactly as consumed

@@ -1,0 +1,50 @@
+#include "schema/tweet.h"
+
+#include <array>
+
+namespace covidflow::schema {
+
+namespace {
+
+constexpr std::array<std::string_view, kReasonCount> kReasonNames = {
+    "malformed_csv", "malformed_json", "column_count",   "missing_field", "bad_number",
+    "bad_timestamp", "bad_bool",       "bad_hashtags",   "invalid_utf8",  "field_too_large",
+    "out_of_range",  "empty_record",   "unknown_format",
+};
+
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
+    "user_name",      "user_location", "user_description", "user_created", "user_followers",
+    "user_friends",   "user_favourites", "user_verified",  "date",         "text",
+    "hashtags",       "source",        "is_retweet",
+};
+
+}  // namespace
+
+std::string_view ReasonName(Reason reason) {
+  const auto i = static_cast<size_t>(reason);
+  return i < kReasonNames.size() ? kReasonNames[i] : std::string_view("unknown");
+}
+
+bool ReasonFromName(std::string_view name, Reason* reason) {
+  for (size_t i = 0; i < kReasonNames.size(); ++i) {
+    if (kReasonNames[i] == name) {
+      *reason = static_cast<Reason>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string_view FieldName(Field field) { return kFieldNames[static_cast<size_t>(field)]; }
+
+bool FieldFromName(std::string_view name, Field* field) {
+  for (size_t i = 0; i < kFieldNames.size(); ++i) {
+    if (kFieldNames[i] == name) {
+      *field = static_cast<Field>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace covidflow::schema

@@ -1,0 +1,71 @@
+#include "schema/utf8.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace covidflow::schema {
+
+namespace {
+
+// Length of the valid sequence at p[0..n), or minus the length of its maximal invalid
+// subpart (at least 1). Ranges from the Unicode standard, table 3-7.
+int Sequence(const unsigned char* p, size_t n) {
+  const unsigned char b0 = p[0];
+  if (b0 < 0x80) return 1;
+  int len;
+  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    len = 2;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    len = 3;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    len = 4;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return -1;
+  }
+  if (n < 2 || p[1] < lo || p[1] > hi) return -1;
+  for (int i = 2; i < len; ++i) {
+    if (static_cast<size_t>(i) >= n || p[i] < 0x80 || p[i] > 0xBF) return -i;
+  }
+  return len;
+}
+
+}  // namespace
+
+size_t ValidUtf8Prefix(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    while (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (w & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    while (i < n && p[i] < 0x80) ++i;
+    if (i == n) break;
+    const int len = Sequence(p + i, n - i);
+    if (len < 0) return i;
+    i += static_cast<size_t>(len);
+  }
+  return n;
+}
+
+void AppendRepairedUtf8(std::string& out, std::string_view s) {
+  while (!s.empty()) {
+    const size_t valid = ValidUtf8Prefix(s);
+    out.append(s.data(), valid);
+    s.remove_prefix(valid);
+    if (s.empty()) break;
+    const int len = Sequence(reinterpret_cast<const unsigned char*>(s.data()), s.size());
+    out.append("\xEF\xBF\xBD");
+    s.remove_prefix(static_cast<size_t>(-len));
+  }
+}
+
+}  // namespace covidflow::schema

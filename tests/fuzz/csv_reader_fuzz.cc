@@ -1,0 +1,19 @@
+// libFuzzer target: arbitrary bytes through the CSV reader. Build with -DCF_FUZZ=ON (clang);
+// crashes found are kept in corpus/csv/regressions/ and replayed by
+// schema_fuzz_regressions_test.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "csv_fuzz_body.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string broke = covidflow::schema::fuzz::FuzzCsvBytes(data, size);
+  if (!broke.empty()) {
+    std::fprintf(stderr, "invariant broken: %s\n", broke.c_str());
+    std::abort();
+  }
+  return 0;
+}
