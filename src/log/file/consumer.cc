@@ -3,6 +3,7 @@
 // partitions a caller commits between two polls are still its own.
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "log/file/clients.h"
@@ -43,7 +44,8 @@ class FileConsumer : public Consumer {
                                        std::to_string(tp.partition.value()));
       }
       if (offset.value() < 0) return Status::InvalidArgument("negative offset");
-      auto p = std::make_unique<Owned>(tp, log_->PartitionDir(tp.topic, tp.partition));
+      auto p =
+          std::make_unique<Owned>(tp, Intern(tp.topic), log_->PartitionDir(tp.topic, tp.partition));
       RETURN_IF_ERROR(p->reader.Seek(offset.value()));
       owned_.push_back(std::move(p));
     }
@@ -69,7 +71,7 @@ class FileConsumer : public Consumer {
         }
         for (const RecordView& v : views_) {
           InRecord r;
-          r.topic = p.topic_name.get();
+          r.topic = p.topic_name;
           r.partition = p.tp.partition;
           r.offset = Offset(v.offset);
           r.timestamp_ms = v.timestamp_ms;
@@ -143,15 +145,23 @@ class FileConsumer : public Consumer {
 
  private:
   struct Owned {
-    Owned(TopicPartition t, std::string dir)
-        : tp(std::move(t)),
-          topic_name(std::make_unique<std::string>(tp.topic)),
-          reader(std::move(dir)) {}
+    Owned(TopicPartition t, const std::string* name, std::string dir)
+        : tp(std::move(t)), topic_name(name), reader(std::move(dir)) {}
     TopicPartition tp;
-    std::unique_ptr<std::string> topic_name;  // InRecord::topic points here
+    const std::string* topic_name;  // interned: InRecord::topic points here
     PartitionReader reader;
     UniqueFd lease;  // held while owned; closing it hands the partition back
   };
+
+  // Topic names live as long as the consumer (log.h: InRecord::topic is stable for its
+  // lifetime), even after the partition is released.
+  const std::string* Intern(const std::string& topic) {
+    auto it = topic_names_.find(topic);
+    if (it == topic_names_.end()) {
+      it = topic_names_.emplace(topic, std::make_unique<std::string>(topic)).first;
+    }
+    return it->second.get();
+  }
 
   Owned* Find(const TopicPartition& tp) {
     for (auto& p : owned_) {
@@ -192,7 +202,8 @@ class FileConsumer : public Consumer {
         ASSIGN_OR_RETURN(committed, ReadCommittedOffsets(log_->GroupDir(options_.group)));
         committed_read = true;
       }
-      auto p = std::make_unique<Owned>(tp, log_->PartitionDir(tp.topic, tp.partition));
+      auto p =
+          std::make_unique<Owned>(tp, Intern(tp.topic), log_->PartitionDir(tp.topic, tp.partition));
       p->lease = std::move(lease);
       RETURN_IF_ERROR(StartPosition(*p, committed));
       owned_.push_back(std::move(p));
@@ -221,6 +232,7 @@ class FileConsumer : public Consumer {
   std::vector<std::string> topics_;
   bool subscribed_ = false;
   std::vector<std::unique_ptr<Owned>> owned_;
+  std::map<std::string, std::unique_ptr<std::string>> topic_names_;
   size_t next_partition_ = 0;
   Clock::time_point next_rebalance_{};
   BufferArena arena_;
