@@ -270,3 +270,22 @@ TEST(Reader, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace covidflow::lake
+
+namespace covidflow::lake {
+namespace {
+
+TEST(Writer, ThreadedEncodingIsByteIdentical) {
+  TempDir dir;
+  const auto rows = testing::MakeRows(5000);
+  WriterOptions one = With(Compression::kZstd, true, 16384, 300000);
+  WriterOptions four = one;
+  four.threads = 4;
+  ASSERT_TRUE(WriteParquetFile(dir.path() + "/one.parquet", rows, one).ok());
+  ASSERT_TRUE(WriteParquetFile(dir.path() + "/four.parquet", rows, four).ok());
+  const std::string a = ReadBytes(dir.path() + "/one.parquet");
+  EXPECT_GT(a.size(), 1000u);
+  EXPECT_EQ(a, ReadBytes(dir.path() + "/four.parquet"));
+}
+
+}  // namespace
+}  // namespace covidflow::lake
