@@ -3,8 +3,6 @@
 // items_per_second is locations normalized per second (target of issue 3: >= 1M/s).
 #include <benchmark/benchmark.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -13,40 +11,6 @@
 
 namespace covidflow::enrich::location {
 namespace {
-
-// The user_location column (the second field) of every record of an RFC 4180 CSV file.
-std::vector<std::string> ReadLocationColumn(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  const std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::string> out;
-  std::string field;
-  size_t column = 0;
-  bool quoted = false;
-  bool header = true;
-  for (size_t i = 0; i < csv.size(); ++i) {
-    const char c = csv[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < csv.size() && csv[i + 1] == '"') {
-        field += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',' || c == '\n') {
-      if (column == 1 && !header) out.push_back(field);
-      field.clear();
-      column = c == ',' ? column + 1 : 0;
-      if (c == '\n') header = false;
-    } else if (c != '\r') {
-      field += c;
-    }
-  }
-  return out;
-}
 
 void Run(benchmark::State& state, const std::vector<std::string>& inputs) {
   const LocationNormalizer& normalizer = LocationNormalizer::Default();
@@ -65,13 +29,14 @@ void Run(benchmark::State& state, const std::vector<std::string>& inputs) {
 // The 600 hand-labelled values (a fifth are empty, as in the stream).
 void BM_NormalizeLabelledSamples(benchmark::State& state) {
   std::vector<std::string> inputs;
-  for (const std::string& path : {testing::SamplePath(), testing::HoldoutPath()}) {
-    auto sample = testing::ReadSample(path);
-    if (!sample.ok()) {
-      state.SkipWithError(sample.status().ToString().c_str());
+  auto sample = testing::ReadSample(testing::SamplePath());
+  auto holdout = testing::ReadHoldout(testing::HoldoutLabelsPath(), testing::TweetsCsvPath());
+  for (const auto* rows : {&sample, &holdout}) {
+    if (!rows->ok()) {
+      state.SkipWithError(rows->status().ToString().c_str());
       return;
     }
-    for (auto& row : *sample) inputs.push_back(row.text);
+    for (auto& row : **rows) inputs.push_back(row.text);
   }
   Run(state, inputs);
 }
@@ -79,13 +44,12 @@ BENCHMARK(BM_NormalizeLabelledSamples);
 
 // Every user_location of the shared covid19-tweets file, in file order.
 void BM_NormalizeTweetColumn(benchmark::State& state) {
-  const std::string path =
-      std::string(CF_SHARED_DATA_DIR) + "/covid19-tweets/covid19_tweets_2020-07-25_early.csv";
-  const std::vector<std::string> inputs = ReadLocationColumn(path);
-  if (inputs.empty()) {
-    state.SkipWithError(("missing or empty shared data file " + path).c_str());
+  auto column = testing::ReadLocationColumn(testing::TweetsCsvPath());
+  if (!column.ok()) {
+    state.SkipWithError(column.status().ToString().c_str());
     return;
   }
+  const std::vector<std::string>& inputs = *column;
   state.counters["values"] = static_cast<double>(inputs.size());
   Run(state, inputs);
 }

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 namespace covidflow::enrich::location::testing {
 
@@ -10,8 +10,74 @@ std::string SamplePath() {
   return std::string(CF_SOURCE_DIR) + "/src/enrich/location/tests/data/location_sample_300.tsv";
 }
 
-std::string HoldoutPath() {
-  return std::string(CF_SOURCE_DIR) + "/src/enrich/location/tests/data/location_holdout_300.tsv";
+std::string HoldoutLabelsPath() {
+  return std::string(CF_SOURCE_DIR) +
+         "/src/enrich/location/tests/data/location_holdout_300_labels.tsv";
+}
+
+std::string TweetsCsvPath() {
+  return std::string(CF_SHARED_DATA_DIR) + "/covid19-tweets/covid19_tweets_2020-07-25_early.csv";
+}
+
+Result<std::vector<std::string>> ReadLocationColumn(const std::string& csv_path) {
+  std::ifstream in(csv_path, std::ios::binary);
+  if (!in) return Status::NotFound("missing shared data file " + csv_path);
+  const std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> out;
+  std::string field;
+  size_t column = 0;
+  bool quoted = false;
+  bool header = true;
+  for (size_t i = 0; i < csv.size(); ++i) {
+    const char c = csv[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < csv.size() && csv[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',' || c == '\n') {
+      if (column == 1 && !header) out.push_back(field);
+      field.clear();
+      column = c == ',' ? column + 1 : 0;
+      if (c == '\n') header = false;
+    } else if (c != '\r') {
+      field += c;
+    }
+  }
+  return out;
+}
+
+Result<std::vector<LabelledLocation>> ReadHoldout(const std::string& labels_path,
+                                                  const std::string& csv_path) {
+  std::ifstream in(labels_path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot open the held-out labels " + labels_path);
+  ASSIGN_OR_RETURN(std::vector<std::string> column, ReadLocationColumn(csv_path));
+  std::vector<LabelledLocation> rows;
+  std::string line;
+  int line_number = 0;
+  while (std::getline(in, line)) {
+    if (++line_number == 1) continue;  // header: row, country, region
+    const size_t t1 = line.find('\t');
+    const size_t t2 = t1 == std::string::npos ? t1 : line.find('\t', t1 + 1);
+    if (t2 == std::string::npos) {
+      return Status::Corruption(labels_path + ":" + std::to_string(line_number) +
+                                ": expected three tab-separated columns");
+    }
+    const size_t row = std::stoul(line.substr(0, t1));
+    if (row >= column.size()) {
+      return Status::Corruption(labels_path + ":" + std::to_string(line_number) + ": record " +
+                                std::to_string(row) + " is beyond the data file's " +
+                                std::to_string(column.size()) + " records");
+    }
+    rows.push_back({column[row], line.substr(t1 + 1, t2 - t1 - 1), line.substr(t2 + 1)});
+  }
+  return rows;
 }
 
 Result<std::vector<LabelledLocation>> ReadSample(const std::string& path) {

@@ -17,9 +17,20 @@ struct LabelledLocation {
 
 // The sample's path inside the source tree.
 std::string SamplePath();
-// The held-out sample (data/location_holdout_300.tsv), drawn and labelled after the tables.
-std::string HoldoutPath();
 Result<std::vector<LabelledLocation>> ReadSample(const std::string& path);
+
+// The shared data file both samples were drawn from (outside the project).
+std::string TweetsCsvPath();
+// The user_location column of every record of an RFC 4180 CSV with a header row.
+// NotFound when the file is missing.
+Result<std::vector<std::string>> ReadLocationColumn(const std::string& csv_path);
+
+// The held-out sample, drawn and labelled after the tables were written. Its labels file
+// (data/location_holdout_300_labels.tsv) holds record indices, not strings, so the strings
+// are read from the shared data: NotFound when it is missing.
+std::string HoldoutLabelsPath();
+Result<std::vector<LabelledLocation>> ReadHoldout(const std::string& labels_path,
+                                                  const std::string& csv_path);
 
 struct SampleScore {
   int total = 0;

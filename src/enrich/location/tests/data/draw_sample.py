@@ -6,9 +6,11 @@ covid19_tweets_2020-07-25_early.csv, kept in file order, empty and junk values i
 they come. Tabs and line breaks inside a value are written as single spaces (the TSV has
 one row per line).
 
---holdout draws location_holdout_300.tsv instead: random.Random(20200726), 300 rows among
-those the first sample did not pick. It was drawn and labelled after the tables were
-written, and is never used to change them: its figures are the out-of-sample ones.
+--holdout draws the rows of location_holdout_300_labels.tsv instead: random.Random(20200726),
+300 rows among those the first sample did not pick. They were drawn and labelled after the
+tables were written: their figures are the out-of-sample ones. So that no more than 300
+strings of the data file are copied into the project, that file holds the 0-based record
+index (header excluded) instead of the string, and the test reads the string from the data.
 
 Usage: draw_sample.py CSV [--holdout] > unlabelled.tsv
 """
@@ -24,8 +26,12 @@ def main() -> None:
     if "--holdout" in sys.argv[2:]:
         rest = sorted(set(range(len(rows))) - set(picked))
         picked = sorted(random.Random(20200726).sample(rest, 300))
-    print("location\tcountry\tregion")
+    holdout = "--holdout" in sys.argv[2:]
+    print("row\tcountry\tregion" if holdout else "location\tcountry\tregion")
     for i in picked:
+        if holdout:
+            print(f"{i}\t\t")
+            continue
         value = rows[i]["user_location"]
         for ch in "\t\r\n":
             value = value.replace(ch, " ")
