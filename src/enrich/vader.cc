@@ -1,6 +1,8 @@
 #include "enrich/vader.h"
 
+#include <array>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -26,6 +28,9 @@ constexpr double kQuestionStep = 0.18;  // per '?' when there are 2 or 3
 constexpr double kQuestionCap = 0.96;   // 4 or more '?'
 constexpr double kNormalizeAlpha = 15;  // compound = s / sqrt(s*s + alpha)
 
+// The longest word worth looking up (the longest table key is shorter; checked at start).
+constexpr size_t kMaxLookup = 64;
+
 // One whitespace-separated word of the text, after the punctuation rule, as the rules see it.
 struct Token {
   const WordInfo* info = nullptr;  // nullptr: a word none of the tables knows
@@ -42,7 +47,7 @@ struct Token {
 struct Scratch {
   std::string repaired;
   std::string text;
-  std::string lower;
+  std::string lower;  // the text lower-cased (ASCII fast path), with slack for word loads
   std::vector<Token> tokens;
   std::vector<double> sentiments;
 };
@@ -77,14 +82,28 @@ bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r')
 
 // The reference replaces every emoji code point by its description, with a space before
 // it unless the text so far ends in ' ', and none after it ("😁x" -> "... eyesx").
-void ReplaceEmoji(std::string_view in, std::string& out) {
+// Returns false (and leaves `out` alone) when the text has no emoji.
+bool ReplaceEmoji(std::string_view in, std::string& out) {
   const VaderTables& tables = VaderTables::Get();
+  bool any = false;
+  for (size_t i = 0; i < in.size() && !any;) {
+    if (static_cast<unsigned char>(in[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    int len = 1;
+    const uint32_t cp = internal::DecodeAt(in, i, len);
+    any = tables.MaybeEmoji(cp) && !tables.EmojiDescription(cp).empty();
+    i += static_cast<size_t>(len);
+  }
+  if (!any) return false;
   out.clear();
   bool after_space = true;
   for (size_t i = 0; i < in.size();) {
     int len = 1;
     const uint32_t cp = internal::DecodeAt(in, i, len);
-    std::string_view description = cp >= 0x80 ? tables.EmojiDescription(cp) : std::string_view();
+    std::string_view description =
+        cp >= 0x80 && tables.MaybeEmoji(cp) ? tables.EmojiDescription(cp) : std::string_view();
     if (!description.empty()) {
       if (!after_space) out.push_back(' ');
       out.append(description);
@@ -95,10 +114,12 @@ void ReplaceEmoji(std::string_view in, std::string& out) {
     }
     i += static_cast<size_t>(len);
   }
+  return true;
 }
 
-// Builds the token for one whitespace-free word of well-formed UTF-8.
-Token MakeToken(std::string_view word, std::string& lower) {
+// Builds the token for one whitespace-free word of well-formed UTF-8, in one pass that
+// lower-cases into a small buffer, tests for ALL CAPS and looks for "n't".
+Token MakeToken(std::string_view word, const VaderTables& tables) {
   // Strip punctuation at both ends unless that leaves 2 code points or fewer (an emoticon
   // such as ":)" or "<3" keeps its punctuation).
   size_t b = 0, e = word.size();
@@ -113,48 +134,126 @@ Token MakeToken(std::string_view word, std::string& lower) {
   }
 
   Token token;
-  lower.clear();
-  bool ascii = true;
+  char lower[kMaxLookup] = {};
+  size_t n = 0;            // lower-cased bytes written (only the first kMaxLookup are kept)
+  bool matchable = true;   // lower-cases to ASCII: only such words can be in a table
   bool cased = false;
   bool breaks_caps = false;
+  char prev1 = 0, prev2 = 0;  // the last two lower-cased characters, for "n't"
   for (size_t i = 0; i < word.size();) {
     const auto c = static_cast<unsigned char>(word[i]);
+    char low;
     if (c < 0x80) {
+      low = static_cast<char>(c);
       if (c >= 'A' && c <= 'Z') {
         cased = true;
-        lower.push_back(static_cast<char>(c + ('a' - 'A')));
-      } else {
-        breaks_caps |= c >= 'a' && c <= 'z';
-        lower.push_back(static_cast<char>(c));
+        low = static_cast<char>(c + ('a' - 'A'));
+      } else if (c >= 'a' && c <= 'z') {
+        breaks_caps = true;
       }
       ++i;
-      continue;
-    }
-    int len = 1;
-    const uint32_t cp = internal::DecodeAt(word, i, len);
-    if (internal::BreaksCaps(cp)) {
-      breaks_caps = true;
-    } else if (internal::IsUppercase(cp)) {
-      cased = true;
-    }
-    if (cp == 0x212A) {
-      lower.push_back('k');  // KELVIN SIGN lower-cases to ASCII 'k'
     } else {
-      // Any other non-ASCII character lower-cases to non-ASCII, and every table key is
-      // ASCII: the word cannot match. Its bytes are kept for the "n't" test only.
-      ascii = false;
-      lower.append(word.substr(i, static_cast<size_t>(len)));
+      int len = 1;
+      const uint32_t cp = internal::DecodeAt(word, i, len);
+      i += static_cast<size_t>(len);
+      if (internal::BreaksCaps(cp)) {
+        breaks_caps = true;
+      } else if (internal::IsUppercase(cp)) {
+        cased = true;
+      }
+      if (cp == 0x212A) {
+        low = 'k';  // KELVIN SIGN lower-cases to ASCII 'k'
+      } else {
+        // Every other non-ASCII character lower-cases to non-ASCII, and every table key is
+        // ASCII: the word cannot match anything.
+        matchable = false;
+        prev1 = prev2 = 0;
+        continue;
+      }
     }
-    i += static_cast<size_t>(len);
+    if (low == 't' && prev1 == '\'' && prev2 == 'n') token.negation = true;
+    prev2 = prev1;
+    prev1 = low;
+    if (n < kMaxLookup) lower[n] = low;
+    ++n;
   }
   token.all_caps = cased && !breaks_caps;
-  if (ascii) token.info = VaderTables::Get().Find(lower);
-  token.negation = (token.info != nullptr && token.info->is_negation) ||
-                   lower.find("n't") != std::string::npos;
+  if (matchable && n <= kMaxLookup) {
+    token.info = tables.FindPadded(lower, n);
+    if (token.info != nullptr && token.info->is_negation) token.negation = true;
+  }
   return token;
 }
 
+// Byte classes of ASCII for the fast path.
+enum : uint8_t { kSpace = 1, kPunct = 2, kUpper = 4, kLower = 8, kApostrophe = 16 };
+constexpr auto kAsciiClass = [] {
+  std::array<uint8_t, 128> t{};
+  for (int c = 0; c < 128; ++c) {
+    if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F)) t[c] = kSpace;
+    if (IsAsciiPunct(static_cast<unsigned char>(c))) t[c] = kPunct;
+    if (c == '\'') t[c] = kPunct | kApostrophe;
+    if (c >= 'A' && c <= 'Z') t[c] = kUpper;
+    if (c >= 'a' && c <= 'z') t[c] = kLower;
+  }
+  return t;
+}();
+
+// Tokenize for all-ASCII text, the common case: one pass per word classifies its bytes,
+// writes them lower-cased to `scratch.lower` and finds its punctuation-free core.
+void TokenizeAscii(std::string_view text, Scratch& scratch) {
+  const VaderTables& tables = VaderTables::Get();
+  scratch.tokens.clear();
+  // Slack after the text: lookups read whole 8-byte words.
+  scratch.lower.resize(text.size() + 8 * VaderTables::kMaxKeyWords);
+  char* lower = scratch.lower.data();
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t size = text.size();
+  size_t i = 0;
+  while (i < size) {
+    while (i < size && kAsciiClass[in[i]] == kSpace) ++i;
+    if (i == size) break;
+    const size_t start = i;
+    uint8_t seen = 0;
+    size_t first = size, last = 0;  // the first and last byte that is not punctuation
+    for (; i < size; ++i) {
+      const unsigned char c = in[i];
+      const uint8_t cls = kAsciiClass[c];
+      if (cls == kSpace) break;
+      seen |= cls;
+      lower[i] = static_cast<char>(cls == kUpper ? c + ('a' - 'A') : c);
+      if ((cls & kPunct) == 0) {
+        if (first == size) first = i;
+        last = i;
+      }
+    }
+    // Strip punctuation at both ends unless that leaves 2 characters or fewer (an emoticon
+    // such as ":)" or "<3" keeps its punctuation).
+    size_t b = start, e = i;
+    if (first != size && last + 1 - first > 2) {
+      b = first;
+      e = last + 1;
+    }
+    Token token;
+    // isupper() ignores uncased characters, so the whole word decides for its core too.
+    token.all_caps = (seen & kUpper) != 0 && (seen & kLower) == 0;
+    token.info = tables.FindPadded(lower + b, e - b);
+    token.negation = token.info != nullptr && token.info->is_negation;
+    if (!token.negation && (seen & kApostrophe) != 0) {
+      // "n't" anywhere in the word (it cannot straddle the stripped ends: n and t are letters).
+      for (size_t k = b + 1; k + 1 < e; ++k) {
+        if (lower[k] == '\'' && lower[k - 1] == 'n' && lower[k + 1] == 't') {
+          token.negation = true;
+          break;
+        }
+      }
+    }
+    scratch.tokens.push_back(token);
+  }
+}
+
 void Tokenize(std::string_view text, Scratch& scratch) {
+  const VaderTables& tables = VaderTables::Get();
   scratch.tokens.clear();
   size_t start = std::string_view::npos;
   for (size_t i = 0; i < text.size();) {
@@ -168,7 +267,7 @@ void Tokenize(std::string_view text, Scratch& scratch) {
     }
     if (space) {
       if (start != std::string_view::npos) {
-        scratch.tokens.push_back(MakeToken(text.substr(start, i - start), scratch.lower));
+        scratch.tokens.push_back(MakeToken(text.substr(start, i - start), tables));
         start = std::string_view::npos;
       }
     } else if (start == std::string_view::npos) {
@@ -177,7 +276,7 @@ void Tokenize(std::string_view text, Scratch& scratch) {
     i += static_cast<size_t>(len);
   }
   if (start != std::string_view::npos) {
-    scratch.tokens.push_back(MakeToken(text.substr(start), scratch.lower));
+    scratch.tokens.push_back(MakeToken(text.substr(start), tables));
   }
 }
 
@@ -388,11 +487,13 @@ double RoundLikePython(double x, int ndigits) {
   if (!std::isfinite(x) || ndigits < 0 || ndigits > 6) return x;
   const double scale = kScale[ndigits];
   const double y = x * scale;
-  const double frac = y - std::floor(y);
-  // Far from a tie, the product's rounding error cannot change the nearest integer, and
-  // dividing it by the scale gives the double nearest to the decimal, as Python does.
-  if (std::fabs(frac - 0.5) > 1e-6 && std::fabs(y) < 1e15) {
-    return std::nearbyint(y) / scale;
+  if (std::fabs(y) < 1e15) {
+    auto floor_y = static_cast<double>(static_cast<int64_t>(y));
+    if (floor_y > y) floor_y -= 1;
+    const double frac = y - floor_y;
+    // Far from a tie, the product's rounding error cannot change the nearest integer, and
+    // dividing it by the scale gives the double nearest to the decimal, as Python does.
+    if (std::fabs(frac - 0.5) > 1e-6) return (frac < 0.5 ? floor_y : floor_y + 1) / scale;
   }
   // Near a tie: let the C library round the exact binary value half-to-even.
   char buf[64];
@@ -400,21 +501,25 @@ double RoundLikePython(double x, int ndigits) {
   return std::strtod(buf, nullptr);
 }
 
-VaderEnricher::VaderEnricher() { VaderTables::Get(); }
+VaderEnricher::VaderEnricher() {
+  // A key longer than kMaxLookup would never be found: fail loudly at start, not silently.
+  if (VaderTables::Get().MaxKeySize() > kMaxLookup) std::abort();
+}
 
 VaderScores VaderEnricher::ScoreVader(std::string_view input) const {
   Scratch& scratch = ThreadScratch();
   std::string_view text = input;
-  if (!IsAscii(text)) {
+  if (IsAscii(text)) {
+    TokenizeAscii(text, scratch);
+  } else {
     if (!internal::IsValidUtf8(text)) {
       scratch.repaired.clear();
       internal::AppendReplacingInvalidUtf8(scratch.repaired, text);
       text = scratch.repaired;
     }
-    ReplaceEmoji(text, scratch.text);
-    text = scratch.text;
+    if (ReplaceEmoji(text, scratch.text)) text = scratch.text;
+    Tokenize(text, scratch);
   }
-  Tokenize(text, scratch);
   const std::vector<Token>& t = scratch.tokens;
 
   size_t all_caps = 0;

@@ -63,15 +63,6 @@ constexpr NamedWord kNamedWords[] = {
     {"for", Word::kFor},     {"beating", Word::kBeating}, {"heart", Word::kHeart},
     {"just", Word::kJust},   {"enough", Word::kEnough},   {"sort", Word::kSort}};
 
-uint64_t Hash(std::string_view s) {
-  uint64_t h = 1469598103934665603ull;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h ^ (h >> 29);
-}
-
 bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F); }
 
 std::string_view StripAscii(std::string_view s) {
@@ -112,7 +103,6 @@ const VaderTables& VaderTables::Get() {
 }
 
 VaderTables::VaderTables() {
-  Rehash(16384);
   ForEachRow(std::string_view(kVaderLexicon, kVaderLexiconSize),
              [&](std::string_view key, std::string_view measure) {
                // Tokens are looked up lower-cased, so a key with capitals or non-ASCII
@@ -169,41 +159,50 @@ VaderTables::VaderTables() {
     }
   }
   emoji_ = std::move(unique);
-}
-
-void VaderTables::Rehash(size_t capacity) {
-  std::vector<WordInfo> old = std::move(slots_);
-  slots_.assign(capacity, WordInfo{});
-  for (WordInfo& info : old) {
-    if (info.key.empty()) continue;
-    size_t i = Hash(info.key) & (capacity - 1);
-    while (!slots_[i].key.empty()) i = (i + 1) & (capacity - 1);
-    slots_[i] = info;
+  for (const Emoji& e : emoji_) {
+    if (e.cp <= 0xFFFF) bmp_emoji_[e.cp >> 6] |= uint64_t{1} << (e.cp & 63);
   }
+  BuildIndex();
 }
 
 WordInfo& VaderTables::Upsert(std::string_view key) {
-  if ((used_ + 1) * 2 > slots_.size()) Rehash(slots_.size() * 2);
-  size_t i = Hash(key) & (slots_.size() - 1);
-  while (!slots_[i].key.empty()) {
-    if (slots_[i].key == key) return slots_[i];
-    i = (i + 1) & (slots_.size() - 1);
+  auto [it, inserted] = building_.emplace(key, entries_.size());
+  if (inserted) {
+    // Keys from the embedded lexicon point into it; other keys are string literals. Both
+    // live for the whole process.
+    entries_.push_back(WordInfo{});
+    entries_.back().key = key;
   }
-  // Keys from the embedded lexicon point into it; other keys are string literals. Both
-  // live for the whole process.
-  slots_[i].key = key;
-  ++used_;
-  return slots_[i];
+  return entries_[it->second];
 }
 
-const WordInfo* VaderTables::Find(std::string_view lower) const {
-  if (lower.empty()) return nullptr;
-  size_t i = Hash(lower) & (slots_.size() - 1);
-  while (!slots_[i].key.empty()) {
-    if (slots_[i].key == lower) return &slots_[i];
-    i = (i + 1) & (slots_.size() - 1);
+void VaderTables::BuildIndex() {
+  // Slots hold 16-bit entry numbers and keys at most kMaxKeyWords words: both hold by far
+  // for the VADER tables (about 7,600 entries, longest key 19 bytes); anything else is a bug.
+  if (entries_.size() >= 0xFFFF) std::abort();
+  size_t capacity = 16;
+  while (capacity < entries_.size() * 2) capacity *= 2;
+  slots_.assign(capacity, Slot{0, 0});
+  pool_.clear();
+  for (size_t e = 0; e < entries_.size(); ++e) {
+    WordInfo& info = entries_[e];
+    const std::string_view key = info.key;
+    if (key.size() > 8 * kMaxKeyWords) {
+      // Unreachable by design: a key this long (none exists) would need a longer buffer.
+      std::abort();
+    }
+    max_key_size_ = std::max(max_key_size_, key.size());
+    uint64_t w[kMaxKeyWords] = {};
+    std::memcpy(w, key.data(), key.size());
+    info.pool_offset = static_cast<uint32_t>(pool_.size());
+    const size_t words = (key.size() + 7) / 8;
+    pool_.insert(pool_.end(), w, w + words);
+    const uint64_t h = HashWords(w, key.size());
+    size_t i = h & (capacity - 1);
+    while (slots_[i].tag != 0) i = (i + 1) & (capacity - 1);
+    slots_[i] = Slot{static_cast<uint16_t>((h >> 48) | 1u), static_cast<uint16_t>(e)};
   }
-  return nullptr;
+  building_.clear();
 }
 
 std::string_view VaderTables::EmojiDescription(uint32_t cp) const {

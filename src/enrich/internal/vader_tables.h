@@ -4,7 +4,9 @@
 // first use, from the lexicon files embedded in the binary; immutable afterwards, so any
 // number of threads may read them.
 #include <cstdint>
+#include <cstring>
 #include <memory>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +61,7 @@ struct WordInfo {
   bool is_booster = false;
   bool is_negation = false;  // one of the negation words (the "n't" rule is applied by the caller)
   Word word = Word::kOther;
+  uint32_t pool_offset = 0;  // the key's first word in the table's key pool
 };
 
 // A multi-word phrase of the rules ("kiss of death"), as word ids.
@@ -73,9 +76,49 @@ class VaderTables {
   // The process-wide tables (thread-safe lazy initialisation).
   static const VaderTables& Get();
 
-  // `lower` must already be lower-case ASCII; returns nullptr for unknown words.
-  const WordInfo* Find(std::string_view lower) const;
+  // Keys are compared as little-endian 64-bit words, zero-padded: at most this many.
+  static constexpr size_t kMaxKeyWords = 4;
 
+  // Looks up the lower-case ASCII word p[0, n). p[0, round_up(n, 8)) must be readable (the
+  // bytes after n are ignored). nullptr for an unknown word or n > MaxKeySize().
+  const WordInfo* FindPadded(const char* p, size_t n) const {
+    if (n == 0 || n > max_key_size_) return nullptr;
+    uint64_t w[kMaxKeyWords];
+    const size_t words = (n + 7) / 8;
+    for (size_t k = 0; k < words; ++k) std::memcpy(&w[k], p + 8 * k, 8);
+    const size_t rem = n & 7;
+    if (rem != 0) w[words - 1] &= (uint64_t{1} << (8 * rem)) - 1;
+    const uint64_t h = HashWords(w, n);
+    const size_t mask = slots_.size() - 1;
+    const auto tag = static_cast<uint16_t>((h >> 48) | 1u);
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const Slot slot = slots_[i];
+      if (slot.tag == 0) return nullptr;
+      if (slot.tag != tag) continue;
+      const WordInfo& e = entries_[slot.entry];
+      if (e.key.size() != n) continue;
+      const uint64_t* key = &pool_[e.pool_offset];
+      bool same = true;
+      for (size_t k = 0; k < words; ++k) same &= key[k] == w[k];
+      if (same) return &e;
+    }
+  }
+
+  // Looks up any lower-case ASCII word (no padding needed).
+  const WordInfo* Find(std::string_view lower) const {
+    char padded[8 * kMaxKeyWords] = {};
+    if (lower.size() > sizeof(padded)) return nullptr;
+    std::memcpy(padded, lower.data(), lower.size());
+    return FindPadded(padded, lower.size());
+  }
+
+  // Words longer than this are in no table.
+  size_t MaxKeySize() const { return max_key_size_; }
+
+  // True when the code point may be a single-code-point emoji (exact for the BMP).
+  bool MaybeEmoji(uint32_t cp) const {
+    return cp > 0xFFFF || ((bmp_emoji_[cp >> 6] >> (cp & 63)) & 1) != 0;
+  }
   // The description of a single-code-point emoji, or an empty view.
   std::string_view EmojiDescription(uint32_t cp) const;
 
@@ -88,10 +131,32 @@ class VaderTables {
  private:
   VaderTables();
   WordInfo& Upsert(std::string_view key);
-  void Rehash(size_t capacity);
+  void BuildIndex();
 
-  std::vector<WordInfo> slots_;                     // open addressing, power-of-two size
-  size_t used_ = 0;
+  // Words w[0, ceil(n/8)) of an n-byte key, the last one zero-padded.
+  static uint64_t HashWords(const uint64_t* w, size_t n) {
+    uint64_t h = 0x243F6A8885A308D3ull ^ n;
+    const size_t full = n / 8;
+    for (size_t k = 0; k < full; ++k) {
+      h = (h ^ w[k]) * 0x9E3779B97F4A7C15ull;
+      h ^= h >> 29;
+    }
+    const uint64_t tail = (n & 7) != 0 ? w[full] : 0;
+    h = (h ^ tail) * 0x9E3779B97F4A7C15ull;
+    return h ^ (h >> 31);
+  }
+
+  // Most words of a tweet are in no table, so a lookup is usually one probe of a small
+  // array of (hash tag, entry) slots that stays in cache; the entry is read on a tag match.
+  struct Slot {
+    uint16_t tag;    // top hash bits | 1; 0 marks an empty slot
+    uint16_t entry;  // index into entries_
+  };
+  std::vector<WordInfo> entries_;
+  std::vector<uint64_t> pool_;  // every key, zero-padded to whole words
+  std::vector<Slot> slots_;  // open addressing, power-of-two size, load <= 1/2
+  size_t max_key_size_ = 0;
+  uint64_t bmp_emoji_[1024] = {};
   size_t lexicon_size_ = 0;
   struct Emoji {
     uint32_t cp;
@@ -100,6 +165,7 @@ class VaderTables {
   std::vector<Emoji> emoji_;  // sorted by code point
   std::vector<Phrase> special_cases_;
   std::vector<Phrase> booster_phrases_;
+  std::unordered_map<std::string_view, size_t> building_;  // key -> entry, only while building
 };
 
 }  // namespace covidflow::enrich::internal
