@@ -87,9 +87,9 @@ void ExplainPair(Mention& a, Mention& b) {
 
 // The country of a mention's most likely reading.
 uint16_t TopCountry(const Mention& m) {
-  const Option* top = std::max_element(
-      m.options, m.options + m.count,
-      [](const Option& x, const Option& y) { return x.weight < y.weight; });
+  const Option* top =
+      std::max_element(m.options, m.options + m.count,
+                       [](const Option& x, const Option& y) { return x.weight < y.weight; });
   return top->country;
 }
 
@@ -158,8 +158,9 @@ Mention MentionOf(const Entry& e, bool one_word, const Tokens& t, size_t i, cons
   Mention m;
   bool code_checked = false;
   bool code_ok = false;
-  const bool has_postal = std::any_of(e.candidates.begin(), e.candidates.end(),
-                                      [](const Candidate& c) { return c.kind == Kind::kRegionCode; });
+  const bool has_postal =
+      std::any_of(e.candidates.begin(), e.candidates.end(),
+                  [](const Candidate& c) { return c.kind == Kind::kRegionCode; });
   bool all_cities = true;
   for (const Candidate& c : e.candidates) {
     float weight = c.weight;

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "enrich/location/internal/text.h"
@@ -31,13 +31,26 @@ float DefaultWeight(Kind kind) {
 
 bool ParseKind(char c, Kind* kind) {
   switch (c) {
-    case 'C': *kind = Kind::kCountry; return true;
-    case 'R': *kind = Kind::kRegion; return true;
-    case 'K': *kind = Kind::kArea; return true;
-    case 'T': *kind = Kind::kCity; return true;
-    case 'P': *kind = Kind::kRegionCode; return true;
-    case 'X': *kind = Kind::kBlocked; return true;
-    default: return false;
+    case 'C':
+      *kind = Kind::kCountry;
+      return true;
+    case 'R':
+      *kind = Kind::kRegion;
+      return true;
+    case 'K':
+      *kind = Kind::kArea;
+      return true;
+    case 'T':
+      *kind = Kind::kCity;
+      return true;
+    case 'P':
+      *kind = Kind::kRegionCode;
+      return true;
+    case 'X':
+      *kind = Kind::kBlocked;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -77,8 +90,7 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(const std::vector<Source>& s
   }
   // Every country's ISO alpha-2 code, read where a code is expected ("Amsterdam, NL").
   std::sort(g->countries_.begin(), g->countries_.end());
-  g->countries_.erase(std::unique(g->countries_.begin(), g->countries_.end()),
-                      g->countries_.end());
+  g->countries_.erase(std::unique(g->countries_.begin(), g->countries_.end()), g->countries_.end());
   for (uint16_t country : g->countries_) {
     std::string key = UnpackCountry(country);
     for (char& c : key) c = static_cast<char>(c - 'A' + 'a');
@@ -137,7 +149,8 @@ Status Gazetteer::ParseLine(std::string_view line) {
     }
     Add(key, c);
     // Multi-word names are also written as one word: "Andhrapradesh", "NewYork".
-    if (c.kind != Kind::kRegionCode && c.kind != Kind::kBlocked && key.find(' ') != std::string::npos) {
+    if (c.kind != Kind::kRegionCode && c.kind != Kind::kBlocked &&
+        key.find(' ') != std::string::npos) {
       std::string joined;
       for (char ch : key) {
         if (ch != ' ') joined.push_back(ch);
@@ -158,7 +171,8 @@ void Gazetteer::Add(const std::string& key, const Candidate& candidate) {
   }
   std::vector<Candidate>& cs = it->second.candidates;
   auto same = std::find_if(cs.begin(), cs.end(), [&](const Candidate& o) {
-    return o.country == candidate.country && o.region == candidate.region && o.kind == candidate.kind;
+    return o.country == candidate.country && o.region == candidate.region &&
+           o.kind == candidate.kind;
   });
   if (same == cs.end()) {
     cs.push_back(candidate);

@@ -67,7 +67,7 @@ Class ClassifyWide(uint32_t cp) {
   if ((cp >= 0x0300 && cp <= 0x036F) ||  // combining accents: "e" + U+0301 reads as "e"
       (cp >= 0x200B && cp <= 0x200F) ||  // zero-width space, joiners, direction marks
       (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2069) || cp == 0xFEFF ||
-      (cp >= 0xFE00 && cp <= 0xFE0F) ||  // variation selectors
+      (cp >= 0xFE00 && cp <= 0xFE0F) ||    // variation selectors
       (cp >= 0xE0000 && cp <= 0xE007F)) {  // tag characters (outside a flag)
     return Class::kIgnore;
   }
@@ -85,7 +85,7 @@ Class ClassifyWide(uint32_t cp) {
   if (cp < 0xFE70) return Class::kHard;
   if (cp < 0xFFF0) return Class::kLetter;
   if (cp >= 0x20000 && cp < 0x40000) return Class::kLetter;  // CJK extensions
-  return Class::kHard;                                         // emoji, symbols, specials
+  return Class::kHard;                                       // emoji, symbols, specials
 }
 
 void AppendUtf8(uint32_t cp, char* out, size_t* size) {

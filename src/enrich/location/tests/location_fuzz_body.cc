@@ -33,8 +33,8 @@ void FuzzLocationBytes(const uint8_t* data, size_t size) {
     Check(l.confidence >= LocationNormalizer::kMinConfidence && l.confidence <= 1,
           "confidence out of range");
     if (!l.region.empty()) {
-      Check(l.region.size() >= 4 && l.region.size() <= 6 && l.region.compare(0, 2, l.country) == 0 &&
-                l.region[2] == '-',
+      Check(l.region.size() >= 4 && l.region.size() <= 6 &&
+                l.region.compare(0, 2, l.country) == 0 && l.region[2] == '-',
             "region does not start with '<country>-'");
       for (size_t i = 3; i < l.region.size(); ++i) {
         Check(IsCapital(l.region[i]) || (l.region[i] >= '0' && l.region[i] <= '9'),
@@ -43,8 +43,7 @@ void FuzzLocationBytes(const uint8_t* data, size_t size) {
     }
   }
   const schema::Location again = normalizer.Normalize(text);
-  Check(again.country == l.country && again.region == l.region &&
-            again.confidence == l.confidence,
+  Check(again.country == l.country && again.region == l.region && again.confidence == l.confidence,
         "the same bytes normalized twice differ");
 }
 

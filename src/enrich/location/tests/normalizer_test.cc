@@ -45,21 +45,22 @@ INSTANTIATE_TEST_SUITE_P(
 
 INSTANTIATE_TEST_SUITE_P(
     RegionSystems, Resolves,
-    ::testing::Values(
-        Case{"Texas", "US", "US-TX"}, Case{"Austin, TX", "US", "US-TX"},
-        Case{"Greer, SC", "US", "US-SC"},           // unknown town + postal code
-        Case{"Fresno, CA", "US", "US-CA"},          // CA after a place: California
-        Case{"Brooklyn, ny", "US", "US-NY"},        // lower-case code, last after a comma
-        Case{"Austin, TX USA", "US", "US-TX"},      // code followed by the country
-        Case{"Toronto, ON", "CA", "CA-ON"}, Case{"Vancouver, BC", "CA", "CA-BC"},
-        Case{"Québec", "CA", "CA-QC"}, Case{"Halifax, Nova Scotia", "CA", "CA-NS"},
-        Case{"Maharashtra, India", "IN", "IN-MH"}, Case{"Andhrapradesh", "IN", "IN-AP"},
-        Case{"Bhubaneswar, Odisha", "IN", "IN-OD"}, Case{"Lucknow, UP", "IN", "IN-UP"},
-        Case{"Hyderabad, India", "IN", "IN-TS"}, Case{"Scotland", "GB", "GB-SCT"},
-        Case{"Cardiff, Wales", "GB", "GB-WLS"}, Case{"Belfast", "GB", "GB-NIR"},
-        Case{"Derbyshire", "GB", "GB-ENG"}, Case{"Sydney, NSW", "AU", "AU-NSW"},
-        Case{"Hobart, Tasmania", "AU", "AU-TAS"}, Case{"Adelaide, SA", "AU", "AU-SA"},
-        Case{"Cape Town, SA", "ZA", ""}, Case{"Perth, Western Australia", "AU", "AU-WA"}));
+    ::testing::Values(Case{"Texas", "US", "US-TX"}, Case{"Austin, TX", "US", "US-TX"},
+                      Case{"Greer, SC", "US", "US-SC"},       // unknown town + postal code
+                      Case{"Fresno, CA", "US", "US-CA"},      // CA after a place: California
+                      Case{"Brooklyn, ny", "US", "US-NY"},    // lower-case code, last after a comma
+                      Case{"Austin, TX USA", "US", "US-TX"},  // code followed by the country
+                      Case{"Toronto, ON", "CA", "CA-ON"}, Case{"Vancouver, BC", "CA", "CA-BC"},
+                      Case{"Québec", "CA", "CA-QC"}, Case{"Halifax, Nova Scotia", "CA", "CA-NS"},
+                      Case{"Maharashtra, India", "IN", "IN-MH"},
+                      Case{"Andhrapradesh", "IN", "IN-AP"},
+                      Case{"Bhubaneswar, Odisha", "IN", "IN-OD"},
+                      Case{"Lucknow, UP", "IN", "IN-UP"}, Case{"Hyderabad, India", "IN", "IN-TS"},
+                      Case{"Scotland", "GB", "GB-SCT"}, Case{"Cardiff, Wales", "GB", "GB-WLS"},
+                      Case{"Belfast", "GB", "GB-NIR"}, Case{"Derbyshire", "GB", "GB-ENG"},
+                      Case{"Sydney, NSW", "AU", "AU-NSW"}, Case{"Hobart, Tasmania", "AU", "AU-TAS"},
+                      Case{"Adelaide, SA", "AU", "AU-SA"}, Case{"Cape Town, SA", "ZA", ""},
+                      Case{"Perth, Western Australia", "AU", "AU-WA"}));
 
 INSTANTIATE_TEST_SUITE_P(
     CountriesAndCodes, Resolves,
@@ -78,13 +79,12 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     Ambiguity, Resolves,
     ::testing::Values(
-        Case{"Georgia", "", ""},                 // the country or the US state
+        Case{"Georgia", "", ""},  // the country or the US state
         Case{"Atlanta, Georgia", "US", "US-GA"}, Case{"Tbilisi, Georgia", "GE", ""},
-        Case{"Georgia, USA", "US", "US-GA"},
-        Case{"CA", "", ""},                      // Canada or California
-        Case{"IN", "", ""},                      // India or Indiana
+        Case{"Georgia, USA", "US", "US-GA"}, Case{"CA", "", ""},  // Canada or California
+        Case{"IN", "", ""},                                       // India or Indiana
         Case{"Mumbai, IN", "IN", "IN-MH"}, Case{"Indianapolis, IN", "US", "US-IN"},
-        Case{"Washington", "US", ""},            // the state or the capital: country only
+        Case{"Washington", "US", ""},  // the state or the capital: country only
         Case{"Washington, DC", "US", "US-DC"}, Case{"Seattle, Washington", "US", "US-WA"},
         Case{"Paris", "FR", ""}, Case{"Paris, TX", "US", "US-TX"},
         Case{"Paris, Texas", "US", "US-TX"}, Case{"London, Ontario", "CA", "CA-ON"},
@@ -94,7 +94,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"New Mexico", "US", "US-NM"}, Case{"New South Wales", "AU", "AU-NSW"},
         Case{"South America", "", ""}, Case{"New England", "US", ""},
         Case{"London, Paris, New York", "", ""},  // a list of places is no location
-        Case{"I LOVE IN MY HEART", "", ""},      // capital words are codes only at the end
+        Case{"I LOVE IN MY HEART", "", ""},       // capital words are codes only at the end
         Case{"Born in the USA", "US", ""}));
 
 TEST(LocationConfidence, AmbiguousReadingScoresLowerThanAClearOne) {
@@ -114,13 +114,17 @@ void ExpectWellFormed(const schema::Location& l) {
 }
 
 TEST(LocationBadInput, InvalidUtf8) {
-  for (std::string_view s : {std::string_view("\xff\xfe\xfd"), std::string_view("Lon\xc3"),
-                             std::string_view("\xe2\x82"), std::string_view("\xf0\x9f\x87"),
-                             std::string_view("\xed\xa0\x80"), std::string_view("\xc0\xaf"),
-                             std::string_view("India\x80", 6)}) {
+  for (std::string_view s :
+       {std::string_view("\xff\xfe\xfd"), std::string_view("Lon\xc3"), std::string_view("\xe2\x82"),
+        std::string_view("\xf0\x9f\x87"), std::string_view("\xed\xa0\x80"),
+        std::string_view("\xc0\xaf"), std::string_view("India\x80", 6)}) {
     ExpectWellFormed(Norm(s));
   }
-  EXPECT_EQ(Norm("\xff" "India" "\xfe").country, "IN");  // bad bytes separate words
+  EXPECT_EQ(Norm("\xff"
+                 "India"
+                 "\xfe")
+                .country,
+            "IN");  // bad bytes separate words
 }
 
 TEST(LocationBadInput, NulBytes) {
@@ -149,9 +153,9 @@ TEST(LocationBadInput, WordsCutByTheLengthLimitAreNotRead) {
 }
 
 TEST(LocationBadInput, EmojiRightToLeftAndZeroWidth) {
-  for (std::string_view s :
-       {"😷😷😷", "👨‍👩‍👧‍👦", "🇪🇺", "🇺🇳", "🇿🇿", "🏴", "דובאי", "دبي", "\u200F\u202Eairotciv",
-        "\u200B\u200C\u200D", "I💔NY", "#StayHome", "@someone", "http://t.co/x"}) {
+  for (std::string_view s : {"😷😷😷", "👨‍👩‍👧‍👦", "🇪🇺", "🇺🇳", "🇿🇿", "🏴", "דובאי",
+                             "دبي", "\u200F\u202Eairotciv", "\u200B\u200C\u200D", "I💔NY",
+                             "#StayHome", "@someone", "http://t.co/x"}) {
     ExpectWellFormed(Norm(s));
   }
   EXPECT_EQ(Norm("Lon\u200Bdon").country, "GB");  // zero-width space inside a word

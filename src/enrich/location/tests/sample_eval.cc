@@ -114,8 +114,9 @@ SampleScore Score(const LocationNormalizer& normalizer,
     s.resolvable += resolvable;
     const schema::Location got = normalizer.Normalize(row.text);
     if (got.country.empty()) {
-      if (resolvable) s.errors.push_back("unresolved: '" + row.text + "' (truth " + row.country +
-                                         (row.region.empty() ? "" : "/" + row.region) + ")");
+      if (resolvable)
+        s.errors.push_back("unresolved: '" + row.text + "' (truth " + row.country +
+                           (row.region.empty() ? "" : "/" + row.region) + ")");
       continue;
     }
     ++s.resolved;

@@ -34,11 +34,11 @@ Result<std::vector<LabelledLocation>> ReadHoldout(const std::string& labels_path
 
 struct SampleScore {
   int total = 0;
-  int resolvable = 0;          // the truth has a country
-  int resolved = 0;            // the normalizer gave a country
-  int resolved_resolvable = 0; // ... on a resolvable row
-  int correct = 0;             // country right, and region right where one was given
-  int country_correct = 0;     // country right
+  int resolvable = 0;           // the truth has a country
+  int resolved = 0;             // the normalizer gave a country
+  int resolved_resolvable = 0;  // ... on a resolvable row
+  int correct = 0;              // country right, and region right where one was given
+  int country_correct = 0;      // country right
   int regions_given = 0;
   int regions_correct = 0;
   std::vector<std::string> errors;  // "text -> got XX/XX-YY, truth ZZ/ZZ-WW"

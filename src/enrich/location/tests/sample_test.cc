@@ -52,8 +52,8 @@ TEST(LocationSample, StringsComeFromTheSharedData) {
   EXPECT_EQ(column->size(), 7218u);
   std::set<std::string> values;
   for (std::string v : *column) {
-    std::replace_if(v.begin(), v.end(), [](char c) { return c == '\t' || c == '\r' || c == '\n'; },
-                    ' ');
+    std::replace_if(
+        v.begin(), v.end(), [](char c) { return c == '\t' || c == '\r' || c == '\n'; }, ' ');
     values.insert(v);
   }
   auto sample = ReadSample(SamplePath());
