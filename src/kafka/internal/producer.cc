@@ -1,0 +1,145 @@
+#include "kafka/internal/producer.h"
+
+#include <thread>
+
+namespace covidflow::kafka::internal {
+
+Result<std::unique_ptr<log::Producer>> KafkaProducer::Create(
+    const std::string& bootstrap, const KafkaOptions& options,
+    const log::ProducerOptions& producer) {
+  std::unique_ptr<KafkaProducer> p(new KafkaProducer(options));
+  // Batches are bounded by librdkafka's own limit on one request (message.max.bytes).
+  const size_t batch = std::clamp<size_t>(producer.batch_bytes, 16 << 10, 16 << 20);
+  const std::vector<std::pair<std::string, std::string>> settings = {
+      // Idempotence: acks=all, retries without duplicates or reordering per partition.
+      {"enable.idempotence", "true"},
+      {"compression.codec", producer.compression.empty() ? "none" : producer.compression},
+      {"linger.ms", std::to_string(options.linger.count())},
+      {"batch.size", std::to_string(batch)},
+      {"message.max.bytes", std::to_string(std::max<size_t>(batch, 1 << 20) + (64 << 10))},
+      {"queue.buffering.max.messages", "1000000"},
+      {"queue.buffering.max.kbytes", "1048576"},
+      {"message.timeout.ms", std::to_string(options.delivery_timeout.count())},
+      // Send must answer kNotFound for a missing topic, never create it.
+      {"allow.auto.create.topics", "false"},
+  };
+  ASSIGN_OR_RETURN(p->rk_, NewHandle(RD_KAFKA_PRODUCER, bootstrap, p.get(), Callbacks::kDelivery,
+                                     settings));
+  return std::unique_ptr<log::Producer>(std::move(p));
+}
+
+KafkaProducer::~KafkaProducer() {
+  // Records not flushed by the caller are given a bounded chance, then dropped.
+  if (rk_) rd_kafka_flush(rk_.get(), 5000);
+}
+
+void KafkaProducer::OnDelivery(const rd_kafka_message_t& message) {
+  if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  if (++failures_ == 1) {
+    first_failure_ = FromKafka(message.err, std::string("delivery to ") +
+                                                rd_kafka_topic_name(message.rkt) + "/" +
+                                                std::to_string(message.partition));
+  }
+}
+
+void KafkaProducer::OnError(rd_kafka_t* rk, int err, const char* reason) {
+  if (err != RD_KAFKA_RESP_ERR__FATAL) return;  // others are retried inside librdkafka
+  char why[512];
+  rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, why, sizeof why);
+  fatal_ = Status::FailedPrecondition(std::string("kafka producer failed for good (") +
+                                      rd_kafka_err2name(orig) + "): " + why + "; " + reason);
+}
+
+Status KafkaProducer::Send(std::string_view topic, const log::OutRecord& record) {
+  if (!fatal_.ok()) return fatal_;
+  wire_topic_.assign(options_.name_prefix);
+  wire_topic_.append(topic);
+  auto known = partitions_.find(wire_topic_);
+  if (known == partitions_.end()) {
+    ASSIGN_OR_RETURN(int count, PartitionCount(rk_.get(), wire_topic_, options_));
+    known = partitions_.emplace(wire_topic_, count).first;
+  }
+  int32_t partition = RD_KAFKA_PARTITION_UA;
+  if (record.partition) {
+    partition = record.partition->value();
+    if (partition < 0 || partition >= known->second) {
+      return Status::InvalidArgument("partition " + std::to_string(partition) + " of topic " +
+                                     std::string(topic) + " (it has " +
+                                     std::to_string(known->second) + ")");
+    }
+  } else if (!record.key.empty()) {
+    // The project's murmur2 mapping, so a key lands where it would in the embedded log.
+    partition = log::PartitionForKey(record.key, known->second).value();
+  }
+
+  vus_.clear();
+  auto add = [&](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
+    vus_.emplace_back();
+    vus_.back().vtype = type;
+    return vus_.back();
+  };
+  add(RD_KAFKA_VTYPE_TOPIC).u.cstr = wire_topic_.c_str();
+  add(RD_KAFKA_VTYPE_PARTITION).u.i32 = partition;
+  add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
+  // A non-null pointer keeps an empty value empty rather than null.
+  static const char kEmpty[1] = {0};
+  auto& value = add(RD_KAFKA_VTYPE_VALUE);
+  value.u.mem.ptr = const_cast<char*>(record.value.empty() ? kEmpty : record.value.data());
+  value.u.mem.size = record.value.size();
+  if (!record.key.empty()) {
+    auto& key = add(RD_KAFKA_VTYPE_KEY);
+    key.u.mem.ptr = const_cast<char*>(record.key.data());
+    key.u.mem.size = record.key.size();
+  }
+  if (record.timestamp_ms != 0) add(RD_KAFKA_VTYPE_TIMESTAMP).u.i64 = record.timestamp_ms;
+  // Header names must be NUL-terminated for librdkafka; values are (pointer, size).
+  std::vector<std::string> names;
+  names.reserve(record.headers.size());
+  for (const log::Header& h : record.headers) {
+    names.push_back(h.key);
+    auto& header = add(RD_KAFKA_VTYPE_HEADER);
+    header.u.header.name = names.back().c_str();
+    header.u.header.val = h.value.empty() ? kEmpty : h.value.data();
+    header.u.header.size = static_cast<ssize_t>(h.value.size());
+  }
+
+  const auto deadline = std::chrono::steady_clock::now() + options_.delivery_timeout;
+  while (true) {
+    rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), vus_.data(), vus_.size());
+    if (error == nullptr) break;
+    if (rd_kafka_error_code(error) != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
+        std::chrono::steady_clock::now() > deadline) {
+      return FromKafkaError(error, "producing to " + std::string(topic));
+    }
+    rd_kafka_error_destroy(error);
+    // Backpressure: the local queue is full, so serve delivery reports until it drains.
+    rd_kafka_poll(rk_.get(), 10);
+    if (!fatal_.ok()) return fatal_;
+  }
+  if (++sends_since_poll_ >= 1024) {
+    sends_since_poll_ = 0;
+    rd_kafka_poll(rk_.get(), 0);
+  }
+  return Status::Ok();
+}
+
+Status KafkaProducer::Flush() {
+  // Waits for every outstanding delivery report; librdkafka retries failed sends itself
+  // until delivery_timeout, so the bound here only needs a margin over it.
+  const int timeout_ms = static_cast<int>(options_.delivery_timeout.count()) + 5000;
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), timeout_ms);
+  sends_since_poll_ = 0;
+  if (!fatal_.ok()) return fatal_;
+  Status result;
+  if (failures_ > 0) {
+    result = first_failure_.WithContext(std::to_string(failures_) + " record(s) not delivered");
+  } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    result = FromKafka(err, std::to_string(rd_kafka_outq_len(rk_.get())) +
+                                " record(s) still unacknowledged after flush");
+  }
+  failures_ = 0;
+  first_failure_ = Status::Ok();
+  return result;
+}
+
+}  // namespace covidflow::kafka::internal

@@ -1,0 +1,1 @@
+// Kafka-specific tests beyond the conformance suite (added next).
