@@ -1,1 +1,185 @@
-// Kafka-specific tests beyond the conformance suite (added next).
+// Kafka-specific behaviour beyond the conformance suite, on the real broker (label "kafka").
+#include <gtest/gtest.h>
+
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "kafka/tests/broker.h"
+
+namespace covidflow::kafka::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::chrono::steady_clock::time_point Deadline(int seconds) {
+  const char* m = std::getenv("CF_TEST_TIMEOUT_MULTIPLIER");
+  double mult = m != nullptr && std::atof(m) > 0 ? std::atof(m) : 1.0;
+  return std::chrono::steady_clock::now() + milliseconds(static_cast<int64_t>(seconds * 1000 * mult));
+}
+
+void ProduceTo(log::Log& log, const std::string& topic, int partition, int count,
+               const std::string& compression = "none") {
+  log::ProducerOptions po;
+  po.compression = compression;
+  auto producer = log.NewProducer(po);
+  ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+  for (int i = 0; i < count; ++i) {
+    std::string value = "value-" + std::to_string(i) + std::string(100, 'x');
+    log::OutRecord r;
+    r.value = value;
+    r.partition = PartitionId(partition);
+    ASSERT_TRUE((*producer)->Send(topic, r).ok());
+  }
+  Status s = (*producer)->Flush();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST(KafkaLog, UriNamesTheBootstrapAddress) {
+  auto log = NewTestLog();
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ((*log)->Uri(), "kafka://" + *BrokerAddress());
+}
+
+TEST(KafkaLog, EveryCompressionCodecRoundTrips) {
+  auto log = NewTestLog();
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  for (const std::string codec : {"none", "gzip", "snappy", "lz4", "zstd"}) {
+    const std::string topic = "codec-" + codec;
+    ASSERT_TRUE((*log)->CreateTopic(topic, 1).ok());
+    ProduceTo(**log, topic, 0, 300, codec);
+    auto c = (*log)->NewConsumer({});
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE((*c)->Assign({{{topic, PartitionId(0)}, Offset(0)}}).ok());
+    int64_t next = 0;
+    auto deadline = Deadline(20);
+    while (next < 300 && std::chrono::steady_clock::now() < deadline) {
+      auto polled = (*c)->Poll(milliseconds(100));
+      ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+      for (const log::InRecord& r : *polled) {
+        ASSERT_EQ(r.offset, Offset(next)) << codec;
+        ASSERT_EQ(r.value, "value-" + std::to_string(next) + std::string(100, 'x')) << codec;
+        ++next;
+      }
+    }
+    EXPECT_EQ(next, 300) << codec;
+  }
+}
+
+TEST(KafkaLog, UnknownCompressionIsInvalidArgument) {
+  auto log = NewTestLog();
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  log::ProducerOptions po;
+  po.compression = "brotli";
+  EXPECT_EQ((*log)->NewProducer(po).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(KafkaLog, ZeroPartitionsIsInvalidArgument) {
+  auto log = NewTestLog();
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  EXPECT_EQ((*log)->CreateTopic("none", 0).code(), StatusCode::kInvalidArgument);
+}
+
+TEST(KafkaLog, StatisticsReachTheCallback) {
+  std::mutex mu;
+  std::optional<KafkaStats> last_producer;
+  KafkaOptions o = TestOptions();
+  o.statistics_interval = milliseconds(100);
+  o.on_stats = [&](const KafkaStats& s) {
+    std::lock_guard lock(mu);
+    if (s.client == "producer") last_producer = s;
+  };
+  auto log = NewTestLog(o);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ASSERT_TRUE((*log)->CreateTopic("stats", 1).ok());
+  auto producer = (*log)->NewProducer({});
+  ASSERT_TRUE(producer.ok());
+  for (int i = 0; i < 500; ++i) {
+    log::OutRecord r;
+    r.value = "s";
+    ASSERT_TRUE((*producer)->Send("stats", r).ok());
+  }
+  ASSERT_TRUE((*producer)->Flush().ok());
+  // Statistics are emitted from the producer's poll; keep polling through Flush.
+  auto deadline = Deadline(20);
+  int64_t sent = 0, up = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE((*producer)->Flush().ok());
+    {
+      std::lock_guard lock(mu);
+      if (last_producer) {
+        sent = last_producer->tx_messages;
+        up = last_producer->brokers_up;
+      }
+    }
+    if (sent >= 500 && up >= 1) break;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  EXPECT_GE(sent, 500);
+  EXPECT_GE(up, 1);
+}
+
+// A rebalance moves a partition to another member: the old owner can no longer commit it,
+// and the new owner starts exactly at the old owner's last commit.
+TEST(KafkaLog, RevokedPartitionResumesAtTheLastCommit) {
+  auto log = NewTestLog();
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ASSERT_TRUE((*log)->CreateTopic("moves", 2).ok());
+  ProduceTo(**log, "moves", 0, 10);
+  ProduceTo(**log, "moves", 1, 10);
+  log::ConsumerOptions co;
+  co.group = "movers";
+  auto a = (*log)->NewConsumer(co);
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE((*a)->Subscribe({"moves"}).ok());
+  int got = 0;
+  auto deadline = Deadline(30);
+  while (got < 20 && std::chrono::steady_clock::now() < deadline) {
+    auto polled = (*a)->Poll(milliseconds(100));
+    ASSERT_TRUE(polled.ok());
+    got += static_cast<int>(polled->size());
+  }
+  ASSERT_EQ(got, 20);
+  const TopicPartition p0{"moves", PartitionId(0)}, p1{"moves", PartitionId(1)};
+  ASSERT_TRUE((*a)->Commit({{p0, {Offset(10), "a0"}}, {p1, {Offset(4), "a1"}}}).ok());
+
+  auto b = (*log)->NewConsumer(co);
+  ASSERT_TRUE(b.ok());
+  ASSERT_TRUE((*b)->Subscribe({"moves"}).ok());
+  std::map<TopicPartition, int64_t> first_offset;
+  deadline = Deadline(60);
+  while (std::chrono::steady_clock::now() < deadline &&
+         ((*a)->Assignment().size() != 1 || (*b)->Assignment().size() != 1 ||
+          first_offset.count(p1) == 0)) {
+    for (auto* c : {a->get(), b->get()}) {
+      auto polled = c->Poll(milliseconds(50));
+      ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+      for (const log::InRecord& r : *polled) {
+        first_offset.try_emplace({*r.topic, r.partition}, r.offset.value());
+      }
+    }
+  }
+  ASSERT_EQ((*a)->Assignment().size(), 1u);
+  ASSERT_EQ((*b)->Assignment().size(), 1u);
+  EXPECT_EQ(first_offset[p1], 4) << "p1 resumes at the commit, whoever owns it now";
+  EXPECT_EQ(first_offset.count(p0), 0u) << "p0 was committed to its end";
+  const TopicPartition lost = (*b)->Assignment().front();
+  EXPECT_EQ((*a)->Commit({{lost, {Offset(10), ""}}}).code(), StatusCode::kFailedPrecondition);
+  auto committed = (*b)->Committed({p0, p1});
+  ASSERT_TRUE(committed.ok());
+  EXPECT_EQ(committed->at(p0).metadata, "a0");
+  EXPECT_EQ(committed->at(p1).next, Offset(4));
+}
+
+TEST(KafkaLog, SubscribeWithoutAGroupIsAPreconditionFailure) {
+  auto log = NewTestLog();
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  auto c = (*log)->NewConsumer({});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ((*c)->Subscribe({"x"}).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*c)->Committed({{"x", PartitionId(0)}}).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace covidflow::kafka::testing
