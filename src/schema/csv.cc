@@ -4,6 +4,7 @@
 
 #include "schema/internal/values.h"
 #include "schema/time.h"
+#include "schema/utf8.h"
 
 namespace covidflow::schema {
 
@@ -233,6 +234,14 @@ Result<CsvLayout> CsvLayout::FromHeader(std::string_view header_record,
     layout.columns_[static_cast<size_t>(found)].field = static_cast<int8_t>(f);
     layout.mapped_[f] = true;
     layout.formats_[f] = c.format;
+  }
+  // Names reach Tweet::extra and the output topics: they must be valid UTF-8 too. Matched
+  // above as they are, then repaired (a fuzz finding: tests/fuzz/corpus/csv/regressions/).
+  for (Column& column : layout.columns_) {
+    if (IsValidUtf8(column.name)) continue;
+    std::string repaired;
+    AppendRepairedUtf8(repaired, column.name);
+    column.name = std::move(repaired);
   }
   return layout;
 }

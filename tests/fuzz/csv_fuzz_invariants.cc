@@ -15,7 +15,7 @@ std::string CheckParsed(const Tweet& t, const ParseOptions& o) {
     if (!IsValidUtf8(h)) return "invalid UTF-8 in a hashtag";
   }
   for (const auto& [name, value] : t.extra) {
-    if (!IsValidUtf8(value)) return "invalid UTF-8 in an extra column";
+    if (!IsValidUtf8(name) || !IsValidUtf8(value)) return "invalid UTF-8 in an extra column";
   }
   if (o.utf8 == Utf8Policy::kReject && t.utf8_repaired) return "repaired under kReject";
   if (t.user_followers < 0 || t.user_friends < 0 || t.user_favourites < 0) return "negative count";
