@@ -131,11 +131,12 @@ size_t TallyBy(const Mention* mentions, size_t count, KeyOf key_of, Tally* talli
 }
 
 // Where a region or country code is expected: written in capitals (or last, after a comma:
-// "Chicago, il"), at the end of its segment or followed only by a country ("Austin, TX USA").
+// "Chicago, il"), at the end of its segment or followed only by a country ("Austin, TX USA"),
+// and not a label ("ÜT: 3.09,101.68" is a coordinate prefix, not Utah).
 bool CodePosition(const Tokens& t, size_t i, const Gazetteer& g) {
   const Word& w = t.words[i];
   const size_t len = w.end - w.begin;
-  if (len < 2 || len > 3) return false;
+  if (len < 2 || len > 3 || w.label) return false;
   const bool last = i + 1 == t.count;
   if (!w.upper && !(last && i > 0 && w.before == Sep::kHard)) return false;
   if (w.after == Sep::kHard) return true;

@@ -127,9 +127,11 @@ Status Gazetteer::ParseLine(std::string_view line) {
     if (!ValidCode(code)) return Status::InvalidArgument("bad code '" + std::string(code) + "'");
     c.country = PackCountry(code);
     if (code.size() > 2) {
-      auto [it, inserted] =
-          region_ids_.emplace(std::string(code), static_cast<uint16_t>(regions_.size()));
-      if (inserted) regions_.emplace_back(code);
+      auto it = region_ids_.find(code);
+      if (it == region_ids_.end()) {
+        regions_.emplace_back(code);
+        it = region_ids_.emplace(regions_.back(), static_cast<uint16_t>(regions_.size() - 1)).first;
+      }
       c.region = it->second;
     }
     if (c.kind == Kind::kCountry) countries_.push_back(c.country);
@@ -193,7 +195,7 @@ void Gazetteer::Add(const std::string& key, const Candidate& candidate) {
 }
 
 uint16_t Gazetteer::RegionId(std::string_view code) const {
-  auto it = region_ids_.find(std::string(code));
+  auto it = region_ids_.find(code);
   return it == region_ids_.end() ? 0 : it->second;
 }
 

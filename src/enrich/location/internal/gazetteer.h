@@ -88,8 +88,8 @@ class Gazetteer {
 
   std::deque<std::string> keys_;  // owns the bytes the map's keys view
   std::unordered_map<std::string_view, Entry> entries_;
-  std::vector<std::string> regions_{""};
-  std::unordered_map<std::string, uint16_t> region_ids_;
+  std::deque<std::string> regions_{""};  // stable: region_ids_ views these
+  std::unordered_map<std::string_view, uint16_t> region_ids_;
   std::vector<uint16_t> countries_;  // sorted
 };
 

@@ -117,6 +117,13 @@ class Builder {
     pending_ = std::max(pending_, sep);
   }
 
+  // A ':' right after a word makes that word a label.
+  void Colon() {
+    if (in_word_) t_->words[t_->count - 1].label = true;
+    in_word_ = false;
+    pending_ = Sep::kHard;
+  }
+
   // Appends one folded letter (`bytes` of UTF-8) to the current word, starting one if needed.
   // Returns false when no more words fit.
   bool Letter(const char* bytes, size_t n, bool upper, bool lower) {
@@ -203,7 +210,11 @@ Tokens Tokenize(std::string_view input) {
           b.Separator(Sep::kSoft);
           break;
         case Class::kHard:
-          b.Separator(Sep::kHard);
+          if (c == ':') {
+            b.Colon();
+          } else {
+            b.Separator(Sep::kHard);
+          }
           break;
         default:  // an apostrophe joins: "St John's" -> "st johns"
           break;

@@ -33,6 +33,7 @@ struct Word {
   Sep before = Sep::kHard;
   Sep after = Sep::kHard;
   bool upper = false;  // written in capitals ("NY", "IN"), which is how codes are written
+  bool label = false;  // directly followed by ':' ("ÜT: 40.7,-74.0", "iPhone: ..."): a prefix
   // For a flag emoji, its ISO code ("NG", or "GB-SCT" for the subdivision flags); else empty.
   char flag[8] = {};
 

@@ -95,6 +95,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"South America", "", ""}, Case{"New England", "US", ""},
         Case{"London, Paris, New York", "", ""},  // a list of places is no location
         Case{"I LOVE IN MY HEART", "", ""},       // capital words are codes only at the end
+        Case{"ÜT: 40.7,-74.0", "", ""},           // a label before coordinates is no code
         Case{"Born in the USA", "US", ""}));
 
 TEST(LocationConfidence, AmbiguousReadingScoresLowerThanAClearOne) {
