@@ -39,16 +39,18 @@ std::unique_ptr<Log> OpenOrDie(const std::string& dir, benchmark::State& state) 
   return std::move(log).value();
 }
 
-// Args: value bytes, records per Flush, partitions (records keyed when > 1).
+// Args: value bytes, records per Flush, partitions (records keyed when > 1), fsync policy
+// (0 = kEveryFlush, 1 = kNever).
 void BM_AppendBatched(benchmark::State& state) {
   const size_t value_bytes = static_cast<size_t>(state.range(0));
   const int batch = static_cast<int>(state.range(1));
   const int partitions = static_cast<int>(state.range(2));
+  const bool no_fsync = state.range(3) == 1;
   BenchDir dir;
   auto log = OpenOrDie(dir.path(), state);
   if (log == nullptr || !log->CreateTopic("bench", partitions).ok()) return;
   ProducerOptions options;
-  options.fsync = FsyncPolicy::kEveryFlush;
+  options.fsync = no_fsync ? FsyncPolicy::kNever : FsyncPolicy::kEveryFlush;
   auto producer = log->NewProducer(options);
   const std::string value(value_bytes, 'v');
   std::string key = "user-0000000";
@@ -71,11 +73,12 @@ void BM_AppendBatched(benchmark::State& state) {
   state.SetBytesProcessed(n * static_cast<int64_t>(value_bytes));
 }
 BENCHMARK(BM_AppendBatched)
-    ->ArgNames({"value_bytes", "batch", "partitions"})
-    ->Args({100, 10000, 1})
-    ->Args({400, 10000, 1})
-    ->Args({100, 10000, 4})
-    ->Args({100, 1000, 1})
+    ->ArgNames({"value_bytes", "batch", "partitions", "no_fsync"})
+    ->Args({100, 10000, 1, 0})
+    ->Args({400, 10000, 1, 0})
+    ->Args({100, 10000, 4, 0})
+    ->Args({100, 1000, 1, 0})
+    ->Args({100, 10000, 1, 1})
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
@@ -128,6 +131,33 @@ BENCHMARK(BM_Read)
     ->Arg(400)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
+
+// DescribeTopic on a 1M-record partition: what a processor pays to learn the end offsets.
+void BM_DescribeTopic(benchmark::State& state) {
+  BenchDir dir;
+  auto log = OpenOrDie(dir.path(), state);
+  if (log == nullptr || !log->CreateTopic("bench", 1).ok()) return;
+  {
+    ProducerOptions options;
+    options.fsync = FsyncPolicy::kNever;
+    auto producer = log->NewProducer(options);
+    const std::string value(100, 'v');
+    for (int i = 0; i < 1000000; ++i) {
+      OutRecord r;
+      r.value = value;
+      r.partition = PartitionId(0);
+      if (!(*producer)->Send("bench", r).ok()) state.SkipWithError("send failed");
+    }
+    if (!(*producer)->Flush().ok()) state.SkipWithError("flush failed");
+  }
+  for (auto _ : state) {
+    auto info = log->DescribeTopic("bench");
+    if (!info.ok() || info->partitions[0].end != Offset(1000000)) {
+      state.SkipWithError("wrong end offset");
+    }
+  }
+}
+BENCHMARK(BM_DescribeTopic)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace covidflow::log

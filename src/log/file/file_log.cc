@@ -131,7 +131,7 @@ Result<TopicInfo> FileLog::DescribeTopic(std::string_view topic) {
   TopicInfo info;
   info.name = std::string(topic);
   for (int p = 0; p < partitions; ++p) {
-    PartitionReader reader(PartitionDir(topic, PartitionId(p)));
+    PartitionReader reader(PartitionDir(topic, PartitionId(p)), /*chunk_bytes=*/64 << 10);
     ASSIGN_OR_RETURN(int64_t start, reader.StartOffset());
     ASSIGN_OR_RETURN(int64_t end, reader.EndOffset());
     info.partitions.push_back({PartitionId(p), Offset(start), Offset(end)});

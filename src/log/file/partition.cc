@@ -12,9 +12,6 @@
 namespace covidflow::log::file {
 namespace {
 
-// Default read size: large enough that one pread serves a whole poll of small records.
-constexpr size_t kReadChunk = 1 << 20;
-
 // Holds an exclusive flock for its lifetime.
 class FlockGuard {
  public:
@@ -320,11 +317,14 @@ Status PartitionWriter::Sync() {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-std::string* BufferArena::Get(size_t min_size) {
-  if (used_ == buffers_.size()) buffers_.push_back(std::make_unique<std::string>());
-  std::string* b = buffers_[used_++].get();
-  if (b->size() < min_size) b->resize(min_size);
-  return b;
+char* BufferArena::Get(size_t min_size) {
+  if (used_ == buffers_.size()) buffers_.emplace_back();
+  Buffer& b = buffers_[used_++];
+  if (b.size < min_size) {
+    b.data.reset(new char[min_size]);  // not zeroed: only the bytes read are looked at
+    b.size = min_size;
+  }
+  return b.data.get();
 }
 
 Status PartitionReader::OpenSegment(int64_t base) {
@@ -418,10 +418,10 @@ Status PartitionReader::Read(size_t max_records, BufferArena* arena, std::vector
   size_t emitted = 0;
   int sealed_rechecks = 0;
   while (true) {
-    const size_t want = std::max(kReadChunk, need_);
-    std::string* buf = arena->Get(want);
-    ASSIGN_OR_RETURN(size_t n, PreadFull(fd_.get(), buf->data(), want, pos_));
-    std::string_view data(buf->data(), n);
+    const size_t want = std::max(chunk_bytes_, need_);
+    char* buf = arena->Get(want);
+    ASSIGN_OR_RETURN(size_t n, PreadFull(fd_.get(), buf, want, pos_));
+    std::string_view data(buf, n);
     size_t p = 0;
     ParseResult last = ParseResult::kOk;
     const char* why = nullptr;

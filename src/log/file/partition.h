@@ -108,17 +108,24 @@ class PartitionWriter {
 // Buffers that hold polled bytes until the next Poll.
 class BufferArena {
  public:
-  std::string* Get(size_t min_size);
+  // A buffer of at least min_size bytes (uninitialised), valid until Reset.
+  char* Get(size_t min_size);
   void Reset() { used_ = 0; }
 
  private:
-  std::vector<std::unique_ptr<std::string>> buffers_;
+  struct Buffer {
+    std::unique_ptr<char[]> data;
+    size_t size = 0;
+  };
+  std::vector<Buffer> buffers_;
   size_t used_ = 0;
 };
 
 class PartitionReader {
  public:
-  explicit PartitionReader(std::string dir) : dir_(std::move(dir)) {}
+  // `chunk_bytes`: the size of each read (larger records get a larger read).
+  explicit PartitionReader(std::string dir, size_t chunk_bytes = 1 << 20)
+      : dir_(std::move(dir)), chunk_bytes_(chunk_bytes) {}
 
   // Positions at the first record with offset >= target (clamped to the first stored one).
   Status Seek(int64_t target);
@@ -140,6 +147,7 @@ class PartitionReader {
   bool NextSegmentExists() const;
 
   std::string dir_;
+  size_t chunk_bytes_;
   UniqueFd fd_;
   int64_t base_ = -1;
   uint64_t pos_ = 0;
