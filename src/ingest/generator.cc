@@ -172,8 +172,7 @@ int64_t HeavyTail125(uint64_t* s, double scale, int64_t cap) {
 }
 
 void AppendRandomAlnum(uint64_t* s, std::string& out, int n) {
-  static constexpr char kAlnum[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  static constexpr char kAlnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
   uint64_t bits = NextU64(s);
   for (int i = 0; i < n; ++i) {
     // 6 bits per character from one draw, modulo 62; a second draw after 10 characters.
@@ -199,14 +198,29 @@ void Expand(uint64_t* s, std::string_view tmpl, std::string& out) {
     out.append(p, brace);
     if (brace == end) return;
     switch (brace[1]) {
-      case 'P': out.append(Choose(s, internal::kPositiveWords)); break;
-      case 'N': out.append(Choose(s, internal::kNegativeWords)); break;
-      case 'U': out.append(Choose(s, internal::kNeutralNouns)); break;
-      case 'S': out.append(Choose(s, internal::kSubjects)); break;
-      case 'L': out.append(Choose(s, internal::kPlaces)); break;
-      case 'E': out.append(Choose(s, internal::kEmoji)); break;
-      case 'D': schema::AppendInt(out, 1 + Below(s, 4999)); break;
-      default: break;
+      case 'P':
+        out.append(Choose(s, internal::kPositiveWords));
+        break;
+      case 'N':
+        out.append(Choose(s, internal::kNegativeWords));
+        break;
+      case 'U':
+        out.append(Choose(s, internal::kNeutralNouns));
+        break;
+      case 'S':
+        out.append(Choose(s, internal::kSubjects));
+        break;
+      case 'L':
+        out.append(Choose(s, internal::kPlaces));
+        break;
+      case 'E':
+        out.append(Choose(s, internal::kEmoji));
+        break;
+      case 'D':
+        schema::AppendInt(out, 1 + Below(s, 4999));
+        break;
+      default:
+        break;
     }
     p = brace + 3;  // "{X}"
   }
@@ -242,19 +256,24 @@ constexpr std::string_view kHeader =
 
 // Malformed kinds by index; index 3 differs between the formats.
 constexpr int kKindCount = 6;
-constexpr std::string_view kCsvKinds[kKindCount] = {"bad_number",   "bad_timestamp",
-                                                    "bad_bool",     "column_count",
-                                                    "bad_hashtags", "missing_field"};
-constexpr std::string_view kJsonlKinds[kKindCount] = {"bad_number",     "bad_timestamp",
-                                                      "bad_bool",       "malformed_json",
-                                                      "bad_hashtags",   "missing_field"};
-enum Kind { kValid = -1, kBadNumber = 0, kBadTimestamp, kBadBool, kStructure, kBadHashtags,
-            kMissingText };
+constexpr std::string_view kCsvKinds[kKindCount] = {
+    "bad_number", "bad_timestamp", "bad_bool", "column_count", "bad_hashtags", "missing_field"};
+constexpr std::string_view kJsonlKinds[kKindCount] = {
+    "bad_number", "bad_timestamp", "bad_bool", "malformed_json", "bad_hashtags", "missing_field"};
+enum Kind {
+  kValid = -1,
+  kBadNumber = 0,
+  kBadTimestamp,
+  kBadBool,
+  kStructure,
+  kBadHashtags,
+  kMissingText
+};
 
 // Variants of each kind; every one is rejected by a strict validator with that kind's reason.
 constexpr std::string_view kBadNumberVariants[] = {"12x", "1,200", "NaN", "4.5k"};
 constexpr std::string_view kBadTimestampVariants[] = {"2020-13-45 99:00:00", "2020-02-30 10:00:00",
-                                               "25-07-2020 12:27", "yesterday"};
+                                                      "25-07-2020 12:27", "yesterday"};
 constexpr std::string_view kBadBoolVariants[] = {"Maybe", "yes", "2", "Ture"};
 constexpr std::string_view kBadHashtagVariants[] = {"['unclosed", "[COVID19]", "['COVID19', 42]"};
 
@@ -378,8 +397,8 @@ void Generator::Compose() {
     int64_t year = (year_text[0] - '0') * 1000 + (year_text[1] - '0') * 100 +
                    (year_text[2] - '0') * 10 + (year_text[3] - '0');
     int64_t from = DaysFromCivil(year, year == 2006 ? 7 : 1, year == 2006 ? 15 : 1) * 86400;
-    int64_t to = year == 2020 ? DaysFromCivil(2020, 7, 20) * 86400
-                              : DaysFromCivil(year + 1, 1, 1) * 86400;
+    int64_t to =
+        year == 2020 ? DaysFromCivil(2020, 7, 20) * 86400 : DaysFromCivil(year + 1, 1, 1) * 86400;
     int64_t created = from + static_cast<int64_t>(Below(s, static_cast<uint32_t>(to - from)));
     created = std::min(created, clock_ - 86400);
     FormatTimestamp(created, created_);
@@ -417,9 +436,15 @@ void Generator::Compose() {
   auto sentence = [&](Mood m) {
     size_t at = text_.size();
     switch (m) {
-      case Mood::kPositive: Expand(s, Choose(s, internal::kPositiveTemplates), text_); break;
-      case Mood::kNeutral: Expand(s, Choose(s, internal::kNeutralTemplates), text_); break;
-      case Mood::kNegative: Expand(s, Choose(s, internal::kNegativeTemplates), text_); break;
+      case Mood::kPositive:
+        Expand(s, Choose(s, internal::kPositiveTemplates), text_);
+        break;
+      case Mood::kNeutral:
+        Expand(s, Choose(s, internal::kNeutralTemplates), text_);
+        break;
+      case Mood::kNegative:
+        Expand(s, Choose(s, internal::kNegativeTemplates), text_);
+        break;
     }
     CapitalizeAt(text_, at);
   };
@@ -462,7 +487,9 @@ void Generator::Compose() {
   int64_t hour = second_of_day / 3600;
   double score = -3.2 + 0.45 * digits + (verified_ ? 1.2 : 0) +
                  0.35 * static_cast<double>(hashtags_.size()) +
-                 (mood == Mood::kPositive ? 0.8 : mood == Mood::kNegative ? -0.4 : 0) +
+                 (mood == Mood::kPositive   ? 0.8
+                  : mood == Mood::kNegative ? -0.4
+                                            : 0) +
                  (hour >= 14 && hour < 22 ? 0.6 : 0);
   double p = 0.5 + 0.5 * score / (1 + std::fabs(score));
   engagement_ = OpenUnit(s) < p ? 1 : 0;
@@ -574,9 +601,9 @@ void Generator::EmitJsonl(std::string* out, int kind) {
     o.append(verified_ ? "true" : "false");
   }
   key("date");
-  schema::AppendJsonString(o, kind == kBadTimestamp
-                                  ? kBadTimestampVariants[variant % std::size(kBadTimestampVariants)]
-                                  : std::string_view(date_, 19));
+  schema::AppendJsonString(
+      o, kind == kBadTimestamp ? kBadTimestampVariants[variant % std::size(kBadTimestampVariants)]
+                               : std::string_view(date_, 19));
   if (!(kind == kMissingText && variant % 2 == 1)) {  // variant 1 leaves the key out
     key("text");
     schema::AppendJsonString(o, kind == kMissingText ? std::string_view() : text_);

@@ -89,7 +89,7 @@ class Generator {
   std::string_view last_kind_;
   int64_t index_ = 0;
   uint64_t rng_[4];  // xoshiro256** state
-  int64_t clock_;  // event time of the current tweet
+  int64_t clock_;    // event time of the current tweet
   int64_t cached_day_ = -1;
   char day_prefix_[11];  // "YYYY-MM-DD " of cached_day_
 

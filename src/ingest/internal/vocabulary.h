@@ -15,19 +15,19 @@ struct Weighted {
 
 // Words with a clear valence in VADER; templates put one or two in each opinionated tweet.
 inline constexpr std::string_view kPositiveWords[] = {
-    "good",      "great",    "happy", "hopeful",  "grateful", "amazing",   "wonderful",
-    "glad",      "proud",    "relieved", "excellent", "fantastic", "thankful", "brilliant",
-    "awesome",   "encouraging", "strong", "lovely", "optimistic", "inspiring",
+    "good",    "great",       "happy",    "hopeful",   "grateful",   "amazing",   "wonderful",
+    "glad",    "proud",       "relieved", "excellent", "fantastic",  "thankful",  "brilliant",
+    "awesome", "encouraging", "strong",   "lovely",    "optimistic", "inspiring",
 };
 inline constexpr std::string_view kNegativeWords[] = {
-    "terrible", "awful",      "sad",        "scared",     "worried", "angry",
-    "horrible", "tragic",     "disastrous", "frightening", "depressing", "devastating",
-    "dangerous", "bad",       "worst",      "stupid",     "pathetic", "heartbreaking",
-    "miserable", "shameful",
+    "terrible",   "awful",       "sad",           "scared",     "worried",
+    "angry",      "horrible",    "tragic",        "disastrous", "frightening",
+    "depressing", "devastating", "dangerous",     "bad",        "worst",
+    "stupid",     "pathetic",    "heartbreaking", "miserable",  "shameful",
 };
 inline constexpr std::string_view kNeutralNouns[] = {
-    "update", "report", "data", "figures", "numbers", "statistics", "guidance", "dashboard",
-    "briefing", "bulletin",
+    "update",     "report",   "data",      "figures",  "numbers",
+    "statistics", "guidance", "dashboard", "briefing", "bulletin",
 };
 
 // Templates: {P} positive word, {N} negative word, {U} neutral noun, {S} subject, {L} place,
@@ -70,19 +70,32 @@ inline constexpr std::string_view kNegativeTemplates[] = {
 };
 
 inline constexpr std::string_view kSubjects[] = {
-    "the government", "the vaccine trial", "the lockdown",    "our hospital",
-    "the WHO",        "the CDC",           "the school plan", "my family",
-    "the testing program", "the mask mandate", "the health ministry", "the city council",
-    "Boris Johnson",  "the NHS",           "the task force",  "our community",
+    "the government",
+    "the vaccine trial",
+    "the lockdown",
+    "our hospital",
+    "the WHO",
+    "the CDC",
+    "the school plan",
+    "my family",
+    "the testing program",
+    "the mask mandate",
+    "the health ministry",
+    "the city council",
+    "Boris Johnson",
+    "the NHS",
+    "the task force",
+    "our community",
 };
 inline constexpr std::string_view kPlaces[] = {
-    "London", "Mumbai", "New York", "Lagos", "Delhi", "Texas", "Florida", "Melbourne",
-    "Johannesburg", "Manila", "Nairobi", "Toronto", "Chennai", "California", "Ireland", "Kerala",
+    "London",  "Mumbai",     "New York",     "Lagos",  "Delhi",   "Texas",
+    "Florida", "Melbourne",  "Johannesburg", "Manila", "Nairobi", "Toronto",
+    "Chennai", "California", "Ireland",      "Kerala",
 };
 inline constexpr std::string_view kMentions[] = {
-    "@WHO",      "@CDCgov",   "@narendramodi", "@BorisJohnson", "@GovKemp",
-    "@nytimes",  "@BBCWorld", "@MoHFW_INDIA",  "@NCDCgov",      "@CNN",
-    "@Reuters",  "@PMOIndia", "@NHSuk",        "@GOVUK",        "@DrTedros",
+    "@WHO",     "@CDCgov",   "@narendramodi", "@BorisJohnson", "@GovKemp",
+    "@nytimes", "@BBCWorld", "@MoHFW_INDIA",  "@NCDCgov",      "@CNN",
+    "@Reuters", "@PMOIndia", "@NHSuk",        "@GOVUK",        "@DrTedros",
 };
 inline constexpr std::string_view kEmoji[] = {
     "😷", "🙏", "😢", "❤️", "👍", "🦠", "💉", "😡", "🇮🇳", "🌍", "💪", "😔",
@@ -90,18 +103,45 @@ inline constexpr std::string_view kEmoji[] = {
 
 // Hashtag tables before and after the drift point; "SecondWave" only appears after it.
 inline constexpr Weighted kHashtagsBefore[] = {
-    {"COVID19", 300}, {"Covid19", 50},  {"covid19", 30},           {"coronavirus", 40},
-    {"Coronavirus", 25}, {"CoronaVirusUpdate", 15}, {"CoronavirusPandemic", 15},
-    {"StaySafe", 15}, {"WearAMask", 15}, {"lockdown", 15},          {"pandemic", 12},
-    {"India", 10},    {"COVID", 15},    {"SocialDistancing", 10},  {"vaccine", 8},
-    {"Plandemic", 5}, {"MaskUp", 8},    {"StayHome", 10},
+    {"COVID19", 300},
+    {"Covid19", 50},
+    {"covid19", 30},
+    {"coronavirus", 40},
+    {"Coronavirus", 25},
+    {"CoronaVirusUpdate", 15},
+    {"CoronavirusPandemic", 15},
+    {"StaySafe", 15},
+    {"WearAMask", 15},
+    {"lockdown", 15},
+    {"pandemic", 12},
+    {"India", 10},
+    {"COVID", 15},
+    {"SocialDistancing", 10},
+    {"vaccine", 8},
+    {"Plandemic", 5},
+    {"MaskUp", 8},
+    {"StayHome", 10},
 };
 inline constexpr Weighted kHashtagsAfter[] = {
-    {"SecondWave", 420}, {"COVID19", 200}, {"Covid19", 30},  {"covid19", 20},
-    {"coronavirus", 30}, {"Coronavirus", 15}, {"CoronaVirusUpdate", 10},
-    {"CoronavirusPandemic", 10}, {"StaySafe", 10}, {"WearAMask", 20}, {"lockdown", 40},
-    {"pandemic", 12},    {"India", 5},     {"COVID", 15},    {"SocialDistancing", 10},
-    {"vaccine", 12},     {"Plandemic", 5}, {"MaskUp", 12},   {"StayHome", 10},
+    {"SecondWave", 420},
+    {"COVID19", 200},
+    {"Covid19", 30},
+    {"covid19", 20},
+    {"coronavirus", 30},
+    {"Coronavirus", 15},
+    {"CoronaVirusUpdate", 10},
+    {"CoronavirusPandemic", 10},
+    {"StaySafe", 10},
+    {"WearAMask", 20},
+    {"lockdown", 40},
+    {"pandemic", 12},
+    {"India", 5},
+    {"COVID", 15},
+    {"SocialDistancing", 10},
+    {"vaccine", 12},
+    {"Plandemic", 5},
+    {"MaskUp", 12},
+    {"StayHome", 10},
 };
 
 // user_location: cities, states, countries, empty (~20%, as in the reference file), emoji and
@@ -189,11 +229,21 @@ inline constexpr Weighted kLocationsAfter[] = {
 };
 
 inline constexpr Weighted kSources[] = {
-    {"Twitter Web App", 2005}, {"Twitter for Android", 1849}, {"Twitter for iPhone", 1346},
-    {"TweetDeck", 386},        {"Hootsuite Inc.", 229},       {"Twitter for iPad", 193},
-    {"IFTTT", 133},            {"Buffer", 87},                {"Instagram", 64},
-    {"Sprout Social", 48},     {"dlvr.it", 34},               {"Twitter Media Studio", 33},
-    {"LinkedIn", 30},          {"Microsoft Power Platform", 20}, {"SocialFlow", 18},
+    {"Twitter Web App", 2005},
+    {"Twitter for Android", 1849},
+    {"Twitter for iPhone", 1346},
+    {"TweetDeck", 386},
+    {"Hootsuite Inc.", 229},
+    {"Twitter for iPad", 193},
+    {"IFTTT", 133},
+    {"Buffer", 87},
+    {"Instagram", 64},
+    {"Sprout Social", 48},
+    {"dlvr.it", 34},
+    {"Twitter Media Studio", 33},
+    {"LinkedIn", 30},
+    {"Microsoft Power Platform", 20},
+    {"SocialFlow", 18},
 };
 
 // Account creation years, from the reference file's user_created column.
@@ -204,30 +254,41 @@ inline constexpr Weighted kCreatedYears[] = {
 };
 
 inline constexpr std::string_view kFirstNames[] = {
-    "Pam",   "Patrick", "Aisha", "Rahul",  "Priya",  "John",   "Mary",    "Chinedu", "Ngozi",
-    "James", "Sarah",   "Mohammed", "Fatima", "David", "Emma", "Arjun",   "Sipho",   "Thandi",
-    "Maria", "Carlos",  "Wei",   "Liam",   "Olivia", "Kwame",  "Ama",     "Ravi",    "Anita",
-    "Tom",   "Grace",   "Peter", "Linda",  "Michael", "Sofia", "Ahmed",   "Zara",    "Ben",
+    "Pam",   "Patrick", "Aisha",    "Rahul",  "Priya",   "John",  "Mary",  "Chinedu", "Ngozi",
+    "James", "Sarah",   "Mohammed", "Fatima", "David",   "Emma",  "Arjun", "Sipho",   "Thandi",
+    "Maria", "Carlos",  "Wei",      "Liam",   "Olivia",  "Kwame", "Ama",   "Ravi",    "Anita",
+    "Tom",   "Grace",   "Peter",    "Linda",  "Michael", "Sofia", "Ahmed", "Zara",    "Ben",
 };
 inline constexpr std::string_view kLastNames[] = {
-    "Anderson", "Henningsen", "Sharma", "Okafor", "Smith", "Khan", "Patel", "Nkosi", "Brown",
-    "Garcia",   "Singh",      "Adeyemi", "Johnson", "Williams", "Mensah", "Kumar", "Reyes",
-    "Murphy",   "Chen",       "Oduya",  "Taylor", "Mokoena", "Iyer", "Walker",
+    "Anderson", "Henningsen", "Sharma", "Okafor",  "Smith",   "Khan",     "Patel",  "Nkosi",
+    "Brown",    "Garcia",     "Singh",  "Adeyemi", "Johnson", "Williams", "Mensah", "Kumar",
+    "Reyes",    "Murphy",     "Chen",   "Oduya",   "Taylor",  "Mokoena",  "Iyer",   "Walker",
 };
 inline constexpr std::string_view kOrganisations[] = {
-    "Health News Daily",  "COVID-19 Updates",   "City Hospital",     "The Daily Report",
-    "Global Health Watch", "Corona Tracker",    "Public Health Now", "Metro News 24",
-    "Science Desk",       "Pandemic Facts",
+    "Health News Daily",   "COVID-19 Updates", "City Hospital",     "The Daily Report",
+    "Global Health Watch", "Corona Tracker",   "Public Health Now", "Metro News 24",
+    "Science Desk",        "Pandemic Facts",
 };
 inline constexpr std::string_view kRoles[] = {
-    "Journalist",        "Nurse",           "Dad of two",        "Software engineer",
-    "Public health researcher", "Teacher",  "Proud Nigerian",    "Retired doctor",
-    "Student",           "Small business owner", "News and updates", "Football fan",
-    "Epidemiologist",    "Mum, wife, runner", "Christian, chemist, professor",
+    "Journalist",
+    "Nurse",
+    "Dad of two",
+    "Software engineer",
+    "Public health researcher",
+    "Teacher",
+    "Proud Nigerian",
+    "Retired doctor",
+    "Student",
+    "Small business owner",
+    "News and updates",
+    "Football fan",
+    "Epidemiologist",
+    "Mum, wife, runner",
+    "Christian, chemist, professor",
 };
 inline constexpr std::string_view kInterests[] = {
-    "politics", "science", "coffee", "travel", "music", "football", "cricket",
-    "books",    "photography", "data", "health", "tech", "food", "faith",
+    "politics", "science",     "coffee", "travel", "music", "football", "cricket",
+    "books",    "photography", "data",   "health", "tech",  "food",     "faith",
 };
 
 }  // namespace covidflow::ingest::internal

@@ -138,14 +138,29 @@ const std::regex kCountRe(R"(0|[1-9]\d*)");
 const std::regex kBoolRe("True|False");
 const std::regex kHashtagsRe(R"(|\['[^',\[\]]+'(, '[^',\[\]]+')*\])");
 
-enum Col { kName, kLocation, kDescription, kCreated, kFollowers, kFriends, kFavourites,
-           kVerified, kDate, kText, kHashtags, kSource, kRetweet, kEngagement };
+enum Col {
+  kName,
+  kLocation,
+  kDescription,
+  kCreated,
+  kFollowers,
+  kFriends,
+  kFavourites,
+  kVerified,
+  kDate,
+  kText,
+  kHashtags,
+  kSource,
+  kRetweet,
+  kEngagement
+};
 
 // A timestamp in the reference format with a real calendar date and time of day.
 bool ValidTimestamp(const std::string& v) {
   if (!std::regex_match(v, kTimestampRe)) return false;
   int y = std::stoi(v.substr(0, 4)), m = std::stoi(v.substr(5, 2)), d = std::stoi(v.substr(8, 2));
-  int hh = std::stoi(v.substr(11, 2)), mm = std::stoi(v.substr(14, 2)), ss = std::stoi(v.substr(17, 2));
+  int hh = std::stoi(v.substr(11, 2)), mm = std::stoi(v.substr(14, 2)),
+      ss = std::stoi(v.substr(17, 2));
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   if (m < 1 || m > 12 || d < 1 || d > kDays[m - 1] || (m == 2 && d == 29 && !leap)) return false;
@@ -441,9 +456,9 @@ TEST(GeneratorTest, MalformedJsonlRecordsAreExactlyCountedAndEachHasItsDefect) {
   EXPECT_EQ(s.stats.malformed_by_kind, ExpectedByKind(Format::kJsonl, 600));
   EXPECT_EQ(std::count(s.bytes.begin(), s.bytes.end(), '\n'), 6000);
   const std::vector<std::string> kKeys = {
-      "user_name", "user_location", "user_description", "user_created", "user_followers",
-      "user_friends", "user_favourites", "user_verified", "date", "text", "hashtags", "source",
-      "is_retweet", "engagement"};
+      "user_name",    "user_location",   "user_description", "user_created", "user_followers",
+      "user_friends", "user_favourites", "user_verified",    "date",         "text",
+      "hashtags",     "source",          "is_retweet",       "engagement"};
   for (size_t i = 0; i < s.records.size(); ++i) {
     SCOPED_TRACE(s.records[i]);
     const std::string& kind = s.kinds[i];
