@@ -29,7 +29,7 @@ EnrichedTweet FromJson(const nlohmann::json& j) {
   r.tweet.user_friends = j["user_friends"];
   r.tweet.user_favourites = j["user_favourites"];
   r.tweet.user_verified = j["user_verified"];
-  r.tweet.date.seconds = j["date"];
+  r.tweet.date.seconds = j["event_time"];
   r.tweet.text = j["text"];
   r.tweet.hashtags = j["hashtags"].get<std::vector<std::string>>();
   r.tweet.source = j["source"];

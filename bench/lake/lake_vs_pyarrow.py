@@ -51,7 +51,8 @@ def load_tweets():
                         "user_followers": int(float(r["user_followers"])),
                         "user_friends": int(float(r["user_friends"])),
                         "user_favourites": int(float(r["user_favourites"])),
-                        "user_verified": r["user_verified"] == "True", "date": ts(r["date"]),
+                        "user_verified": r["user_verified"] == "True",
+                        "event_time": ts(r["date"]),
                         "text": r["text"], "hashtags": [str(t) for t in tags],
                         "source": r["source"], "is_retweet": r["is_retweet"] == "True"})
                 except (ValueError, SyntaxError, KeyError):
@@ -67,7 +68,7 @@ def prepare(path, n):
         for i in range(n):
             t = dict(tweets[i % len(tweets)])
             cycle = i // len(tweets)
-            t["date"] += 86400 * cycle
+            t["event_time"] += 86400 * cycle
             if cycle:
                 # A live stream does not repeat texts: keep every text unique, so neither
                 # writer gets a dictionary of texts that only the cycling would make.

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 import pytest
 
 DRIVER_ENV = "CF_LAKE_INTEROP_DRIVER"
-MICROS = {"user_created", "date"}
+MICROS = {"user_created", "event_time"}
 MILLIS = {"ingest_time"}
 
 
@@ -67,7 +67,7 @@ def test_pyarrow_reads_every_value(written):
 def test_pyarrow_sees_types_and_metadata(written):
     f = next(p for p in written if p.name == "edge_zstd.parquet")
     schema = pq.read_schema(f)
-    assert schema.field("date").type == pa.timestamp("us", tz="UTC")
+    assert schema.field("event_time").type == pa.timestamp("us", tz="UTC")
     assert schema.field("ingest_time").type == pa.timestamp("ms", tz="UTC")
     assert schema.field("hashtags").type.value_type == pa.string()
     assert schema.field("country").nullable

@@ -64,7 +64,9 @@ const std::vector<ColumnSpec>& Table() {
         "user_verified", [](const Row& r) { return r.tweet.user_verified; },
         [](Row& r, bool v) { r.tweet.user_verified = v; }));
     c.push_back(Int(
-        "date", K::kTimestampMicros,
+        // Not "date": that is the hive partition key (date=YYYY-MM-DD), and readers that
+        // discover partitions (DuckDB, pyarrow, Spark) would collide the two.
+        "event_time", K::kTimestampMicros,
         [](const Row& r) { return r.tweet.date.seconds * kMicrosPerSecond; },
         [](Row& r, int64_t v) { r.tweet.date.seconds = v / kMicrosPerSecond; },
         /*dictionary=*/false));

@@ -100,7 +100,7 @@ TEST(LakeSink, RowsLandInTheirEventDatePartition) {
   for (auto& r : testing::MakeRows(90, 3)) (*sink)->Append(std::move(r));
   ASSERT_TRUE((*sink)->Commit().ok());
   for (const auto& date : {"2020-07-25", "2020-07-26", "2020-07-27"}) {
-    auto rows = ReadLake(dir.path(), LakeReadOptions{{"date"}, date, date});
+    auto rows = ReadLake(dir.path(), LakeReadOptions{{"event_time"}, date, date});
     ASSERT_TRUE(rows.ok());
     EXPECT_EQ(rows->size(), 30u) << date;
     for (const auto& r : *rows) EXPECT_EQ(DateOf(r.tweet.date.seconds), date);
