@@ -1,6 +1,8 @@
 // Generator throughput into memory (no file): tweets/s and bytes/s on one core.
 // Run: build/<dir>/bench/ingest/bench_generator
 #include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "ingest/generator.h"
 
@@ -42,9 +44,29 @@ void BM_GenerateCsvAllKnobs(benchmark::State& state) {
   Run(state, o);
 }
 
+// The whole Generate path (1 MiB write() calls) into /dev/null, 100k tweets per iteration.
+void BM_GenerateToDevNull(benchmark::State& state) {
+  int fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  GeneratorOptions o;
+  o.count = 100000;
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    Result<GeneratorStats> stats = Generate(o, fd);
+    if (!stats.ok()) {
+      state.SkipWithError(stats.status().ToString().c_str());
+      break;
+    }
+    bytes += stats->bytes;
+  }
+  ::close(fd);
+  state.SetItemsProcessed(state.iterations() * o.count);
+  state.SetBytesProcessed(bytes);
+}
+
 BENCHMARK(BM_GenerateCsv);
 BENCHMARK(BM_GenerateJsonl);
 BENCHMARK(BM_GenerateCsvAllKnobs);
+BENCHMARK(BM_GenerateToDevNull)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace covidflow::ingest
