@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# covidflow's Kafka producer and consumer vs kcat (librdkafka's own CLI) on the same broker in
+# one run, as ratios (target >= 0.8). Each side is timed as a whole process, best of RUNS.
+#   bench/kafka/kafka_vs_kcat.sh BUILD_DIR [COVIDFLOW_BINARY]
+# BUILD_DIR holds bench/kafka/kafka_bench_driver. Uses CF_KAFKA_BOOTSTRAP if set, else starts
+# a broker of its own. Env: RECORDS (default 500000), RUNS (3), PARTITIONS (4).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+build="${1:?usage: kafka_vs_kcat.sh BUILD_DIR [COVIDFLOW_BINARY]}"
+covidflow="${2:-}"
+driver="$build/bench/kafka/kafka_bench_driver"
+records="${RECORDS:-500000}"
+runs="${RUNS:-3}"
+partitions="${PARTITIONS:-4}"
+[[ -x "$driver" ]] || { echo "missing $driver: ninja -C $build kafka_bench_driver" >&2; exit 1; }
+command -v kcat >/dev/null || { echo "kcat not found (apt-get install kcat)" >&2; exit 1; }
+
+work="$(mktemp -d)"
+cleanup() {
+  [[ -n "${own_broker:-}" ]] && "$root/scripts/kafka/stop.sh" "$work/broker"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if [[ -z "${CF_KAFKA_BOOTSTRAP:-}" ]]; then
+  own_broker=1
+  CF_KAFKA_BOOTSTRAP="$("$root/scripts/kafka/start.sh" "$work/broker")"
+fi
+b="$CF_KAFKA_BOOTSTRAP"
+echo "broker $b, $records records of ~240 bytes, $partitions partitions, best of $runs"
+
+# Tweet-sized lines, deterministic, one record per line for both tools.
+python3 - "$records" >"$work/records.txt" <<'PY'
+import random, sys
+r = random.Random(7)
+words = "covid vaccine mask lockdown stay home safe india usa cases deaths hospital news".split()
+for i in range(int(sys.argv[1])):
+    text = " ".join(r.choice(words) for _ in range(30))
+    print(f'{{"id":{i},"user_location":"New York, NY","text":"{text}"}}')
+PY
+
+now() { date +%s.%N; }
+best() { sort -g | head -1; }
+ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
+rate() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):,.0f}')" "$1" "$2"; }
+
+"$driver" create "$b" bench.kcat "$partitions"
+"$driver" create "$b" bench.cf "$partitions"
+
+kcat_p=(); cf_p=()
+for _ in $(seq 1 "$runs"); do
+  t0=$(now); kcat -P -b "$b" -t bench.kcat -l "$work/records.txt"; t1=$(now)
+  kcat_p+=("$(echo "$t1 - $t0" | bc)")
+  t0=$(now); "$driver" produce "$b" bench.cf "$work/records.txt" >/dev/null; t1=$(now)
+  cf_p+=("$(echo "$t1 - $t0" | bc)")
+done
+kp=$(printf '%s\n' "${kcat_p[@]}" | best); cp=$(printf '%s\n' "${cf_p[@]}" | best)
+echo "produce  kcat -P:   $(rate "$records" "$kp") records/s (${kp}s)"
+echo "produce  covidflow: $(rate "$records" "$cp") records/s (${cp}s)"
+echo "produce  ratio covidflow/kcat = $(ratio "$kp" "$cp")"
+
+total=$((records * runs))
+kcat_c=(); cf_c=()
+for _ in $(seq 1 "$runs"); do
+  t0=$(now); kcat -C -b "$b" -t bench.kcat -o beginning -e -q -f '%s\n' >/dev/null; t1=$(now)
+  kcat_c+=("$(echo "$t1 - $t0" | bc)")
+  t0=$(now); "$driver" consume "$b" bench.kcat "$total" >/dev/null 2>&1; t1=$(now)
+  cf_c+=("$(echo "$t1 - $t0" | bc)")
+done
+kc=$(printf '%s\n' "${kcat_c[@]}" | best); cc=$(printf '%s\n' "${cf_c[@]}" | best)
+echo "consume  kcat -C:   $(rate "$total" "$kc") records/s (${kc}s)"
+echo "consume  covidflow: $(rate "$total" "$cc") records/s (${cc}s)"
+echo "consume  ratio covidflow/kcat = $(ratio "$kc" "$cc")"
+
+if [[ -z "$covidflow" || ! -x "$covidflow" ]]; then
+  echo "process  skipped: no covidflow binary given (pass build/<dir>/src/cli/covidflow as the 2nd argument)"
+  exit 0
+fi
+# The processor on generated tweets vs kcat -C reading the same topic.
+"$covidflow" generate --count "$records" --seed 7 --out "$work/tweets.csv" >/dev/null
+"$covidflow" produce --from "$work/tweets.csv" --to "kafka://$b" --topic bench.tweets --partitions "$partitions" >/dev/null
+t0=$(now); kcat -C -b "$b" -t bench.tweets -o beginning -e -q -f '%s\n' >/dev/null; t1=$(now)
+kt=$(echo "$t1 - $t0" | bc)
+t0=$(now)
+"$covidflow" process --from "kafka://$b" --topic bench.tweets --group bench \
+  --enriched-topic bench.enriched --dlq-topic bench.dlq --exit-when-idle --idle-ms 300 >/dev/null
+t1=$(now)
+pt=$(echo "$t1 - $t0" | bc)
+echo "process  kcat -C:   $(rate "$records" "$kt") records/s (${kt}s)"
+echo "process  covidflow: $(rate "$records" "$pt") records/s (${pt}s, includes its 0.3 s idle exit wait)"
+echo "process  ratio covidflow/kcat = $(ratio "$kt" "$pt")"
