@@ -52,24 +52,29 @@ void KafkaProducer::OnError(rd_kafka_t* rk, int err, const char* reason) {
 
 Status KafkaProducer::Send(std::string_view topic, const log::OutRecord& record) {
   if (!fatal_.ok()) return fatal_;
-  wire_topic_.assign(options_.name_prefix);
-  wire_topic_.append(topic);
-  auto known = partitions_.find(wire_topic_);
-  if (known == partitions_.end()) {
-    ASSIGN_OR_RETURN(int count, PartitionCount(rk_.get(), wire_topic_, options_));
-    known = partitions_.emplace(wire_topic_, count).first;
+  // Most Sends go to the topic of the previous one: skip the lookup then.
+  if (topic != last_topic_ || last_partitions_ == 0) {
+    wire_topic_.assign(options_.name_prefix);
+    wire_topic_.append(topic);
+    auto known = partitions_.find(wire_topic_);
+    if (known == partitions_.end()) {
+      ASSIGN_OR_RETURN(int count, PartitionCount(rk_.get(), wire_topic_, options_));
+      known = partitions_.emplace(wire_topic_, count).first;
+    }
+    last_topic_.assign(topic);
+    last_partitions_ = known->second;
   }
   int32_t partition = RD_KAFKA_PARTITION_UA;
   if (record.partition) {
     partition = record.partition->value();
-    if (partition < 0 || partition >= known->second) {
+    if (partition < 0 || partition >= last_partitions_) {
       return Status::InvalidArgument("partition " + std::to_string(partition) + " of topic " +
                                      std::string(topic) + " (it has " +
-                                     std::to_string(known->second) + ")");
+                                     std::to_string(last_partitions_) + ")");
     }
   } else if (!record.key.empty()) {
     // The project's murmur2 mapping, so a key lands where it would in the embedded log.
-    partition = log::PartitionForKey(record.key, known->second).value();
+    partition = log::PartitionForKey(record.key, last_partitions_).value();
   }
 
   vus_.clear();
@@ -93,12 +98,13 @@ Status KafkaProducer::Send(std::string_view topic, const log::OutRecord& record)
   }
   if (record.timestamp_ms != 0) add(RD_KAFKA_VTYPE_TIMESTAMP).u.i64 = record.timestamp_ms;
   // Header names must be NUL-terminated for librdkafka; values are (pointer, size).
-  std::vector<std::string> names;
-  names.reserve(record.headers.size());
-  for (const log::Header& h : record.headers) {
-    names.push_back(h.key);
+  // header_names_ is sized before pointers into it are taken, so they stay valid.
+  if (header_names_.size() < record.headers.size()) header_names_.resize(record.headers.size());
+  for (size_t i = 0; i < record.headers.size(); ++i) {
+    const log::Header& h = record.headers[i];
+    header_names_[i].assign(h.key);
     auto& header = add(RD_KAFKA_VTYPE_HEADER);
-    header.u.header.name = names.back().c_str();
+    header.u.header.name = header_names_[i].c_str();
     header.u.header.val = h.value.empty() ? kEmpty : h.value.data();
     header.u.header.size = static_cast<ssize_t>(h.value.size());
   }

@@ -30,6 +30,9 @@ class KafkaProducer final : public log::Producer, public Client {
   // Wire topic name → partition count, learnt on the first Send to each topic.
   std::unordered_map<std::string, int> partitions_;
   std::string wire_topic_;
+  std::string last_topic_;
+  int last_partitions_ = 0;
+  std::vector<std::string> header_names_;
   std::vector<rd_kafka_vu_t> vus_;
   // Set by callbacks (on this thread, inside rd_kafka_poll/flush): the first failed delivery
   // since the last Flush, how many failed, and a fatal error that ends this producer.
