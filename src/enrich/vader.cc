@@ -2,9 +2,11 @@
 
 #include <array>
 #include <cmath>
-#include <cstring>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -404,6 +406,8 @@ double WordValence(const std::vector<Token>& t, size_t i, bool caps_differ) {
 // The "but" rule: words before the first "but" count half, words after it 1.5 times. The
 // reference finds each word's position by searching for the first *equal value*, so with
 // repeated values it rescales the first occurrence again and again; reproduced on purpose.
+// A plain scan is quadratic, so long texts keep, per value, the ordered set of positions
+// holding it (same result, n log n).
 void ButRule(const std::vector<Token>& t, std::vector<double>& s) {
   size_t but = t.size();
   for (size_t k = 0; k < t.size(); ++k) {
@@ -413,15 +417,31 @@ void ButRule(const std::vector<Token>& t, std::vector<double>& s) {
     }
   }
   if (but == t.size()) return;
+  auto rescaled = [but](size_t first, double value) {
+    return first < but ? value * 0.5 : first > but ? value * 1.5 : value;
+  };
+  constexpr size_t kScanLimit = 256;
+  if (s.size() <= kScanLimit) {
+    for (size_t k = 0; k < s.size(); ++k) {
+      const double value = s[k];
+      size_t first = 0;
+      while (s[first] != value) ++first;
+      s[first] = rescaled(first, value);
+    }
+    return;
+  }
+  // std::map's ordering treats 0.0 and -0.0 as one key, as == does.
+  std::map<double, std::set<size_t>> positions;
+  for (size_t k = 0; k < s.size(); ++k) positions[s[k]].insert(k);
   for (size_t k = 0; k < s.size(); ++k) {
     const double value = s[k];
-    size_t first = 0;
-    while (s[first] != value) ++first;
-    if (first < but) {
-      s[first] = value * 0.5;
-    } else if (first > but) {
-      s[first] = value * 1.5;
-    }
+    auto it = positions.find(value);
+    const size_t first = *it->second.begin();
+    const double next = rescaled(first, value);
+    it->second.erase(it->second.begin());
+    if (it->second.empty()) positions.erase(it);
+    positions[next].insert(first);
+    s[first] = next;
   }
 }
 
