@@ -43,14 +43,14 @@ best() { sort -g | head -1; }
 ratio() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):.2f}')" "$1" "$2"; }
 rate() { python3 -c "import sys; print(f'{float(sys.argv[1])/float(sys.argv[2]):,.0f}')" "$1" "$2"; }
 
-"$driver" create "$b" bench.kcat "$partitions"
-"$driver" create "$b" bench.cf "$partitions"
+"$driver" create "$b" bench.kcat.$$ "$partitions"
+"$driver" create "$b" bench.cf.$$ "$partitions"
 
 kcat_p=(); cf_p=()
 for _ in $(seq 1 "$runs"); do
-  t0=$(now); kcat -P -b "$b" -t bench.kcat -l "$work/records.txt"; t1=$(now)
+  t0=$(now); kcat -P -b "$b" -t bench.kcat.$$ -l "$work/records.txt"; t1=$(now)
   kcat_p+=("$(echo "$t1 - $t0" | bc)")
-  t0=$(now); "$driver" produce "$b" bench.cf "$work/records.txt" >/dev/null; t1=$(now)
+  t0=$(now); "$driver" produce "$b" bench.cf.$$ "$work/records.txt" >/dev/null; t1=$(now)
   cf_p+=("$(echo "$t1 - $t0" | bc)")
 done
 kp=$(printf '%s\n' "${kcat_p[@]}" | best); cp=$(printf '%s\n' "${cf_p[@]}" | best)
@@ -61,9 +61,9 @@ echo "produce  ratio covidflow/kcat = $(ratio "$kp" "$cp")"
 total=$((records * runs))
 kcat_c=(); cf_c=()
 for _ in $(seq 1 "$runs"); do
-  t0=$(now); kcat -C -b "$b" -t bench.kcat -o beginning -e -q -f '%s\n' >/dev/null; t1=$(now)
+  t0=$(now); kcat -C -b "$b" -t bench.kcat.$$ -o beginning -e -q -f '%s\n' >/dev/null; t1=$(now)
   kcat_c+=("$(echo "$t1 - $t0" | bc)")
-  t0=$(now); "$driver" consume "$b" bench.kcat "$total" >/dev/null 2>&1; t1=$(now)
+  t0=$(now); "$driver" consume "$b" bench.kcat.$$ "$total" >/dev/null 2>&1; t1=$(now)
   cf_c+=("$(echo "$t1 - $t0" | bc)")
 done
 kc=$(printf '%s\n' "${kcat_c[@]}" | best); cc=$(printf '%s\n' "${cf_c[@]}" | best)
@@ -77,12 +77,12 @@ if [[ -z "$covidflow" || ! -x "$covidflow" ]]; then
 fi
 # The processor on generated tweets vs kcat -C reading the same topic.
 "$covidflow" generate --count "$records" --seed 7 --out "$work/tweets.csv" >/dev/null
-"$covidflow" produce --from "$work/tweets.csv" --to "kafka://$b" --topic bench.tweets --partitions "$partitions" >/dev/null
-t0=$(now); kcat -C -b "$b" -t bench.tweets -o beginning -e -q -f '%s\n' >/dev/null; t1=$(now)
+"$covidflow" produce --from "$work/tweets.csv" --to "kafka://$b" --topic bench.tweets.$$ --partitions "$partitions" >/dev/null
+t0=$(now); kcat -C -b "$b" -t bench.tweets.$$ -o beginning -e -q -f '%s\n' >/dev/null; t1=$(now)
 kt=$(echo "$t1 - $t0" | bc)
 t0=$(now)
-"$covidflow" process --from "kafka://$b" --topic bench.tweets --group bench \
-  --enriched-topic bench.enriched --dlq-topic bench.dlq --exit-when-idle --idle-ms 300 >/dev/null
+"$covidflow" process --from "kafka://$b" --topic bench.tweets.$$ --group bench \
+  --enriched-topic bench.enriched.$$ --dlq-topic bench.dlq.$$ --exit-when-idle --idle-ms 300 >/dev/null
 t1=$(now)
 pt=$(echo "$t1 - $t0" | bc)
 echo "process  kcat -C:   $(rate "$records" "$kt") records/s (${kt}s)"

@@ -218,10 +218,24 @@ Result<std::span<const log::InRecord>> KafkaConsumer::Poll(std::chrono::millisec
     header_ranges[i].second = headers_.size();
   }
   records_.resize(messages_.size());
+  // Per-record work stays off maps and strings: the topic name is looked up once per topic
+  // handle, and positions are folded per partition once per batch.
+  struct Span {
+    const std::string* topic;
+    int32_t partition;
+    int64_t first, next;
+  };
+  std::vector<Span> spans;
+  const rd_kafka_topic_t* last_rkt = nullptr;
+  const std::string* last_name = nullptr;
   for (size_t i = 0; i < messages_.size(); ++i) {
     const rd_kafka_message_t* msg = messages_[i];
     log::InRecord& r = records_[i];
-    r.topic = Name(rd_kafka_topic_name(msg->rkt));
+    if (msg->rkt != last_rkt) {
+      last_rkt = msg->rkt;
+      last_name = Name(rd_kafka_topic_name(msg->rkt));
+    }
+    r.topic = last_name;
     r.partition = PartitionId(msg->partition);
     r.offset = Offset(msg->offset);
     rd_kafka_timestamp_type_t type;
@@ -232,10 +246,20 @@ Result<std::span<const log::InRecord>> KafkaConsumer::Poll(std::chrono::millisec
                            : std::string_view();
     r.headers = std::span<const log::HeaderView>(headers_.data() + header_ranges[i].first,
                                                  header_ranges[i].second - header_ranges[i].first);
-    TopicPartition tp{*r.topic, r.partition};
-    polled_[tp] = msg->offset + 1;
-    committed_.try_emplace(tp, msg->offset);  // first record seen: nothing before it is ours
-    if (manual_) manual_positions_[tp] = msg->offset + 1;
+    auto span = std::find_if(spans.begin(), spans.end(), [&](const Span& x) {
+      return x.topic == last_name && x.partition == msg->partition;
+    });
+    if (span == spans.end()) {
+      spans.push_back({last_name, msg->partition, msg->offset, msg->offset + 1});
+    } else {
+      span->next = msg->offset + 1;
+    }
+  }
+  for (const Span& x : spans) {
+    TopicPartition tp{*x.topic, PartitionId(x.partition)};
+    polled_[tp] = x.next;
+    committed_.try_emplace(tp, x.first);  // first record seen: nothing before it is ours
+    if (manual_) manual_positions_[tp] = x.next;
   }
   return std::span<const log::InRecord>(records_);
 }
