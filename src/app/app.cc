@@ -101,7 +101,7 @@ Result<std::unique_ptr<enrich::Enricher>> MakeEnricher(std::string_view name) {
 
 process::LocationFn MakeLocationFn() {
 #ifdef CF_HAVE_LOCATION
-  const auto& n = enrich::LocationNormalizer::Default();
+  const auto& n = enrich::location::LocationNormalizer::Default();
   return [&n](std::string_view s) { return n.Normalize(s); };
 #else
   return {};

@@ -2,6 +2,7 @@
 // covidflow's subcommands. Each takes its effective configuration and its positional
 // arguments, prints its result (as JSON with --json), and returns the process exit code:
 // 0 success, 1 the work failed (the message says why), 2 the command line was wrong.
+#include <atomic>
 #include <string>
 #include <string_view>
 

@@ -15,19 +15,19 @@ namespace {
 
 constexpr Command kCommands[] = {
     {"demo", "generate → produce → process on embedded defaults, then a per-stage report", "[options]",
-     "covidflow demo --count 100000"},
+     "covidflow demo --count 100000", RunDemo},
     {"generate", "write a deterministic synthetic tweet stream (CSV or JSONL)", "[options]",
-     "covidflow generate --count 1000 --seed 7 --out tweets.csv"},
+     "covidflow generate --count 1000 --seed 7 --out tweets.csv", RunGenerate},
     {"produce", "append a CSV/JSONL file (or stdin) to a topic as raw records", "[options]",
-     "covidflow produce --from tweets.csv --to file://./covidflow-home/log --topic tweets.raw"},
+     "covidflow produce --from tweets.csv --to file://./covidflow-home/log --topic tweets.raw", RunProduce},
     {"process", "consume raw tweets → parse, validate, enrich → enriched and dead-letter topics",
-     "[options]", "covidflow process --from file://./covidflow-home/log --group g1 --exit-when-idle --json"},
+     "[options]", "covidflow process --from file://./covidflow-home/log --group g1 --exit-when-idle --json", RunProcess},
     {"topic", "look inside a log: tail the last records or show partition stats",
-     "tail|stats URI TOPIC [options]", "covidflow topic tail file://./covidflow-home/log tweets.dlq -n 5"},
+     "tail|stats URI TOPIC [options]", "covidflow topic tail file://./covidflow-home/log tweets.dlq -n 5", RunTopic},
     {"sentiment", "score text lines or a CSV column with a sentiment enricher, as JSONL",
-     "[options] [FILE]", "echo 'I love this!' | covidflow sentiment"},
+     "[options] [FILE]", "echo 'I love this!' | covidflow sentiment", RunSentiment},
     {"config", "print the effective settings (show) or the settings reference (docs)", "show|docs",
-     "covidflow config show --json"},
+     "covidflow config show --json", RunConfig},
 };
 
 std::atomic<bool> g_stop{false};

@@ -1,0 +1,26 @@
+// sentiment [FILE]: scores text lines or a CSV column as JSONL (enrich/sentiment_command.h).
+#include <fstream>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "enrich/registry.h"
+#include "enrich/sentiment_command.h"
+
+namespace covidflow::cli {
+
+int RunSentiment(const config::Config& c) {
+  enrich::SentimentCommandOptions o;
+  o.enricher = c.Str("sentiment.enricher");
+  o.column = c.Str("sentiment.column");
+  o.format = c.Str("sentiment.format") == "csv" ? enrich::SentimentCommandOptions::Format::kCsv
+                                                : enrich::SentimentCommandOptions::Format::kLines;
+  const auto& pos = c.positional();
+  if (pos.size() > 1) return Usage("sentiment", "at most one input file");
+  std::ios::sync_with_stdio(false);
+  if (pos.empty() || pos[0] == "-") return enrich::RunSentimentCommand(o, std::cin, std::cout, std::cerr);
+  std::ifstream in(pos[0], std::ios::binary);
+  if (!in) return Fail("sentiment", Status::FromErrno(errno, "cannot read " + pos[0]));
+  return enrich::RunSentimentCommand(o, in, std::cout, std::cerr);
+}
+
+}  // namespace covidflow::cli
