@@ -149,26 +149,27 @@ void FormatTimestamp(int64_t t, char* out) {
 
 // ---- Heavy tails from odds r = u / (1 - u) (a log-logistic law), using only * / sqrt. ----
 
-int64_t Capped(double v, int64_t cap) {
-  return v >= static_cast<double>(cap) ? cap : static_cast<int64_t>(v);
+// Draws below `cap` (a redraw rather than a clamp, so no value piles up at the cap).
+template <typename Transform>
+int64_t DrawBelow(uint64_t* s, double scale, int64_t cap, Transform transform) {
+  for (;;) {
+    double u = OpenUnit(s);
+    double v = scale * transform(u / (1 - u));
+    if (v < static_cast<double>(cap)) return static_cast<int64_t>(v);
+  }
 }
 
 // Median `scale`, tail index 2/3: P(X > x) ~ (x / scale)^(-2/3).
 int64_t HeavyTail15(uint64_t* s, double scale, int64_t cap) {
-  double u = OpenUnit(s);
-  double r = u / (1 - u);
-  return Capped(scale * r * std::sqrt(r), cap);
+  return DrawBelow(s, scale, cap, [](double r) { return r * std::sqrt(r); });
 }
 // Median `scale`, tail index 1.
 int64_t HeavyTail1(uint64_t* s, double scale, int64_t cap) {
-  double u = OpenUnit(s);
-  return Capped(scale * (u / (1 - u)), cap);
+  return DrawBelow(s, scale, cap, [](double r) { return r; });
 }
 // Median `scale`, tail index 0.8.
 int64_t HeavyTail125(uint64_t* s, double scale, int64_t cap) {
-  double u = OpenUnit(s);
-  double r = u / (1 - u);
-  return Capped(scale * r * std::sqrt(std::sqrt(r)), cap);
+  return DrawBelow(s, scale, cap, [](double r) { return r * std::sqrt(std::sqrt(r)); });
 }
 
 void AppendRandomAlnum(uint64_t* s, std::string& out, int n) {
@@ -188,6 +189,11 @@ void AppendLower(std::string& out, std::string_view s) {
 
 enum class Mood { kPositive, kNeutral, kNegative };
 
+// A sentence starting with a lower-case template word reads better capitalized.
+void CapitalizeAt(std::string& out, size_t pos) {
+  if (pos < out.size() && out[pos] >= 'a' && out[pos] <= 'z') out[pos] -= 'a' - 'A';
+}
+
 // Expands a template of internal/vocabulary.h into `out`.
 void Expand(uint64_t* s, std::string_view tmpl, std::string& out) {
   const char* p = tmpl.data();
@@ -197,6 +203,7 @@ void Expand(uint64_t* s, std::string_view tmpl, std::string& out) {
     while (brace < end && *brace != '{') ++brace;
     out.append(p, brace);
     if (brace == end) return;
+    const size_t at = out.size();
     switch (brace[1]) {
       case 'P':
         out.append(Choose(s, internal::kPositiveWords));
@@ -222,6 +229,11 @@ void Expand(uint64_t* s, std::string_view tmpl, std::string& out) {
       default:
         break;
     }
+    // A word opening a sentence inside the template ("... full. {N}, just {N}").
+    if (at >= 2 && out[at - 1] == ' ' &&
+        (out[at - 2] == '.' || out[at - 2] == '!' || out[at - 2] == '?')) {
+      CapitalizeAt(out, at);
+    }
     p = brace + 3;  // "{X}"
   }
 }
@@ -243,11 +255,6 @@ void AppendCsv(std::string& out, std::string_view field) {
     }
   }
   out.append(field);
-}
-
-// A sentence starting with a lower-case template word reads better capitalized.
-void CapitalizeAt(std::string& out, size_t pos) {
-  if (pos < out.size() && out[pos] >= 'a' && out[pos] <= 'z') out[pos] -= 'a' - 'A';
 }
 
 constexpr std::string_view kHeader =
