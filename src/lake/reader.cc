@@ -527,6 +527,11 @@ Result<std::vector<schema::EnrichedTweet>> ReadFile(const std::string& path,
   return rows;
 }
 
+Result<std::vector<schema::EnrichedTweet>> ReadFileBytes(std::string_view bytes,
+                                                         const ReadOptions& options) {
+  return ReadRows(bytes, options);
+}
+
 Result<std::vector<schema::EnrichedTweet>> ReadLake(const std::string& lake_dir,
                                                     const LakeReadOptions& options) {
   // A compaction may remove an input between our listing and our open; list again then.

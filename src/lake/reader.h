@@ -40,6 +40,9 @@ struct ReadOptions {
 // Reads every row of one file.
 Result<std::vector<schema::EnrichedTweet>> ReadFile(const std::string& path,
                                                     const ReadOptions& options = {});
+// The same over a file's bytes already in memory (tests and the fuzzer use it).
+Result<std::vector<schema::EnrichedTweet>> ReadFileBytes(std::string_view bytes,
+                                                         const ReadOptions& options = {});
 
 // The column names of the lake schema, in file order.
 std::vector<std::string> LakeColumnNames();
