@@ -29,7 +29,8 @@ def test_kill9_loses_nothing_and_duplicates_nothing(home):
                                  "--partitions", "4"], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 600
-    while not os.path.isdir(f"{home}/log") and time.time() < deadline:
+    while run("topic", "stats", uri, "tweets.raw", check=False).returncode != 0:
+        assert time.time() < deadline and producer.poll() is None, "the producer did not start"
         time.sleep(0.05)
     kills = 0
     cmd = [cf, "process", "--from", uri, "--group", "crash", "--batch", "2000", "--enricher", "none"]
