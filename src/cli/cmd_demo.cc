@@ -183,9 +183,22 @@ int RunDemo(const config::Config& c) {
   say("\n  sentiment (enricher: %s)\n    overall          %s\n", enrichers.c_str(),
       rep->overall.Text().c_str());
   json by_hour = json::object(), by_country = json::object();
+  // On a terminal, at most 24 rows: consecutive hours are merged when the stream is longer.
+  const size_t hours = rep->by_hour.size();
+  const size_t per_row = (hours + 23) / 24;
+  size_t k = 0;
+  Mix row;
+  std::string row_start;
   for (const auto& [hour, mix] : rep->by_hour) {
-    say("    %s:00  %s\n", hour.c_str(), mix.Text().c_str());
     by_hour[hour] = mix.ToJson();
+    if (k % per_row == 0) row_start = hour;
+    row.positive += mix.positive;
+    row.neutral += mix.neutral;
+    row.negative += mix.negative;
+    if (++k % per_row == 0 || k == hours) {
+      say("    %s:00 +%zuh %s\n", row_start.c_str(), per_row, row.Text().c_str());
+      row = Mix{};
+    }
   }
   std::vector<std::pair<std::string, Mix>> countries(rep->by_country.begin(), rep->by_country.end());
   std::sort(countries.begin(), countries.end(),

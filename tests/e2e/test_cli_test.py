@@ -142,3 +142,10 @@ def test_demo_runs_and_reconciles():
     assert j["reconciled"] is True
     assert j["process"]["consumed"] == 20000
     assert sum(j["sentiment"]["overall"].values()) == j["process"]["enriched"]
+
+
+def test_configuration_docs_are_generated_from_the_table():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "docs", "configuration.md")) as f:
+        assert f.read() == run("config", "docs").stdout, \
+            "docs/configuration.md is stale: covidflow config docs > docs/configuration.md"
