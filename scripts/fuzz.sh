@@ -31,7 +31,7 @@ fi
 if [[ $# -gt 0 ]]; then
   targets=("$@")
 else
-  mapfile -t targets < <(ninja -C "$build" -t targets all | sed -n 's/^\([a-z0-9_]*_fuzz\): .*/\1/p' | sort -u)
+  mapfile -t targets < <(ninja -C "$build" -t targets all | sed -n 's/^\([a-z0-9_]*_fuzz\): .*/\1/p' | grep -v '^cmake_' | sort -u)
 fi
 if [[ ${#targets[@]} -eq 0 ]]; then
   echo "fuzz.sh: no *_fuzz targets in $build" >&2

@@ -298,5 +298,16 @@ TEST(ReadAllCsv, BadFilesGiveExactCounts) {
                             {"bad_number", 1}, {"column_count", 2}, {"malformed_csv", 1}}));
 }
 
+TEST(ReadAllCsv, TenMegabyteFieldIsOneDeadLetter) {
+  const std::string big = "\"" + std::string(10 << 20, 'y') + "\"";
+  const std::string data = std::string(kHeader) + "\r\n" + Row() + "\r\n" + Row("1", big) +
+                           "\r\n" + Row() + "\r\n";
+  auto c = ReadAllCsv(data, ParseOptions{});
+  ASSERT_TRUE(c.header.ok());
+  EXPECT_EQ(c.records, 3u);
+  EXPECT_EQ(c.parsed, 2u);
+  EXPECT_EQ(c.rejected, (std::map<std::string, size_t>{{"field_too_large", 1}}));
+}
+
 }  // namespace
 }  // namespace covidflow::schema
