@@ -80,7 +80,6 @@ constexpr bool IsAsciiPunct(unsigned char c) {
          (c >= 123 && c <= 126);
 }
 
-bool IsAsciiSpace(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F); }
 
 // The reference replaces every emoji code point by its description, with a space before
 // it unless the text so far ends in ' ', and none after it ("😁x" -> "... eyesx").
@@ -201,14 +200,52 @@ constexpr auto kAsciiClass = [] {
   return t;
 }();
 
-// Tokenize for all-ASCII text, the common case: one pass per word classifies its bytes,
-// writes them lower-cased to `scratch.lower` and finds its punctuation-free core.
+// The token of the all-ASCII word in[start, end): one pass classifies its bytes, writes them
+// lower-cased to lower[start, end) and finds its punctuation-free core. `lower` has 8 *
+// kMaxKeyWords bytes of slack after `end` (lookups read whole 8-byte words).
+Token AsciiWordToken(const unsigned char* in, size_t start, size_t end, char* lower,
+                     const VaderTables& tables) {
+  uint8_t seen = 0;
+  size_t first = end, last = start;  // the first and last byte that is not punctuation
+  for (size_t i = start; i < end; ++i) {
+    const unsigned char c = in[i];
+    const uint8_t cls = kAsciiClass[c];
+    seen |= cls;
+    lower[i] = static_cast<char>(cls == kUpper ? c + ('a' - 'A') : c);
+    if ((cls & kPunct) == 0) {
+      if (first == end) first = i;
+      last = i;
+    }
+  }
+  // Strip punctuation at both ends unless that leaves 2 characters or fewer (an emoticon
+  // such as ":)" or "<3" keeps its punctuation).
+  size_t b = start, e = end;
+  if (first != end && last + 1 - first > 2) {
+    b = first;
+    e = last + 1;
+  }
+  Token token;
+  // isupper() ignores uncased characters, so the whole word decides for its core too.
+  token.all_caps = (seen & kUpper) != 0 && (seen & kLower) == 0;
+  token.info = tables.FindPadded(lower + b, e - b);
+  token.negation = token.info != nullptr && token.info->is_negation;
+  if (!token.negation && (seen & kApostrophe) != 0) {
+    // "n't" anywhere in the word (it cannot straddle the stripped ends: n and t are letters).
+    for (size_t k = b + 1; k + 1 < e; ++k) {
+      if (lower[k] == '\'' && lower[k - 1] == 'n' && lower[k + 1] == 't') {
+        token.negation = true;
+        break;
+      }
+    }
+  }
+  return token;
+}
+
+// Tokenize for all-ASCII text, the common case.
 void TokenizeAscii(std::string_view text, Scratch& scratch) {
   const VaderTables& tables = VaderTables::Get();
   scratch.tokens.clear();
-  // Slack after the text: lookups read whole 8-byte words.
   scratch.lower.resize(text.size() + 8 * VaderTables::kMaxKeyWords);
-  char* lower = scratch.lower.data();
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   const size_t size = text.size();
   size_t i = 0;
@@ -216,70 +253,43 @@ void TokenizeAscii(std::string_view text, Scratch& scratch) {
     while (i < size && kAsciiClass[in[i]] == kSpace) ++i;
     if (i == size) break;
     const size_t start = i;
-    uint8_t seen = 0;
-    size_t first = size, last = 0;  // the first and last byte that is not punctuation
-    for (; i < size; ++i) {
-      const unsigned char c = in[i];
-      const uint8_t cls = kAsciiClass[c];
-      if (cls == kSpace) break;
-      seen |= cls;
-      lower[i] = static_cast<char>(cls == kUpper ? c + ('a' - 'A') : c);
-      if ((cls & kPunct) == 0) {
-        if (first == size) first = i;
-        last = i;
-      }
-    }
-    // Strip punctuation at both ends unless that leaves 2 characters or fewer (an emoticon
-    // such as ":)" or "<3" keeps its punctuation).
-    size_t b = start, e = i;
-    if (first != size && last + 1 - first > 2) {
-      b = first;
-      e = last + 1;
-    }
-    Token token;
-    // isupper() ignores uncased characters, so the whole word decides for its core too.
-    token.all_caps = (seen & kUpper) != 0 && (seen & kLower) == 0;
-    token.info = tables.FindPadded(lower + b, e - b);
-    token.negation = token.info != nullptr && token.info->is_negation;
-    if (!token.negation && (seen & kApostrophe) != 0) {
-      // "n't" anywhere in the word (it cannot straddle the stripped ends: n and t are letters).
-      for (size_t k = b + 1; k + 1 < e; ++k) {
-        if (lower[k] == '\'' && lower[k - 1] == 'n' && lower[k + 1] == 't') {
-          token.negation = true;
-          break;
-        }
-      }
-    }
-    scratch.tokens.push_back(token);
+    while (i < size && kAsciiClass[in[i]] != kSpace) ++i;
+    scratch.tokens.push_back(AsciiWordToken(in, start, i, scratch.lower.data(), tables));
   }
 }
 
 void Tokenize(std::string_view text, Scratch& scratch) {
   const VaderTables& tables = VaderTables::Get();
   scratch.tokens.clear();
+  scratch.lower.resize(text.size() + 8 * VaderTables::kMaxKeyWords);
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   size_t start = std::string_view::npos;
+  bool ascii_word = true;
+  auto finish = [&](size_t end) {
+    scratch.tokens.push_back(ascii_word
+                                 ? AsciiWordToken(in, start, end, scratch.lower.data(), tables)
+                                 : MakeToken(text.substr(start, end - start), tables));
+    start = std::string_view::npos;
+    ascii_word = true;
+  };
   for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     int len = 1;
     bool space;
     if (c < 0x80) {
-      space = IsAsciiSpace(c);
+      space = kAsciiClass[c] == kSpace;
     } else {
       space = internal::IsPythonSpace(internal::DecodeAt(text, i, len));
+      if (!space) ascii_word = false;
     }
     if (space) {
-      if (start != std::string_view::npos) {
-        scratch.tokens.push_back(MakeToken(text.substr(start, i - start), tables));
-        start = std::string_view::npos;
-      }
+      if (start != std::string_view::npos) finish(i);
     } else if (start == std::string_view::npos) {
       start = i;
     }
     i += static_cast<size_t>(len);
   }
-  if (start != std::string_view::npos) {
-    scratch.tokens.push_back(MakeToken(text.substr(start), tables));
-  }
+  if (start != std::string_view::npos) finish(text.size());
 }
 
 bool Matches(const std::vector<Token>& t, size_t first, const internal::Phrase& p) {
