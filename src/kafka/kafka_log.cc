@@ -19,10 +19,12 @@ class KafkaLog final : public log::Log, public internal::Client {
       : Client(options), bootstrap_(std::move(bootstrap)) {}
 
   Status Connect() {
-    // Metadata handle for admin calls, topic descriptions and watermarks.
+    // Metadata handle for admin calls, topic descriptions and watermarks. It sends no
+    // records, so it emits no statistics that could be mistaken for the producer's.
     ASSIGN_OR_RETURN(rk_, internal::NewHandle(RD_KAFKA_PRODUCER, bootstrap_, this,
                                               internal::Callbacks::kNone,
-                                              {{"allow.auto.create.topics", "false"}}));
+                                              {{"allow.auto.create.topics", "false"},
+                                               {"statistics.interval.ms", "0"}}));
     const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
     std::chrono::milliseconds backoff(100);
     int attempts = 0;
@@ -56,7 +58,18 @@ class KafkaLog final : public log::Log, public internal::Client {
     const std::string wire = Wire(topic);
     Status created = internal::RetryRetriable(options_, [&] { return CreateOnce(wire, partitions); });
     if (created.code() == StatusCode::kAlreadyExists) {
-      ASSIGN_OR_RETURN(int existing, internal::PartitionCount(rk_.get(), wire, options_));
+      // Another client may have created it a moment ago: wait until metadata shows it.
+      int existing = 0;
+      Status seen = internal::RetryRetriable(options_, [&]() -> Status {
+        Result<int> count = internal::PartitionCount(rk_.get(), wire, options_);
+        if (count.status().code() == StatusCode::kNotFound) {
+          return Status::Unavailable("topic " + wire + " exists but is not visible yet");
+        }
+        if (!count.ok()) return count.status();
+        existing = *count;
+        return Status::Ok();
+      });
+      if (!seen.ok()) return seen;
       if (existing == partitions) return Status::Ok();
       return Status::AlreadyExists("topic " + std::string(topic) + " exists with " +
                                    std::to_string(existing) + " partitions, not " +

@@ -171,6 +171,24 @@ TEST(KafkaLog, RevokedPartitionResumesAtTheLastCommit) {
   EXPECT_EQ(committed->at(p1).next, Offset(4));
 }
 
+// Workers starting together all create their output topics: every one must succeed.
+TEST(KafkaLog, ConcurrentCreatesOfOneTopicAllSucceed) {
+  KafkaOptions o = TestOptions();
+  std::vector<std::unique_ptr<log::Log>> logs;
+  for (int i = 0; i < 4; ++i) {
+    auto log = NewTestLog(o);
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    logs.push_back(std::move(log).value());
+  }
+  std::vector<Status> results(logs.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < logs.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = logs[i]->CreateTopic("raced", 3); });
+  }
+  for (auto& t : threads) t.join();
+  for (const Status& s : results) EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
 TEST(KafkaLog, SubscribeWithoutAGroupIsAPreconditionFailure) {
   auto log = NewTestLog();
   ASSERT_TRUE(log.ok()) << log.status().ToString();
