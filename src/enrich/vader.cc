@@ -1,5 +1,6 @@
 #include "enrich/vader.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -36,12 +37,24 @@ constexpr size_t kMaxLookup = 64;
 // One whitespace-separated word of the text, after the punctuation rule, as the rules see it.
 struct Token {
   const WordInfo* info = nullptr;  // nullptr: a word none of the tables knows
-  bool all_caps = false;           // Python's str.isupper() of the word
-  bool negation = false;           // a negation word, or contains "n't"
+  Word word = Word::kOther;        // copied from info: the rules read these in tight loops
+  bool in_lexicon = false;
+  bool is_booster = false;
+  bool all_caps = false;  // Python's str.isupper() of the word
+  bool negation = false;  // a negation word, or contains "n't"
 
-  bool InLexicon() const { return info != nullptr && info->in_lexicon; }
-  bool IsBooster() const { return info != nullptr && info->is_booster; }
-  Word Is() const { return info != nullptr ? info->word : Word::kOther; }
+  void SetInfo(const WordInfo* found) {
+    info = found;
+    if (found != nullptr) {
+      word = found->word;
+      in_lexicon = found->in_lexicon;
+      is_booster = found->is_booster;
+      negation = negation || found->is_negation;
+    }
+  }
+  bool InLexicon() const { return in_lexicon; }
+  bool IsBooster() const { return is_booster; }
+  Word Is() const { return word; }
 };
 
 // Per-thread buffers, reused from call to call so that scoring does not allocate once they
@@ -180,8 +193,7 @@ Token MakeToken(std::string_view word, const VaderTables& tables) {
   }
   token.all_caps = cased && !breaks_caps;
   if (matchable && n <= kMaxLookup) {
-    token.info = tables.FindPadded(lower, n);
-    if (token.info != nullptr && token.info->is_negation) token.negation = true;
+    token.SetInfo(tables.FindPadded(lower, n));
   }
   return token;
 }
@@ -200,35 +212,32 @@ constexpr auto kAsciiClass = [] {
   return t;
 }();
 
-// The token of the all-ASCII word in[start, end): one pass classifies its bytes, writes them
-// lower-cased to lower[start, end) and finds its punctuation-free core. `lower` has 8 *
-// kMaxKeyWords bytes of slack after `end` (lookups read whole 8-byte words).
-Token AsciiWordToken(const unsigned char* in, size_t start, size_t end, char* lower,
+constexpr auto kAsciiLower = [] {
+  std::array<char, 128> t{};
+  for (int c = 0; c < 128; ++c) t[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+  return t;
+}();
+
+// The token of the ASCII word in[start, end), already lower-cased into lower[start, end) with
+// `seen` the union of its byte classes: finds its punctuation-free core and looks it up.
+// `lower` has 8 * kMaxKeyWords bytes of slack after `end` (lookups read whole 8-byte words).
+Token AsciiWordToken(size_t start, size_t end, uint8_t seen, const char* lower,
                      const VaderTables& tables) {
-  uint8_t seen = 0;
-  size_t first = end, last = start;  // the first and last byte that is not punctuation
-  for (size_t i = start; i < end; ++i) {
-    const unsigned char c = in[i];
-    const uint8_t cls = kAsciiClass[c];
-    seen |= cls;
-    lower[i] = static_cast<char>(cls == kUpper ? c + ('a' - 'A') : c);
-    if ((cls & kPunct) == 0) {
-      if (first == end) first = i;
-      last = i;
-    }
-  }
   // Strip punctuation at both ends unless that leaves 2 characters or fewer (an emoticon
-  // such as ":)" or "<3" keeps its punctuation).
+  // such as ":)" or "<3" keeps its punctuation). Punctuation lower-cases to itself.
   size_t b = start, e = end;
-  if (first != end && last + 1 - first > 2) {
-    b = first;
-    e = last + 1;
+  if ((seen & kPunct) != 0) {
+    while (b < e && (kAsciiClass[static_cast<unsigned char>(lower[b])] & kPunct) != 0) ++b;
+    while (e > b && (kAsciiClass[static_cast<unsigned char>(lower[e - 1])] & kPunct) != 0) --e;
+    if (e - b <= 2) {
+      b = start;
+      e = end;
+    }
   }
   Token token;
   // isupper() ignores uncased characters, so the whole word decides for its core too.
   token.all_caps = (seen & kUpper) != 0 && (seen & kLower) == 0;
-  token.info = tables.FindPadded(lower + b, e - b);
-  token.negation = token.info != nullptr && token.info->is_negation;
+  token.SetInfo(tables.FindPadded(lower + b, e - b));
   if (!token.negation && (seen & kApostrophe) != 0) {
     // "n't" anywhere in the word (it cannot straddle the stripped ends: n and t are letters).
     for (size_t k = b + 1; k + 1 < e; ++k) {
@@ -241,11 +250,29 @@ Token AsciiWordToken(const unsigned char* in, size_t start, size_t end, char* lo
   return token;
 }
 
+// Lower-cases the ASCII bytes in[start, ...) into lower[] up to the next ASCII space (or
+// `size`); returns the end and the union of the byte classes.
+inline size_t ScanAsciiWord(const unsigned char* in, size_t start, size_t size, char* lower,
+                            uint8_t& seen) {
+  uint8_t classes = 0;
+  size_t i = start;
+  for (; i < size; ++i) {
+    const unsigned char c = in[i];
+    const uint8_t cls = kAsciiClass[c];
+    if (cls == kSpace) break;
+    classes |= cls;
+    lower[i] = kAsciiLower[c];
+  }
+  seen = classes;
+  return i;
+}
+
 // Tokenize for all-ASCII text, the common case.
 void TokenizeAscii(std::string_view text, Scratch& scratch) {
   const VaderTables& tables = VaderTables::Get();
   scratch.tokens.clear();
   scratch.lower.resize(text.size() + 8 * VaderTables::kMaxKeyWords);
+  char* lower = scratch.lower.data();
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   const size_t size = text.size();
   size_t i = 0;
@@ -253,8 +280,9 @@ void TokenizeAscii(std::string_view text, Scratch& scratch) {
     while (i < size && kAsciiClass[in[i]] == kSpace) ++i;
     if (i == size) break;
     const size_t start = i;
-    while (i < size && kAsciiClass[in[i]] != kSpace) ++i;
-    scratch.tokens.push_back(AsciiWordToken(in, start, i, scratch.lower.data(), tables));
+    uint8_t seen = 0;
+    i = ScanAsciiWord(in, start, size, lower, seen);
+    scratch.tokens.push_back(AsciiWordToken(start, i, seen, lower, tables));
   }
 }
 
@@ -266,9 +294,13 @@ void Tokenize(std::string_view text, Scratch& scratch) {
   size_t start = std::string_view::npos;
   bool ascii_word = true;
   auto finish = [&](size_t end) {
-    scratch.tokens.push_back(ascii_word
-                                 ? AsciiWordToken(in, start, end, scratch.lower.data(), tables)
-                                 : MakeToken(text.substr(start, end - start), tables));
+    if (ascii_word) {
+      uint8_t seen = 0;
+      ScanAsciiWord(in, start, end, scratch.lower.data(), seen);
+      scratch.tokens.push_back(AsciiWordToken(start, end, seen, scratch.lower.data(), tables));
+    } else {
+      scratch.tokens.push_back(MakeToken(text.substr(start, end - start), tables));
+    }
     start = std::string_view::npos;
     ascii_word = true;
   };
@@ -304,6 +336,12 @@ bool Matches(const std::vector<Token>& t, size_t first, const internal::Phrase& 
 // its valence (the first match of: [i-1,i], [i-2,i], [i-2,i-1], [i-3,i-1], [i-3,i-2]); one
 // starting at the word replaces it again; then a dampener phrase right before it adds.
 double SpecialIdioms(double valence, const std::vector<Token>& t, size_t i) {
+  // Every phrase is made of named words: when the window i-3 .. i+2 has none, nothing can
+  // match (the common case, decided without looking at the phrases).
+  const size_t last = std::min(i + 2, t.size() - 1);
+  bool any_named = false;
+  for (size_t k = i - 3; k <= last; ++k) any_named |= t[k].Is() != Word::kOther;
+  if (!any_named) return valence;
   const VaderTables& tables = VaderTables::Get();
   struct Span {
     size_t first;
