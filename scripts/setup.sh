@@ -12,6 +12,7 @@ DEB_PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libfmt-dev
   libzstd-dev libsnappy-dev librdkafka-dev libsqlite3-dev libcpp-httplib-dev
   kcat hyperfine
+  openjdk-17-jre-headless maven
 )
 
 missing=()
@@ -36,7 +37,9 @@ if [ -f requirements-dev.txt ]; then
     echo "$want" > "$stamp"
   fi
 fi
-if [ -x scripts/setup-data.sh ]; then
-  scripts/setup-data.sh
+# Apache Kafka broker jars from Maven Central (cached; used by the Kafka tests and
+# scripts/kafka/start.sh). CF_SETUP_SKIP_KAFKA=1 skips them.
+if [ "${CF_SETUP_SKIP_KAFKA:-0}" != 1 ]; then
+  scripts/kafka/fetch.sh >/dev/null
 fi
 echo "setup: ok"
