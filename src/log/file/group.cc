@@ -106,6 +106,15 @@ Result<std::pair<int, int>> GroupMember::RankAndSize() {
       live.push_back(name);
       continue;
     }
+    if (name.starts_with(".join-")) {
+      // A member that died between creating and publishing its file: remove it once unlocked.
+      Result<UniqueFd> fd = OpenFile(members + "/" + name, O_RDWR);
+      bool acquired = false;
+      if (fd.ok() && LockNonBlocking(fd->get(), &acquired, name).ok() && acquired) {
+        ::unlink((members + "/" + name).c_str());
+      }
+      continue;
+    }
     if (name.starts_with(".")) continue;
     std::string path = members + "/" + name;
     Result<UniqueFd> fd = OpenFile(path, O_RDWR);
@@ -139,7 +148,16 @@ Status CommitOffsets(const std::string& group_dir, const CommitMap& points) {
   while (::flock(lock.get(), LOCK_EX) != 0) {
     if (errno != EINTR) return Status::FromErrno(errno, "flock " + lock_path);
   }
-  // Held until `lock` closes on return, after the new file is renamed into place.
+  // Held until `lock` closes on return, after the new file is renamed into place. Every
+  // writer of the offsets file holds it, so temporary files seen now were left by a crash.
+  Result<std::vector<std::string>> names = ListDir(group_dir);
+  if (names.ok()) {
+    for (const std::string& name : *names) {
+      if (name.starts_with(".tmp-") && name.ends_with("-offsets")) {
+        ::unlink((group_dir + "/" + name).c_str());
+      }
+    }
+  }
   ASSIGN_OR_RETURN(CommitMap all, ReadCommittedOffsets(group_dir));
   for (const auto& [tp, point] : points) all[tp] = point;
   return ReplaceFileAtomically(group_dir + "/offsets", EncodeOffsets(all));

@@ -746,6 +746,25 @@ TEST_F(FileLogTest, CommitsFromTwoProcessesToOneGroupAreBothKept) {
   EXPECT_EQ(committed->at(p1).metadata, "p1");
 }
 
+TEST_F(FileLogTest, LeftoversOfCrashedCommitsAndJoinsAreRemoved) {
+  auto log = Open();
+  ASSERT_TRUE(log->CreateTopic("t", 1).ok());
+  const std::string group = dir_.path() + "/log/groups/g";
+  ASSERT_TRUE(MakeDirs(group + "/members").ok());
+  WriteBytes(group + "/.tmp-99999-0-offsets", "half-written");
+  WriteBytes(group + "/members/.join-00000000000000000001-dead", "");
+  ConsumerOptions o;
+  o.group = "g";
+  auto c = log->NewConsumer(o);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->Subscribe({"t"}).ok());
+  ASSERT_TRUE(
+      (*c)->Commit({{TopicPartition{"t", PartitionId(0)}, CommitPoint{Offset(0), ""}}}).ok());
+  EXPECT_FALSE(PathExists(group + "/.tmp-99999-0-offsets"));
+  EXPECT_FALSE(PathExists(group + "/members/.join-00000000000000000001-dead"));
+  EXPECT_EQ((*c)->Assignment().size(), 1u);
+}
+
 TEST_F(FileLogTest, TopicNamesAreCheckedAndConcurrentCreatesAgree) {
   auto log = Open();
   EXPECT_EQ(log->CreateTopic("../escape", 1).code(), StatusCode::kInvalidArgument);
