@@ -75,10 +75,8 @@ Scratch& ThreadScratch() {
 bool IsAscii(std::string_view s) {
   size_t i = 0;
   for (; i + 8 <= s.size(); i += 8) {
-    uint64_t word = 0;
-    for (int k = 0; k < 8; ++k) {
-      word |= static_cast<uint64_t>(static_cast<unsigned char>(s[i + k])) << (8 * k);
-    }
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
     if (word & 0x8080808080808080ull) return false;
   }
   for (; i < s.size(); ++i) {

@@ -109,6 +109,21 @@ bool CsvReader::Next(std::vector<std::string>& fields) {
       pending_eol_ = false;
       if (Feed(kEndOfLine, fields)) return true;
     }
+    if ((state_ == State::kInQuoted || state_ == State::kInField) && pos_ < buffer_.size()) {
+      // Inside a field, runs of ordinary bytes are appended at once; the byte that may
+      // change the state (quote or comma, CR, LF) goes through Feed below.
+      const char* p = buffer_.data() + pos_;
+      const char* end = buffer_.data() + buffer_.size();
+      const char stop = state_ == State::kInQuoted ? '"' : ',';
+      const char* q = p;
+      while (q < end && *q != stop && *q != '\r' && *q != '\n') ++q;
+      if (q > p) {
+        field_.append(p, q);
+        pos_ += static_cast<size_t>(q - p);
+        line_open_ = true;
+        continue;
+      }
+    }
     const int c = Get();
     if (c < 0) {
       // A last line without a line break still ends with an end-of-line.

@@ -1,6 +1,7 @@
 #include "enrich/internal/utf8.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "enrich/internal/unicode_case.h"
 
@@ -88,8 +89,8 @@ bool IsValidUtf8(std::string_view s) {
   while (i < s.size()) {
     // Runs of ASCII are the common case: skip them eight bytes at a time.
     while (i + 8 <= s.size()) {
-      uint64_t word = 0;
-      for (int k = 0; k < 8; ++k) word |= static_cast<uint64_t>(static_cast<unsigned char>(s[i + k])) << (8 * k);
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
       if (word & 0x8080808080808080ull) break;
       i += 8;
     }
