@@ -43,9 +43,9 @@ struct Token {
   bool all_caps = false;  // Python's str.isupper() of the word
   bool negation = false;  // a negation word, or contains "n't"
 
-  void SetInfo(const WordInfo* found) {
-    info = found;
+  void SetKey(const VaderTables& tables, const VaderTables::WordKey* found) {
     if (found != nullptr) {
+      info = &tables.Info(*found);
       word = found->word;
       in_lexicon = found->in_lexicon;
       is_booster = found->is_booster;
@@ -191,7 +191,7 @@ Token MakeToken(std::string_view word, const VaderTables& tables) {
   }
   token.all_caps = cased && !breaks_caps;
   if (matchable && n <= kMaxLookup) {
-    token.SetInfo(tables.FindPadded(lower, n));
+    token.SetKey(tables, tables.FindKey(lower, n));
   }
   return token;
 }
@@ -235,7 +235,7 @@ Token AsciiWordToken(size_t start, size_t end, uint8_t seen, const char* lower,
   Token token;
   // isupper() ignores uncased characters, so the whole word decides for its core too.
   token.all_caps = (seen & kUpper) != 0 && (seen & kLower) == 0;
-  token.SetInfo(tables.FindPadded(lower + b, e - b));
+  token.SetKey(tables, tables.FindKey(lower + b, e - b));
   if (!token.negation && (seen & kApostrophe) != 0) {
     // "n't" anywhere in the word (it cannot straddle the stripped ends: n and t are letters).
     for (size_t k = b + 1; k + 1 < e; ++k) {

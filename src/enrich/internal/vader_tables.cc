@@ -183,9 +183,9 @@ void VaderTables::BuildIndex() {
   size_t capacity = 16;
   while (capacity < entries_.size() * 2) capacity *= 2;
   slots_.assign(capacity, Slot{0, 0});
-  pool_.clear();
+  keys_.assign(entries_.size(), WordKey{});
   for (size_t e = 0; e < entries_.size(); ++e) {
-    WordInfo& info = entries_[e];
+    const WordInfo& info = entries_[e];
     const std::string_view key = info.key;
     if (key.size() > 8 * kMaxKeyWords) {
       // Unreachable by design: a key this long (none exists) would need a longer buffer.
@@ -194,9 +194,14 @@ void VaderTables::BuildIndex() {
     max_key_size_ = std::max(max_key_size_, key.size());
     uint64_t w[kMaxKeyWords] = {};
     std::memcpy(w, key.data(), key.size());
-    info.pool_offset = static_cast<uint32_t>(pool_.size());
-    const size_t words = (key.size() + 7) / 8;
-    pool_.insert(pool_.end(), w, w + words);
+    WordKey& hot = keys_[e];
+    std::memcpy(hot.key, w, sizeof(w));
+    hot.size = static_cast<uint8_t>(key.size());
+    hot.word = info.word;
+    hot.in_lexicon = info.in_lexicon;
+    hot.is_booster = info.is_booster;
+    hot.is_negation = info.is_negation;
+    hot.entry = static_cast<uint16_t>(e);
     const uint64_t h = HashWords(w, key.size());
     size_t i = h & (capacity - 1);
     while (slots_[i].tag != 0) i = (i + 1) & (capacity - 1);

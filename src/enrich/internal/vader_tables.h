@@ -61,7 +61,6 @@ struct WordInfo {
   bool is_booster = false;
   bool is_negation = false;  // one of the negation words (the "n't" rule is applied by the caller)
   Word word = Word::kOther;
-  uint32_t pool_offset = 0;  // the key's first word in the table's key pool
 };
 
 // A multi-word phrase of the rules ("kiss of death"), as word ids.
@@ -77,11 +76,23 @@ class VaderTables {
   static const VaderTables& Get();
 
   // Keys are compared as little-endian 64-bit words, zero-padded: at most this many.
-  static constexpr size_t kMaxKeyWords = 4;
+  static constexpr size_t kMaxKeyWords = 3;
+
+  // What a lookup needs, in one 32-byte record, so a hit touches one cache line: the key
+  // and the flags the tokenizer copies. The rest (valences) is in Info().
+  struct alignas(32) WordKey {
+    uint64_t key[kMaxKeyWords];
+    uint8_t size;
+    Word word;
+    bool in_lexicon;
+    bool is_booster;
+    bool is_negation;
+    uint16_t entry;
+  };
 
   // Looks up the lower-case ASCII word p[0, n). p[0, round_up(n, 8)) must be readable (the
   // bytes after n are ignored). nullptr for an unknown word or n > MaxKeySize().
-  const WordInfo* FindPadded(const char* p, size_t n) const {
+  const WordKey* FindKey(const char* p, size_t n) const {
     if (n == 0 || n > max_key_size_) return nullptr;
     uint64_t w[kMaxKeyWords];
     const size_t words = (n + 7) / 8;
@@ -95,13 +106,18 @@ class VaderTables {
       const Slot slot = slots_[i];
       if (slot.tag == 0) return nullptr;
       if (slot.tag != tag) continue;
-      const WordInfo& e = entries_[slot.entry];
-      if (e.key.size() != n) continue;
-      const uint64_t* key = &pool_[e.pool_offset];
+      const WordKey& e = keys_[slot.entry];
+      if (e.size != n) continue;
       bool same = true;
-      for (size_t k = 0; k < words; ++k) same &= key[k] == w[k];
+      for (size_t k = 0; k < words; ++k) same &= e.key[k] == w[k];
       if (same) return &e;
     }
+  }
+  const WordInfo& Info(const WordKey& key) const { return entries_[key.entry]; }
+
+  const WordInfo* FindPadded(const char* p, size_t n) const {
+    const WordKey* key = FindKey(p, n);
+    return key == nullptr ? nullptr : &entries_[key->entry];
   }
 
   // Looks up any lower-case ASCII word (no padding needed).
@@ -153,7 +169,7 @@ class VaderTables {
     uint16_t entry;  // index into entries_
   };
   std::vector<WordInfo> entries_;
-  std::vector<uint64_t> pool_;  // every key, zero-padded to whole words
+  std::vector<WordKey> keys_;  // parallel to entries_
   std::vector<Slot> slots_;  // open addressing, power-of-two size, load <= 1/2
   size_t max_key_size_ = 0;
   uint64_t bmp_emoji_[1024] = {};
