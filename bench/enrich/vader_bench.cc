@@ -55,14 +55,16 @@ BENCHMARK(BM_VaderScore)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_VaderShortAscii(benchmark::State& state) {
   const VaderEnricher vader;
-  for (auto _ : state) benchmark::DoNotOptimize(vader.Score("The book was not very good, but I LOVE it!"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(vader.Score("The book was not very good, but I LOVE it!"));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_VaderShortAscii);
 
 void BM_VaderEmoji(benchmark::State& state) {
   const VaderEnricher vader;
-  for (auto _ : state) benchmark::DoNotOptimize(vader.Score("so happy today 😁😁 #covid 💘 stay safe"));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(vader.Score("so happy today 😁😁 #covid 💘 stay safe"));
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_VaderEmoji);

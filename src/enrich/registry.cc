@@ -37,7 +37,8 @@ class Registry {
       if (it == entries_.end()) {
         std::string known;
         for (const auto& [n, e] : entries_) known += (known.empty() ? "" : ", ") + n;
-        return Status::NotFound("no enricher named '" + std::string(name) + "' (known: " + known + ")");
+        return Status::NotFound("no enricher named '" + std::string(name) + "' (known: " + known +
+                                ")");
       }
       factory = it->second.factory;
     }
@@ -59,7 +60,8 @@ class Registry {
     std::lock_guard<std::mutex> lock(mu_);
     auto [it, inserted] =
         entries_.emplace(info.name, Entry{std::move(info.description), std::move(factory)});
-    if (!inserted) return Status::AlreadyExists("enricher '" + it->first + "' is already registered");
+    if (!inserted)
+      return Status::AlreadyExists("enricher '" + it->first + "' is already registered");
     return Status::Ok();
   }
 

@@ -119,7 +119,8 @@ int RunCsv(Writer& writer, const std::string& column, std::istream& in, std::ost
     }
     writer.Write(fields[index]);
   }
-  if (skipped > 0) err << "sentiment: skipped " << skipped << " rows without column '" << column << "'\n";
+  if (skipped > 0)
+    err << "sentiment: skipped " << skipped << " rows without column '" << column << "'\n";
   return 0;
 }
 

@@ -91,7 +91,6 @@ constexpr bool IsAsciiPunct(unsigned char c) {
          (c >= 123 && c <= 126);
 }
 
-
 // The reference replaces every emoji code point by its description, with a space before
 // it unless the text so far ends in ' ', and none after it ("😁x" -> "... eyesx").
 // Returns false (and leaves `out` alone) when the text has no emoji.
@@ -147,8 +146,8 @@ Token MakeToken(std::string_view word, const VaderTables& tables) {
 
   Token token;
   char lower[kMaxLookup] = {};
-  size_t n = 0;            // lower-cased bytes written (only the first kMaxLookup are kept)
-  bool matchable = true;   // lower-cases to ASCII: only such words can be in a table
+  size_t n = 0;           // lower-cased bytes written (only the first kMaxLookup are kept)
+  bool matchable = true;  // lower-cases to ASCII: only such words can be in a table
   bool cased = false;
   bool breaks_caps = false;
   char prev1 = 0, prev2 = 0;  // the last two lower-cased characters, for "n't"
@@ -212,7 +211,8 @@ constexpr auto kAsciiClass = [] {
 
 constexpr auto kAsciiLower = [] {
   std::array<char, 128> t{};
-  for (int c = 0; c < 128; ++c) t[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+  for (int c = 0; c < 128; ++c)
+    t[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
   return t;
 }();
 

@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     std::snprintf(buf, sizeof(buf), "%d,", static_cast<int>(static_cast<signed char>(data[i])));
     out += buf;
   }
-  out += "0};\nextern const size_t " + std::string(argv[3]) + "Size = " + std::to_string(data.size()) +
+  out += "0};\nextern const size_t " + std::string(argv[3]) +
+         "Size = " + std::to_string(data.size()) +
          ";\n\n}  // namespace covidflow::enrich::internal\n";
   std::ofstream o(argv[2], std::ios::binary | std::ios::trunc);
   o << out;

@@ -25,7 +25,9 @@ inline uint32_t DecodeAt(std::string_view s, size_t i, int& len) {
     len = 1;
     return b0;
   }
-  auto cont = [&](size_t k) { return static_cast<uint32_t>(static_cast<unsigned char>(s[k]) & 0x3F); };
+  auto cont = [&](size_t k) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(s[k]) & 0x3F);
+  };
   if (b0 < 0xE0) {
     len = 2;
     return ((b0 & 0x1Fu) << 6) | cont(i + 1);

@@ -20,31 +20,33 @@ namespace {
 constexpr double kBoost = 0.293;
 
 constexpr std::string_view kBoosters[] = {
-    "absolutely", "amazingly", "awfully", "completely", "considerable", "considerably",
-    "decidedly", "deeply", "effing", "enormous", "enormously", "entirely", "especially",
-    "exceptional", "exceptionally", "extreme", "extremely", "fabulously", "flipping", "flippin",
-    "frackin", "fracking", "fricking", "frickin", "frigging", "friggin", "fully", "fuckin",
-    "fucking", "fuggin", "fugging", "greatly", "hella", "highly", "hugely", "incredible",
-    "incredibly", "intensely", "major", "majorly", "more", "most", "particularly", "purely",
-    "quite", "really", "remarkably", "so", "substantially", "thoroughly", "total", "totally",
-    "tremendous", "tremendously", "uber", "unbelievably", "unusually", "utter", "utterly", "very"};
+    "absolutely",    "amazingly",    "awfully",       "completely", "considerable", "considerably",
+    "decidedly",     "deeply",       "effing",        "enormous",   "enormously",   "entirely",
+    "especially",    "exceptional",  "exceptionally", "extreme",    "extremely",    "fabulously",
+    "flipping",      "flippin",      "frackin",       "fracking",   "fricking",     "frickin",
+    "frigging",      "friggin",      "fully",         "fuckin",     "fucking",      "fuggin",
+    "fugging",       "greatly",      "hella",         "highly",     "hugely",       "incredible",
+    "incredibly",    "intensely",    "major",         "majorly",    "more",         "most",
+    "particularly",  "purely",       "quite",         "really",     "remarkably",   "so",
+    "substantially", "thoroughly",   "total",         "totally",    "tremendous",   "tremendously",
+    "uber",          "unbelievably", "unusually",     "utter",      "utterly",      "very"};
 
 // Single-word dampeners. The two-word ones ("kind of", "sort of", "just enough") are
 // phrases, below: a token never contains a space.
 constexpr std::string_view kDampeners[] = {
-    "almost", "barely",   "hardly",     "kinda",      "kindof",  "kind-of", "less",
-    "little", "marginal", "marginally", "occasional", "occasionally", "partly", "scarce",
-    "scarcely", "slight", "slightly",   "somewhat",   "sorta",   "sortof",  "sort-of"};
+    "almost",   "barely",   "hardly",     "kinda",      "kindof",       "kind-of", "less",
+    "little",   "marginal", "marginally", "occasional", "occasionally", "partly",  "scarce",
+    "scarcely", "slight",   "slightly",   "somewhat",   "sorta",        "sortof",  "sort-of"};
 
 constexpr std::string_view kNegations[] = {
-    "aint",    "arent",    "cannot",   "cant",     "couldnt", "darent",  "didnt",    "doesnt",
-    "ain't",   "aren't",   "can't",    "couldn't", "daren't", "didn't",  "doesn't",  "dont",
-    "hadnt",   "hasnt",    "havent",   "isnt",     "mightnt", "mustnt",  "neither",  "don't",
-    "hadn't",  "hasn't",   "haven't",  "isn't",    "mightn't", "mustn't", "neednt",  "needn't",
-    "never",   "none",     "nope",     "nor",      "not",     "nothing", "nowhere",  "oughtnt",
-    "shant",   "shouldnt", "uhuh",     "wasnt",    "werent",  "oughtn't", "shan't",  "shouldn't",
-    "uh-uh",   "wasn't",   "weren't",  "without",  "wont",    "wouldnt", "won't",    "wouldn't",
-    "rarely",  "seldom",   "despite"};
+    "aint",   "arent",    "cannot",  "cant",     "couldnt",  "darent",   "didnt",   "doesnt",
+    "ain't",  "aren't",   "can't",   "couldn't", "daren't",  "didn't",   "doesn't", "dont",
+    "hadnt",  "hasnt",    "havent",  "isnt",     "mightnt",  "mustnt",   "neither", "don't",
+    "hadn't", "hasn't",   "haven't", "isn't",    "mightn't", "mustn't",  "neednt",  "needn't",
+    "never",  "none",     "nope",    "nor",      "not",      "nothing",  "nowhere", "oughtnt",
+    "shant",  "shouldnt", "uhuh",    "wasnt",    "werent",   "oughtn't", "shan't",  "shouldn't",
+    "uh-uh",  "wasn't",   "weren't", "without",  "wont",     "wouldnt",  "won't",   "wouldn't",
+    "rarely", "seldom",   "despite"};
 
 struct NamedWord {
   std::string_view text;
@@ -63,7 +65,9 @@ constexpr NamedWord kNamedWords[] = {
     {"for", Word::kFor},     {"beating", Word::kBeating}, {"heart", Word::kHeart},
     {"just", Word::kJust},   {"enough", Word::kEnough},   {"sort", Word::kSort}};
 
-bool IsAsciiSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F); }
+bool IsAsciiSpace(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F);
+}
 
 std::string_view StripAscii(std::string_view s) {
   while (!s.empty() && IsAsciiSpace(s.front())) s.remove_prefix(1);
@@ -128,11 +132,14 @@ VaderTables::VaderTables() {
   for (std::string_view w : kNegations) Upsert(w).is_negation = true;
   for (const NamedWord& w : kNamedWords) Upsert(w.text).word = w.word;
 
-  special_cases_ = {
-      {{Word::kThe, Word::kShit}, 2, 3},          {{Word::kThe, Word::kBomb}, 2, 3},
-      {{Word::kBad, Word::kAss}, 2, 1.5},         {{Word::kBus, Word::kStop}, 2, 0.0},
-      {{Word::kYeah, Word::kRight}, 2, -2},       {{Word::kKiss, Word::kOf, Word::kDeath}, 3, -1.5},
-      {{Word::kTo, Word::kDie, Word::kFor}, 3, 3}, {{Word::kBeating, Word::kHeart}, 2, 3.5}};
+  special_cases_ = {{{Word::kThe, Word::kShit}, 2, 3},
+                    {{Word::kThe, Word::kBomb}, 2, 3},
+                    {{Word::kBad, Word::kAss}, 2, 1.5},
+                    {{Word::kBus, Word::kStop}, 2, 0.0},
+                    {{Word::kYeah, Word::kRight}, 2, -2},
+                    {{Word::kKiss, Word::kOf, Word::kDeath}, 3, -1.5},
+                    {{Word::kTo, Word::kDie, Word::kFor}, 3, 3},
+                    {{Word::kBeating, Word::kHeart}, 2, 3.5}};
   booster_phrases_ = {{{Word::kJust, Word::kEnough}, 2, -kBoost},
                       {{Word::kKind, Word::kOf}, 2, -kBoost},
                       {{Word::kSort, Word::kOf}, 2, -kBoost}};

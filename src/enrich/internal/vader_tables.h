@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
-#include <unordered_map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace covidflow::enrich::internal {
@@ -55,8 +55,8 @@ enum class Word : uint8_t {
 // Everything known about one lower-case word.
 struct WordInfo {
   std::string_view key;
-  double valence = 0;      // lexicon valence when in_lexicon
-  double booster = 0;      // booster (> 0) or dampener (< 0) increment when is_booster
+  double valence = 0;  // lexicon valence when in_lexicon
+  double booster = 0;  // booster (> 0) or dampener (< 0) increment when is_booster
   bool in_lexicon = false;
   bool is_booster = false;
   bool is_negation = false;  // one of the negation words (the "n't" rule is applied by the caller)
@@ -170,7 +170,7 @@ class VaderTables {
   };
   std::vector<WordInfo> entries_;
   std::vector<WordKey> keys_;  // parallel to entries_
-  std::vector<Slot> slots_;  // open addressing, power-of-two size, load <= 1/2
+  std::vector<Slot> slots_;    // open addressing, power-of-two size, load <= 1/2
   size_t max_key_size_ = 0;
   uint64_t bmp_emoji_[1024] = {};
   size_t lexicon_size_ = 0;

@@ -66,7 +66,8 @@ TEST(SentimentCommandTest, CsvColumnByNameWithQuotedNewlines) {
   SentimentCommandOptions o;
   o.format = SentimentCommandOptions::Format::kCsv;
   o.column = "tweet";
-  const CommandRun r = RunCommand(o, "\xEF\xBB\xBFid,tweet\r\n1,\"so sad,\r\nvery sad\"\r\n2,\r\n3\r\n");
+  const CommandRun r =
+      RunCommand(o, "\xEF\xBB\xBFid,tweet\r\n1,\"so sad,\r\nvery sad\"\r\n2,\r\n3\r\n");
   EXPECT_EQ(r.rc, 0);
   std::istringstream lines(r.out);
   std::string first, second, third;
@@ -115,7 +116,8 @@ TEST(SentimentCommandTest, UnknownEnricherOrColumnFails) {
 
 TEST(SentimentCommandTest, ParsesFlags) {
   std::string file;
-  auto o = ParseSentimentArgs({"--enricher", "none", "--column", "tweet", "--format", "csv", "in.csv"}, file);
+  auto o = ParseSentimentArgs(
+      {"--enricher", "none", "--column", "tweet", "--format", "csv", "in.csv"}, file);
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o->enricher, "none");
   EXPECT_EQ(o->column, "tweet");

@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (time_scoring) return TimeScoring(file, options->column);
-  if (file.empty()) return covidflow::enrich::RunSentimentCommand(*options, std::cin, std::cout, std::cerr);
+  if (file.empty())
+    return covidflow::enrich::RunSentimentCommand(*options, std::cin, std::cout, std::cerr);
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     std::cerr << "sentiment: cannot open " << file << "\n";

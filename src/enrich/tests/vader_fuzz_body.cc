@@ -28,7 +28,8 @@ void CheckOutputLines(const std::string& out) {
     const size_t nl = out.find('\n', start);
     Check(nl != std::string::npos, "output ends with a newline");
     const std::string_view line(out.data() + start, nl - start);
-    Check(line.size() >= 2 && line.front() == '{' && line.back() == '}', "one JSON object per line");
+    Check(line.size() >= 2 && line.front() == '{' && line.back() == '}',
+          "one JSON object per line");
     start = nl + 1;
   }
 }
@@ -60,7 +61,8 @@ void FuzzVaderBytes(const uint8_t* data, size_t size) {
 
   // The command over the same bytes, both formats. Bounded: the CSV path is linear anyway.
   if (size <= 64 * 1024) {
-    for (auto format : {SentimentCommandOptions::Format::kLines, SentimentCommandOptions::Format::kCsv}) {
+    for (auto format :
+         {SentimentCommandOptions::Format::kLines, SentimentCommandOptions::Format::kCsv}) {
       SentimentCommandOptions options;
       options.format = format;
       std::istringstream in((format == SentimentCommandOptions::Format::kCsv ? "text\n" : "") +

@@ -15,7 +15,8 @@ namespace covidflow::enrich {
 namespace {
 
 TEST(VaderFuzzCorpus, EveryKeptInputKeepsTheContract) {
-  const std::filesystem::path dir = std::filesystem::path(CF_SOURCE_DIR) / "tests/fuzz/corpus/vader";
+  const std::filesystem::path dir =
+      std::filesystem::path(CF_SOURCE_DIR) / "tests/fuzz/corpus/vader";
   ASSERT_TRUE(std::filesystem::is_directory(dir)) << "missing corpus " << dir;
   int replayed = 0;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {

@@ -55,8 +55,8 @@ TEST(VaderTest, SentimentShapeSumsToOneAndLabels) {
 TEST(VaderTest, RoundLikePythonRoundsHalfEvenOnTheExactValue) {
   EXPECT_EQ(RoundLikePython(0.0625, 3), 0.062);  // an exact tie: half to even
   // Expected values are Python 3.11's round(): the stored double decides, not the literal.
-  EXPECT_EQ(RoundLikePython(0.0635, 3), 0.064);    // stored slightly above the tie
-  EXPECT_EQ(RoundLikePython(2.675, 2), 2.67);      // stored slightly below the tie
+  EXPECT_EQ(RoundLikePython(0.0635, 3), 0.064);  // stored slightly above the tie
+  EXPECT_EQ(RoundLikePython(2.675, 2), 2.67);    // stored slightly below the tie
   EXPECT_EQ(RoundLikePython(0.12345, 4), 0.1235);
   EXPECT_EQ(RoundLikePython(-0.43105, 4), -0.431);
   EXPECT_EQ(RoundLikePython(0.8316, 4), 0.8316);
@@ -68,14 +68,14 @@ TEST(VaderTest, BadInputGivesValidScores) {
   std::vector<std::string> inputs = {
       "",
       std::string(1, '\0'),
-      "\xff\xfe\xfd good \xc2",                     // invalid UTF-8
-      "\xed\xa0\x80 surrogate \xf4\x90\x80\x80",    // surrogate and > U+10FFFF
-      "\xe2\x82",                                   // truncated sequence at the end
-      "😁😁😁🆙🔛",                                 // only emoji
-      "https://t.co/abc @someone #tag",             // only URLs, mentions, hashtags
-      "فيروس كورونا سيء جدا",                        // right to left
-      "שלום good עולם",                             // right to left mixed
-      "👩‍👩‍👧‍👦 good\u200bbad \u200d\u200d",              // zero-width joiners and spaces
+      "\xff\xfe\xfd good \xc2",                                // invalid UTF-8
+      "\xed\xa0\x80 surrogate \xf4\x90\x80\x80",               // surrogate and > U+10FFFF
+      "\xe2\x82",                                              // truncated sequence at the end
+      "😁😁😁🆙🔛",                                                 // only emoji
+      "https://t.co/abc @someone #tag",                        // only URLs, mentions, hashtags
+      "فيروس كورونا سيء جدا",                                  // right to left
+      "שלום good עולם",                                        // right to left mixed
+      "👩‍👩‍👧‍👦 good\u200bbad \u200d\u200d",  // zero-width joiners and spaces
       "!!!!!!!!?????",
       std::string(100 * 1024, 'a'),
   };
@@ -109,9 +109,12 @@ TEST(Utf8Test, ReplacesMaximalSubpartsLikePython) {
   struct {
     std::string in, want;
   } cases[] = {
-      {"a\xe2\x82" "b", "a\xEF\xBF\xBD" "b"},  // one U+FFFD for the truncated E2 82
+      {"a\xe2\x82"
+       "b",
+       "a\xEF\xBF\xBD"
+       "b"},  // one U+FFFD for the truncated E2 82
       {"\xf0\x28", "\xEF\xBF\xBD("},
-      {"\xc0\xaf", "\xEF\xBF\xBD\xEF\xBF\xBD"},  // overlong: each byte replaced
+      {"\xc0\xaf", "\xEF\xBF\xBD\xEF\xBF\xBD"},                  // overlong: each byte replaced
       {"\xed\xa0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // surrogate
       {"\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"},                  // U+10FFFF is fine
       {"\xf4\x90", "\xEF\xBF\xBD\xEF\xBF\xBD"},
@@ -176,7 +179,9 @@ TEST(RegistryTest, RegisterRejectsDuplicatesAndEmpty) {
             StatusCode::kAlreadyExists);
   EXPECT_EQ(RegisterEnricher({"", "x"}, [] { return MakeEnricher("none"); }).code(),
             StatusCode::kInvalidArgument);
-  ASSERT_TRUE(RegisterEnricher({"test-neutral", "for this test"}, [] { return MakeEnricher("none"); }).ok());
+  ASSERT_TRUE(RegisterEnricher({"test-neutral", "for this test"}, [] {
+                return MakeEnricher("none");
+              }).ok());
   EXPECT_TRUE(MakeEnricher("test-neutral").ok());
 }
 
