@@ -95,7 +95,10 @@ bool CsvSplitter::Next(std::string_view* record) {
   }
   size_t end = nl;
   pos_ = nl < n ? nl + 1 : n;
-  if (end > start && data_[end - 1] == '\r') --end;
+  // Only a CR before an LF is a terminator: a buffer that ends after a CR may be a chunk of
+  // a stream whose LF comes next, and the record must then look unfinished (position() ==
+  // its end) to the caller. ParseCsvRecord drops a final CR itself.
+  if (nl < n && end > start && data_[end - 1] == '\r') --end;
   *record = data_.substr(start, end - start);
   return true;
 }

@@ -75,6 +75,15 @@ TEST(CsvSplitter, UnterminatedQuoteTakesTheRestOfTheInput) {
   EXPECT_FALSE(s.Next(&r));
 }
 
+TEST(CsvSplitter, ACrAtTheEndOfTheBufferIsNotYetATerminator) {
+  // A streaming reader cuts buffers anywhere; "ab\r" may continue with "\n".
+  CsvSplitter s("ab\r");
+  std::string_view r;
+  ASSERT_TRUE(s.Next(&r));
+  EXPECT_EQ(r, "ab\r");
+  EXPECT_EQ(s.position(), 3u);
+}
+
 TEST(CsvSplitter, PositionCountsTerminators) {
   CsvSplitter s("ab\r\ncd");
   std::string_view r;
