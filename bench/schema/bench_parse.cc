@@ -118,7 +118,10 @@ void ParseJsonLines(benchmark::State& state) {
 }
 
 BENCHMARK_CAPTURE(ParseFile, covid19_tweets, kTweets)->Arg(0)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(ParseFile, vaccine_tweets, kVaccine)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(ParseFile, vaccine_tweets, kVaccine)
+    ->Arg(0)
+    ->Arg(1)
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(ParseFile, corona_nlp, kCorona)->Arg(0)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(SplitFile, covid19_tweets, kTweets)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(SplitFile, corona_nlp, kCorona)->Unit(benchmark::kMillisecond);

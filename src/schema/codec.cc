@@ -258,7 +258,9 @@ Result<simdjson::dom::object> ParseObject(simdjson::dom::parser& parser, std::st
     return Status::InvalidArgument(std::string(what) + ": " + simdjson::error_message(error));
   }
   simdjson::dom::object o;
-  if (doc.get_object().get(o)) return Status::InvalidArgument(std::string(what) + ": not an object");
+  if (doc.get_object().get(o)) {
+    return Status::InvalidArgument(std::string(what) + ": not an object");
+  }
   return o;
 }
 

@@ -98,7 +98,9 @@ std::optional<ParseError> SetHashtagsJson(element v, const ParseOptions& options
 std::optional<ParseError> SetField(Field f, element v, const ParseOptions& options, Tweet* out) {
   const std::string_view name = FieldName(f);
   auto text = [&](std::string* dst) -> std::optional<ParseError> {
-    if (v.type() != element_type::STRING) return WrongType(Reason::kMalformedJson, name, v, "a string");
+    if (v.type() != element_type::STRING) {
+      return WrongType(Reason::kMalformedJson, name, v, "a string");
+    }
     return internal::SetText(v.get_string().value_unsafe(), false, name, options, dst, out);
   };
   auto timestamp = [&](Timestamp* dst, bool required) -> std::optional<ParseError> {

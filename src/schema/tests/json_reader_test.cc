@@ -95,7 +95,8 @@ TEST(ParseJsonRecord, MalformedEmptyAndOversized) {
 }
 
 TEST(ParseJsonRecord, InvalidUtf8IsRepairedOrRejected) {
-  const std::string raw = "{\"user_name\":\"a\xC2\",\"date\":\"2020-07-25 11:28:59\",\"text\":\"t\"}";
+  const std::string raw =
+      "{\"user_name\":\"a\xC2\",\"date\":\"2020-07-25 11:28:59\",\"text\":\"t\"}";
   Tweet t;
   ASSERT_FALSE(Parse(raw, &t));
   EXPECT_TRUE(t.utf8_repaired);
