@@ -10,6 +10,7 @@ nlohmann::json ProcessorCountsJson(const process::ProcessorCounts& c) {
           {"dead_letters", c.dead_letters},
           {"recovered", c.recovered},
           {"batches", c.batches},
+          {"lost_commits", c.lost_commits},
           {"seconds", c.seconds},
           {"active_seconds", c.active_seconds},
           {"tweets_per_second", c.active_seconds > 0 ? c.consumed / c.active_seconds : 0.0},

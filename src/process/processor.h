@@ -46,6 +46,8 @@ struct ProcessorCounts {
   // crash): counted with that outcome, not written again.
   int64_t recovered = 0;
   int64_t batches = 0;
+  // Batches whose commit was refused because a rebalance moved the partition meanwhile.
+  int64_t lost_commits = 0;
   double seconds = 0;         // the whole run, idle waits included
   double active_seconds = 0;  // from the first record polled to the last commit
   std::map<std::string, int64_t> dead_letters_by_reason;
