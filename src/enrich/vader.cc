@@ -65,6 +65,8 @@ struct Scratch {
   std::string lower;  // the text lower-cased (ASCII fast path), with slack for word loads
   std::vector<Token> tokens;
   std::vector<double> sentiments;
+  int exclamations = 0;  // '!' and '?' in the text (after emoji replacement)
+  int questions = 0;
 };
 
 Scratch& ThreadScratch() {
@@ -196,13 +198,21 @@ Token MakeToken(std::string_view word, const VaderTables& tables) {
 }
 
 // Byte classes of ASCII for the fast path.
-enum : uint8_t { kSpace = 1, kPunct = 2, kUpper = 4, kLower = 8, kApostrophe = 16 };
+enum : uint8_t {
+  kSpace = 1,
+  kPunct = 2,
+  kUpper = 4,
+  kLower = 8,
+  kApostrophe = 16,
+  kMarks = 32,  // '!' or '?': counted for punctuation emphasis
+};
 constexpr auto kAsciiClass = [] {
   std::array<uint8_t, 128> t{};
   for (int c = 0; c < 128; ++c) {
     if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F)) t[c] = kSpace;
     if (IsAsciiPunct(static_cast<unsigned char>(c))) t[c] = kPunct;
     if (c == '\'') t[c] = kPunct | kApostrophe;
+    if (c == '!' || c == '?') t[c] = kPunct | kMarks;
     if (c >= 'A' && c <= 'Z') t[c] = kUpper;
     if (c >= 'a' && c <= 'z') t[c] = kLower;
   }
@@ -265,7 +275,8 @@ inline size_t ScanAsciiWord(const unsigned char* in, size_t start, size_t size, 
   return i;
 }
 
-// Tokenize for all-ASCII text, the common case.
+// Tokenize for all-ASCII text, the common case. Also counts '!' and '?' (all of them are
+// inside words), saving a pass over the text.
 void TokenizeAscii(std::string_view text, Scratch& scratch) {
   const VaderTables& tables = VaderTables::Get();
   scratch.tokens.clear();
@@ -273,6 +284,7 @@ void TokenizeAscii(std::string_view text, Scratch& scratch) {
   char* lower = scratch.lower.data();
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   const size_t size = text.size();
+  int exclamations = 0, questions = 0;
   size_t i = 0;
   while (i < size) {
     while (i < size && kAsciiClass[in[i]] == kSpace) ++i;
@@ -280,8 +292,16 @@ void TokenizeAscii(std::string_view text, Scratch& scratch) {
     const size_t start = i;
     uint8_t seen = 0;
     i = ScanAsciiWord(in, start, size, lower, seen);
+    if ((seen & kMarks) != 0) {
+      for (size_t k = start; k < i; ++k) {
+        exclamations += in[k] == '!';
+        questions += in[k] == '?';
+      }
+    }
     scratch.tokens.push_back(AsciiWordToken(start, i, seen, lower, tables));
   }
+  scratch.exclamations = exclamations;
+  scratch.questions = questions;
 }
 
 void Tokenize(std::string_view text, Scratch& scratch) {
@@ -491,13 +511,18 @@ void ButRule(const std::vector<Token>& t, std::vector<double>& s) {
   }
 }
 
-double PunctuationEmphasis(std::string_view text) {
+void CountMarks(std::string_view text, Scratch& scratch) {
   int exclamations = 0;
   int questions = 0;
   for (char c : text) {
     exclamations += c == '!';
     questions += c == '?';
   }
+  scratch.exclamations = exclamations;
+  scratch.questions = questions;
+}
+
+double PunctuationEmphasis(int exclamations, int questions) {
   if (exclamations > kMaxExclamations) exclamations = kMaxExclamations;
   const double ep = exclamations * kExclamationStep;
   double qm = 0;
@@ -505,12 +530,19 @@ double PunctuationEmphasis(std::string_view text) {
   return ep + qm;
 }
 
-VaderScores Combine(const std::vector<double>& sentiments, std::string_view text) {
+VaderScores Combine(const std::vector<double>& sentiments, double emphasis) {
   VaderScores out;
   if (sentiments.empty()) return out;
-  double sum = 0;
-  for (double v : sentiments) sum += v;
-  const double emphasis = PunctuationEmphasis(text);
+  // Each positive word counts 1 + valence, each negative word 1 + |valence|, each neutral
+  // word 1. (One loop; each sum still adds left to right, as the reference does.)
+  double sum = 0, pos_sum = 0, neg_sum = 0;
+  int neutral = 0;
+  for (double v : sentiments) {
+    sum += v;
+    if (v > 0) pos_sum += v + 1;
+    if (v < 0) neg_sum += v - 1;
+    if (v == 0) ++neutral;
+  }
   if (sum > 0) {
     sum += emphasis;
   } else if (sum < 0) {
@@ -520,15 +552,6 @@ VaderScores Combine(const std::vector<double>& sentiments, std::string_view text
   if (compound < -1.0) compound = -1.0;
   if (compound > 1.0) compound = 1.0;
 
-  // Each positive word counts 1 + valence, each negative word 1 + |valence|, each neutral
-  // word 1.
-  double pos_sum = 0, neg_sum = 0;
-  int neutral = 0;
-  for (double v : sentiments) {
-    if (v > 0) pos_sum += v + 1;
-    if (v < 0) neg_sum += v - 1;
-    if (v == 0) ++neutral;
-  }
   if (pos_sum > std::fabs(neg_sum)) {
     pos_sum += emphasis;
   } else if (pos_sum < std::fabs(neg_sum)) {
@@ -585,6 +608,7 @@ VaderScores VaderEnricher::ScoreVader(std::string_view input) const {
     }
     if (ReplaceEmoji(text, scratch.text)) text = scratch.text;
     Tokenize(text, scratch);
+    CountMarks(text, scratch);
   }
   const std::vector<Token>& t = scratch.tokens;
 
@@ -602,7 +626,7 @@ VaderScores VaderEnricher::ScoreVader(std::string_view input) const {
     if (t[i].InLexicon()) s[i] = WordValence(t, i, caps_differ);
   }
   ButRule(t, s);
-  return Combine(s, text);
+  return Combine(s, PunctuationEmphasis(scratch.exclamations, scratch.questions));
 }
 
 schema::Sentiment ToSentiment(const VaderScores& v) {
