@@ -70,6 +70,36 @@ Status Truncate(int fd, uint64_t size, const std::string& path) {
   return Status::Ok();
 }
 
+// True when a whole record with the offset `e` claims (base + relative_offset) starts at its
+// position: an index entry is used only after this check.
+bool EntryPointsAtRecord(int fd, uint64_t size, int64_t base, const IndexEntry& e) {
+  char frame[kFrameBytes];
+  Result<size_t> n = PreadFull(fd, frame, kFrameBytes, e.position);
+  if (!n.ok() || *n < kFrameBytes) return false;
+  uint32_t length;
+  std::memcpy(&length, frame, 4);
+  if (length < kMinBodyBytes || length > kMaxBodyBytes ||
+      e.position + kFrameBytes + length > size) {
+    return false;
+  }
+  std::string record(kFrameBytes + length, '\0');
+  n = PreadFull(fd, record.data(), record.size(), e.position);
+  RecordView r;
+  return n.ok() && *n == record.size() && ParseRecord(record, &r) == ParseResult::kOk &&
+         r.offset == base + static_cast<int64_t>(e.relative_offset);
+}
+
+// A sealed segment's index is kept when all of it decodes in order inside the segment and its
+// first and last entries check out; otherwise the writer rebuilds it.
+bool SealedIndexLooksValid(const std::string& index_path, int fd, uint64_t size, int64_t base) {
+  Result<std::string> bytes = ReadWholeFile(index_path);
+  if (!bytes.ok() || bytes->size() % kIndexEntryBytes != 0) return false;
+  std::vector<IndexEntry> entries = DecodeIndex(*bytes, size);
+  if (entries.size() * kIndexEntryBytes != bytes->size()) return false;
+  return entries.empty() || (EntryPointsAtRecord(fd, size, base, entries.front()) &&
+                             EntryPointsAtRecord(fd, size, base, entries.back()));
+}
+
 }  // namespace
 
 void RecoveryLog::Add(RecoveryEvent event) {
@@ -108,13 +138,13 @@ Status PartitionWriter::RecoverLocked() {
     RETURN_IF_ERROR(OpenSegmentLocked(0, /*create=*/true));
     return Status::Ok();
   }
-  // Sealed segments: rebuild an index that is missing (a bad one is caught by readers, which
-  // verify the entry they use and fall back to scanning).
+  // Sealed segments: rebuild an index that is missing or bad. (Readers also verify the entry
+  // they use and fall back to scanning, so a bad index is never wrong, only slow.)
   for (size_t i = 0; i + 1 < bases.size(); ++i) {
-    if (PathExists(IndexPath(bases[i]))) continue;
     std::string path = SegmentPath(bases[i]);
     ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDONLY));
     ASSIGN_OR_RETURN(uint64_t size, FileSize(fd.get()));
+    if (SealedIndexLooksValid(IndexPath(bases[i]), fd.get(), size, bases[i])) continue;
     ASSIGN_OR_RETURN(Mapping map, Mapping::Map(fd.get(), size, path));
     ASSIGN_OR_RETURN(ScanResult scan,
                      ScanSegment(map.view(), bases[i], path, options_.index_interval_bytes,
@@ -360,23 +390,9 @@ Status PartitionReader::Seek(int64_t target) {
                        [](int64_t rel, const IndexEntry& e) { return rel < e.relative_offset; });
   if (it == entries.begin()) return Status::Ok();
   const IndexEntry& e = *(it - 1);
-  // Trust the entry only if a whole record with the expected offset starts there.
-  char frame[kFrameBytes];
-  ASSIGN_OR_RETURN(size_t n, PreadFull(fd_.get(), frame, kFrameBytes, e.position));
-  if (n < kFrameBytes) return Status::Ok();
-  uint32_t length;
-  std::memcpy(&length, frame, 4);
-  if (length < kMinBodyBytes || length > kMaxBodyBytes ||
-      e.position + kFrameBytes + length > size) {
-    return Status::Ok();
-  }
-  std::string record(kFrameBytes + length, '\0');
-  ASSIGN_OR_RETURN(n, PreadFull(fd_.get(), record.data(), record.size(), e.position));
-  RecordView r;
-  if (n == record.size() && ParseRecord(record, &r) == ParseResult::kOk &&
-      r.offset == base + static_cast<int64_t>(e.relative_offset)) {
+  if (EntryPointsAtRecord(fd_.get(), size, base, e)) {
     pos_ = e.position;
-    next_ = r.offset;
+    next_ = base + static_cast<int64_t>(e.relative_offset);
   }
   return Status::Ok();
 }

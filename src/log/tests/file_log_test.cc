@@ -258,6 +258,30 @@ TEST_F(FileLogTest, GarbageIndexFallsBackToScanning) {
   EXPECT_EQ(got.front().value, "value-321");
 }
 
+TEST_F(FileLogTest, BadIndexOfASealedSegmentIsRebuiltByTheNextWriter) {
+  FileLogOptions options;
+  options.partition.segment_bytes = 8192;
+  options.partition.index_interval_bytes = 256;
+  auto log = Open(options);
+  ASSERT_TRUE(log->CreateTopic("t", 1).ok());
+  ASSERT_TRUE(ProduceValues(*log, "t", 0, 2000, "value-").ok());
+  auto bases = ListSegments(PartitionDir());
+  ASSERT_TRUE(bases.ok());
+  ASSERT_GT(bases->size(), 3u);
+  const int64_t sealed = (*bases)[2];
+  const std::string good = *ReadWholeFile(Index(sealed));
+  ASSERT_GE(good.size(), 16u);
+  std::string bad = good;
+  bad[bad.size() - 4] ^= 0x10;  // the last entry points a little elsewhere
+  WriteBytes(Index(sealed), bad);
+  std::vector<Copied> got;
+  ASSERT_TRUE(ReadPartition(*log, "t", 0, (*bases)[3] - 1, &got).ok());
+  ASSERT_FALSE(got.empty());
+  EXPECT_EQ(got.front().offset, (*bases)[3] - 1) << "a bad entry is never trusted";
+  ASSERT_TRUE(AppendOne(*log, "x").ok());
+  EXPECT_EQ(*ReadWholeFile(Index(sealed)), good);
+}
+
 TEST_F(FileLogTest, ReaderTreatsAPartialRecordAtTheLiveEndAsNotYetWritten) {
   auto log = Open();
   std::string bytes = TenRecords(*log);
