@@ -210,6 +210,8 @@ void VaderTables::BuildIndex() {
     hot.is_negation = info.is_negation;
     hot.entry = static_cast<uint16_t>(e);
     const uint64_t h = HashWords(w, key.size());
+    const uint32_t bit = static_cast<uint32_t>(h >> 20) & (kFilterBits - 1);
+    filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
     size_t i = h & (capacity - 1);
     while (slots_[i].tag != 0) i = (i + 1) & (capacity - 1);
     slots_[i] = Slot{static_cast<uint16_t>((h >> 48) | 1u), static_cast<uint16_t>(e)};
