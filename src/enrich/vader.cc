@@ -62,7 +62,6 @@ struct Token {
 struct Scratch {
   std::string repaired;
   std::string text;
-  std::string lower;  // the text lower-cased (ASCII fast path), with slack for word loads
   std::vector<Token> tokens;
   std::vector<double> sentiments;
   int exclamations = 0;  // '!' and '?' in the text (after emoji replacement)
@@ -219,24 +218,27 @@ constexpr auto kAsciiClass = [] {
   return t;
 }();
 
-constexpr auto kAsciiLower = [] {
-  std::array<char, 128> t{};
-  for (int c = 0; c < 128; ++c)
-    t[c] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-  return t;
-}();
+// Lower-cases the ASCII letters of 8 bytes at once (bytes >= 0x80 are left alone).
+inline uint64_t LowerAscii8(uint64_t x) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  const uint64_t low7 = x & ~kHigh;
+  const uint64_t above_z = low7 + 0x2525252525252525ull;  // high bit set for bytes > 'Z'
+  const uint64_t from_a = low7 + 0x3F3F3F3F3F3F3F3Full;   // high bit set for bytes >= 'A'
+  const uint64_t upper = (from_a & ~above_z) & ~x & kHigh;
+  return x | (upper >> 2);
+}
 
-// The token of the ASCII word in[start, end), already lower-cased into lower[start, end) with
-// `seen` the union of its byte classes: finds its punctuation-free core and looks it up.
-// `lower` has 8 * kMaxKeyWords bytes of slack after `end` (lookups read whole 8-byte words).
-Token AsciiWordToken(size_t start, size_t end, uint8_t seen, const char* lower,
+// The token of the ASCII word in[start, end) of a text of `size` bytes, `seen` the union of
+// its byte classes: finds its punctuation-free core and looks it up. The key is read straight
+// from the text as lower-cased 8-byte words (no byte-wise copy).
+Token AsciiWordToken(const unsigned char* in, size_t size, size_t start, size_t end, uint8_t seen,
                      const VaderTables& tables) {
   // Strip punctuation at both ends unless that leaves 2 characters or fewer (an emoticon
-  // such as ":)" or "<3" keeps its punctuation). Punctuation lower-cases to itself.
+  // such as ":)" or "<3" keeps its punctuation).
   size_t b = start, e = end;
   if ((seen & kPunct) != 0) {
-    while (b < e && (kAsciiClass[static_cast<unsigned char>(lower[b])] & kPunct) != 0) ++b;
-    while (e > b && (kAsciiClass[static_cast<unsigned char>(lower[e - 1])] & kPunct) != 0) --e;
+    while (b < e && (kAsciiClass[in[b]] & kPunct) != 0) ++b;
+    while (e > b && (kAsciiClass[in[e - 1]] & kPunct) != 0) --e;
     if (e - b <= 2) {
       b = start;
       e = end;
@@ -245,11 +247,25 @@ Token AsciiWordToken(size_t start, size_t end, uint8_t seen, const char* lower,
   Token token;
   // isupper() ignores uncased characters, so the whole word decides for its core too.
   token.all_caps = (seen & kUpper) != 0 && (seen & kLower) == 0;
-  token.SetKey(tables, tables.FindKey(lower + b, e - b));
+  const size_t n = e - b;
+  if (n <= tables.MaxKeySize()) {
+    uint64_t w[VaderTables::kMaxKeyWords] = {};
+    const size_t words = (n + 7) / 8;
+    for (size_t k = 0; k < words; ++k) {
+      const size_t at = b + 8 * k;
+      if (at + 8 <= size) {
+        std::memcpy(&w[k], in + at, 8);
+      } else {
+        std::memcpy(&w[k], in + at, size - at);  // the text's last bytes: no reading past it
+      }
+      w[k] = LowerAscii8(w[k]);
+    }
+    token.SetKey(tables, tables.FindKeyWords(w, n));
+  }
   if (!token.negation && (seen & kApostrophe) != 0) {
-    // "n't" anywhere in the word (it cannot straddle the stripped ends: n and t are letters).
+    // "n't" anywhere in the word, in any case (it cannot straddle the stripped ends).
     for (size_t k = b + 1; k + 1 < e; ++k) {
-      if (lower[k] == '\'' && lower[k - 1] == 'n' && lower[k + 1] == 't') {
+      if (in[k] == '\'' && (in[k - 1] | 0x20) == 'n' && (in[k + 1] | 0x20) == 't') {
         token.negation = true;
         break;
       }
@@ -258,18 +274,15 @@ Token AsciiWordToken(size_t start, size_t end, uint8_t seen, const char* lower,
   return token;
 }
 
-// Lower-cases the ASCII bytes in[start, ...) into lower[] up to the next ASCII space (or
-// `size`); returns the end and the union of the byte classes.
-inline size_t ScanAsciiWord(const unsigned char* in, size_t start, size_t size, char* lower,
-                            uint8_t& seen) {
+// Finds the end of the ASCII word starting at in[start] (the next ASCII space, or `size`)
+// and the union of its byte classes.
+inline size_t ScanAsciiWord(const unsigned char* in, size_t start, size_t size, uint8_t& seen) {
   uint8_t classes = 0;
   size_t i = start;
   for (; i < size; ++i) {
-    const unsigned char c = in[i];
-    const uint8_t cls = kAsciiClass[c];
+    const uint8_t cls = kAsciiClass[in[i]];
     if (cls == kSpace) break;
     classes |= cls;
-    lower[i] = kAsciiLower[c];
   }
   seen = classes;
   return i;
@@ -280,8 +293,6 @@ inline size_t ScanAsciiWord(const unsigned char* in, size_t start, size_t size, 
 void TokenizeAscii(std::string_view text, Scratch& scratch) {
   const VaderTables& tables = VaderTables::Get();
   scratch.tokens.clear();
-  scratch.lower.resize(text.size() + 8 * VaderTables::kMaxKeyWords);
-  char* lower = scratch.lower.data();
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   const size_t size = text.size();
   int exclamations = 0, questions = 0;
@@ -291,14 +302,14 @@ void TokenizeAscii(std::string_view text, Scratch& scratch) {
     if (i == size) break;
     const size_t start = i;
     uint8_t seen = 0;
-    i = ScanAsciiWord(in, start, size, lower, seen);
+    i = ScanAsciiWord(in, start, size, seen);
     if ((seen & kMarks) != 0) {
       for (size_t k = start; k < i; ++k) {
         exclamations += in[k] == '!';
         questions += in[k] == '?';
       }
     }
-    scratch.tokens.push_back(AsciiWordToken(start, i, seen, lower, tables));
+    scratch.tokens.push_back(AsciiWordToken(in, size, start, i, seen, tables));
   }
   scratch.exclamations = exclamations;
   scratch.questions = questions;
@@ -307,15 +318,14 @@ void TokenizeAscii(std::string_view text, Scratch& scratch) {
 void Tokenize(std::string_view text, Scratch& scratch) {
   const VaderTables& tables = VaderTables::Get();
   scratch.tokens.clear();
-  scratch.lower.resize(text.size() + 8 * VaderTables::kMaxKeyWords);
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   size_t start = std::string_view::npos;
   bool ascii_word = true;
   auto finish = [&](size_t end) {
     if (ascii_word) {
       uint8_t seen = 0;
-      ScanAsciiWord(in, start, end, scratch.lower.data(), seen);
-      scratch.tokens.push_back(AsciiWordToken(start, end, seen, scratch.lower.data(), tables));
+      ScanAsciiWord(in, start, end, seen);
+      scratch.tokens.push_back(AsciiWordToken(in, text.size(), start, end, seen, tables));
     } else {
       scratch.tokens.push_back(MakeToken(text.substr(start, end - start), tables));
     }

@@ -94,9 +94,19 @@ class VaderTables {
   // bytes after n are ignored). nullptr for an unknown word or n > MaxKeySize().
   const WordKey* FindKey(const char* p, size_t n) const {
     if (n == 0 || n > max_key_size_) return nullptr;
-    uint64_t w[kMaxKeyWords];
+    uint64_t w[kMaxKeyWords] = {};
     const size_t words = (n + 7) / 8;
     for (size_t k = 0; k < words; ++k) std::memcpy(&w[k], p + 8 * k, 8);
+    return FindKeyWords(w, n);
+  }
+
+  // The same for a key given as its 8-byte words, w[0, ceil(n/8)); bytes past n in the last
+  // word are ignored.
+  const WordKey* FindKeyWords(const uint64_t* key_words, size_t n) const {
+    if (n == 0 || n > max_key_size_) return nullptr;
+    uint64_t w[kMaxKeyWords];
+    const size_t words = (n + 7) / 8;
+    for (size_t k = 0; k < words; ++k) w[k] = key_words[k];
     const size_t rem = n & 7;
     if (rem != 0) w[words - 1] &= (uint64_t{1} << (8 * rem)) - 1;
     const uint64_t h = HashWords(w, n);
