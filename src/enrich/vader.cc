@@ -36,20 +36,25 @@ constexpr size_t kMaxLookup = 64;
 
 // One whitespace-separated word of the text, after the punctuation rule, as the rules see it.
 struct Token {
-  const WordInfo* info = nullptr;  // nullptr: a word none of the tables knows
-  Word word = Word::kOther;        // copied from info: the rules read these in tight loops
+  double valence = 0;        // lexicon valence, when in_lexicon
+  Word word = Word::kOther;  // copied from the table: the rules read these in tight loops
   bool in_lexicon = false;
   bool is_booster = false;
+  bool dampener = false;  // a booster word that lowers intensity
   bool all_caps = false;  // Python's str.isupper() of the word
   bool negation = false;  // a negation word, or contains "n't"
 
   void SetKey(const VaderTables& tables, const VaderTables::WordKey* found) {
-    if (found != nullptr) {
-      info = &tables.Info(*found);
-      word = found->word;
-      in_lexicon = found->in_lexicon;
-      is_booster = found->is_booster;
-      negation = negation || found->is_negation;
+    if (found == nullptr) return;
+    using Key = VaderTables::WordKey;
+    word = found->word;
+    in_lexicon = (found->flags & Key::kInLexicon) != 0;
+    is_booster = (found->flags & Key::kBooster) != 0;
+    dampener = (found->flags & Key::kDampener) != 0;
+    negation = negation || (found->flags & Key::kNegation) != 0;
+    if (in_lexicon) {
+      valence = (found->flags & Key::kValenceInCenti) != 0 ? found->valence_centi / 100.0
+                                                           : tables.Info(*found).valence;
     }
   }
   bool InLexicon() const { return in_lexicon; }
@@ -436,7 +441,7 @@ double Negation(double valence, const std::vector<Token>& t, size_t i, int back)
 double WordValence(const std::vector<Token>& t, size_t i, bool caps_differ) {
   const Token& word = t[i];
   const size_t n = t.size();
-  const double base = word.info->valence;
+  const double base = word.valence;
   double valence = base;
   // "no" directly before a lexicon word negates that word instead of counting itself.
   if (word.Is() == Word::kNo && i != n - 1 && t[i + 1].InLexicon()) valence = 0.0;
@@ -455,7 +460,7 @@ double WordValence(const std::vector<Token>& t, size_t i, bool caps_differ) {
     if (before.InLexicon()) continue;
     double scalar = 0.0;
     if (before.IsBooster()) {
-      scalar = before.info->booster;
+      scalar = before.dampener ? -VaderTables::kBoosterIncrement : VaderTables::kBoosterIncrement;
       if (valence < 0) scalar *= -1;
       if (before.all_caps && caps_differ) {
         scalar = valence > 0 ? scalar + kCapsIncrement : scalar - kCapsIncrement;

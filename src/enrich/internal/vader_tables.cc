@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
 
 #include "enrich/internal/utf8.h"
@@ -17,7 +18,7 @@ extern const size_t kEmojiLexiconSize;
 namespace {
 
 // Mean intensity change of a booster word, from the VADER paper (Hutto & Gilbert 2014).
-constexpr double kBoost = 0.293;
+constexpr double kBoost = VaderTables::kBoosterIncrement;
 
 constexpr std::string_view kBoosters[] = {
     "absolutely",    "amazingly",    "awfully",       "completely", "considerable", "considerably",
@@ -205,9 +206,17 @@ void VaderTables::BuildIndex() {
     std::memcpy(hot.key, w, sizeof(w));
     hot.size = static_cast<uint8_t>(key.size());
     hot.word = info.word;
-    hot.in_lexicon = info.in_lexicon;
-    hot.is_booster = info.is_booster;
-    hot.is_negation = info.is_negation;
+    hot.flags = static_cast<uint8_t>(
+        (info.in_lexicon ? WordKey::kInLexicon : 0) | (info.is_booster ? WordKey::kBooster : 0) |
+        (info.is_booster && info.booster < 0 ? WordKey::kDampener : 0) |
+        (info.is_negation ? WordKey::kNegation : 0));
+    // Lexicon valences have at most two decimals; k / 100.0 is correctly rounded, so it is
+    // bit-identical to the parsed value whenever the check below holds.
+    const double centi = std::round(info.valence * 100);
+    if (info.in_lexicon && std::fabs(centi) < 30000 && centi / 100.0 == info.valence) {
+      hot.valence_centi = static_cast<int16_t>(centi);
+      hot.flags |= WordKey::kValenceInCenti;
+    }
     hot.entry = static_cast<uint16_t>(e);
     const uint64_t h = HashWords(w, key.size());
     const uint32_t bit = static_cast<uint32_t>(h >> 20) & (kFilterBits - 1);

@@ -81,14 +81,21 @@ class VaderTables {
   // What a lookup needs, in one 32-byte record, so a hit touches one cache line: the key
   // and the flags the tokenizer copies. The rest (valences) is in Info().
   struct alignas(32) WordKey {
+    enum Flags : uint8_t {
+      kInLexicon = 1,
+      kBooster = 2,   // a booster (+kBoosterIncrement) or, with kDampener, a dampener
+      kDampener = 4,  // (-kBoosterIncrement)
+      kNegation = 8,
+      kValenceInCenti = 16  // valence_centi / 100.0 is exactly the lexicon's valence
+    };
     uint64_t key[kMaxKeyWords];
     uint8_t size;
     Word word;
-    bool in_lexicon;
-    bool is_booster;
-    bool is_negation;
+    uint8_t flags;
+    int16_t valence_centi;  // the lexicon valence in hundredths, when kValenceInCenti
     uint16_t entry;
   };
+  static constexpr double kBoosterIncrement = 0.293;
 
   // Looks up the lower-case ASCII word p[0, n). p[0, round_up(n, 8)) must be readable (the
   // bytes after n are ignored). nullptr for an unknown word or n > MaxKeySize().
