@@ -329,6 +329,12 @@ Result<int64_t> PartitionWriter::Append(std::string& batch, std::span<const uint
   return first;
 }
 
+void PartitionWriter::StartSync() {
+#if defined(__linux__)
+  if (segment_fd_.valid()) (void)::sync_file_range(segment_fd_.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
+}
+
 Status PartitionWriter::Sync() {
   if (segment_fd_.valid() && ::fdatasync(segment_fd_.get()) != 0) {
     return Status::FromErrno(errno, "fdatasync " + SegmentPath(base_));

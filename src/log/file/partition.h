@@ -68,6 +68,9 @@ class PartitionWriter {
   // returned; records of the batch before that point may be stored (the caller must not
   // treat any record of a failed batch as written).
   Result<int64_t> Append(std::string& batch, std::span<const uint32_t> starts);
+  // Starts writing back what was appended without waiting (Linux sync_file_range), so that
+  // the Syncs of several partitions overlap their device I/O. Best effort.
+  void StartSync();
   // Makes everything appended so far durable (fdatasync, and the directory after a roll).
   Status Sync();
   // When set, a segment is synced before the next one is created, so after a power loss a

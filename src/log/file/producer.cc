@@ -75,6 +75,9 @@ class FileProducer : public Producer {
     }
     if (!sync) return Status::Ok();
     for (auto& [tp, batch] : batches_) {
+      if (batch.unsynced) batch.writer->StartSync();
+    }
+    for (auto& [tp, batch] : batches_) {
       if (!batch.unsynced) continue;
       Status s = batch.writer->Sync();
       if (!s.ok()) return Fail(s);
