@@ -60,7 +60,7 @@ struct Recovered {
   std::unordered_map<int64_t, std::string> outcome;
 };
 
-enum class Outcome : uint8_t { kEnriched, kDeadLetter, kRecovered };
+enum class Outcome : uint8_t { kEnriched, kDeadLetter, kRecovered, kAlreadyCommitted };
 
 struct Slot {
   Outcome outcome = Outcome::kEnriched;
@@ -109,6 +109,8 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
 
   // Scans the outputs written for `p` since its last commit (see the header comment).
   std::map<int32_t, Recovered> recovered;
+  std::map<int32_t, int64_t> next_expected;   // next input offset per partition, this run
+  std::map<int32_t, int64_t> committed_next;  // what this run has committed per partition
   auto recover = [&](PartitionId p) -> Status {
     TopicPartition tp{o.input_topic, p};
     ASSIGN_OR_RETURN(log::CommitMap committed, consumer->Committed({tp}));
@@ -213,6 +215,19 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     record_layout.assign(recs.size(), nullptr);
     for (size_t i = 0; i < recs.size(); ++i) {
       const log::InRecord& r = recs[i];
+      // The consumer went back (a partition handed back and re-claimed, a refused commit):
+      // outputs may exist past the last commit again, so recover the partition afresh.
+      auto done = committed_next.find(r.partition.value());
+      if (done != committed_next.end() && r.offset.value() < done->second) {
+        // Delivered again after this run committed it: already done, not consumed twice.
+        slots[i].outcome = Outcome::kAlreadyCommitted;
+        continue;
+      }
+      auto pos = next_expected.find(r.partition.value());
+      if (pos != next_expected.end() && r.offset.value() < pos->second) {
+        recovered.erase(r.partition.value());
+      }
+      next_expected[r.partition.value()] = r.offset.value() + 1;
       auto rit = recovered.find(r.partition.value());
       if (rit == recovered.end()) {
         RETURN_IF_ERROR(recover(r.partition));
@@ -245,7 +260,9 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       wk.buffer.clear();
       for (size_t i = begin; i < end; ++i) {
         Slot& slot = slots[i];
-        if (slot.outcome == Outcome::kRecovered) continue;
+        if (slot.outcome == Outcome::kRecovered || slot.outcome == Outcome::kAlreadyCommitted) {
+          continue;
+        }
         const log::InRecord& r = recs[i];
         slot.worker = w;
         std::optional<schema::ParseError> err;
@@ -314,6 +331,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     for (size_t i = 0; i < n; ++i) {
       const log::InRecord& r = recs[i];
       const Slot& slot = slots[i];
+      if (slot.outcome == Outcome::kAlreadyCommitted) continue;
       next[r.partition.value()] = Offset(r.offset.value() + 1);
       ++counts.consumed;
       if (slot.outcome == Outcome::kRecovered) {
@@ -362,8 +380,10 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       // recovers from the last commit's marks and finds these outputs, so nothing is lost
       // or doubled by carrying on.
       ++counts.lost_commits;
+      for (const auto& [p, off] : next) recovered.erase(p);
     } else {
       RETURN_IF_ERROR(committed.WithContext("committing offsets"));
+      for (const auto& [p, off] : next) committed_next[p] = off.value();
     }
     ++counts.batches;
     counts.active_seconds = std::chrono::duration<double>(Clock::now() - *first_record).count();

@@ -62,6 +62,9 @@ def test_kill9_loses_nothing_and_duplicates_nothing(home):
     dupes = {k: n for k, n in seen.items() if n > 1}
     extra = set(seen) - inputs
     assert kills >= MIN_KILLS
+    if missing or dupes or extra:
+        import shutil
+        shutil.copytree(home, "/tmp/cf-crash-failed", dirs_exist_ok=True)
     assert not missing, f"{len(missing)} inputs have no output, e.g. {sorted(missing)[:5]}"
     assert not dupes, f"{len(dupes)} inputs have more than one output, e.g. {list(dupes.items())[:5]}"
     assert not extra
