@@ -111,18 +111,31 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   std::map<int32_t, Recovered> recovered;
   std::map<int32_t, int64_t> next_expected;   // next input offset per partition, this run
   std::map<int32_t, int64_t> committed_next;  // what this run has committed per partition
-  auto recover = [&](PartitionId p) -> Status {
+  auto recover = [&](PartitionId p, Offset first) -> Status {
     TopicPartition tp{o.input_topic, p};
     ASSIGN_OR_RETURN(log::CommitMap committed, consumer->Committed({tp}));
-    OutputMarks from;
-    if (auto it = committed.find(tp); it != committed.end()) {
-      if (auto m = ParseMarks(it->second.metadata)) from = *m;
-    }
     PartitionId pe(p.value() % n_enriched), pd(p.value() % n_dlq);
     ASSIGN_OR_RETURN(log::TopicInfo ei, log_.DescribeTopic(o.enriched_topic));
     ASSIGN_OR_RETURN(log::TopicInfo di, log_.DescribeTopic(o.dlq_topic));
-    const int64_t e_end = ei.partitions[pe.value()].end.value();
-    const int64_t d_end = di.partitions[pd.value()].end.value();
+    auto end_of = [](const log::TopicInfo& t, PartitionId q) {
+      for (const auto& pi : t.partitions) {
+        if (pi.partition == q) return pi.end.value();
+      }
+      return int64_t{0};
+    };
+    auto it = committed.find(tp);
+    if (it == committed.end()) {
+      // The group's first sight of this partition: commit where it starts, with the
+      // outputs' current ends, before writing anything. "No commit" then always means "no
+      // output of this group yet", so no recovery ever has to scan whole output topics.
+      recovered[p.value()];
+      OutputMarks marks{end_of(ei, pe), end_of(di, pd)};
+      return consumer->Commit({{tp, log::CommitPoint{first, FormatMarks(marks)}}});
+    }
+    OutputMarks from;
+    if (auto m = ParseMarks(it->second.metadata)) from = *m;
+    const int64_t e_end = end_of(ei, pe);
+    const int64_t d_end = end_of(di, pd);
     Recovered& rec = recovered[p.value()];
     if (from.enriched >= e_end && from.dlq >= d_end) return Status::Ok();
 
@@ -187,6 +200,24 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   headers[3].key = kHeaderGroup;
   headers[3].value = o.group;
 
+  // Output marks (see the header): the output partitions' ends after the last flush. They
+  // are read from the log every few seconds and in between advanced by what this run
+  // appended, so they never pass the true end (other writers only make them lag, which
+  // widens a recovery scan but cannot skip an output). Reading ends per batch would cost
+  // a scan of each partition's tail on the embedded log and a round trip on Kafka.
+  std::vector<int64_t> enriched_marks(n_enriched), dlq_marks(n_dlq);
+  std::vector<int64_t> sent_enriched(n_enriched), sent_dlq(n_dlq);
+  Clock::time_point next_marks_refresh;
+  auto refresh_marks = [&]() -> Status {
+    ASSIGN_OR_RETURN(log::TopicInfo ei, log_.DescribeTopic(o.enriched_topic));
+    ASSIGN_OR_RETURN(log::TopicInfo di, log_.DescribeTopic(o.dlq_topic));
+    for (const auto& pi : ei.partitions) enriched_marks.at(pi.partition.value()) = pi.end.value();
+    for (const auto& pi : di.partitions) dlq_marks.at(pi.partition.value()) = pi.end.value();
+    next_marks_refresh = Clock::now() + std::chrono::seconds(5);
+    return Status::Ok();
+  };
+  RETURN_IF_ERROR(refresh_marks());
+
   auto last_record = Clock::now();
   std::optional<Clock::time_point> first_record;
   while (!stop.load(std::memory_order_relaxed)) {
@@ -230,7 +261,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       next_expected[r.partition.value()] = r.offset.value() + 1;
       auto rit = recovered.find(r.partition.value());
       if (rit == recovered.end()) {
-        RETURN_IF_ERROR(recover(r.partition));
+        RETURN_IF_ERROR(recover(r.partition, r.offset));
         rit = recovered.find(r.partition.value());
       }
       if (!rit->second.outcome.empty()) {
@@ -327,6 +358,8 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     }
 
     // Main thread: send in input order, flush, then commit with the output marks.
+    std::fill(sent_enriched.begin(), sent_enriched.end(), 0);
+    std::fill(sent_dlq.begin(), sent_dlq.end(), 0);
     std::map<int32_t, Offset> next;
     for (size_t i = 0; i < n; ++i) {
       const log::InRecord& r = recs[i];
@@ -362,14 +395,18 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       out.headers = headers;
       out.partition = PartitionId(r.partition.value() % (dead ? n_dlq : n_enriched));
       RETURN_IF_ERROR(producer->Send(dead ? o.dlq_topic : o.enriched_topic, out));
+      ++(dead ? sent_dlq : sent_enriched)[out.partition->value()];
     }
     RETURN_IF_ERROR(producer->Flush().WithContext("flushing outputs"));
-    ASSIGN_OR_RETURN(log::TopicInfo ei, log_.DescribeTopic(o.enriched_topic));
-    ASSIGN_OR_RETURN(log::TopicInfo di, log_.DescribeTopic(o.dlq_topic));
+    if (Clock::now() >= next_marks_refresh) {
+      RETURN_IF_ERROR(refresh_marks());
+    } else {
+      for (int q = 0; q < n_enriched; ++q) enriched_marks[q] += sent_enriched[q];
+      for (int q = 0; q < n_dlq; ++q) dlq_marks[q] += sent_dlq[q];
+    }
     log::CommitMap commit;
     for (const auto& [p, off] : next) {
-      OutputMarks marks{ei.partitions[p % n_enriched].end.value(),
-                        di.partitions[p % n_dlq].end.value()};
+      OutputMarks marks{enriched_marks[p % n_enriched], dlq_marks[p % n_dlq]};
       commit[TopicPartition{o.input_topic, PartitionId(p)}] = log::CommitPoint{off, FormatMarks(marks)};
       // Replayed offsets below `off` are done; later ones may still come in the next batch.
       std::erase_if(recovered[p].outcome, [&](const auto& kv) { return kv.first < off.value(); });
