@@ -62,6 +62,8 @@ Result<process::ProcessorOptions> ProcessorOptionsFrom(const config::Config& c) 
   o.idle = std::chrono::milliseconds(c.Int("process.idle_ms"));
   o.output_partitions = 0;
   o.producer = ProducerOptionsFrom(c);
+  o.lake_dir = c.Str("lake.dir");
+  o.lake_writer_id = c.Str("lake.writer_id");
   o.parse.utf8 =
       c.Str("parse.utf8") == "reject" ? schema::Utf8Policy::kReject : schema::Utf8Policy::kRepair;
   o.parse.max_field_bytes = static_cast<size_t>(c.Int("parse.max_field_bytes"));

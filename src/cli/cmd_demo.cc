@@ -14,6 +14,7 @@
 #include "cli/report.h"
 #include "ingest/file_source.h"
 #include "ingest/generator.h"
+#include "lake/stats.h"
 #include "schema/codec.h"
 #include "schema/time.h"
 
@@ -158,6 +159,8 @@ int RunDemo(const config::Config& c) {
   if (!options.ok()) return Usage("demo", options.status().message());
   options->exit_when_idle = true;
   options->group = "covidflow-demo";
+  if (options->lake_dir.empty()) options->lake_dir = home + "/lake";
+  const std::string lake_dir = options->lake_dir;
   auto counts = ProcessLog(c, **log, std::move(options).value());
   if (!counts.ok()) return Fail("demo", counts.status());
   say("  process   %8lld consumed = %lld enriched + %lld dead letters %8.2f s %10.0f /s\n",
@@ -168,10 +171,18 @@ int RunDemo(const config::Config& c) {
     say("            dead letters %-18s %lld\n", reason.c_str(), static_cast<long long>(n));
   }
   report["process"] = ProcessorCountsJson(*counts);
+  auto lake_stats = lake::ComputeStats(lake_dir);
+  if (!lake_stats.ok()) return Fail("demo", lake_stats.status());
+  say("  lake      %8lld rows in %lld Parquet files, %lld date partitions, %.1f MB → %s\n",
+      static_cast<long long>(lake_stats->rows), static_cast<long long>(lake_stats->files),
+      static_cast<long long>(lake_stats->partitions), lake_stats->bytes / 1e6, lake_dir.c_str());
+  report["lake"] = {{"dir", lake_dir}, {"rows", lake_stats->rows}, {"files", lake_stats->files},
+                    {"partitions", lake_stats->partitions}, {"bytes", lake_stats->bytes}};
   const bool reconciled = counts->consumed == counts->enriched + counts->dead_letters &&
-                          counts->consumed == prod->records;
+                          counts->consumed == prod->records && lake_stats->rows == counts->enriched;
   report["reconciled"] = reconciled;
-  say("  reconcile produced %lld == consumed %lld == enriched + dead letters: %s\n",
+  say("  reconcile produced %lld == consumed %lld == enriched + dead letters, lake rows == "
+      "enriched: %s\n",
       static_cast<long long>(prod->records), static_cast<long long>(counts->consumed),
       reconciled ? "yes" : "NO");
 

@@ -26,6 +26,7 @@ int RunTopic(const config::Config& c);
 int RunDemo(const config::Config& c);
 int RunConfig(const config::Config& c);
 int RunSentiment(const config::Config& c);
+int RunLake(const config::Config& c);
 
 // Prints "covidflow <command>: error: <message>" on stderr and returns `code`.
 int Fail(std::string_view command, const Status& status, int code = 1);

@@ -24,6 +24,8 @@ constexpr Command kCommands[] = {
      "[options]", "covidflow process --from file://./covidflow-home/log --group g1 --exit-when-idle --json", RunProcess},
     {"topic", "look inside a log: tail the last records or show partition stats",
      "tail|stats URI TOPIC [options]", "covidflow topic tail file://./covidflow-home/log tweets.dlq -n 5", RunTopic},
+    {"lake", "Parquet lake: partitions, files, rows and sentiment by day; merge small files",
+     "stats|compact [DIR] [options]", "covidflow lake stats ./covidflow-home/lake", RunLake},
     {"sentiment", "score text lines or a CSV column with a sentiment enricher, as JSONL",
      "[options] [FILE]", "echo 'I love this!' | covidflow sentiment", RunSentiment},
     {"config", "print the effective settings (show) or the settings reference (docs)", "show|docs",

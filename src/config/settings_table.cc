@@ -85,6 +85,14 @@ constexpr Setting kSettings[] = {
     {"parse.keep_extra_columns", T::kBool, "false", "--keep-extra", "process",
      "keep CSV columns beyond the seed schema in the enriched tweet"},
 
+    // lake
+    {"lake.dir", T::kString, "", "--lake", "process lake",
+     "the Parquet lake directory (process: write it beside the topics; empty = no lake; "
+     "demo: HOME/lake)"},
+    {"lake.writer_id", T::kString, "", "--writer-id", "process",
+     "lake writer id: distinct for each worker sharing one lake (default: the group)"},
+    {"lake.date", T::kString, "", "--date", "lake", "compact: the partition date YYYY-MM-DD"},
+
     // topic
     {"topic.count", T::kInt, "10", "-n", "topic", "records to show", 1, kMaxI},
     {"topic.partition", T::kInt, "-1", "--partition", "topic", "only this partition (-1 = all)",

@@ -1,6 +1,7 @@
 #include "process/processor.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <memory>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "lake/sink.h"
 #include "schema/codec.h"
 #include "schema/record_headers.h"
 
@@ -62,6 +64,13 @@ struct Recovered {
 
 enum class Outcome : uint8_t { kEnriched, kDeadLetter, kRecovered, kAlreadyCommitted };
 
+// A writer id for the lake from a group name: letters, digits, '_' and '.' only.
+std::string WriterId(std::string_view s) {
+  std::string id;
+  for (char c : s) id.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' ? c : '_');
+  return id.empty() ? "w0" : id;
+}
+
 struct Slot {
   Outcome outcome = Outcome::kEnriched;
   uint32_t worker = 0;
@@ -72,6 +81,7 @@ struct Slot {
 };
 
 struct Worker {
+  std::vector<schema::EnrichedTweet> lake_rows;
   std::string buffer;
   schema::EnrichedTweet enriched;
   schema::DeadLetter dead;
@@ -106,6 +116,20 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   ASSIGN_OR_RETURN(std::unique_ptr<log::Consumer> consumer, log_.NewConsumer(copts));
   RETURN_IF_ERROR(consumer->Subscribe({o.input_topic}));
   ASSIGN_OR_RETURN(std::unique_ptr<log::Producer> producer, log_.NewProducer(o.producer));
+
+  // The lake's own record of what it holds: rows at or below these offsets are not
+  // appended again (exactly-once in the lake, independent of the topic outputs).
+  std::unique_ptr<lake::LakeSink> sink;
+  std::map<int32_t, int64_t> lake_next;  // first source offset not yet in the lake
+  if (!o.lake_dir.empty()) {
+    lake::SinkOptions so;
+    so.writer_id = o.lake_writer_id.empty() ? WriterId(o.group) : o.lake_writer_id;
+    ASSIGN_OR_RETURN(sink, lake::LakeSink::Open(o.lake_dir, so));
+    ASSIGN_OR_RETURN(auto positions, sink->CommittedPositions());
+    for (const auto& [tp, off] : positions) {
+      if (tp.topic == o.input_topic) lake_next[tp.partition.value()] = off.value() + 1;
+    }
+  }
 
   // Scans the outputs written for `p` since its last commit (see the header comment).
   std::map<int32_t, Recovered> recovered;
@@ -285,16 +309,29 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       }
     }
 
+    auto EnrichTweet = [&](schema::EnrichedTweet& e, const log::InRecord& r, int64_t now_ms) {
+      e.sentiment = enricher_.Score(e.tweet.text);
+      e.enricher = enricher_.Id();
+      if (location_) e.location = location_(e.tweet.user_location);
+      e.source.topic = *r.topic;
+      e.source.partition = r.partition;
+      e.source.offset = r.offset;
+      e.ingest_time_ms = now_ms;
+    };
     // Workers: parse + validate + enrich + encode, each over a contiguous share.
     auto transform = [&](uint32_t w, size_t begin, size_t end) {
       Worker& wk = workers[w];
       wk.buffer.clear();
+      wk.lake_rows.clear();
       for (size_t i = begin; i < end; ++i) {
         Slot& slot = slots[i];
-        if (slot.outcome == Outcome::kRecovered || slot.outcome == Outcome::kAlreadyCommitted) {
-          continue;
-        }
+        if (slot.outcome == Outcome::kAlreadyCommitted) continue;
         const log::InRecord& r = recs[i];
+        auto lit = lake_next.find(r.partition.value());
+        const bool to_lake =
+            sink != nullptr && (lit == lake_next.end() || r.offset.value() >= lit->second);
+        // A recovered record's topic output exists; it is parsed again only for the lake.
+        if (slot.outcome == Outcome::kRecovered && !to_lake) continue;
         slot.worker = w;
         std::optional<schema::ParseError> err;
         auto type = r.FindHeader(schema::kContentTypeHeader);
@@ -314,6 +351,13 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
           err = schema::ParseError{schema::Reason::kUnknownFormat,
                                    "record has no content-type or csv-header header", ""};
         }
+        if (slot.outcome == Outcome::kRecovered) {
+          if (!err) {
+            EnrichTweet(wk.enriched, r, ingest_ms);
+            wk.lake_rows.push_back(wk.enriched);
+          }
+          continue;
+        }
         slot.begin = static_cast<uint32_t>(wk.buffer.size());
         if (err) {
           slot.outcome = Outcome::kDeadLetter;
@@ -330,15 +374,9 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
           schema::AppendDeadLetterJson(wk.buffer, d);
         } else {
           slot.outcome = Outcome::kEnriched;
-          schema::EnrichedTweet& e = wk.enriched;
-          e.sentiment = enricher_.Score(e.tweet.text);
-          e.enricher = enricher_.Id();
-          if (location_) e.location = location_(e.tweet.user_location);
-          e.source.topic = *r.topic;
-          e.source.partition = r.partition;
-          e.source.offset = r.offset;
-          e.ingest_time_ms = ingest_ms;
-          schema::AppendEnrichedJson(wk.buffer, e);
+          EnrichTweet(wk.enriched, r, ingest_ms);
+          schema::AppendEnrichedJson(wk.buffer, wk.enriched);
+          if (to_lake) wk.lake_rows.push_back(wk.enriched);
         }
         slot.end = static_cast<uint32_t>(wk.buffer.size());
       }
@@ -357,7 +395,21 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       transform(0, 0, std::min(n, share));
     }
 
-    // Main thread: send in input order, flush, then commit with the output marks.
+    // Main thread: lake rows first (committed before anything of this batch is sent, so
+    // a topic output that exists always has its lake row), then the topic outputs.
+    if (sink != nullptr) {
+      for (Worker& wk : workers) {
+        for (schema::EnrichedTweet& row : wk.lake_rows) {
+          int64_t& next_off = lake_next[row.source.partition.value()];
+          next_off = std::max(next_off, row.source.offset.value() + 1);
+          sink->Append(std::move(row));
+          ++counts.lake_rows;
+        }
+        wk.lake_rows.clear();
+      }
+      RETURN_IF_ERROR(sink->Commit().WithContext("committing the lake"));
+    }
+    // Send in input order, flush, then commit with the output marks.
     std::fill(sent_enriched.begin(), sent_enriched.end(), 0);
     std::fill(sent_dlq.begin(), sent_dlq.end(), 0);
     std::map<int32_t, Offset> next;

@@ -36,6 +36,10 @@ struct ProcessorOptions {
   std::chrono::milliseconds idle{500};
   int output_partitions = 0;  // when creating output topics; 0 = as many as the input
   log::ProducerOptions producer;
+  // The Parquet lake beside the topics (lake/sink.h); empty = no lake. Rows are committed
+  // to the lake before the input offsets, once per batch.
+  std::string lake_dir;
+  std::string lake_writer_id;  // distinct per worker sharing a lake; default: the group
 };
 
 struct ProcessorCounts {
@@ -45,6 +49,7 @@ struct ProcessorCounts {
   // Of the above, records whose output an earlier run had already written (replay after a
   // crash): counted with that outcome, not written again.
   int64_t recovered = 0;
+  int64_t lake_rows = 0;  // rows committed to the lake by this run
   int64_t batches = 0;
   // Batches whose commit was refused because a rebalance moved the partition meanwhile.
   int64_t lost_commits = 0;

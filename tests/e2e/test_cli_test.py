@@ -8,7 +8,7 @@ import pytest
 
 from conftest import covidflow_bin, read_topic, run
 
-COMMANDS = ["demo", "generate", "produce", "process", "topic", "sentiment", "config"]
+COMMANDS = ["demo", "generate", "produce", "process", "topic", "lake", "sentiment", "config"]
 DATA = os.environ.get("CF_SHARED_DATA_DIR", "")
 
 
@@ -149,3 +149,22 @@ def test_configuration_docs_are_generated_from_the_table():
     with open(os.path.join(root, "docs", "configuration.md")) as f:
         assert f.read() == run("config", "docs").stdout, \
             "docs/configuration.md is stale: covidflow config docs > docs/configuration.md"
+
+
+def test_process_writes_the_lake_that_duckdb_reads(home):
+    csv = f"{home}/t.csv"
+    run("generate", "--count", 3000, "--seed", 9, "--malformed-rate", 0.01, "--out", csv)
+    lake = f"{home}/lake"
+    _, _, counts = pipeline(home, csv, "--lake", lake)
+    stats = json.loads(run("lake", "stats", lake, "--json").stdout)
+    assert stats["rows"] == counts["enriched"]
+    assert sum(d["positive"] + d["neutral"] + d["negative"] for d in stats["by_day"]) == stats["rows"]
+    import duckdb
+    n = duckdb.connect().execute(f"SELECT count(*) FROM read_parquet('{lake}/tweets/*/*.parquet')").fetchone()[0]
+    assert n == counts["enriched"]
+    # Compacting a day keeps every row exactly once.
+    day = stats["by_day"][0]["date"]
+    run("lake", "compact", lake, "--date", day)
+    after = json.loads(run("lake", "stats", lake, "--json").stdout)
+    assert after["rows"] == stats["rows"]
+    assert [d for d in after["by_day"] if d["date"] == day][0]["files"] == 1

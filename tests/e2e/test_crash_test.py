@@ -33,7 +33,9 @@ def test_kill9_loses_nothing_and_duplicates_nothing(home):
         assert time.time() < deadline and producer.poll() is None, "the producer did not start"
         time.sleep(0.05)
     kills = 0
-    cmd = [cf, "process", "--from", uri, "--group", "crash", "--batch", "2000", "--enricher", "none"]
+    lake = f"{home}/lake"
+    cmd = [cf, "process", "--from", uri, "--group", "crash", "--batch", "2000", "--enricher", "none",
+           "--lake", lake]
     while kills < MIN_KILLS or producer.poll() is None:
         assert time.time() < deadline, "crash loop did not finish in time"
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -45,7 +47,7 @@ def test_kill9_loses_nothing_and_duplicates_nothing(home):
         assert p.returncode in (-signal.SIGKILL, 0), p.stderr.read()
     assert producer.wait() == 0, producer.stderr.read()
     final = run("process", "--from", uri, "--group", "crash", "--exit-when-idle", "--json",
-                "--enricher", "none")
+                "--enricher", "none", "--lake", lake)
     counts = json.loads(final.stdout)
     assert counts["consumed"] == counts["enriched"] + counts["dead_letters"]
 
@@ -69,4 +71,19 @@ def test_kill9_loses_nothing_and_duplicates_nothing(home):
     assert not dupes, f"{len(dupes)} inputs have more than one output, e.g. {list(dupes.items())[:5]}"
     assert not extra
     assert sum(seen.values()) == TWEETS
-    print(f"{kills} kills, {TWEETS} inputs, {sum(seen.values())} outputs, 0 missing, 0 duplicated")
+
+    # The lake holds exactly the enriched tweets, once each (read by pyarrow, raw rows).
+    import pyarrow.dataset as ds
+    table = ds.dataset(f"{lake}/tweets", format="parquet", partitioning="hive",
+                       exclude_invalid_files=True).to_table(
+                           columns=["source_partition", "source_offset"])
+    rows = collections.Counter(zip(table.column("source_partition").to_pylist(),
+                                   table.column("source_offset").to_pylist()))
+    enriched = {k for k, n in seen.items()}
+    lake_dupes = {k: n for k, n in rows.items() if n > 1}
+    assert not lake_dupes, f"{len(lake_dupes)} lake rows twice, e.g. {list(lake_dupes.items())[:5]}"
+    dlq = {(int(r["headers"]["src-part"]), int(r["headers"]["src-offset"]))
+           for r in read_topic(uri, "tweets.dlq")}
+    assert set(rows) == enriched - dlq, "the lake must hold exactly the enriched tweets"
+    print(f"{kills} kills, {TWEETS} inputs, {sum(seen.values())} outputs, {len(rows)} lake rows, "
+          "0 missing, 0 duplicated")
