@@ -292,7 +292,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
         if (auto hit = rit->second.outcome.find(r.offset.value()); hit != rit->second.outcome.end()) {
           slots[i].outcome = Outcome::kRecovered;
           slots[i].recovered_reason = &hit->second;
-          continue;
+          if (sink == nullptr) continue;  // else parsed again for its lake row
         }
       }
       auto header = r.FindHeader(schema::kCsvHeaderHeader);
