@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,11 @@ const std::string& PartitionDir() {
     Check(d != nullptr, "mkdtemp");
     std::string p = std::string(d) + "/p";
     Check(file::MakeDirs(p).ok(), "mkdir");
+    static std::string root = d;
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(root, ec);
+    });
     return p;
   }();
   return dir;
