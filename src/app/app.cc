@@ -64,6 +64,7 @@ Result<process::ProcessorOptions> ProcessorOptionsFrom(const config::Config& c) 
   o.producer = ProducerOptionsFrom(c);
   o.lake_dir = c.Str("lake.dir");
   o.lake_writer_id = c.Str("lake.writer_id");
+  o.trace = c.Bool("process.trace");
   o.parse.utf8 =
       c.Str("parse.utf8") == "reject" ? schema::Utf8Policy::kReject : schema::Utf8Policy::kRepair;
   o.parse.max_field_bytes = static_cast<size_t>(c.Int("parse.max_field_bytes"));

@@ -14,7 +14,9 @@ nlohmann::json ProcessorCountsJson(const process::ProcessorCounts& c) {
           {"seconds", c.seconds},
           {"active_seconds", c.active_seconds},
           {"tweets_per_second", c.active_seconds > 0 ? c.consumed / c.active_seconds : 0.0},
-          {"dead_letters_by_reason", c.dead_letters_by_reason}};
+          {"dead_letters_by_reason", c.dead_letters_by_reason},
+          {"phase_seconds", c.phase_seconds},
+          {"lake_rows", c.lake_rows}};
 }
 
 std::string ProcessorCountsText(const process::ProcessorCounts& c) {

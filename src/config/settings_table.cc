@@ -73,6 +73,8 @@ constexpr Setting kSettings[] = {
      "records per batch: outputs are flushed and offsets committed once per batch", 1, 1000000},
     {"process.threads", T::kInt, "0", "--threads", "process demo",
      "parse/enrich threads (0 = one per core)", 0, 256},
+    {"process.trace", T::kBool, "false", "--trace", "process",
+     "print a line per partition recovery and offset commit on stderr"},
     {"process.enricher", T::kString, "vader", "--enricher", "process demo",
      "sentiment enricher by name (covidflow sentiment --list)"},
     {"parse.utf8", T::kEnum, "repair", "--utf8", "process demo",

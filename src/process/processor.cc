@@ -1,6 +1,9 @@
 #include "process/processor.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <charconv>
 #include <memory>
@@ -60,6 +63,10 @@ std::optional<OutputMarks> ParseMarks(std::string_view s) {
 struct Recovered {
   // source offset → dead-letter reason name, or "" for an enriched tweet
   std::unordered_map<int64_t, std::string> outcome;
+  // The marks the scan started from. While replayed inputs remain in `outcome`, commits
+  // keep these marks: those inputs' outputs lie before the current ends, and a commit
+  // with the current ends would hide them from the next recovery.
+  OutputMarks scanned_from;
 };
 
 enum class Outcome : uint8_t { kEnriched, kDeadLetter, kRecovered, kAlreadyCommitted };
@@ -73,11 +80,14 @@ std::string WriterId(std::string_view s) {
 
 struct Slot {
   Outcome outcome = Outcome::kEnriched;
+  bool to_lake = false;
   uint32_t worker = 0;
   uint32_t begin = 0;  // byte range of the encoded value in the worker's buffer
   uint32_t end = 0;
+  int32_t partition = 0;  // the source position, kept past the next Poll
+  int64_t offset = 0;
   schema::Reason reason = schema::Reason::kMalformedCsv;
-  const std::string* recovered_reason = nullptr;
+  std::string recovered_reason;  // kRecovered: "" enriched, else the dead letter's reason
 };
 
 struct Worker {
@@ -154,14 +164,26 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       // output of this group yet", so no recovery ever has to scan whole output topics.
       recovered[p.value()];
       OutputMarks marks{end_of(ei, pe), end_of(di, pd)};
+      if (o.trace) {
+        std::fprintf(stderr, "trace pid=%d birth p%d first=%lld marks=%s\n", ::getpid(), p.value(),
+                     static_cast<long long>(first.value()), FormatMarks(marks).c_str());
+      }
       return consumer->Commit({{tp, log::CommitPoint{first, FormatMarks(marks)}}});
     }
     OutputMarks from;
     if (auto m = ParseMarks(it->second.metadata)) from = *m;
+    recovered[p.value()].scanned_from = from;
     const int64_t e_end = end_of(ei, pe);
     const int64_t d_end = end_of(di, pd);
     Recovered& rec = recovered[p.value()];
-    if (from.enriched >= e_end && from.dlq >= d_end) return Status::Ok();
+    if (from.enriched >= e_end && from.dlq >= d_end) {
+      if (o.trace) {
+        std::fprintf(stderr, "trace pid=%d recover p%d next=%lld nothing past marks %s\n",
+                     ::getpid(), p.value(), static_cast<long long>(it->second.next.value()),
+                     FormatMarks(from).c_str());
+      }
+      return Status::Ok();
+    }
 
     log::ConsumerOptions scan_opts;
     scan_opts.max_poll_records = 65536;
@@ -206,15 +228,19 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
         rec.outcome[*v] = std::move(reason);
       }
     }
+    if (o.trace) {
+      std::fprintf(stderr, "trace pid=%d recover p%d next=%lld from=%s ends=%lld/%lld found=%zu\n",
+                   ::getpid(), p.value(), static_cast<long long>(it->second.next.value()),
+                   FormatMarks(from).c_str(), static_cast<long long>(e_end),
+                   static_cast<long long>(d_end), rec.outcome.size());
+    }
     return Status::Ok();
   };
 
   const int n_threads = o.threads > 0
                             ? o.threads
                             : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  std::vector<Worker> workers(n_threads);
   std::map<std::string, std::unique_ptr<LayoutOrError>, std::less<>> layouts;
-  std::vector<Slot> slots;
   std::vector<const LayoutOrError*> record_layout;
   std::vector<log::Header> headers(4);
   headers[0].key = kHeaderSourceTopic;
@@ -242,19 +268,157 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   };
   RETURN_IF_ERROR(refresh_marks());
 
+
+  // Two batches in flight: while workers transform batch k+1, the main thread writes
+  // batch k (lake, send, flush, commit). A batch's transform reads only its own records
+  // (valid until the next Poll, which comes after the join) and writes only its own
+  // workers and slots; everything shared is touched by the main thread alone.
+  struct Batch {
+    std::vector<Slot> slots;
+    std::vector<Worker> workers;
+    bool pending = false;  // transformed, not yet written
+  };
+  Batch batches[2];
+  for (Batch& b : batches) b.workers.resize(n_threads);
+  int cur = 0;
+
   auto last_record = Clock::now();
   std::optional<Clock::time_point> first_record;
+  auto phase_start = Clock::now();
+  auto phase = [&](const char* name) {
+    auto now = Clock::now();
+    counts.phase_seconds[name] += std::chrono::duration<double>(now - phase_start).count();
+    phase_start = now;
+  };
+
+  // Writes a transformed batch: lake rows first (committed before anything of the batch is
+  // sent, so a topic output that exists always has its lake row), then the topic outputs
+  // in input order, flush, then the input offsets with the output marks.
+  auto finish = [&](Batch& b) -> Status {
+    if (!b.pending) return Status::Ok();
+    b.pending = false;
+    phase_start = Clock::now();
+    if (sink != nullptr) {
+      for (Worker& wk : b.workers) {
+        for (schema::EnrichedTweet& row : wk.lake_rows) {
+          int64_t& next_off = lake_next[row.source.partition.value()];
+          next_off = std::max(next_off, row.source.offset.value() + 1);
+          sink->Append(std::move(row));
+          ++counts.lake_rows;
+        }
+        wk.lake_rows.clear();
+      }
+      RETURN_IF_ERROR(sink->Commit().WithContext("committing the lake"));
+    }
+    phase("lake");
+    std::fill(sent_enriched.begin(), sent_enriched.end(), 0);
+    std::fill(sent_dlq.begin(), sent_dlq.end(), 0);
+    std::map<int32_t, Offset> next;
+    for (const Slot& slot : b.slots) {
+      if (slot.outcome == Outcome::kAlreadyCommitted) continue;
+      next[slot.partition] = Offset(slot.offset + 1);
+      ++counts.consumed;
+      if (slot.outcome == Outcome::kRecovered) {
+        ++counts.recovered;
+        if (slot.recovered_reason.empty()) {
+          ++counts.enriched;
+        } else {
+          ++counts.dead_letters;
+          ++counts.dead_letters_by_reason[slot.recovered_reason];
+        }
+        continue;
+      }
+      const bool dead = slot.outcome == Outcome::kDeadLetter;
+      if (dead) {
+        ++counts.dead_letters;
+        ++counts.dead_letters_by_reason[std::string(schema::ReasonName(slot.reason))];
+      } else {
+        ++counts.enriched;
+      }
+      char buf[24];
+      auto [pe, ec1] = std::to_chars(buf, buf + sizeof buf, slot.partition);
+      headers[1].value.assign(buf, pe);
+      auto [oe, ec2] = std::to_chars(buf, buf + sizeof buf, slot.offset);
+      headers[2].value.assign(buf, oe);
+      log::OutRecord out;
+      out.value = std::string_view(b.workers[slot.worker].buffer)
+                      .substr(slot.begin, slot.end - slot.begin);
+      out.headers = headers;
+      out.partition = PartitionId(slot.partition % (dead ? n_dlq : n_enriched));
+      RETURN_IF_ERROR(producer->Send(dead ? o.dlq_topic : o.enriched_topic, out));
+      ++(dead ? sent_dlq : sent_enriched)[out.partition->value()];
+    }
+    phase("send");
+    RETURN_IF_ERROR(producer->Flush().WithContext("flushing outputs"));
+    phase("flush");
+    if (Clock::now() >= next_marks_refresh) {
+      RETURN_IF_ERROR(refresh_marks());
+    } else {
+      for (int q = 0; q < n_enriched; ++q) enriched_marks[q] += sent_enriched[q];
+      for (int q = 0; q < n_dlq; ++q) dlq_marks[q] += sent_dlq[q];
+    }
+    log::CommitMap commit;
+    for (const auto& [p, off] : next) {
+      OutputMarks marks{enriched_marks[p % n_enriched], dlq_marks[p % n_dlq]};
+      // Replayed offsets below `off` are done; later ones may still come in a later batch,
+      // and until they have, the marks stay where the recovery scan started.
+      if (auto rit = recovered.find(p); rit != recovered.end()) {
+        std::erase_if(rit->second.outcome, [&](const auto& kv) { return kv.first < off.value(); });
+        if (!rit->second.outcome.empty()) marks = rit->second.scanned_from;
+      }
+      commit[TopicPartition{o.input_topic, PartitionId(p)}] =
+          log::CommitPoint{off, FormatMarks(marks)};
+    }
+    Status committed = consumer->Commit(commit);
+    if (o.trace) {
+      for (const auto& [tp, cp] : commit) {
+        std::fprintf(stderr, "trace pid=%d commit p%d next=%lld %s -> %s\n", ::getpid(),
+                     tp.partition.value(), static_cast<long long>(cp.next.value()),
+                     cp.metadata.c_str(), committed.ToString().c_str());
+      }
+    }
+    if (committed.code() == StatusCode::kFailedPrecondition) {
+      // A rebalance took a partition away after its outputs were written. Its new owner
+      // recovers from the last commit's marks and finds these outputs, so nothing is lost
+      // or doubled by carrying on.
+      ++counts.lost_commits;
+      for (const auto& [p, off] : next) recovered.erase(p);
+    } else {
+      RETURN_IF_ERROR(committed.WithContext("committing offsets"));
+      for (const auto& [p, off] : next) committed_next[p] = off.value();
+    }
+    phase("commit");
+    ++counts.batches;
+    counts.active_seconds = std::chrono::duration<double>(Clock::now() - *first_record).count();
+    return Status::Ok();
+  };
+  auto finish_pending = [&]() -> Status { return finish(batches[1 - cur]); };
+
+  auto EnrichTweet = [&](schema::EnrichedTweet& e, const log::InRecord& r, int64_t now_ms) {
+    e.sentiment = enricher_.Score(e.tweet.text);
+    e.enricher = enricher_.Id();
+    if (location_) e.location = location_(e.tweet.user_location);
+    e.source.topic = *r.topic;
+    e.source.partition = r.partition;
+    e.source.offset = r.offset;
+    e.ingest_time_ms = now_ms;
+  };
+
   while (!stop.load(std::memory_order_relaxed)) {
+    phase_start = Clock::now();
     ASSIGN_OR_RETURN(std::span<const log::InRecord> recs,
                      consumer->Poll(std::min<std::chrono::milliseconds>(
                          o.idle, std::chrono::milliseconds(100))));
     if (recs.empty()) {
+      RETURN_IF_ERROR(finish_pending());
       if (o.exit_when_idle && Clock::now() - last_record >= o.idle) break;
       continue;
     }
     last_record = Clock::now();
     if (!first_record) first_record = last_record;
+    phase("poll");
     const int64_t ingest_ms = NowMs();
+    Batch& batch = batches[cur];
     // A partition that left this member (rebalance) is recovered afresh if it comes back:
     // another member may have written outputs for it meanwhile.
     if (recovered.size() > 0) {
@@ -266,33 +430,41 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     }
 
     // Main thread: recovery for newly owned partitions and the CSV layout of each record.
+    std::vector<Slot>& slots = batch.slots;
     slots.assign(recs.size(), Slot{});
     record_layout.assign(recs.size(), nullptr);
     for (size_t i = 0; i < recs.size(); ++i) {
       const log::InRecord& r = recs[i];
-      // The consumer went back (a partition handed back and re-claimed, a refused commit):
-      // outputs may exist past the last commit again, so recover the partition afresh.
-      auto done = committed_next.find(r.partition.value());
+      const int32_t pid = r.partition.value();
+      slots[i].partition = pid;
+      slots[i].offset = r.offset.value();
+      auto pos = next_expected.find(pid);
+      const bool rewind = pos != next_expected.end() && r.offset.value() < pos->second;
+      // Recovery reads the log's state: the batch still in flight is written first.
+      if (rewind || !recovered.contains(pid)) RETURN_IF_ERROR(finish_pending());
+      auto done = committed_next.find(pid);
       if (done != committed_next.end() && r.offset.value() < done->second) {
         // Delivered again after this run committed it: already done, not consumed twice.
         slots[i].outcome = Outcome::kAlreadyCommitted;
         continue;
       }
-      auto pos = next_expected.find(r.partition.value());
-      if (pos != next_expected.end() && r.offset.value() < pos->second) {
-        recovered.erase(r.partition.value());
-      }
-      next_expected[r.partition.value()] = r.offset.value() + 1;
-      auto rit = recovered.find(r.partition.value());
+      // The consumer went back (a partition handed back and re-claimed, a refused commit):
+      // outputs may exist past the last commit again, so recover the partition afresh.
+      if (rewind) recovered.erase(pid);
+      next_expected[pid] = r.offset.value() + 1;
+      auto rit = recovered.find(pid);
       if (rit == recovered.end()) {
         RETURN_IF_ERROR(recover(r.partition, r.offset));
-        rit = recovered.find(r.partition.value());
+        rit = recovered.find(pid);
       }
+      auto lit = lake_next.find(pid);
+      slots[i].to_lake =
+          sink != nullptr && (lit == lake_next.end() || r.offset.value() >= lit->second);
       if (!rit->second.outcome.empty()) {
         if (auto hit = rit->second.outcome.find(r.offset.value()); hit != rit->second.outcome.end()) {
           slots[i].outcome = Outcome::kRecovered;
-          slots[i].recovered_reason = &hit->second;
-          if (sink == nullptr) continue;  // else parsed again for its lake row
+          slots[i].recovered_reason = hit->second;
+          if (!slots[i].to_lake) continue;  // else parsed again for its lake row
         }
       }
       auto header = r.FindHeader(schema::kCsvHeaderHeader);
@@ -308,30 +480,18 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
         record_layout[i] = it->second.get();
       }
     }
+    phase("prepare");
 
-    auto EnrichTweet = [&](schema::EnrichedTweet& e, const log::InRecord& r, int64_t now_ms) {
-      e.sentiment = enricher_.Score(e.tweet.text);
-      e.enricher = enricher_.Id();
-      if (location_) e.location = location_(e.tweet.user_location);
-      e.source.topic = *r.topic;
-      e.source.partition = r.partition;
-      e.source.offset = r.offset;
-      e.ingest_time_ms = now_ms;
-    };
     // Workers: parse + validate + enrich + encode, each over a contiguous share.
     auto transform = [&](uint32_t w, size_t begin, size_t end) {
-      Worker& wk = workers[w];
+      Worker& wk = batch.workers[w];
       wk.buffer.clear();
       wk.lake_rows.clear();
       for (size_t i = begin; i < end; ++i) {
         Slot& slot = slots[i];
         if (slot.outcome == Outcome::kAlreadyCommitted) continue;
+        if (slot.outcome == Outcome::kRecovered && !slot.to_lake) continue;
         const log::InRecord& r = recs[i];
-        auto lit = lake_next.find(r.partition.value());
-        const bool to_lake =
-            sink != nullptr && (lit == lake_next.end() || r.offset.value() >= lit->second);
-        // A recovered record's topic output exists; it is parsed again only for the lake.
-        if (slot.outcome == Outcome::kRecovered && !to_lake) continue;
         slot.worker = w;
         std::optional<schema::ParseError> err;
         auto type = r.FindHeader(schema::kContentTypeHeader);
@@ -351,6 +511,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
           err = schema::ParseError{schema::Reason::kUnknownFormat,
                                    "record has no content-type or csv-header header", ""};
         }
+        // A recovered record's topic output exists; it is parsed again only for the lake.
         if (slot.outcome == Outcome::kRecovered) {
           if (!err) {
             EnrichTweet(wk.enriched, r, ingest_ms);
@@ -376,107 +537,35 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
           slot.outcome = Outcome::kEnriched;
           EnrichTweet(wk.enriched, r, ingest_ms);
           schema::AppendEnrichedJson(wk.buffer, wk.enriched);
-          if (to_lake) wk.lake_rows.push_back(wk.enriched);
+          if (slot.to_lake) wk.lake_rows.push_back(wk.enriched);
         }
         slot.end = static_cast<uint32_t>(wk.buffer.size());
       }
     };
     const size_t n = recs.size();
-    const size_t active = std::min<size_t>(static_cast<size_t>(n_threads), (n + 255) / 256);
-    if (active <= 1) {
-      transform(0, 0, n);
-    } else {
+    const size_t active =
+        std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(n_threads), (n + 255) / 256));
+    for (size_t w = active; w < batch.workers.size(); ++w) {
+      batch.workers[w].buffer.clear();
+      batch.workers[w].lake_rows.clear();
+    }
+    {
       std::vector<std::jthread> threads;
       const size_t share = (n + active - 1) / active;
-      for (size_t w = 1; w < active; ++w) {
+      for (size_t w = 0; w < active; ++w) {
         threads.emplace_back(transform, static_cast<uint32_t>(w), std::min(n, w * share),
                              std::min(n, (w + 1) * share));
       }
-      transform(0, 0, std::min(n, share));
+      // Meanwhile the previous batch is written. Its error ends the run after the join.
+      Status written = finish_pending();
+      threads.clear();  // joins
+      RETURN_IF_ERROR(written);
     }
-
-    // Main thread: lake rows first (committed before anything of this batch is sent, so
-    // a topic output that exists always has its lake row), then the topic outputs.
-    if (sink != nullptr) {
-      for (Worker& wk : workers) {
-        for (schema::EnrichedTweet& row : wk.lake_rows) {
-          int64_t& next_off = lake_next[row.source.partition.value()];
-          next_off = std::max(next_off, row.source.offset.value() + 1);
-          sink->Append(std::move(row));
-          ++counts.lake_rows;
-        }
-        wk.lake_rows.clear();
-      }
-      RETURN_IF_ERROR(sink->Commit().WithContext("committing the lake"));
-    }
-    // Send in input order, flush, then commit with the output marks.
-    std::fill(sent_enriched.begin(), sent_enriched.end(), 0);
-    std::fill(sent_dlq.begin(), sent_dlq.end(), 0);
-    std::map<int32_t, Offset> next;
-    for (size_t i = 0; i < n; ++i) {
-      const log::InRecord& r = recs[i];
-      const Slot& slot = slots[i];
-      if (slot.outcome == Outcome::kAlreadyCommitted) continue;
-      next[r.partition.value()] = Offset(r.offset.value() + 1);
-      ++counts.consumed;
-      if (slot.outcome == Outcome::kRecovered) {
-        ++counts.recovered;
-        if (slot.recovered_reason->empty()) {
-          ++counts.enriched;
-        } else {
-          ++counts.dead_letters;
-          ++counts.dead_letters_by_reason[*slot.recovered_reason];
-        }
-        continue;
-      }
-      const bool dead = slot.outcome == Outcome::kDeadLetter;
-      if (dead) {
-        ++counts.dead_letters;
-        ++counts.dead_letters_by_reason[std::string(schema::ReasonName(slot.reason))];
-      } else {
-        ++counts.enriched;
-      }
-      char buf[24];
-      auto [pe, ec1] = std::to_chars(buf, buf + sizeof buf, r.partition.value());
-      headers[1].value.assign(buf, pe);
-      auto [oe, ec2] = std::to_chars(buf, buf + sizeof buf, r.offset.value());
-      headers[2].value.assign(buf, oe);
-      log::OutRecord out;
-      out.value = std::string_view(workers[slot.worker].buffer)
-                      .substr(slot.begin, slot.end - slot.begin);
-      out.headers = headers;
-      out.partition = PartitionId(r.partition.value() % (dead ? n_dlq : n_enriched));
-      RETURN_IF_ERROR(producer->Send(dead ? o.dlq_topic : o.enriched_topic, out));
-      ++(dead ? sent_dlq : sent_enriched)[out.partition->value()];
-    }
-    RETURN_IF_ERROR(producer->Flush().WithContext("flushing outputs"));
-    if (Clock::now() >= next_marks_refresh) {
-      RETURN_IF_ERROR(refresh_marks());
-    } else {
-      for (int q = 0; q < n_enriched; ++q) enriched_marks[q] += sent_enriched[q];
-      for (int q = 0; q < n_dlq; ++q) dlq_marks[q] += sent_dlq[q];
-    }
-    log::CommitMap commit;
-    for (const auto& [p, off] : next) {
-      OutputMarks marks{enriched_marks[p % n_enriched], dlq_marks[p % n_dlq]};
-      commit[TopicPartition{o.input_topic, PartitionId(p)}] = log::CommitPoint{off, FormatMarks(marks)};
-      // Replayed offsets below `off` are done; later ones may still come in the next batch.
-      std::erase_if(recovered[p].outcome, [&](const auto& kv) { return kv.first < off.value(); });
-    }
-    Status committed = consumer->Commit(commit);
-    if (committed.code() == StatusCode::kFailedPrecondition) {
-      // A rebalance took a partition away after its outputs were written. Its new owner
-      // recovers from the last commit's marks and finds these outputs, so nothing is lost
-      // or doubled by carrying on.
-      ++counts.lost_commits;
-      for (const auto& [p, off] : next) recovered.erase(p);
-    } else {
-      RETURN_IF_ERROR(committed.WithContext("committing offsets"));
-      for (const auto& [p, off] : next) committed_next[p] = off.value();
-    }
-    ++counts.batches;
-    counts.active_seconds = std::chrono::duration<double>(Clock::now() - *first_record).count();
+    phase("transform");
+    batch.pending = true;
+    cur = 1 - cur;
   }
+  RETURN_IF_ERROR(finish_pending());
   counts.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return counts;
 }

@@ -40,6 +40,7 @@ struct ProcessorOptions {
   // to the lake before the input offsets, once per batch.
   std::string lake_dir;
   std::string lake_writer_id;  // distinct per worker sharing a lake; default: the group
+  bool trace = false;  // one stderr line per recovery and commit (for crash analysis)
 };
 
 struct ProcessorCounts {
@@ -55,6 +56,9 @@ struct ProcessorCounts {
   int64_t lost_commits = 0;
   double seconds = 0;         // the whole run, idle waits included
   double active_seconds = 0;  // from the first record polled to the last commit
+  // Where the active time went, by phase: poll, prepare (recovery, layouts), transform
+  // (parallel parse+validate+enrich+encode), lake, send, flush, commit.
+  std::map<std::string, double> phase_seconds;
   std::map<std::string, int64_t> dead_letters_by_reason;
 };
 

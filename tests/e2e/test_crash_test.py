@@ -38,13 +38,15 @@ def test_kill9_loses_nothing_and_duplicates_nothing(home):
            "--lake", lake]
     while kills < MIN_KILLS or producer.poll() is None:
         assert time.time() < deadline, "crash loop did not finish in time"
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        trace = open(f"{home}/trace.log", "a")
+        p = subprocess.Popen(cmd + ["--trace"], stdout=subprocess.DEVNULL, stderr=trace, text=True)
         time.sleep(rng.uniform(0.05, 0.6))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1
         p.wait()
-        assert p.returncode in (-signal.SIGKILL, 0), p.stderr.read()
+        trace.close()
+        assert p.returncode in (-signal.SIGKILL, 0), open(f"{home}/trace.log").read()[-2000:]
     assert producer.wait() == 0, producer.stderr.read()
     final = run("process", "--from", uri, "--group", "crash", "--exit-when-idle", "--json",
                 "--enricher", "none", "--lake", lake)
