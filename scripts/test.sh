@@ -10,6 +10,10 @@ export CTEST_PARALLEL_LEVEL=${CTEST_PARALLEL_LEVEL:-$(nproc)}
 export CTEST_OUTPUT_ON_FAILURE=1
 started=$SECONDS
 step() { echo; echo "== $* ($((SECONDS - started)) s)"; }
+tally=$(mktemp)
+trap 'rm -f "$tally"' EXIT
+# Runs ctest, keeping its summary line for the closing tally.
+run_ctest() { ctest "$@" 2>&1 | tee -a "$tally"; }
 
 step "set-up"
 scripts/setup.sh
@@ -17,17 +21,22 @@ scripts/setup.sh
 step "build (ci preset: Release, warnings are errors)"
 scripts/build.sh ci
 step "tests (ci preset; Kafka tests run next, against a broker)"
-ctest --preset ci --label-exclude kafka
+run_ctest --preset ci --label-exclude kafka
 
 step "Kafka tests against a real broker on 127.0.0.1"
-tests/integration/kafka_env.sh build/ci
+tests/integration/kafka_env.sh build/ci 2>&1 | tee -a "$tally"
 
 step "build (asan preset: ASan + UBSan)"
 scripts/build.sh asan
 step "tests under sanitizers (labels slow and kafka run in the ci preset only)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --preset asan --label-exclude 'slow|kafka'
+  run_ctest --preset asan --label-exclude 'slow|kafka'
 
 step "fuzzing"
 scripts/fuzz.sh "${CF_FUZZ_SECONDS:-30}"
 step "all tests passed"
+# One closing line over every ctest run above (ci, Kafka, sanitizers).
+awk '/tests passed, [0-9]+ tests failed out of/ {
+       for (i = 1; i <= NF; i++) if ($i == "out") total += $(i + 2);
+       for (i = 1; i <= NF; i++) if ($i == "failed") failed += $(i - 2) }
+     END { printf "%d passed, %d failed\n", total - failed, failed }' "$tally"

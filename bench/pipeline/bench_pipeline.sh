@@ -22,16 +22,19 @@ bytes=$(stat -c %s "$work/t.csv")
 echo "generate: $(rate "$N" "$t0" "$t1") tweets/s ($((bytes / 1000000)) MB)"
 t0=$(now); cat "$work/t.csv" > /dev/null; t1=$(now)
 cat_rate=$(rate "$N" "$t0" "$t1")
-for enricher in none vader; do
+# Each run: enricher, then the log's fsync policy (every-flush is the default; never
+# survives kill -9 but not a power loss, see docs/formats/log.md).
+for run in "none every-flush" "none interval" "none never" "vader every-flush" "vader never"; do
+  read -r enricher fsync <<<"$run"
   rm -rf "$work/log"
   t0=$(now)
   "$CF" produce --from "$work/t.csv" --to "file://$work/log" --json > "$work/produce.json"
   t1=$(now)
-  "$CF" process --from "file://$work/log" --group bench --exit-when-idle --idle-ms 200 \
-    --enricher "$enricher" --json > "$work/process.json" || { echo "process with $enricher failed"; continue; }
+  "$CF" process --from "file://$work/log" --group bench --exit-when-idle --idle-ms 200 --batch 32768 \
+    --enricher "$enricher" --fsync "$fsync" --json > "$work/process.json" || { echo "process with $enricher failed"; continue; }
   consumed=$(field consumed < "$work/process.json")
   secs=$(field active_seconds < "$work/process.json")
   echo "produce:  $(rate "$N" "$t0" "$t1") records/s"
-  python3 -c "import sys; c,s,e=sys.argv[1:]; print(f'process (enricher {e}): {float(c)/float(s):,.0f} tweets/s end to end ({c} tweets in {float(s):.2f} s)')" "$consumed" "$secs" "$enricher"
+  python3 -c "import sys; c,s,e,f=sys.argv[1:]; print(f'process (enricher {e}, fsync {f}): {float(c)/float(s):,.0f} tweets/s end to end ({c} tweets in {float(s):.2f} s)')" "$consumed" "$secs" "$enricher" "$fsync"
 done
 echo "peer: cat of the same file: $cat_rate records/s equivalent"
