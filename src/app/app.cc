@@ -7,9 +7,7 @@
 #ifdef CF_HAVE_KAFKA
 #include "kafka/kafka_log.h"
 #endif
-#ifdef CF_HAVE_ENRICH
 #include "enrich/registry.h"
-#endif
 #ifdef CF_HAVE_LOCATION
 #include "enrich/location/normalizer.h"
 #endif
@@ -78,28 +76,8 @@ Result<process::ProcessorOptions> ProcessorOptionsFrom(const config::Config& c) 
   return o;
 }
 
-namespace {
-
-// Used when no sentiment enricher is built in: every tweet neutral.
-class NoneEnricher final : public enrich::Enricher {
- public:
-  std::string_view Id() const override { return "none"; }
-  schema::Sentiment Score(std::string_view) const override {
-    schema::Sentiment s;
-    s.neutral = 1;
-    return s;
-  }
-};
-
-}  // namespace
-
 Result<std::unique_ptr<enrich::Enricher>> MakeEnricher(std::string_view name) {
-#ifdef CF_HAVE_ENRICH
   return enrich::MakeEnricher(name);
-#else
-  if (name == "none") return std::unique_ptr<enrich::Enricher>(new NoneEnricher());
-  return Status::InvalidArgument("unknown enricher '" + std::string(name) + "' (this build has: none)");
-#endif
 }
 
 process::LocationFn MakeLocationFn() {
