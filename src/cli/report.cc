@@ -11,6 +11,7 @@ nlohmann::json ProcessorCountsJson(const process::ProcessorCounts& c) {
           {"recovered", c.recovered},
           {"batches", c.batches},
           {"lost_commits", c.lost_commits},
+          {"handed_over", c.handed_over},
           {"seconds", c.seconds},
           {"active_seconds", c.active_seconds},
           {"tweets_per_second", c.active_seconds > 0 ? c.consumed / c.active_seconds : 0.0},

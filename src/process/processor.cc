@@ -298,9 +298,24 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     if (!b.pending) return Status::Ok();
     b.pending = false;
     phase_start = Clock::now();
+    // The Poll that started the next batch may have handed partitions of this one to
+    // another member (ownership changes only inside Poll). Their records are left to the
+    // new owner, which resumes from the last commit: writing them here could land after
+    // its recovery scan and be written twice.
+    std::vector<char> owned_now(input.partitions.size() + 1, 0);
+    for (const TopicPartition& tp : consumer->Assignment()) {
+      if (tp.topic == o.input_topic && tp.partition.value() >= 0 &&
+          static_cast<size_t>(tp.partition.value()) < owned_now.size()) {
+        owned_now[tp.partition.value()] = 1;
+      }
+    }
+    auto owned = [&](int32_t p) {
+      return p >= 0 && static_cast<size_t>(p) < owned_now.size() && owned_now[p] != 0;
+    };
     if (sink != nullptr) {
       for (Worker& wk : b.workers) {
         for (schema::EnrichedTweet& row : wk.lake_rows) {
+          if (!owned(row.source.partition.value())) continue;
           int64_t& next_off = lake_next[row.source.partition.value()];
           next_off = std::max(next_off, row.source.offset.value() + 1);
           sink->Append(std::move(row));
@@ -316,6 +331,10 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     std::map<int32_t, Offset> next;
     for (const Slot& slot : b.slots) {
       if (slot.outcome == Outcome::kAlreadyCommitted) continue;
+      if (!owned(slot.partition)) {
+        ++counts.handed_over;
+        continue;
+      }
       next[slot.partition] = Offset(slot.offset + 1);
       ++counts.consumed;
       if (slot.outcome == Outcome::kRecovered) {

@@ -54,6 +54,9 @@ struct ProcessorCounts {
   int64_t batches = 0;
   // Batches whose commit was refused because a rebalance moved the partition meanwhile.
   int64_t lost_commits = 0;
+  // Records polled but left unwritten because a rebalance gave their partition to another
+  // member before they were written (not counted as consumed; the new owner processes them).
+  int64_t handed_over = 0;
   double seconds = 0;         // the whole run, idle waits included
   double active_seconds = 0;  // from the first record polled to the last commit
   // Where the active time went, by phase: poll, prepare (recovery, layouts), transform
