@@ -8,6 +8,7 @@
 #include <iterator>
 #include <string>
 
+#include "base/testing/fuzz_corpus.h"
 #include "enrich/tests/vader_fuzz_body.h"
 #include "enrich/vader.h"
 
@@ -15,18 +16,8 @@ namespace covidflow::enrich {
 namespace {
 
 TEST(VaderFuzzCorpus, EveryKeptInputKeepsTheContract) {
-  const std::filesystem::path dir =
-      std::filesystem::path(CF_SOURCE_DIR) / "tests/fuzz/corpus/vader";
-  ASSERT_TRUE(std::filesystem::is_directory(dir)) << "missing corpus " << dir;
-  int replayed = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    std::ifstream in(entry.path(), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    SCOPED_TRACE(entry.path().string());
-    fuzz::FuzzVaderBytes(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
-    ++replayed;
-  }
+  const int replayed = covidflow::testing::ReplayFuzzCorpus(
+      CF_SOURCE_DIR, "vader", fuzz::FuzzVaderBytes);
   EXPECT_GE(replayed, 10) << "the seed corpus has at least 10 inputs";
 }
 
