@@ -22,22 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using schema::EnrichedTweet;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "lake_test_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path_, fs::perms::owner_all, ec);
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testing::TempDir;
 
 // Compares every lake column of two rows; `columns` empty means all.
 void ExpectSameColumns(const EnrichedTweet& a, const EnrichedTweet& b, size_t row) {
