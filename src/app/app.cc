@@ -56,6 +56,7 @@ Result<process::ProcessorOptions> ProcessorOptionsFrom(const config::Config& c) 
   o.group = c.Str("process.group");
   o.batch = static_cast<size_t>(c.Int("process.batch"));
   o.threads = static_cast<int>(c.Int("process.threads"));
+  o.send_threads = static_cast<int>(c.Int("process.send_threads"));
   o.exit_when_idle = c.Bool("process.exit_when_idle");
   o.idle = std::chrono::milliseconds(c.Int("process.idle_ms"));
   o.output_partitions = 0;

@@ -125,7 +125,18 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   copts.max_poll_records = o.batch;
   ASSIGN_OR_RETURN(std::unique_ptr<log::Consumer> consumer, log_.NewConsumer(copts));
   RETURN_IF_ERROR(consumer->Subscribe({o.input_topic}));
-  ASSIGN_OR_RETURN(std::unique_ptr<log::Producer> producer, log_.NewProducer(o.producer));
+  const int n_threads = o.threads > 0
+                            ? o.threads
+                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // Output writers (see ProcessorOptions::send_threads): writer w sends the records of output
+  // partitions q with q % n_senders == w, so each partition keeps input order.
+  const int n_senders =
+      o.send_threads > 0 ? o.send_threads : std::min(n_threads, std::max(n_enriched, n_dlq));
+  std::vector<std::unique_ptr<log::Producer>> producers;
+  for (int w = 0; w < n_senders; ++w) {
+    ASSIGN_OR_RETURN(std::unique_ptr<log::Producer> producer, log_.NewProducer(o.producer));
+    producers.push_back(std::move(producer));
+  }
 
   // The lake's own record of what it holds: rows at or below these offsets are not
   // appended again (exactly-once in the lake, independent of the topic outputs).
@@ -237,18 +248,17 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     return Status::Ok();
   };
 
-  const int n_threads = o.threads > 0
-                            ? o.threads
-                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   std::map<std::string, std::unique_ptr<LayoutOrError>, std::less<>> layouts;
   std::vector<const LayoutOrError*> record_layout;
-  std::vector<log::Header> headers(4);
-  headers[0].key = kHeaderSourceTopic;
-  headers[0].value = o.input_topic;
-  headers[1].key = kHeaderSourcePartition;
-  headers[2].key = kHeaderSourceOffset;
-  headers[3].key = kHeaderGroup;
-  headers[3].value = o.group;
+  std::vector<std::vector<log::Header>> sender_headers(n_senders, std::vector<log::Header>(4));
+  for (std::vector<log::Header>& headers : sender_headers) {
+    headers[0].key = kHeaderSourceTopic;
+    headers[0].value = o.input_topic;
+    headers[1].key = kHeaderSourcePartition;
+    headers[2].key = kHeaderSourceOffset;
+    headers[3].key = kHeaderGroup;
+    headers[3].value = o.group;
+  }
 
   // Output marks (see the header): the output partitions' ends after the last flush. They
   // are read from the log every few seconds and in between advanced by what this run
@@ -328,11 +338,13 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     phase("lake");
     std::fill(sent_enriched.begin(), sent_enriched.end(), 0);
     std::fill(sent_dlq.begin(), sent_dlq.end(), 0);
+    // Main thread: what is written and the counts; then the writers send and flush.
     std::map<int32_t, Offset> next;
-    for (const Slot& slot : b.slots) {
+    for (Slot& slot : b.slots) {
       if (slot.outcome == Outcome::kAlreadyCommitted) continue;
       if (!owned(slot.partition)) {
         ++counts.handed_over;
+        slot.outcome = Outcome::kAlreadyCommitted;  // not written here (see above)
         continue;
       }
       next[slot.partition] = Offset(slot.offset + 1);
@@ -345,31 +357,45 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
           ++counts.dead_letters;
           ++counts.dead_letters_by_reason[slot.recovered_reason];
         }
-        continue;
-      }
-      const bool dead = slot.outcome == Outcome::kDeadLetter;
-      if (dead) {
+      } else if (slot.outcome == Outcome::kDeadLetter) {
         ++counts.dead_letters;
         ++counts.dead_letters_by_reason[std::string(schema::ReasonName(slot.reason))];
       } else {
         ++counts.enriched;
       }
-      char buf[24];
-      auto [pe, ec1] = std::to_chars(buf, buf + sizeof buf, slot.partition);
-      headers[1].value.assign(buf, pe);
-      auto [oe, ec2] = std::to_chars(buf, buf + sizeof buf, slot.offset);
-      headers[2].value.assign(buf, oe);
-      log::OutRecord out;
-      out.value = std::string_view(b.workers[slot.worker].buffer)
-                      .substr(slot.begin, slot.end - slot.begin);
-      out.headers = headers;
-      out.partition = PartitionId(slot.partition % (dead ? n_dlq : n_enriched));
-      RETURN_IF_ERROR(producer->Send(dead ? o.dlq_topic : o.enriched_topic, out));
-      ++(dead ? sent_dlq : sent_enriched)[out.partition->value()];
     }
+    // Writer w: its output partitions' records in input order, then its flush. Each writer
+    // touches only its own producer, headers and sent_* entries.
+    auto send = [&](int w) -> Status {
+      std::vector<log::Header>& headers = sender_headers[w];
+      for (const Slot& slot : b.slots) {
+        if (slot.outcome != Outcome::kEnriched && slot.outcome != Outcome::kDeadLetter) continue;
+        const bool dead = slot.outcome == Outcome::kDeadLetter;
+        const int32_t q = slot.partition % (dead ? n_dlq : n_enriched);
+        if (q % n_senders != w) continue;
+        char buf[24];
+        auto [pe, ec1] = std::to_chars(buf, buf + sizeof buf, slot.partition);
+        headers[1].value.assign(buf, pe);
+        auto [oe, ec2] = std::to_chars(buf, buf + sizeof buf, slot.offset);
+        headers[2].value.assign(buf, oe);
+        log::OutRecord out;
+        out.value = std::string_view(b.workers[slot.worker].buffer)
+                        .substr(slot.begin, slot.end - slot.begin);
+        out.headers = headers;
+        out.partition = PartitionId(q);
+        RETURN_IF_ERROR(producers[w]->Send(dead ? o.dlq_topic : o.enriched_topic, out));
+        ++(dead ? sent_dlq : sent_enriched)[q];
+      }
+      return producers[w]->Flush().WithContext("flushing outputs");
+    };
+    std::vector<Status> sent(n_senders);
+    {
+      std::vector<std::jthread> writers;
+      for (int w = 1; w < n_senders; ++w) writers.emplace_back([&, w] { sent[w] = send(w); });
+      sent[0] = send(0);
+    }
+    for (const Status& s : sent) RETURN_IF_ERROR(s);
     phase("send");
-    RETURN_IF_ERROR(producer->Flush().WithContext("flushing outputs"));
-    phase("flush");
     if (Clock::now() >= next_marks_refresh) {
       RETURN_IF_ERROR(refresh_marks());
     } else {

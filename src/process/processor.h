@@ -9,7 +9,8 @@
 // processor scans only the outputs written since the last commit, and a replayed input
 // whose output is already there is counted with its recorded outcome but not written again.
 //
-// Threads: Run() is called by one thread; it uses `threads` workers for parse+enrich+encode.
+// Threads: Run() is called by one thread; it uses `threads` workers for parse+enrich+encode
+// and `send_threads` output writers (one producer each) for send + flush.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -32,6 +33,9 @@ struct ProcessorOptions {
   schema::ParseOptions parse;
   size_t batch = 8192;
   int threads = 0;  // 0 = one per core
+  // Output writers: each owns the output partitions q with q % send_threads == its index and
+  // sends + flushes them in parallel with the others (0 = min(threads, output partitions)).
+  int send_threads = 0;
   bool exit_when_idle = false;
   std::chrono::milliseconds idle{500};
   int output_partitions = 0;  // when creating output topics; 0 = as many as the input
@@ -60,7 +64,7 @@ struct ProcessorCounts {
   double seconds = 0;         // the whole run, idle waits included
   double active_seconds = 0;  // from the first record polled to the last commit
   // Where the active time went, by phase: poll, prepare (recovery, layouts), transform
-  // (parallel parse+validate+enrich+encode), lake, send, flush, commit.
+  // (parallel parse+validate+enrich+encode), lake, send (the output writers' send + flush), commit.
   std::map<std::string, double> phase_seconds;
   std::map<std::string, int64_t> dead_letters_by_reason;
 };
