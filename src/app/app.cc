@@ -17,7 +17,13 @@ namespace covidflow::app {
 Result<std::unique_ptr<log::Log>> OpenLog(std::string_view uri, const config::Config& c) {
   if (uri.starts_with("kafka://")) {
 #ifdef CF_HAVE_KAFKA
-    return kafka::OpenKafkaLog(uri.substr(8), kafka::KafkaOptions{});
+    kafka::KafkaOptions options;
+    options.client_id = c.Str("kafka.client_id");
+    options.linger = std::chrono::milliseconds(c.Int("kafka.linger_ms"));
+    options.session_timeout = std::chrono::milliseconds(c.Int("kafka.session_timeout_ms"));
+    options.statistics_interval = std::chrono::milliseconds(c.Int("kafka.stats_interval_ms"));
+    ASSIGN_OR_RETURN(options.extra, kafka::ParseProperties(c.Str("kafka.properties")));
+    return kafka::OpenKafkaLog(uri.substr(8), options);
 #else
     return Status::InvalidArgument("this build of covidflow has no Kafka support");
 #endif
@@ -45,6 +51,7 @@ log::ProducerOptions ProducerOptionsFrom(const config::Config& c) {
             : f == "interval" ? log::FsyncPolicy::kInterval
                               : log::FsyncPolicy::kEveryFlush;
   p.fsync_interval = std::chrono::milliseconds(c.Int("log.fsync_interval_ms"));
+  p.compression = c.Str("kafka.compression");
   return p;
 }
 

@@ -113,7 +113,9 @@ int RunProcess(const config::Config& c) {
   auto counts = ProcessLog(c, **log, std::move(options).value());
   if (!counts.ok()) return Fail("process", counts.status());
   if (c.Bool("json")) {
-    std::printf("%s\n", ProcessorCountsJson(*counts).dump().c_str());
+    nlohmann::json out = ProcessorCountsJson(*counts);
+    out["log_metrics"] = (*log)->ClientMetrics();
+    std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf("%s", ProcessorCountsText(*counts).c_str());
   }

@@ -31,6 +31,22 @@ constexpr Setting kSettings[] = {
     {"log.segment_bytes", T::kInt, "134217728", "", "produce process demo",
      "embedded log segment size before a new segment file starts", 4096, 1 << 30},
 
+    // kafka (kafka:// logs only)
+    {"kafka.client_id", T::kString, "covidflow", "", "*", "client.id of every Kafka client"},
+    {"kafka.compression", T::kEnum, "none", "--compression", "produce process demo",
+     "compression of the batches covidflow produces to Kafka", 0, -1,
+     "none|gzip|snappy|lz4|zstd"},
+    {"kafka.linger_ms", T::kInt, "5", "", "produce process demo",
+     "how long the producer waits to fill a batch (librdkafka linger.ms)", 0, 900000},
+    {"kafka.session_timeout_ms", T::kInt, "10000", "", "process demo",
+     "a group member silent this long loses its partitions to the others", 1000, 3600000},
+    {"kafka.stats_interval_ms", T::kInt, "1000", "", "*",
+     "how often librdkafka reports the statistics behind process --json's log_metrics "
+     "(0 = never)", 0, 3600000},
+    {"kafka.properties", T::kString, "", "", "*",
+     "more librdkafka properties, applied last: 'key=value,key=value' (e.g. "
+     "security.protocol=SASL_SSL,sasl.mechanisms=PLAIN,sasl.username=U,sasl.password=P)"},
+
     // generate
     {"generate.count", T::kInt, "1000", "--count", "generate", "number of tweets", 0, kMaxI},
     {"generate.seed", T::kInt, "1", "--seed", "generate", "random seed (same seed, same bytes)",

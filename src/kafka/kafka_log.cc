@@ -1,6 +1,7 @@
 #include "kafka/kafka_log.h"
 
 #include <algorithm>
+#include <mutex>
 #include <thread>
 
 #include "kafka/internal/common.h"
@@ -13,10 +14,34 @@ namespace {
 using internal::FromKafka;
 using internal::Handle;
 
+// The latest statistics of each client of one log, by instance name. Shared with the
+// clients' callbacks, so it outlives whichever of them goes first.
+class StatsBoard {
+ public:
+  void Record(const KafkaStats& s) {
+    std::lock_guard lock(mu_);
+    latest_[s.name] = s;
+  }
+  std::vector<KafkaStats> Latest() const {
+    std::lock_guard lock(mu_);
+    std::vector<KafkaStats> out;
+    for (const auto& [name, s] : latest_) out.push_back(s);
+    return out;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, KafkaStats> latest_;
+};
+
 class KafkaLog final : public log::Log, public internal::Client {
  public:
-  KafkaLog(std::string bootstrap, const KafkaOptions& options)
-      : Client(options), bootstrap_(std::move(bootstrap)) {}
+  KafkaLog(std::string bootstrap, const KafkaOptions& options, std::shared_ptr<StatsBoard> board)
+      : Client(options), bootstrap_(std::move(bootstrap)), board_(std::move(board)) {}
+
+  std::map<std::string, int64_t> ClientMetrics() const override {
+    return SumStatistics(board_->Latest());
+  }
 
   Status Connect() {
     // Metadata handle for admin calls, topic descriptions and watermarks. It sends no
@@ -181,6 +206,7 @@ class KafkaLog final : public log::Log, public internal::Client {
   }
 
   std::string bootstrap_;
+  std::shared_ptr<StatsBoard> board_;
   Handle rk_;
 };
 
@@ -191,7 +217,13 @@ Result<std::unique_ptr<log::Log>> OpenKafkaLog(std::string_view bootstrap,
   if (bootstrap.starts_with("kafka://")) bootstrap.remove_prefix(8);
   while (bootstrap.ends_with('/')) bootstrap.remove_suffix(1);
   if (bootstrap.empty()) return Status::InvalidArgument("kafka:// needs HOST:PORT");
-  auto log = std::make_unique<KafkaLog>(std::string(bootstrap), options);
+  auto board = std::make_shared<StatsBoard>();
+  KafkaOptions with_board = options;
+  with_board.on_stats = [board, user = options.on_stats](const KafkaStats& s) {
+    board->Record(s);
+    if (user) user(s);
+  };
+  auto log = std::make_unique<KafkaLog>(std::string(bootstrap), with_board, board);
   RETURN_IF_ERROR(log->Connect());
   return std::unique_ptr<log::Log>(std::move(log));
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "log/log.h"
@@ -22,6 +23,7 @@ namespace covidflow::kafka {
 // to export rates, queue depth, lag and broker health as metrics.
 struct KafkaStats {
   std::string client;              // "producer" or "consumer"
+  std::string name;                // the handle's instance name, e.g. "covidflow#producer-2"
   int64_t queued_messages = 0;     // msg_cnt: produced but not yet delivered
   int64_t tx_messages = 0;         // txmsgs: messages sent to brokers
   int64_t tx_bytes = 0;            // txmsg_bytes
@@ -58,12 +60,22 @@ struct KafkaOptions {
   std::chrono::milliseconds linger{5};
   // Consumer group liveness: a member silent this long is removed and its partitions move.
   std::chrono::milliseconds session_timeout{10000};
-  // 0 = no statistics; otherwise on_stats is called this often from librdkafka's thread.
+  // 0 = no statistics; otherwise each client reports this often: its latest numbers feed
+  // Log::ClientMetrics, and on_stats (if set) is called from librdkafka's thread.
   std::chrono::milliseconds statistics_interval{0};
   std::function<void(const KafkaStats&)> on_stats;
   // Passed to librdkafka as is (security.protocol, sasl.*, ssl.*); applied last.
   std::map<std::string, std::string> extra;
 };
+
+// Log::ClientMetrics of a Kafka log from the latest statistics of each of its clients:
+// counters and lag summed per client type ("producer.tx_bytes", "consumer.lag", ...),
+// broker counts as the highest any client sees, "<type>.clients" the number of clients.
+std::map<std::string, int64_t> SumStatistics(const std::vector<KafkaStats>& latest);
+
+// Parses librdkafka's "key=value,key=value" property list (kafka.properties) into
+// KafkaOptions::extra; kInvalidArgument names the first item without a '=' or a key.
+Result<std::map<std::string, std::string>> ParseProperties(std::string_view list);
 
 // Opens the cluster at `bootstrap` ("HOST:PORT[,HOST:PORT]", with or without "kafka://").
 // Fails with kUnavailable within about connect_timeout when no broker answers.

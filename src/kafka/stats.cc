@@ -1,5 +1,7 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include "kafka/kafka_log.h"
 
 namespace covidflow::kafka {
@@ -19,6 +21,7 @@ Result<KafkaStats> ParseStatistics(std::string_view json) {
   }
   KafkaStats s;
   if (j["type"].is_string()) s.client = j["type"].get<std::string>();
+  if (auto it = j.find("name"); it != j.end() && it->is_string()) s.name = it->get<std::string>();
   s.queued_messages = IntOr0(j, "msg_cnt");
   s.tx_messages = IntOr0(j, "txmsgs");
   s.tx_bytes = IntOr0(j, "txmsg_bytes");
@@ -48,6 +51,47 @@ Result<KafkaStats> ParseStatistics(std::string_view json) {
     s.group_state = it->value("state", "");
   }
   return s;
+}
+
+std::map<std::string, int64_t> SumStatistics(const std::vector<KafkaStats>& latest) {
+  std::map<std::string, int64_t> m;
+  for (const KafkaStats& s : latest) {
+    const std::string& c = s.client.empty() ? std::string("client") : s.client;
+    m[c + ".clients"] += 1;
+    m[c + ".queued_messages"] += s.queued_messages;
+    m[c + ".tx_messages"] += s.tx_messages;
+    m[c + ".tx_bytes"] += s.tx_bytes;
+    m[c + ".rx_messages"] += s.rx_messages;
+    m[c + ".rx_bytes"] += s.rx_bytes;
+    int64_t& up = m["brokers.up"];
+    up = std::max(up, s.brokers_up);
+    int64_t& total = m["brokers.total"];
+    total = std::max(total, s.brokers_total);
+    if (c == "consumer") {
+      m["consumer.lag"] += s.consumer_lag;
+      m["consumer.rebalances"] += s.rebalances;
+    }
+  }
+  return m;
+}
+
+Result<std::map<std::string, std::string>> ParseProperties(std::string_view list) {
+  std::map<std::string, std::string> out;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (item.empty()) continue;
+    size_t eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return Status::InvalidArgument("kafka.properties: '" + std::string(item) +
+                                     "' is not key=value");
+    }
+    out[std::string(item.substr(0, eq))] = std::string(item.substr(eq + 1));
+  }
+  return out;
 }
 
 }  // namespace covidflow::kafka

@@ -136,6 +136,10 @@ class Log {
   virtual Result<std::unique_ptr<Consumer>> NewConsumer(const ConsumerOptions& options) = 0;
   // "file:///tmp/x" or "kafka://127.0.0.1:9092"
   virtual std::string Uri() const = 0;
+  // The clients' own counters and gauges for a stage's metrics, by name (Kafka: librdkafka's
+  // statistics summed over this log's producers and consumers, e.g. "producer.tx_bytes",
+  // "consumer.lag"). Empty when the implementation keeps none. Safe from any thread.
+  virtual std::map<std::string, int64_t> ClientMetrics() const { return {}; }
 };
 
 // The partition a key maps to: the same function everywhere (murmur2, as Kafka's

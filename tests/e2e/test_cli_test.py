@@ -34,6 +34,7 @@ def test_help_on_every_command(command):
     (["generate", "--format", "xml"], "csv|jsonl"),
     (["process", "--config", "/nonexistent/covidflow.yaml"], "cannot read config file"),
     (["nosuchcommand"], "unknown command"),
+    (["process", "--compression", "brotli"], "none|gzip|snappy|lz4|zstd"),
 ])
 def test_bad_command_lines_give_one_clear_line(args, needle):
     r = run(*args, check=False)
@@ -61,7 +62,15 @@ def pipeline(home, source, *process_args, produce_args=()):
                             *process_args).stdout)
     assert counts["consumed"] == prod["records"]
     assert counts["consumed"] == counts["enriched"] + counts["dead_letters"]
+    assert counts["log_metrics"] == {}, "the embedded log keeps no client metrics"
     return uri, prod, counts
+
+
+def test_bad_kafka_properties_fail_before_connecting(home):
+    r = run("process", "--from", "kafka://127.0.0.1:1", "--set", "kafka.properties=acks",
+            check=False)
+    assert r.returncode != 0
+    assert "kafka.properties: 'acks' is not key=value" in r.stderr, r.stderr
 
 
 def test_generated_stream_reconciles_exactly(home):

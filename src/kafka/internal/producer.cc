@@ -1,5 +1,6 @@
 #include "kafka/internal/producer.h"
 
+#include <algorithm>
 #include <thread>
 
 namespace covidflow::kafka::internal {
@@ -109,18 +110,33 @@ Status KafkaProducer::Send(std::string_view topic, const log::OutRecord& record)
     header.u.header.size = static_cast<ssize_t>(h.value.size());
   }
 
-  const auto deadline = std::chrono::steady_clock::now() + options_.delivery_timeout;
+  const auto start = std::chrono::steady_clock::now();
+  const auto deadline = start + options_.delivery_timeout;
+  std::chrono::milliseconds backoff(10);
   while (true) {
     rd_kafka_error_t* error = rd_kafka_produceva(rk_.get(), vus_.data(), vus_.size());
     if (error == nullptr) break;
-    if (rd_kafka_error_code(error) != RD_KAFKA_RESP_ERR__QUEUE_FULL ||
-        std::chrono::steady_clock::now() > deadline) {
-      return FromKafkaError(error, "producing to " + std::string(topic));
+    const rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+    const auto now = std::chrono::steady_clock::now();
+    if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL && now <= deadline) {
+      rd_kafka_error_destroy(error);
+      // Backpressure: the local queue is full, so serve delivery reports until it drains.
+      rd_kafka_poll(rk_.get(), 10);
+      if (!fatal_.ok()) return fatal_;
+      continue;
     }
-    rd_kafka_error_destroy(error);
-    // Backpressure: the local queue is full, so serve delivery reports until it drains.
-    rd_kafka_poll(rk_.get(), 10);
-    if (!fatal_.ok()) return fatal_;
+    if ((code == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
+         code == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC) &&
+        now + backoff <= start + options_.retry_budget) {
+      // This handle's metadata may predate the topic (created a moment ago by another
+      // client) or its partitions: let librdkafka refresh it and try again.
+      rd_kafka_error_destroy(error);
+      rd_kafka_poll(rk_.get(), static_cast<int>(backoff.count()));
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+      if (!fatal_.ok()) return fatal_;
+      continue;
+    }
+    return FromKafkaError(error, "producing to " + std::string(topic));
   }
   if (++sends_since_poll_ >= 1024) {
     sends_since_poll_ = 0;

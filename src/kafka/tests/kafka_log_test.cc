@@ -117,6 +117,11 @@ TEST(KafkaLog, StatisticsReachTheCallback) {
   }
   EXPECT_GE(sent, 500);
   EXPECT_GE(up, 1);
+  // The same numbers reach the log's metrics, summed over its clients.
+  std::map<std::string, int64_t> metrics = (*log)->ClientMetrics();
+  EXPECT_EQ(metrics["producer.clients"], 1);
+  EXPECT_GE(metrics["producer.tx_messages"], 500);
+  EXPECT_GE(metrics["brokers.up"], 1);
 }
 
 // A rebalance moves a partition to another member: the old owner can no longer commit it,

@@ -58,5 +58,50 @@ TEST(KafkaStats, GarbageIsCorruption) {
   EXPECT_EQ(ParseStatistics("{\"no_type\":1}").status().code(), StatusCode::kCorruption);
 }
 
+TEST(KafkaStats, NameIsTheHandleInstance) {
+  auto s = ParseStatistics(kConsumerStats);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->name, "covidflow#consumer-2");
+}
+
+TEST(KafkaStats, SumsPerClientTypeAndTakesTheBestBrokerView) {
+  KafkaStats p1{.client = "producer", .name = "p1", .queued_messages = 3, .tx_messages = 100,
+                .tx_bytes = 9000, .brokers_up = 1, .brokers_total = 1};
+  KafkaStats p2{.client = "producer", .name = "p2", .tx_messages = 50, .tx_bytes = 1000,
+                .brokers_up = 0, .brokers_total = 1};
+  KafkaStats c1{.client = "consumer", .name = "c1", .rx_messages = 70, .rx_bytes = 700,
+                .brokers_up = 1, .brokers_total = 1, .consumer_lag = 12, .rebalances = 2};
+  std::map<std::string, int64_t> m = SumStatistics({p1, p2, c1});
+  EXPECT_EQ(m["producer.clients"], 2);
+  EXPECT_EQ(m["producer.tx_messages"], 150);
+  EXPECT_EQ(m["producer.tx_bytes"], 10000);
+  EXPECT_EQ(m["producer.queued_messages"], 3);
+  EXPECT_EQ(m["consumer.clients"], 1);
+  EXPECT_EQ(m["consumer.rx_messages"], 70);
+  EXPECT_EQ(m["consumer.lag"], 12);
+  EXPECT_EQ(m["consumer.rebalances"], 2);
+  EXPECT_EQ(m["brokers.up"], 1);
+  EXPECT_EQ(m["brokers.total"], 1);
+  EXPECT_TRUE(SumStatistics({}).empty());
+}
+
+TEST(KafkaProperties, KeyValueListBecomesExtraSettings) {
+  auto p = ParseProperties(" security.protocol=SASL_SSL, sasl.mechanisms=PLAIN,,sasl.password=a=b ");
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->size(), 3u);
+  EXPECT_EQ(p->at("security.protocol"), "SASL_SSL");
+  EXPECT_EQ(p->at("sasl.mechanisms"), "PLAIN");
+  EXPECT_EQ(p->at("sasl.password"), "a=b") << "only the first '=' splits";
+  EXPECT_TRUE(ParseProperties("")->empty());
+}
+
+TEST(KafkaProperties, ItemWithoutKeyOrValueSeparatorIsInvalid) {
+  for (std::string_view bad : {"acks", "a=1,=2", "linger.ms=5,oops"}) {
+    auto p = ParseProperties(bad);
+    EXPECT_EQ(p.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(p.status().message().find("not key=value"), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace covidflow::kafka
