@@ -2,14 +2,20 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "enrich/internal/unicode_case.h"
 #include "enrich/internal/utf8.h"
@@ -20,7 +26,7 @@ namespace {
 
 using internal::VaderTables;
 using internal::Word;
-using internal::WordInfo;
+using WordKey = VaderTables::WordKey;
 
 // Empirical constants of the VADER paper.
 constexpr double kCapsIncrement = 0.733;    // an ALL-CAPS word among non-caps words
@@ -34,32 +40,73 @@ constexpr double kNormalizeAlpha = 15;  // compound = s / sqrt(s*s + alpha)
 // The longest word worth looking up (the longest table key is shorter; checked at start).
 constexpr size_t kMaxLookup = 64;
 
-// One whitespace-separated word of the text, after the punctuation rule, as the rules see it.
+// One whitespace-separated word of the text, after the punctuation rule, as the rules see
+// it. Two bytes, so that the rules' look-arounds stay in one or two cache lines; the valence
+// is kept apart, in the list of lexicon words (most words of a tweet have none).
 struct Token {
-  double valence = 0;        // lexicon valence, when in_lexicon
-  Word word = Word::kOther;  // copied from the table: the rules read these in tight loops
-  bool in_lexicon = false;
-  bool is_booster = false;
-  bool dampener = false;  // a booster word that lowers intensity
-  bool all_caps = false;  // Python's str.isupper() of the word
-  bool negation = false;  // a negation word, or contains "n't"
+  // The first four flags have the values of the table's WordKey flags, so a lookup copies
+  // them with one mask.
+  enum Flags : uint8_t {
+    kInLexicon = WordKey::kInLexicon,
+    kBooster = WordKey::kBooster,
+    kDampener = WordKey::kDampener,  // a booster word that lowers intensity
+    kNegation = WordKey::kNegation,  // a negation word, or contains "n't"
+    kAllCaps = 32,                   // Python's str.isupper() of the word
+  };
+  static constexpr uint8_t kFromKey = kInLexicon | kBooster | kDampener | kNegation;
+  static_assert((kFromKey & kAllCaps) == 0 && (kFromKey & WordKey::kValenceInCenti) == 0);
 
-  void SetKey(const VaderTables& tables, const VaderTables::WordKey* found) {
-    if (found == nullptr) return;
-    using Key = VaderTables::WordKey;
-    word = found->word;
-    in_lexicon = (found->flags & Key::kInLexicon) != 0;
-    is_booster = (found->flags & Key::kBooster) != 0;
-    dampener = (found->flags & Key::kDampener) != 0;
-    negation = negation || (found->flags & Key::kNegation) != 0;
-    if (in_lexicon) {
-      valence = (found->flags & Key::kValenceInCenti) != 0 ? found->valence_centi / 100.0
-                                                           : tables.Info(*found).valence;
-    }
-  }
-  bool InLexicon() const { return in_lexicon; }
-  bool IsBooster() const { return is_booster; }
+  Word word = Word::kOther;
+  uint8_t flags = 0;
+
+  bool InLexicon() const { return (flags & kInLexicon) != 0; }
+  bool IsBooster() const { return (flags & kBooster) != 0; }
+  bool IsDampener() const { return (flags & kDampener) != 0; }
+  bool IsNegation() const { return (flags & kNegation) != 0; }
+  bool IsAllCaps() const { return (flags & kAllCaps) != 0; }
   Word Is() const { return word; }
+};
+using Tokens = std::span<const Token>;
+
+// A word found in the sentiment lexicon: its position among the tokens and its valence.
+struct LexiconWord {
+  size_t index;
+  double valence;
+};
+
+// One token and, for a lexicon word, its valence.
+struct Looked {
+  Token token;
+  double valence = 0;
+};
+
+void ApplyKey(const VaderTables& tables, const WordKey* found, Looked& out) {
+  if (found == nullptr) return;
+  out.token.word = found->word;
+  out.token.flags |= found->flags & Token::kFromKey;
+  if ((found->flags & WordKey::kInLexicon) != 0) {
+    out.valence = (found->flags & WordKey::kValenceInCenti) != 0 ? found->valence_centi / 100.0
+                                                                 : tables.Info(*found).valence;
+  }
+}
+
+// Byte classes of one 64-byte block of the text, one bit per byte (bit k = byte k).
+struct BlockClasses {
+  uint64_t space;       // ASCII whitespace of str.split()
+  uint64_t punct;       // string.punctuation
+  uint64_t upper;       // A-Z
+  uint64_t lower;       // a-z
+  uint64_t apostrophe;  // '\''
+  uint64_t high;        // bytes >= 0x80 (part of a non-ASCII code point)
+};
+
+// The classes of a word, as a union of these bits (WordClasses).
+enum : uint8_t {
+  kHasPunct = 1,
+  kHasUpper = 2,
+  kHasLower = 4,
+  kHasApostrophe = 8,
+  kHasHigh = 16,
 };
 
 // Per-thread buffers, reused from call to call so that scoring does not allocate once they
@@ -67,9 +114,15 @@ struct Token {
 struct Scratch {
   std::string repaired;
   std::string text;
-  std::vector<Token> tokens;
-  std::vector<double> sentiments;
-  int exclamations = 0;  // '!' and '?' in the text (after emoji replacement)
+  // The text with its ASCII letters lower-cased, then spaces up to a whole number of
+  // 64-byte blocks (at least one space), then kKeyReadPad more bytes, so that a key can be
+  // read 8 bytes at a time from any word without a bounds check.
+  std::string lowered;
+  std::vector<BlockClasses> blocks;  // the classes of `lowered`, block by block
+  std::vector<Token> tokens;         // grown, never shrunk: token_count are in use
+  std::vector<LexiconWord> lexicon_words;
+  std::vector<double> sentiments;  // parallel to lexicon_words
+  int exclamations = 0;            // '!' and '?' in the text (after emoji replacement)
   int questions = 0;
 };
 
@@ -78,23 +131,15 @@ Scratch& ThreadScratch() {
   return scratch;
 }
 
-bool IsAscii(std::string_view s) {
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
-    if (word & 0x8080808080808080ull) return false;
-  }
-  for (; i < s.size(); ++i) {
-    if (static_cast<unsigned char>(s[i]) >= 0x80) return false;
-  }
-  return true;
-}
+constexpr size_t kKeyReadPad = 8 * VaderTables::kMaxKeyWords;
 
 // string.punctuation: the ASCII characters a word loses at both ends.
 constexpr bool IsAsciiPunct(unsigned char c) {
   return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
          (c >= 123 && c <= 126);
+}
+constexpr bool IsAsciiSpace(unsigned char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F);
 }
 
 // The reference replaces every emoji code point by its description, with a space before
@@ -134,9 +179,172 @@ bool ReplaceEmoji(std::string_view in, std::string& out) {
   return true;
 }
 
-// Builds the token for one whitespace-free word of well-formed UTF-8, in one pass that
-// lower-cases into a small buffer, tests for ALL CAPS and looks for "n't".
-Token MakeToken(std::string_view word, const VaderTables& tables) {
+// Classifying the text: one pass, 16 bytes at a time, that writes the lower-cased copy and
+// the class bitmaps of each 64-byte block and counts '!' and '?'. Words are then found and
+// described with bit operations on the bitmaps instead of a loop over their bytes (whose
+// exit, at an unpredictable word length, costs a branch miss per word).
+#if defined(__SSE2__)
+// Bytes of x in [lo, hi], as 0xFF: x - lo, as unsigned, is at most hi - lo. SSE2 has only a
+// signed byte compare, so both sides are shifted by -128 (adding -128 - lo subtracts lo and
+// flips the top bit).
+inline __m128i InRange(__m128i x, int lo, int hi) {
+  return _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8(static_cast<char>(-128 - lo))),
+                        _mm_set1_epi8(static_cast<char>(hi - lo + 1 - 128)));
+}
+
+inline uint64_t Bits(__m128i mask) {
+  return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(mask)));
+}
+
+// Classifies the 64 bytes at p (lower-casing them in place).
+BlockClasses ClassifyBlock(char* p, int& exclamations, int& questions) {
+  BlockClasses c{};
+  uint64_t marks_excl = 0, marks_quest = 0;
+  for (int k = 0; k < 4; ++k) {
+    auto* at = reinterpret_cast<__m128i*>(p + 16 * k);
+    const __m128i x = _mm_loadu_si128(at);
+    const __m128i space =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')), InRange(x, 9, 13)),
+                     InRange(x, 0x1C, 0x1F));
+    const __m128i upper = InRange(x, 'A', 'Z');
+    const __m128i lower = InRange(x, 'a', 'z');
+    const __m128i alnum = _mm_or_si128(_mm_or_si128(upper, lower), InRange(x, '0', '9'));
+    // string.punctuation is every printable, non-space ASCII character but letters and digits.
+    const __m128i punct = _mm_andnot_si128(alnum, InRange(x, 33, 126));
+    const int shift = 16 * k;
+    c.space |= Bits(space) << shift;
+    c.punct |= Bits(punct) << shift;
+    c.upper |= Bits(upper) << shift;
+    c.lower |= Bits(lower) << shift;
+    c.apostrophe |= Bits(_mm_cmpeq_epi8(x, _mm_set1_epi8('\''))) << shift;
+    c.high |= Bits(x) << shift;
+    marks_excl |= Bits(_mm_cmpeq_epi8(x, _mm_set1_epi8('!'))) << shift;
+    marks_quest |= Bits(_mm_cmpeq_epi8(x, _mm_set1_epi8('?'))) << shift;
+    _mm_storeu_si128(at, _mm_or_si128(x, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+  }
+  if ((marks_excl | marks_quest) != 0) {
+    exclamations += std::popcount(marks_excl);
+    questions += std::popcount(marks_quest);
+  }
+  return c;
+}
+#else
+// The same, a byte at a time, for targets without SSE2.
+BlockClasses ClassifyBlock(char* p, int& exclamations, int& questions) {
+  BlockClasses c{};
+  for (int k = 0; k < 64; ++k) {
+    const auto b = static_cast<unsigned char>(p[k]);
+    const uint64_t bit = uint64_t{1} << k;
+    if (IsAsciiSpace(b)) c.space |= bit;
+    if (IsAsciiPunct(b)) c.punct |= bit;
+    if (b >= 'A' && b <= 'Z') {
+      c.upper |= bit;
+      p[k] = static_cast<char>(b + ('a' - 'A'));
+    }
+    if (b >= 'a' && b <= 'z') c.lower |= bit;
+    if (b == '\'') c.apostrophe |= bit;
+    if (b >= 0x80) c.high |= bit;
+    exclamations += b == '!';
+    questions += b == '?';
+  }
+  return c;
+}
+#endif
+
+// Fills scratch.lowered, scratch.blocks and the '!'/'?' counts for `text`. Returns true
+// when the text has a byte >= 0x80.
+bool Classify(std::string_view text, Scratch& scratch) {
+  const size_t blocks = text.size() / 64 + 1;  // at least one padding space at the end
+  const size_t padded = blocks * 64;
+  if (scratch.lowered.size() < padded + kKeyReadPad) {
+    scratch.lowered.resize(padded + kKeyReadPad);
+  }
+  if (scratch.blocks.size() < blocks) scratch.blocks.resize(blocks);
+  char* low = scratch.lowered.data();
+  std::memcpy(low, text.data(), text.size());
+  std::memset(low + text.size(), ' ', padded + kKeyReadPad - text.size());
+  int exclamations = 0, questions = 0;
+  uint64_t high = 0;
+  for (size_t b = 0; b < blocks; ++b) {
+    scratch.blocks[b] = ClassifyBlock(low + 64 * b, exclamations, questions);
+    high |= scratch.blocks[b].high;
+  }
+  scratch.exclamations = exclamations;
+  scratch.questions = questions;
+  return high != 0;
+}
+
+// Masks of the bits of one block from bit `from` up, and up to bit `last`.
+inline uint64_t BitsFrom(size_t from) { return ~uint64_t{0} << (from & 63); }
+inline uint64_t BitsUpTo(size_t last) { return ~uint64_t{0} >> (63 - (last & 63)); }
+
+// The first position at or after `from` that is not ASCII whitespace, or the padded size
+// when there is none.
+inline size_t FindNonSpace(const BlockClasses* c, size_t blocks, size_t from) {
+  size_t w = from >> 6;
+  if (w >= blocks) return blocks * 64;
+  uint64_t bits = ~c[w].space & BitsFrom(from);
+  while (bits == 0) {
+    if (++w == blocks) return blocks * 64;
+    bits = ~c[w].space;
+  }
+  return w * 64 + static_cast<size_t>(std::countr_zero(bits));
+}
+
+// The first ASCII whitespace at or after `from` (the padding guarantees there is one).
+inline size_t FindSpace(const BlockClasses* c, size_t from) {
+  size_t w = from >> 6;
+  uint64_t bits = c[w].space & BitsFrom(from);
+  while (bits == 0) bits = c[++w].space;
+  return w * 64 + static_cast<size_t>(std::countr_zero(bits));
+}
+
+inline uint8_t ClassesUnder(const BlockClasses& c, uint64_t m) {
+  return static_cast<uint8_t>(((c.punct & m) != 0 ? kHasPunct : 0) |
+                              ((c.upper & m) != 0 ? kHasUpper : 0) |
+                              ((c.lower & m) != 0 ? kHasLower : 0) |
+                              ((c.apostrophe & m) != 0 ? kHasApostrophe : 0) |
+                              ((c.high & m) != 0 ? kHasHigh : 0));
+}
+
+// The union of the classes of the bytes [b, e), b < e.
+inline uint8_t WordClasses(const BlockClasses* c, size_t b, size_t e) {
+  const size_t first = b >> 6, last = (e - 1) >> 6;
+  if (first == last) return ClassesUnder(c[first], BitsFrom(b) & BitsUpTo(e - 1));
+  uint8_t classes = ClassesUnder(c[first], BitsFrom(b));
+  for (size_t w = first + 1; w < last; ++w) classes |= ClassesUnder(c[w], ~uint64_t{0});
+  return classes | ClassesUnder(c[last], BitsUpTo(e - 1));
+}
+
+// The first position in [b, e) that is not punctuation, or e.
+inline size_t SkipPunctForward(const BlockClasses* c, size_t b, size_t e) {
+  size_t i = b;
+  while (i < e) {
+    const size_t shift = i & 63;
+    const auto run = static_cast<size_t>(std::countr_one(c[i >> 6].punct >> shift));
+    i += run;
+    if (run < 64 - shift) break;  // the run ends inside this block
+  }
+  return std::min(i, e);
+}
+
+// One past the last position in [b, e) that is not punctuation, or b.
+inline size_t SkipPunctBackward(const BlockClasses* c, size_t b, size_t e) {
+  size_t i = e;
+  while (i > b) {
+    const size_t last = i - 1;
+    const size_t shift = 63 - (last & 63);
+    const auto run = static_cast<size_t>(std::countl_one(c[last >> 6].punct << shift));
+    i -= std::min(run, i);
+    if (run < 64 - shift) break;
+  }
+  return std::max(i, b);
+}
+
+// Builds the token for one whitespace-free word of well-formed UTF-8 that has a non-ASCII
+// character, in one pass that lower-cases into a small buffer, tests for ALL CAPS and looks
+// for "n't".
+Looked NonAsciiWordToken(std::string_view word, const VaderTables& tables) {
   // Strip punctuation at both ends unless that leaves 2 code points or fewer (an emoticon
   // such as ":)" or "<3" keeps its punctuation).
   size_t b = 0, e = word.size();
@@ -150,7 +358,7 @@ Token MakeToken(std::string_view word, const VaderTables& tables) {
     if (code_points > 2) word = word.substr(b, e - b);
   }
 
-  Token token;
+  Looked out;
   char lower[kMaxLookup] = {};
   size_t n = 0;           // lower-cased bytes written (only the first kMaxLookup are kept)
   bool matchable = true;  // lower-cases to ASCII: only such words can be in a table
@@ -188,176 +396,138 @@ Token MakeToken(std::string_view word, const VaderTables& tables) {
         continue;
       }
     }
-    if (low == 't' && prev1 == '\'' && prev2 == 'n') token.negation = true;
+    if (low == 't' && prev1 == '\'' && prev2 == 'n') out.token.flags |= Token::kNegation;
     prev2 = prev1;
     prev1 = low;
     if (n < kMaxLookup) lower[n] = low;
     ++n;
   }
-  token.all_caps = cased && !breaks_caps;
-  if (matchable && n <= kMaxLookup) {
-    token.SetKey(tables, tables.FindKey(lower, n));
-  }
-  return token;
+  if (cased && !breaks_caps) out.token.flags |= Token::kAllCaps;
+  if (matchable && n <= kMaxLookup) ApplyKey(tables, tables.FindKey(lower, n), out);
+  return out;
 }
 
-// Byte classes of ASCII for the fast path.
-enum : uint8_t {
-  kSpace = 1,
-  kPunct = 2,
-  kUpper = 4,
-  kLower = 8,
-  kApostrophe = 16,
-  kMarks = 32,  // '!' or '?': counted for punctuation emphasis
-};
-constexpr auto kAsciiClass = [] {
-  std::array<uint8_t, 128> t{};
-  for (int c = 0; c < 128; ++c) {
-    if (c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F)) t[c] = kSpace;
-    if (IsAsciiPunct(static_cast<unsigned char>(c))) t[c] = kPunct;
-    if (c == '\'') t[c] = kPunct | kApostrophe;
-    if (c == '!' || c == '?') t[c] = kPunct | kMarks;
-    if (c >= 'A' && c <= 'Z') t[c] = kUpper;
-    if (c >= 'a' && c <= 'z') t[c] = kLower;
+// Splits the classified text into tokens and collects what the rules need about them.
+class Tokenizer {
+ public:
+  Tokenizer(std::string_view text, Scratch& scratch)
+      : tables_(VaderTables::Get()),
+        text_(text),
+        low_(scratch.lowered.data()),
+        c_(scratch.blocks.data()),
+        blocks_(text.size() / 64 + 1) {
+    // A word takes at least one byte and a separator: this bounds the token count.
+    const size_t bound = text.size() / 2 + 1;
+    if (scratch.tokens.size() < bound) scratch.tokens.resize(bound);
+    if (scratch.lexicon_words.size() < bound) scratch.lexicon_words.resize(bound);
+    tokens_ = scratch.tokens.data();
+    lexicon_words_ = scratch.lexicon_words.data();
   }
-  return t;
-}();
 
-// Lower-cases the ASCII letters of 8 bytes at once (bytes >= 0x80 are left alone).
-inline uint64_t LowerAscii8(uint64_t x) {
-  constexpr uint64_t kHigh = 0x8080808080808080ull;
-  const uint64_t low7 = x & ~kHigh;
-  const uint64_t above_z = low7 + 0x2525252525252525ull;  // high bit set for bytes > 'Z'
-  const uint64_t from_a = low7 + 0x3F3F3F3F3F3F3F3Full;   // high bit set for bytes >= 'A'
-  const uint64_t upper = (from_a & ~above_z) & ~x & kHigh;
-  return x | (upper >> 2);
-}
-
-// The token of the ASCII word in[start, end) of a text of `size` bytes, `seen` the union of
-// its byte classes: finds its punctuation-free core and looks it up. The key is read straight
-// from the text as lower-cased 8-byte words (no byte-wise copy).
-Token AsciiWordToken(const unsigned char* in, size_t size, size_t start, size_t end, uint8_t seen,
-                     const VaderTables& tables) {
-  // Strip punctuation at both ends unless that leaves 2 characters or fewer (an emoticon
-  // such as ":)" or "<3" keeps its punctuation).
-  size_t b = start, e = end;
-  if ((seen & kPunct) != 0) {
-    while (b < e && (kAsciiClass[in[b]] & kPunct) != 0) ++b;
-    while (e > b && (kAsciiClass[in[e - 1]] & kPunct) != 0) --e;
-    if (e - b <= 2) {
-      b = start;
-      e = end;
-    }
-  }
-  Token token;
-  // isupper() ignores uncased characters, so the whole word decides for its core too.
-  token.all_caps = (seen & kUpper) != 0 && (seen & kLower) == 0;
-  const size_t n = e - b;
-  if (n <= tables.MaxKeySize()) {
-    uint64_t w[VaderTables::kMaxKeyWords] = {};
-    const size_t words = (n + 7) / 8;
-    for (size_t k = 0; k < words; ++k) {
-      const size_t at = b + 8 * k;
-      if (at + 8 <= size) {
-        std::memcpy(&w[k], in + at, 8);
+  void Run() {
+    const size_t size = text_.size();
+    for (size_t b = FindNonSpace(c_, blocks_, 0); b < size;) {
+      const size_t e = FindSpace(c_, b);
+      const uint8_t classes = WordClasses(c_, b, e);
+      if ((classes & kHasHigh) == 0) {
+        Add(AsciiWordToken(b, e, classes));
       } else {
-        std::memcpy(&w[k], in + at, size - at);  // the text's last bytes: no reading past it
+        SplitNonAscii(b, e);
       }
-      w[k] = LowerAscii8(w[k]);
-    }
-    token.SetKey(tables, tables.FindKeyWords(w, n));
-  }
-  if (!token.negation && (seen & kApostrophe) != 0) {
-    // "n't" anywhere in the word, in any case (it cannot straddle the stripped ends).
-    for (size_t k = b + 1; k + 1 < e; ++k) {
-      if (in[k] == '\'' && (in[k - 1] | 0x20) == 'n' && (in[k + 1] | 0x20) == 't') {
-        token.negation = true;
-        break;
-      }
+      b = FindNonSpace(c_, blocks_, e);
     }
   }
-  return token;
-}
 
-// Finds the end of the ASCII word starting at in[start] (the next ASCII space, or `size`)
-// and the union of its byte classes.
-inline size_t ScanAsciiWord(const unsigned char* in, size_t start, size_t size, uint8_t& seen) {
-  uint8_t classes = 0;
-  size_t i = start;
-  for (; i < size; ++i) {
-    const uint8_t cls = kAsciiClass[in[i]];
-    if (cls == kSpace) break;
-    classes |= cls;
+  size_t token_count() const { return token_count_; }
+  size_t lexicon_count() const { return lexicon_count_; }
+  size_t all_caps() const { return all_caps_; }
+  size_t first_but() const { return first_but_; }  // the token count when there is none
+
+ private:
+  void Add(const Looked& looked) {
+    const size_t i = token_count_++;
+    tokens_[i] = looked.token;
+    if (looked.token.InLexicon()) lexicon_words_[lexicon_count_++] = {i, looked.valence};
+    all_caps_ += looked.token.IsAllCaps() ? 1 : 0;
+    if (looked.token.Is() == Word::kBut && first_but_ == kNone) first_but_ = i;
   }
-  seen = classes;
-  return i;
-}
 
-// Tokenize for all-ASCII text, the common case. Also counts '!' and '?' (all of them are
-// inside words), saving a pass over the text.
-void TokenizeAscii(std::string_view text, Scratch& scratch) {
-  const VaderTables& tables = VaderTables::Get();
-  scratch.tokens.clear();
-  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
-  const size_t size = text.size();
-  int exclamations = 0, questions = 0;
-  size_t i = 0;
-  while (i < size) {
-    while (i < size && kAsciiClass[in[i]] == kSpace) ++i;
-    if (i == size) break;
-    const size_t start = i;
-    uint8_t seen = 0;
-    i = ScanAsciiWord(in, start, size, seen);
-    if ((seen & kMarks) != 0) {
-      for (size_t k = start; k < i; ++k) {
-        exclamations += in[k] == '!';
-        questions += in[k] == '?';
+  // The token of the ASCII word [start, end): finds its punctuation-free core and looks it
+  // up, reading the key straight from the lower-cased copy, 8 bytes at a time.
+  Looked AsciiWordToken(size_t start, size_t end, uint8_t classes) const {
+    // Strip punctuation at both ends unless that leaves 2 characters or fewer (an emoticon
+    // such as ":)" or "<3" keeps its punctuation).
+    size_t b = start, e = end;
+    if ((classes & kHasPunct) != 0) {
+      b = SkipPunctForward(c_, start, end);
+      e = SkipPunctBackward(c_, b, end);
+      if (e - b <= 2) {
+        b = start;
+        e = end;
       }
     }
-    scratch.tokens.push_back(AsciiWordToken(in, size, start, i, seen, tables));
+    Looked out;
+    // isupper() ignores uncased characters, so the whole word decides for its core too.
+    if ((classes & (kHasUpper | kHasLower)) == kHasUpper) out.token.flags = Token::kAllCaps;
+    const size_t n = e - b;
+    if (n <= tables_.MaxKeySize()) {
+      uint64_t w[VaderTables::kMaxKeyWords];
+      std::memcpy(w, low_ + b, sizeof(w));  // within the padding; FindKeyWords ignores bytes past n
+      ApplyKey(tables_, tables_.FindKeyWords(w, n), out);
+    }
+    if (!out.token.IsNegation() && (classes & kHasApostrophe) != 0) {
+      // "n't" anywhere in the word, in any case (it cannot straddle the stripped ends).
+      for (size_t k = b + 1; k + 1 < e; ++k) {
+        if (low_[k] == '\'' && low_[k - 1] == 'n' && low_[k + 1] == 't') {
+          out.token.flags |= Token::kNegation;
+          break;
+        }
+      }
+    }
+    return out;
   }
-  scratch.exclamations = exclamations;
-  scratch.questions = questions;
-}
 
-void Tokenize(std::string_view text, Scratch& scratch) {
-  const VaderTables& tables = VaderTables::Get();
-  scratch.tokens.clear();
-  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
-  size_t start = std::string_view::npos;
-  bool ascii_word = true;
-  auto finish = [&](size_t end) {
-    if (ascii_word) {
-      uint8_t seen = 0;
-      ScanAsciiWord(in, start, end, seen);
-      scratch.tokens.push_back(AsciiWordToken(in, text.size(), start, end, seen, tables));
-    } else {
-      scratch.tokens.push_back(MakeToken(text.substr(start, end - start), tables));
+  // A run of non-ASCII-whitespace bytes with a non-ASCII character: splits it further on
+  // Python's non-ASCII whitespace (U+00A0, U+3000, ...) and adds its words.
+  void SplitNonAscii(size_t b, size_t e) {
+    size_t start = b;
+    auto finish = [&](size_t end) {
+      if (start == end) return;
+      const uint8_t classes = WordClasses(c_, start, end);
+      if ((classes & kHasHigh) == 0) {
+        Add(AsciiWordToken(start, end, classes));
+      } else {
+        Add(NonAsciiWordToken(text_.substr(start, end - start), tables_));
+      }
+    };
+    for (size_t i = b; i < e;) {
+      int len = 1;
+      const bool space = static_cast<unsigned char>(text_[i]) >= 0x80 &&
+                         internal::IsPythonSpace(internal::DecodeAt(text_, i, len));
+      i += static_cast<size_t>(len);
+      if (space) {
+        finish(i - static_cast<size_t>(len));
+        start = i;
+      }
     }
-    start = std::string_view::npos;
-    ascii_word = true;
-  };
-  for (size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    int len = 1;
-    bool space;
-    if (c < 0x80) {
-      space = kAsciiClass[c] == kSpace;
-    } else {
-      space = internal::IsPythonSpace(internal::DecodeAt(text, i, len));
-      if (!space) ascii_word = false;
-    }
-    if (space) {
-      if (start != std::string_view::npos) finish(i);
-    } else if (start == std::string_view::npos) {
-      start = i;
-    }
-    i += static_cast<size_t>(len);
+    finish(e);
   }
-  if (start != std::string_view::npos) finish(text.size());
-}
 
-bool Matches(const std::vector<Token>& t, size_t first, const internal::Phrase& p) {
+  static constexpr size_t kNone = ~size_t{0};
+  const VaderTables& tables_;
+  std::string_view text_;
+  const char* low_;
+  const BlockClasses* c_;
+  size_t blocks_;
+  Token* tokens_;
+  LexiconWord* lexicon_words_;
+  size_t token_count_ = 0;
+  size_t lexicon_count_ = 0;
+  size_t all_caps_ = 0;
+  size_t first_but_ = kNone;
+};
+
+bool Matches(Tokens t, size_t first, const internal::Phrase& p) {
   for (int k = 0; k < p.size; ++k) {
     if (t[first + static_cast<size_t>(k)].Is() != p.words[k]) return false;
   }
@@ -368,7 +538,7 @@ bool Matches(const std::vector<Token>& t, size_t first, const internal::Phrase& 
 // lexicon word: a special-case phrase ending at, spanning or just before the word replaces
 // its valence (the first match of: [i-1,i], [i-2,i], [i-2,i-1], [i-3,i-1], [i-3,i-2]); one
 // starting at the word replaces it again; then a dampener phrase right before it adds.
-double SpecialIdioms(double valence, const std::vector<Token>& t, size_t i) {
+double SpecialIdioms(double valence, Tokens t, size_t i) {
   // Every phrase is made of named words: when the window i-3 .. i+2 has none, nothing can
   // match (the common case, decided without looking at the phrases).
   const size_t last = std::min(i + 2, t.size() - 1);
@@ -413,16 +583,16 @@ double SpecialIdioms(double valence, const std::vector<Token>& t, size_t i) {
 }
 
 // The negation rule for the predecessor at distance `back` (1 to 3) of word i.
-double Negation(double valence, const std::vector<Token>& t, size_t i, int back) {
+double Negation(double valence, Tokens t, size_t i, int back) {
   auto so_or_this = [&](size_t k) { return t[k].Is() == Word::kSo || t[k].Is() == Word::kThis; };
   if (back == 1) {
-    if (t[i - 1].negation) valence = valence * kNegationScalar;
+    if (t[i - 1].IsNegation()) valence = valence * kNegationScalar;
   } else if (back == 2) {
     if (t[i - 2].Is() == Word::kNever && so_or_this(i - 1)) {
       valence = valence * 1.25;  // "never so good": emphasis, not negation
     } else if (t[i - 2].Is() == Word::kWithout && t[i - 1].Is() == Word::kDoubt) {
       // "without doubt good": not a negation
-    } else if (t[i - 2].negation) {
+    } else if (t[i - 2].IsNegation()) {
       valence = valence * kNegationScalar;
     }
   } else {
@@ -430,18 +600,18 @@ double Negation(double valence, const std::vector<Token>& t, size_t i, int back)
       valence = valence * 1.25;
     } else if (t[i - 3].Is() == Word::kWithout &&
                (t[i - 2].Is() == Word::kDoubt || t[i - 1].Is() == Word::kDoubt)) {
-    } else if (t[i - 3].negation) {
+    } else if (t[i - 3].IsNegation()) {
       valence = valence * kNegationScalar;
     }
   }
   return valence;
 }
 
-// The valence of lexicon word i after every word-level rule.
-double WordValence(const std::vector<Token>& t, size_t i, bool caps_differ) {
+// The valence of lexicon word i, whose lexicon valence is `base`, after every word-level
+// rule.
+double WordValence(Tokens t, size_t i, double base, bool caps_differ) {
   const Token& word = t[i];
   const size_t n = t.size();
-  const double base = word.valence;
   double valence = base;
   // "no" directly before a lexicon word negates that word instead of counting itself.
   if (word.Is() == Word::kNo && i != n - 1 && t[i + 1].InLexicon()) valence = 0.0;
@@ -450,7 +620,7 @@ double WordValence(const std::vector<Token>& t, size_t i, bool caps_differ) {
        (t[i - 1].Is() == Word::kOr || t[i - 1].Is() == Word::kNor))) {
     valence = base * kNegationScalar;
   }
-  if (word.all_caps && caps_differ) {
+  if (word.IsAllCaps() && caps_differ) {
     // Note: a zero valence counts as negative here, as in the reference.
     valence = valence > 0 ? valence + kCapsIncrement : valence - kCapsIncrement;
   }
@@ -460,9 +630,10 @@ double WordValence(const std::vector<Token>& t, size_t i, bool caps_differ) {
     if (before.InLexicon()) continue;
     double scalar = 0.0;
     if (before.IsBooster()) {
-      scalar = before.dampener ? -VaderTables::kBoosterIncrement : VaderTables::kBoosterIncrement;
+      scalar = before.IsDampener() ? -VaderTables::kBoosterIncrement
+                                   : VaderTables::kBoosterIncrement;
       if (valence < 0) scalar *= -1;
-      if (before.all_caps && caps_differ) {
+      if (before.IsAllCaps() && caps_differ) {
         scalar = valence > 0 ? scalar + kCapsIncrement : scalar - kCapsIncrement;
       }
     }
@@ -484,22 +655,19 @@ double WordValence(const std::vector<Token>& t, size_t i, bool caps_differ) {
   return valence;
 }
 
-// The "but" rule: words before the first "but" count half, words after it 1.5 times. The
-// reference finds each word's position by searching for the first *equal value*, so with
-// repeated values it rescales the first occurrence again and again; reproduced on purpose.
-// A plain scan is quadratic, so long texts keep, per value, the ordered set of positions
-// holding it (same result, n log n).
-void ButRule(const std::vector<Token>& t, std::vector<double>& s) {
-  size_t but = t.size();
-  for (size_t k = 0; k < t.size(); ++k) {
-    if (t[k].Is() == Word::kBut) {
-      but = k;
-      break;
-    }
-  }
-  if (but == t.size()) return;
-  auto rescaled = [but](size_t first, double value) {
-    return first < but ? value * 0.5 : first > but ? value * 1.5 : value;
+// The "but" rule: words before the first "but" (token `but`) count half, words after it 1.5
+// times. The reference finds each word's position by searching for the first *equal value*,
+// so with repeated values it rescales the first occurrence again and again; reproduced on
+// purpose. Only the lexicon words are given (`words`, their sentiments `s`): every other
+// word's sentiment is 0, and a zero stays a zero whatever is rescaled (only its sign can
+// change, which no later step sees: 0.0 == -0.0, and adding either zero to the sum leaves
+// it unchanged), so leaving those words out gives the same numbers. A plain scan is
+// quadratic, so long texts keep, per value, the ordered set of positions holding it (same
+// result, n log n).
+void ButRule(size_t but, std::span<const LexiconWord> words, std::span<double> s) {
+  auto rescaled = [but, words](size_t first, double value) {
+    const size_t at = words[first].index;
+    return at < but ? value * 0.5 : at > but ? value * 1.5 : value;
   };
   constexpr size_t kScanLimit = 256;
   if (s.size() <= kScanLimit) {
@@ -526,17 +694,6 @@ void ButRule(const std::vector<Token>& t, std::vector<double>& s) {
   }
 }
 
-void CountMarks(std::string_view text, Scratch& scratch) {
-  int exclamations = 0;
-  int questions = 0;
-  for (char c : text) {
-    exclamations += c == '!';
-    questions += c == '?';
-  }
-  scratch.exclamations = exclamations;
-  scratch.questions = questions;
-}
-
 double PunctuationEmphasis(int exclamations, int questions) {
   if (exclamations > kMaxExclamations) exclamations = kMaxExclamations;
   const double ep = exclamations * kExclamationStep;
@@ -545,19 +702,24 @@ double PunctuationEmphasis(int exclamations, int questions) {
   return ep + qm;
 }
 
-VaderScores Combine(const std::vector<double>& sentiments, double emphasis) {
+// The reference's scores from the sentiments of the lexicon words (`s`, in text order) of a
+// text of `words` words; every other word's sentiment is 0.
+VaderScores Combine(std::span<const double> s, size_t words, double emphasis) {
   VaderScores out;
-  if (sentiments.empty()) return out;
+  if (words == 0) return out;
   // Each positive word counts 1 + valence, each negative word 1 + |valence|, each neutral
-  // word 1. (One loop; each sum still adds left to right, as the reference does.)
+  // word 1. Each sum adds left to right, as the reference does; skipping the zeros of the
+  // other words changes no sum (x + 0.0 == x for every x the sums can hold: they start at
+  // +0.0 and a round-to-nearest sum is never -0.0 then).
   double sum = 0, pos_sum = 0, neg_sum = 0;
-  int neutral = 0;
-  for (double v : sentiments) {
+  size_t nonzero = 0;
+  for (double v : s) {
     sum += v;
     if (v > 0) pos_sum += v + 1;
     if (v < 0) neg_sum += v - 1;
-    if (v == 0) ++neutral;
+    if (v != 0) ++nonzero;
   }
+  const auto neutral = static_cast<double>(words - nonzero);
   if (sum > 0) {
     sum += emphasis;
   } else if (sum < 0) {
@@ -613,35 +775,45 @@ VaderEnricher::VaderEnricher() {
 VaderScores VaderEnricher::ScoreVader(std::string_view input) const {
   Scratch& scratch = ThreadScratch();
   std::string_view text = input;
-  if (IsAscii(text)) {
-    TokenizeAscii(text, scratch);
-  } else {
+  if (Classify(text, scratch)) {
+    // Non-ASCII: score what Python would see (ill-formed UTF-8 repaired, emoji replaced by
+    // their descriptions), classified again when that changed the text.
+    bool changed = false;
     if (!internal::IsValidUtf8(text)) {
       scratch.repaired.clear();
       internal::AppendReplacingInvalidUtf8(scratch.repaired, text);
       text = scratch.repaired;
+      changed = true;
     }
-    if (ReplaceEmoji(text, scratch.text)) text = scratch.text;
-    Tokenize(text, scratch);
-    CountMarks(text, scratch);
+    if (ReplaceEmoji(text, scratch.text)) {
+      text = scratch.text;
+      changed = true;
+    }
+    if (changed) Classify(text, scratch);
   }
-  const std::vector<Token>& t = scratch.tokens;
+  Tokenizer tokenizer(text, scratch);
+  tokenizer.Run();
+  const Tokens t(scratch.tokens.data(), tokenizer.token_count());
+  const std::span<const LexiconWord> words(scratch.lexicon_words.data(),
+                                           tokenizer.lexicon_count());
 
-  size_t all_caps = 0;
-  for (const Token& token : t) all_caps += token.all_caps;
   // ALL-CAPS emphasis counts only when some, but not all, words are in capitals.
-  const bool caps_differ = all_caps > 0 && all_caps < t.size();
+  const bool caps_differ = tokenizer.all_caps() > 0 && tokenizer.all_caps() < t.size();
 
-  std::vector<double>& s = scratch.sentiments;
-  s.assign(t.size(), 0.0);
-  for (size_t i = 0; i < t.size(); ++i) {
+  // Only lexicon words can have a sentiment other than 0; the rules look at the words
+  // around each of them.
+  if (scratch.sentiments.size() < words.size()) scratch.sentiments.resize(words.size());
+  const std::span<double> s(scratch.sentiments.data(), words.size());
+  for (size_t k = 0; k < words.size(); ++k) {
+    const size_t i = words[k].index;
+    s[k] = 0;
     // Boosters, and "kind" of "kind of", carry no valence of their own.
     if (t[i].IsBooster()) continue;
     if (i + 1 < t.size() && t[i].Is() == Word::kKind && t[i + 1].Is() == Word::kOf) continue;
-    if (t[i].InLexicon()) s[i] = WordValence(t, i, caps_differ);
+    s[k] = WordValence(t, i, words[k].valence, caps_differ);
   }
-  ButRule(t, s);
-  return Combine(s, PunctuationEmphasis(scratch.exclamations, scratch.questions));
+  if (tokenizer.first_but() < t.size()) ButRule(tokenizer.first_but(), words, s);
+  return Combine(s, t.size(), PunctuationEmphasis(scratch.exclamations, scratch.questions));
 }
 
 schema::Sentiment ToSentiment(const VaderScores& v) {
