@@ -26,7 +26,12 @@ class FileProducer : public Producer {
 
   Status Send(std::string_view topic, const OutRecord& record) override {
     RETURN_IF_ERROR(failed_);
-    ASSIGN_OR_RETURN(int partitions, CachedPartitionCount(topic));
+    // Most Sends go to the topic of the previous one: skip the lookup then.
+    if (topic != last_topic_ || last_partitions_ == 0) {
+      ASSIGN_OR_RETURN(last_partitions_, CachedPartitionCount(topic));
+      last_topic_.assign(topic);
+    }
+    const int partitions = last_partitions_;
     PartitionId partition;
     if (record.partition.has_value()) {
       partition = *record.partition;
@@ -46,13 +51,20 @@ class FileProducer : public Producer {
                                      " bytes exceeds the embedded log's limit of " +
                                      std::to_string(kMaxBodyBytes));
     }
-    Batch& batch = batches_[TopicPartition{std::string(topic), partition}];
+    // The batch of the previous Send is the likely one; batches_ never erases, so the
+    // cached pointer stays valid (unordered_map keeps its elements in place).
+    if (last_batch_ == nullptr || last_batch_tp_.partition != partition ||
+        last_batch_tp_.topic != topic) {
+      last_batch_tp_ = TopicPartition{std::string(topic), partition};
+      last_batch_ = &batches_[last_batch_tp_];
+    }
+    Batch& batch = *last_batch_;
     batch.starts.push_back(static_cast<uint32_t>(batch.bytes.size()));
     AppendRecord(&batch.bytes, record.timestamp_ms != 0 ? record.timestamp_ms : NowMs(), record.key,
                  record.value, record.headers);
     // Record positions in a batch are 32-bit, so a batch is written before it reaches 1 GiB.
     if (batch.bytes.size() >= std::min<size_t>(options_.batch_bytes, 1u << 30)) {
-      RETURN_IF_ERROR(Write(TopicPartition{std::string(topic), partition}, batch));
+      RETURN_IF_ERROR(Write(last_batch_tp_, batch));
     }
     return Status::Ok();
   }
@@ -136,6 +148,10 @@ class FileProducer : public Producer {
   std::unordered_map<TopicPartition, Batch> batches_;
   std::unordered_map<std::string, int> partition_counts_;
   uint64_t round_robin_ = 0;
+  std::string last_topic_;
+  int last_partitions_ = 0;
+  TopicPartition last_batch_tp_;
+  Batch* last_batch_ = nullptr;
   std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
   Status failed_;
 };
