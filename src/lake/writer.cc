@@ -142,6 +142,64 @@ struct StrHash {
   }
 };
 
+// A dictionary of strings for one column chunk, filled while the rows are gathered (each
+// string is hashed while its row is in cache). The entries live in the PLAIN dictionary
+// page itself (4-byte length, bytes), so a lookup compares against compact memory rather
+// than strings scattered over the rows, and the dictionary page needs no further copy.
+class StringDict {
+ public:
+  StringDict() : slots_(1024, 0) {}
+  // Returns the index of `v`, adding it when new.
+  uint32_t Insert(std::string_view v) {
+    const auto h = static_cast<uint32_t>(StrHash{}(v));
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      const uint64_t s = slots_[i];
+      if (s == 0) {
+        const auto idx = static_cast<uint32_t>(entries_.size());
+        slots_[i] = (static_cast<uint64_t>(h) << 32) | (idx + 1);
+        entries_.push_back(static_cast<uint32_t>(page_.size()));
+        PutU32(static_cast<uint32_t>(v.size()), &page_);
+        page_.append(v);
+        if (entries_.size() * 2 > slots_.size()) Grow();
+        return idx;
+      }
+      if (static_cast<uint32_t>(s >> 32) == h) {
+        const auto idx = static_cast<uint32_t>(s) - 1;
+        if (Key(idx) == v) return idx;
+      }
+    }
+  }
+  std::string_view Key(uint32_t idx) const {
+    const char* p = page_.data() + entries_[idx];
+    uint32_t len;
+    std::memcpy(&len, p, 4);
+    return {p + 4, len};
+  }
+  // The bytes of entry `idx` as PLAIN encodes them (length prefix included).
+  std::string_view Plain(uint32_t idx) const {
+    return {page_.data() + entries_[idx], 4 + Key(idx).size()};
+  }
+  size_t size() const { return entries_.size(); }
+  const std::string& page() const { return page_; }
+
+ private:
+  void Grow() {
+    std::vector<uint64_t> old(slots_.size() * 2, 0);
+    slots_.swap(old);
+    const size_t mask = slots_.size() - 1;
+    for (uint64_t s : old) {
+      if (s == 0) continue;
+      size_t i = (s >> 32) & mask;
+      while (slots_[i] != 0) i = (i + 1) & mask;
+      slots_[i] = s;
+    }
+  }
+  std::vector<uint64_t> slots_;    // (32-bit hash << 32) | (index + 1); 0 = empty
+  std::vector<uint32_t> entries_;  // offset of each entry in page_
+  std::string page_;
+};
+
 // One column chunk's values gathered from the rows, nulls and list structure as levels.
 struct Gathered {
   bool has_def = false;
@@ -149,13 +207,15 @@ struct Gathered {
   std::vector<uint32_t> def;         // one per level entry, when has_def
   std::vector<uint32_t> rep;         // one per level entry, when has_rep
   std::vector<uint32_t> row_levels;  // level entries per row (list columns)
-  std::string arena;             // string bytes, back to back
-  std::vector<uint32_t> lens;    // string lengths
-  std::vector<std::string_view> strs;  // views into arena (set by FinishGather)
-  std::vector<uint64_t> fixed;  // int64, int32, double bits, bool (0/1)
+  // String columns are dictionary encoded while they are gathered (sdict set, indices
+  // filled) until the dictionary outgrows its page; from then on `plain` holds every value
+  // PLAIN-encoded (length + bytes), which required columns' data pages use in place.
+  std::unique_ptr<StringDict> sdict;
+  std::string plain;
+  std::vector<uint32_t> indices;  // dictionary index per non-null value
+  std::vector<uint64_t> fixed;    // int64, int32, double bits, bool (0/1)
   size_t num_levels = 0;
   int64_t nulls = 0;
-  size_t plain_bytes = 0;  // PLAIN size of all values
   // Statistics over non-null values, PLAIN-encoded without length prefix.
   bool has_minmax = false;
   std::string min, max;
@@ -186,85 +246,129 @@ bool IsString(ColumnKind k) {
          k == ColumnKind::kStringList;
 }
 
-// Appends one row's value of `col` to g. Rows are gathered row-major for all columns at
-// once and string bytes are copied into one arena per column: walking the rows once keeps
-// each row's strings in cache, and the later hashing and page building read contiguous
-// memory instead of chasing a pointer per value (this halved the write time).
-void GatherRow(const ColumnSpec& col, const schema::EnrichedTweet& r, Gathered& g) {
-  switch (col.kind) {
-    case ColumnKind::kString:
-    case ColumnKind::kOptionalString: {
-      std::string_view v = col.get_str(r);
-      if (col.kind == ColumnKind::kOptionalString) {
+void AppendPlain(std::string_view v, std::string* out) {
+  PutU32(static_cast<uint32_t>(v.size()), out);
+  out->append(v);
+}
+
+// Ends dictionary encoding of a string column: the values so far become PLAIN.
+void FallBackToPlain(Gathered& g) {
+  size_t bytes = 0;
+  for (uint32_t idx : g.indices) bytes += g.sdict->Plain(idx).size();
+  g.plain.reserve(2 * bytes);
+  for (uint32_t idx : g.indices) g.plain.append(g.sdict->Plain(idx));
+  g.indices.clear();
+  g.indices.shrink_to_fit();
+  g.sdict.reset();
+}
+
+void AddString(std::string_view v, size_t dictionary_page_bytes, Gathered& g) {
+  if (g.sdict) {
+    g.indices.push_back(g.sdict->Insert(v));
+    if (g.sdict->page().size() > dictionary_page_bytes) FallBackToPlain(g);
+    return;
+  }
+  AppendPlain(v, &g.plain);
+}
+
+// Prepares g for a new row group of about `rows` rows, keeping its buffers' capacity.
+void ResetGathered(const ColumnSpec& col, const WriterOptions& options, size_t rows,
+                   Gathered& g) {
+  g.has_def = col.kind == ColumnKind::kOptionalString || col.kind == ColumnKind::kStringList;
+  g.has_rep = col.kind == ColumnKind::kStringList;
+  g.def.clear();
+  g.rep.clear();
+  g.row_levels.clear();
+  g.plain.clear();
+  g.indices.clear();
+  g.fixed.clear();
+  g.num_levels = 0;
+  g.nulls = 0;
+  g.has_minmax = false;
+  g.min.clear();
+  g.max.clear();
+  g.sdict.reset();
+  if (IsString(col.kind)) {
+    if (options.dictionary && col.dictionary) {
+      g.sdict = std::make_unique<StringDict>();
+      g.indices.reserve(rows);
+    }
+  } else {
+    g.fixed.reserve(rows);
+  }
+  if (g.has_def) g.def.reserve(rows);
+}
+
+// Appends one row's value of every column. Rows are gathered row-major, all columns at
+// once: each row's strings are read (and hashed into their dictionaries) while they are in
+// cache, and everything later reads contiguous memory instead of chasing a pointer per value.
+void GatherRow(std::span<const ColumnSpec> cols, const WriterOptions& options,
+               const schema::EnrichedTweet& r, std::vector<Gathered>& gs) {
+  for (size_t c = 0; c < cols.size(); ++c) {
+    const ColumnSpec& col = cols[c];
+    Gathered& g = gs[c];
+    switch (col.kind) {
+      case ColumnKind::kString:
+        AddString(col.get_str(r), options.dictionary_page_bytes, g);
+        break;
+      case ColumnKind::kOptionalString: {
+        std::string_view v = col.get_str(r);
         if (v.empty()) {
           g.def.push_back(0);
           ++g.nulls;
-          return;
+          break;
         }
         g.def.push_back(1);
+        AddString(v, options.dictionary_page_bytes, g);
+        break;
       }
-      g.arena.append(v);
-      g.lens.push_back(static_cast<uint32_t>(v.size()));
-      return;
+      case ColumnKind::kStringList: {
+        const auto& list = col.get_list(r);
+        if (list.empty()) {
+          g.def.push_back(0);
+          g.rep.push_back(0);
+          g.row_levels.push_back(1);
+          ++g.nulls;
+          break;
+        }
+        for (size_t k = 0; k < list.size(); ++k) {
+          g.def.push_back(1);
+          g.rep.push_back(k == 0 ? 0 : 1);
+          AddString(list[k], options.dictionary_page_bytes, g);
+        }
+        g.row_levels.push_back(static_cast<uint32_t>(list.size()));
+        break;
+      }
+      case ColumnKind::kInt64:
+      case ColumnKind::kTimestampMicros:
+      case ColumnKind::kTimestampMillis:
+      case ColumnKind::kInt32:
+        g.fixed.push_back(static_cast<uint64_t>(col.get_int(r)));
+        break;
+      case ColumnKind::kDouble:
+        g.fixed.push_back(std::bit_cast<uint64_t>(col.get_double(r)));
+        break;
+      case ColumnKind::kBool:
+        g.fixed.push_back(col.get_bool(r) ? 1 : 0);
+        break;
     }
-    case ColumnKind::kStringList: {
-      const auto& list = col.get_list(r);
-      if (list.empty()) {
-        g.def.push_back(0);
-        g.rep.push_back(0);
-        g.row_levels.push_back(1);
-        ++g.nulls;
-        return;
-      }
-      for (size_t k = 0; k < list.size(); ++k) {
-        g.def.push_back(1);
-        g.rep.push_back(k == 0 ? 0 : 1);
-        g.arena.append(list[k]);
-        g.lens.push_back(static_cast<uint32_t>(list[k].size()));
-      }
-      g.row_levels.push_back(static_cast<uint32_t>(list.size()));
-      return;
-    }
-    case ColumnKind::kInt64:
-    case ColumnKind::kTimestampMicros:
-    case ColumnKind::kTimestampMillis:
-    case ColumnKind::kInt32:
-      g.fixed.push_back(static_cast<uint64_t>(col.get_int(r)));
-      return;
-    case ColumnKind::kDouble:
-      g.fixed.push_back(std::bit_cast<uint64_t>(col.get_double(r)));
-      return;
-    case ColumnKind::kBool:
-      g.fixed.push_back(col.get_bool(r) ? 1 : 0);
-      return;
   }
 }
 
-// After every row is gathered: string views into the arena, level counts, and the
-// statistics of fixed-width columns (strings get theirs from the dictionary or values).
+// After every row is gathered: level counts and the statistics of fixed-width columns
+// (strings get theirs from the dictionary or the PLAIN values when encoded).
 void FinishGather(const ColumnSpec& col, size_t num_rows, Gathered& g) {
-  g.has_def = col.kind == ColumnKind::kOptionalString || col.kind == ColumnKind::kStringList;
-  g.has_rep = col.kind == ColumnKind::kStringList;
   g.num_levels = g.has_def ? g.def.size() : num_rows;
   switch (col.kind) {
     case ColumnKind::kString:
     case ColumnKind::kOptionalString:
-    case ColumnKind::kStringList: {
-      g.strs.reserve(g.lens.size());
-      size_t at = 0;
-      for (uint32_t len : g.lens) {
-        g.strs.emplace_back(g.arena.data() + at, len);
-        at += len;
-      }
-      g.plain_bytes = g.arena.size() + 4 * g.lens.size();
+    case ColumnKind::kStringList:
       return;
-    }
     case ColumnKind::kInt64:
     case ColumnKind::kTimestampMicros:
     case ColumnKind::kTimestampMillis:
     case ColumnKind::kInt32: {
       const bool i32 = col.kind == ColumnKind::kInt32;
-      g.plain_bytes = g.fixed.size() * (i32 ? 4 : 8);
       if (g.fixed.empty()) return;
       int64_t mn = std::numeric_limits<int64_t>::max(), mx = std::numeric_limits<int64_t>::min();
       for (uint64_t u : g.fixed) {
@@ -278,7 +382,6 @@ void FinishGather(const ColumnSpec& col, size_t num_rows, Gathered& g) {
       return;
     }
     case ColumnKind::kDouble: {
-      g.plain_bytes = g.fixed.size() * 8;
       double mn = 0, mx = 0;
       bool any = false;
       for (uint64_t u : g.fixed) {
@@ -299,7 +402,6 @@ void FinishGather(const ColumnSpec& col, size_t num_rows, Gathered& g) {
       return;
     }
     case ColumnKind::kBool: {
-      g.plain_bytes = (g.fixed.size() + 7) / 8;
       if (g.fixed.empty()) return;
       bool any_true = false, any_false = false;
       for (uint64_t v : g.fixed) (v ? any_true : any_false) = true;
@@ -311,29 +413,21 @@ void FinishGather(const ColumnSpec& col, size_t num_rows, Gathered& g) {
   }
 }
 
-std::vector<Gathered> GatherAll(std::span<const ColumnSpec> cols,
-                                std::span<const schema::EnrichedTweet> rows) {
-  std::vector<Gathered> gs(cols.size());
-  for (size_t c = 0; c < cols.size(); ++c) {
-    if (cols[c].kind == ColumnKind::kString || cols[c].kind == ColumnKind::kOptionalString) {
-      gs[c].lens.reserve(rows.size());
-    } else if (cols[c].kind != ColumnKind::kStringList) {
-      gs[c].fixed.reserve(rows.size());
-    }
-  }
-  for (const auto& r : rows) {
-    for (size_t c = 0; c < cols.size(); ++c) GatherRow(cols[c], r, gs[c]);
-  }
-  for (size_t c = 0; c < cols.size(); ++c) FinishGather(cols[c], rows.size(), gs[c]);
-  return gs;
-}
-
-// Byte-wise min and max of string values into g's statistics. With a dictionary only the
-// distinct values are compared.
-void StringMinMax(const std::vector<std::string_view>& values, Gathered& g) {
-  if (values.empty()) return;
-  std::string_view mn = values[0], mx = values[0];
-  for (std::string_view v : values) {
+// Byte-wise min and max of PLAIN-encoded strings (length + bytes, back to back) into g's
+// statistics. With a dictionary only the distinct values are compared.
+void StringMinMax(std::string_view plain, Gathered& g) {
+  if (plain.empty()) return;
+  auto next = [&plain](size_t& at) {
+    uint32_t len;
+    std::memcpy(&len, plain.data() + at, 4);
+    const std::string_view v(plain.data() + at + 4, len);
+    at += 4 + len;
+    return v;
+  };
+  size_t at = 0;
+  std::string_view mn = next(at), mx = mn;
+  while (at < plain.size()) {
+    const std::string_view v = next(at);
     if (v < mn) mn = v;
     if (v > mx) mx = v;
   }
@@ -342,40 +436,23 @@ void StringMinMax(const std::vector<std::string_view>& values, Gathered& g) {
   g.max = mx;
 }
 
-// Tries to dictionary-encode; on success fills *indices and *dict_page (PLAIN values).
+// Tries to dictionary-encode a fixed-width column; on success fills g.indices and
+// *dict_page (PLAIN values).
 bool BuildDictionary(const ColumnSpec& col, Gathered& g, const WriterOptions& options,
-                     std::vector<uint32_t>* indices, std::string* dict_page, size_t* dict_size) {
+                     std::string* dict_page, size_t* dict_size) {
   if (!options.dictionary || !col.dictionary || col.kind == ColumnKind::kBool) return false;
-  const size_t values = IsString(col.kind) ? g.strs.size() : g.fixed.size();
+  const size_t values = g.fixed.size();
   if (values == 0) return false;
 
-  indices->reserve(values);
-  if (IsString(col.kind)) {
-    DictBuilder<std::string_view, StrHash> d(std::min<size_t>(values, 4096));
-    size_t bytes = 0;
-    for (std::string_view v : g.strs) {
-      const size_t before = d.keys().size();
-      indices->push_back(d.Insert(v));
-      if (d.keys().size() != before) {
-        bytes += 4 + v.size();
-        if (bytes > options.dictionary_page_bytes) return false;
-      }
-    }
-    dict_page->reserve(bytes);
-    StringMinMax(d.keys(), g);
-    for (std::string_view v : d.keys()) {
-      PutU32(static_cast<uint32_t>(v.size()), dict_page);
-      dict_page->append(v);
-    }
-    *dict_size = d.keys().size();
-    return true;
-  }
+  g.indices.clear();
+  g.indices.reserve(values);
   const bool i32 = col.kind == ColumnKind::kInt32;
   const size_t width = i32 ? 4 : 8;
   DictBuilder<uint64_t, IntHash> d(std::min<size_t>(values, 4096));
   for (uint64_t v : g.fixed) {
-    indices->push_back(d.Insert(v));
+    g.indices.push_back(d.Insert(v));
     if (d.keys().size() * width > options.dictionary_page_bytes) {
+      g.indices.clear();
       return false;
     }
   }
@@ -432,6 +509,20 @@ struct ChunkResult {
   bool dictionary = false;
 };
 
+// Compresses one page and appends it with its header to out->bytes.
+Status AddPage(Codec codec, const WriterOptions& options, pf::PageType type,
+               std::string_view payload, int32_t num_values, pf::Encoding encoding,
+               ChunkResult* out) {
+  static thread_local std::string compressed, header;
+  RETURN_IF_ERROR(internal::Compress(codec, options.zstd_level, payload, &compressed));
+  header.clear();
+  WritePageHeader(type, payload.size(), compressed, num_values, encoding, &header);
+  out->uncompressed += static_cast<int64_t>(header.size() + payload.size());
+  out->bytes += header;
+  out->bytes += compressed;
+  return Status::Ok();
+}
+
 // Encodes one column chunk: an optional dictionary page, then data pages that each start
 // at a row boundary and hold about page_bytes of values.
 Status EncodeChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& options,
@@ -439,38 +530,52 @@ Status EncodeChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& opti
   const Codec codec = ToCodec(options.compression);
   // Scratch buffers reused across chunks: fresh multi-megabyte buffers per chunk cost
   // page faults that showed up as a fifth of the write time.
-  static thread_local std::vector<uint32_t> indices;
-  static thread_local std::string dict_plain, compressed, header, page;
-  indices.clear();
-  dict_plain.clear();
-  header.clear();
+  static thread_local std::string fixed_dict, page;
+  const bool strings = IsString(col.kind);
   size_t dict_size = 0;
-  out->dictionary = BuildDictionary(col, g, options, &indices, &dict_plain, &dict_size);
-  if (!out->dictionary && IsString(col.kind)) StringMinMax(g.strs, g);
+  const std::string* dict_page = nullptr;
+  if (strings) {
+    out->dictionary = g.sdict != nullptr && g.sdict->size() > 0;
+    if (out->dictionary) {
+      dict_page = &g.sdict->page();
+      dict_size = g.sdict->size();
+    }
+    StringMinMax(out->dictionary ? *dict_page : g.plain, g);
+  } else {
+    fixed_dict.clear();
+    out->dictionary = BuildDictionary(col, g, options, &fixed_dict, &dict_size);
+    dict_page = &fixed_dict;
+  }
   if (out->dictionary) {
-    RETURN_IF_ERROR(internal::Compress(codec, options.zstd_level, dict_plain, &compressed));
-    WritePageHeader(pf::PageType::kDictionaryPage, dict_plain.size(), compressed,
-                    static_cast<int32_t>(dict_size), pf::Encoding::kPlain, &header);
     out->dictionary_page_offset = 0;
-    out->uncompressed += header.size() + dict_plain.size();
-    out->bytes += header;
-    out->bytes += compressed;
+    RETURN_IF_ERROR(AddPage(codec, options, pf::PageType::kDictionaryPage, *dict_page,
+                            static_cast<int32_t>(dict_size), pf::Encoding::kPlain, out));
   }
   out->data_page_offset = static_cast<int64_t>(out->bytes.size());
   const int bit_width = internal::BitWidth(dict_size > 0 ? static_cast<uint32_t>(dict_size - 1) : 0);
   const size_t num_rows = g.has_rep ? g.row_levels.size() : g.num_levels;
-  const bool strings = IsString(col.kind);
+  const pf::Encoding encoding =
+      out->dictionary ? pf::Encoding::kRleDictionary : pf::Encoding::kPlain;
 
   page.reserve(options.page_bytes + options.page_bytes / 4);
-  size_t row = 0, lvl = 0, val = 0;
+  size_t row = 0, lvl = 0, val = 0, at = 0;  // at: byte offset in g.plain
   while (row < num_rows) {
-    const size_t l0 = lvl, v0 = val;
+    const size_t l0 = lvl, v0 = val, at0 = at;
     size_t est = 0;
     while (row < num_rows && est < options.page_bytes) {
       const size_t lcount = g.has_rep ? g.row_levels[row] : 1;
       for (size_t k = 0; k < lcount; ++k, ++lvl) {
         if (g.has_def && g.def[lvl] == 0) continue;
-        est += out->dictionary ? 2 : (strings ? 4 + g.strs[val].size() : 8);
+        if (out->dictionary) {
+          est += 2;
+        } else if (strings) {
+          uint32_t len;
+          std::memcpy(&len, g.plain.data() + at, 4);
+          at += 4 + len;
+          est += 4 + len;
+        } else {
+          est += 8;
+        }
         ++val;
       }
       est += g.has_def ? 1 : 0;
@@ -479,21 +584,13 @@ Status EncodeChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& opti
     page.clear();
     if (g.has_rep) PutLevels(g.rep, l0, lvl, &page);
     if (g.has_def) PutLevels(g.def, l0, lvl, &page);
+    // The values' bytes when they can be compressed where they lie (no levels before them).
+    std::string_view values;
     if (out->dictionary) {
       page.push_back(static_cast<char>(bit_width));
-      internal::EncodeRleHybrid(indices.data() + v0, val - v0, bit_width, &page);
+      internal::EncodeRleHybrid(g.indices.data() + v0, val - v0, bit_width, &page);
     } else if (strings) {
-      size_t bytes = 0;
-      for (size_t i = v0; i < val; ++i) bytes += 4 + g.strs[i].size();
-      size_t at = page.size();
-      page.resize(at + bytes);
-      char* p = page.data();
-      for (size_t i = v0; i < val; ++i) {
-        const auto len = static_cast<uint32_t>(g.strs[i].size());
-        std::memcpy(p + at, &len, 4);
-        std::memcpy(p + at + 4, g.strs[i].data(), len);
-        at += 4 + len;
-      }
+      values = std::string_view(g.plain).substr(at0, at - at0);
     } else if (col.kind == ColumnKind::kBool) {
       uint8_t acc = 0;
       int bits = 0;
@@ -505,19 +602,20 @@ Status EncodeChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& opti
     } else if (col.kind == ColumnKind::kInt32) {
       for (size_t i = v0; i < val; ++i) PutRaw(static_cast<int32_t>(g.fixed[i]), &page);
     } else {
-      const size_t at = page.size();
-      page.resize(at + (val - v0) * 8);
-      std::memcpy(page.data() + at, g.fixed.data() + v0, (val - v0) * 8);
+      values = std::string_view(reinterpret_cast<const char*>(g.fixed.data() + v0),
+                                (val - v0) * 8);  // little-endian host, as PLAIN asks
     }
-    RETURN_IF_ERROR(internal::Compress(codec, options.zstd_level, page, &compressed));
-    header.clear();
-    WritePageHeader(pf::PageType::kDataPage, page.size(), compressed,
-                    static_cast<int32_t>(lvl - l0),
-                    out->dictionary ? pf::Encoding::kRleDictionary : pf::Encoding::kPlain,
-                    &header);
-    out->uncompressed += header.size() + page.size();
-    out->bytes += header;
-    out->bytes += compressed;
+    std::string_view payload = page;
+    if (!values.empty()) {
+      if (page.empty()) {
+        payload = values;
+      } else {
+        page.append(values);
+        payload = page;
+      }
+    }
+    RETURN_IF_ERROR(AddPage(codec, options, pf::PageType::kDataPage, payload,
+                            static_cast<int32_t>(lvl - l0), encoding, out));
   }
   return Status::Ok();
 }
@@ -653,6 +751,12 @@ Result<SourceRanges> DecodeSourceRanges(std::string_view json) {
   return out;
 }
 
+// The column buffers of the row group being gathered, kept (with their capacity) for the
+// writer's next row group.
+struct ParquetWriter::ColumnBuffers {
+  std::vector<Gathered> columns;
+};
+
 ParquetWriter::ParquetWriter(std::string path, WriterOptions options, int fd)
     : path_(std::move(path)), options_(options), fd_(fd) {}
 
@@ -702,43 +806,17 @@ Status ParquetWriter::FlushBuffer() {
 
 Status ParquetWriter::Write(std::span<const schema::EnrichedTweet> rows) {
   if (fd_ < 0) return Status::FailedPrecondition("writer for " + path_ + " is closed");
-  // One pass over the rows for checks, row-group boundaries, source ranges and enrichers
-  // (each pass over row structs costs cache misses); nothing is kept unless all succeed.
-  std::vector<size_t> ends;
+  // One pass over the rows does the checks, row-group boundaries, source ranges, enrichers
+  // and the gathering into columns (each pass over row structs costs cache misses). Nothing
+  // is kept unless all succeed: on an error the file goes back to where this call started.
+  const uint64_t start_offset = offset_;
+  const size_t start_groups = row_groups_.size();
   SourceRanges ranges = ranges_;
   std::vector<std::string> enrichers = enrichers_;
-  SourceRange* range = nullptr;
-  const schema::EnrichedTweet* prev = nullptr;
-  size_t bytes = 0;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const auto& r = rows[i];
-    RETURN_IF_ERROR(CheckRow(r));
-    bytes += EstimateRowBytes(r);
-    if (bytes >= options_.row_group_bytes) {
-      ends.push_back(i + 1);
-      bytes = 0;
-    }
-    // Consecutive rows mostly share a topic-partition and an enricher: look up on change.
-    if (prev == nullptr || r.source.partition != prev->source.partition ||
-        r.source.topic != prev->source.topic) {
-      TopicPartition tp{r.source.topic, r.source.partition};
-      range = &ranges.try_emplace(tp, SourceRange{r.source.offset, r.source.offset, 0})
-                   .first->second;
-    }
-    range->first = std::min(range->first, r.source.offset);
-    range->last = std::max(range->last, r.source.offset);
-    ++range->count;
-    if ((prev == nullptr || r.enricher != prev->enricher) &&
-        std::find(enrichers.begin(), enrichers.end(), r.enricher) == enrichers.end()) {
-      enrichers.push_back(r.enricher);
-    }
-    prev = &r;
-  }
-  if (ends.empty() || ends.back() != rows.size()) ends.push_back(rows.size());
-  size_t start = 0;
-  for (size_t end : ends) {
-    if (end > start) RETURN_IF_ERROR(WriteRowGroup(rows.subspan(start, end - start)));
-    start = end;
+  Status st = GatherAndWrite(rows, ranges, enrichers);
+  if (!st.ok()) {
+    RollBack(start_offset, start_groups);
+    return st;
   }
   ranges_ = std::move(ranges);
   enrichers_ = std::move(enrichers);
@@ -746,15 +824,75 @@ Status ParquetWriter::Write(std::span<const schema::EnrichedTweet> rows) {
   return Status::Ok();
 }
 
-Status ParquetWriter::WriteRowGroup(std::span<const schema::EnrichedTweet> rows) {
+Status ParquetWriter::GatherAndWrite(std::span<const schema::EnrichedTweet> rows,
+                                     SourceRanges& ranges, std::vector<std::string>& enrichers) {
   const auto cols = internal::TweetColumns();
+  if (!buffers_) buffers_ = std::make_unique<ColumnBuffers>();
+  std::vector<Gathered>& gs = buffers_->columns;
+  gs.resize(cols.size());
+  SourceRange* range = nullptr;
+  const schema::EnrichedTweet* prev = nullptr;
+  size_t start = 0;
+  while (start < rows.size()) {
+    for (size_t c = 0; c < cols.size(); ++c) {
+      ResetGathered(cols[c], options_, rows.size() - start, gs[c]);
+    }
+    size_t bytes = 0;
+    size_t i = start;
+    while (i < rows.size() && bytes < options_.row_group_bytes) {
+      const auto& r = rows[i++];
+      RETURN_IF_ERROR(CheckRow(r));
+      bytes += EstimateRowBytes(r);
+      // Consecutive rows mostly share a topic-partition and an enricher: look up on change.
+      if (prev == nullptr || r.source.partition != prev->source.partition ||
+          r.source.topic != prev->source.topic) {
+        TopicPartition tp{r.source.topic, r.source.partition};
+        range = &ranges.try_emplace(tp, SourceRange{r.source.offset, r.source.offset, 0})
+                     .first->second;
+      }
+      range->first = std::min(range->first, r.source.offset);
+      range->last = std::max(range->last, r.source.offset);
+      ++range->count;
+      if ((prev == nullptr || r.enricher != prev->enricher) &&
+          std::find(enrichers.begin(), enrichers.end(), r.enricher) == enrichers.end()) {
+        enrichers.push_back(r.enricher);
+      }
+      prev = &r;
+      GatherRow(cols, options_, r, gs);
+    }
+    for (size_t c = 0; c < cols.size(); ++c) FinishGather(cols[c], i - start, gs[c]);
+    RETURN_IF_ERROR(WriteRowGroup(*buffers_, i - start));
+    start = i;
+  }
+  return Status::Ok();
+}
+
+void ParquetWriter::RollBack(uint64_t offset, size_t row_groups) {
+  row_groups_.resize(row_groups);
+  const uint64_t flushed = offset_ - buffer_.size();
+  if (offset >= flushed) {
+    buffer_.resize(offset - flushed);
+  } else {
+    buffer_.clear();
+    if (::ftruncate(fd_, static_cast<off_t>(offset)) != 0 ||
+        ::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+      // The file cannot be put back: make the writer unusable rather than write after garbage.
+      ::close(fd_);
+      fd_ = -1;
+    }
+  }
+  offset_ = offset;
+}
+
+Status ParquetWriter::WriteRowGroup(ColumnBuffers& buffers, size_t num_rows) {
+  const auto cols = internal::TweetColumns();
+  std::vector<Gathered>& gathered = buffers.columns;
   const int64_t group_start = static_cast<int64_t>(offset_);
   int64_t total_uncompressed = 0;
   std::string meta;
   ThriftWriter w(&meta);
   w.BeginStruct();
   w.FieldList(1, TType::kStruct, cols.size());
-  std::vector<Gathered> gathered = GatherAll(cols, rows);
   // Column chunks are independent: encode them on up to options_.threads threads, each
   // taking the next column; then write them in schema order.
   std::vector<ChunkResult> chunks(cols.size());
@@ -821,7 +959,7 @@ Status ParquetWriter::WriteRowGroup(std::span<const schema::EnrichedTweet> rows)
     w.EndStruct();  // ColumnChunk
   }
   w.FieldI64(2, total_uncompressed);
-  w.FieldI64(3, static_cast<int64_t>(rows.size()));
+  w.FieldI64(3, static_cast<int64_t>(num_rows));
   w.FieldI64(5, group_start);
   w.FieldI64(6, static_cast<int64_t>(offset_) - group_start);
   w.FieldI16(7, static_cast<int16_t>(row_groups_.size()));
@@ -832,6 +970,7 @@ Status ParquetWriter::WriteRowGroup(std::span<const schema::EnrichedTweet> rows)
 
 Status ParquetWriter::Close(const KeyValues& extra) {
   if (fd_ < 0) return Status::FailedPrecondition("writer for " + path_ + " is closed");
+  buffers_.reset();
   const auto cols = internal::TweetColumns();
   std::string footer;
   ThriftWriter w(&footer);

@@ -87,9 +87,13 @@ class ParquetWriter {
   const SourceRanges& source_ranges() const { return ranges_; }
 
  private:
-  struct RowGroupMeta;
+  struct ColumnBuffers;
   ParquetWriter(std::string path, WriterOptions options, int fd);
-  Status WriteRowGroup(std::span<const schema::EnrichedTweet> rows);
+  Status GatherAndWrite(std::span<const schema::EnrichedTweet> rows, SourceRanges& ranges,
+                        std::vector<std::string>& enrichers);
+  Status WriteRowGroup(ColumnBuffers& buffers, size_t num_rows);
+  // Puts the file back to `offset` bytes and `row_groups` row groups after a failed Write.
+  void RollBack(uint64_t offset, size_t row_groups);
   Status Append(std::string_view bytes);
   Status FlushBuffer();
   Status WriteAll(std::string_view bytes);
@@ -103,6 +107,7 @@ class ParquetWriter {
   SourceRanges ranges_;
   std::vector<std::string> enrichers_;
   std::vector<std::string> row_groups_;  // serialized RowGroup structs
+  std::unique_ptr<ColumnBuffers> buffers_;  // reused across row groups until Close
 };
 
 // Create + Write + Close.

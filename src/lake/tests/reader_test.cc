@@ -158,6 +158,39 @@ TEST(Writer, TimestampOutsideMicrosRangeIsRejected) {
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
 }
 
+// A failed Write keeps nothing, even when it had already written row groups (more than the
+// writer buffers, so some reached the file): the file goes back to where the call started
+// and the writer stays usable.
+TEST(Writer, FailedWriteLeavesTheFileAsBefore) {
+  TempDir dir;
+  const std::string path = dir.path() + "/w.parquet";
+  WriterOptions o;
+  o.row_group_bytes = 200000;  // many row groups per Write
+  o.compression = Compression::kNone;
+  auto first = testing::MakeRows(300, 1, 0);
+  auto bad = testing::MakeRows(20000, 1, 300);
+  bad[19000].tweet.date.seconds = std::numeric_limits<int64_t>::max() / 1000;
+  auto last = testing::MakeRows(200, 1, 20300);
+  auto writer = ParquetWriter::Create(path, o);
+  ASSERT_TRUE(writer.ok()) << writer.status().ToString();
+  ASSERT_TRUE((*writer)->Write(first).ok());
+  const uint64_t bytes = (*writer)->bytes_written();
+  EXPECT_EQ((*writer)->Write(bad).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*writer)->bytes_written(), bytes);
+  ASSERT_TRUE((*writer)->Write(last).ok());
+  ASSERT_TRUE((*writer)->Close().ok());
+  auto got = ReadFile(path);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  std::vector<EnrichedTweet> want = first;
+  want.insert(want.end(), last.begin(), last.end());
+  ExpectSameRows(want, *got);
+  auto info = ReadFileInfo(path);
+  ASSERT_TRUE(info.ok());
+  const SourceRanges ranges = {
+      {TopicPartition{"tweets.raw", PartitionId(0)}, SourceRange{Offset(0), Offset(20499), 500}}};
+  EXPECT_EQ(info->source_ranges, ranges);
+}
+
 TEST(Writer, UnwritableDirectoryIsAClearIoError) {
   if (::geteuid() == 0) {
     // root ignores permissions; a path under a regular file fails for everyone.
