@@ -21,6 +21,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// With exit_when_idle: how long a member may wait for its first partitions.
+constexpr std::chrono::seconds kJoinGrace(15);
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -456,7 +459,17 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
                          o.idle, std::chrono::milliseconds(100))));
     if (recs.empty()) {
       RETURN_IF_ERROR(finish_pending());
-      if (o.exit_when_idle && Clock::now() - last_record >= o.idle) break;
+      if (o.exit_when_idle) {
+        // Idle counts from the last record, but not while the group is still handing out
+        // partitions (a Kafka join can take seconds): a member that owns nothing yet is not
+        // caught up. It gives up after kJoinGrace without partitions (more members than
+        // partitions).
+        const auto now = Clock::now();
+        if (!first_record && consumer->Assignment().empty() && now - started < kJoinGrace) {
+          last_record = now;
+        }
+        if (now - last_record >= o.idle) break;
+      }
       continue;
     }
     last_record = Clock::now();
