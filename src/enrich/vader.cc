@@ -74,21 +74,14 @@ struct LexiconWord {
   double valence;
 };
 
-// One token and, for a lexicon word, its valence.
-struct Looked {
-  Token token;
-  double valence = 0;
+// A word that may be in a table: its key passed the table's filter. Looked up once the
+// whole text has been split (see Tokenizer).
+struct Candidate {
+  size_t token;
+  uint64_t key[VaderTables::kMaxKeyWords];
+  size_t size;
+  uint64_t hash;
 };
-
-void ApplyKey(const VaderTables& tables, const WordKey* found, Looked& out) {
-  if (found == nullptr) return;
-  out.token.word = found->word;
-  out.token.flags |= found->flags & Token::kFromKey;
-  if ((found->flags & WordKey::kInLexicon) != 0) {
-    out.valence = (found->flags & WordKey::kValenceInCenti) != 0 ? found->valence_centi / 100.0
-                                                                 : tables.Info(*found).valence;
-  }
-}
 
 // Byte classes of one 64-byte block of the text, one bit per byte (bit k = byte k).
 struct BlockClasses {
@@ -119,7 +112,10 @@ struct Scratch {
   // read 8 bytes at a time from any word without a bounds check.
   std::string lowered;
   std::vector<BlockClasses> blocks;  // the classes of `lowered`, block by block
-  std::vector<Token> tokens;         // grown, never shrunk: token_count are in use
+  std::vector<size_t> word_starts;   // ASCII-whitespace-separated runs [start, end)
+  std::vector<size_t> word_ends;
+  std::vector<Token> tokens;  // these four are grown, never shrunk
+  std::vector<Candidate> candidates;
   std::vector<LexiconWord> lexicon_words;
   std::vector<double> sentiments;  // parallel to lexicon_words
   int exclamations = 0;            // '!' and '?' in the text (after emoji replacement)
@@ -278,27 +274,6 @@ bool Classify(std::string_view text, Scratch& scratch) {
 inline uint64_t BitsFrom(size_t from) { return ~uint64_t{0} << (from & 63); }
 inline uint64_t BitsUpTo(size_t last) { return ~uint64_t{0} >> (63 - (last & 63)); }
 
-// The first position at or after `from` that is not ASCII whitespace, or the padded size
-// when there is none.
-inline size_t FindNonSpace(const BlockClasses* c, size_t blocks, size_t from) {
-  size_t w = from >> 6;
-  if (w >= blocks) return blocks * 64;
-  uint64_t bits = ~c[w].space & BitsFrom(from);
-  while (bits == 0) {
-    if (++w == blocks) return blocks * 64;
-    bits = ~c[w].space;
-  }
-  return w * 64 + static_cast<size_t>(std::countr_zero(bits));
-}
-
-// The first ASCII whitespace at or after `from` (the padding guarantees there is one).
-inline size_t FindSpace(const BlockClasses* c, size_t from) {
-  size_t w = from >> 6;
-  uint64_t bits = c[w].space & BitsFrom(from);
-  while (bits == 0) bits = c[++w].space;
-  return w * 64 + static_cast<size_t>(std::countr_zero(bits));
-}
-
 inline uint8_t ClassesUnder(const BlockClasses& c, uint64_t m) {
   return static_cast<uint8_t>(((c.punct & m) != 0 ? kHasPunct : 0) |
                               ((c.upper & m) != 0 ? kHasUpper : 0) |
@@ -341,10 +316,18 @@ inline size_t SkipPunctBackward(const BlockClasses* c, size_t b, size_t e) {
   return std::max(i, b);
 }
 
-// Builds the token for one whitespace-free word of well-formed UTF-8 that has a non-ASCII
-// character, in one pass that lower-cases into a small buffer, tests for ALL CAPS and looks
-// for "n't".
-Looked NonAsciiWordToken(std::string_view word, const VaderTables& tables) {
+// A word with a non-ASCII character, as the rules see it: its token (ALL CAPS by Python's
+// str.isupper(), "n't"), and its lower-cased key when it can be in a table.
+struct NonAsciiWord {
+  Token token;
+  bool matchable = false;  // lower-cases to ASCII (only such words can be in a table)
+  size_t size = 0;         // of the key
+  char key[kMaxLookup + 8 * VaderTables::kMaxKeyWords] = {};  // zero-padded
+};
+
+// Reads one whitespace-free word of well-formed UTF-8 in one pass that lower-cases into the
+// key buffer, tests for ALL CAPS and looks for "n't".
+void ReadNonAsciiWord(std::string_view word, NonAsciiWord& out) {
   // Strip punctuation at both ends unless that leaves 2 code points or fewer (an emoticon
   // such as ":)" or "<3" keeps its punctuation).
   size_t b = 0, e = word.size();
@@ -358,10 +341,8 @@ Looked NonAsciiWordToken(std::string_view word, const VaderTables& tables) {
     if (code_points > 2) word = word.substr(b, e - b);
   }
 
-  Looked out;
-  char lower[kMaxLookup] = {};
-  size_t n = 0;           // lower-cased bytes written (only the first kMaxLookup are kept)
-  bool matchable = true;  // lower-cases to ASCII: only such words can be in a table
+  size_t n = 0;  // lower-cased bytes (only the first kMaxLookup are kept)
+  bool matchable = true;
   bool cased = false;
   bool breaks_caps = false;
   char prev1 = 0, prev2 = 0;  // the last two lower-cased characters, for "n't"
@@ -399,15 +380,22 @@ Looked NonAsciiWordToken(std::string_view word, const VaderTables& tables) {
     if (low == 't' && prev1 == '\'' && prev2 == 'n') out.token.flags |= Token::kNegation;
     prev2 = prev1;
     prev1 = low;
-    if (n < kMaxLookup) lower[n] = low;
+    if (n < kMaxLookup) out.key[n] = low;
     ++n;
   }
   if (cased && !breaks_caps) out.token.flags |= Token::kAllCaps;
-  if (matchable && n <= kMaxLookup) ApplyKey(tables, tables.FindKey(lower, n), out);
-  return out;
+  out.matchable = matchable && n <= kMaxLookup;
+  out.size = n;
 }
 
-// Splits the classified text into tokens and collects what the rules need about them.
+// Splits the classified text into tokens and collects what the rules need about them, in
+// three passes:
+//   1. the start and end of every run of non-ASCII-whitespace bytes, from the bitmaps;
+//   2. per word: punctuation stripped, ALL CAPS, "n't", and the key's hash; a word whose
+//      key passes the table's filter becomes a candidate, and its slot is prefetched;
+//   3. the candidates are looked up.
+// Splitting 2 from 3 lets the slot loads of a text's words overlap (they miss the cache on
+// a busy machine) instead of each word waiting for its own.
 class Tokenizer {
  public:
   Tokenizer(std::string_view text, Scratch& scratch)
@@ -415,27 +403,36 @@ class Tokenizer {
         text_(text),
         low_(scratch.lowered.data()),
         c_(scratch.blocks.data()),
-        blocks_(text.size() / 64 + 1) {
-    // A word takes at least one byte and a separator: this bounds the token count.
-    const size_t bound = text.size() / 2 + 1;
+        blocks_(text.size() / 64 + 1),
+        max_key_(tables_.MaxKeySize()) {
+    // A word takes at least one byte and a separator: this bounds the word count (+1 for
+    // the candidate slot written before it is known to be kept).
+    const size_t bound = text.size() / 2 + 2;
+    for (auto* v : {&scratch.word_starts, &scratch.word_ends}) {
+      if (v->size() < bound) v->resize(bound);
+    }
     if (scratch.tokens.size() < bound) scratch.tokens.resize(bound);
+    if (scratch.candidates.size() < bound) scratch.candidates.resize(bound);
     if (scratch.lexicon_words.size() < bound) scratch.lexicon_words.resize(bound);
+    starts_ = scratch.word_starts.data();
+    ends_ = scratch.word_ends.data();
     tokens_ = scratch.tokens.data();
+    candidates_ = scratch.candidates.data();
     lexicon_words_ = scratch.lexicon_words.data();
   }
 
   void Run() {
-    const size_t size = text_.size();
-    for (size_t b = FindNonSpace(c_, blocks_, 0); b < size;) {
-      const size_t e = FindSpace(c_, b);
+    const size_t runs = FindRuns();
+    for (size_t k = 0; k < runs; ++k) {
+      const size_t b = starts_[k], e = ends_[k];
       const uint8_t classes = WordClasses(c_, b, e);
       if ((classes & kHasHigh) == 0) {
-        Add(AsciiWordToken(b, e, classes));
+        AddAsciiWord(b, e, classes);
       } else {
         SplitNonAscii(b, e);
       }
-      b = FindNonSpace(c_, blocks_, e);
     }
+    LookUpCandidates();
   }
 
   size_t token_count() const { return token_count_; }
@@ -444,17 +441,48 @@ class Tokenizer {
   size_t first_but() const { return first_but_; }  // the token count when there is none
 
  private:
-  void Add(const Looked& looked) {
-    const size_t i = token_count_++;
-    tokens_[i] = looked.token;
-    if (looked.token.InLexicon()) lexicon_words_[lexicon_count_++] = {i, looked.valence};
-    all_caps_ += looked.token.IsAllCaps() ? 1 : 0;
-    if (looked.token.Is() == Word::kBut && first_but_ == kNone) first_but_ = i;
+  // Pass 1: a run starts at a non-space byte after a space (or at 0) and ends at the space
+  // after its last byte; the padding ends the last one.
+  size_t FindRuns() {
+    size_t starts = 0, ends = 0;
+    uint64_t carry = 0;  // the last byte of the previous block is not a space
+    for (size_t w = 0; w < blocks_; ++w) {
+      const uint64_t word_bytes = ~c_[w].space;
+      const uint64_t previous = (word_bytes << 1) | carry;
+      carry = word_bytes >> 63;
+      for (uint64_t bits = word_bytes & ~previous; bits != 0; bits &= bits - 1) {
+        starts_[starts++] = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+      }
+      for (uint64_t bits = ~word_bytes & previous; bits != 0; bits &= bits - 1) {
+        ends_[ends++] = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+      }
+    }
+    return starts;
   }
 
-  // The token of the ASCII word [start, end): finds its punctuation-free core and looks it
-  // up, reading the key straight from the lower-cased copy, 8 bytes at a time.
-  Looked AsciiWordToken(size_t start, size_t end, uint8_t classes) const {
+  Token& NewToken(uint8_t flags) {
+    Token& token = tokens_[token_count_++];
+    token = Token{Word::kOther, flags};
+    all_caps_ += (flags & Token::kAllCaps) != 0 ? 1 : 0;
+    return token;
+  }
+
+  // Pass 2 for one key (zero past `size`, 1 <= size <= MaxKeySize()) of token `token`. The
+  // candidate is written whether it is kept or not, so that keeping it is not a branch.
+  void Consider(size_t token, const uint64_t* key, size_t size) {
+    Candidate& c = candidates_[candidate_count_];
+    c.token = token;
+    std::memcpy(c.key, key, sizeof(c.key));
+    c.size = size;
+    c.hash = VaderTables::KeyHash(key, size);
+    const bool keep = tables_.MayContain(c.hash);
+    __builtin_prefetch(tables_.SlotAddress(keep ? c.hash : 0));
+    candidate_count_ += keep ? 1 : 0;
+  }
+
+  // The ASCII word [start, end): finds its punctuation-free core and its key, read straight
+  // from the lower-cased copy, 8 bytes at a time.
+  void AddAsciiWord(size_t start, size_t end, uint8_t classes) {
     // Strip punctuation at both ends unless that leaves 2 characters or fewer (an emoticon
     // such as ":)" or "<3" keeps its punctuation).
     size_t b = start, e = end;
@@ -466,25 +494,26 @@ class Tokenizer {
         e = end;
       }
     }
-    Looked out;
     // isupper() ignores uncased characters, so the whole word decides for its core too.
-    if ((classes & (kHasUpper | kHasLower)) == kHasUpper) out.token.flags = Token::kAllCaps;
-    const size_t n = e - b;
-    if (n <= tables_.MaxKeySize()) {
-      uint64_t w[VaderTables::kMaxKeyWords];
-      std::memcpy(w, low_ + b, sizeof(w));  // within the padding; FindKeyWords ignores bytes past n
-      ApplyKey(tables_, tables_.FindKeyWords(w, n), out);
-    }
-    if (!out.token.IsNegation() && (classes & kHasApostrophe) != 0) {
+    uint8_t flags = (classes & (kHasUpper | kHasLower)) == kHasUpper ? Token::kAllCaps : 0;
+    if ((classes & kHasApostrophe) != 0) {
       // "n't" anywhere in the word, in any case (it cannot straddle the stripped ends).
       for (size_t k = b + 1; k + 1 < e; ++k) {
         if (low_[k] == '\'' && low_[k - 1] == 'n' && low_[k + 1] == 't') {
-          out.token.flags |= Token::kNegation;
+          flags |= Token::kNegation;
           break;
         }
       }
     }
-    return out;
+    const size_t token = token_count_;
+    NewToken(flags);
+    const size_t n = e - b;
+    if (n <= max_key_) {
+      uint64_t key[VaderTables::kMaxKeyWords];
+      std::memcpy(key, low_ + b, sizeof(key));  // within the padding
+      VaderTables::MaskKey(key, n);
+      Consider(token, key, n);
+    }
   }
 
   // A run of non-ASCII-whitespace bytes with a non-ASCII character: splits it further on
@@ -495,9 +524,17 @@ class Tokenizer {
       if (start == end) return;
       const uint8_t classes = WordClasses(c_, start, end);
       if ((classes & kHasHigh) == 0) {
-        Add(AsciiWordToken(start, end, classes));
-      } else {
-        Add(NonAsciiWordToken(text_.substr(start, end - start), tables_));
+        AddAsciiWord(start, end, classes);
+        return;
+      }
+      NonAsciiWord word;
+      ReadNonAsciiWord(text_.substr(start, end - start), word);
+      const size_t token = token_count_;
+      NewToken(word.token.flags);
+      if (word.matchable && word.size >= 1 && word.size <= max_key_) {
+        uint64_t key[VaderTables::kMaxKeyWords];
+        std::memcpy(key, word.key, sizeof(key));  // zero past word.size
+        Consider(token, key, word.size);
       }
     };
     for (size_t i = b; i < e;) {
@@ -513,31 +550,59 @@ class Tokenizer {
     finish(e);
   }
 
+  // Pass 3. Candidates are in text order, so the lexicon words are too.
+  void LookUpCandidates() {
+    for (size_t k = 0; k < candidate_count_; ++k) {
+      const Candidate& c = candidates_[k];
+      const WordKey* found = tables_.Find(c.key, c.size, c.hash);
+      if (found == nullptr) continue;
+      Token& token = tokens_[c.token];
+      token.word = found->word;
+      token.flags |= found->flags & Token::kFromKey;
+      if ((found->flags & WordKey::kInLexicon) != 0) {
+        const double valence = (found->flags & WordKey::kValenceInCenti) != 0
+                                   ? found->valence_centi / 100.0
+                                   : tables_.Info(*found).valence;
+        lexicon_words_[lexicon_count_++] = {c.token, valence};
+      }
+      if (found->word == Word::kBut && first_but_ == kNone) first_but_ = c.token;
+    }
+  }
+
   static constexpr size_t kNone = ~size_t{0};
   const VaderTables& tables_;
   std::string_view text_;
   const char* low_;
   const BlockClasses* c_;
   size_t blocks_;
+  size_t max_key_;
+  size_t* starts_;
+  size_t* ends_;
   Token* tokens_;
+  Candidate* candidates_;
   LexiconWord* lexicon_words_;
   size_t token_count_ = 0;
+  size_t candidate_count_ = 0;
   size_t lexicon_count_ = 0;
   size_t all_caps_ = 0;
   size_t first_but_ = kNone;
 };
 
-bool Matches(Tokens t, size_t first, const internal::Phrase& p) {
-  for (int k = 0; k < p.size; ++k) {
-    if (t[first + static_cast<size_t>(k)].Is() != p.words[k]) return false;
-  }
-  return true;
+// Bit p: phrase p of `masks`, of `size` words, is the words t[first, first + size).
+uint32_t PhraseMatches(const internal::PhraseMasks& masks, Tokens t, size_t first, int size) {
+  auto at = [&](int k) {
+    return masks.at[k][static_cast<size_t>(t[first + static_cast<size_t>(k)].Is())];
+  };
+  uint32_t bits = masks.of_size[size] & at(0) & at(1);
+  if (size == 3) bits &= at(2);
+  return bits;
 }
 
 // The idiom rule, run for a lexicon word at i >= 3 whose third predecessor is not a
 // lexicon word: a special-case phrase ending at, spanning or just before the word replaces
-// its valence (the first match of: [i-1,i], [i-2,i], [i-2,i-1], [i-3,i-1], [i-3,i-2]); one
-// starting at the word replaces it again; then a dampener phrase right before it adds.
+// its valence (the first match of: [i-1,i], [i-2,i], [i-2,i-1], [i-3,i-1], [i-3,i-2], and
+// within a span the first phrase of the list); one starting at the word replaces it again
+// (the last of the list that matches); then a dampener phrase right before it adds.
 double SpecialIdioms(double valence, Tokens t, size_t i) {
   // Every phrase is made of named words: when the window i-3 .. i+2 has none, nothing can
   // match (the common case, decided without looking at the phrases).
@@ -546,37 +611,35 @@ double SpecialIdioms(double valence, Tokens t, size_t i) {
   for (size_t k = i - 3; k <= last; ++k) any_named |= t[k].Is() != Word::kOther;
   if (!any_named) return valence;
   const VaderTables& tables = VaderTables::Get();
+  const std::vector<internal::Phrase>& special = tables.SpecialCases();
+  const internal::PhraseMasks& special_masks = tables.SpecialCaseMasks();
   struct Span {
     size_t first;
     int size;
   };
   const Span before[] = {{i - 1, 2}, {i - 2, 3}, {i - 2, 2}, {i - 3, 3}, {i - 3, 2}};
-  bool found = false;
   for (const Span& span : before) {
-    for (const internal::Phrase& p : tables.SpecialCases()) {
-      if (p.size == span.size && Matches(t, span.first, p)) {
-        valence = p.value;
-        found = true;
-        break;
-      }
+    const uint32_t match = PhraseMatches(special_masks, t, span.first, span.size);
+    if (match != 0) {
+      valence = special[static_cast<size_t>(std::countr_zero(match))].value;
+      break;
     }
-    if (found) break;
   }
   const size_t n = t.size();
-  if (n - 1 > i) {
-    for (const internal::Phrase& p : tables.SpecialCases()) {
-      if (p.size == 2 && Matches(t, i, p)) valence = p.value;
-    }
+  for (int size = 2; size <= 3; ++size) {
+    if (n - 1 <= i + static_cast<size_t>(size) - 2) break;  // no room for the phrase
+    const uint32_t match = PhraseMatches(special_masks, t, i, size);
+    if (match != 0) valence = special[static_cast<size_t>(31 - std::countl_zero(match))].value;
   }
-  if (n - 1 > i + 1) {
-    for (const internal::Phrase& p : tables.SpecialCases()) {
-      if (p.size == 3 && Matches(t, i, p)) valence = p.value;
-    }
-  }
-  const Span dampeners[] = {{i - 3, 2}, {i - 2, 2}};
-  for (const Span& span : dampeners) {
-    for (const internal::Phrase& p : tables.BoosterPhrases()) {
-      if (Matches(t, span.first, p)) valence = valence + p.value;
+  // Every dampener phrase that matches adds, in list order (they are two words long; one of
+  // three would still end at i at the latest).
+  const std::vector<internal::Phrase>& dampeners = tables.BoosterPhrases();
+  const internal::PhraseMasks& dampener_masks = tables.BoosterPhraseMasks();
+  for (const size_t first : {i - 3, i - 2}) {
+    uint32_t match =
+        PhraseMatches(dampener_masks, t, first, 2) | PhraseMatches(dampener_masks, t, first, 3);
+    for (; match != 0; match &= match - 1) {
+      valence = valence + dampeners[static_cast<size_t>(std::countr_zero(match))].value;
     }
   }
   return valence;

@@ -93,6 +93,19 @@ void ForEachRow(std::string_view text, Fn&& fn) {
   }
 }
 
+PhraseMasks MasksOf(const std::vector<Phrase>& phrases) {
+  if (phrases.size() > 32) std::abort();  // unreachable: the lists have 8 and 3 phrases
+  PhraseMasks masks;
+  for (size_t p = 0; p < phrases.size(); ++p) {
+    const uint32_t bit = uint32_t{1} << p;
+    masks.of_size[phrases[p].size] |= bit;
+    for (int k = 0; k < phrases[p].size; ++k) {
+      masks.at[k][static_cast<size_t>(phrases[p].words[k])] |= bit;
+    }
+  }
+  return masks;
+}
+
 bool IsLowerAscii(std::string_view s) {
   for (char c : s) {
     if (static_cast<unsigned char>(c) >= 0x80 || (c >= 'A' && c <= 'Z')) return false;
@@ -144,6 +157,8 @@ VaderTables::VaderTables() {
   booster_phrases_ = {{{Word::kJust, Word::kEnough}, 2, -kBoost},
                       {{Word::kKind, Word::kOf}, 2, -kBoost},
                       {{Word::kSort, Word::kOf}, 2, -kBoost}};
+  special_case_masks_ = MasksOf(special_cases_);
+  booster_phrase_masks_ = MasksOf(booster_phrases_);
 
   ForEachRow(std::string_view(kEmojiLexicon, kEmojiLexiconSize),
              [&](std::string_view key, std::string_view description) {
@@ -189,21 +204,27 @@ void VaderTables::BuildIndex() {
   // for the VADER tables (about 7,600 entries, longest key 19 bytes); anything else is a bug.
   if (entries_.size() >= 0xFFFF) std::abort();
   size_t capacity = 16;
-  while (capacity < entries_.size() * 2) capacity *= 2;
-  slots_.assign(capacity, Slot{0, 0});
-  keys_.assign(entries_.size(), WordKey{});
+  int bits = 4;
+  while (capacity < entries_.size() * 2) {
+    capacity *= 2;
+    ++bits;
+  }
+  slots_.assign(capacity, WordKey{});
+  slot_shift_ = 64 - bits;
+  key_tails_.assign(entries_.size(), {});
   for (size_t e = 0; e < entries_.size(); ++e) {
     const WordInfo& info = entries_[e];
     const std::string_view key = info.key;
-    if (key.size() > 8 * kMaxKeyWords) {
+    if (key.empty() || key.size() > 8 * kMaxKeyWords) {
       // Unreachable by design: a key this long (none exists) would need a longer buffer.
       std::abort();
     }
     max_key_size_ = std::max(max_key_size_, key.size());
     uint64_t w[kMaxKeyWords] = {};
     std::memcpy(w, key.data(), key.size());
-    WordKey& hot = keys_[e];
-    std::memcpy(hot.key, w, sizeof(w));
+    WordKey hot{};
+    hot.key0 = w[0];
+    key_tails_[e] = {w[1], w[2]};
     hot.size = static_cast<uint8_t>(key.size());
     hot.word = info.word;
     hot.flags = static_cast<uint8_t>(
@@ -218,12 +239,12 @@ void VaderTables::BuildIndex() {
       hot.flags |= WordKey::kValenceInCenti;
     }
     hot.entry = static_cast<uint16_t>(e);
-    const uint64_t h = HashWords(w, key.size());
-    const uint32_t bit = static_cast<uint32_t>(h >> 20) & (kFilterBits - 1);
-    filter_[bit >> 6] |= uint64_t{1} << (bit & 63);
-    size_t i = h & (capacity - 1);
-    while (slots_[i].tag != 0) i = (i + 1) & (capacity - 1);
-    slots_[i] = Slot{static_cast<uint16_t>((h >> 48) | 1u), static_cast<uint16_t>(e)};
+    const uint64_t h = KeyHash(w, key.size());
+    filter_[h & (kFilterWords - 1)] |=
+        (uint64_t{1} << ((h >> 10) & 63)) | (uint64_t{1} << ((h >> 16) & 63));
+    size_t i = h >> slot_shift_;
+    while (slots_[i].size != 0) i = (i + 1) & (capacity - 1);
+    slots_[i] = hot;
   }
   building_.clear();
 }

@@ -3,6 +3,7 @@
 // the negation words, the words the rules name, and the emoji descriptions. Built once, on
 // first use, from the lexicon files embedded in the binary; immutable afterwards, so any
 // number of threads may read them.
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -51,6 +52,7 @@ enum class Word : uint8_t {
   kEnough,
   kSort,
 };
+inline constexpr size_t kWordCount = static_cast<size_t>(Word::kSort) + 1;
 
 // Everything known about one lower-case word.
 struct WordInfo {
@@ -70,6 +72,15 @@ struct Phrase {
   double value;
 };
 
+// Which phrases of a list can match a run of words, as bit masks (bit p: phrase p of the
+// list), so that a rule tests every phrase at once with two or three loads and ANDs instead
+// of comparing them one by one: at[k][w] has the phrases whose word k is w, of_size[s] the
+// phrases of s words.
+struct PhraseMasks {
+  uint32_t at[3][kWordCount] = {};
+  uint32_t of_size[4] = {};
+};
+
 class VaderTables {
  public:
   // The process-wide tables (thread-safe lazy initialisation).
@@ -78,9 +89,11 @@ class VaderTables {
   // Keys are compared as little-endian 64-bit words, zero-padded: at most this many.
   static constexpr size_t kMaxKeyWords = 3;
 
-  // What a lookup needs, in one 32-byte record, so a hit touches one cache line: the key
-  // and the flags the tokenizer copies. The rest (valences) is in Info().
-  struct alignas(32) WordKey {
+  // One slot of the open-addressing table, 16 bytes: everything a lookup needs, so that a
+  // hit reads one cache line (the rest of a key longer than 8 bytes is in a side array,
+  // read only when the first 8 bytes and the length match; valences that are not whole
+  // hundredths are in Info()).
+  struct alignas(16) WordKey {
     enum Flags : uint8_t {
       kInLexicon = 1,
       kBooster = 2,   // a booster (+kBoosterIncrement) or, with kDampener, a dampener
@@ -88,65 +101,75 @@ class VaderTables {
       kNegation = 8,
       kValenceInCenti = 16  // valence_centi / 100.0 is exactly the lexicon's valence
     };
-    uint64_t key[kMaxKeyWords];
-    uint8_t size;
+    uint64_t key0;  // the key's first 8 bytes, zero-padded
+    uint8_t size;   // the key's length; 0 marks an empty slot
     Word word;
     uint8_t flags;
+    uint8_t unused;
     int16_t valence_centi;  // the lexicon valence in hundredths, when kValenceInCenti
-    uint16_t entry;
+    uint16_t entry;         // index into entries_ and key_tails_
   };
+  static_assert(sizeof(WordKey) == 16);
   static constexpr double kBoosterIncrement = 0.293;
 
-  // Looks up the lower-case ASCII word p[0, n). p[0, round_up(n, 8)) must be readable (the
-  // bytes after n are ignored). nullptr for an unknown word or n > MaxKeySize().
-  const WordKey* FindKey(const char* p, size_t n) const {
-    if (n == 0 || n > max_key_size_) return nullptr;
-    uint64_t w[kMaxKeyWords] = {};
-    const size_t words = (n + 7) / 8;
-    for (size_t k = 0; k < words; ++k) std::memcpy(&w[k], p + 8 * k, 8);
-    return FindKeyWords(w, n);
+  // A lookup in three steps, so that the scorer can hash every word of a text first, keep
+  // the few that may be in a table and start loading their slots, and only then probe
+  // (the loads of different words overlap instead of waiting one after the other):
+  //   KeyHash(w, n)   w: the lower-case ASCII word as kMaxKeyWords little-endian words,
+  //                   zero past byte n (MaskKey does that); 1 <= n <= MaxKeySize()
+  //   MayContain(h)   false for most words in no table (a blocked Bloom filter of 8 KB,
+  //                   which stays in L1); true for every key
+  //   SlotAddress(h)  where the probe starts (to prefetch)
+  //   Find(w, n, h)   the slot of the key, or nullptr
+  static uint64_t KeyHash(const uint64_t* w, size_t n) {
+    // Three independent products (they run in parallel), then one mixing round: no branch
+    // on the length.
+    uint64_t h = (w[0] ^ 0x243F6A8885A308D3ull) * 0x9E3779B97F4A7C15ull;
+    h ^= Rotl((w[1] ^ 0x13198A2E03707344ull) * 0xC2B2AE3D27D4EB4Full, 21);
+    h ^= Rotl((w[2] ^ 0xA4093822299F31D0ull) * 0x165667B19E3779F9ull, 42);
+    h = (h ^ (h >> 32) ^ n) * 0xD6E8FEB86659FD93ull;
+    return h ^ (h >> 29);
   }
-
-  // The same for a key given as its 8-byte words, w[0, ceil(n/8)); bytes past n in the last
-  // word are ignored.
-  const WordKey* FindKeyWords(const uint64_t* key_words, size_t n) const {
-    if (n == 0 || n > max_key_size_) return nullptr;
-    uint64_t w[kMaxKeyWords];
-    const size_t words = (n + 7) / 8;
-    for (size_t k = 0; k < words; ++k) w[k] = key_words[k];
-    const size_t rem = n & 7;
-    if (rem != 0) w[words - 1] &= (uint64_t{1} << (8 * rem)) - 1;
-    const uint64_t h = HashWords(w, n);
-    // Most words of a tweet are in no table: an 8 KB bit filter (stays in L1) turns ~90 % of
-    // them away before the 64 KB slot array is touched.
-    const uint32_t bit = static_cast<uint32_t>(h >> 20) & (kFilterBits - 1);
-    if (((filter_[bit >> 6] >> (bit & 63)) & 1) == 0) return nullptr;
+  // Clears the bytes of w past byte n (n <= 8 * kMaxKeyWords).
+  static void MaskKey(uint64_t* w, size_t n) {
+    for (size_t k = 0; k < kMaxKeyWords; ++k) w[k] &= kKeyMasks[n][k];
+  }
+  bool MayContain(uint64_t h) const {
+    const uint64_t bits = (uint64_t{1} << ((h >> 10) & 63)) | (uint64_t{1} << ((h >> 16) & 63));
+    return (filter_[h & (kFilterWords - 1)] & bits) == bits;
+  }
+  const WordKey* SlotAddress(uint64_t h) const { return &slots_[h >> slot_shift_]; }
+  const WordKey* Find(const uint64_t* w, size_t n, uint64_t h) const {
     const size_t mask = slots_.size() - 1;
-    const auto tag = static_cast<uint16_t>((h >> 48) | 1u);
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      const Slot slot = slots_[i];
-      if (slot.tag == 0) return nullptr;
-      if (slot.tag != tag) continue;
-      const WordKey& e = keys_[slot.entry];
-      if (e.size != n) continue;
-      bool same = true;
-      for (size_t k = 0; k < words; ++k) same &= e.key[k] == w[k];
-      if (same) return &e;
+    for (size_t i = h >> slot_shift_;; i = (i + 1) & mask) {
+      const WordKey& slot = slots_[i];
+      if (slot.size == 0) return nullptr;
+      if (slot.key0 == w[0] && slot.size == n &&
+          (n <= 8 || (key_tails_[slot.entry][0] == w[1] && key_tails_[slot.entry][1] == w[2]))) {
+        return &slot;
+      }
     }
   }
-  const WordInfo& Info(const WordKey& key) const { return entries_[key.entry]; }
 
-  const WordInfo* FindPadded(const char* p, size_t n) const {
-    const WordKey* key = FindKey(p, n);
-    return key == nullptr ? nullptr : &entries_[key->entry];
+  // Looks up the lower-case ASCII word p[0, n) in one call. p[0, 8 * kMaxKeyWords) must be
+  // readable (the bytes after n are ignored). nullptr for an unknown word.
+  const WordKey* FindKey(const char* p, size_t n) const {
+    if (n == 0 || n > max_key_size_) return nullptr;
+    uint64_t w[kMaxKeyWords];
+    std::memcpy(w, p, sizeof(w));
+    MaskKey(w, n);
+    const uint64_t h = KeyHash(w, n);
+    return MayContain(h) ? Find(w, n, h) : nullptr;
   }
+  const WordInfo& Info(const WordKey& key) const { return entries_[key.entry]; }
 
   // Looks up any lower-case ASCII word (no padding needed).
   const WordInfo* Find(std::string_view lower) const {
     char padded[8 * kMaxKeyWords] = {};
     if (lower.size() > sizeof(padded)) return nullptr;
     std::memcpy(padded, lower.data(), lower.size());
-    return FindPadded(padded, lower.size());
+    const WordKey* key = FindKey(padded, lower.size());
+    return key == nullptr ? nullptr : &entries_[key->entry];
   }
 
   // Words longer than this are in no table.
@@ -161,6 +184,8 @@ class VaderTables {
 
   const std::vector<Phrase>& SpecialCases() const { return special_cases_; }
   const std::vector<Phrase>& BoosterPhrases() const { return booster_phrases_; }
+  const PhraseMasks& SpecialCaseMasks() const { return special_case_masks_; }
+  const PhraseMasks& BoosterPhraseMasks() const { return booster_phrase_masks_; }
 
   size_t LexiconSize() const { return lexicon_size_; }
   size_t EmojiCount() const { return emoji_.size(); }
@@ -170,30 +195,28 @@ class VaderTables {
   WordInfo& Upsert(std::string_view key);
   void BuildIndex();
 
-  // Words w[0, ceil(n/8)) of an n-byte key, the last one zero-padded.
-  static uint64_t HashWords(const uint64_t* w, size_t n) {
-    uint64_t h = 0x243F6A8885A308D3ull ^ n;
-    const size_t full = n / 8;
-    for (size_t k = 0; k < full; ++k) {
-      h = (h ^ w[k]) * 0x9E3779B97F4A7C15ull;
-      h ^= h >> 29;
-    }
-    const uint64_t tail = (n & 7) != 0 ? w[full] : 0;
-    h = (h ^ tail) * 0x9E3779B97F4A7C15ull;
-    return h ^ (h >> 31);
-  }
+  static uint64_t Rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
-  // Most words of a tweet are in no table, so a lookup is usually one probe of a small
-  // array of (hash tag, entry) slots that stays in cache; the entry is read on a tag match.
-  struct Slot {
-    uint16_t tag;    // top hash bits | 1; 0 marks an empty slot
-    uint16_t entry;  // index into entries_
-  };
+  // kKeyMasks[n][k]: the bytes of key word k that belong to an n-byte key.
+  static constexpr auto kKeyMasks = [] {
+    std::array<std::array<uint64_t, kMaxKeyWords>, 8 * kMaxKeyWords + 1> masks{};
+    for (size_t n = 0; n < masks.size(); ++n) {
+      for (size_t k = 0; k < kMaxKeyWords; ++k) {
+        const size_t bytes = n <= 8 * k ? 0 : n - 8 * k >= 8 ? 8 : n - 8 * k;
+        masks[n][k] = bytes == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * bytes)) - 1;
+      }
+    }
+    return masks;
+  }();
+
   std::vector<WordInfo> entries_;
-  std::vector<WordKey> keys_;  // parallel to entries_
-  static constexpr uint32_t kFilterBits = 1 << 16;
-  uint64_t filter_[kFilterBits / 64] = {};
-  std::vector<Slot> slots_;  // open addressing, power-of-two size, load <= 1/2
+  // The filter: 1024 words of 64 bits; a key sets 2 bits of one word (blocked Bloom
+  // filter: one load per test, about 5 % false positives at 7,600 keys).
+  static constexpr size_t kFilterWords = 1024;
+  uint64_t filter_[kFilterWords] = {};
+  std::vector<WordKey> slots_;  // open addressing, power-of-two size, load <= 1/2
+  int slot_shift_ = 64;         // 64 - log2(slots_.size()): slots are indexed by the top bits
+  std::vector<std::array<uint64_t, 2>> key_tails_;  // per entry: key words 1 and 2
   size_t max_key_size_ = 0;
   uint64_t bmp_emoji_[1024] = {};
   size_t lexicon_size_ = 0;
@@ -204,6 +227,8 @@ class VaderTables {
   std::vector<Emoji> emoji_;  // sorted by code point
   std::vector<Phrase> special_cases_;
   std::vector<Phrase> booster_phrases_;
+  PhraseMasks special_case_masks_;
+  PhraseMasks booster_phrase_masks_;
   std::unordered_map<std::string_view, size_t> building_;  // key -> entry, only while building
 };
 
