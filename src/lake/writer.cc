@@ -133,8 +133,21 @@ struct StrHash {
       n -= 8;
     }
     if (n > 0) {
-      uint64_t w = 0;
-      std::memcpy(&w, p, n);
+      // The tail in whole loads, never byte by byte: a byte-wise copy into a word stalls
+      // on store forwarding, which cost as much as the rest of the hash.
+      uint64_t w;
+      if (s.size() >= 8) {
+        std::memcpy(&w, s.data() + s.size() - 8, 8);
+        w >>= 8 * (8 - n);  // keep the n bytes not hashed yet
+      } else if (n >= 4) {
+        uint32_t lo, hi;
+        std::memcpy(&lo, p, 4);
+        std::memcpy(&hi, p + n - 4, 4);
+        w = lo | (static_cast<uint64_t>(hi) << 32);
+      } else {
+        const auto* b = reinterpret_cast<const uint8_t*>(p);
+        w = b[0] | (static_cast<uint64_t>(b[n / 2]) << 8) | (static_cast<uint64_t>(b[n - 1]) << 16);
+      }
       h = (h ^ (w * 0xff51afd7ed558ccdULL)) * kMul;
     }
     h ^= h >> 32;
@@ -213,6 +226,7 @@ struct Gathered {
   std::unique_ptr<StringDict> sdict;
   std::string plain;
   std::vector<uint32_t> indices;  // dictionary index per non-null value
+  std::string_view last;          // the previous string value (in the rows), while sdict
   std::vector<uint64_t> fixed;    // int64, int32, double bits, bool (0/1)
   size_t num_levels = 0;
   int64_t nulls = 0;
@@ -264,6 +278,13 @@ void FallBackToPlain(Gathered& g) {
 
 void AddString(std::string_view v, size_t dictionary_page_bytes, Gathered& g) {
   if (g.sdict) {
+    // Consecutive rows often repeat a value (one enricher, one topic, a user's burst):
+    // comparing with the previous value is cheaper than hashing and probing.
+    if (!g.indices.empty() && v == g.last) {
+      g.indices.push_back(g.indices.back());
+      return;
+    }
+    g.last = v;
     g.indices.push_back(g.sdict->Insert(v));
     if (g.sdict->page().size() > dictionary_page_bytes) FallBackToPlain(g);
     return;
@@ -288,6 +309,7 @@ void ResetGathered(const ColumnSpec& col, const WriterOptions& options, size_t r
   g.min.clear();
   g.max.clear();
   g.sdict.reset();
+  g.last = {};
   if (IsString(col.kind)) {
     if (options.dictionary && col.dictionary) {
       g.sdict = std::make_unique<StringDict>();

@@ -19,19 +19,23 @@ void PutVarInt(uint64_t v, std::string* out) {
   out->push_back(static_cast<char>(v));
 }
 
-// Bit-packs 8 values, LSB first, into bit_width bytes.
-void PackGroup(const uint32_t* v, int bit_width, std::string* out) {
+// Bit-packs 8 values, LSB first, into bit_width bytes at dst.
+char* PackGroup(const uint32_t* v, int bit_width, char* dst) {
   uint64_t acc = 0;
   int bits = 0;
   for (int i = 0; i < 8; ++i) {
     acc |= static_cast<uint64_t>(v[i]) << bits;
     bits += bit_width;
-    while (bits >= 8) {
-      out->push_back(static_cast<char>(acc & 0xff));
-      acc >>= 8;
-      bits -= 8;
+    if (bits >= 32) {
+      const auto word = static_cast<uint32_t>(acc);
+      std::memcpy(dst, &word, 4);
+      dst += 4;
+      acc >>= 32;
+      bits -= 32;
     }
   }
+  for (; bits > 0; bits -= 8, acc >>= 8) *dst++ = static_cast<char>(acc & 0xff);
+  return dst;
 }
 
 size_t RunLength(const uint32_t* v, size_t i, size_t n) {
@@ -66,20 +70,24 @@ void EncodeRleHybrid(const uint32_t* values, size_t n, int bit_width, std::strin
       i += run;
       continue;
     }
-    // Bit-packed groups until a long run starts at a group boundary or the data ends.
-    std::string packed;
+    // Bit-packed groups until a long run starts at a group boundary or the data ends, at
+    // most 63 of them so the run's header is one byte, written in place.
+    constexpr size_t kMaxGroups = 63;
+    const size_t header_pos = out->size();
+    out->resize(header_pos + 1 + kMaxGroups * static_cast<size_t>(bit_width));
+    char* dst = out->data() + header_pos + 1;
     size_t groups = 0;
-    while (i < n) {
+    while (i < n && groups < kMaxGroups) {
       uint32_t group[8] = {0, 0, 0, 0, 0, 0, 0, 0};
       const size_t take = std::min<size_t>(8, n - i);
       std::memcpy(group, values + i, take * sizeof(uint32_t));
-      PackGroup(group, bit_width, &packed);
+      dst = PackGroup(group, bit_width, dst);
       ++groups;
       i += take;
       if (i < n && RunLength(values, i, n) >= 8) break;
     }
-    PutVarInt((static_cast<uint64_t>(groups) << 1) | 1, out);
-    out->append(packed);
+    (*out)[header_pos] = static_cast<char>((groups << 1) | 1);
+    out->resize(static_cast<size_t>(dst - out->data()));
   }
 }
 
