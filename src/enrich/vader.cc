@@ -140,39 +140,34 @@ constexpr bool IsAsciiSpace(unsigned char c) {
 
 // The reference replaces every emoji code point by its description, with a space before
 // it unless the text so far ends in ' ', and none after it ("😁x" -> "... eyesx").
-// Returns false (and leaves `out` alone) when the text has no emoji.
-bool ReplaceEmoji(std::string_view in, std::string& out) {
+// Writes the replaced text to `out`; the runs between emoji are copied whole.
+void ReplaceEmoji(std::string_view in, std::string& out) {
   const VaderTables& tables = VaderTables::Get();
-  bool any = false;
-  for (size_t i = 0; i < in.size() && !any;) {
+  out.clear();
+  bool after_space = true;  // the text so far is empty or ends in a ' ' of the input
+  size_t copied = 0;        // in[copied, i) is still to be copied
+  for (size_t i = 0; i < in.size();) {
     if (static_cast<unsigned char>(in[i]) < 0x80) {
       ++i;
       continue;
     }
     int len = 1;
     const uint32_t cp = internal::DecodeAt(in, i, len);
-    any = tables.MaybeEmoji(cp) && !tables.EmojiDescription(cp).empty();
-    i += static_cast<size_t>(len);
-  }
-  if (!any) return false;
-  out.clear();
-  bool after_space = true;
-  for (size_t i = 0; i < in.size();) {
-    int len = 1;
-    const uint32_t cp = internal::DecodeAt(in, i, len);
-    std::string_view description =
-        cp >= 0x80 && tables.MaybeEmoji(cp) ? tables.EmojiDescription(cp) : std::string_view();
+    const std::string_view description =
+        tables.MaybeEmoji(cp) ? tables.EmojiDescription(cp) : std::string_view();
     if (!description.empty()) {
+      if (copied < i) {
+        out.append(in.substr(copied, i - copied));
+        after_space = in[i - 1] == ' ';
+      }
       if (!after_space) out.push_back(' ');
       out.append(description);
       after_space = false;
-    } else {
-      out.append(in.substr(i, static_cast<size_t>(len)));
-      after_space = cp == ' ';
+      copied = i + static_cast<size_t>(len);
     }
     i += static_cast<size_t>(len);
   }
-  return true;
+  out.append(in.substr(copied));
 }
 
 // Classifying the text: one pass, 16 bytes at a time, that writes the lower-cased copy and
@@ -268,6 +263,36 @@ bool Classify(std::string_view text, Scratch& scratch) {
   scratch.exclamations = exclamations;
   scratch.questions = questions;
   return high != 0;
+}
+
+// What a text with non-ASCII bytes needs before it is split: whether it is well-formed
+// UTF-8 and whether it has an emoji of the lexicon. Visits only the non-ASCII bytes, found
+// from the bitmaps that Classify left in `scratch`.
+struct NonAsciiScan {
+  bool valid = true;
+  bool emoji = false;
+};
+NonAsciiScan ScanNonAscii(std::string_view text, const Scratch& scratch) {
+  const VaderTables& tables = VaderTables::Get();
+  NonAsciiScan out;
+  const size_t blocks = text.size() / 64 + 1;
+  size_t next = 0;  // the first byte after the last sequence read
+  for (size_t w = 0; w < blocks; ++w) {
+    for (uint64_t bits = scratch.blocks[w].high; bits != 0; bits &= bits - 1) {
+      const size_t i = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+      if (i < next) continue;  // a continuation byte of that sequence
+      const int len = internal::WellFormedLength(text, i);
+      if (len < 0) {
+        out.valid = false;
+        return out;
+      }
+      int unused = 0;
+      const uint32_t cp = internal::DecodeAt(text, i, unused);
+      out.emoji = out.emoji || (tables.MaybeEmoji(cp) && !tables.EmojiDescription(cp).empty());
+      next = i + static_cast<size_t>(len);
+    }
+  }
+  return out;
 }
 
 // Masks of the bits of one block from bit `from` up, and up to bit `last`.
@@ -537,15 +562,17 @@ class Tokenizer {
         Consider(token, key, word.size);
       }
     };
-    for (size_t i = b; i < e;) {
+    for (size_t i = b; i < e; ++i) {
+      // Python's non-ASCII whitespace is U+0085, U+00A0, U+1680, U+2000-U+205F or U+3000:
+      // only these lead bytes can start one (a continuation byte never equals them).
+      const auto lead = static_cast<unsigned char>(text_[i]);
+      if (lead != 0xC2 && (lead < 0xE1 || lead > 0xE3)) continue;
       int len = 1;
-      const bool space = static_cast<unsigned char>(text_[i]) >= 0x80 &&
-                         internal::IsPythonSpace(internal::DecodeAt(text_, i, len));
-      i += static_cast<size_t>(len);
-      if (space) {
-        finish(i - static_cast<size_t>(len));
-        start = i;
+      if (internal::IsPythonSpace(internal::DecodeAt(text_, i, len))) {
+        finish(i);
+        start = i + static_cast<size_t>(len);
       }
+      i += static_cast<size_t>(len) - 1;
     }
     finish(e);
   }
@@ -841,18 +868,19 @@ VaderScores VaderEnricher::ScoreVader(std::string_view input) const {
   if (Classify(text, scratch)) {
     // Non-ASCII: score what Python would see (ill-formed UTF-8 repaired, emoji replaced by
     // their descriptions), classified again when that changed the text.
-    bool changed = false;
-    if (!internal::IsValidUtf8(text)) {
+    NonAsciiScan scan = ScanNonAscii(text, scratch);
+    if (!scan.valid) {
       scratch.repaired.clear();
       internal::AppendReplacingInvalidUtf8(scratch.repaired, text);
       text = scratch.repaired;
-      changed = true;
+      Classify(text, scratch);
+      scan = ScanNonAscii(text, scratch);
     }
-    if (ReplaceEmoji(text, scratch.text)) {
+    if (scan.emoji) {
+      ReplaceEmoji(text, scratch.text);
       text = scratch.text;
-      changed = true;
+      Classify(text, scratch);
     }
-    if (changed) Classify(text, scratch);
   }
   Tokenizer tokenizer(text, scratch);
   tokenizer.Run();

@@ -36,24 +36,6 @@ int SequenceShape(unsigned char lead, unsigned char& lo, unsigned char& hi) {
   return 0;
 }
 
-// Length of the well-formed sequence at s[i], or -(length of the maximal ill-formed
-// subpart) when there is none (always <= -1).
-int WellFormedLength(std::string_view s, size_t i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  if (lead < 0x80) return 1;
-  unsigned char lo, hi;
-  const int need = SequenceShape(lead, lo, hi);
-  if (need == 0) return -1;
-  for (int k = 1; k <= need; ++k) {
-    if (i + k >= s.size()) return -k;
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    const unsigned char min = k == 1 ? lo : 0x80;
-    const unsigned char max = k == 1 ? hi : 0xBF;
-    if (b < min || b > max) return -k;
-  }
-  return need + 1;
-}
-
 bool InRanges(const CodeRange* ranges, size_t size, uint32_t cp) {
   const CodeRange* end = ranges + size;
   const CodeRange* it =
@@ -83,6 +65,22 @@ const BmpCase& Bmp() {
 }
 
 }  // namespace
+
+int WellFormedLength(std::string_view s, size_t i) {
+  const auto lead = static_cast<unsigned char>(s[i]);
+  if (lead < 0x80) return 1;
+  unsigned char lo, hi;
+  const int need = SequenceShape(lead, lo, hi);
+  if (need == 0) return -1;
+  for (int k = 1; k <= need; ++k) {
+    if (i + k >= s.size()) return -k;
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    const unsigned char min = k == 1 ? lo : 0x80;
+    const unsigned char max = k == 1 ? hi : 0xBF;
+    if (b < min || b > max) return -k;
+  }
+  return need + 1;
+}
 
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;

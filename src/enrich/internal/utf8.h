@@ -17,6 +17,10 @@ bool IsValidUtf8(std::string_view s);
 // single invalid byte.
 void AppendReplacingInvalidUtf8(std::string& out, std::string_view s);
 
+// The length of the well-formed UTF-8 sequence at s[i] (1 to 4), or minus the length of the
+// maximal ill-formed subpart there (<= -1).
+int WellFormedLength(std::string_view s, size_t i);
+
 // Decodes the code point at s[i] of *well-formed* UTF-8 and returns it; sets `len` to its
 // length in bytes (1 to 4).
 inline uint32_t DecodeAt(std::string_view s, size_t i, int& len) {

@@ -104,6 +104,38 @@ TEST(VaderTest, InvalidUtf8IsScoredAsPythonsReplacement) {
   EXPECT_EQ(broken.neu, replaced.neu);
 }
 
+// Ill-formed UTF-8 mixed with words, emoji, non-ASCII whitespace and words that straddle
+// the scorer's 64-byte blocks: every number equals the score of the repaired text, which is
+// what the parity test checks against the reference.
+TEST(VaderTest, InvalidUtf8ScoresExactlyAsItsRepair) {
+  VaderEnricher vader;
+  const char* pieces[] = {"good",     "NOT",      "bad",       "but",  "\xff",     "\xe2\x82",
+                          "\xf0\x9f", "\xc0\xaf", "😁",        "💘",   "\xc2\xa0", " ",
+                          "  ",       "!",        "?",         "café", "ÉCOLE",    "kind of",
+                          "n't",      ":)",       "\xed\xa0\x80", "\t",  "very",     "\xe2\x80\x99"};
+  uint64_t state = 12345;
+  auto next = [&state] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<size_t>(state >> 33);
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::string text;
+    const size_t count = next() % 60;
+    for (size_t k = 0; k < count; ++k) {
+      text += pieces[next() % std::size(pieces)];
+      if (next() % 3 != 0) text += ' ';
+    }
+    std::string repaired;
+    internal::AppendReplacingInvalidUtf8(repaired, text);
+    const VaderScores a = vader.ScoreVader(text);
+    const VaderScores b = vader.ScoreVader(repaired);
+    EXPECT_EQ(a.compound, b.compound) << text;
+    EXPECT_EQ(a.raw_pos, b.raw_pos) << text;
+    EXPECT_EQ(a.raw_neg, b.raw_neg) << text;
+    EXPECT_EQ(a.raw_neu, b.raw_neu) << text;
+  }
+}
+
 TEST(Utf8Test, ReplacesMaximalSubpartsLikePython) {
   // Expected strings are Python's bytes.decode("utf-8", "replace") of each input.
   struct {
