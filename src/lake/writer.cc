@@ -227,6 +227,7 @@ struct Gathered {
   std::string plain;
   std::vector<uint32_t> indices;  // dictionary index per non-null value
   std::string_view last;          // the previous string value (in the rows), while sdict
+  size_t expected_values = 0;     // rows left in the call: a sizing hint only
   std::vector<uint64_t> fixed;    // int64, int32, double bits, bool (0/1)
   size_t num_levels = 0;
   int64_t nulls = 0;
@@ -266,17 +267,21 @@ void AppendPlain(std::string_view v, std::string* out) {
 }
 
 // Ends dictionary encoding of a string column: the values so far become PLAIN.
-void FallBackToPlain(Gathered& g) {
+void FallBackToPlain(size_t row_group_bytes, Gathered& g) {
   size_t bytes = 0;
   for (uint32_t idx : g.indices) bytes += g.sdict->Plain(idx).size();
-  g.plain.reserve(2 * bytes);
+  // Room for the rest of the row group at the rate seen so far, so the buffer is not
+  // copied while it doubles (a chunk of unique texts is many megabytes).
+  const double per_value = static_cast<double>(bytes) / static_cast<double>(g.indices.size());
+  const auto expected = static_cast<size_t>(per_value * static_cast<double>(g.expected_values));
+  g.plain.reserve(std::min(std::max(expected + expected / 8, 2 * bytes), row_group_bytes + bytes));
   for (uint32_t idx : g.indices) g.plain.append(g.sdict->Plain(idx));
   g.indices.clear();
   g.indices.shrink_to_fit();
   g.sdict.reset();
 }
 
-void AddString(std::string_view v, size_t dictionary_page_bytes, Gathered& g) {
+void AddString(std::string_view v, const WriterOptions& options, Gathered& g) {
   if (g.sdict) {
     // Consecutive rows often repeat a value (one enricher, one topic, a user's burst):
     // comparing with the previous value is cheaper than hashing and probing.
@@ -286,7 +291,9 @@ void AddString(std::string_view v, size_t dictionary_page_bytes, Gathered& g) {
     }
     g.last = v;
     g.indices.push_back(g.sdict->Insert(v));
-    if (g.sdict->page().size() > dictionary_page_bytes) FallBackToPlain(g);
+    if (g.sdict->page().size() > options.dictionary_page_bytes) {
+      FallBackToPlain(options.row_group_bytes, g);
+    }
     return;
   }
   AppendPlain(v, &g.plain);
@@ -310,6 +317,7 @@ void ResetGathered(const ColumnSpec& col, const WriterOptions& options, size_t r
   g.max.clear();
   g.sdict.reset();
   g.last = {};
+  g.expected_values = rows;
   if (IsString(col.kind)) {
     if (options.dictionary && col.dictionary) {
       g.sdict = std::make_unique<StringDict>();
@@ -331,7 +339,7 @@ void GatherRow(std::span<const ColumnSpec> cols, const WriterOptions& options,
     Gathered& g = gs[c];
     switch (col.kind) {
       case ColumnKind::kString:
-        AddString(col.get_str(r), options.dictionary_page_bytes, g);
+        AddString(col.get_str(r), options, g);
         break;
       case ColumnKind::kOptionalString: {
         std::string_view v = col.get_str(r);
@@ -341,7 +349,7 @@ void GatherRow(std::span<const ColumnSpec> cols, const WriterOptions& options,
           break;
         }
         g.def.push_back(1);
-        AddString(v, options.dictionary_page_bytes, g);
+        AddString(v, options, g);
         break;
       }
       case ColumnKind::kStringList: {
@@ -356,7 +364,7 @@ void GatherRow(std::span<const ColumnSpec> cols, const WriterOptions& options,
         for (size_t k = 0; k < list.size(); ++k) {
           g.def.push_back(1);
           g.rep.push_back(k == 0 ? 0 : 1);
-          AddString(list[k], options.dictionary_page_bytes, g);
+          AddString(list[k], options, g);
         }
         g.row_levels.push_back(static_cast<uint32_t>(list.size()));
         break;
