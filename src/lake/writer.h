@@ -5,7 +5,7 @@
 //
 // What it writes: format version 1 files with data page v1; PLAIN and RLE_DICTIONARY
 // values (a column chunk falls back to PLAIN when its dictionary would exceed
-// dictionary_page_bytes or hold more than half as many entries as values); RLE levels;
+// dictionary_page_bytes); RLE levels;
 // snappy or zstd pages with a CRC-32 per page; min/max/null_count statistics per column
 // chunk; key-value metadata with the source offset ranges, schema version and enricher ids.
 //
@@ -75,7 +75,8 @@ class ParquetWriter {
   ParquetWriter& operator=(const ParquetWriter&) = delete;
 
   // Writes `rows` as one or more row groups (split by row_group_bytes). The rows are not
-  // retained. kInvalidArgument for a timestamp outside the representable range.
+  // retained. kInvalidArgument for a timestamp outside the representable range. On any
+  // error nothing of this call is kept: the file is put back as it was before the call.
   Status Write(std::span<const schema::EnrichedTweet> rows);
 
   // Writes the footer (with `extra` key-value pairs after the standard ones), fsyncs and
