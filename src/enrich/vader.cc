@@ -883,9 +883,13 @@ double PunctuationEmphasis(int exclamations, int questions) {
   return ep + qm;
 }
 
+// Whether Combine rounds neg, neu and pos too (compound always is): Score's shape uses only
+// the unrounded proportions.
+enum class Rounding { kAll, kCompoundOnly };
+
 // The reference's scores from the sentiments of the lexicon words (`s`, in text order) of a
 // text of `words` words; every other word's sentiment is 0.
-VaderScores Combine(std::span<const double> s, size_t words, double emphasis) {
+VaderScores Combine(std::span<const double> s, size_t words, double emphasis, Rounding rounding) {
   VaderScores out;
   if (words == 0) return out;
   // Each positive word counts 1 + valence, each negative word 1 + |valence|, each neutral
@@ -899,6 +903,13 @@ VaderScores Combine(std::span<const double> s, size_t words, double emphasis) {
     if (v > 0) pos_sum += v + 1;
     if (v < 0) neg_sum += v - 1;
     if (v != 0) ++nonzero;
+  }
+  if (nonzero == 0) {
+    // Every word neutral (most often: no lexicon word): the sums stay +0.0, so compound is
+    // 0.0 / sqrt(15) = 0, punctuation emphasis is never added, and neu is words / words.
+    out.raw_neu = 1;
+    out.neu = 1;
+    return out;
   }
   const auto neutral = static_cast<double>(words - nonzero);
   if (sum > 0) {
@@ -920,10 +931,12 @@ VaderScores Combine(std::span<const double> s, size_t words, double emphasis) {
   out.raw_neg = std::fabs(neg_sum / total);
   out.raw_neu = std::fabs(neutral / total);
   out.raw_compound = compound;
-  out.pos = RoundLikePython(out.raw_pos, 3);
-  out.neg = RoundLikePython(out.raw_neg, 3);
-  out.neu = RoundLikePython(out.raw_neu, 3);
   out.compound = RoundLikePython(compound, 4);
+  if (rounding == Rounding::kAll) {
+    out.pos = RoundLikePython(out.raw_pos, 3);
+    out.neg = RoundLikePython(out.raw_neg, 3);
+    out.neu = RoundLikePython(out.raw_neu, 3);
+  }
   return out;
 }
 
@@ -953,7 +966,10 @@ VaderEnricher::VaderEnricher() {
   if (VaderTables::Get().MaxKeySize() > kMaxLookup) std::abort();
 }
 
-VaderScores VaderEnricher::ScoreVader(std::string_view input) const {
+namespace {
+
+// ScoreVader, with neg/neu/pos left at 0 for kCompoundOnly.
+VaderScores ScoreText(std::string_view input, Rounding rounding) {
   Scratch& scratch = ThreadScratch();
   const TokenizedText tokenized = TokenizeText(input, scratch);
   const Tokens t(scratch.tokens.data(), tokenized.tokens);
@@ -975,7 +991,14 @@ VaderScores VaderEnricher::ScoreVader(std::string_view input) const {
     s[k] = WordValence(t, i, words[k].valence, caps_differ);
   }
   if (tokenized.first_but < t.size()) ButRule(tokenized.first_but, words, s);
-  return Combine(s, t.size(), PunctuationEmphasis(scratch.exclamations, scratch.questions));
+  return Combine(s, t.size(), PunctuationEmphasis(scratch.exclamations, scratch.questions),
+                 rounding);
+}
+
+}  // namespace
+
+VaderScores VaderEnricher::ScoreVader(std::string_view input) const {
+  return ScoreText(input, Rounding::kAll);
 }
 
 schema::Sentiment ToSentiment(const VaderScores& v) {
@@ -996,7 +1019,7 @@ schema::Sentiment ToSentiment(const VaderScores& v) {
 }
 
 schema::Sentiment VaderEnricher::Score(std::string_view text) const {
-  return ToSentiment(ScoreVader(text));
+  return ToSentiment(ScoreText(text, Rounding::kCompoundOnly));  // reads raw_* and compound
 }
 
 }  // namespace covidflow::enrich

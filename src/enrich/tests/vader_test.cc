@@ -133,6 +133,14 @@ TEST(VaderTest, InvalidUtf8ScoresExactlyAsItsRepair) {
     EXPECT_EQ(a.raw_pos, b.raw_pos) << text;
     EXPECT_EQ(a.raw_neg, b.raw_neg) << text;
     EXPECT_EQ(a.raw_neu, b.raw_neu) << text;
+    // Score skips the rounding that its shape does not use: otherwise the same numbers.
+    const schema::Sentiment shape = vader.Score(text);
+    const schema::Sentiment want = ToSentiment(a);
+    EXPECT_EQ(shape.positive, want.positive) << text;
+    EXPECT_EQ(shape.negative, want.negative) << text;
+    EXPECT_EQ(shape.neutral, want.neutral) << text;
+    EXPECT_EQ(shape.compound, want.compound) << text;
+    EXPECT_EQ(shape.label, want.label) << text;
   }
 }
 
