@@ -115,8 +115,7 @@ struct Scratch {
   // read 8 bytes at a time from any word without a bounds check.
   std::string lowered;
   std::vector<BlockClasses> blocks;  // the classes of `lowered`, block by block
-  std::vector<size_t> word_starts;   // ASCII-whitespace-separated runs [start, end)
-  std::vector<size_t> word_ends;
+  std::vector<size_t> run_edges;  // ASCII-whitespace-separated runs [start, end)
   std::vector<Token> tokens;  // these four are grown, never shrunk
   std::vector<Candidate> candidates;
   std::vector<LexiconWord> lexicon_words;
@@ -505,23 +504,34 @@ struct SplitOutput {
 };
 
 // Pass 1: a run starts at a non-space byte after a space (or at 0) and ends at the space
-// after its last byte; the padding ends the last one. Returns the number of runs.
+// after its last byte; the padding ends the last one. Writes the positions where runs start
+// and end, alternately (start, end, start, ...), to `edges`, which needs room for
+// kEdgeSlack more than their count, and returns the number of runs.
+constexpr size_t kEdgeSlack = 64;
 [[gnu::always_inline]] inline size_t FindRuns(const BlockClasses* c, size_t blocks,
-                                              size_t* starts, size_t* ends) {
-  size_t start_count = 0, end_count = 0;
+                                              size_t* edges) {
+  size_t count = 0;
   uint64_t carry = 0;  // the last byte of the previous block is not a space
   for (size_t w = 0; w < blocks; ++w) {
     const uint64_t word_bytes = ~c[w].space;
-    const uint64_t previous = (word_bytes << 1) | carry;
+    uint64_t bits = word_bytes ^ ((word_bytes << 1) | carry);  // a run starts or ends here
     carry = word_bytes >> 63;
-    for (uint64_t bits = word_bytes & ~previous; bits != 0; bits &= bits - 1) {
-      starts[start_count++] = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+    // The first 24 positions are written whatever their number (a block of tweet text has
+    // about 20), so the loop exit is not a branch miss per block; the extra writes land in
+    // the slack and are overwritten or never read.
+    const auto found = static_cast<size_t>(std::popcount(bits));
+    size_t* out = edges + count;
+    for (size_t k = 0; k < 24; ++k) {
+      out[k] = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+      bits &= bits - 1;
     }
-    for (uint64_t bits = ~word_bytes & previous; bits != 0; bits &= bits - 1) {
-      ends[end_count++] = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+    for (size_t k = 24; bits != 0; ++k) {
+      out[k] = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+      bits &= bits - 1;
     }
+    count += found;
   }
-  return start_count;
+  return count / 2;
 }
 
 // Pass 2 for one word: its token, and a candidate for the key at `key` (8 * kMaxKeyWords
@@ -679,8 +689,8 @@ CF_VADER_MULTIVERSIONED TokenizedText TokenizeText(std::string_view input, Scrat
   // A word takes at least one byte and a separator: this bounds the word count (+1 for the
   // candidate written before it is known to be kept).
   const size_t bound = text.size() / 2 + 2;
-  for (auto* v : {&scratch.word_starts, &scratch.word_ends}) {
-    if (v->size() < bound) v->resize(bound);
+  if (scratch.run_edges.size() < 2 * bound + kEdgeSlack) {
+    scratch.run_edges.resize(2 * bound + kEdgeSlack);
   }
   if (scratch.tokens.size() < bound) scratch.tokens.resize(bound);
   if (scratch.candidates.size() < bound) scratch.candidates.resize(bound);
@@ -689,13 +699,11 @@ CF_VADER_MULTIVERSIONED TokenizedText TokenizeText(std::string_view input, Scrat
   const VaderTables& tables = VaderTables::Get();
   const SplitInput in{text, scratch.lowered.data(), scratch.blocks.data(), &tables,
                       tables.MaxKeySize()};
-  const size_t* starts = scratch.word_starts.data();
-  const size_t* ends = scratch.word_ends.data();
-  const size_t runs =
-      FindRuns(in.c, text.size() / 64 + 1, scratch.word_starts.data(), scratch.word_ends.data());
+  size_t* edges = scratch.run_edges.data();
+  const size_t runs = FindRuns(in.c, text.size() / 64 + 1, edges);
   SplitOutput out{scratch.tokens.data(), scratch.candidates.data()};
   for (size_t k = 0; k < runs; ++k) {
-    const size_t b = starts[k], e = ends[k];
+    const size_t b = edges[2 * k], e = edges[2 * k + 1];
     const uint8_t classes = WordClasses(in.c, b, e);
     if ((classes & kHasHigh) == 0) {
       AddAsciiWord(in, out, b, e, classes);
