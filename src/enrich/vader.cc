@@ -16,7 +16,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
-#if defined(__x86_64__) && defined(__GNUC__)
+// CF_VADER_PORTABLE (a compile definition) leaves out the AVX-512 path and the x86-64-v3
+// clone, to test the code that other CPUs run.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(CF_VADER_PORTABLE)
 #include <immintrin.h>
 #define CF_VADER_AVX512 1
 #endif
@@ -252,9 +254,13 @@ __attribute__((target("avx512bw"))) inline uint64_t InRange512(__m512i x, int lo
                                 _mm512_set1_epi8(static_cast<char>(hi - lo)));
 }
 
-__attribute__((target("avx512bw"))) BlockClasses ClassifyBlockAvx512(char* p, int& exclamations,
+// Classifies the up to 64 bytes at `in` (`size` of them; the rest read as spaces) and writes
+// them, lower-cased, to `out` (64 bytes).
+__attribute__((target("avx512bw"))) BlockClasses ClassifyBlockAvx512(const char* in, size_t size,
+                                                                     char* out, int& exclamations,
                                                                      int& questions) {
-  const __m512i x = _mm512_loadu_si512(p);
+  const __mmask64 present = size >= 64 ? ~__mmask64{0} : (__mmask64{1} << size) - 1;
+  const __m512i x = _mm512_mask_loadu_epi8(_mm512_set1_epi8(' '), present, in);
   BlockClasses c{};
   c.space = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(' ')) | InRange512(x, 9, 13) |
             InRange512(x, 0x1C, 0x1F);
@@ -270,7 +276,7 @@ __attribute__((target("avx512bw"))) BlockClasses ClassifyBlockAvx512(char* p, in
     exclamations += static_cast<int>(_mm_popcnt_u64(marks_excl));
     questions += static_cast<int>(_mm_popcnt_u64(marks_quest));
   }
-  _mm512_storeu_si512(p, _mm512_mask_add_epi8(x, c.upper, x, _mm512_set1_epi8(0x20)));
+  _mm512_storeu_si512(out, _mm512_mask_add_epi8(x, c.upper, x, _mm512_set1_epi8(0x20)));
   return c;
 }
 
@@ -294,14 +300,16 @@ bool HasAvx512Bw() {
   }
   if (scratch.blocks.size() < blocks) scratch.blocks.resize(blocks);
   char* low = scratch.lowered.data();
-  std::memcpy(low, text.data(), text.size());
-  std::memset(low + text.size(), ' ', padded + kKeyReadPad - text.size());
   int exclamations = 0, questions = 0;
   uint64_t high = 0;
 #if defined(CF_VADER_AVX512)
   if (HasAvx512Bw()) {
+    // Reads the text in place (masked loads pad the last block with spaces); the bytes
+    // after the blocks are only read as parts of keys, and ignored.
     for (size_t b = 0; b < blocks; ++b) {
-      scratch.blocks[b] = ClassifyBlockAvx512(low + 64 * b, exclamations, questions);
+      const size_t at = 64 * b;
+      scratch.blocks[b] = ClassifyBlockAvx512(text.data() + at, text.size() - at, low + at,
+                                              exclamations, questions);
       high |= scratch.blocks[b].high;
     }
     scratch.exclamations = exclamations;
@@ -309,6 +317,8 @@ bool HasAvx512Bw() {
     return high != 0;
   }
 #endif
+  std::memcpy(low, text.data(), text.size());
+  std::memset(low + text.size(), ' ', padded + kKeyReadPad - text.size());
   for (size_t b = 0; b < blocks; ++b) {
     scratch.blocks[b] = ClassifyBlock(low + 64 * b, exclamations, questions);
     high |= scratch.blocks[b].high;
@@ -478,8 +488,8 @@ void ReadNonAsciiWord(std::string_view word, NonAsciiWord& out) {
 //   2. per word: punctuation stripped, ALL CAPS, "n't", and the key's hash; a word whose
 //      key passes the table's filter becomes a candidate, and its slot is prefetched;
 //   3. the candidates are looked up.
-// Splitting 2 from 3 lets the slot loads of a text's words overlap (they miss the cache on
-// a busy machine) instead of each word waiting for its own.
+// Splitting 2 from 3 keeps the unpredictable filter answer out of branches and lets the slot
+// loads of a text's words overlap instead of each word waiting for its own.
 //
 // The passes keep their state in small structs passed by value or to inlined functions, so
 // that it stays in registers: a token is written with byte stores, which may alias any
@@ -552,10 +562,9 @@ constexpr size_t kEdgeSlack = 64;
   std::memcpy(c.key, words, sizeof(c.key));
   c.size = size;
   c.hash = hash;
-  // Arithmetic, not a branch: the filter's answer is unpredictable.
-  const auto keep = static_cast<uint64_t>(in.tables->MayContain(hash));
-  __builtin_prefetch(in.tables->SlotAddress(hash & (0 - keep)));
-  out.candidate_count += keep;
+  // Arithmetic, not a branch: the filter's answer is unpredictable. (Prefetching the slot
+  // here was measured: no gain, the lookups of pass 3 overlap well enough.)
+  out.candidate_count += static_cast<size_t>(in.tables->MayContain(hash));
 }
 
 // The ASCII word [start, end): finds its punctuation-free core and its key, read straight
@@ -659,7 +668,7 @@ struct TokenizedText {
 // any x86-64 and for x86-64-v3 (AVX2, BMI1/2, ...), and the dynamic linker picks one for the
 // CPU once (GCC and Clang function multi-versioning). The floating-point rules are not in
 // it; they are compiled once, for any x86-64.
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(CF_VADER_PORTABLE)
 #define CF_VADER_MULTIVERSIONED __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define CF_VADER_MULTIVERSIONED

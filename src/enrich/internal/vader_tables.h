@@ -113,13 +113,12 @@ class VaderTables {
   static constexpr double kBoosterIncrement = 0.293;
 
   // A lookup in three steps, so that the scorer can hash every word of a text first, keep
-  // the few that may be in a table and start loading their slots, and only then probe
-  // (the loads of different words overlap instead of waiting one after the other):
+  // the few that may be in a table, and only then probe (the loads of different words
+  // overlap instead of waiting one after the other):
   //   KeyHash(w, n)   w: the lower-case ASCII word as kMaxKeyWords little-endian words,
   //                   zero past byte n (MaskKey does that); 1 <= n <= MaxKeySize()
   //   MayContain(h)   false for most words in no table (a blocked Bloom filter of 8 KB,
   //                   which stays in L1); true for every key
-  //   SlotAddress(h)  where the probe starts (to prefetch)
   //   Find(w, n, h)   the slot of the key, or nullptr
   static uint64_t KeyHash(const uint64_t* w, size_t n) {
     // One product per key word (for longer keys they run in parallel), then one mixing
@@ -140,7 +139,6 @@ class VaderTables {
     const uint64_t bits = (uint64_t{1} << ((h >> 10) & 63)) | (uint64_t{1} << ((h >> 16) & 63));
     return (filter_[h & (kFilterWords - 1)] & bits) == bits;
   }
-  const WordKey* SlotAddress(uint64_t h) const { return &slots_[h >> slot_shift_]; }
   const WordKey* Find(const uint64_t* w, size_t n, uint64_t h) const {
     const size_t mask = slots_.size() - 1;
     for (size_t i = h >> slot_shift_;; i = (i + 1) & mask) {
