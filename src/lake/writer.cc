@@ -332,11 +332,38 @@ void ResetGathered(const ColumnSpec& col, const WriterOptions& options, size_t r
 // Appends one row's value of every column. Rows are gathered row-major, all columns at
 // once: each row's strings are read (and hashed into their dictionaries) while they are in
 // cache, and everything later reads contiguous memory instead of chasing a pointer per value.
+void GatherColumn(const ColumnSpec& col, const WriterOptions& options,
+                  const schema::EnrichedTweet& r, Gathered& g);
+
 void GatherRow(std::span<const ColumnSpec> cols, const WriterOptions& options,
                const schema::EnrichedTweet& r, std::vector<Gathered>& gs) {
-  for (size_t c = 0; c < cols.size(); ++c) {
-    const ColumnSpec& col = cols[c];
-    Gathered& g = gs[c];
+  for (size_t c = 0; c < cols.size(); ++c) GatherColumn(cols[c], options, r, gs[c]);
+}
+
+// Splits the columns into `n` groups of about equal gathering work (a string costs a
+// hash probe or a copy, a number a load), for gathering on n threads.
+std::vector<std::vector<size_t>> GatherGroups(std::span<const ColumnSpec> cols, size_t n) {
+  std::vector<std::vector<size_t>> groups(n);
+  std::vector<int> load(n, 0);
+  std::vector<size_t> order(cols.size());
+  auto weight = [&](size_t c) {
+    return cols[c].kind == ColumnKind::kStringList ? 6 : IsString(cols[c].kind) ? 4 : 1;
+  };
+  for (size_t c = 0; c < cols.size(); ++c) order[c] = c;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return weight(a) > weight(b); });
+  for (size_t c : order) {
+    const size_t g = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    groups[g].push_back(c);
+    load[g] += weight(c);
+  }
+  for (auto& g : groups) std::sort(g.begin(), g.end());
+  return groups;
+}
+
+void GatherColumn(const ColumnSpec& col, const WriterOptions& options,
+                  const schema::EnrichedTweet& r, Gathered& g) {
+  {
     switch (col.kind) {
       case ColumnKind::kString:
         AddString(col.get_str(r), options, g);
@@ -531,72 +558,87 @@ void PutLevels(const std::vector<uint32_t>& levels, size_t from, size_t to, std:
   std::memcpy(out->data() + len_pos, &len, 4);
 }
 
-struct ChunkResult {
-  std::string bytes;  // pages with headers
-  int64_t uncompressed = 0;
-  int64_t dictionary_page_offset = -1;  // relative to chunk start
-  int64_t data_page_offset = 0;         // relative to chunk start
-  bool dictionary = false;
+// One page of a column chunk: the level, value and PLAIN byte ranges it covers.
+struct PageSpan {
+  size_t l0 = 0, l1 = 0;    // level entries
+  size_t v0 = 0, v1 = 0;    // non-null values
+  size_t at0 = 0, at1 = 0;  // bytes of g.plain (PLAIN strings)
 };
 
-// Compresses one page and appends it with its header to out->bytes.
-Status AddPage(Codec codec, const WriterOptions& options, pf::PageType type,
-               std::string_view payload, int32_t num_values, pf::Encoding encoding,
-               ChunkResult* out) {
-  static thread_local std::string compressed, header;
-  RETURN_IF_ERROR(internal::Compress(codec, options.zstd_level, payload, &compressed));
-  header.clear();
-  WritePageHeader(type, payload.size(), compressed, num_values, encoding, &header);
-  out->uncompressed += static_cast<int64_t>(header.size() + payload.size());
-  out->bytes += header;
-  out->bytes += compressed;
-  return Status::Ok();
-}
+// One encoded page: its header and compressed payload, written in that order.
+struct PageOut {
+  std::string header;
+  std::string compressed;
+  int64_t uncompressed = 0;  // header + uncompressed payload, as ColumnMetaData counts
+  Status status;
+};
 
-// Encodes one column chunk: an optional dictionary page, then data pages that each start
-// at a row boundary and hold about page_bytes of values.
-Status EncodeChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& options,
-                   ChunkResult* out) {
-  const Codec codec = ToCodec(options.compression);
-  // Scratch buffers reused across chunks: fresh multi-megabyte buffers per chunk cost
-  // page faults that showed up as a fifth of the write time.
-  static thread_local std::string fixed_dict, page;
-  const bool strings = IsString(col.kind);
+// A column chunk cut into pages that can be encoded independently (and on any thread):
+// pages[0] is the dictionary page when `dictionary`.
+struct ChunkPlan {
+  bool dictionary = false;
   size_t dict_size = 0;
   const std::string* dict_page = nullptr;
-  if (strings) {
-    out->dictionary = g.sdict != nullptr && g.sdict->size() > 0;
-    if (out->dictionary) {
-      dict_page = &g.sdict->page();
-      dict_size = g.sdict->size();
-    }
-    StringMinMax(out->dictionary ? *dict_page : g.plain, g);
-  } else {
-    fixed_dict.clear();
-    out->dictionary = BuildDictionary(col, g, options, &fixed_dict, &dict_size);
-    dict_page = &fixed_dict;
-  }
-  if (out->dictionary) {
-    out->dictionary_page_offset = 0;
-    RETURN_IF_ERROR(AddPage(codec, options, pf::PageType::kDictionaryPage, *dict_page,
-                            static_cast<int32_t>(dict_size), pf::Encoding::kPlain, out));
-  }
-  out->data_page_offset = static_cast<int64_t>(out->bytes.size());
-  const int bit_width = internal::BitWidth(dict_size > 0 ? static_cast<uint32_t>(dict_size - 1) : 0);
-  const size_t num_rows = g.has_rep ? g.row_levels.size() : g.num_levels;
-  const pf::Encoding encoding =
-      out->dictionary ? pf::Encoding::kRleDictionary : pf::Encoding::kPlain;
+  std::string fixed_dict;  // the dictionary page of a fixed-width column
+  int bit_width = 0;
+  std::vector<PageSpan> spans;  // data pages
+  std::vector<PageOut> pages;   // dictionary page (if any), then one per span
 
-  page.reserve(options.page_bytes + options.page_bytes / 4);
+  int64_t uncompressed() const {
+    int64_t n = 0;
+    for (const PageOut& p : pages) n += p.uncompressed;
+    return n;
+  }
+  size_t bytes() const {
+    size_t n = 0;
+    for (const PageOut& p : pages) n += p.header.size() + p.compressed.size();
+    return n;
+  }
+};
+
+// Compresses one page payload into *out with its header.
+void EncodePayload(Codec codec, const WriterOptions& options, pf::PageType type,
+                   std::string_view payload, int32_t num_values, pf::Encoding encoding,
+                   PageOut* out) {
+  out->status = internal::Compress(codec, options.zstd_level, payload, &out->compressed);
+  if (!out->status.ok()) return;
+  out->header.clear();
+  WritePageHeader(type, payload.size(), out->compressed, num_values, encoding, &out->header);
+  out->uncompressed = static_cast<int64_t>(out->header.size() + payload.size());
+}
+
+// Decides dictionary or PLAIN, computes the statistics and cuts the chunk into data pages
+// that each start at a row boundary and hold about page_bytes of values.
+void PlanChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& options,
+               ChunkPlan* plan) {
+  const bool strings = IsString(col.kind);
+  plan->fixed_dict.clear();
+  plan->spans.clear();
+  if (strings) {
+    plan->dictionary = g.sdict != nullptr && g.sdict->size() > 0;
+    if (plan->dictionary) {
+      plan->dict_page = &g.sdict->page();
+      plan->dict_size = g.sdict->size();
+    }
+    StringMinMax(plan->dictionary ? *plan->dict_page : g.plain, g);
+  } else {
+    plan->dict_size = 0;
+    plan->dictionary = BuildDictionary(col, g, options, &plan->fixed_dict, &plan->dict_size);
+    plan->dict_page = &plan->fixed_dict;
+  }
+  if (!plan->dictionary) plan->dict_size = 0;
+  plan->bit_width = internal::BitWidth(
+      plan->dict_size > 0 ? static_cast<uint32_t>(plan->dict_size - 1) : 0);
+  const size_t num_rows = g.has_rep ? g.row_levels.size() : g.num_levels;
   size_t row = 0, lvl = 0, val = 0, at = 0;  // at: byte offset in g.plain
   while (row < num_rows) {
-    const size_t l0 = lvl, v0 = val, at0 = at;
+    PageSpan s{lvl, lvl, val, val, at, at};
     size_t est = 0;
     while (row < num_rows && est < options.page_bytes) {
       const size_t lcount = g.has_rep ? g.row_levels[row] : 1;
       for (size_t k = 0; k < lcount; ++k, ++lvl) {
         if (g.has_def && g.def[lvl] == 0) continue;
-        if (out->dictionary) {
+        if (plan->dictionary) {
           est += 2;
         } else if (strings) {
           uint32_t len;
@@ -611,43 +653,83 @@ Status EncodeChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& opti
       est += g.has_def ? 1 : 0;
       ++row;
     }
-    page.clear();
-    if (g.has_rep) PutLevels(g.rep, l0, lvl, &page);
-    if (g.has_def) PutLevels(g.def, l0, lvl, &page);
-    // The values' bytes when they can be compressed where they lie (no levels before them).
-    std::string_view values;
-    if (out->dictionary) {
-      page.push_back(static_cast<char>(bit_width));
-      internal::EncodeRleHybrid(g.indices.data() + v0, val - v0, bit_width, &page);
-    } else if (strings) {
-      values = std::string_view(g.plain).substr(at0, at - at0);
-    } else if (col.kind == ColumnKind::kBool) {
-      uint8_t acc = 0;
-      int bits = 0;
-      for (size_t i = v0; i < val; ++i) {
-        acc |= static_cast<uint8_t>(g.fixed[i] << bits);
-        if (++bits == 8) page.push_back(static_cast<char>(acc)), acc = 0, bits = 0;
-      }
-      if (bits > 0) page.push_back(static_cast<char>(acc));
-    } else if (col.kind == ColumnKind::kInt32) {
-      for (size_t i = v0; i < val; ++i) PutRaw(static_cast<int32_t>(g.fixed[i]), &page);
-    } else {
-      values = std::string_view(reinterpret_cast<const char*>(g.fixed.data() + v0),
-                                (val - v0) * 8);  // little-endian host, as PLAIN asks
-    }
-    std::string_view payload = page;
-    if (!values.empty()) {
-      if (page.empty()) {
-        payload = values;
-      } else {
-        page.append(values);
-        payload = page;
-      }
-    }
-    RETURN_IF_ERROR(AddPage(codec, options, pf::PageType::kDataPage, payload,
-                            static_cast<int32_t>(lvl - l0), encoding, out));
+    s.l1 = lvl;
+    s.v1 = val;
+    s.at1 = at;
+    plan->spans.push_back(s);
   }
-  return Status::Ok();
+  plan->pages.resize(plan->spans.size() + (plan->dictionary ? 1 : 0));
+}
+
+// Encodes page `k` of a planned chunk (the dictionary page first, when there is one).
+// Reads g and plan only, so pages of one chunk may be encoded on different threads.
+void EncodePage(const ColumnSpec& col, const Gathered& g, const WriterOptions& options,
+                ChunkPlan& plan, size_t k) {
+  const Codec codec = ToCodec(options.compression);
+  PageOut* out = &plan.pages[k];
+  if (plan.dictionary && k == 0) {
+    EncodePayload(codec, options, pf::PageType::kDictionaryPage, *plan.dict_page,
+                  static_cast<int32_t>(plan.dict_size), pf::Encoding::kPlain, out);
+    return;
+  }
+  const PageSpan& s = plan.spans[k - (plan.dictionary ? 1 : 0)];
+  // Scratch reused across pages: fresh megabyte buffers per page cost page faults.
+  static thread_local std::string page;
+  page.clear();
+  if (g.has_rep) PutLevels(g.rep, s.l0, s.l1, &page);
+  if (g.has_def) PutLevels(g.def, s.l0, s.l1, &page);
+  // The values' bytes when they can be compressed where they lie (no levels before them).
+  std::string_view values;
+  if (plan.dictionary) {
+    page.push_back(static_cast<char>(plan.bit_width));
+    internal::EncodeRleHybrid(g.indices.data() + s.v0, s.v1 - s.v0, plan.bit_width, &page);
+  } else if (IsString(col.kind)) {
+    values = std::string_view(g.plain).substr(s.at0, s.at1 - s.at0);
+  } else if (col.kind == ColumnKind::kBool) {
+    uint8_t acc = 0;
+    int bits = 0;
+    for (size_t i = s.v0; i < s.v1; ++i) {
+      acc |= static_cast<uint8_t>(g.fixed[i] << bits);
+      if (++bits == 8) page.push_back(static_cast<char>(acc)), acc = 0, bits = 0;
+    }
+    if (bits > 0) page.push_back(static_cast<char>(acc));
+  } else if (col.kind == ColumnKind::kInt32) {
+    for (size_t i = s.v0; i < s.v1; ++i) PutRaw(static_cast<int32_t>(g.fixed[i]), &page);
+  } else {
+    values = std::string_view(reinterpret_cast<const char*>(g.fixed.data() + s.v0),
+                              (s.v1 - s.v0) * 8);  // little-endian host, as PLAIN asks
+  }
+  std::string_view payload = page;
+  if (!values.empty()) {
+    if (page.empty()) {
+      payload = values;
+    } else {
+      page.append(values);
+      payload = page;
+    }
+  }
+  EncodePayload(codec, options, pf::PageType::kDataPage, payload,
+                static_cast<int32_t>(s.l1 - s.l0),
+                plan.dictionary ? pf::Encoding::kRleDictionary : pf::Encoding::kPlain, out);
+}
+
+// Runs fn(0..n-1) on `threads` threads (the caller is one), each taking the next index.
+template <typename Fn>
+void ParallelFor(int threads, size_t n, const Fn& fn) {
+  threads = static_cast<int>(std::min<size_t>(static_cast<size_t>(std::max(threads, 1)), n));
+  if (threads <= 1) {
+    for (size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) fn(i);
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads - 1));
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
 }
 
 void WriteLogicalTimestamp(ThriftWriter& w, bool micros) {
@@ -785,6 +867,7 @@ Result<SourceRanges> DecodeSourceRanges(std::string_view json) {
 // writer's next row group.
 struct ParquetWriter::ColumnBuffers {
   std::vector<Gathered> columns;
+  std::vector<ChunkPlan> plans;
 };
 
 ParquetWriter::ParquetWriter(std::string path, WriterOptions options, int fd)
@@ -863,6 +946,12 @@ Status ParquetWriter::GatherAndWrite(std::span<const schema::EnrichedTweet> rows
   SourceRange* range = nullptr;
   const schema::EnrichedTweet* prev = nullptr;
   size_t start = 0;
+  // With more than one thread the row structs are read twice (checks, then gathering split
+  // by columns across threads); with one, once.
+  const bool parallel = options_.threads > 1;
+  const auto groups =
+      parallel ? GatherGroups(cols, std::min<size_t>(static_cast<size_t>(options_.threads), cols.size()))
+               : std::vector<std::vector<size_t>>{};
   while (start < rows.size()) {
     for (size_t c = 0; c < cols.size(); ++c) {
       ResetGathered(cols[c], options_, rows.size() - start, gs[c]);
@@ -888,7 +977,16 @@ Status ParquetWriter::GatherAndWrite(std::span<const schema::EnrichedTweet> rows
         enrichers.push_back(r.enricher);
       }
       prev = &r;
-      GatherRow(cols, options_, r, gs);
+      if (!parallel) GatherRow(cols, options_, r, gs);
+    }
+    if (parallel) {
+      // The checks above read only the row structs; now each thread gathers its group of
+      // columns over the row group (the rows' strings are read by one thread each).
+      ParallelFor(static_cast<int>(groups.size()), groups.size(), [&](size_t t) {
+        for (size_t k = start; k < i; ++k) {
+          for (size_t c : groups[t]) GatherColumn(cols[c], options_, rows[k], gs[c]);
+        }
+      });
     }
     for (size_t c = 0; c < cols.size(); ++c) FinishGather(cols[c], i - start, gs[c]);
     RETURN_IF_ERROR(WriteRowGroup(*buffers_, i - start));
@@ -923,29 +1021,39 @@ Status ParquetWriter::WriteRowGroup(ColumnBuffers& buffers, size_t num_rows) {
   ThriftWriter w(&meta);
   w.BeginStruct();
   w.FieldList(1, TType::kStruct, cols.size());
-  // Column chunks are independent: encode them on up to options_.threads threads, each
-  // taking the next column; then write them in schema order.
-  std::vector<ChunkResult> chunks(cols.size());
-  std::vector<Status> statuses(cols.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t ci = next++; ci < cols.size(); ci = next++) {
-      statuses[ci] = EncodeChunk(cols[ci], gathered[ci], options_, &chunks[ci]);
+  // Column chunks, and the pages of a chunk, are independent: plan every chunk, then encode
+  // all pages on up to options_.threads threads, each taking the next page (a column of
+  // unique texts is most of the compression work, so whole chunks would not balance). The
+  // pages are then written in schema order: the output is the same for any thread count.
+  std::vector<ChunkPlan>& plans = buffers.plans;
+  plans.resize(cols.size());
+  ParallelFor(options_.threads, cols.size(),
+              [&](size_t ci) { PlanChunk(cols[ci], gathered[ci], options_, &plans[ci]); });
+  std::vector<std::pair<uint32_t, uint32_t>> tasks;  // (column, page)
+  for (size_t ci = 0; ci < cols.size(); ++ci) {
+    for (size_t k = 0; k < plans[ci].pages.size(); ++k) {
+      tasks.emplace_back(static_cast<uint32_t>(ci), static_cast<uint32_t>(k));
     }
-  };
-  const int threads = std::clamp(options_.threads, 1, static_cast<int>(cols.size()));
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  }
+  ParallelFor(options_.threads, tasks.size(), [&](size_t t) {
+    const auto [ci, k] = tasks[t];
+    EncodePage(cols[ci], gathered[ci], options_, plans[ci], k);
+  });
   for (size_t ci = 0; ci < cols.size(); ++ci) {
     const ColumnSpec& c = cols[ci];
     const Gathered& g = gathered[ci];
-    RETURN_IF_ERROR(statuses[ci]);
-    ChunkResult& chunk = chunks[ci];
+    const ChunkPlan& chunk = plans[ci];
+    for (const PageOut& p : chunk.pages) RETURN_IF_ERROR(p.status);
     const auto chunk_start = static_cast<int64_t>(offset_);
-    RETURN_IF_ERROR(Append(chunk.bytes));
-    total_uncompressed += chunk.uncompressed;
+    const int64_t chunk_uncompressed = chunk.uncompressed();
+    const size_t chunk_bytes = chunk.bytes();
+    int64_t data_page_offset = 0;
+    for (size_t k = 0; k < chunk.pages.size(); ++k) {
+      if (k == 1 && chunk.dictionary) data_page_offset = static_cast<int64_t>(offset_) - chunk_start;
+      RETURN_IF_ERROR(Append(chunk.pages[k].header));
+      RETURN_IF_ERROR(Append(chunk.pages[k].compressed));
+    }
+    total_uncompressed += chunk_uncompressed;
 
     w.BeginStruct();  // ColumnChunk
     w.FieldI64(2, 0);  // file_offset: 0, the metadata lives only in the footer
@@ -973,10 +1081,10 @@ Status ParquetWriter::WriteRowGroup(ColumnBuffers& buffers, size_t num_rows) {
     }
     w.FieldI32(4, static_cast<int32_t>(ToCodec(options_.compression)));
     w.FieldI64(5, static_cast<int64_t>(g.num_levels));
-    w.FieldI64(6, chunk.uncompressed);
-    w.FieldI64(7, static_cast<int64_t>(chunk.bytes.size()));
-    w.FieldI64(9, chunk_start + chunk.data_page_offset);
-    if (chunk.dictionary) w.FieldI64(11, chunk_start + chunk.dictionary_page_offset);
+    w.FieldI64(6, chunk_uncompressed);
+    w.FieldI64(7, static_cast<int64_t>(chunk_bytes));
+    w.FieldI64(9, chunk_start + data_page_offset);
+    if (chunk.dictionary) w.FieldI64(11, chunk_start);
     w.FieldStruct(12);
     w.BeginStruct();  // Statistics
     w.FieldI64(3, g.nulls);
