@@ -204,13 +204,8 @@ void VaderTables::BuildIndex() {
   // for the VADER tables (about 7,600 entries, longest key 19 bytes); anything else is a bug.
   if (entries_.size() >= 0xFFFF) std::abort();
   size_t capacity = 16;
-  int bits = 4;
-  while (capacity < entries_.size() * 2) {
-    capacity *= 2;
-    ++bits;
-  }
+  while (capacity < entries_.size() * 2) capacity *= 2;
   slots_.assign(capacity, WordKey{});
-  slot_shift_ = 64 - bits;
   key_tails_.assign(entries_.size(), {});
   for (size_t e = 0; e < entries_.size(); ++e) {
     const WordInfo& info = entries_[e];
@@ -240,9 +235,8 @@ void VaderTables::BuildIndex() {
     }
     hot.entry = static_cast<uint16_t>(e);
     const uint64_t h = KeyHash(w, key.size());
-    filter_[h & (kFilterWords - 1)] |=
-        (uint64_t{1} << ((h >> 10) & 63)) | (uint64_t{1} << ((h >> 16) & 63));
-    size_t i = h >> slot_shift_;
+    filter_[h >> 54] |= (uint64_t{1} << ((h >> 42) & 63)) | (uint64_t{1} << ((h >> 48) & 63));
+    size_t i = (h >> 28) & (capacity - 1);
     while (slots_[i].size != 0) i = (i + 1) & (capacity - 1);
     slots_[i] = hot;
   }

@@ -121,27 +121,27 @@ class VaderTables {
   //                   which stays in L1); true for every key
   //   Find(w, n, h)   the slot of the key, or nullptr
   static uint64_t KeyHash(const uint64_t* w, size_t n) {
-    // One product per key word (for longer keys they run in parallel), then one mixing
-    // round. Most words of a tweet are 8 bytes or shorter: they skip the other two.
-    uint64_t h = (w[0] ^ 0x243F6A8885A308D3ull) * 0x9E3779B97F4A7C15ull;
+    // One product per key word (for longer keys they run in parallel); the length goes in
+    // above the last byte of a short key. Only the product's high bits, which depend on
+    // every byte of the key, are used (MayContain and Find read bits 28 and up).
+    uint64_t h = (w[0] ^ (uint64_t{n} << 56)) * 0x9E3779B97F4A7C15ull;
     if (n > 8) {
-      h ^= Rotl((w[1] ^ 0x13198A2E03707344ull) * 0xC2B2AE3D27D4EB4Full, 21);
-      h ^= Rotl((w[2] ^ 0xA4093822299F31D0ull) * 0x165667B19E3779F9ull, 42);
+      h ^= (w[1] ^ 0x13198A2E03707344ull) * 0xC2B2AE3D27D4EB4Full;
+      h ^= (w[2] ^ 0xA4093822299F31D0ull) * 0x165667B19E3779F9ull;
     }
-    h = (h ^ (h >> 32) ^ n) * 0xD6E8FEB86659FD93ull;
-    return h ^ (h >> 29);
+    return h;
   }
   // Clears the bytes of w past byte n (n <= 8 * kMaxKeyWords).
   static void MaskKey(uint64_t* w, size_t n) {
     for (size_t k = 0; k < kMaxKeyWords; ++k) w[k] &= kKeyMasks[n][k];
   }
   bool MayContain(uint64_t h) const {
-    const uint64_t bits = (uint64_t{1} << ((h >> 10) & 63)) | (uint64_t{1} << ((h >> 16) & 63));
-    return (filter_[h & (kFilterWords - 1)] & bits) == bits;
+    const uint64_t bits = (uint64_t{1} << ((h >> 42) & 63)) | (uint64_t{1} << ((h >> 48) & 63));
+    return (filter_[h >> 54] & bits) == bits;
   }
   const WordKey* Find(const uint64_t* w, size_t n, uint64_t h) const {
     const size_t mask = slots_.size() - 1;
-    for (size_t i = h >> slot_shift_;; i = (i + 1) & mask) {
+    for (size_t i = (h >> 28) & mask;; i = (i + 1) & mask) {
       const WordKey& slot = slots_[i];
       if (slot.size == 0) return nullptr;
       if (slot.key0 == w[0] && slot.size == n &&
@@ -214,8 +214,9 @@ class VaderTables {
   // filter: one load per test, about 5 % false positives at 7,600 keys).
   static constexpr size_t kFilterWords = 1024;
   uint64_t filter_[kFilterWords] = {};
-  std::vector<WordKey> slots_;  // open addressing, power-of-two size, load <= 1/2
-  int slot_shift_ = 64;         // 64 - log2(slots_.size()): slots are indexed by the top bits
+  // Open addressing, power-of-two size, load <= 1/2, indexed by hash bits 28 and up (the
+  // filter uses bits 42 to 63: the two stay apart up to 2^14 slots, 8,192 keys).
+  std::vector<WordKey> slots_;
   std::vector<std::array<uint64_t, 2>> key_tails_;  // per entry: key words 1 and 2
   size_t max_key_size_ = 0;
   uint64_t bmp_emoji_[1024] = {};
