@@ -256,9 +256,8 @@ __attribute__((target("avx512bw"))) inline uint64_t InRange512(__m512i x, int lo
 
 // Classifies the up to 64 bytes at `in` (`size` of them; the rest read as spaces) and writes
 // them, lower-cased, to `out` (64 bytes).
-__attribute__((target("avx512bw"))) BlockClasses ClassifyBlockAvx512(const char* in, size_t size,
-                                                                     char* out, int& exclamations,
-                                                                     int& questions) {
+__attribute__((target("avx512bw"))) inline BlockClasses ClassifyBlockAvx512(
+    const char* in, size_t size, char* out, int& exclamations, int& questions) {
   const __mmask64 present = size >= 64 ? ~__mmask64{0} : (__mmask64{1} << size) - 1;
   const __m512i x = _mm512_mask_loadu_epi8(_mm512_set1_epi8(' '), present, in);
   BlockClasses c{};
@@ -278,6 +277,22 @@ __attribute__((target("avx512bw"))) BlockClasses ClassifyBlockAvx512(const char*
   }
   _mm512_storeu_si512(out, _mm512_mask_add_epi8(x, c.upper, x, _mm512_set1_epi8(0x20)));
   return c;
+}
+
+// The whole text, one call (the loop keeps the constants in registers). Reads the text in
+// place: masked loads pad the last block with spaces. Returns the union of the blocks' high
+// bits.
+__attribute__((target("avx512bw"))) uint64_t ClassifyAvx512(std::string_view text, size_t blocks,
+                                                            char* low, BlockClasses* classes,
+                                                            int& exclamations, int& questions) {
+  uint64_t high = 0;
+  for (size_t b = 0; b < blocks; ++b) {
+    const size_t at = 64 * b;
+    classes[b] = ClassifyBlockAvx512(text.data() + at, text.size() - at, low + at, exclamations,
+                                     questions);
+    high |= classes[b].high;
+  }
+  return high;
 }
 
 bool HasAvx512Bw() {
@@ -304,14 +319,8 @@ bool HasAvx512Bw() {
   uint64_t high = 0;
 #if defined(CF_VADER_AVX512)
   if (HasAvx512Bw()) {
-    // Reads the text in place (masked loads pad the last block with spaces); the bytes
-    // after the blocks are only read as parts of keys, and ignored.
-    for (size_t b = 0; b < blocks; ++b) {
-      const size_t at = 64 * b;
-      scratch.blocks[b] = ClassifyBlockAvx512(text.data() + at, text.size() - at, low + at,
-                                              exclamations, questions);
-      high |= scratch.blocks[b].high;
-    }
+    // (The bytes after the blocks are only read as parts of keys, and ignored.)
+    high = ClassifyAvx512(text, blocks, low, scratch.blocks.data(), exclamations, questions);
     scratch.exclamations = exclamations;
     scratch.questions = questions;
     return high != 0;
@@ -526,18 +535,17 @@ constexpr size_t kEdgeSlack = 64;
     const uint64_t word_bytes = ~c[w].space;
     uint64_t bits = word_bytes ^ ((word_bytes << 1) | carry);  // a run starts or ends here
     carry = word_bytes >> 63;
-    // The first 24 positions are written whatever their number (a block of tweet text has
-    // about 20), so the loop exit is not a branch miss per block; the extra writes land in
-    // the slack and are overwritten or never read.
+    // Positions are written 8 at a time whatever their number (a block of tweet text has
+    // about 20), so the loop exit is a miss per block at most rarely; the extra writes
+    // land in the slack and are overwritten or never read.
     const auto found = static_cast<size_t>(std::popcount(bits));
     size_t* out = edges + count;
-    for (size_t k = 0; k < 24; ++k) {
-      out[k] = w * 64 + static_cast<size_t>(std::countr_zero(bits));
-      bits &= bits - 1;
-    }
-    for (size_t k = 24; bits != 0; ++k) {
-      out[k] = w * 64 + static_cast<size_t>(std::countr_zero(bits));
-      bits &= bits - 1;
+    for (size_t k = 0; k < found; k += 8) {
+#pragma GCC unroll 8
+      for (size_t j = 0; j < 8; ++j) {
+        out[k + j] = w * 64 + static_cast<size_t>(std::countr_zero(bits));
+        bits &= bits - 1;
+      }
     }
     count += found;
   }

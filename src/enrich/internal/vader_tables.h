@@ -136,6 +136,7 @@ class VaderTables {
     for (size_t k = 0; k < kMaxKeyWords; ++k) w[k] &= kKeyMasks[n][k];
   }
   bool MayContain(uint64_t h) const {
+    static_assert(kFilterWords == 1024, "h >> 54 indexes the filter");
     const uint64_t bits = (uint64_t{1} << ((h >> 42) & 63)) | (uint64_t{1} << ((h >> 48) & 63));
     return (filter_[h >> 54] & bits) == bits;
   }
