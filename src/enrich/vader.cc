@@ -138,9 +138,6 @@ constexpr bool IsAsciiPunct(unsigned char c) {
   return (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) ||
          (c >= 123 && c <= 126);
 }
-constexpr bool IsAsciiSpace(unsigned char c) {
-  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F);
-}
 
 // The reference replaces every emoji code point by its description, with a space before
 // it unless the text so far ends in ' ', and none after it ("😁x" -> "... eyesx").
@@ -224,6 +221,10 @@ inline BlockClasses ClassifyBlock(char* p, int& exclamations, int& questions) {
   return c;
 }
 #else
+constexpr bool IsAsciiSpace(unsigned char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1C && c <= 0x1F);
+}
+
 // The same, a byte at a time, for targets without SSE2.
 inline BlockClasses ClassifyBlock(char* p, int& exclamations, int& questions) {
   BlockClasses c{};
