@@ -332,8 +332,9 @@ void ResetGathered(const ColumnSpec& col, const WriterOptions& options, size_t r
 // Appends one row's value of every column. Rows are gathered row-major, all columns at
 // once: each row's strings are read (and hashed into their dictionaries) while they are in
 // cache, and everything later reads contiguous memory instead of chasing a pointer per value.
-void GatherColumn(const ColumnSpec& col, const WriterOptions& options,
-                  const schema::EnrichedTweet& r, Gathered& g);
+[[gnu::always_inline]] inline void GatherColumn(const ColumnSpec& col,
+                                                const WriterOptions& options,
+                                                const schema::EnrichedTweet& r, Gathered& g);
 
 void GatherRow(std::span<const ColumnSpec> cols, const WriterOptions& options,
                const schema::EnrichedTweet& r, std::vector<Gathered>& gs) {
@@ -361,8 +362,8 @@ std::vector<std::vector<size_t>> GatherGroups(std::span<const ColumnSpec> cols, 
   return groups;
 }
 
-void GatherColumn(const ColumnSpec& col, const WriterOptions& options,
-                  const schema::EnrichedTweet& r, Gathered& g) {
+inline void GatherColumn(const ColumnSpec& col, const WriterOptions& options,
+                         const schema::EnrichedTweet& r, Gathered& g) {
   {
     switch (col.kind) {
       case ColumnKind::kString:
@@ -582,18 +583,8 @@ struct ChunkPlan {
   std::string fixed_dict;  // the dictionary page of a fixed-width column
   int bit_width = 0;
   std::vector<PageSpan> spans;  // data pages
-  std::vector<PageOut> pages;   // dictionary page (if any), then one per span
-
-  int64_t uncompressed() const {
-    int64_t n = 0;
-    for (const PageOut& p : pages) n += p.uncompressed;
-    return n;
-  }
-  size_t bytes() const {
-    size_t n = 0;
-    for (const PageOut& p : pages) n += p.header.size() + p.compressed.size();
-    return n;
-  }
+  size_t num_pages = 0;         // dictionary page (if any), then one per span
+  std::vector<PageOut> pages;   // the encoded pages, when encoded ahead on several threads
 };
 
 // Compresses one page payload into *out with its header.
@@ -658,15 +649,14 @@ void PlanChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& options,
     s.at1 = at;
     plan->spans.push_back(s);
   }
-  plan->pages.resize(plan->spans.size() + (plan->dictionary ? 1 : 0));
+  plan->num_pages = plan->spans.size() + (plan->dictionary ? 1 : 0);
 }
 
-// Encodes page `k` of a planned chunk (the dictionary page first, when there is one).
-// Reads g and plan only, so pages of one chunk may be encoded on different threads.
+// Encodes page `k` of a planned chunk (the dictionary page first, when there is one) into
+// *out. Reads g and plan only, so pages of one chunk may be encoded on different threads.
 void EncodePage(const ColumnSpec& col, const Gathered& g, const WriterOptions& options,
-                ChunkPlan& plan, size_t k) {
+                const ChunkPlan& plan, size_t k, PageOut* out) {
   const Codec codec = ToCodec(options.compression);
-  PageOut* out = &plan.pages[k];
   if (plan.dictionary && k == 0) {
     EncodePayload(codec, options, pf::PageType::kDictionaryPage, *plan.dict_page,
                   static_cast<int32_t>(plan.dict_size), pf::Encoding::kPlain, out);
@@ -944,6 +934,14 @@ Status ParquetWriter::GatherAndWrite(std::span<const schema::EnrichedTweet> rows
   std::vector<Gathered>& gs = buffers_->columns;
   gs.resize(cols.size());
   SourceRange* range = nullptr;
+  // Map entries do not move, so their topic and range can be pointed at.
+  struct SeenPartition {
+    PartitionId partition;
+    std::string_view topic;
+    SourceRange* range;
+  };
+  constexpr size_t kMaxSeen = 64;
+  std::vector<SeenPartition> seen;
   const schema::EnrichedTweet* prev = nullptr;
   size_t start = 0;
   // With more than one thread the row structs are read twice (checks, then gathering split
@@ -962,12 +960,25 @@ Status ParquetWriter::GatherAndWrite(std::span<const schema::EnrichedTweet> rows
       const auto& r = rows[i++];
       RETURN_IF_ERROR(CheckRow(r));
       bytes += EstimateRowBytes(r);
-      // Consecutive rows mostly share a topic-partition and an enricher: look up on change.
+      // Consecutive rows mostly share a topic-partition and an enricher: look up on change,
+      // first among the partitions seen in this call (rows of a few partitions interleave).
       if (prev == nullptr || r.source.partition != prev->source.partition ||
           r.source.topic != prev->source.topic) {
-        TopicPartition tp{r.source.topic, r.source.partition};
-        range = &ranges.try_emplace(tp, SourceRange{r.source.offset, r.source.offset, 0})
-                     .first->second;
+        range = nullptr;
+        for (const SeenPartition& s : seen) {
+          if (s.partition == r.source.partition && s.topic == r.source.topic) {
+            range = s.range;
+            break;
+          }
+        }
+        if (range == nullptr) {
+          auto it = ranges
+                        .try_emplace(TopicPartition{r.source.topic, r.source.partition},
+                                     SourceRange{r.source.offset, r.source.offset, 0})
+                        .first;
+          range = &it->second;
+          if (seen.size() < kMaxSeen) seen.push_back({r.source.partition, it->first.topic, range});
+        }
       }
       range->first = std::min(range->first, r.source.offset);
       range->last = std::max(range->last, r.source.offset);
@@ -1021,38 +1032,50 @@ Status ParquetWriter::WriteRowGroup(ColumnBuffers& buffers, size_t num_rows) {
   ThriftWriter w(&meta);
   w.BeginStruct();
   w.FieldList(1, TType::kStruct, cols.size());
-  // Column chunks, and the pages of a chunk, are independent: plan every chunk, then encode
-  // all pages on up to options_.threads threads, each taking the next page (a column of
-  // unique texts is most of the compression work, so whole chunks would not balance). The
-  // pages are then written in schema order: the output is the same for any thread count.
+  // Column chunks, and the pages of a chunk, are independent. With several threads: plan
+  // every chunk, then encode all pages on options_.threads threads, each taking the next
+  // page (a column of unique texts is most of the compression work, so whole chunks would
+  // not balance), then write them in schema order. With one: plan, encode and write page by
+  // page through one reused buffer. The output is the same either way.
   std::vector<ChunkPlan>& plans = buffers.plans;
   plans.resize(cols.size());
-  ParallelFor(options_.threads, cols.size(),
-              [&](size_t ci) { PlanChunk(cols[ci], gathered[ci], options_, &plans[ci]); });
-  std::vector<std::pair<uint32_t, uint32_t>> tasks;  // (column, page)
-  for (size_t ci = 0; ci < cols.size(); ++ci) {
-    for (size_t k = 0; k < plans[ci].pages.size(); ++k) {
-      tasks.emplace_back(static_cast<uint32_t>(ci), static_cast<uint32_t>(k));
+  const bool parallel = options_.threads > 1;
+  if (parallel) {
+    ParallelFor(options_.threads, cols.size(), [&](size_t ci) {
+      PlanChunk(cols[ci], gathered[ci], options_, &plans[ci]);
+      plans[ci].pages.resize(plans[ci].num_pages);
+    });
+    std::vector<std::pair<uint32_t, uint32_t>> tasks;  // (column, page)
+    for (size_t ci = 0; ci < cols.size(); ++ci) {
+      for (size_t k = 0; k < plans[ci].num_pages; ++k) {
+        tasks.emplace_back(static_cast<uint32_t>(ci), static_cast<uint32_t>(k));
+      }
     }
+    ParallelFor(options_.threads, tasks.size(), [&](size_t t) {
+      const auto [ci, k] = tasks[t];
+      EncodePage(cols[ci], gathered[ci], options_, plans[ci], k, &plans[ci].pages[k]);
+    });
   }
-  ParallelFor(options_.threads, tasks.size(), [&](size_t t) {
-    const auto [ci, k] = tasks[t];
-    EncodePage(cols[ci], gathered[ci], options_, plans[ci], k);
-  });
+  // Reused across pages and calls: fresh megabyte buffers cost page faults.
+  static thread_local PageOut scratch;
   for (size_t ci = 0; ci < cols.size(); ++ci) {
     const ColumnSpec& c = cols[ci];
     const Gathered& g = gathered[ci];
-    const ChunkPlan& chunk = plans[ci];
-    for (const PageOut& p : chunk.pages) RETURN_IF_ERROR(p.status);
+    ChunkPlan& chunk = plans[ci];
+    if (!parallel) PlanChunk(c, gathered[ci], options_, &chunk);
     const auto chunk_start = static_cast<int64_t>(offset_);
-    const int64_t chunk_uncompressed = chunk.uncompressed();
-    const size_t chunk_bytes = chunk.bytes();
+    int64_t chunk_uncompressed = 0;
     int64_t data_page_offset = 0;
-    for (size_t k = 0; k < chunk.pages.size(); ++k) {
+    for (size_t k = 0; k < chunk.num_pages; ++k) {
+      if (!parallel) EncodePage(c, g, options_, chunk, k, &scratch);
+      const PageOut& page = parallel ? chunk.pages[k] : scratch;
+      RETURN_IF_ERROR(page.status);
       if (k == 1 && chunk.dictionary) data_page_offset = static_cast<int64_t>(offset_) - chunk_start;
-      RETURN_IF_ERROR(Append(chunk.pages[k].header));
-      RETURN_IF_ERROR(Append(chunk.pages[k].compressed));
+      RETURN_IF_ERROR(Append(page.header));
+      RETURN_IF_ERROR(Append(page.compressed));
+      chunk_uncompressed += page.uncompressed;
     }
+    const auto chunk_bytes = static_cast<size_t>(static_cast<int64_t>(offset_) - chunk_start);
     total_uncompressed += chunk_uncompressed;
 
     w.BeginStruct();  // ColumnChunk
