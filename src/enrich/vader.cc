@@ -81,7 +81,7 @@ struct LexiconWord {
 };
 
 // A word that may be in a table: its key passed the table's filter. Looked up once the
-// whole text has been split (see Tokenizer).
+// whole text has been split (see "Splitting the classified text" below).
 struct Candidate {
   size_t token;
   uint64_t key[VaderTables::kMaxKeyWords];
@@ -107,8 +107,8 @@ enum : uint8_t {
   kHasHigh = 8,
 };
 
-// Per-thread buffers, reused from call to call so that scoring does not allocate once they
-// have grown to the largest text seen.
+// Per-thread buffers, reused from call to call (grown, never shrunk) so that scoring does
+// not allocate once they have grown to the largest text seen.
 struct Scratch {
   std::string repaired;
   std::string text;
@@ -118,7 +118,7 @@ struct Scratch {
   std::string lowered;
   std::vector<BlockClasses> blocks;  // the classes of `lowered`, block by block
   std::vector<size_t> run_edges;  // ASCII-whitespace-separated runs [start, end)
-  std::vector<Token> tokens;  // these four are grown, never shrunk
+  std::vector<Token> tokens;
   std::vector<Candidate> candidates;
   std::vector<LexiconWord> lexicon_words;
   std::vector<double> sentiments;  // parallel to lexicon_words
@@ -171,10 +171,10 @@ void ReplaceEmoji(std::string_view in, std::string& out) {
   out.append(in.substr(copied));
 }
 
-// Classifying the text: one pass, 16 bytes at a time, that writes the lower-cased copy and
-// the class bitmaps of each 64-byte block and counts '!' and '?'. Words are then found and
-// described with bit operations on the bitmaps instead of a loop over their bytes (whose
-// exit, at an unpredictable word length, costs a branch miss per word).
+// Classifying the text: one pass, 16 bytes at a time (64 with AVX-512), that writes the
+// lower-cased copy and the class bitmaps of each 64-byte block and counts '!' and '?'. Words
+// are then found and described with bit operations on the bitmaps instead of a loop over
+// their bytes (whose exit, at an unpredictable word length, costs a branch miss per word).
 #if defined(__SSE2__)
 // Bytes of x in [lo, hi], as 0xFF: x - lo, as unsigned, is at most hi - lo. SSE2 has only a
 // signed byte compare, so both sides are shifted by -128 (adding -128 - lo subtracts lo and
@@ -327,7 +327,7 @@ bool HasAvx512Bw() {
     return high != 0;
   }
 #endif
-  std::memcpy(low, text.data(), text.size());
+  if (!text.empty()) std::memcpy(low, text.data(), text.size());  // (data() may be null)
   std::memset(low + text.size(), ' ', padded + kKeyReadPad - text.size());
   for (size_t b = 0; b < blocks; ++b) {
     scratch.blocks[b] = ClassifyBlock(low + 64 * b, exclamations, questions);
@@ -496,7 +496,7 @@ void ReadNonAsciiWord(std::string_view word, NonAsciiWord& out) {
 // Splitting the classified text into tokens, in three passes:
 //   1. the start and end of every run of non-ASCII-whitespace bytes, from the bitmaps;
 //   2. per word: punctuation stripped, ALL CAPS, "n't", and the key's hash; a word whose
-//      key passes the table's filter becomes a candidate, and its slot is prefetched;
+//      key passes the table's filter becomes a candidate;
 //   3. the candidates are looked up.
 // Splitting 2 from 3 keeps the unpredictable filter answer out of branches and lets the slot
 // loads of a text's words overlap instead of each word waiting for its own.
