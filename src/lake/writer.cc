@@ -61,51 +61,52 @@ std::string RawBytes(T v) {
   return s;
 }
 
-// A small open-addressing map from a 64-bit key (or string) to a dense dictionary index.
-// std::unordered_map costs more than the rest of the encoding on hot columns.
-template <typename Key, typename Hash>
+// A small open-addressing map from a 64-bit key to a dense dictionary index. Each slot holds
+// the key itself, so a probe is one load (std::unordered_map cost more than the rest of the
+// encoding on hot columns).
+template <typename Hash>
 class DictBuilder {
  public:
   explicit DictBuilder(size_t expected) {
     size_t cap = 16;
     while (cap < expected * 2) cap <<= 1;
-    slots_.assign(cap, kEmpty);
+    slots_.assign(cap, Slot{0, kEmpty});
   }
   // Returns the index of `k`, inserting it when new.
-  uint32_t Insert(const Key& k) {
-    const size_t h = Hash{}(k);
-    size_t mask = slots_.size() - 1;
-    size_t i = h & mask;
+  uint32_t Insert(uint64_t k) {
+    const size_t mask = slots_.size() - 1;
+    size_t i = Hash{}(k) & mask;
     while (true) {
-      const uint32_t s = slots_[i];
-      if (s == kEmpty) break;
-      if (hashes_[s] == h && keys_[s] == k) return s;
+      const Slot& s = slots_[i];
+      if (s.index == kEmpty) break;
+      if (s.key == k) return s.index;
       i = (i + 1) & mask;
     }
     const auto idx = static_cast<uint32_t>(keys_.size());
-    slots_[i] = idx;
+    slots_[i] = Slot{k, idx};
     keys_.push_back(k);
-    hashes_.push_back(h);
     if (keys_.size() * 2 > slots_.size()) Grow();
     return idx;
   }
-  const std::vector<Key>& keys() const { return keys_; }
+  const std::vector<uint64_t>& keys() const { return keys_; }
 
  private:
   static constexpr uint32_t kEmpty = 0xffffffffu;
+  struct Slot {
+    uint64_t key;
+    uint32_t index;
+  };
   void Grow() {
-    std::vector<uint32_t> old(slots_.size() * 2, kEmpty);
-    slots_.swap(old);
+    slots_.assign(slots_.size() * 2, Slot{0, kEmpty});
     const size_t mask = slots_.size() - 1;
     for (uint32_t idx = 0; idx < keys_.size(); ++idx) {
-      size_t i = hashes_[idx] & mask;
-      while (slots_[i] != kEmpty) i = (i + 1) & mask;
-      slots_[i] = idx;
+      size_t i = Hash{}(keys_[idx]) & mask;
+      while (slots_[i].index != kEmpty) i = (i + 1) & mask;
+      slots_[i] = Slot{keys_[idx], idx};
     }
   }
-  std::vector<uint32_t> slots_;
-  std::vector<Key> keys_;
-  std::vector<size_t> hashes_;
+  std::vector<Slot> slots_;
+  std::vector<uint64_t> keys_;
 };
 
 struct IntHash {
@@ -506,9 +507,19 @@ bool BuildDictionary(const ColumnSpec& col, Gathered& g, const WriterOptions& op
   g.indices.reserve(values);
   const bool i32 = col.kind == ColumnKind::kInt32;
   const size_t width = i32 ? 4 : 8;
-  DictBuilder<uint64_t, IntHash> d(std::min<size_t>(values, 4096));
-  for (uint64_t v : g.fixed) {
-    g.indices.push_back(d.Insert(v));
+  DictBuilder<IntHash> d(std::min<size_t>(values, 4096));
+  uint64_t prev = 0;
+  uint32_t prev_idx = 0;
+  for (size_t i = 0; i < values; ++i) {
+    const uint64_t v = g.fixed[i];
+    // Runs of one value (a user's counts, a confidence, a partition) skip the probe.
+    if (i > 0 && v == prev) {
+      g.indices.push_back(prev_idx);
+      continue;
+    }
+    prev = v;
+    prev_idx = d.Insert(v);
+    g.indices.push_back(prev_idx);
     if (d.keys().size() * width > options.dictionary_page_bytes) {
       g.indices.clear();
       return false;
