@@ -17,8 +17,16 @@ What each write timing includes (the same rows, codec and level on both sides):
   zstd, compression_level=1 (Arrow's default, given explicitly). Dictionaries, statistics,
   levels, pages, compression, footer, write(2); no page CRC (pyarrow's
   default), no fsync.
-pyarrow's write is single-threaded; ours is shown single-threaded (the headline ratio) and
-with 2 encoding threads (WriterOptions.threads).
+Both write the same directory, the same file name each repeat (created by the first, truncated
+by the later ones), one row group, data pages of about 1 MiB.
+
+Threads: pq.write_table writes a file on one thread. Arrow C++ has
+ArrowWriterProperties::Builder::set_use_threads (default off), but pyarrow 26 does not expose
+it: its libparquet.pxd declares no set_use_threads for the writer properties and
+write_table/ParquetWriter take no such argument (checked in the installed
+pyarrow/includes/libparquet.pxd and parquet/core.py). So pyarrow's best available setting is
+its only one. Ours is shown with 1 thread (the like-for-like ratio) and with 2
+(WriterOptions.threads = 2: gathering split by columns, pages compressed on both cores).
 
   .venv/bin/python bench/lake/lake_vs_pyarrow.py --bench build/lake/bench/lake/bench_lake
 """

@@ -37,8 +37,12 @@ struct WriterOptions {
   size_t dictionary_page_bytes = 1 << 20;  // above this a chunk falls back to PLAIN
   bool dictionary = true;
   bool fsync = true;  // fsync the file in Close
-  // Threads encoding a row group's column chunks (the calling thread is one of them). The
-  // output is byte-identical for any value.
+  // Threads used inside one Write (the calling thread is one of them; the others are started
+  // and joined within the call, never more than `threads` at once). With more than one, a
+  // row group's columns are gathered from the rows by column groups in parallel and its
+  // pages are compressed in parallel. The output is byte-identical for any value. 1 suits
+  // callers whose cores are already busy (the processor's lake sink runs beside its
+  // parse/enrich workers); 2 suits a batch write on a 2-core machine.
   int threads = 1;
 };
 
