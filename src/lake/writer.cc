@@ -959,7 +959,7 @@ Status ParquetWriter::GatherAndWrite(std::span<const schema::EnrichedTweet> rows
   // by columns across threads); with one, once.
   const bool parallel = options_.threads > 1;
   const auto groups =
-      parallel ? GatherGroups(cols, std::min<size_t>(static_cast<size_t>(options_.threads), cols.size()))
+      parallel ? GatherGroups(cols, std::min(static_cast<size_t>(options_.threads), cols.size()))
                : std::vector<std::vector<size_t>>{};
   while (start < rows.size()) {
     for (size_t c = 0; c < cols.size(); ++c) {
@@ -1081,7 +1081,9 @@ Status ParquetWriter::WriteRowGroup(ColumnBuffers& buffers, size_t num_rows) {
       if (!parallel) EncodePage(c, g, options_, chunk, k, &scratch);
       const PageOut& page = parallel ? chunk.pages[k] : scratch;
       RETURN_IF_ERROR(page.status);
-      if (k == 1 && chunk.dictionary) data_page_offset = static_cast<int64_t>(offset_) - chunk_start;
+      if (k == 1 && chunk.dictionary) {
+        data_page_offset = static_cast<int64_t>(offset_) - chunk_start;
+      }
       RETURN_IF_ERROR(Append(page.header));
       RETURN_IF_ERROR(Append(page.compressed));
       chunk_uncompressed += page.uncompressed;
