@@ -107,6 +107,11 @@ for enricher in none vader; do
       --exit-when-idle --idle-ms 300 --json ${PROCESS_ARGS:-} >"$work/process.json" 2>/dev/null
     t1=$(now); c1=$(broker_cpu)
     t=$(echo "$t1 - $t0" | bc)
+    consumed=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['consumed'])" "$work/process.json")
+    if [[ "$consumed" != "$records" ]]; then
+      echo "process  run $run with --enricher $enricher consumed $consumed of $records records: not counted" >&2
+      continue
+    fi
     if [[ -z "$best_t" ]] || (( $(echo "$t < $best_t" | bc) )); then
       best_t=$t
       # active = first record polled to last commit: without connecting, joining the group

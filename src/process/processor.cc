@@ -452,6 +452,25 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     e.ingest_time_ms = now_ms;
   };
 
+  // With exit_when_idle: has this member committed every partition it owns to its end?
+  auto caught_up = [&]() -> Result<bool> {
+    std::vector<TopicPartition> owned = consumer->Assignment();
+    if (owned.empty()) return true;
+    ASSIGN_OR_RETURN(log::TopicInfo now_input, log_.DescribeTopic(o.input_topic));
+    ASSIGN_OR_RETURN(log::CommitMap commits, consumer->Committed(owned));
+    for (const TopicPartition& tp : owned) {
+      if (tp.topic != o.input_topic) continue;
+      int64_t end = 0;
+      for (const auto& pi : now_input.partitions) {
+        if (pi.partition == tp.partition) end = pi.end.value();
+      }
+      auto it = commits.find(tp);
+      const int64_t next = it == commits.end() ? 0 : it->second.next.value();
+      if (next < end) return false;
+    }
+    return true;
+  };
+
   while (!stop.load(std::memory_order_relaxed)) {
     phase_start = Clock::now();
     ASSIGN_OR_RETURN(std::span<const log::InRecord> recs,
@@ -468,7 +487,14 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
         if (!first_record && consumer->Assignment().empty() && now - started < kJoinGrace) {
           last_record = now;
         }
-        if (now - last_record >= o.idle) break;
+        if (now - last_record >= o.idle) {
+          // A quiet poll is not the end of the input: a Kafka fetch can lag behind a busy
+          // broker. Stop only when every owned partition is committed up to its end, or
+          // after kJoinGrace without a record (a stuck input should not hang the run).
+          ASSIGN_OR_RETURN(bool done, caught_up());
+          if (done || now - last_record >= kJoinGrace) break;
+          last_record = now - o.idle / 2;  // look again after half the idle time
+        }
       }
       continue;
     }
@@ -622,6 +648,9 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     phase("transform");
     batch.pending = true;
     cur = 1 - cur;
+    // Idle time counts from the end of the last batch's work, not from its poll: a slow
+    // write (a long flush) must not make the next empty poll look like the end of input.
+    last_record = Clock::now();
   }
   RETURN_IF_ERROR(finish_pending());
   counts.seconds = std::chrono::duration<double>(Clock::now() - started).count();
