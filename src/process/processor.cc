@@ -21,8 +21,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// With exit_when_idle: how long a member may wait for its first partitions.
+// With exit_when_idle: the longest wait for a member's first partitions, and for an input
+// that is not caught up yet delivers nothing more (then the run stops anyway).
 constexpr std::chrono::seconds kJoinGrace(15);
+
+// The end offset of partition q of a described topic (0 if it has no such partition).
+int64_t EndOf(const log::TopicInfo& t, PartitionId q) {
+  for (const auto& pi : t.partitions) {
+    if (pi.partition == q) return pi.end.value();
+  }
+  return 0;
+}
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -165,19 +174,13 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     PartitionId pe(p.value() % n_enriched), pd(p.value() % n_dlq);
     ASSIGN_OR_RETURN(log::TopicInfo ei, log_.DescribeTopic(o.enriched_topic));
     ASSIGN_OR_RETURN(log::TopicInfo di, log_.DescribeTopic(o.dlq_topic));
-    auto end_of = [](const log::TopicInfo& t, PartitionId q) {
-      for (const auto& pi : t.partitions) {
-        if (pi.partition == q) return pi.end.value();
-      }
-      return int64_t{0};
-    };
     auto it = committed.find(tp);
     if (it == committed.end()) {
       // The group's first sight of this partition: commit where it starts, with the
       // outputs' current ends, before writing anything. "No commit" then always means "no
       // output of this group yet", so no recovery ever has to scan whole output topics.
       recovered[p.value()];
-      OutputMarks marks{end_of(ei, pe), end_of(di, pd)};
+      OutputMarks marks{EndOf(ei, pe), EndOf(di, pd)};
       if (o.trace) {
         std::fprintf(stderr, "trace pid=%d birth p%d first=%lld marks=%s\n", ::getpid(), p.value(),
                      static_cast<long long>(first.value()), FormatMarks(marks).c_str());
@@ -187,8 +190,8 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     OutputMarks from;
     if (auto m = ParseMarks(it->second.metadata)) from = *m;
     recovered[p.value()].scanned_from = from;
-    const int64_t e_end = end_of(ei, pe);
-    const int64_t d_end = end_of(di, pd);
+    const int64_t e_end = EndOf(ei, pe);
+    const int64_t d_end = EndOf(di, pd);
     Recovered& rec = recovered[p.value()];
     if (from.enriched >= e_end && from.dlq >= d_end) {
       if (o.trace) {
@@ -296,6 +299,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   int cur = 0;
 
   auto last_record = Clock::now();
+  auto next_idle_check = last_record;  // exit_when_idle: when to ask caught_up() again
   std::optional<Clock::time_point> first_record;
   auto phase_start = Clock::now();
   auto phase = [&](const char* name) {
@@ -460,13 +464,9 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     ASSIGN_OR_RETURN(log::CommitMap commits, consumer->Committed(owned));
     for (const TopicPartition& tp : owned) {
       if (tp.topic != o.input_topic) continue;
-      int64_t end = 0;
-      for (const auto& pi : now_input.partitions) {
-        if (pi.partition == tp.partition) end = pi.end.value();
-      }
       auto it = commits.find(tp);
       const int64_t next = it == commits.end() ? 0 : it->second.next.value();
-      if (next < end) return false;
+      if (next < EndOf(now_input, tp.partition)) return false;
     }
     return true;
   };
@@ -487,13 +487,13 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
         if (!first_record && consumer->Assignment().empty() && now - started < kJoinGrace) {
           last_record = now;
         }
-        if (now - last_record >= o.idle) {
+        if (now - last_record >= o.idle && now >= next_idle_check) {
           // A quiet poll is not the end of the input: a Kafka fetch can lag behind a busy
           // broker. Stop only when every owned partition is committed up to its end, or
           // after kJoinGrace without a record (a stuck input should not hang the run).
           ASSIGN_OR_RETURN(bool done, caught_up());
           if (done || now - last_record >= kJoinGrace) break;
-          last_record = now - o.idle / 2;  // look again after half the idle time
+          next_idle_check = now + o.idle / 2;  // look again after half the idle time
         }
       }
       continue;

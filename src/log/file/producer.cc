@@ -26,12 +26,12 @@ class FileProducer : public Producer {
 
   Status Send(std::string_view topic, const OutRecord& record) override {
     RETURN_IF_ERROR(failed_);
-    // Most Sends go to the topic of the previous one: skip the lookup then.
-    if (topic != last_topic_ || last_partitions_ == 0) {
-      ASSIGN_OR_RETURN(last_partitions_, CachedPartitionCount(topic));
-      last_topic_.assign(topic);
+    // Most Sends go to the topic and partition of the previous one: skip the lookups then.
+    const bool same_topic = last_batch_ != nullptr && last_batch_tp_.topic == topic;
+    int partitions = last_partitions_;
+    if (!same_topic) {
+      ASSIGN_OR_RETURN(partitions, CachedPartitionCount(topic));
     }
-    const int partitions = last_partitions_;
     PartitionId partition;
     if (record.partition.has_value()) {
       partition = *record.partition;
@@ -51,12 +51,12 @@ class FileProducer : public Producer {
                                      " bytes exceeds the embedded log's limit of " +
                                      std::to_string(kMaxBodyBytes));
     }
-    // The batch of the previous Send is the likely one; batches_ never erases, so the
-    // cached pointer stays valid (unordered_map keeps its elements in place).
-    if (last_batch_ == nullptr || last_batch_tp_.partition != partition ||
-        last_batch_tp_.topic != topic) {
+    // batches_ never erases, so the cached pointer stays valid (unordered_map keeps its
+    // elements in place).
+    if (!same_topic || last_batch_tp_.partition != partition) {
       last_batch_tp_ = TopicPartition{std::string(topic), partition};
       last_batch_ = &batches_[last_batch_tp_];
+      last_partitions_ = partitions;
     }
     Batch& batch = *last_batch_;
     batch.starts.push_back(static_cast<uint32_t>(batch.bytes.size()));
@@ -148,10 +148,10 @@ class FileProducer : public Producer {
   std::unordered_map<TopicPartition, Batch> batches_;
   std::unordered_map<std::string, int> partition_counts_;
   uint64_t round_robin_ = 0;
-  std::string last_topic_;
-  int last_partitions_ = 0;
+  // The previous Send's batch and its topic's partition count.
   TopicPartition last_batch_tp_;
   Batch* last_batch_ = nullptr;
+  int last_partitions_ = 0;
   std::chrono::steady_clock::time_point last_sync_ = std::chrono::steady_clock::now();
   Status failed_;
 };
