@@ -10,6 +10,7 @@
 // that made them beyond its lifetime; destroy them first.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,7 +38,8 @@ struct OutRecord {
   int64_t timestamp_ms = 0;              // 0 = now
 };
 
-// A consumed record. The views stay valid until the next Poll on the same consumer.
+// A consumed record. The views stay valid until the second Poll after the one that returned
+// it on the same consumer (so a caller can process one batch while it polls the next).
 struct HeaderView {
   std::string_view key;
   std::string_view value;
@@ -94,6 +96,16 @@ class Producer {
   // After an error nothing is known about unflushed records; the caller must not commit
   // input offsets past them.
   virtual Status Flush() = 0;
+  // Flush in two steps, so that a caller can go on sending while the device catches up:
+  // writes what was sent like Flush, and returns the rest of Flush's work (the wait for
+  // durability the fsync policy asks for) as a function that another thread may run while
+  // this producer is used. The records are flushed once that function returns Ok; after an
+  // error from it, as from Flush, the producer is done with. The default flushes at once.
+  using Durable = std::function<Status()>;
+  virtual Result<Durable> FlushDeferred() {
+    RETURN_IF_ERROR(Flush());
+    return Durable([] { return Status::Ok(); });
+  }
 };
 
 struct ConsumerOptions {
@@ -113,6 +125,7 @@ class Consumer {
   virtual Status Assign(const std::vector<std::pair<TopicPartition, Offset>>& positions) = 0;
   // Up to max_poll_records records; empty when none arrived within `timeout`.
   // Records are in offset order within a partition. kCorruption if stored data is bad.
+  // They stay valid through the next Poll and until the one after it.
   virtual Result<std::span<const InRecord>> Poll(std::chrono::milliseconds timeout) = 0;
   // The partitions this consumer currently owns.
   virtual std::vector<TopicPartition> Assignment() const = 0;

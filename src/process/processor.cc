@@ -1,11 +1,13 @@
 #include "process/processor.h"
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cctype>
 #include <charconv>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -31,6 +33,15 @@ int64_t EndOf(const log::TopicInfo& t, PartitionId q) {
     if (pi.partition == q) return pi.end.value();
   }
   return 0;
+}
+
+// Names the calling thread (shown by top -H, perf and gdb); at most 15 characters.
+void NameThread(const char* name) {
+#if defined(__linux__)
+  pthread_setname_np(pthread_self(), name);
+#else
+  (void)name;
+#endif
 }
 
 int64_t NowMs() {
@@ -255,7 +266,6 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   };
 
   std::map<std::string, std::unique_ptr<LayoutOrError>, std::less<>> layouts;
-  std::vector<const LayoutOrError*> record_layout;
   std::vector<std::vector<log::Header>> sender_headers(n_senders, std::vector<log::Header>(4));
   for (std::vector<log::Header>& headers : sender_headers) {
     headers[0].key = kHeaderSourceTopic;
@@ -285,14 +295,19 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   RETURN_IF_ERROR(refresh_marks());
 
 
-  // Two batches in flight: while workers transform batch k+1, the main thread writes
+  // Two batches in flight: while workers transform batch k, the main thread polls and
+  // prepares batch k+1, then (once k is transformed and k+1 handed to the workers) writes
   // batch k (lake, send, flush, commit). A batch's transform reads only its own records
-  // (valid until the next Poll, which comes after the join) and writes only its own
-  // workers and slots; everything shared is touched by the main thread alone.
+  // (valid through the next Poll, see log::Consumer::Poll) and layouts, and writes only its
+  // own workers and slots; everything shared is touched by the main thread alone.
   struct Batch {
+    std::span<const log::InRecord> recs;
+    std::vector<const LayoutOrError*> layout;  // per record; owned by `layouts` below
     std::vector<Slot> slots;
     std::vector<Worker> workers;
-    bool pending = false;  // transformed, not yet written
+    int64_t ingest_ms = 0;
+    std::vector<std::jthread> threads;  // the transform while it runs
+    bool pending = false;  // handed to the workers, not yet written
   };
   Batch batches[2];
   for (Batch& b : batches) b.workers.resize(n_threads);
@@ -308,6 +323,47 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     phase_start = now;
   };
 
+  // A written batch's input offsets wait for its outputs to be durable: `thread` runs the
+  // producers' deferred flushes, then complete_commit commits (trace, lost commits).
+  struct AwaitingCommit {
+    log::CommitMap commit;
+    std::map<int32_t, Offset> next;
+    Status synced;
+    bool active = false;
+    std::jthread thread;  // last: joined before the rest is destroyed
+  } awaiting;
+  auto complete_commit = [&]() -> Status {
+    if (!awaiting.active) return Status::Ok();
+    awaiting.active = false;
+    phase_start = Clock::now();
+    awaiting.thread.join();
+    phase("sync");
+    RETURN_IF_ERROR(awaiting.synced.WithContext("flushing outputs"));
+    const log::CommitMap& commit = awaiting.commit;
+    const std::map<int32_t, Offset>& next = awaiting.next;
+    Status committed = consumer->Commit(commit);
+    if (o.trace) {
+      for (const auto& [tp, cp] : commit) {
+        std::fprintf(stderr, "trace pid=%d commit p%d next=%lld %s -> %s\n", ::getpid(),
+                     tp.partition.value(), static_cast<long long>(cp.next.value()),
+                     cp.metadata.c_str(), committed.ToString().c_str());
+      }
+    }
+    if (committed.code() == StatusCode::kFailedPrecondition) {
+      // A rebalance took a partition away after its outputs were written. Its new owner
+      // recovers from the last commit's marks and finds these outputs, so nothing is lost
+      // or doubled by carrying on.
+      ++counts.lost_commits;
+      for (const auto& [p, off] : next) recovered.erase(p);
+    } else {
+      RETURN_IF_ERROR(committed.WithContext("committing offsets"));
+      for (const auto& [p, off] : next) committed_next[p] = off.value();
+    }
+    phase("commit");
+    counts.active_seconds = std::chrono::duration<double>(Clock::now() - *first_record).count();
+    return Status::Ok();
+  };
+
   // Writes a transformed batch: lake rows first (committed before anything of the batch is
   // sent, so a topic output that exists always has its lake row), then the topic outputs
   // in input order, flush, then the input offsets with the output marks.
@@ -315,6 +371,11 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     if (!b.pending) return Status::Ok();
     b.pending = false;
     phase_start = Clock::now();
+    b.threads.clear();  // joins the transform
+    phase("transform");
+    // The previous batch's commit first: commits stay in order, and its file-system sync
+    // does not wait for this batch's writes.
+    RETURN_IF_ERROR(complete_commit());
     // The Poll that started the next batch may have handed partitions of this one to
     // another member (ownership changes only inside Poll). Their records are left to the
     // new owner, which resumes from the last commit: writing them here could land after
@@ -373,6 +434,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     }
     // Writer w: its output partitions' records in input order, then its flush. Each writer
     // touches only its own producer, headers and sent_* entries.
+    std::vector<log::Producer::Durable> to_sync(n_senders);
     auto send = [&](int w) -> Status {
       std::vector<log::Header>& headers = sender_headers[w];
       for (const Slot& slot : b.slots) {
@@ -393,12 +455,20 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
         RETURN_IF_ERROR(producers[w]->Send(dead ? o.dlq_topic : o.enriched_topic, out));
         ++(dead ? sent_dlq : sent_enriched)[q];
       }
-      return producers[w]->Flush().WithContext("flushing outputs");
+      Result<log::Producer::Durable> durable = producers[w]->FlushDeferred();
+      if (!durable.ok()) return durable.status().WithContext("flushing outputs");
+      to_sync[w] = std::move(durable).value();
+      return Status::Ok();
     };
     std::vector<Status> sent(n_senders);
     {
       std::vector<std::jthread> writers;
-      for (int w = 1; w < n_senders; ++w) writers.emplace_back([&, w] { sent[w] = send(w); });
+      for (int w = 1; w < n_senders; ++w) {
+        writers.emplace_back([&, w] {
+          NameThread("cf-send");
+          sent[w] = send(w);
+        });
+      }
       sent[0] = send(0);
     }
     for (const Status& s : sent) RETURN_IF_ERROR(s);
@@ -421,30 +491,25 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       commit[TopicPartition{o.input_topic, PartitionId(p)}] =
           log::CommitPoint{off, FormatMarks(marks)};
     }
-    Status committed = consumer->Commit(commit);
-    if (o.trace) {
-      for (const auto& [tp, cp] : commit) {
-        std::fprintf(stderr, "trace pid=%d commit p%d next=%lld %s -> %s\n", ::getpid(),
-                     tp.partition.value(), static_cast<long long>(cp.next.value()),
-                     cp.metadata.c_str(), committed.ToString().c_str());
+    // This batch's outputs become durable on their own thread while the next batch is
+    // transformed; its commit follows at the start of the next finish.
+    awaiting.commit = std::move(commit);
+    awaiting.next = std::move(next);
+    awaiting.active = true;
+    awaiting.thread = std::jthread([&awaiting, fns = std::move(to_sync)] {
+      NameThread("cf-sync");
+      for (const log::Producer::Durable& fn : fns) {
+        awaiting.synced = fn();
+        if (!awaiting.synced.ok()) return;
       }
-    }
-    if (committed.code() == StatusCode::kFailedPrecondition) {
-      // A rebalance took a partition away after its outputs were written. Its new owner
-      // recovers from the last commit's marks and finds these outputs, so nothing is lost
-      // or doubled by carrying on.
-      ++counts.lost_commits;
-      for (const auto& [p, off] : next) recovered.erase(p);
-    } else {
-      RETURN_IF_ERROR(committed.WithContext("committing offsets"));
-      for (const auto& [p, off] : next) committed_next[p] = off.value();
-    }
-    phase("commit");
+    });
     ++counts.batches;
-    counts.active_seconds = std::chrono::duration<double>(Clock::now() - *first_record).count();
     return Status::Ok();
   };
-  auto finish_pending = [&]() -> Status { return finish(batches[1 - cur]); };
+  auto finish_pending = [&]() -> Status {
+    RETURN_IF_ERROR(finish(batches[1 - cur]));
+    return complete_commit();
+  };
 
   auto EnrichTweet = [&](schema::EnrichedTweet& e, const log::InRecord& r, int64_t now_ms) {
     e.sentiment = enricher_.Score(e.tweet.text);
@@ -470,6 +535,79 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     }
     return true;
   };
+
+  // Workers: parse + validate + enrich + encode, each over a contiguous share of a batch.
+  auto transform = [&](Batch& batch, uint32_t w, size_t begin, size_t end) {
+    NameThread("cf-transform");
+    const std::span<const log::InRecord> recs = batch.recs;
+    std::vector<Slot>& slots = batch.slots;
+    const int64_t ingest_ms = batch.ingest_ms;
+    Worker& wk = batch.workers[w];
+    wk.buffer.clear();
+    wk.lake_rows.clear();
+    for (size_t i = begin; i < end; ++i) {
+      Slot& slot = slots[i];
+      if (slot.outcome == Outcome::kAlreadyCommitted) continue;
+      if (slot.outcome == Outcome::kRecovered && !slot.to_lake) continue;
+      const log::InRecord& r = recs[i];
+      slot.worker = w;
+      std::optional<schema::ParseError> err;
+      auto type = r.FindHeader(schema::kContentTypeHeader);
+      const bool json = type ? *type == schema::kContentTypeJson
+                             : (!r.value.empty() && r.value.front() == '{');
+      if (json) {
+        err = schema::ParseJsonRecord(r.value, o.parse, &wk.enriched.tweet);
+      } else if (batch.layout[i] != nullptr) {
+        const LayoutOrError& layout = *batch.layout[i];
+        if (layout.ok()) {
+          err = schema::ParseCsvRecord(r.value, *layout, o.parse, &wk.enriched.tweet);
+        } else {
+          err = schema::ParseError{schema::Reason::kColumnCount,
+                                   "csv-header unusable: " + layout.status().message(), ""};
+        }
+      } else {
+        err = schema::ParseError{schema::Reason::kUnknownFormat,
+                                 "record has no content-type or csv-header header", ""};
+      }
+      // A recovered record's topic output exists; it is parsed again only for the lake.
+      if (slot.outcome == Outcome::kRecovered) {
+        if (!err) {
+          EnrichTweet(wk.enriched, r, ingest_ms);
+          wk.lake_rows.push_back(wk.enriched);
+        }
+        continue;
+      }
+      slot.begin = static_cast<uint32_t>(wk.buffer.size());
+      if (err) {
+        slot.outcome = Outcome::kDeadLetter;
+        slot.reason = err->reason;
+        schema::DeadLetter& d = wk.dead;
+        d.raw.assign(r.value);
+        d.reason = err->reason;
+        d.message = std::move(err->message);
+        d.field = std::move(err->field);
+        d.source.topic = *r.topic;
+        d.source.partition = r.partition;
+        d.source.offset = r.offset;
+        d.ingest_time_ms = ingest_ms;
+        schema::AppendDeadLetterJson(wk.buffer, d);
+      } else {
+        slot.outcome = Outcome::kEnriched;
+        EnrichTweet(wk.enriched, r, ingest_ms);
+        schema::AppendEnrichedJson(wk.buffer, wk.enriched);
+        if (slot.to_lake) wk.lake_rows.push_back(wk.enriched);
+      }
+      slot.end = static_cast<uint32_t>(wk.buffer.size());
+    }
+  };
+  // On any return from here on, no transform outlives what it uses.
+  struct JoinOnExit {
+    Batch* batches;
+    ~JoinOnExit() {
+      batches[0].threads.clear();
+      batches[1].threads.clear();
+    }
+  } join_on_exit{batches};
 
   while (!stop.load(std::memory_order_relaxed)) {
     phase_start = Clock::now();
@@ -516,7 +654,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     // Main thread: recovery for newly owned partitions and the CSV layout of each record.
     std::vector<Slot>& slots = batch.slots;
     slots.assign(recs.size(), Slot{});
-    record_layout.assign(recs.size(), nullptr);
+    batch.layout.assign(recs.size(), nullptr);
     for (size_t i = 0; i < recs.size(); ++i) {
       const log::InRecord& r = recs[i];
       const int32_t pid = r.partition.value();
@@ -561,71 +699,19 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
                                 schema::CsvLayout::FromHeader(*header, o.parse.mapping)))
                    .first;
         }
-        record_layout[i] = it->second.get();
+        batch.layout[i] = it->second.get();
       }
     }
     phase("prepare");
 
-    // Workers: parse + validate + enrich + encode, each over a contiguous share.
-    auto transform = [&](uint32_t w, size_t begin, size_t end) {
-      Worker& wk = batch.workers[w];
-      wk.buffer.clear();
-      wk.lake_rows.clear();
-      for (size_t i = begin; i < end; ++i) {
-        Slot& slot = slots[i];
-        if (slot.outcome == Outcome::kAlreadyCommitted) continue;
-        if (slot.outcome == Outcome::kRecovered && !slot.to_lake) continue;
-        const log::InRecord& r = recs[i];
-        slot.worker = w;
-        std::optional<schema::ParseError> err;
-        auto type = r.FindHeader(schema::kContentTypeHeader);
-        const bool json = type ? *type == schema::kContentTypeJson
-                               : (!r.value.empty() && r.value.front() == '{');
-        if (json) {
-          err = schema::ParseJsonRecord(r.value, o.parse, &wk.enriched.tweet);
-        } else if (record_layout[i] != nullptr) {
-          const LayoutOrError& layout = *record_layout[i];
-          if (layout.ok()) {
-            err = schema::ParseCsvRecord(r.value, *layout, o.parse, &wk.enriched.tweet);
-          } else {
-            err = schema::ParseError{schema::Reason::kColumnCount,
-                                     "csv-header unusable: " + layout.status().message(), ""};
-          }
-        } else {
-          err = schema::ParseError{schema::Reason::kUnknownFormat,
-                                   "record has no content-type or csv-header header", ""};
-        }
-        // A recovered record's topic output exists; it is parsed again only for the lake.
-        if (slot.outcome == Outcome::kRecovered) {
-          if (!err) {
-            EnrichTweet(wk.enriched, r, ingest_ms);
-            wk.lake_rows.push_back(wk.enriched);
-          }
-          continue;
-        }
-        slot.begin = static_cast<uint32_t>(wk.buffer.size());
-        if (err) {
-          slot.outcome = Outcome::kDeadLetter;
-          slot.reason = err->reason;
-          schema::DeadLetter& d = wk.dead;
-          d.raw.assign(r.value);
-          d.reason = err->reason;
-          d.message = std::move(err->message);
-          d.field = std::move(err->field);
-          d.source.topic = *r.topic;
-          d.source.partition = r.partition;
-          d.source.offset = r.offset;
-          d.ingest_time_ms = ingest_ms;
-          schema::AppendDeadLetterJson(wk.buffer, d);
-        } else {
-          slot.outcome = Outcome::kEnriched;
-          EnrichTweet(wk.enriched, r, ingest_ms);
-          schema::AppendEnrichedJson(wk.buffer, wk.enriched);
-          if (slot.to_lake) wk.lake_rows.push_back(wk.enriched);
-        }
-        slot.end = static_cast<uint32_t>(wk.buffer.size());
-      }
-    };
+    // The previous batch's transform ends before this one's starts (the workers take every
+    // core), then the previous batch is written while this one is transformed.
+    Batch& prev = batches[1 - cur];
+    prev.threads.clear();  // joins
+    phase("transform");
+    batch.recs = recs;
+    batch.ingest_ms = ingest_ms;
+    batch.pending = true;
     const size_t n = recs.size();
     const size_t active =
         std::max<size_t>(1, std::min<size_t>(static_cast<size_t>(n_threads), (n + 255) / 256));
@@ -633,20 +719,13 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       batch.workers[w].buffer.clear();
       batch.workers[w].lake_rows.clear();
     }
-    {
-      std::vector<std::jthread> threads;
-      const size_t share = (n + active - 1) / active;
-      for (size_t w = 0; w < active; ++w) {
-        threads.emplace_back(transform, static_cast<uint32_t>(w), std::min(n, w * share),
-                             std::min(n, (w + 1) * share));
-      }
-      // Meanwhile the previous batch is written. Its error ends the run after the join.
-      Status written = finish_pending();
-      threads.clear();  // joins
-      RETURN_IF_ERROR(written);
+    const size_t share = (n + active - 1) / active;
+    for (size_t w = 0; w < active; ++w) {
+      batch.threads.emplace_back(transform, std::ref(batch), static_cast<uint32_t>(w),
+                                 std::min(n, w * share), std::min(n, (w + 1) * share));
     }
-    phase("transform");
-    batch.pending = true;
+    // Its error ends the run; JoinOnExit waits for this batch's transform first.
+    RETURN_IF_ERROR(finish(prev));
     cur = 1 - cur;
     // Idle time counts from the end of the last batch's work, not from its poll: a slow
     // write (a long flush) must not make the next empty poll look like the end of input.

@@ -63,8 +63,10 @@ struct ProcessorCounts {
   int64_t handed_over = 0;
   double seconds = 0;         // the whole run, idle waits included
   double active_seconds = 0;  // from the first record polled to the last commit
-  // Where the active time went, by phase: poll, prepare (recovery, layouts), transform
-  // (parallel parse+validate+enrich+encode), lake, send (the output writers' send + flush), commit.
+  // Where the main thread's active time went, by phase: poll, prepare (recovery, layouts),
+  // transform (waiting for the workers' parse+validate+enrich+encode), lake, send (the output
+  // writers' send and write), sync (waiting for the previous batch's outputs to be durable,
+  // which overlaps this batch's work), commit.
   std::map<std::string, double> phase_seconds;
   std::map<std::string, int64_t> dead_letters_by_reason;
 };

@@ -45,6 +45,11 @@ void AppendTimestampString(std::string& out, Timestamp t) {
   out.push_back('"');
 }
 
+// A JSON boolean member (",\"key\":true"), chosen between two literals of known length.
+void AppendFlag(std::string& out, bool v, std::string_view if_true, std::string_view if_false) {
+  out.append(v ? if_true : if_false);
+}
+
 void AppendPosition(std::string& out, const SourcePosition& p) {
   out.append("{\"topic\":");
   AppendSafeString(out, p.topic);
@@ -120,7 +125,7 @@ void AppendEnrichedJson(std::string& out, const EnrichedTweet& e) {
   AppendInt(out, t.user_friends);
   out.append(",\"user_favourites\":");
   AppendInt(out, t.user_favourites);
-  out.append(t.user_verified ? ",\"user_verified\":true" : ",\"user_verified\":false");
+  AppendFlag(out, t.user_verified, ",\"user_verified\":true", ",\"user_verified\":false");
   out.append(",\"date\":");
   AppendTimestampString(out, t.date);
   out.append(",\"text\":");
@@ -132,8 +137,8 @@ void AppendEnrichedJson(std::string& out, const EnrichedTweet& e) {
   }
   out.append("],\"source\":");
   AppendSafeString(out, t.source);
-  out.append(t.is_retweet ? ",\"is_retweet\":true" : ",\"is_retweet\":false");
-  out.append(t.utf8_repaired ? ",\"utf8_repaired\":true" : ",\"utf8_repaired\":false");
+  AppendFlag(out, t.is_retweet, ",\"is_retweet\":true", ",\"is_retweet\":false");
+  AppendFlag(out, t.utf8_repaired, ",\"utf8_repaired\":true", ",\"utf8_repaired\":false");
   if (!t.extra.empty()) {
     out.append(",\"extra\":{");
     for (size_t i = 0; i < t.extra.size(); ++i) {

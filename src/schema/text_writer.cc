@@ -91,9 +91,29 @@ void AppendJsonString(std::string& out, std::string_view s) {
 }
 
 void AppendInt(std::string& out, int64_t v) {
+  // Two digits per step from the right (counts and offsets are mostly a few digits).
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
   char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, end);
+  char* end = buf + sizeof buf;
+  char* p = end;
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  while (u >= 100) {
+    const auto pair = static_cast<unsigned>(u % 100);
+    u /= 100;
+    p -= 2;
+    std::memcpy(p, kPairs + 2 * pair, 2);
+  }
+  if (u >= 10) {
+    p -= 2;
+    std::memcpy(p, kPairs + 2 * u, 2);
+  } else {
+    *--p = static_cast<char>('0' + u);
+  }
+  if (v < 0) *--p = '-';
+  out.append(p, static_cast<size_t>(end - p));
 }
 
 void AppendDouble(std::string& out, double v) {

@@ -1,6 +1,8 @@
 #include "schema/time.h"
 
 #include <charconv>
+#include <climits>
+#include <cstring>
 
 namespace covidflow::schema {
 
@@ -37,6 +39,12 @@ unsigned DaysInMonth(int64_t y, unsigned m) {
 
 bool Digit(char c) { return c >= '0' && c <= '9'; }
 
+// Two digits of v < 100.
+void Put2(char* p, unsigned v) {
+  p[0] = static_cast<char>('0' + v / 10);
+  p[1] = static_cast<char>('0' + v % 10);
+}
+
 void Append2(std::string& out, unsigned v) {
   out.push_back(static_cast<char>('0' + v / 10));
   out.push_back(static_cast<char>('0' + v % 10));
@@ -59,29 +67,49 @@ void AppendTimestamp(std::string& out, Timestamp t) {
     rem += 86400;
     --days;
   }
+  // Tweets of a stream share a few days: the date part of the last day is kept per thread.
+  thread_local int64_t cached_days = INT64_MIN;
+  thread_local char cached_date[11];  // "YYYY-MM-DD "
   int64_t y;
   unsigned m, d;
-  CivilFromDays(days, &y, &m, &d);
-  if (y >= 0 && y <= 9999) {
+  if (days != cached_days) {
+    CivilFromDays(days, &y, &m, &d);
+    if (y < 0 || y > 9999) {
+      char buf[24];
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, y);
+      out.append(buf, end);
+      out.push_back('-');
+      Append2(out, m);
+      out.push_back('-');
+      Append2(out, d);
+      out.push_back(' ');
+      const auto r = static_cast<unsigned>(rem);
+      Append2(out, r / 3600);
+      out.push_back(':');
+      Append2(out, r / 60 % 60);
+      out.push_back(':');
+      Append2(out, r % 60);
+      return;
+    }
     const auto uy = static_cast<unsigned>(y);
-    Append2(out, uy / 100);
-    Append2(out, uy % 100);
-  } else {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, y);
-    out.append(buf, end);
+    Put2(cached_date, uy / 100);
+    Put2(cached_date + 2, uy % 100);
+    cached_date[4] = '-';
+    Put2(cached_date + 5, m);
+    cached_date[7] = '-';
+    Put2(cached_date + 8, d);
+    cached_date[10] = ' ';
+    cached_days = days;
   }
-  out.push_back('-');
-  Append2(out, m);
-  out.push_back('-');
-  Append2(out, d);
-  out.push_back(' ');
+  char buf[19];
+  std::memcpy(buf, cached_date, 11);
   const auto r = static_cast<unsigned>(rem);
-  Append2(out, r / 3600);
-  out.push_back(':');
-  Append2(out, r / 60 % 60);
-  out.push_back(':');
-  Append2(out, r % 60);
+  Put2(buf + 11, r / 3600);
+  buf[13] = ':';
+  Put2(buf + 14, r / 60 % 60);
+  buf[16] = ':';
+  Put2(buf + 17, r % 60);
+  out.append(buf, sizeof buf);
 }
 
 std::string FormatTimestamp(Timestamp t) {

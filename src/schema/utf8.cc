@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include <simdjson.h>
+
 namespace covidflow::schema {
 
 namespace {
@@ -37,6 +39,10 @@ int Sequence(const unsigned char* p, size_t n) {
 }  // namespace
 
 size_t ValidUtf8Prefix(std::string_view s) {
+  // Long strings (tweet texts, descriptions) go through simdjson's vectorised validator,
+  // which checks the same rules; only an invalid one is scanned again for the position.
+  // Short ones are cheaper to scan than to dispatch.
+  if (s.size() >= 32 && simdjson::validate_utf8(s.data(), s.size())) return s.size();
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   size_t i = 0;

@@ -51,9 +51,23 @@ KafkaConsumer::~KafkaConsumer() {
 
 void KafkaConsumer::ReleaseMessages() {
   for (rd_kafka_message_t* m : messages_) rd_kafka_message_destroy(m);
+  for (rd_kafka_message_t* m : previous_.messages) rd_kafka_message_destroy(m);
   messages_.clear();
   records_.clear();
   headers_.clear();
+  previous_ = Generation{};
+}
+
+// The records of the Poll before last are released; the last Poll's stay valid through
+// this one (the contract of log::Consumer::Poll).
+void KafkaConsumer::RotateMessages() {
+  for (rd_kafka_message_t* m : previous_.messages) rd_kafka_message_destroy(m);
+  previous_.messages.clear();
+  previous_.records.clear();
+  previous_.headers.clear();
+  std::swap(previous_.messages, messages_);
+  std::swap(previous_.records, records_);
+  std::swap(previous_.headers, headers_);
 }
 
 const std::string* KafkaConsumer::Name(const char* wire_topic) {
@@ -172,7 +186,7 @@ Status KafkaConsumer::Assign(const std::vector<std::pair<TopicPartition, Offset>
 }
 
 Result<std::span<const log::InRecord>> KafkaConsumer::Poll(std::chrono::milliseconds timeout) {
-  ReleaseMessages();
+  RotateMessages();
   if (!fatal_.ok()) return fatal_;
   const size_t max = std::max<size_t>(1, consumer_.max_poll_records);
   Status failure;

@@ -45,6 +45,7 @@ class KafkaConsumer final : public log::Consumer, public Client {
   // records produced after the assignment is visible are never skipped.
   void ResolveLatest(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions);
   void ReleaseMessages();
+  void RotateMessages();
 
   log::ConsumerOptions consumer_;
   Handle rk_;
@@ -65,6 +66,13 @@ class KafkaConsumer final : public log::Consumer, public Client {
   std::vector<rd_kafka_message_t*> messages_;
   std::vector<log::InRecord> records_;
   std::vector<log::HeaderView> headers_;
+  // The previous Poll's messages and views, kept until the Poll after this one.
+  struct Generation {
+    std::vector<rd_kafka_message_t*> messages;
+    std::vector<log::InRecord> records;
+    std::vector<log::HeaderView> headers;
+  };
+  Generation previous_;
 };
 
 }  // namespace covidflow::kafka::internal

@@ -55,42 +55,60 @@ class FileConsumer : public Consumer {
   Result<std::span<const InRecord>> Poll(std::chrono::milliseconds timeout) override {
     const Clock::time_point deadline = Clock::now() + timeout;
     auto backoff = std::chrono::microseconds(500);
+    // The previous Poll's records stay valid through this one (log::Consumer::Poll): this
+    // Poll fills the other generation of buffers.
+    gen_ = 1 - gen_;
+    BufferArena& arena = gens_[gen_].arena;
+    std::vector<InRecord>& records = gens_[gen_].records;
+    std::vector<HeaderView>& headers = gens_[gen_].headers;
     while (true) {
-      arena_.Reset();
-      records_.clear();
-      headers_.clear();
+      arena.Reset();
+      records.clear();
+      headers.clear();
       header_ranges_.clear();
       if (subscribed_ && Clock::now() >= next_rebalance_) RETURN_IF_ERROR(Rebalance());
       const size_t n = owned_.size();
-      for (size_t k = 0; k < n && records_.size() < options_.max_poll_records; ++k) {
-        Owned& p = *owned_[(next_partition_ + k) % n];
-        views_.clear();
-        Status s = p.reader.Read(options_.max_poll_records - records_.size(), &arena_, &views_);
-        if (!s.ok()) {
-          return s.WithContext(p.tp.topic + "/" + std::to_string(p.tp.partition.value()));
-        }
-        for (const RecordView& v : views_) {
-          InRecord r;
-          r.topic = p.topic_name;
-          r.partition = p.tp.partition;
-          r.offset = Offset(v.offset);
-          r.timestamp_ms = v.timestamp_ms;
-          r.key = v.key;
-          r.value = v.value;
-          size_t first = headers_.size();
-          DecodeHeaders(v, &headers_);
-          header_ranges_.emplace_back(first, headers_.size() - first);
-          records_.push_back(r);
+      // Rounds over the partitions (a read is at most a chunk of each) until the poll is
+      // full or no partition has more.
+      for (bool more = true; more && records.size() < options_.max_poll_records;) {
+        more = false;
+        for (size_t k = 0; k < n && records.size() < options_.max_poll_records; ++k) {
+          Owned& p = *owned_[(next_partition_ + k) % n];
+          views_.clear();
+          Status s = p.reader.Read(options_.max_poll_records - records.size(), &arena, &views_);
+          if (!s.ok()) {
+            // The records read before it go out first; the reader stays at the bad spot,
+            // so the next Poll meets the error again.
+            if (!records.empty()) {
+              more = false;
+              break;
+            }
+            return s.WithContext(p.tp.topic + "/" + std::to_string(p.tp.partition.value()));
+          }
+          if (!views_.empty()) more = true;
+          for (const RecordView& v : views_) {
+            InRecord r;
+            r.topic = p.topic_name;
+            r.partition = p.tp.partition;
+            r.offset = Offset(v.offset);
+            r.timestamp_ms = v.timestamp_ms;
+            r.key = v.key;
+            r.value = v.value;
+            size_t first = headers.size();
+            DecodeHeaders(v, &headers);
+            header_ranges_.emplace_back(first, headers.size() - first);
+            records.push_back(r);
+          }
         }
       }
       if (n > 0) next_partition_ = (next_partition_ + 1) % n;
-      if (!records_.empty()) {
-        // Spans are set last: headers_ may have reallocated while filling.
-        for (size_t i = 0; i < records_.size(); ++i) {
-          records_[i].headers = std::span<const HeaderView>(
-              headers_.data() + header_ranges_[i].first, header_ranges_[i].second);
+      if (!records.empty()) {
+        // Spans are set last: headers may have reallocated while filling.
+        for (size_t i = 0; i < records.size(); ++i) {
+          records[i].headers = std::span<const HeaderView>(
+              headers.data() + header_ranges_[i].first, header_ranges_[i].second);
         }
-        return std::span<const InRecord>(records_);
+        return std::span<const InRecord>(records);
       }
       const Clock::time_point now = Clock::now();
       if (now >= deadline) return std::span<const InRecord>();
@@ -235,10 +253,15 @@ class FileConsumer : public Consumer {
   std::map<std::string, std::unique_ptr<std::string>> topic_names_;
   size_t next_partition_ = 0;
   Clock::time_point next_rebalance_{};
-  BufferArena arena_;
+  // Two generations of polled records, alternating per Poll.
+  struct Generation {
+    BufferArena arena;
+    std::vector<InRecord> records;
+    std::vector<HeaderView> headers;
+  };
+  Generation gens_[2];
+  int gen_ = 0;
   std::vector<RecordView> views_;
-  std::vector<InRecord> records_;
-  std::vector<HeaderView> headers_;
   std::vector<std::pair<size_t, size_t>> header_ranges_;
 };
 

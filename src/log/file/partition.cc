@@ -336,17 +336,31 @@ void PartitionWriter::StartSync() {
 }
 
 Status PartitionWriter::Sync() {
-  if (segment_fd_.valid() && ::fdatasync(segment_fd_.get()) != 0) {
-    return Status::FromErrno(errno, "fdatasync " + SegmentPath(base_));
+  ASSIGN_OR_RETURN(SyncJob job, DetachSync());
+  return job.Run();
+}
+
+Result<PartitionWriter::SyncJob> PartitionWriter::DetachSync() {
+  SyncJob job;
+  if (segment_fd_.valid()) {
+    const int fd = ::fcntl(segment_fd_.get(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return Status::FromErrno(errno, "dup " + SegmentPath(base_));
+    job.files_.emplace_back(UniqueFd(fd), SegmentPath(base_));
   }
-  for (UniqueFd& fd : unsynced_) {
-    if (::fdatasync(fd.get()) != 0) return Status::FromErrno(errno, "fdatasync in " + dir_);
+  for (UniqueFd& rolled : unsynced_) {
+    job.files_.emplace_back(std::move(rolled), "a rolled segment in " + dir_);
   }
   unsynced_.clear();
-  if (dir_dirty_) {
-    RETURN_IF_ERROR(FsyncDir(dir_));
-    dir_dirty_ = false;
+  if (dir_dirty_) job.dir_ = dir_;
+  dir_dirty_ = false;
+  return job;
+}
+
+Status PartitionWriter::SyncJob::Run() const {
+  for (const auto& [fd, path] : files_) {
+    if (::fdatasync(fd.get()) != 0) return Status::FromErrno(errno, "fdatasync " + path);
   }
+  if (!dir_.empty()) RETURN_IF_ERROR(FsyncDir(dir_));
   return Status::Ok();
 }
 

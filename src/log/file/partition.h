@@ -73,6 +73,18 @@ class PartitionWriter {
   void StartSync();
   // Makes everything appended so far durable (fdatasync, and the directory after a roll).
   Status Sync();
+  // Sync's work, detached: another thread may Run it while this writer goes on appending
+  // (appends after the detach may or may not be made durable by it).
+  class SyncJob {
+   public:
+    Status Run() const;
+
+   private:
+    friend class PartitionWriter;
+    std::vector<std::pair<UniqueFd, std::string>> files_;  // descriptor, path for errors
+    std::string dir_;  // non-empty: fsync this directory last
+  };
+  Result<SyncJob> DetachSync();
   // When set, a segment is synced before the next one is created, so after a power loss a
   // sealed segment is never shorter than its successor implies (set unless fsync is kNever).
   void set_sync_on_roll(bool sync) { sync_on_roll_ = sync; }

@@ -70,6 +70,12 @@ class FileProducer : public Producer {
   }
 
   Status Flush() override {
+    ASSIGN_OR_RETURN(Durable durable, FlushDeferred());
+    Status s = durable();
+    return s.ok() ? s : Fail(s);
+  }
+
+  Result<Durable> FlushDeferred() override {
     RETURN_IF_ERROR(failed_);
     for (auto& [tp, batch] : batches_) {
       if (!batch.starts.empty()) RETURN_IF_ERROR(Write(tp, batch));
@@ -85,18 +91,25 @@ class FileProducer : public Producer {
         sync = std::chrono::steady_clock::now() - last_sync_ >= options_.fsync_interval;
         break;
     }
-    if (!sync) return Status::Ok();
+    if (!sync) return Durable([] { return Status::Ok(); });
+    // Write-back of every partition starts now, so their device I/O overlaps; the jobs
+    // then wait for each in turn.
+    auto jobs = std::make_shared<std::vector<PartitionWriter::SyncJob>>();
     for (auto& [tp, batch] : batches_) {
       if (batch.unsynced) batch.writer->StartSync();
     }
     for (auto& [tp, batch] : batches_) {
       if (!batch.unsynced) continue;
-      Status s = batch.writer->Sync();
-      if (!s.ok()) return Fail(s);
+      Result<PartitionWriter::SyncJob> job = batch.writer->DetachSync();
+      if (!job.ok()) return Fail(job.status());
+      jobs->push_back(std::move(job).value());
       batch.unsynced = false;
     }
     last_sync_ = std::chrono::steady_clock::now();
-    return Status::Ok();
+    return Durable([jobs] {
+      for (const PartitionWriter::SyncJob& job : *jobs) RETURN_IF_ERROR(job.Run());
+      return Status::Ok();
+    });
   }
 
  private:

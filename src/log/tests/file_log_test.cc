@@ -486,6 +486,35 @@ TEST_F(FileLogTest, RecordLargerThanTheReadChunkIsRead) {
   EXPECT_EQ(got[2].value, "tail");
 }
 
+// A poll is filled up to max_poll_records from several read chunks of each partition, so the
+// processor's batch size is what --batch says.
+TEST_F(FileLogTest, PollFillsUpToMaxPollRecordsAcrossReadChunks) {
+  auto log = Open();
+  ASSERT_TRUE(log->CreateTopic("t", 2).ok());
+  auto producer = log->NewProducer({});
+  ASSERT_TRUE(producer.ok());
+  const std::string value(1000, 'v');  // 2 x 3000 records: about 3 read chunks per partition
+  for (int i = 0; i < 6000; ++i) {
+    OutRecord r;
+    r.value = value;
+    r.partition = PartitionId(i % 2);
+    ASSERT_TRUE((*producer)->Send("t", r).ok());
+  }
+  ASSERT_TRUE((*producer)->Flush().ok());
+  ConsumerOptions o;
+  o.max_poll_records = 5000;
+  auto c = log->NewConsumer(o);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(
+      (*c)->Assign({{{"t", PartitionId(0)}, Offset(0)}, {{"t", PartitionId(1)}, Offset(0)}}).ok());
+  auto first = (*c)->Poll(milliseconds(1000));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->size(), 5000u);
+  auto second = (*c)->Poll(milliseconds(1000));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->size(), 1000u);
+}
+
 // --- Several processes on one directory -------------------------------------------------------
 
 // Runs `body` in a child process; returns its pid. The child exits 0 when body returns true.

@@ -199,6 +199,81 @@ TEST_P(LogConformanceTest, AppendThenPollKeepsOrderWithDenseOffsets) {
   }
 }
 
+// log::Consumer::Poll: a poll's views stay valid through the next Poll (the processor
+// transforms one batch while it polls the next).
+TEST_P(LogConformanceTest, PolledRecordsStayValidThroughTheNextPoll) {
+  ASSERT_TRUE(log_->CreateTopic("twice", 1).ok());
+  Produce(*log_, "twice", 400, 0, "value-");
+  ConsumerOptions o;
+  o.max_poll_records = 100;
+  auto c = log_->NewConsumer(o);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->Assign(AllFrom("twice", 1)).ok());
+  std::span<const InRecord> first;
+  for (auto deadline = Deadline(); first.empty() && Before(deadline);) {
+    auto polled = (*c)->Poll(milliseconds(100));
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    first = *polled;
+  }
+  ASSERT_FALSE(first.empty());
+  std::span<const InRecord> second;
+  for (auto deadline = Deadline(); second.empty() && Before(deadline);) {
+    auto polled = (*c)->Poll(milliseconds(100));
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    second = *polled;
+  }
+  ASSERT_FALSE(second.empty());
+  EXPECT_EQ(second.front().offset.value(), first.back().offset.value() + 1);
+  for (const InRecord& r : first) {
+    EXPECT_EQ(r.value, Cat("value-", std::to_string(r.offset.value())));
+    EXPECT_EQ(*r.topic, "twice");
+  }
+  for (const InRecord& r : second) {
+    EXPECT_EQ(r.value, Cat("value-", std::to_string(r.offset.value())));
+  }
+}
+
+// Producer::FlushDeferred: the durability wait runs on another thread while the producer
+// sends on; every record arrives once, in order.
+TEST_P(LogConformanceTest, DeferredFlushRunsBesideFurtherSends) {
+  ASSERT_TRUE(log_->CreateTopic("deferred", 2).ok());
+  auto producer = log_->NewProducer({});
+  ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+  auto send = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      std::string value = Cat("d", std::to_string(i));
+      OutRecord r;
+      r.value = value;
+      r.partition = PartitionId(i % 2);
+      ASSERT_TRUE((*producer)->Send("deferred", r).ok());
+    }
+  };
+  send(0, 300);
+  auto durable = (*producer)->FlushDeferred();
+  ASSERT_TRUE(durable.ok()) << durable.status().ToString();
+  Status synced;
+  std::thread syncer([&] { synced = (*durable)(); });
+  send(300, 600);
+  syncer.join();
+  EXPECT_TRUE(synced.ok()) << synced.ToString();
+  auto second = (*producer)->FlushDeferred();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE((*second)().ok());
+  auto c = log_->NewConsumer({});
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->Assign(AllFrom("deferred", 2)).ok());
+  std::vector<Got> got = PollN(**c, 600);
+  ASSERT_EQ(got.size(), 600u);
+  std::map<int32_t, std::vector<std::string>> by_partition;
+  for (const Got& g : got) by_partition[g.partition].push_back(g.value);
+  for (int p = 0; p < 2; ++p) {
+    ASSERT_EQ(by_partition[p].size(), 300u);
+    for (int k = 0; k < 300; ++k) {
+      EXPECT_EQ(by_partition[p][k], Cat("d", std::to_string(2 * k + p)));
+    }
+  }
+}
+
 TEST_P(LogConformanceTest, HeadersKeysValuesAndTimestampsRoundTrip) {
   ASSERT_TRUE(log_->CreateTopic("headers", 1).ok());
   const std::string binary("\0\x01\xff\n,\"", 6);

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <cstdint>
+#include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace covidflow::schema {
 namespace {
@@ -56,6 +61,25 @@ TEST(JsonString, RunsOfEscapesAndUtf8) {
     std::string got = "prefix";
     AppendJsonString(got, text);
     EXPECT_EQ(got, "prefix" + ReferenceJsonString(text));
+  }
+}
+
+TEST(TextWriter, AppendIntMatchesToChars) {
+  std::mt19937_64 rng(5);
+  std::vector<int64_t> values = {0,   1,    -1,   9,    10,   -10,  99,
+                                 100, -100, 999,  1000, 12345, -987654321,
+                                 std::numeric_limits<int64_t>::max(),
+                                 std::numeric_limits<int64_t>::min()};
+  for (int i = 0; i < 100000; ++i) {
+    const int shift = static_cast<int>(rng() % 64);
+    values.push_back(static_cast<int64_t>(rng() >> shift) * (rng() % 2 == 0 ? 1 : -1));
+  }
+  for (int64_t v : values) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    std::string out = "x";
+    AppendInt(out, v);
+    ASSERT_EQ(out, "x" + std::string(buf, end));
   }
 }
 

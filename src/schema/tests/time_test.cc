@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <random>
+
 namespace covidflow::schema {
 namespace {
 
@@ -32,6 +35,31 @@ TEST(Timestamp, RoundTripsEveryDayOverTwoCenturies) {
     auto back = ParseTimestamp(FormatTimestamp(t));
     ASSERT_TRUE(back.has_value()) << FormatTimestamp(t);
     ASSERT_EQ(*back, t);
+  }
+}
+
+// The formatter keeps the last day's date per thread: random jumps between days, back and
+// forth, and the same day again must all match the C library's gmtime.
+TEST(Timestamp, FormatMatchesGmtimeAcrossDayChanges) {
+  std::mt19937_64 rng(11);
+  auto reference = [](int64_t seconds) {
+    const std::time_t tt = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    return std::string(buf);
+  };
+  const int64_t lo = DaysFromCivil(1000, 1, 1) * 86400;
+  const int64_t hi = DaysFromCivil(9999, 12, 31) * 86400 + 86399;
+  int64_t t = 1595676539;
+  for (int i = 0; i < 100000; ++i) {
+    switch (rng() % 3) {
+      case 0: t = lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo)); break;
+      case 1: t += static_cast<int64_t>(rng() % 7200) - 3600; break;  // near the last one
+      default: break;                                                   // the same again
+    }
+    ASSERT_EQ(FormatTimestamp(Timestamp{t}), reference(t)) << t;
   }
 }
 

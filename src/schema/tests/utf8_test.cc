@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace covidflow::schema {
 namespace {
 
@@ -37,6 +39,51 @@ TEST(Utf8, RepairReplacesMaximalSubparts) {
   EXPECT_EQ(Repaired("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(Repaired("ok \xC3\xA9"), "ok \xC3\xA9");
   EXPECT_TRUE(IsValidUtf8(Repaired("\xFF\xFE\xF8\x80\x80\xE0\xA0")));
+}
+
+// A plain decoder of the same rules (code points, not byte ranges), for the random test.
+size_t ReferencePrefix(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    size_t len = b < 0x80 ? 1 : (b >> 5) == 6 ? 2 : (b >> 4) == 14 ? 3 : (b >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return i;
+    uint32_t cp = len == 1 ? b : len == 2 ? (b & 0x1F) : len == 3 ? (b & 0x0F) : (b & 0x07);
+    for (size_t k = 1; k < len; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c >> 6) != 2) return i;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return i;
+}
+
+// Long strings take the vectorised path, short ones the scan: both agree with the
+// reference on text that is mostly valid with the odd bad byte, at every length.
+TEST(Utf8, VectorisedAndScalarPathsAgreeWithAReferenceDecoder) {
+  std::mt19937 rng(7);
+  const std::string pieces[] = {"a",          "tweet ",       "\xC3\xA9",         "\xE2\x80\xA6",
+                                "\xF0\x9F\x8C\x8D", "\xED\x9F\xBF", "\xF4\x8F\xBF\xBF"};
+  int invalid = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const size_t target = rng() % 200;
+    while (s.size() < target) {
+      if (rng() % 40 == 0) {
+        s.push_back(static_cast<char>(0x80 + rng() % 0x80));  // a stray high byte
+      } else {
+        s += pieces[rng() % std::size(pieces)];
+      }
+    }
+    const size_t want = ReferencePrefix(s);
+    invalid += want != s.size();
+    ASSERT_EQ(ValidUtf8Prefix(s), want) << "round " << round << ", length " << s.size();
+  }
+  EXPECT_GT(invalid, 1000);
+  EXPECT_LT(invalid, 19000);
 }
 
 }  // namespace
