@@ -9,6 +9,7 @@
 #include <charconv>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -113,14 +114,17 @@ struct Slot {
   std::string recovered_reason;  // kRecovered: "" enriched, else the dead letter's reason
 };
 
+using LayoutOrError = Result<schema::CsvLayout>;
+
 struct Worker {
   std::vector<schema::EnrichedTweet> lake_rows;
   std::string buffer;
   schema::EnrichedTweet enriched;
   schema::DeadLetter dead;
+  // The CSV layout of the last csv-header seen (most records of a stream share one).
+  std::string layout_key;
+  const LayoutOrError* layout = nullptr;
 };
-
-using LayoutOrError = Result<schema::CsvLayout>;
 
 }  // namespace
 
@@ -265,7 +269,24 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     return Status::Ok();
   };
 
+  // CSV layouts by csv-header value, shared by the workers under layouts_mu (each looks
+  // here only when a record's header differs from its previous one). Never erased, so
+  // the pointers workers keep stay valid.
+  std::mutex layouts_mu;
   std::map<std::string, std::unique_ptr<LayoutOrError>, std::less<>> layouts;
+  auto layout_for = [&](Worker& wk, std::string_view header) -> const LayoutOrError* {
+    if (wk.layout != nullptr && header == wk.layout_key) return wk.layout;
+    std::lock_guard<std::mutex> lock(layouts_mu);
+    auto it = layouts.find(header);
+    if (it == layouts.end()) {
+      auto layout = std::make_unique<LayoutOrError>(
+          schema::CsvLayout::FromHeader(header, o.parse.mapping));
+      it = layouts.emplace(std::string(header), std::move(layout)).first;
+    }
+    wk.layout_key.assign(header);
+    wk.layout = it->second.get();
+    return wk.layout;
+  };
   std::vector<std::vector<log::Header>> sender_headers(n_senders, std::vector<log::Header>(4));
   for (std::vector<log::Header>& headers : sender_headers) {
     headers[0].key = kHeaderSourceTopic;
@@ -298,11 +319,11 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   // Two batches in flight: while workers transform batch k, the main thread polls and
   // prepares batch k+1, then (once k is transformed and k+1 handed to the workers) writes
   // batch k (lake, send, flush, commit). A batch's transform reads only its own records
-  // (valid through the next Poll, see log::Consumer::Poll) and layouts, and writes only its
-  // own workers and slots; everything shared is touched by the main thread alone.
+  // (valid through the next Poll, see log::Consumer::Poll), and writes only its own workers
+  // and slots; everything shared is touched by the main thread alone (but `layouts`, which
+  // has its own lock).
   struct Batch {
     std::span<const log::InRecord> recs;
-    std::vector<const LayoutOrError*> layout;  // per record; owned by `layouts` below
     std::vector<Slot> slots;
     std::vector<Worker> workers;
     int64_t ingest_ms = 0;
@@ -552,13 +573,20 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       const log::InRecord& r = recs[i];
       slot.worker = w;
       std::optional<schema::ParseError> err;
-      auto type = r.FindHeader(schema::kContentTypeHeader);
+      std::optional<std::string_view> type, header;  // the first of each, in one pass
+      for (const log::HeaderView& h : r.headers) {
+        if (!type && h.key == schema::kContentTypeHeader) {
+          type = h.value;
+        } else if (!header && h.key == schema::kCsvHeaderHeader) {
+          header = h.value;
+        }
+      }
       const bool json = type ? *type == schema::kContentTypeJson
                              : (!r.value.empty() && r.value.front() == '{');
       if (json) {
         err = schema::ParseJsonRecord(r.value, o.parse, &wk.enriched.tweet);
-      } else if (batch.layout[i] != nullptr) {
-        const LayoutOrError& layout = *batch.layout[i];
+      } else if (header) {
+        const LayoutOrError& layout = *layout_for(wk, *header);
         if (layout.ok()) {
           err = schema::ParseCsvRecord(r.value, *layout, o.parse, &wk.enriched.tweet);
         } else {
@@ -594,7 +622,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       } else {
         slot.outcome = Outcome::kEnriched;
         EnrichTweet(wk.enriched, r, ingest_ms);
-        schema::AppendEnrichedJson(wk.buffer, wk.enriched);
+        schema::AppendEnrichedJson(wk.buffer, wk.enriched, /*tweet_utf8_checked=*/true);
         if (slot.to_lake) wk.lake_rows.push_back(wk.enriched);
       }
       slot.end = static_cast<uint32_t>(wk.buffer.size());
@@ -651,10 +679,9 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       });
     }
 
-    // Main thread: recovery for newly owned partitions and the CSV layout of each record.
+    // Main thread: recovery for newly owned partitions, and which records to transform.
     std::vector<Slot>& slots = batch.slots;
     slots.assign(recs.size(), Slot{});
-    batch.layout.assign(recs.size(), nullptr);
     for (size_t i = 0; i < recs.size(); ++i) {
       const log::InRecord& r = recs[i];
       const int32_t pid = r.partition.value();
@@ -688,18 +715,6 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
           slots[i].recovered_reason = hit->second;
           if (!slots[i].to_lake) continue;  // else parsed again for its lake row
         }
-      }
-      auto header = r.FindHeader(schema::kCsvHeaderHeader);
-      if (header) {
-        auto it = layouts.find(*header);
-        if (it == layouts.end()) {
-          it = layouts
-                   .emplace(std::string(*header),
-                            std::make_unique<LayoutOrError>(
-                                schema::CsvLayout::FromHeader(*header, o.parse.mapping)))
-                   .first;
-        }
-        batch.layout[i] = it->second.get();
       }
     }
     phase("prepare");

@@ -109,14 +109,21 @@ bool DecodeBase64(std::string_view text, std::string* out) {
   return true;
 }
 
-void AppendEnrichedJson(std::string& out, const EnrichedTweet& e) {
+void AppendEnrichedJson(std::string& out, const EnrichedTweet& e, bool tweet_utf8_checked) {
   const Tweet& t = e.tweet;
+  auto text = [&](std::string_view s) {
+    if (tweet_utf8_checked) {
+      AppendJsonString(out, s);
+    } else {
+      AppendSafeString(out, s);
+    }
+  };
   out.append("{\"user_name\":");
-  AppendSafeString(out, t.user_name);
+  text(t.user_name);
   out.append(",\"user_location\":");
-  AppendSafeString(out, t.user_location);
+  text(t.user_location);
   out.append(",\"user_description\":");
-  AppendSafeString(out, t.user_description);
+  text(t.user_description);
   out.append(",\"user_created\":");
   AppendTimestampString(out, t.user_created);
   out.append(",\"user_followers\":");
@@ -129,23 +136,23 @@ void AppendEnrichedJson(std::string& out, const EnrichedTweet& e) {
   out.append(",\"date\":");
   AppendTimestampString(out, t.date);
   out.append(",\"text\":");
-  AppendSafeString(out, t.text);
+  text(t.text);
   out.append(",\"hashtags\":[");
   for (size_t i = 0; i < t.hashtags.size(); ++i) {
     if (i > 0) out.push_back(',');
-    AppendSafeString(out, t.hashtags[i]);
+    text(t.hashtags[i]);
   }
   out.append("],\"source\":");
-  AppendSafeString(out, t.source);
+  text(t.source);
   AppendFlag(out, t.is_retweet, ",\"is_retweet\":true", ",\"is_retweet\":false");
   AppendFlag(out, t.utf8_repaired, ",\"utf8_repaired\":true", ",\"utf8_repaired\":false");
   if (!t.extra.empty()) {
     out.append(",\"extra\":{");
     for (size_t i = 0; i < t.extra.size(); ++i) {
       if (i > 0) out.push_back(',');
-      AppendSafeString(out, t.extra[i].first);
+      text(t.extra[i].first);
       out.push_back(':');
-      AppendSafeString(out, t.extra[i].second);
+      text(t.extra[i].second);
     }
     out.push_back('}');
   }

@@ -14,7 +14,9 @@ namespace covidflow::schema {
 // "utf8_repaired", "extra" (only when non-empty), "sentiment", "enricher", "location",
 // "source_position" and "ingest_time_ms". (The position is not "source": that key is the
 // seed field holding the tweeting app.) Invalid UTF-8 in any string is written repaired.
-void AppendEnrichedJson(std::string& out, const EnrichedTweet& t);
+// `tweet_utf8_checked`: the tweet's strings are known to be valid UTF-8 (the CSV and JSON
+// readers guarantee it for every tweet they return), so they are not checked again.
+void AppendEnrichedJson(std::string& out, const EnrichedTweet& t, bool tweet_utf8_checked = false);
 
 // One dead letter as a JSON object: "reason", "message", "field", the raw bytes as "raw"
 // (a JSON string) when they are valid UTF-8, else as "raw_base64", then "source"

@@ -272,6 +272,9 @@ std::optional<ParseError> ParseCsvRecord(std::string_view raw, const CsvLayout& 
 
   out->utf8_repaired = false;
   internal::ResetUnmapped(layout.mapped_, out);
+  // One check of the whole record: a valid record splits (at ASCII bytes) into valid fields,
+  // so the fields are checked one by one only when something in it is invalid.
+  const bool utf8 = IsValidUtf8(raw);
   size_t n_extra = 0;
   for (size_t i = 0; i < fields.size(); ++i) {
     const RawField& rf = fields[i];
@@ -287,7 +290,8 @@ std::optional<ParseError> ParseCsvRecord(std::string_view raw, const CsvLayout& 
       if (n_extra == out->extra.size()) out->extra.emplace_back();
       auto& [name, value] = out->extra[n_extra++];
       name = col.name;
-      if (auto err = internal::SetText(rf.value, rf.escaped, col.name, options, &value, out)) {
+      if (auto err =
+              internal::SetText(rf.value, rf.escaped, col.name, options, &value, out, utf8)) {
         return err;
       }
       continue;
@@ -299,25 +303,27 @@ std::optional<ParseError> ParseCsvRecord(std::string_view raw, const CsvLayout& 
     // one makes it invalid either way.
     switch (field) {
       case Field::kUserName:
-        err = internal::SetText(rf.value, rf.escaped, name, options, &out->user_name, out);
+        err = internal::SetText(rf.value, rf.escaped, name, options, &out->user_name, out, utf8);
         if (!err && out->user_name.empty()) {
           err = MakeError(Reason::kMissingField, name, "field 'user_name' is empty");
         }
         break;
       case Field::kUserLocation:
-        err = internal::SetText(rf.value, rf.escaped, name, options, &out->user_location, out);
+        err = internal::SetText(rf.value, rf.escaped, name, options, &out->user_location, out,
+                                utf8);
         break;
       case Field::kUserDescription:
-        err = internal::SetText(rf.value, rf.escaped, name, options, &out->user_description, out);
+        err = internal::SetText(rf.value, rf.escaped, name, options, &out->user_description,
+                                out, utf8);
         break;
       case Field::kText:
-        err = internal::SetText(rf.value, rf.escaped, name, options, &out->text, out);
+        err = internal::SetText(rf.value, rf.escaped, name, options, &out->text, out, utf8);
         if (!err && out->text.empty()) {
           err = MakeError(Reason::kMissingField, name, "field 'text' is empty");
         }
         break;
       case Field::kSource:
-        err = internal::SetText(rf.value, rf.escaped, name, options, &out->source, out);
+        err = internal::SetText(rf.value, rf.escaped, name, options, &out->source, out, utf8);
         break;
       case Field::kUserCreated:
         err = internal::SetTimestamp(rf.value, layout.formats_[col.field], name, false,
@@ -345,9 +351,9 @@ std::optional<ParseError> ParseCsvRecord(std::string_view raw, const CsvLayout& 
         if (rf.escaped) {
           thread_local std::string unescaped;
           internal::AssignUnescaped(rf.value, &unescaped);
-          err = internal::SetHashtagList(unescaped, options, out);
+          err = internal::SetHashtagList(unescaped, options, out, utf8);
         } else {
-          err = internal::SetHashtagList(rf.value, options, out);
+          err = internal::SetHashtagList(rf.value, options, out, utf8);
         }
         break;
     }

@@ -67,12 +67,18 @@ void AppendTimestamp(std::string& out, Timestamp t) {
     rem += 86400;
     --days;
   }
-  // Tweets of a stream share a few days: the date part of the last day is kept per thread.
-  thread_local int64_t cached_days = INT64_MIN;
-  thread_local char cached_date[11];  // "YYYY-MM-DD "
+  // Tweets of a stream share a few days (a tweet's date and its user's creation date
+  // alternate): dates are kept per thread in a small table by day number.
+  struct CachedDate {
+    int64_t days = INT64_MIN;
+    char text[11];  // "YYYY-MM-DD "
+  };
+  thread_local CachedDate cache[64];
+  CachedDate& slot = cache[static_cast<uint64_t>(days) % 64];
+  char* cached_date = slot.text;
   int64_t y;
   unsigned m, d;
-  if (days != cached_days) {
+  if (days != slot.days) {
     CivilFromDays(days, &y, &m, &d);
     if (y < 0 || y > 9999) {
       char buf[24];
@@ -99,7 +105,7 @@ void AppendTimestamp(std::string& out, Timestamp t) {
     cached_date[7] = '-';
     Put2(cached_date + 8, d);
     cached_date[10] = ' ';
-    cached_days = days;
+    slot.days = days;
   }
   char buf[19];
   std::memcpy(buf, cached_date, 11);

@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <cstring>
 
-#include <simdjson.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace covidflow::schema {
 
@@ -36,25 +38,31 @@ int Sequence(const unsigned char* p, size_t n) {
   return len;
 }
 
+// Index of the first byte >= 0x80 in p[i..n), or n. SSE2 (part of x86-64) tests 16 bytes
+// at a time, else 8.
+size_t SkipAscii(const unsigned char* p, size_t i, size_t n) {
+#if defined(__SSE2__)
+  for (; i + 16 <= n; i += 16) {
+    const int mask = _mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)));
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+  }
+#endif
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    if (w & 0x8080808080808080ULL) break;
+  }
+  while (i < n && p[i] < 0x80) ++i;
+  return i;
+}
+
 }  // namespace
 
 size_t ValidUtf8Prefix(std::string_view s) {
-  // Long strings (tweet texts, descriptions) go through simdjson's vectorised validator,
-  // which checks the same rules; only an invalid one is scanned again for the position.
-  // Short ones are cheaper to scan than to dispatch.
-  if (s.size() >= 32 && simdjson::validate_utf8(s.data(), s.size())) return s.size();
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   size_t i = 0;
-  while (i < n) {
-    while (i + 8 <= n) {
-      uint64_t w;
-      std::memcpy(&w, p + i, 8);
-      if (w & 0x8080808080808080ULL) break;
-      i += 8;
-    }
-    while (i < n && p[i] < 0x80) ++i;
-    if (i == n) break;
+  while ((i = SkipAscii(p, i, n)) < n) {
     const int len = Sequence(p + i, n - i);
     if (len < 0) return i;
     i += static_cast<size_t>(len);

@@ -9,8 +9,7 @@
 namespace covidflow::schema {
 
 // Length of the longest valid UTF-8 prefix of `s` (== s.size() when all of it is valid).
-// Strings of 32 bytes or more are validated with SIMD (simdjson); shorter ones, and the
-// position in an invalid one, by a scan that checks ASCII runs eight bytes at a time.
+// ASCII runs are checked 16 bytes at a time.
 size_t ValidUtf8Prefix(std::string_view s);
 inline bool IsValidUtf8(std::string_view s) { return ValidUtf8Prefix(s) == s.size(); }
 

@@ -34,14 +34,15 @@ void AssignUnescaped(std::string_view value, std::string* dst) {
 }
 
 std::optional<ParseError> SetText(std::string_view value, bool unescape, std::string_view field,
-                                  const ParseOptions& options, std::string* dst, Tweet* out) {
+                                  const ParseOptions& options, std::string* dst, Tweet* out,
+                                  bool utf8_checked) {
   if (value.size() > options.max_field_bytes) {
     return MakeError(Reason::kFieldTooLarge, field,
                      "field '" + std::string(field) + "' has " + std::to_string(value.size()) +
                          " bytes, over the limit of " + std::to_string(options.max_field_bytes));
   }
   // Removing "" pairs never changes UTF-8 validity, so the raw value is checked once.
-  const size_t valid = ValidUtf8Prefix(value);
+  const size_t valid = utf8_checked ? value.size() : ValidUtf8Prefix(value);
   if (valid == value.size()) {
     if (unescape) {
       AssignUnescaped(value, dst);
@@ -174,7 +175,7 @@ bool ParseListLiteral(std::string_view s, std::vector<std::string>* tags) {
 }  // namespace
 
 std::optional<ParseError> SetHashtagList(std::string_view value, const ParseOptions& options,
-                                         Tweet* out) {
+                                         Tweet* out, bool utf8_checked) {
   constexpr std::string_view kField = "hashtags";
   if (value.size() > options.max_field_bytes) {
     return MakeError(Reason::kFieldTooLarge, kField,
@@ -186,7 +187,7 @@ std::optional<ParseError> SetHashtagList(std::string_view value, const ParseOpti
     return std::nullopt;
   }
   thread_local std::string repaired;
-  const size_t valid = ValidUtf8Prefix(value);
+  const size_t valid = utf8_checked ? value.size() : ValidUtf8Prefix(value);
   if (valid != value.size()) {
     if (options.utf8 == Utf8Policy::kReject) {
       return MakeError(Reason::kInvalidUtf8, kField,

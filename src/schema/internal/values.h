@@ -18,9 +18,12 @@ ParseError MakeError(Reason reason, std::string_view field, std::string message)
 std::string Quoted(std::string_view value);
 
 // Stores a text field, removing RFC 4180 "" escapes when `unescape` is set, applying the
-// UTF-8 policy (a repair sets out->utf8_repaired) and the size limit.
+// UTF-8 policy (a repair sets out->utf8_repaired) and the size limit. `utf8_checked`: the
+// caller already found `value` valid UTF-8 (as part of a whole record), so it is not
+// checked again.
 std::optional<ParseError> SetText(std::string_view value, bool unescape, std::string_view field,
-                                  const ParseOptions& options, std::string* dst, Tweet* out);
+                                  const ParseOptions& options, std::string* dst, Tweet* out,
+                                  bool utf8_checked = false);
 
 // A count: decimal digits only, no sign, fits in int64.
 std::optional<ParseError> SetCount(std::string_view value, std::string_view field, int64_t* dst);
@@ -34,9 +37,10 @@ std::optional<ParseError> SetTimestamp(std::string_view value, std::string_view 
                                        std::string_view field, bool required, Timestamp* dst);
 
 // The reference string form: "" (no hashtags) or a Python list literal of strings,
-// "['COVID19', 'Vaccine']". Applies the UTF-8 policy to the whole value first.
+// "['COVID19', 'Vaccine']". Applies the UTF-8 policy to the whole value first (unless
+// `utf8_checked`, as for SetText).
 std::optional<ParseError> SetHashtagList(std::string_view value, const ParseOptions& options,
-                                         Tweet* out);
+                                         Tweet* out, bool utf8_checked = false);
 
 // Sets every field the mapping does not feed to its default.
 void ResetUnmapped(const std::array<bool, kFieldCount>& mapped, Tweet* t);

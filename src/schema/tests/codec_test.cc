@@ -68,6 +68,16 @@ TEST(Codec, EnrichedRoundTrips) {
   EXPECT_NE(json.find("\"date\":\"2020-07-25 11:28:59\""), std::string::npos);
 }
 
+// The processor skips the second UTF-8 check for tweets its readers returned: the bytes
+// must be the same as with the check.
+TEST(Codec, CheckedTweetsEncodeTheSameWithoutTheSecondUtf8Check) {
+  const EnrichedTweet e = Sample();
+  std::string checked, safe;
+  AppendEnrichedJson(checked, e, /*tweet_utf8_checked=*/true);
+  AppendEnrichedJson(safe, e);
+  EXPECT_EQ(checked, safe);
+}
+
 TEST(Codec, InvalidUtf8NeverReachesTheOutput) {
   EnrichedTweet e = Sample();
   e.tweet.text = "bad \xC2";
