@@ -99,7 +99,9 @@ int RunProduce(const config::Config& c) {
 Result<process::ProcessorCounts> ProcessLog(const config::Config& c, log::Log& log,
                                             process::ProcessorOptions options) {
   ASSIGN_OR_RETURN(auto enricher, app::MakeEnricher(c.Str("process.enricher")));
-  process::Processor p(log, *enricher, app::MakeLocationFn(), std::move(options));
+  process::LocationFn location;
+  if (c.Bool("process.locations")) location = app::MakeLocationFn();
+  process::Processor p(log, *enricher, std::move(location), std::move(options));
   return p.Run(StopRequested());
 }
 

@@ -97,6 +97,8 @@ constexpr Setting kSettings[] = {
      "print a line per partition recovery and offset commit on stderr"},
     {"process.enricher", T::kString, "vader", "--enricher", "process demo",
      "sentiment enricher by name (covidflow sentiment --list)"},
+    {"process.locations", T::kBool, "true", "--locations", "process demo",
+     "resolve user_location to a country and region (--locations=false leaves them empty)"},
     {"parse.utf8", T::kEnum, "repair", "--utf8", "process demo",
      "invalid UTF-8: repair (replace with U+FFFD, mark the tweet) or reject (dead letter)", 0, -1,
      "repair|reject"},

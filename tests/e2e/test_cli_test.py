@@ -105,6 +105,21 @@ def test_jsonl_and_csv_give_the_same_counts(home):
     assert c_csv["dead_letters"] == c_json["dead_letters"]
 
 
+def test_enrichment_can_be_switched_off(home):
+    """--enricher none --locations=false: the spine alone, every tweet still enriched-shaped."""
+    run("generate", "--count", 3000, "--seed", 9, "--out", f"{home}/t.csv")
+    on_uri, _, _ = pipeline(f"{home}/on", f"{home}/t.csv")
+    off_uri, _, _ = pipeline(f"{home}/off", f"{home}/t.csv", "--enricher", "none",
+                             "--locations=false")
+    on = [json.loads(r["value"]) for r in read_topic(on_uri, "tweets.enriched")]
+    off = [json.loads(r["value"]) for r in read_topic(off_uri, "tweets.enriched")]
+    assert len(on) == len(off) == 3000
+    assert sum(1 for t in on if t["location"]["country"]) > 300
+    assert all(t["location"] == {"country": "", "region": "", "confidence": 0} for t in off)
+    assert all(t["enricher"] == "none" for t in off)
+    assert sum(1 for t in on if t["sentiment"]["label"] != "neutral") > 300
+
+
 def test_real_covid19_tweets_file_all_rows_accounted(home):
     src = data_file("covid19-tweets/covid19_tweets_2020-07-25_early.csv")
     _, prod, counts = pipeline(home, src)
