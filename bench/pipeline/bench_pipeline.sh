@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end rates of the spine on N generated tweets (default 1,000,000), release build:
 #   generate → file, produce file → tweets.raw, process → tweets.enriched + tweets.dlq
-# once with the enricher off (--enricher none) and once with VADER, plus the raw-copy
-# ceiling of the same bytes (cat > /dev/null) as the named peer for the produce rate.
+# first the spine alone (--enricher none --locations=false, the issue's "no enrichment"),
+# then with locations, other fsync policies and VADER, plus the raw-copy ceiling of the
+# same bytes (cat > /dev/null) as the named peer for the produce rate.
 # Usage: bench/pipeline/bench_pipeline.sh [N] [covidflow binary]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,19 +23,23 @@ bytes=$(stat -c %s "$work/t.csv")
 echo "generate: $(rate "$N" "$t0" "$t1") tweets/s ($((bytes / 1000000)) MB)"
 t0=$(now); cat "$work/t.csv" > /dev/null; t1=$(now)
 cat_rate=$(rate "$N" "$t0" "$t1")
-# Each run: enricher, then the log's fsync policy (every-flush is the default; never
-# survives kill -9 but not a power loss, see docs/formats/log.md).
-for run in "none every-flush" "none interval" "none never" "vader every-flush" "vader never"; do
-  read -r enricher fsync <<<"$run"
+# Each run: enricher, locations (user_location resolution), then the log's fsync policy
+# (every-flush is the default; never survives kill -9 but not a power loss, see
+# docs/formats/log.md). The first run is the spine alone: no enrichment of any kind.
+for run in "none false every-flush" "none true every-flush" "none false interval" \
+           "none false never" "vader true every-flush" "vader true never"; do
+  read -r enricher locations fsync <<<"$run"
   rm -rf "$work/log"
   t0=$(now)
   "$CF" produce --from "$work/t.csv" --to "file://$work/log" --json > "$work/produce.json"
   t1=$(now)
   "$CF" process --from "file://$work/log" --group bench --exit-when-idle --idle-ms 200 --batch 32768 \
-    --enricher "$enricher" --fsync "$fsync" --json > "$work/process.json" || { echo "process with $enricher failed"; continue; }
+    --enricher "$enricher" --locations="$locations" --fsync "$fsync" --json > "$work/process.json" ||
+    { echo "process with $enricher failed"; continue; }
   consumed=$(field consumed < "$work/process.json")
   secs=$(field active_seconds < "$work/process.json")
   echo "produce:  $(rate "$N" "$t0" "$t1") records/s"
-  python3 -c "import sys; c,s,e,f=sys.argv[1:]; print(f'process (enricher {e}, fsync {f}): {float(c)/float(s):,.0f} tweets/s end to end ({c} tweets in {float(s):.2f} s)')" "$consumed" "$secs" "$enricher" "$fsync"
+  python3 -c "import sys; c,s,e,l,f=sys.argv[1:]; print(f'process (enricher {e}, locations {l}, fsync {f}): {float(c)/float(s):,.0f} tweets/s end to end ({c} tweets in {float(s):.2f} s)')" \
+    "$consumed" "$secs" "$enricher" "$locations" "$fsync"
 done
 echo "peer: cat of the same file: $cat_rate records/s equivalent"
