@@ -99,8 +99,9 @@ class Producer {
   // Flush in two steps, so that a caller can go on sending while the device catches up:
   // writes what was sent like Flush, and returns the rest of Flush's work (the wait for
   // durability the fsync policy asks for) as a function that another thread may run while
-  // this producer is used. The records are flushed once that function returns Ok; after an
-  // error from it, as from Flush, the producer is done with. The default flushes at once.
+  // this producer is used (it must finish before the producer is destroyed). The records
+  // sent before the call are flushed once that function returns Ok; after an error from it,
+  // as from Flush, the producer is done with. The default flushes at once.
   using Durable = std::function<Status()>;
   virtual Result<Durable> FlushDeferred() {
     RETURN_IF_ERROR(Flush());

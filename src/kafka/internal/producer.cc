@@ -1,6 +1,7 @@
 #include "kafka/internal/producer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <thread>
 
 namespace covidflow::kafka::internal {
@@ -35,6 +36,15 @@ KafkaProducer::~KafkaProducer() {
 }
 
 void KafkaProducer::OnDelivery(const rd_kafka_message_t& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const auto seq = reinterpret_cast<uintptr_t>(message._private);
+  if (seq >= done_base_ && seq - done_base_ < done_.size()) {
+    done_[seq - done_base_] = 1;
+    while (!done_.empty() && done_.front() != 0) {
+      done_.pop_front();
+      ++done_base_;
+    }
+  }
   if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
   if (++failures_ == 1) {
     first_failure_ = FromKafka(message.err, std::string("delivery to ") +
@@ -47,12 +57,20 @@ void KafkaProducer::OnError(rd_kafka_t* rk, int err, const char* reason) {
   if (err != RD_KAFKA_RESP_ERR__FATAL) return;  // others are retried inside librdkafka
   char why[512];
   rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, why, sizeof why);
+  std::lock_guard<std::mutex> lock(mu_);
   fatal_ = Status::FailedPrecondition(std::string("kafka producer failed for good (") +
                                       rd_kafka_err2name(orig) + "): " + why + "; " + reason);
+  fatal_set_ = true;
+}
+
+Status KafkaProducer::Fatal() {
+  if (!fatal_set_.load(std::memory_order_relaxed)) return Status::Ok();
+  std::lock_guard<std::mutex> lock(mu_);
+  return fatal_;
 }
 
 Status KafkaProducer::Send(std::string_view topic, const log::OutRecord& record) {
-  if (!fatal_.ok()) return fatal_;
+  RETURN_IF_ERROR(Fatal());
   // Most Sends go to the topic of the previous one: skip the lookup then.
   if (topic != last_topic_ || last_partitions_ == 0) {
     wire_topic_.assign(options_.name_prefix);
@@ -110,6 +128,14 @@ Status KafkaProducer::Send(std::string_view topic, const log::OutRecord& record)
     header.u.header.size = static_cast<ssize_t>(h.value.size());
   }
 
+  // The record's number comes back in its delivery report (see done_).
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    seq = next_seq_;
+    done_.push_back(0);
+  }
+  add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = reinterpret_cast<void*>(static_cast<uintptr_t>(seq));
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + options_.delivery_timeout;
   std::chrono::milliseconds backoff(10);
@@ -122,7 +148,7 @@ Status KafkaProducer::Send(std::string_view topic, const log::OutRecord& record)
       rd_kafka_error_destroy(error);
       // Backpressure: the local queue is full, so serve delivery reports until it drains.
       rd_kafka_poll(rk_.get(), 10);
-      if (!fatal_.ok()) return fatal_;
+      RETURN_IF_ERROR(Fatal());
       continue;
     }
     if ((code == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
@@ -133,10 +159,19 @@ Status KafkaProducer::Send(std::string_view topic, const log::OutRecord& record)
       rd_kafka_error_destroy(error);
       rd_kafka_poll(rk_.get(), static_cast<int>(backoff.count()));
       backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
-      if (!fatal_.ok()) return fatal_;
+      RETURN_IF_ERROR(Fatal());
       continue;
     }
+    {
+      // Never queued: no report will come, so its number is taken back.
+      std::lock_guard<std::mutex> lock(mu_);
+      done_.pop_back();
+    }
     return FromKafkaError(error, "producing to " + std::string(topic));
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++next_seq_;
   }
   if (++sends_since_poll_ >= 1024) {
     sends_since_poll_ = 0;
@@ -151,7 +186,8 @@ Status KafkaProducer::Flush() {
   const int timeout_ms = static_cast<int>(options_.delivery_timeout.count()) + 5000;
   rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), timeout_ms);
   sends_since_poll_ = 0;
-  if (!fatal_.ok()) return fatal_;
+  RETURN_IF_ERROR(Fatal());
+  std::lock_guard<std::mutex> lock(mu_);
   Status result;
   if (failures_ > 0) {
     result = first_failure_.WithContext(std::to_string(failures_) + " record(s) not delivered");
@@ -162,6 +198,38 @@ Status KafkaProducer::Flush() {
   failures_ = 0;
   first_failure_ = Status::Ok();
   return result;
+}
+
+Status KafkaProducer::AwaitDeliveries(uint64_t until) {
+  const auto deadline = std::chrono::steady_clock::now() + options_.delivery_timeout +
+                        std::chrono::seconds(5);
+  while (true) {
+    RETURN_IF_ERROR(Fatal());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (failures_ > 0) {
+        // Any failure fails the wait (and the caller's batch), as it fails Flush.
+        return first_failure_.WithContext(std::to_string(failures_) +
+                                          " record(s) not delivered");
+      }
+      if (done_base_ >= until) return Status::Ok();
+      if (std::chrono::steady_clock::now() >= deadline) {
+        return Status::Timeout(std::to_string(until - done_base_) +
+                               " record(s) still unacknowledged after the delivery timeout");
+      }
+    }
+    rd_kafka_poll(rk_.get(), 5);  // serves delivery reports on this thread
+  }
+}
+
+Result<log::Producer::Durable> KafkaProducer::FlushDeferred() {
+  RETURN_IF_ERROR(Fatal());
+  uint64_t until;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    until = next_seq_;
+  }
+  return Durable([this, until] { return AwaitDeliveries(until); });
 }
 
 }  // namespace covidflow::kafka::internal
