@@ -677,7 +677,18 @@ struct TokenizedText {
 // any x86-64 and for x86-64-v3 (AVX2, BMI1/2, ...), and the dynamic linker picks one for the
 // CPU once (GCC and Clang function multi-versioning). The floating-point rules are not in
 // it; they are compiled once, for any x86-64.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(CF_VADER_PORTABLE)
+// Not under ThreadSanitizer: the dynamic linker runs the clones' resolver before TSan's
+// runtime starts, and the instrumented resolver crashes.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define CF_VADER_TSAN 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define CF_VADER_TSAN 1
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(CF_VADER_PORTABLE) && \
+    !defined(CF_VADER_TSAN)
 #define CF_VADER_MULTIVERSIONED __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define CF_VADER_MULTIVERSIONED

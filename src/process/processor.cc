@@ -506,7 +506,8 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       // Replayed offsets below `off` are done; later ones may still come in a later batch,
       // and until they have, the marks stay where the recovery scan started.
       if (auto rit = recovered.find(p); rit != recovered.end()) {
-        std::erase_if(rit->second.outcome, [&](const auto& kv) { return kv.first < off.value(); });
+        const int64_t done_below = off.value();  // (a lambda may not capture a binding in C++20)
+        std::erase_if(rit->second.outcome, [&](const auto& kv) { return kv.first < done_below; });
         if (!rit->second.outcome.empty()) marks = rit->second.scanned_from;
       }
       commit[TopicPartition{o.input_topic, PartitionId(p)}] =
