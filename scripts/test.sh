@@ -3,7 +3,8 @@
 #   1. unit, integration (reference peers) and e2e tests on an optimised build, -Werror
 #   2. the Kafka tests against a real broker this script starts and stops
 #   3. the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
-#   4. every libFuzzer target for a bounded time (CF_FUZZ_SECONDS, default 30)
+#   4. the threaded stages under ThreadSanitizer (scripts/tsan.sh)
+#   5. every libFuzzer target for a bounded time (CF_FUZZ_SECONDS, default 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CTEST_PARALLEL_LEVEL=${CTEST_PARALLEL_LEVEL:-$(nproc)}
@@ -31,6 +32,9 @@ scripts/build.sh asan
 step "tests under sanitizers (labels slow and kafka run in the ci preset only)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest --preset asan --label-exclude 'slow|kafka'
+
+step "threaded stages under ThreadSanitizer"
+scripts/tsan.sh
 
 step "fuzzing"
 scripts/fuzz.sh "${CF_FUZZ_SECONDS:-30}"
