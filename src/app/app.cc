@@ -30,6 +30,9 @@ Result<std::unique_ptr<log::Log>> OpenLog(std::string_view uri, const config::Co
   }
   log::OpenOptions options;
   options.segment_bytes = c.Int("log.segment_bytes");
+  options.retention_bytes = c.Int("log.retention_bytes");
+  const int64_t hours = c.Int("log.retention_hours");
+  options.retention_ms = hours < 0 ? -1 : hours * 3600 * 1000;
   return log::OpenLog(uri, options);
 }
 

@@ -30,6 +30,12 @@ constexpr Setting kSettings[] = {
      "with log.fsync=interval: the longest time between fsyncs", 1, 3600000},
     {"log.segment_bytes", T::kInt, "134217728", "", "produce process demo",
      "embedded log segment size before a new segment file starts", 4096, 1 << 30},
+    {"log.retention_hours", T::kInt, "168", "", "produce process demo",
+     "embedded log: sealed segments last written longer ago than this are deleted when a "
+     "writer rolls a segment (-1 = keep forever)", -1, 1000000},
+    {"log.retention_bytes", T::kInt, "-1", "", "produce process demo",
+     "embedded log: the oldest sealed segments are deleted while a partition holds more "
+     "than this (-1 = no limit)", -1, kMaxI},
 
     // kafka (kafka:// logs only)
     {"kafka.client_id", T::kString, "covidflow", "", "*", "client.id of every Kafka client"},

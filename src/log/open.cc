@@ -73,6 +73,8 @@ Result<std::unique_ptr<Log>> OpenLog(std::string_view uri, const OpenOptions& op
   }
   file::FileLogOptions fo;
   fo.partition.segment_bytes = options.segment_bytes;
+  fo.partition.retention_bytes = options.retention_bytes;
+  fo.partition.retention_ms = options.retention_ms;
   fo.partition.index_interval_bytes = static_cast<size_t>(options.index_interval_bytes);
   fo.rebalance_interval = options.rebalance_interval;
   ASSIGN_OR_RETURN(std::unique_ptr<file::FileLog> log, file::FileLog::Open(std::string(dir), fo));

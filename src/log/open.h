@@ -15,6 +15,9 @@ struct OpenOptions {
   int64_t segment_bytes = 128 << 20;
   // Embedded log only: one sparse index entry per this many segment bytes.
   int64_t index_interval_bytes = 4096;
+  // Embedded log only: retention of sealed segments (file::PartitionOptions); -1 = none.
+  int64_t retention_bytes = -1;
+  int64_t retention_ms = -1;
   // Embedded log only: how often a group member re-checks membership and claims free
   // partitions (a restarted or surviving member takes over within about this long).
   std::chrono::milliseconds rebalance_interval{100};

@@ -28,12 +28,22 @@ using Clock = std::chrono::steady_clock;
 // that is not caught up yet delivers nothing more (then the run stops anyway).
 constexpr std::chrono::seconds kJoinGrace(15);
 
-// The end offset of partition q of a described topic (0 if it has no such partition).
-int64_t EndOf(const log::TopicInfo& t, PartitionId q) {
+// Partition q of a described topic, or null.
+const log::PartitionInfo* PartitionOf(const log::TopicInfo& t, PartitionId q) {
   for (const auto& pi : t.partitions) {
-    if (pi.partition == q) return pi.end.value();
+    if (pi.partition == q) return &pi;
   }
-  return 0;
+  return nullptr;
+}
+
+// The end offset and the first stored offset of partition q (0 if there is no such partition).
+int64_t EndOf(const log::TopicInfo& t, PartitionId q) {
+  const log::PartitionInfo* pi = PartitionOf(t, q);
+  return pi != nullptr ? pi->end.value() : 0;
+}
+int64_t StartOf(const log::TopicInfo& t, PartitionId q) {
+  const log::PartitionInfo* pi = PartitionOf(t, q);
+  return pi != nullptr ? pi->start.value() : 0;
 }
 
 // Names the calling thread (shown by top -H, perf and gdb); at most 15 characters.
@@ -204,6 +214,9 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     }
     OutputMarks from;
     if (auto m = ParseMarks(it->second.metadata)) from = *m;
+    // Outputs below a partition's start were deleted by retention: the scan starts there.
+    from.enriched = std::max(from.enriched, StartOf(ei, pe));
+    from.dlq = std::max(from.dlq, StartOf(di, pd));
     recovered[p.value()].scanned_from = from;
     const int64_t e_end = EndOf(ei, pe);
     const int64_t d_end = EndOf(di, pd);

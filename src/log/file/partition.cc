@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cerrno>
 #include <cstring>
 
@@ -158,7 +160,8 @@ Status PartitionWriter::RecoverLocked() {
     RETURN_IF_ERROR(ReplaceFileAtomically(IndexPath(bases[i]), EncodeIndex(scan.index)));
   }
   RETURN_IF_ERROR(OpenSegmentLocked(bases.back(), /*create=*/false));
-  return ScanTailLocked(/*rebuild_index=*/true);
+  RETURN_IF_ERROR(ScanTailLocked(/*rebuild_index=*/true));
+  return ApplyRetentionLocked();
 }
 
 Status PartitionWriter::OpenSegmentLocked(int64_t base, bool create) {
@@ -230,6 +233,54 @@ Status PartitionWriter::CatchUpLocked() {
     RETURN_IF_ERROR(OpenSegmentLocked(next_offset_, /*create=*/false));
     RETURN_IF_ERROR(ScanTailLocked(/*rebuild_index=*/false));
   }
+  if (!PathExists(SegmentPath(base_))) {
+    // Other writers rolled on and retention deleted the segment we last wrote (and the ones
+    // after it that would have led us on): continue in the last segment there is.
+    ASSIGN_OR_RETURN(std::vector<int64_t> bases, ListSegments(dir_));
+    if (bases.empty()) return Status::Corruption(dir_ + ": every segment is gone");
+    RETURN_IF_ERROR(OpenSegmentLocked(bases.back(), /*create=*/false));
+    RETURN_IF_ERROR(ScanTailLocked(/*rebuild_index=*/false));
+  }
+  return Status::Ok();
+}
+
+Status PartitionWriter::ApplyRetentionLocked() {
+  if (options_.retention_bytes < 0 && options_.retention_ms < 0) return Status::Ok();
+  ASSIGN_OR_RETURN(std::vector<int64_t> bases, ListSegments(dir_));
+  struct Segment {
+    int64_t base;
+    uint64_t bytes;
+    int64_t mtime_ms;
+  };
+  std::vector<Segment> segments;
+  uint64_t total = 0;
+  for (int64_t base : bases) {
+    struct stat st;
+    if (::stat(SegmentPath(base).c_str(), &st) != 0) continue;  // deleted meanwhile
+    const int64_t mtime_ms =
+        static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+    segments.push_back({base, static_cast<uint64_t>(st.st_size), mtime_ms});
+    total += static_cast<uint64_t>(st.st_size);
+  }
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  // Oldest first, never the last (active) segment, nor one at or after our own.
+  for (size_t i = 0; i + 1 < segments.size() && segments[i].base < base_; ++i) {
+    const Segment& seg = segments[i];
+    const bool too_big = options_.retention_bytes >= 0 &&
+                         total > static_cast<uint64_t>(options_.retention_bytes);
+    const bool too_old =
+        options_.retention_ms >= 0 && seg.mtime_ms < now_ms - options_.retention_ms;
+    if (!too_big && !too_old) break;
+    // The segment first: a reader lists segments by their .log files.
+    if (::unlink(SegmentPath(seg.base).c_str()) != 0 && errno != ENOENT) {
+      return Status::FromErrno(errno, "retention: delete " + SegmentPath(seg.base));
+    }
+    ::unlink(IndexPath(seg.base).c_str());
+    total -= seg.bytes;
+    dir_dirty_ = true;
+  }
   return Status::Ok();
 }
 
@@ -246,7 +297,7 @@ Status PartitionWriter::RollLocked() {
   last_indexed_ = 0;
   index_size_ = 0;
   dir_dirty_ = true;
-  return Status::Ok();
+  return ApplyRetentionLocked();
 }
 
 Status PartitionWriter::WriteChunkLocked(std::string_view bytes, int64_t records,
@@ -394,11 +445,18 @@ Result<int64_t> PartitionReader::StartOffset() {
 }
 
 Status PartitionReader::Seek(int64_t target) {
-  ASSIGN_OR_RETURN(std::vector<int64_t> bases, ListSegments(dir_));
-  if (bases.empty()) return Status::NotFound(dir_ + ": no segments");
-  target = std::max(target, bases.front());
-  int64_t base = *(std::upper_bound(bases.begin(), bases.end(), target) - 1);
-  RETURN_IF_ERROR(OpenSegment(base));
+  std::vector<int64_t> bases;
+  int64_t base = 0;
+  // Retention may delete the segment between the listing and the open: list again.
+  for (int attempt = 0;; ++attempt) {
+    ASSIGN_OR_RETURN(bases, ListSegments(dir_));
+    if (bases.empty()) return Status::NotFound(dir_ + ": no segments");
+    target = std::max(target, bases.front());
+    base = *(std::upper_bound(bases.begin(), bases.end(), target) - 1);
+    Status opened = OpenSegment(base);
+    if (opened.ok()) break;
+    if (attempt >= 3 || PathExists(dir_ + "/" + SegmentFileName(base))) return opened;
+  }
   target_ = target;
   if (target == base) return Status::Ok();
   Result<std::string> index = ReadWholeFile(dir_ + "/" + IndexFileName(base));
@@ -502,6 +560,13 @@ Status PartitionReader::Read(size_t max_records, BufferArena* arena, std::vector
     if (emitted > 0) return Status::Ok();
     if (p > 0) continue;
     if (!NextSegmentExists()) {
+      if (n == 0 && !PathExists(dir_ + "/" + SegmentFileName(base_))) {
+        // Retention deleted this segment (we read it through our descriptor) and the ones
+        // after it: read on from the first segment still stored.
+        RETURN_IF_ERROR(Seek(next_));
+        if (!PathExists(dir_ + "/" + SegmentFileName(base_))) return Status::Ok();
+        continue;
+      }
       if (n == 0) return Status::Ok();  // the live end
       // A partial record at the live end: a write in progress or a torn tail, unless valid
       // records follow it (then its length field is corrupt). Same rule as recovery.
@@ -510,7 +575,11 @@ Status PartitionReader::Read(size_t max_records, BufferArena* arena, std::vector
     }
     ASSIGN_OR_RETURN(uint64_t size, FileSize(fd_.get()));
     if (size == pos_) {
-      RETURN_IF_ERROR(OpenSegment(next_));
+      if (!OpenSegment(next_).ok()) {
+        // Retention deleted the next segment while we read this one: the records in it are
+        // gone, so read on from the first one still stored.
+        RETURN_IF_ERROR(Seek(next_));
+      }
       continue;
     }
     // The writer may have finished the record between our read and the roll: look again once.

@@ -22,6 +22,12 @@ namespace covidflow::log::file {
 struct PartitionOptions {
   int64_t segment_bytes = 128 << 20;   // roll to a new segment before exceeding this
   size_t index_interval_bytes = 4096;  // one index entry per this many segment bytes
+  // Retention (docs/formats/log.md): when a writer opens the partition or rolls a segment,
+  // the oldest sealed segments are deleted while the partition holds more than
+  // retention_bytes, or while their last write is older than retention_ms. The active
+  // segment is never deleted. -1 = no limit.
+  int64_t retention_bytes = -1;
+  int64_t retention_ms = -1;
 };
 
 // A torn tail removed by recovery: which file, from which byte, how many bytes, and why.
@@ -98,6 +104,8 @@ class PartitionWriter {
   Status OpenSegmentLocked(int64_t base, bool create);
   Status ScanTailLocked(bool rebuild_index);
   Status RollLocked();
+  // Deletes sealed segments past the retention limits (oldest first).
+  Status ApplyRetentionLocked();
   Status WriteChunkLocked(std::string_view bytes, int64_t records,
                           const std::vector<IndexEntry>& entries);
   std::string SegmentPath(int64_t base) const { return dir_ + "/" + SegmentFileName(base); }

@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <thread>
 
@@ -465,6 +467,117 @@ TEST_F(FileLogTest, SegmentsRollBySizeAndReadsCrossThem) {
   auto info = log->DescribeTopic("t");
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(info->partitions[0].end, Offset(1000));
+}
+
+// --- Retention ------------------------------------------------------------------------------
+
+TEST_F(FileLogTest, RetentionByBytesKeepsTheNewestSegmentsAndReadsStartAtTheFirstKept) {
+  FileLogOptions options;
+  options.partition.segment_bytes = 4096;
+  options.partition.retention_bytes = 3 * 4096;
+  auto log = Open(options);
+  ASSERT_TRUE(log->CreateTopic("t", 1).ok());
+  for (int batch = 0; batch < 10; ++batch) {
+    ASSERT_TRUE(ProduceValues(*log, "t", 0, 100, "value-", batch * 100).ok());
+  }
+  auto bases = ListSegments(PartitionDir());
+  ASSERT_TRUE(bases.ok());
+  uint64_t total = 0;
+  for (int64_t base : *bases) total += ReadWholeFile(Segment(base))->size();
+  EXPECT_LE(total, 3u * 4096 + 4096) << "at most the limit plus the active segment";
+  EXPECT_GE(bases->size(), 3u);
+  EXPECT_GT(bases->front(), 0) << "the oldest segments were deleted";
+  EXPECT_FALSE(PathExists(Index(0))) << "with their indexes";
+  auto info = log->DescribeTopic("t");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->partitions[0].start, Offset(bases->front()));
+  EXPECT_EQ(info->partitions[0].end, Offset(1000));
+  // A read from offset 0 starts at the first record kept and misses none after it.
+  std::vector<Copied> got;
+  ASSERT_TRUE(ReadPartition(*log, "t", 0, 0, &got).ok());
+  ASSERT_EQ(got.size(), static_cast<size_t>(1000 - bases->front()));
+  for (size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i].offset, bases->front() + static_cast<int64_t>(i));
+    ASSERT_EQ(got[i].value, "value-" + std::to_string(got[i].offset));
+  }
+}
+
+TEST_F(FileLogTest, RetentionByAgeDeletesSegmentsLastWrittenTooLongAgo) {
+  FileLogOptions options;
+  options.partition.segment_bytes = 4096;
+  {
+    auto log = Open(options);
+    ASSERT_TRUE(log->CreateTopic("t", 1).ok());
+    for (int batch = 0; batch < 6; ++batch) {
+      ASSERT_TRUE(ProduceValues(*log, "t", 0, 100, "value-", batch * 100).ok());
+    }
+  }
+  auto before = ListSegments(PartitionDir());
+  ASSERT_TRUE(before.ok());
+  ASSERT_GE(before->size(), 4u);
+  // The first two segments were last written two days ago.
+  const struct timespec two_days_ago[2] = {{::time(nullptr) - 2 * 86400, 0},
+                                           {::time(nullptr) - 2 * 86400, 0}};
+  for (size_t i = 0; i < 2; ++i) {
+    ASSERT_EQ(::utimensat(AT_FDCWD, Segment((*before)[i]).c_str(), two_days_ago, 0), 0);
+  }
+  options.partition.retention_ms = 86400 * 1000;  // one day
+  auto log = Open(options);
+  ASSERT_TRUE(AppendOne(*log, "more").ok());  // a writer opens the partition: retention runs
+  auto after = ListSegments(PartitionDir());
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*after, std::vector<int64_t>(before->begin() + 2, before->end()));
+  // Even an old active segment stays: the last one is never deleted.
+  const int64_t last = after->back();
+  ASSERT_EQ(::utimensat(AT_FDCWD, Segment(last).c_str(), two_days_ago, 0), 0);
+  ASSERT_TRUE(AppendOne(*Open(options), "again").ok());
+  EXPECT_TRUE(PathExists(Segment(last)));
+}
+
+TEST_F(FileLogTest, ReaderOverrunByRetentionGoesOnFromTheFirstStoredRecord) {
+  FileLogOptions options;
+  options.partition.segment_bytes = 4096;
+  options.partition.retention_bytes = 2 * 4096;
+  auto log = Open(options);
+  ASSERT_TRUE(log->CreateTopic("t", 1).ok());
+  ASSERT_TRUE(ProduceValues(*log, "t", 0, 100, "value-").ok());
+  ConsumerOptions o;
+  o.max_poll_records = 10;
+  auto c = log->NewConsumer(o);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->Assign({{{"t", PartitionId(0)}, Offset(0)}}).ok());
+  auto first = (*c)->Poll(milliseconds(1000));
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 10u);
+  EXPECT_EQ(first->front().offset, Offset(0));
+  // Meanwhile the writer rolls on and retention deletes what the reader has not read yet.
+  ASSERT_TRUE(ProduceValues(*log, "t", 0, 900, "value-", 100).ok());
+  auto bases = ListSegments(PartitionDir());
+  ASSERT_TRUE(bases.ok());
+  ASSERT_GT(bases->front(), 100);
+  std::vector<int64_t> offsets;
+  for (int polls = 0; polls < 1000; ++polls) {
+    auto polled = (*c)->Poll(milliseconds(0));
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    if (polled->empty()) break;
+    for (const InRecord& r : *polled) {
+      EXPECT_EQ(r.value, "value-" + std::to_string(r.offset.value()));
+      offsets.push_back(r.offset.value());
+    }
+  }
+  ASSERT_FALSE(offsets.empty());
+  EXPECT_EQ(offsets.back(), 999) << "read to the end";
+  for (size_t i = 1; i < offsets.size(); ++i) {
+    ASSERT_LT(offsets[i - 1], offsets[i]);
+  }
+  // One gap at most (the deleted segments), then contiguous to the end.
+  const auto gap = std::adjacent_find(offsets.begin(), offsets.end(),
+                                      [](int64_t a, int64_t b) { return b != a + 1; });
+  ASSERT_NE(gap, offsets.end()) << "the deleted records were skipped";
+  EXPECT_GE(*(gap + 1), bases->front());
+  EXPECT_EQ(std::adjacent_find(gap + 1, offsets.end(),
+                               [](int64_t a, int64_t b) { return b != a + 1; }),
+            offsets.end());
 }
 
 TEST_F(FileLogTest, RecordLargerThanTheReadChunkIsRead) {
