@@ -2,7 +2,10 @@
 
 # -Wno-restrict: GCC 12 reports false positives inside std::string concatenation at -O3
 # (GCC bug 105329), which -Werror would turn into build failures.
-set(CF_WARNINGS -Wall -Wextra -Wpedantic -Wshadow=local -Wno-missing-field-initializers -Wno-restrict)
+set(CF_WARNINGS -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")  # GCC-only flags (the clang presets: fuzz, tsan)
+  list(APPEND CF_WARNINGS -Wshadow=local -Wno-restrict)
+endif()
 if(CF_SANITIZE)
   # Sanitizer instrumentation at -O1 makes GCC 12 report -Wmaybe-uninitialized inside
   # libstdc++ (std::function in <regex>); the optimised build keeps the warning as an error.
