@@ -88,45 +88,17 @@ const Tables& GetTables() {
   return tables;
 }
 
-// Calendar arithmetic: schema/time.h (DaysFromCivil, CivilFromDays), integer only.
-using schema::CivilFromDays;
+// Calendar arithmetic and the reference date form: schema/time.h, integer only.
 using schema::DaysFromCivil;
-
-inline void Put2(char* p, unsigned v) {
-  p[0] = static_cast<char>('0' + v / 10);
-  p[1] = static_cast<char>('0' + v % 10);
-}
+using schema::FormatClock;
+using schema::FormatDay;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
-
-// "YYYY-MM-DD " for a day number (years 0..9999; the generator stays far inside).
-void FormatDay(int64_t day, char* out) {
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(day, &y, &m, &d);
-  unsigned yy = static_cast<unsigned>(std::clamp<int64_t>(y, 0, 9999));
-  Put2(out, yy / 100);
-  Put2(out + 2, yy % 100);
-  out[4] = '-';
-  Put2(out + 5, m);
-  out[7] = '-';
-  Put2(out + 8, d);
-  out[10] = ' ';
-}
-
-void FormatClock(int64_t seconds_of_day, char* out) {
-  unsigned s = static_cast<unsigned>(seconds_of_day);
-  Put2(out, s / 3600);
-  out[2] = ':';
-  Put2(out + 3, s / 60 % 60);
-  out[5] = ':';
-  Put2(out + 6, s % 60);
-}
 
 void FormatTimestamp(int64_t t, char* out) {
   int64_t day = FloorDiv(t, 86400);
   FormatDay(day, out);
-  FormatClock(t - day * 86400, out + 11);
+  FormatClock(static_cast<unsigned>(t - day * 86400), out + 11);
 }
 
 // ---- Heavy tails from odds r = u / (1 - u) (a log-logistic law), using only * / sqrt. ----
@@ -315,7 +287,7 @@ void Generator::Compose() {
   }
   std::copy(day_prefix_, day_prefix_ + 11, date_);
   int64_t second_of_day = clock_ - day * 86400;
-  FormatClock(second_of_day, date_ + 11);
+  FormatClock(static_cast<unsigned>(second_of_day), date_ + 11);
 
   // The user.
   user_name_.clear();

@@ -1,5 +1,6 @@
 #include "schema/time.h"
 
+#include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cstring>
@@ -60,12 +61,54 @@ std::optional<Timestamp> Compose(int64_t y, unsigned mo, unsigned d, unsigned h,
 
 }  // namespace
 
+void FormatDay(int64_t days, char* out) {
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  const auto yy = static_cast<unsigned>(std::clamp<int64_t>(y, 0, 9999));
+  Put2(out, yy / 100);
+  Put2(out + 2, yy % 100);
+  out[4] = '-';
+  Put2(out + 5, m);
+  out[7] = '-';
+  Put2(out + 8, d);
+  out[10] = ' ';
+}
+
+void FormatClock(unsigned second_of_day, char* out) {
+  Put2(out, second_of_day / 3600);
+  out[2] = ':';
+  Put2(out + 3, second_of_day / 60 % 60);
+  out[5] = ':';
+  Put2(out + 6, second_of_day % 60);
+}
+
 void AppendTimestamp(std::string& out, Timestamp t) {
   int64_t days = t.seconds / 86400;
   int64_t rem = t.seconds % 86400;
   if (rem < 0) {
     rem += 86400;
     --days;
+  }
+  const auto r = static_cast<unsigned>(rem);
+  static const int64_t kFirstDay = DaysFromCivil(0, 1, 1);       // years 0..9999 have the
+  static const int64_t kPastLastDay = DaysFromCivil(10000, 1, 1);  // fixed-width form
+  if (days < kFirstDay || days >= kPastLastDay) {
+    int64_t y;
+    unsigned m, d;
+    CivilFromDays(days, &y, &m, &d);
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, y);
+    out.append(buf, end);
+    out.push_back('-');
+    Append2(out, m);
+    out.push_back('-');
+    Append2(out, d);
+    out.push_back(' ');
+    char clock[8];
+    FormatClock(r, clock);
+    out.append(clock, sizeof clock);
+    return;
   }
   // Tweets of a stream share a few days (a tweet's date and its user's creation date
   // alternate): dates are kept per thread in a small table by day number.
@@ -75,46 +118,13 @@ void AppendTimestamp(std::string& out, Timestamp t) {
   };
   thread_local CachedDate cache[64];
   CachedDate& slot = cache[static_cast<uint64_t>(days) % 64];
-  char* cached_date = slot.text;
-  int64_t y;
-  unsigned m, d;
   if (days != slot.days) {
-    CivilFromDays(days, &y, &m, &d);
-    if (y < 0 || y > 9999) {
-      char buf[24];
-      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, y);
-      out.append(buf, end);
-      out.push_back('-');
-      Append2(out, m);
-      out.push_back('-');
-      Append2(out, d);
-      out.push_back(' ');
-      const auto r = static_cast<unsigned>(rem);
-      Append2(out, r / 3600);
-      out.push_back(':');
-      Append2(out, r / 60 % 60);
-      out.push_back(':');
-      Append2(out, r % 60);
-      return;
-    }
-    const auto uy = static_cast<unsigned>(y);
-    Put2(cached_date, uy / 100);
-    Put2(cached_date + 2, uy % 100);
-    cached_date[4] = '-';
-    Put2(cached_date + 5, m);
-    cached_date[7] = '-';
-    Put2(cached_date + 8, d);
-    cached_date[10] = ' ';
+    FormatDay(days, slot.text);
     slot.days = days;
   }
   char buf[19];
-  std::memcpy(buf, cached_date, 11);
-  const auto r = static_cast<unsigned>(rem);
-  Put2(buf + 11, r / 3600);
-  buf[13] = ':';
-  Put2(buf + 14, r / 60 % 60);
-  buf[16] = ':';
-  Put2(buf + 17, r % 60);
+  std::memcpy(buf, slot.text, 11);
+  FormatClock(r, buf + 11);
   out.append(buf, sizeof buf);
 }
 

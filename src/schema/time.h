@@ -38,4 +38,10 @@ bool IsValidTimestampFormat(std::string_view format);
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d);
 void CivilFromDays(int64_t days, int64_t* y, unsigned* m, unsigned* d);
 
+// The reference form in pieces, written into `out` without a terminator: "YYYY-MM-DD "
+// (11 bytes) for a day number whose year is in 0..9999 (others are clamped), and "HH:MM:SS"
+// (8 bytes) for a second of the day in [0, 86400).
+void FormatDay(int64_t days, char* out);
+void FormatClock(unsigned second_of_day, char* out);
+
 }  // namespace covidflow::schema

@@ -74,6 +74,15 @@ class FileLogTest : public ::testing::Test {
     return ProduceValues(log, "t", 0, 1, value);
   }
 
+  // Topic "t" with one partition and `batches` flushes of 100 records "value-<offset>";
+  // with small segments this rolls several.
+  void FillSegments(FileLog& log, int batches) {
+    ASSERT_TRUE(log.CreateTopic("t", 1).ok());
+    for (int batch = 0; batch < batches; ++batch) {
+      ASSERT_TRUE(ProduceValues(log, "t", 0, 100, "value-", batch * 100).ok());
+    }
+  }
+
   TempDir dir_;
 };
 
@@ -440,10 +449,7 @@ TEST_F(FileLogTest, SegmentsRollBySizeAndReadsCrossThem) {
   FileLogOptions options;
   options.partition.segment_bytes = 4096;
   auto log = Open(options);
-  ASSERT_TRUE(log->CreateTopic("t", 1).ok());
-  for (int batch = 0; batch < 10; ++batch) {
-    ASSERT_TRUE(ProduceValues(*log, "t", 0, 100, "value-", batch * 100).ok());
-  }
+  FillSegments(*log, 10);
   auto bases = ListSegments(PartitionDir());
   ASSERT_TRUE(bases.ok());
   ASSERT_GT(bases->size(), 5u);
@@ -476,10 +482,7 @@ TEST_F(FileLogTest, RetentionByBytesKeepsTheNewestSegmentsAndReadsStartAtTheFirs
   options.partition.segment_bytes = 4096;
   options.partition.retention_bytes = 3 * 4096;
   auto log = Open(options);
-  ASSERT_TRUE(log->CreateTopic("t", 1).ok());
-  for (int batch = 0; batch < 10; ++batch) {
-    ASSERT_TRUE(ProduceValues(*log, "t", 0, 100, "value-", batch * 100).ok());
-  }
+  FillSegments(*log, 10);
   auto bases = ListSegments(PartitionDir());
   ASSERT_TRUE(bases.ok());
   uint64_t total = 0;
@@ -507,10 +510,7 @@ TEST_F(FileLogTest, RetentionByAgeDeletesSegmentsLastWrittenTooLongAgo) {
   options.partition.segment_bytes = 4096;
   {
     auto log = Open(options);
-    ASSERT_TRUE(log->CreateTopic("t", 1).ok());
-    for (int batch = 0; batch < 6; ++batch) {
-      ASSERT_TRUE(ProduceValues(*log, "t", 0, 100, "value-", batch * 100).ok());
-    }
+    FillSegments(*log, 6);
   }
   auto before = ListSegments(PartitionDir());
   ASSERT_TRUE(before.ok());
