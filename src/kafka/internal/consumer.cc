@@ -44,18 +44,10 @@ Result<std::unique_ptr<log::Consumer>> KafkaConsumer::Create(
 }
 
 KafkaConsumer::~KafkaConsumer() {
-  ReleaseMessages();
+  RotateMessages();  // twice: both generations are released
+  RotateMessages();
   // Leaves the group at once so the partitions move now rather than after session_timeout.
   if (rk_) rd_kafka_consumer_close(rk_.get());
-}
-
-void KafkaConsumer::ReleaseMessages() {
-  for (rd_kafka_message_t* m : messages_) rd_kafka_message_destroy(m);
-  for (rd_kafka_message_t* m : previous_.messages) rd_kafka_message_destroy(m);
-  messages_.clear();
-  records_.clear();
-  headers_.clear();
-  previous_ = Generation{};
 }
 
 // The records of the Poll before last are released; the last Poll's stay valid through

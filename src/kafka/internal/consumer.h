@@ -44,7 +44,6 @@ class KafkaConsumer final : public log::Consumer, public Client {
   // Sets the start of partitions without a commit to the end now (Reset::kLatest), so
   // records produced after the assignment is visible are never skipped.
   void ResolveLatest(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions);
-  void ReleaseMessages();
   void RotateMessages();
 
   log::ConsumerOptions consumer_;

@@ -180,18 +180,25 @@ Status KafkaProducer::Send(std::string_view topic, const log::OutRecord& record)
   return Status::Ok();
 }
 
+// Flush and AwaitDeliveries wait this long at most: librdkafka retries failed sends itself
+// until delivery_timeout, so the bound only needs a margin over it.
+std::chrono::milliseconds KafkaProducer::FlushBound() const {
+  return options_.delivery_timeout + std::chrono::seconds(5);
+}
+
+Status KafkaProducer::FailuresLocked() const {
+  if (failures_ == 0) return Status::Ok();
+  return first_failure_.WithContext(std::to_string(failures_) + " record(s) not delivered");
+}
+
 Status KafkaProducer::Flush() {
-  // Waits for every outstanding delivery report; librdkafka retries failed sends itself
-  // until delivery_timeout, so the bound here only needs a margin over it.
-  const int timeout_ms = static_cast<int>(options_.delivery_timeout.count()) + 5000;
-  rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), timeout_ms);
+  // Waits for every outstanding delivery report.
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_.get(), static_cast<int>(FlushBound().count()));
   sends_since_poll_ = 0;
   RETURN_IF_ERROR(Fatal());
   std::lock_guard<std::mutex> lock(mu_);
-  Status result;
-  if (failures_ > 0) {
-    result = first_failure_.WithContext(std::to_string(failures_) + " record(s) not delivered");
-  } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  Status result = FailuresLocked();
+  if (result.ok() && err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     result = FromKafka(err, std::to_string(rd_kafka_outq_len(rk_.get())) +
                                 " record(s) still unacknowledged after flush");
   }
@@ -201,17 +208,13 @@ Status KafkaProducer::Flush() {
 }
 
 Status KafkaProducer::AwaitDeliveries(uint64_t until) {
-  const auto deadline = std::chrono::steady_clock::now() + options_.delivery_timeout +
-                        std::chrono::seconds(5);
+  const auto deadline = std::chrono::steady_clock::now() + FlushBound();
   while (true) {
     RETURN_IF_ERROR(Fatal());
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (failures_ > 0) {
-        // Any failure fails the wait (and the caller's batch), as it fails Flush.
-        return first_failure_.WithContext(std::to_string(failures_) +
-                                          " record(s) not delivered");
-      }
+      // Any failure fails the wait (and the caller's batch), as it fails Flush.
+      RETURN_IF_ERROR(FailuresLocked());
       if (done_base_ >= until) return Status::Ok();
       if (std::chrono::steady_clock::now() >= deadline) {
         return Status::Timeout(std::to_string(until - done_base_) +

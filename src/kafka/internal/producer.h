@@ -1,6 +1,7 @@
 #pragma once
 // The idempotent Kafka producer behind log::Producer. Private to src/kafka.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -42,6 +43,9 @@ class KafkaProducer final : public log::Producer, public Client {
   std::vector<std::string> header_names_;
   std::vector<rd_kafka_vu_t> vus_;
   Status Fatal();
+  std::chrono::milliseconds FlushBound() const;
+  // The failed deliveries since the last Flush as one status (Ok if none); holds mu_.
+  Status FailuresLocked() const;
   // Waits until every record numbered below `until` is acknowledged or failed.
   Status AwaitDeliveries(uint64_t until);
 

@@ -386,11 +386,6 @@ void PartitionWriter::StartSync() {
 #endif
 }
 
-Status PartitionWriter::Sync() {
-  ASSIGN_OR_RETURN(SyncJob job, DetachSync());
-  return job.Run();
-}
-
 Result<PartitionWriter::SyncJob> PartitionWriter::DetachSync() {
   SyncJob job;
   if (segment_fd_.valid()) {

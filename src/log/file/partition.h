@@ -75,11 +75,10 @@ class PartitionWriter {
   // treat any record of a failed batch as written).
   Result<int64_t> Append(std::string& batch, std::span<const uint32_t> starts);
   // Starts writing back what was appended without waiting (Linux sync_file_range), so that
-  // the Syncs of several partitions overlap their device I/O. Best effort.
+  // the syncs of several partitions overlap their device I/O. Best effort.
   void StartSync();
-  // Makes everything appended so far durable (fdatasync, and the directory after a roll).
-  Status Sync();
-  // Sync's work, detached: another thread may Run it while this writer goes on appending
+  // What makes everything appended so far durable (fdatasync, and the directory after a
+  // roll), detached: another thread may Run it while this writer goes on appending
   // (appends after the detach may or may not be made durable by it).
   class SyncJob {
    public:
