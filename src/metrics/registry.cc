@@ -352,21 +352,26 @@ Histogram& Registry::AddHistogram(std::string_view name, std::string_view help,
 
 Result<CallbackHandle> Registry::AddGaugeCallback(std::string_view name, std::string_view help,
                                                   std::function<double()> read, Labels labels) {
-  if (!read) return Status::InvalidArgument("metric " + Quote(name) + ": empty callback");
-  ASSIGN_OR_RETURN(Labels sorted, SortLabels(name, std::move(labels)));
-  std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(Series * s, Find(Type::kGauge, name, help, {}, sorted, true));
-  s->read_gauge = std::move(read);
-  return CallbackHandle(this, std::string(name), std::move(sorted));
+  const bool empty = !read;
+  return AddCallback(Type::kGauge, name, help, std::move(labels), empty,
+                     [&](Series& s) { s.read_gauge = std::move(read); });
 }
 
 Result<CallbackHandle> Registry::AddCounterCallback(std::string_view name, std::string_view help,
                                                     std::function<int64_t()> read, Labels labels) {
-  if (!read) return Status::InvalidArgument("metric " + Quote(name) + ": empty callback");
+  const bool empty = !read;
+  return AddCallback(Type::kCounter, name, help, std::move(labels), empty,
+                     [&](Series& s) { s.read_counter = std::move(read); });
+}
+
+Result<CallbackHandle> Registry::AddCallback(Type type, std::string_view name,
+                                             std::string_view help, Labels labels, bool empty,
+                                             const std::function<void(Series&)>& install) {
+  if (empty) return Status::InvalidArgument("metric " + Quote(name) + ": empty callback");
   ASSIGN_OR_RETURN(Labels sorted, SortLabels(name, std::move(labels)));
   std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(Series * s, Find(Type::kCounter, name, help, {}, sorted, true));
-  s->read_counter = std::move(read);
+  ASSIGN_OR_RETURN(Series * s, Find(type, name, help, {}, sorted, true));
+  install(*s);
   return CallbackHandle(this, std::string(name), std::move(sorted));
 }
 

@@ -107,6 +107,10 @@ class Registry {
   // object, whose reader the caller sets. Called with mu_ held.
   Result<Series*> Find(Type type, std::string_view name, std::string_view help,
                        std::vector<double> buckets, Labels labels, bool callback);
+  // A callback series: `install` sets its reader, under mu_ (so no scrape sees it unset).
+  Result<CallbackHandle> AddCallback(Type type, std::string_view name, std::string_view help,
+                                     Labels labels, bool empty,
+                                     const std::function<void(Series&)>& install);
   void Remove(const std::string& name, const Labels& sorted_labels);
 
   mutable std::mutex mu_;
