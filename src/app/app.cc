@@ -1,5 +1,9 @@
 #include "app/app.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
 
 #include "log/open.h"
@@ -14,77 +18,83 @@
 
 namespace covidflow::app {
 
-Result<std::unique_ptr<log::Log>> OpenLog(std::string_view uri, const config::Config& c) {
+Result<std::unique_ptr<log::Log>> OpenLog(std::string_view uri, const LogSettings& settings) {
   if (uri.starts_with("kafka://")) {
 #ifdef CF_HAVE_KAFKA
-    kafka::KafkaOptions options;
-    options.client_id = c.Str("kafka.client_id");
-    options.linger = std::chrono::milliseconds(c.Int("kafka.linger_ms"));
-    options.session_timeout = std::chrono::milliseconds(c.Int("kafka.session_timeout_ms"));
-    options.statistics_interval = std::chrono::milliseconds(c.Int("kafka.stats_interval_ms"));
-    ASSIGN_OR_RETURN(options.extra, kafka::ParseProperties(c.Str("kafka.properties")));
+    kafka::KafkaOptions options = settings.kafka;
+    ASSIGN_OR_RETURN(options.extra, kafka::ParseProperties(settings.kafka_properties));
     return kafka::OpenKafkaLog(uri.substr(8), options);
 #else
     return Status::InvalidArgument("this build of covidflow has no Kafka support");
 #endif
   }
-  log::OpenOptions options;
-  options.segment_bytes = c.Int("log.segment_bytes");
-  options.retention_bytes = c.Int("log.retention_bytes");
-  const int64_t hours = c.Int("log.retention_hours");
-  options.retention_ms = hours < 0 ? -1 : hours * 3600 * 1000;
-  return log::OpenLog(uri, options);
+  return log::OpenLog(uri, settings.file);
 }
 
-std::string HomeDir(const config::Config& c) {
-  const std::string& home = c.Str("home");
-  return home.empty() ? (std::filesystem::current_path() / "covidflow-home").string() : home;
+std::string HomeDir(const CliOptions& cli) {
+  return cli.home.empty() ? (std::filesystem::current_path() / "covidflow-home").string()
+                          : cli.home;
 }
 
-std::string LogUri(const config::Config& c, std::string_view override_uri) {
+std::string LogUri(const CliOptions& cli, std::string_view override_uri) {
   if (!override_uri.empty()) return std::string(override_uri);
-  if (!c.Str("log.uri").empty()) return c.Str("log.uri");
-  return "file://" + HomeDir(c) + "/log";
+  if (!cli.log_uri.empty()) return cli.log_uri;
+  return "file://" + HomeDir(cli) + "/log";
 }
 
-log::ProducerOptions ProducerOptionsFrom(const config::Config& c) {
-  log::ProducerOptions p;
-  const std::string& f = c.Str("log.fsync");
-  p.fsync = f == "never"      ? log::FsyncPolicy::kNever
-            : f == "interval" ? log::FsyncPolicy::kInterval
-                              : log::FsyncPolicy::kEveryFlush;
-  p.fsync_interval = std::chrono::milliseconds(c.Int("log.fsync_interval_ms"));
-  p.compression = c.Str("kafka.compression");
-  return p;
+Result<ingest::GeneratorStats> GenerateFile(const ingest::GeneratorOptions& options,
+                                            const std::string& path) {
+  int fd = STDOUT_FILENO;
+  if (path != "-") {
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::FromErrno(errno, "cannot write " + path);
+  }
+  Result<ingest::GeneratorStats> stats = ingest::Generate(options, fd);
+  if (fd != STDOUT_FILENO && ::close(fd) != 0 && stats.ok()) {
+    return Status::FromErrno(errno, "close " + path);
+  }
+  return stats;
 }
 
-Result<process::ProcessorOptions> ProcessorOptionsFrom(const config::Config& c) {
-  process::ProcessorOptions o;
-  o.input_topic = c.Str("process.topic");
-  o.enriched_topic = c.Str("process.enriched_topic");
-  o.dlq_topic = c.Str("process.dlq_topic");
-  o.group = c.Str("process.group");
-  o.batch = static_cast<size_t>(c.Int("process.batch"));
-  o.threads = static_cast<int>(c.Int("process.threads"));
-  o.send_threads = static_cast<int>(c.Int("process.send_threads"));
-  o.exit_when_idle = c.Bool("process.exit_when_idle");
-  o.idle = std::chrono::milliseconds(c.Int("process.idle_ms"));
+Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log,
+                                             const std::string& from, const std::string& topic) {
+  int fd = STDIN_FILENO;
+  if (from != "-") {
+    fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::FromErrno(errno, "cannot read " + from);
+  }
+  ingest::FileSourceOptions o = s.produce.source;
+  o.topic = topic;
+  o.name = from;
+  auto producer = log.NewProducer(s.producer);
+  Result<ingest::FileSourceCounts> counts =
+      producer.ok() ? ingest::ProduceFromFd(fd, log, **producer, o) : producer.status();
+  if (fd != STDIN_FILENO) ::close(fd);
+  return counts;
+}
+
+Result<process::ProcessorOptions> ProcessorOptionsFrom(const Settings& s) {
+  process::ProcessorOptions o = s.process.processor;
   o.output_partitions = 0;
-  o.producer = ProducerOptionsFrom(c);
-  o.lake_dir = c.Str("lake.dir");
-  o.lake_writer_id = c.Str("lake.writer_id");
-  o.trace = c.Bool("process.trace");
-  o.parse.utf8 =
-      c.Str("parse.utf8") == "reject" ? schema::Utf8Policy::kReject : schema::Utf8Policy::kRepair;
-  o.parse.max_field_bytes = static_cast<size_t>(c.Int("parse.max_field_bytes"));
-  o.parse.keep_extra_columns = c.Bool("parse.keep_extra_columns");
-  const std::string& mapping = c.Str("parse.mapping");
+  o.producer = s.producer;
+  o.lake_dir = s.lake.dir;
+  const std::string& mapping = s.process.mapping;
   Result<schema::ColumnMapping> m = mapping.find('=') == std::string::npos
                                         ? schema::ColumnMapping::Preset(mapping)
                                         : schema::ColumnMapping::Parse(mapping);
   if (!m.ok()) return m.status().WithContext("parse.mapping");
   o.parse.mapping = std::move(m).value();
   return o;
+}
+
+Result<process::ProcessorCounts> RunProcessor(const Settings& s, log::Log& log,
+                                              process::ProcessorOptions options,
+                                              const std::atomic<bool>& stop) {
+  ASSIGN_OR_RETURN(auto enricher, MakeEnricher(s.process.enricher));
+  process::LocationFn location;
+  if (s.process.locations) location = MakeLocationFn();
+  process::Processor p(log, *enricher, std::move(location), std::move(options));
+  return p.Run(stop);
 }
 
 Result<std::unique_ptr<enrich::Enricher>> MakeEnricher(std::string_view name) {

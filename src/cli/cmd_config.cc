@@ -6,7 +6,7 @@
 
 namespace covidflow::cli {
 
-int RunConfig(const config::Config& c) {
+int RunConfig(const config::Config& c, const app::Settings& s) {
   const auto& pos = c.positional();
   const std::string what = pos.empty() ? "show" : pos[0];
   if (pos.size() > 1 || (what != "show" && what != "docs")) {
@@ -16,7 +16,7 @@ int RunConfig(const config::Config& c) {
     std::printf("%s", config::ConfigurationMarkdown().c_str());
     return 0;
   }
-  if (c.Bool("json")) {
+  if (s.cli.json) {
     nlohmann::json j = nlohmann::json::object();
     for (const config::Value& v : c.values()) {
       j[std::string(v.setting->key)] = {{"value", v.text},

@@ -1,6 +1,5 @@
 // demo: generate → produce → process on embedded defaults in a temporary (or --home)
 // directory, then a per-stage report. It grows as later stages land; it finishes by itself.
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,19 +11,11 @@
 #include "app/app.h"
 #include "cli/commands.h"
 #include "cli/report.h"
-#include "ingest/file_source.h"
-#include "ingest/generator.h"
 #include "lake/stats.h"
 #include "schema/codec.h"
 #include "schema/time.h"
 
 namespace covidflow::cli {
-
-ingest::GeneratorOptions GeneratorOptionsFrom(const config::Config& c);
-Result<ingest::FileSourceCounts> ProduceFile(const config::Config& c, log::Log& log,
-                                             const std::string& from, const std::string& topic);
-Result<process::ProcessorCounts> ProcessLog(const config::Config& c, log::Log& log,
-                                            process::ProcessorOptions options);
 
 namespace {
 
@@ -97,12 +88,12 @@ double Seconds(Clock::time_point since) {
 
 }  // namespace
 
-int RunDemo(const config::Config& c) {
+int RunDemo(const config::Config&, const app::Settings& s) {
   InstallStopHandlers();
   namespace fs = std::filesystem;
-  const bool json_out = c.Bool("json");
-  const bool temporary = c.Str("home").empty();
-  std::string home = c.Str("home");
+  const bool json_out = s.cli.json;
+  const bool temporary = s.cli.home.empty();
+  std::string home = s.cli.home;
   if (temporary) {
     std::string tmpl = (fs::temp_directory_path() / "covidflow-demo-XXXXXX").string();
     if (::mkdtemp(tmpl.data()) == nullptr) {
@@ -124,17 +115,10 @@ int RunDemo(const config::Config& c) {
   json report = {{"home", home}};
 
   // 1. generate
-  ingest::GeneratorOptions g = GeneratorOptionsFrom(c);
-  g.count = c.Int("demo.count");
-  g.seed = static_cast<uint64_t>(c.Int("demo.seed"));
-  if (c.Get("generate.drift_after").origin == config::Origin::kDefault) g.drift_after = g.count / 2;
-  if (c.Get("generate.malformed_rate").origin == config::Origin::kDefault) g.malformed_rate = 0.005;
+  const ingest::GeneratorOptions& g = s.demo.generator;
   const std::string csv = home + "/tweets.csv";
   auto t0 = Clock::now();
-  int fd = ::open(csv.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Fail("demo", Status::FromErrno(errno, "cannot write " + csv));
-  auto gen = ingest::Generate(g, fd);
-  ::close(fd);
+  auto gen = app::GenerateFile(g, csv);
   if (!gen.ok()) return Fail("demo", gen.status());
   double gen_s = Seconds(t0);
   say("  generate  %8lld tweets (%lld deliberately malformed, drift after %lld) %8.2f s %10.0f /s\n",
@@ -145,9 +129,9 @@ int RunDemo(const config::Config& c) {
 
   // 2. produce
   const std::string uri = "file://" + home + "/log";
-  auto log = app::OpenLog(uri, c);
+  auto log = app::OpenLog(uri, s.log);
   if (!log.ok()) return Fail("demo", log.status());
-  auto prod = ProduceFile(c, **log, csv, c.Str("process.topic"));
+  auto prod = app::ProduceFile(s, **log, csv, s.process.processor.input_topic);
   if (!prod.ok()) return Fail("demo", prod.status());
   say("  produce   %8lld records → %s %8.2f s %10.0f /s\n",
       static_cast<long long>(prod->records), uri.c_str(), prod->seconds,
@@ -155,13 +139,13 @@ int RunDemo(const config::Config& c) {
   report["produce"] = {{"records", prod->records}, {"bytes", prod->bytes}, {"seconds", prod->seconds}};
 
   // 3. process
-  auto options = app::ProcessorOptionsFrom(c);
+  auto options = app::ProcessorOptionsFrom(s);
   if (!options.ok()) return Usage("demo", options.status().message());
   options->exit_when_idle = true;
   options->group = "covidflow-demo";
   if (options->lake_dir.empty()) options->lake_dir = home + "/lake";
   const std::string lake_dir = options->lake_dir;
-  auto counts = ProcessLog(c, **log, std::move(options).value());
+  auto counts = app::RunProcessor(s, **log, std::move(options).value(), StopRequested());
   if (!counts.ok()) return Fail("demo", counts.status());
   say("  process   %8lld consumed = %lld enriched + %lld dead letters %8.2f s %10.0f /s\n",
       static_cast<long long>(counts->consumed), static_cast<long long>(counts->enriched),
@@ -187,7 +171,7 @@ int RunDemo(const config::Config& c) {
       reconciled ? "yes" : "NO");
 
   // 4. what the enriched topic holds
-  auto rep = ReadSentiment(**log, c.Str("process.enriched_topic"));
+  auto rep = ReadSentiment(**log, s.process.processor.enriched_topic);
   if (!rep.ok()) return Fail("demo", rep.status());
   std::string enrichers;
   for (const auto& [id, n] : rep->enricher) enrichers += id + " ";
@@ -222,7 +206,7 @@ int RunDemo(const config::Config& c) {
   report["sentiment"] = {{"overall", rep->overall.ToJson()}, {"by_hour", by_hour},
                          {"by_country", by_country}};
 
-  if (temporary && !c.Bool("demo.keep")) {
+  if (temporary && !s.demo.keep) {
     log->reset();
     std::error_code ec;
     fs::remove_all(home, ec);

@@ -8,18 +8,18 @@
 
 namespace covidflow::cli {
 
-int RunLake(const config::Config& c) {
+int RunLake(const config::Config& c, const app::Settings& s) {
   const auto& pos = c.positional();
   if (pos.empty() || pos.size() > 2 || (pos[0] != "stats" && pos[0] != "compact")) {
     return Usage("lake", "expected: lake stats|compact [DIR]");
   }
-  std::string dir = pos.size() == 2 ? pos[1] : c.Str("lake.dir");
-  if (dir.empty()) dir = app::HomeDir(c) + "/lake";
+  std::string dir = pos.size() == 2 ? pos[1] : s.lake.dir;
+  if (dir.empty()) dir = app::HomeDir(s.cli) + "/lake";
   if (pos[0] == "compact") {
-    const std::string& date = c.Str("lake.date");
+    const std::string& date = s.lake.date;
     if (date.empty()) return Usage("lake", "compact needs --date YYYY-MM-DD");
-    if (Status s = lake::CompactPartition(dir, date); !s.ok()) return Fail("lake", s);
-    if (c.Bool("json")) {
+    if (Status st = lake::CompactPartition(dir, date); !st.ok()) return Fail("lake", st);
+    if (s.cli.json) {
       std::printf("%s\n", nlohmann::json({{"compacted", date}, {"lake", dir}}).dump().c_str());
     } else {
       std::printf("compacted %s/tweets/date=%s\n", dir.c_str(), date.c_str());
@@ -33,7 +33,7 @@ int RunLake(const config::Config& c) {
     days.push_back({{"date", d.date}, {"files", d.files}, {"rows", d.rows}, {"bytes", d.bytes},
                     {"positive", d.positive}, {"neutral", d.neutral}, {"negative", d.negative}});
   }
-  if (c.Bool("json")) {
+  if (s.cli.json) {
     nlohmann::json j = {{"lake", dir},          {"partitions", stats->partitions},
                         {"files", stats->files}, {"rows", stats->rows},
                         {"bytes", stats->bytes}, {"by_day", days}};

@@ -8,12 +8,8 @@
 
 namespace covidflow::cli {
 
-int RunSentiment(const config::Config& c) {
-  enrich::SentimentCommandOptions o;
-  o.enricher = c.Str("sentiment.enricher");
-  o.column = c.Str("sentiment.column");
-  o.format = c.Str("sentiment.format") == "csv" ? enrich::SentimentCommandOptions::Format::kCsv
-                                                : enrich::SentimentCommandOptions::Format::kLines;
+int RunSentiment(const config::Config& c, const app::Settings& s) {
+  const enrich::SentimentCommandOptions& o = s.sentiment;
   const auto& pos = c.positional();
   if (pos.size() > 1) return Usage("sentiment", "at most one input file");
   std::ios::sync_with_stdio(false);

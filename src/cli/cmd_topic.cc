@@ -16,12 +16,12 @@ std::string Printable(std::string_view v) {
   return json(std::string(v)).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-int Tail(const config::Config& c, log::Log& log, const std::string& topic) {
+int Tail(const app::Settings& s, log::Log& log, const std::string& topic) {
   auto info = log.DescribeTopic(topic);
   if (!info.ok()) return Fail("topic", info.status());
-  const int64_t n = c.Int("topic.count");
-  const int64_t only = c.Int("topic.partition");
-  const int64_t at = c.Int("topic.offset");
+  const int64_t n = s.topic.count;
+  const int64_t only = s.topic.partition;
+  const int64_t at = s.topic.offset;
   std::vector<std::pair<TopicPartition, Offset>> positions;
   int64_t remaining = 0;
   for (const log::PartitionInfo& p : info->partitions) {
@@ -35,7 +35,7 @@ int Tail(const config::Config& c, log::Log& log, const std::string& topic) {
   if (positions.empty()) return 0;
   auto consumer = log.NewConsumer(log::ConsumerOptions{});
   if (!consumer.ok()) return Fail("topic", consumer.status());
-  if (Status s = (*consumer)->Assign(positions); !s.ok()) return Fail("topic", s);
+  if (Status st = (*consumer)->Assign(positions); !st.ok()) return Fail("topic", st);
   std::map<int32_t, int64_t> shown;
   int empty = 0;
   while (remaining > 0 && empty < 20) {
@@ -50,7 +50,7 @@ int Tail(const config::Config& c, log::Log& log, const std::string& topic) {
       if (count >= n) continue;
       ++count;
       --remaining;
-      if (c.Bool("json")) {
+      if (s.cli.json) {
         json h = json::object();
         for (const auto& hv : r.headers) h[std::string(hv.key)] = std::string(hv.value);
         json j = {{"partition", r.partition.value()}, {"offset", r.offset.value()},
@@ -66,10 +66,10 @@ int Tail(const config::Config& c, log::Log& log, const std::string& topic) {
   return 0;
 }
 
-int Stats(const config::Config& c, log::Log& log, const std::string& topic) {
+int Stats(const app::Settings& s, log::Log& log, const std::string& topic) {
   auto info = log.DescribeTopic(topic);
   if (!info.ok()) return Fail("topic", info.status());
-  const std::string& group = c.Str("topic.group");
+  const std::string& group = s.topic.group;
   log::CommitMap committed;
   if (!group.empty()) {
     log::ConsumerOptions o;
@@ -102,7 +102,7 @@ int Stats(const config::Config& c, log::Log& log, const std::string& topic) {
     out["group"] = group;
     out["lag"] = lag_total;
   }
-  if (c.Bool("json")) {
+  if (s.cli.json) {
     std::printf("%s\n", out.dump().c_str());
     return 0;
   }
@@ -123,14 +123,14 @@ int Stats(const config::Config& c, log::Log& log, const std::string& topic) {
 
 }  // namespace
 
-int RunTopic(const config::Config& c) {
+int RunTopic(const config::Config& c, const app::Settings& s) {
   const auto& pos = c.positional();
   if (pos.size() != 3 || (pos[0] != "tail" && pos[0] != "stats")) {
     return Usage("topic", "expected: topic tail|stats URI TOPIC");
   }
-  auto log = app::OpenLog(pos[1], c);
+  auto log = app::OpenLog(pos[1], s.log);
   if (!log.ok()) return Fail("topic", log.status());
-  return pos[0] == "tail" ? Tail(c, **log, pos[2]) : Stats(c, **log, pos[2]);
+  return pos[0] == "tail" ? Tail(s, **log, pos[2]) : Stats(s, **log, pos[2]);
 }
 
 }  // namespace covidflow::cli

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/settings.h"
 #include "cli/commands.h"
 #include "config/config.h"
 
@@ -102,7 +103,7 @@ int Main(int argc, char** argv) {
                 config::FlagsHelp(name).c_str());
     return 0;
   }
-  return cmd->run(*c);
+  return cmd->run(*c, app::BindSettings(*c));
 }
 
 }  // namespace covidflow::cli

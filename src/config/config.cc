@@ -32,17 +32,22 @@ namespace {
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
-Result<double> ParseNumber(const Setting& s, std::string_view text) {
+// An int setting is parsed as an integer (not through double, which would round values
+// above 2^53); bounds are checked in both cases.
+Result<Typed> ParseNumber(const Setting& s, std::string_view text) {
   std::string t(text);
   if (t.empty()) return Status::InvalidArgument(std::string(s.key) + ": empty value");
   char* end = nullptr;
   errno = 0;
+  Typed typed;
   double v;
   if (s.type == Type::kInt) {
     long long i = std::strtoll(t.c_str(), &end, 10);
+    typed = static_cast<int64_t>(i);
     v = static_cast<double>(i);
   } else {
     v = std::strtod(t.c_str(), &end);
+    typed = v;
   }
   if (errno != 0 || end != t.c_str() + t.size() || !std::isfinite(v)) {
     return Status::InvalidArgument(std::string(s.key) + ": " + Quoted(text) + " is not " +
@@ -53,32 +58,29 @@ Result<double> ParseNumber(const Setting& s, std::string_view text) {
     m << s.key << ": " << text << " is out of range [" << s.min << ", " << s.max << "]";
     return Status::InvalidArgument(m.str());
   }
-  return v;
+  return typed;
 }
 
 }  // namespace
 
-Result<std::string> Validate(const Setting& s, std::string_view text) {
+Result<Typed> Validate(const Setting& s, std::string_view text) {
   switch (s.type) {
     case Type::kString:
-      return std::string(text);
+      return Typed(std::string(text));
     case Type::kInt:
-    case Type::kDouble: {
-      ASSIGN_OR_RETURN(double v, ParseNumber(s, text));
-      (void)v;
-      return std::string(text);
-    }
+    case Type::kDouble:
+      return ParseNumber(s, text);
     case Type::kBool: {
-      if (text == "true" || text == "1" || text == "yes" || text == "on") return std::string("true");
-      if (text == "false" || text == "0" || text == "no" || text == "off") return std::string("false");
+      if (text == "true" || text == "1" || text == "yes" || text == "on") return Typed(true);
+      if (text == "false" || text == "0" || text == "no" || text == "off") return Typed(false);
       return Status::InvalidArgument(std::string(s.key) + ": " + Quoted(text) +
                                      " is not a boolean (true or false)");
     }
     case Type::kEnum: {
       std::string_view rest = s.choices;
-      while (true) {
+      for (int index = 0;; ++index) {
         size_t bar = rest.find('|');
-        if (rest.substr(0, bar) == text) return std::string(text);
+        if (rest.substr(0, bar) == text) return Typed(Choice{index});
         if (bar == std::string_view::npos) break;
         rest.remove_prefix(bar + 1);
       }
@@ -91,16 +93,14 @@ Result<std::string> Validate(const Setting& s, std::string_view text) {
 
 Status Config::Set(const Setting& s, std::string_view text, Origin origin,
                    std::string_view where) {
-  Result<std::string> v = Validate(s, text);
+  Result<Typed> v = Validate(s, text);
   if (!v.ok()) return v.status().WithContext(where);
-  for (Value& value : values_) {
-    if (value.setting == &s) {
-      value.text = std::move(v).value();
-      value.origin = origin;
-      return Status::Ok();
-    }
-  }
-  return Status::Internal("setting not in table");
+  Value& value = values_[static_cast<size_t>(&s - AllSettings().data())];
+  value.typed = std::move(v).value();
+  value.text =
+      s.type == Type::kBool ? (std::get<bool>(value.typed) ? "true" : "false") : std::string(text);
+  value.origin = origin;
+  return Status::Ok();
 }
 
 namespace {
@@ -143,7 +143,9 @@ Result<Config> Config::Load(std::string_view command, std::span<const std::strin
                             const EnvLookup& env) {
   Config c;
   for (const Setting& s : AllSettings()) {
-    c.values_.push_back(Value{&s, std::string(s.default_value), Origin::kDefault});
+    c.values_.push_back(Value{&s, Typed(), std::string(), Origin::kDefault});
+    // A default that does not validate is a mistake in the table (config_test checks them).
+    RETURN_IF_ERROR(c.Set(s, s.default_value, Origin::kDefault, "the default"));
   }
 
   // First pass: find --config so the file applies before env and flags.
@@ -242,19 +244,6 @@ Result<Config> Config::Load(std::string_view command, std::span<const std::strin
   return c;
 }
 
-const Value& Config::Get(std::string_view key) const {
-  for (const Value& v : values_) {
-    if (v.setting->key == key) return v;
-  }
-  // A key missing from the table is a programmer error, not user input.
-  std::abort();
-}
-
-const std::string& Config::Str(std::string_view key) const { return Get(key).text; }
-int64_t Config::Int(std::string_view key) const { return std::strtoll(Str(key).c_str(), nullptr, 10); }
-double Config::Double(std::string_view key) const { return std::strtod(Str(key).c_str(), nullptr); }
-bool Config::Bool(std::string_view key) const { return Str(key) == "true"; }
-
 namespace {
 
 std::string TypeText(const Setting& s) {
@@ -300,7 +289,7 @@ std::string FlagsHelp(std::string_view command) {
 std::string ConfigurationMarkdown() {
   std::ostringstream o;
   o << "# covidflow configuration\n\n"
-    << "Generated from `src/config/settings_table.cc` by `covidflow config docs`; do not edit.\n\n"
+    << "Generated from `src/config/settings_table.h` by `covidflow config docs`; do not edit.\n\n"
     << "Precedence: defaults < YAML file (`--config FILE` or `COVIDFLOW_CONFIG`) < environment "
        "(`COVIDFLOW_<KEY>`, dots as underscores) < flags (`--flag` or `--set key=value`).\n"
        "In YAML, `process.group` is written `process: {group: g}`.\n\n"

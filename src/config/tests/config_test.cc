@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <variant>
 
 namespace covidflow::config {
 namespace {
@@ -23,6 +24,11 @@ Result<Config> LoadArgs(std::string_view cmd, std::vector<std::string> args,
   return Config::Load(cmd, args, MapEnv(std::move(env)));
 }
 
+template <typename T>
+const T& As(const Config& c, Key key) {
+  return std::get<T>(c.Get(key).typed);
+}
+
 std::string WriteTemp(const std::string& text) {
   auto path = std::filesystem::temp_directory_path() /
               ("cf_config_test_" + std::to_string(::getpid()) + ".yaml");
@@ -33,10 +39,10 @@ std::string WriteTemp(const std::string& text) {
 TEST(ConfigTest, DefaultsFromTable) {
   auto c = LoadArgs("process", {});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->Str("process.group"), "covidflow-processor");
-  EXPECT_EQ(c->Int("process.batch"), 8192);
-  EXPECT_FALSE(c->Bool("json"));
-  EXPECT_EQ(c->Get("process.group").origin, Origin::kDefault);
+  EXPECT_EQ(As<std::string>(*c, K("process.group")), "covidflow-processor");
+  EXPECT_EQ(As<int64_t>(*c, K("process.batch")), 8192);
+  EXPECT_FALSE(As<bool>(*c, K("json")));
+  EXPECT_EQ(c->Get(K("process.group")).origin, Origin::kDefault);
 }
 
 TEST(ConfigTest, PrecedenceFileEnvFlag) {
@@ -44,12 +50,12 @@ TEST(ConfigTest, PrecedenceFileEnvFlag) {
   auto c = LoadArgs("process", {"--config", file, "--batch", "20"},
                     {{"COVIDFLOW_PROCESS_GROUP", "from-env"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(c->Str("process.group"), "from-env");
-  EXPECT_EQ(c->Get("process.group").origin, Origin::kEnv);
-  EXPECT_EQ(c->Int("process.batch"), 20);
-  EXPECT_EQ(c->Get("process.batch").origin, Origin::kFlag);
-  EXPECT_EQ(c->Int("log.partitions"), 8);
-  EXPECT_EQ(c->Get("log.partitions").origin, Origin::kFile);
+  EXPECT_EQ(As<std::string>(*c, K("process.group")), "from-env");
+  EXPECT_EQ(c->Get(K("process.group")).origin, Origin::kEnv);
+  EXPECT_EQ(As<int64_t>(*c, K("process.batch")), 20);
+  EXPECT_EQ(c->Get(K("process.batch")).origin, Origin::kFlag);
+  EXPECT_EQ(As<int64_t>(*c, K("log.partitions")), 8);
+  EXPECT_EQ(c->Get(K("log.partitions")).origin, Origin::kFile);
   std::remove(file.c_str());
 }
 
@@ -57,12 +63,42 @@ TEST(ConfigTest, FlagsForms) {
   auto c = LoadArgs("process", {"--exit-when-idle", "--group=g1", "--set", "log.fsync=never",
                                 "--json", "pos1"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_TRUE(c->Bool("process.exit_when_idle"));
-  EXPECT_EQ(c->Str("process.group"), "g1");
-  EXPECT_EQ(c->Str("log.fsync"), "never");
-  EXPECT_TRUE(c->Bool("json"));
+  EXPECT_TRUE(As<bool>(*c, K("process.exit_when_idle")));
+  EXPECT_EQ(As<std::string>(*c, K("process.group")), "g1");
+  EXPECT_EQ(As<Choice>(*c, K("log.fsync")).index, 0);  // never|interval|every-flush
+  EXPECT_EQ(c->Get(K("log.fsync")).text, "never");
+  EXPECT_TRUE(As<bool>(*c, K("json")));
   ASSERT_EQ(c->positional().size(), 1u);
   EXPECT_EQ(c->positional()[0], "pos1");
+}
+
+TEST(ConfigTest, ValuesAreStoredTyped) {
+  auto c =
+      LoadArgs("generate", {"--malformed-rate", "0.25", "--format", "jsonl", "--engagement=yes"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(As<double>(*c, K("generate.malformed_rate")), 0.25);
+  EXPECT_EQ(As<Choice>(*c, K("generate.format")), Choice{1});
+  EXPECT_TRUE(As<bool>(*c, K("generate.engagement")));
+  // Bounds are checked on the double, the value itself is kept exact as an integer.
+  auto big = LoadArgs("generate", {"--count", "8999999999999999999"});
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  EXPECT_EQ(As<int64_t>(*big, K("generate.count")), 8999999999999999999);
+  // `config show` prints what was given; booleans in one spelling.
+  EXPECT_EQ(c->Get(K("generate.engagement")).text, "true");
+  EXPECT_EQ(c->Get(K("generate.malformed_rate")).text, "0.25");
+}
+
+TEST(ConfigTest, EnumChoicesByPosition) {
+  const Setting& s = SettingOf(K("kafka.compression"));
+  ASSERT_EQ(ChoiceCount(s), 5u);
+  const char* names[] = {"none", "gzip", "snappy", "lz4", "zstd"};
+  for (int i = 0; i < 5; ++i) {
+    auto v = Validate(s, names[i]);
+    ASSERT_TRUE(v.ok()) << names[i];
+    EXPECT_EQ(std::get<Choice>(*v).index, i);
+  }
+  EXPECT_FALSE(Validate(s, "lz").ok());
+  EXPECT_FALSE(Validate(s, "lz4|zstd").ok());
 }
 
 TEST(ConfigTest, ClearErrors) {
@@ -100,8 +136,7 @@ TEST(ConfigTest, ClearErrors) {
 
 TEST(ConfigTest, EveryDefaultValidatesAndEveryFlagIsUniquePerCommand) {
   for (const Setting& s : AllSettings()) {
-    EXPECT_TRUE(Validate(s, s.default_value).ok() || (s.type == Type::kString))
-        << s.key << " default " << s.default_value;
+    EXPECT_TRUE(Validate(s, s.default_value).ok()) << s.key << " default " << s.default_value;
   }
   for (std::string_view cmd : {"generate", "produce", "process", "topic", "demo", "sentiment"}) {
     std::map<std::string_view, std::string_view> seen;

@@ -1,0 +1,209 @@
+#include "app/settings.h"
+
+#include <chrono>
+#include <limits>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+#include "config/settings_table.h"
+
+namespace covidflow::app {
+namespace {
+
+using config::K;
+using config::Key;
+using config::Type;
+
+template <typename T>
+constexpr bool kIsMilliseconds = std::is_same_v<T, std::chrono::milliseconds>;
+
+// The integer type that holds a field's value: the field's own, or a duration's count.
+template <typename T>
+struct RepOf {
+  using type = T;
+};
+template <>
+struct RepOf<std::chrono::milliseconds> {
+  using type = std::chrono::milliseconds::rep;
+};
+
+// Reads the validated values of a Config into fields. Every check that can be made when
+// the program is compiled is made then: the key exists (K), the setting's type matches the
+// field's, an int setting's bounds fit the field, an enum's choices and the C++ enum's
+// values are as many. Counts each read in `bound` for the exactly-once test.
+class Binder {
+ public:
+  Binder(const config::Config& c, std::vector<int>* bound) : config_(c), bound_(bound) {
+    if (bound_ != nullptr) bound_->assign(config::AllSettings().size(), 0);
+  }
+
+  // The setting's value as its own type (std::string, int64_t, double, bool), for a field
+  // that needs a conversion (hours → milliseconds).
+  template <Key key>
+  const auto& Value() {
+    constexpr Type type = config::SettingOf(key).type;
+    static_assert(type != Type::kEnum, "an enum setting is bound with Enum()");
+    if (bound_ != nullptr) ++(*bound_)[key.index];
+    using V = std::conditional_t<
+        type == Type::kString, std::string,
+        std::conditional_t<type == Type::kInt, int64_t,
+                           std::conditional_t<type == Type::kDouble, double, bool>>>;
+    return std::get<V>(config_.Get(key).typed);
+  }
+
+  template <Key key, typename T>
+  void Bind(T& field) {
+    constexpr const config::Setting& s = config::SettingOf(key);
+    if constexpr (std::is_same_v<T, std::string>) {
+      static_assert(s.type == Type::kString, "a string field needs a string setting");
+      field = Value<key>();
+    } else if constexpr (std::is_same_v<T, bool>) {
+      static_assert(s.type == Type::kBool, "a bool field needs a bool setting");
+      field = Value<key>();
+    } else if constexpr (std::is_floating_point_v<T>) {
+      static_assert(s.type == Type::kDouble, "a floating-point field needs a number setting");
+      field = static_cast<T>(Value<key>());
+    } else if constexpr (std::is_integral_v<T> || kIsMilliseconds<T>) {
+      static_assert(s.type == Type::kInt, "an integer field needs an int setting");
+      using Rep = typename RepOf<T>::type;
+      static_assert(s.min <= s.max, "an int setting bound to a field has bounds");
+      static_assert(s.min >= static_cast<double>(std::numeric_limits<Rep>::min()) &&
+                        s.max <= static_cast<double>(std::numeric_limits<Rep>::max()),
+                    "the setting's bounds do not fit in the field");
+      field = T(static_cast<Rep>(Value<key>()));
+    } else {
+      static_assert(!sizeof(T), "no binding for this field type");
+    }
+  }
+
+  // An enum setting: `in_choice_order[i]` is the C++ value of the table's i-th choice.
+  template <Key key, typename E, size_t N>
+  void Enum(E& field, const E (&in_choice_order)[N]) {
+    constexpr const config::Setting& s = config::SettingOf(key);
+    static_assert(s.type == Type::kEnum, "Enum() binds an enum setting");
+    static_assert(config::ChoiceCount(s) == N, "one C++ value per choice of the setting");
+    if (bound_ != nullptr) ++(*bound_)[key.index];
+    field = in_choice_order[std::get<config::Choice>(config_.Get(key).typed).index];
+  }
+
+  // An enum setting whose choices are another library's own names (Kafka's compression
+  // codecs), passed on as the name.
+  template <Key key>
+  void ChoiceName(std::string& field) {
+    constexpr const config::Setting& s = config::SettingOf(key);
+    static_assert(s.type == Type::kEnum, "ChoiceName() binds an enum setting");
+    if (bound_ != nullptr) ++(*bound_)[key.index];
+    std::string_view rest = s.choices;
+    for (int i = std::get<config::Choice>(config_.Get(key).typed).index; i > 0; --i) {
+      rest.remove_prefix(rest.find('|') + 1);
+    }
+    field = std::string(rest.substr(0, rest.find('|')));
+  }
+
+  bool Given(Key key) const { return config_.Get(key).origin != config::Origin::kDefault; }
+
+ private:
+  const config::Config& config_;
+  std::vector<int>* bound_;
+};
+
+int64_t HoursToMs(int64_t hours) { return hours < 0 ? -1 : hours * 3600 * 1000; }
+
+}  // namespace
+
+Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
+  Binder b(c, bound);
+  Settings s;
+
+  CliOptions& cli = s.cli;
+  b.Bind<K("home")>(cli.home);
+  b.Bind<K("json")>(cli.json);
+  b.Bind<K("log.uri")>(cli.log_uri);
+
+  log::OpenOptions& file = s.log.file;
+  b.Bind<K("log.segment_bytes")>(file.segment_bytes);
+  file.retention_ms = HoursToMs(b.Value<K("log.retention_hours")>());
+  b.Bind<K("log.retention_bytes")>(file.retention_bytes);
+
+  kafka::KafkaOptions& kafka = s.log.kafka;
+  b.Bind<K("kafka.client_id")>(kafka.client_id);
+  b.Bind<K("kafka.linger_ms")>(kafka.linger);
+  b.Bind<K("kafka.session_timeout_ms")>(kafka.session_timeout);
+  b.Bind<K("kafka.stats_interval_ms")>(kafka.statistics_interval);
+  b.Bind<K("kafka.properties")>(s.log.kafka_properties);
+
+  log::ProducerOptions& producer = s.producer;
+  using log::FsyncPolicy;
+  b.Enum<K("log.fsync")>(producer.fsync,
+                         {FsyncPolicy::kNever, FsyncPolicy::kInterval, FsyncPolicy::kEveryFlush});
+  b.Bind<K("log.fsync_interval_ms")>(producer.fsync_interval);
+  b.ChoiceName<K("kafka.compression")>(producer.compression);
+
+  ingest::GeneratorOptions& gen = s.generate.generator;
+  using GenFormat = ingest::GeneratorOptions::Format;
+  b.Bind<K("generate.count")>(gen.count);
+  b.Bind<K("generate.seed")>(gen.seed);
+  b.Enum<K("generate.format")>(gen.format, {GenFormat::kCsv, GenFormat::kJsonl});
+  b.Bind<K("generate.out")>(s.generate.out);
+  b.Bind<K("generate.drift_after")>(gen.drift_after);
+  b.Bind<K("generate.malformed_rate")>(gen.malformed_rate);
+  b.Bind<K("generate.engagement")>(gen.engagement_label);
+
+  ingest::FileSourceOptions& source = s.produce.source;
+  using SourceFormat = ingest::FileSourceOptions::Format;
+  b.Bind<K("log.partitions")>(source.partitions);
+  b.Bind<K("produce.from")>(s.produce.from);
+  b.Bind<K("produce.to")>(s.produce.to);
+  b.Bind<K("produce.topic")>(source.topic);
+  b.Bind<K("produce.rate")>(source.rate);
+  b.Enum<K("produce.format")>(source.format,
+                              {SourceFormat::kAuto, SourceFormat::kCsv, SourceFormat::kJsonl});
+
+  process::ProcessorOptions& proc = s.process.processor;
+  b.Bind<K("process.from")>(s.process.from);
+  b.Bind<K("process.topic")>(proc.input_topic);
+  b.Bind<K("process.group")>(proc.group);
+  b.Bind<K("process.enriched_topic")>(proc.enriched_topic);
+  b.Bind<K("process.dlq_topic")>(proc.dlq_topic);
+  b.Bind<K("process.exit_when_idle")>(proc.exit_when_idle);
+  b.Bind<K("process.idle_ms")>(proc.idle);
+  b.Bind<K("process.batch")>(proc.batch);
+  b.Bind<K("process.threads")>(proc.threads);
+  b.Bind<K("process.send_threads")>(proc.send_threads);
+  b.Bind<K("process.trace")>(proc.trace);
+  b.Bind<K("process.enricher")>(s.process.enricher);
+  b.Bind<K("process.locations")>(s.process.locations);
+  b.Bind<K("lake.writer_id")>(proc.lake_writer_id);
+
+  schema::ParseOptions& parse = proc.parse;
+  b.Enum<K("parse.utf8")>(parse.utf8, {schema::Utf8Policy::kRepair, schema::Utf8Policy::kReject});
+  b.Bind<K("parse.max_field_bytes")>(parse.max_field_bytes);
+  b.Bind<K("parse.mapping")>(s.process.mapping);
+  b.Bind<K("parse.keep_extra_columns")>(parse.keep_extra_columns);
+
+  b.Bind<K("lake.dir")>(s.lake.dir);
+  b.Bind<K("lake.date")>(s.lake.date);
+
+  b.Bind<K("topic.count")>(s.topic.count);
+  b.Bind<K("topic.partition")>(s.topic.partition);
+  b.Bind<K("topic.group")>(s.topic.group);
+  b.Bind<K("topic.offset")>(s.topic.offset);
+
+  ingest::GeneratorOptions& demo = s.demo.generator;
+  demo = gen;
+  b.Bind<K("demo.count")>(demo.count);
+  b.Bind<K("demo.seed")>(demo.seed);
+  b.Bind<K("demo.keep")>(s.demo.keep);
+  if (!b.Given(K("generate.drift_after"))) demo.drift_after = demo.count / 2;
+  if (!b.Given(K("generate.malformed_rate"))) demo.malformed_rate = 0.005;
+
+  using SentimentFormat = enrich::SentimentCommandOptions::Format;
+  b.Bind<K("sentiment.enricher")>(s.sentiment.enricher);
+  b.Bind<K("sentiment.column")>(s.sentiment.column);
+  b.Enum<K("sentiment.format")>(s.sentiment.format,
+                                {SentimentFormat::kLines, SentimentFormat::kCsv});
+  return s;
+}
+
+}  // namespace covidflow::app

@@ -1,0 +1,96 @@
+#pragma once
+// The settings of one command as the modules' own option structs. Each row of the settings
+// table (config/settings_table.h) is bound here, once, to one field; the modules declare
+// plain structs and never see config/. A command gets a Settings and reads fields, never a
+// key.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "enrich/sentiment_command.h"
+#include "ingest/file_source.h"
+#include "ingest/generator.h"
+#include "kafka/kafka_log.h"
+#include "log/log.h"
+#include "log/open.h"
+#include "process/processor.h"
+
+namespace covidflow::app {
+
+// What every command takes.
+struct CliOptions {
+  std::string home;     // "" = ./covidflow-home (demo: a fresh temporary directory)
+  bool json = false;    // print machine-readable results
+  std::string log_uri;  // "" = file://HOME/log
+};
+
+// How a log URI is opened (app::OpenLog): the embedded log's options or Kafka's.
+struct LogSettings {
+  log::OpenOptions file;
+  kafka::KafkaOptions kafka;
+  // kafka.properties as given ("k=v,k=v"); parsed into kafka.extra when a Kafka log is
+  // opened, so a bad list fails the commands that use Kafka only.
+  std::string kafka_properties;
+};
+
+struct GenerateSettings {
+  ingest::GeneratorOptions generator;
+  std::string out;  // "-" = stdout
+};
+
+struct ProduceSettings {
+  ingest::FileSourceOptions source;  // topic, format, rate; partitions from log.partitions
+  std::string from;                  // "-" = stdin
+  std::string to;                    // "" = the log of CliOptions
+};
+
+struct ProcessSettings {
+  // Everything but `producer` (Settings::producer), `lake_dir` (LakeSettings::dir) and
+  // `parse.mapping` (below): ProcessorOptionsFrom puts them together.
+  process::ProcessorOptions processor;
+  std::string mapping;   // a preset name or "field=Column[:format],..." (parse.mapping)
+  std::string from;      // "" = the log of CliOptions
+  std::string enricher;  // sentiment enricher by name
+  bool locations = true;
+};
+
+struct LakeSettings {
+  std::string dir;   // "" = no lake (process), HOME/lake (demo, lake)
+  std::string date;  // lake compact: YYYY-MM-DD
+};
+
+struct TopicSettings {
+  int64_t count = 10;
+  int partition = -1;   // -1 = all
+  std::string group;    // stats: also the group's committed offsets and lag
+  int64_t offset = -1;  // tail: first offset (-1 = the last `count`)
+};
+
+struct DemoSettings {
+  // generate.* with demo.count and demo.seed; drift after half the stream and 0.5 %
+  // malformed records unless generate.drift_after / generate.malformed_rate were given.
+  ingest::GeneratorOptions generator;
+  bool keep = false;
+};
+
+struct Settings {
+  CliOptions cli;
+  LogSettings log;
+  log::ProducerOptions producer;
+  GenerateSettings generate;
+  ProduceSettings produce;
+  ProcessSettings process;
+  LakeSettings lake;
+  TopicSettings topic;
+  DemoSettings demo;
+  enrich::SentimentCommandOptions sentiment;
+};
+
+// Fills every struct from the validated values of `c`. It cannot fail: values were checked
+// against the table when they were set, and the binding checks at compile time that each
+// key exists, has the field's type and fits in it. If `bound` is given, it receives how many
+// times each row of the table (by Key::index) was bound (settings_test: exactly once each).
+Settings BindSettings(const config::Config& c, std::vector<int>* bound = nullptr);
+
+}  // namespace covidflow::app

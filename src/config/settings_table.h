@@ -1,0 +1,190 @@
+#pragma once
+// The one table of covidflow's settings. Add a setting here and it is accepted from the
+// YAML file, the environment and the command line, shown by --help and `config show`,
+// listed in docs/configuration.md (`covidflow config docs`), and must be bound to a field
+// of a module's options struct in app/settings.cc (app's settings test fails until it is).
+//
+// The table is constexpr in a header so that a key is checked when the program is
+// compiled: config::K("process.grop") does not compile (see Key below).
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <string_view>
+
+#include "config/settings.h"
+
+namespace covidflow::config {
+// Upper bound of int settings that have no smaller one (fits in int64_t).
+inline constexpr double kIntMax = 9.0e18;
+
+inline constexpr Setting kSettings[] = {
+    // Global.
+    {"home", Type::kString, "", "--home", "*",
+     "working directory for the embedded log, lake and registry (default: ./covidflow-home; "
+     "demo: a fresh temporary directory)"},
+    {"json", Type::kBool, "false", "--json", "*", "print machine-readable JSON results"},
+    {"log.uri", Type::kString, "", "--log", "*",
+     "the log: file://DIR (embedded) or kafka://HOST:PORT (default: file://HOME/log)"},
+    {"log.partitions", Type::kInt, "4", "--partitions", "produce process demo",
+     "partitions of topics created by covidflow", 1, 1024},
+    {"log.fsync", Type::kEnum, "every-flush", "--fsync", "produce process demo",
+     "when the embedded log fsyncs: never (survives a process crash, not power loss), "
+     "interval, every-flush",
+     0, -1, "never|interval|every-flush"},
+    {"log.fsync_interval_ms", Type::kInt, "1000", "", "produce process demo",
+     "with log.fsync=interval: the longest time between fsyncs", 1, 3600000},
+    {"log.segment_bytes", Type::kInt, "134217728", "", "produce process demo",
+     "embedded log segment size before a new segment file starts", 4096, 1 << 30},
+    {"log.retention_hours", Type::kInt, "168", "", "produce process demo",
+     "embedded log: sealed segments last written longer ago than this are deleted when a "
+     "writer rolls a segment (-1 = keep forever)",
+     -1, 1000000},
+    {"log.retention_bytes", Type::kInt, "-1", "", "produce process demo",
+     "embedded log: the oldest sealed segments are deleted while a partition holds more "
+     "than this (-1 = no limit)",
+     -1, kIntMax},
+
+    // kafka (kafka:// logs only)
+    {"kafka.client_id", Type::kString, "covidflow", "", "*", "client.id of every Kafka client"},
+    {"kafka.compression", Type::kEnum, "lz4", "--compression", "produce process demo",
+     "compression of the batches covidflow produces to Kafka (lz4: enriched JSON shrinks ~4x and "
+     "the "
+     "broker spends about half the CPU per record)",
+     0, -1, "none|gzip|snappy|lz4|zstd"},
+    {"kafka.linger_ms", Type::kInt, "5", "", "produce process demo",
+     "how long the producer waits to fill a batch (librdkafka linger.ms)", 0, 900000},
+    {"kafka.session_timeout_ms", Type::kInt, "10000", "", "process demo",
+     "a group member silent this long loses its partitions to the others", 1000, 3600000},
+    {"kafka.stats_interval_ms", Type::kInt, "1000", "", "*",
+     "how often librdkafka reports the statistics behind process --json's log_metrics "
+     "(0 = never)",
+     0, 3600000},
+    {"kafka.properties", Type::kString, "", "", "*",
+     "more librdkafka properties, applied last: 'key=value,key=value' (e.g. "
+     "security.protocol=SASL_SSL,sasl.mechanisms=PLAIN,sasl.username=U,sasl.password=P)"},
+
+    // generate
+    {"generate.count", Type::kInt, "1000", "--count", "generate", "number of tweets", 0, kIntMax},
+    {"generate.seed", Type::kInt, "1", "--seed", "generate", "random seed (same seed, same bytes)",
+     0, kIntMax},
+    {"generate.format", Type::kEnum, "csv", "--format", "generate", "output format", 0, -1,
+     "csv|jsonl"},
+    {"generate.out", Type::kString, "-", "--out", "generate", "output file ('-' = stdout)"},
+    {"generate.drift_after", Type::kInt, "-1", "--drift-after", "generate demo",
+     "after this many tweets the sentiment mix, hashtags and locations shift (-1 = never)", -1,
+     kIntMax},
+    {"generate.malformed_rate", Type::kDouble, "0", "--malformed-rate", "generate demo",
+     "share of deliberately malformed records", 0, 1},
+    {"generate.engagement", Type::kBool, "false", "--engagement", "generate",
+     "add an engagement label column that depends on the features"},
+
+    // produce
+    {"produce.from", Type::kString, "-", "--from", "produce",
+     "input file (CSV or JSONL; '-' = stdin)"},
+    {"produce.to", Type::kString, "", "--to", "produce", "log URI (default: log.uri)"},
+    {"produce.topic", Type::kString, "tweets.raw", "--topic", "produce", "topic to append to"},
+    {"produce.rate", Type::kDouble, "0", "--rate", "produce",
+     "records per second (0 = as fast as possible)", 0, 1e9},
+    {"produce.format", Type::kEnum, "auto", "--input-format", "produce",
+     "input format (auto: .jsonl/.json files and lines starting with '{' are JSON)", 0, -1,
+     "auto|csv|jsonl"},
+
+    // process
+    {"process.from", Type::kString, "", "--from", "process",
+     "log URI to consume (default: log.uri)"},
+    {"process.topic", Type::kString, "tweets.raw", "--topic", "process demo", "input topic"},
+    {"process.group", Type::kString, "covidflow-processor", "--group", "process",
+     "consumer group: processors with one group split the partitions"},
+    {"process.enriched_topic", Type::kString, "tweets.enriched", "--enriched-topic", "process demo",
+     "output topic for enriched tweets"},
+    {"process.dlq_topic", Type::kString, "tweets.dlq", "--dlq-topic", "process demo",
+     "output topic for dead letters"},
+    {"process.exit_when_idle", Type::kBool, "false", "--exit-when-idle", "process",
+     "stop when caught up (no new record for process.idle_ms)"},
+    {"process.idle_ms", Type::kInt, "500", "--idle-ms", "process demo",
+     "with --exit-when-idle: how long without records counts as caught up", 1, 3600000},
+    {"process.batch", Type::kInt, "8192", "--batch", "process demo",
+     "records per batch: outputs are flushed and offsets committed once per batch", 1, 1000000},
+    {"process.threads", Type::kInt, "0", "--threads", "process demo",
+     "parse/enrich threads (0 = one per core)", 0, 256},
+    {"process.send_threads", Type::kInt, "0", "--send-threads", "process demo",
+     "output writers, one producer each, splitting the output partitions (0 = min(threads, "
+     "partitions))",
+     0, 256},
+    {"process.trace", Type::kBool, "false", "--trace", "process",
+     "print a line per partition recovery and offset commit on stderr"},
+    {"process.enricher", Type::kString, "vader", "--enricher", "process demo",
+     "sentiment enricher by name (covidflow sentiment --list)"},
+    {"process.locations", Type::kBool, "true", "--locations", "process demo",
+     "resolve user_location to a country and region (--locations=false leaves them empty)"},
+    {"parse.utf8", Type::kEnum, "repair", "--utf8", "process demo",
+     "invalid UTF-8: repair (replace with U+FFFD, mark the tweet) or reject (dead letter)", 0, -1,
+     "repair|reject"},
+    {"parse.max_field_bytes", Type::kInt, "1048576", "--max-field-bytes", "process demo",
+     "a field longer than this is a dead letter", 16, 1 << 30},
+    {"parse.mapping", Type::kString, "reference", "--mapping", "process demo",
+     "CSV column mapping: a preset (reference, corona-nlp) or 'field=Column[:format],...'"},
+    {"parse.keep_extra_columns", Type::kBool, "false", "--keep-extra", "process",
+     "keep CSV columns beyond the seed schema in the enriched tweet"},
+
+    // lake
+    {"lake.dir", Type::kString, "", "--lake", "process lake",
+     "the Parquet lake directory (process: write it beside the topics; empty = no lake; "
+     "demo: HOME/lake)"},
+    {"lake.writer_id", Type::kString, "", "--writer-id", "process",
+     "lake writer id: distinct for each worker sharing one lake (default: the group)"},
+    {"lake.date", Type::kString, "", "--date", "lake", "compact: the partition date YYYY-MM-DD"},
+
+    // topic
+    {"topic.count", Type::kInt, "10", "-n", "topic", "records to show", 1, kIntMax},
+    {"topic.partition", Type::kInt, "-1", "--partition", "topic", "only this partition (-1 = all)",
+     -1, 1024},
+    {"topic.group", Type::kString, "", "--group", "topic",
+     "stats: also show this consumer group's committed offsets and lag"},
+    {"topic.offset", Type::kInt, "-1", "--offset", "topic",
+     "tail: start at this offset (-1 = the last -n records)", -1, kIntMax},
+
+    // demo
+    {"demo.count", Type::kInt, "200000", "--count", "demo", "tweets to generate", 1, kIntMax},
+    {"demo.seed", Type::kInt, "42", "--seed", "demo", "generator seed", 0, kIntMax},
+    {"demo.keep", Type::kBool, "false", "--keep", "demo",
+     "keep the temporary home directory after the demo"},
+
+    // sentiment
+    {"sentiment.enricher", Type::kString, "vader", "--enricher", "sentiment", "enricher by name"},
+    {"sentiment.column", Type::kString, "text", "--column", "sentiment",
+     "with CSV input: the column to score"},
+    {"sentiment.format", Type::kEnum, "lines", "--format", "sentiment",
+     "input: one text per line, or a CSV with a header", 0, -1, "lines|csv"},
+};
+
+// A setting of the table, by position. Made only by K() at compile time, so a Key always
+// names a row that exists; it is a structural type, usable as a template argument.
+struct Key {
+  uint16_t index;
+};
+
+// Not constexpr on purpose: K() calls it for a key that is not in the table, which makes
+// the call not a constant expression, so the misspelt key is a compile error that names
+// this function.
+void UnknownSettingKey();
+
+// The Key of `key` ("process.group"), found at compile time.
+consteval Key K(std::string_view key) {
+  for (size_t i = 0; i < std::size(kSettings); ++i) {
+    if (kSettings[i].key == key) return Key{static_cast<uint16_t>(i)};
+  }
+  UnknownSettingKey();
+  return Key{0};
+}
+
+constexpr const Setting& SettingOf(Key key) { return kSettings[key.index]; }
+
+// Number of choices of an enum setting ("csv|jsonl" → 2).
+constexpr size_t ChoiceCount(const Setting& s) {
+  size_t n = s.choices.empty() ? 0 : 1;
+  for (char c : s.choices) n += c == '|' ? 1 : 0;
+  return n;
+}
+
+}  // namespace covidflow::config
