@@ -32,7 +32,7 @@ class BenchDir {
 };
 
 std::unique_ptr<Log> OpenOrDie(const std::string& dir, benchmark::State& state) {
-  auto log = OpenLog("file://" + dir);
+  auto log = OpenFileLog(dir);
   if (!log.ok()) {
     state.SkipWithError(log.status().ToString().c_str());
     return nullptr;

@@ -19,16 +19,25 @@
 namespace covidflow::app {
 
 Result<std::unique_ptr<log::Log>> OpenLog(std::string_view uri, const LogSettings& settings) {
-  if (uri.starts_with("kafka://")) {
+  constexpr std::string_view kFile = "file://";
+  constexpr std::string_view kKafka = "kafka://";
+  if (uri.starts_with(kKafka)) {
 #ifdef CF_HAVE_KAFKA
     kafka::KafkaOptions options = settings.kafka;
     ASSIGN_OR_RETURN(options.extra, kafka::ParseProperties(settings.kafka_properties));
-    return kafka::OpenKafkaLog(uri.substr(8), options);
+    return kafka::OpenKafkaLog(uri.substr(kKafka.size()), options);
 #else
     return Status::InvalidArgument("this build of covidflow has no Kafka support");
 #endif
   }
-  return log::OpenLog(uri, settings.file);
+  if (!uri.starts_with(kFile)) {
+    return Status::InvalidArgument("unknown log URI '" + std::string(uri) +
+                                   "' (expected file://DIR or kafka://HOST:PORT)");
+  }
+  if (uri.size() == kFile.size()) {
+    return Status::InvalidArgument("log URI '" + std::string(uri) + "' has no directory");
+  }
+  return log::OpenFileLog(uri.substr(kFile.size()), settings.file);
 }
 
 std::string HomeDir(const CliOptions& cli) {

@@ -18,7 +18,10 @@
 
 namespace covidflow::app {
 
-// file://DIR or kafka://HOST:PORT[,HOST:PORT...].
+// The one entry point for a log URI: file://DIR → the embedded log (log::OpenFileLog),
+// kafka://HOST:PORT[,HOST:PORT...] → Kafka (kafka::OpenKafkaLog, after kafka.properties is
+// parsed: a bad list fails here, before any connection). kInvalidArgument for another
+// scheme or an empty directory.
 Result<std::unique_ptr<log::Log>> OpenLog(std::string_view uri, const LogSettings& settings);
 
 // The effective home directory: --home, else ./covidflow-home.

@@ -1,6 +1,6 @@
 #pragma once
 // The Log interface: topics with partitions, dense offsets and consumer-group commits.
-// Two implementations sit behind it, chosen by URI in one place (log/open.h):
+// Two implementations sit behind it, chosen by URI in one place (app::OpenLog):
 //   file://DIR        the embedded log (log/file/), segment files on local disk
 //   kafka://HOST:PORT Apache Kafka through librdkafka (src/kafka/)
 // Every stage above talks only to this interface; one conformance suite runs against both.

@@ -52,19 +52,8 @@ PartitionId PartitionForKey(std::string_view key, int partitions) {
   return PartitionId(static_cast<int32_t>((h & 0x7fffffffu) % static_cast<uint32_t>(partitions)));
 }
 
-Result<std::unique_ptr<Log>> OpenLog(std::string_view uri, const OpenOptions& options) {
-  constexpr std::string_view kFile = "file://";
-  constexpr std::string_view kKafka = "kafka://";
-  if (uri.starts_with(kKafka)) {
-    return Status::InvalidArgument("kafka logs are opened by app::OpenLog");
-  }
-  if (!uri.starts_with(kFile)) {
-    return Status::InvalidArgument("unknown log URI '" + std::string(uri) +
-                                   "' (expected file://DIR or kafka://HOST:PORT)");
-  }
-  std::string_view dir = uri.substr(kFile.size());
-  if (dir.empty())
-    return Status::InvalidArgument("log URI '" + std::string(uri) + "' has no directory");
+Result<std::unique_ptr<Log>> OpenFileLog(std::string_view dir, const OpenOptions& options) {
+  if (dir.empty()) return Status::InvalidArgument("the embedded log needs a directory");
   if (options.segment_bytes < 1024) {
     return Status::InvalidArgument("segment_bytes must be at least 1024");
   }

@@ -1,5 +1,6 @@
 #pragma once
-// The one place a log URI becomes an implementation.
+// Opens the embedded log. A log URI is read in one place, app::OpenLog (the composition
+// root), which calls this for file://DIR and the Kafka adapter for kafka://.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -23,9 +24,8 @@ struct OpenOptions {
   std::chrono::milliseconds rebalance_interval{100};
 };
 
-// file://DIR (created if missing). kafka:// is kInvalidArgument here: Kafka logs are opened
-// by app::OpenLog, the composition root, so this module builds without librdkafka. Unknown
-// schemes are kInvalidArgument.
-Result<std::unique_ptr<Log>> OpenLog(std::string_view uri, const OpenOptions& options = {});
+// The embedded log in `dir` (created if missing). kInvalidArgument for an empty `dir` or
+// options out of range; kIoError when the directory cannot be created or read.
+Result<std::unique_ptr<Log>> OpenFileLog(std::string_view dir, const OpenOptions& options = {});
 
 }  // namespace covidflow::log

@@ -1,7 +1,9 @@
 #include "app/settings.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -160,6 +162,29 @@ TEST(SettingsTest, HomeAndLogUri) {
   EXPECT_EQ(LogUri(cli, "kafka://b:9092"), "kafka://b:9092");
   cli.log_uri = "file:///x";
   EXPECT_EQ(LogUri(cli), "file:///x");
+}
+
+TEST(OpenLogTest, OneEntryPointChoosesByScheme) {
+  const std::string dir = ::testing::TempDir() + "cf_app_open_log_" + std::to_string(::getpid());
+  Settings s = Bind("topic", {});
+  auto file = OpenLog("file://" + dir, s.log);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_TRUE((*file)->CreateTopic("t", 1).ok());
+  file->reset();
+  std::filesystem::remove_all(dir);
+
+  for (const char* bad : {"s3://bucket", "/tmp/x", "file://"}) {
+    auto log = OpenLog(bad, s.log);
+    ASSERT_FALSE(log.ok()) << bad;
+    EXPECT_EQ(log.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  // kafka.properties is parsed before any connection is tried (port 1: nothing listens).
+  Settings props = Bind("process", {"--set", "kafka.properties=acks"});
+  auto kafka = OpenLog("kafka://127.0.0.1:1", props.log);
+  ASSERT_FALSE(kafka.ok());
+  EXPECT_NE(kafka.status().message().find("kafka.properties: 'acks' is not key=value"),
+            std::string::npos)
+      << kafka.status().ToString();
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ Result<std::unique_ptr<Log>> NewFileLog() {
   static int counter = 0;
   OpenOptions options;
   options.rebalance_interval = std::chrono::milliseconds(20);
-  return OpenLog("file://" + root.path() + "/log-" + std::to_string(counter++), options);
+  return OpenFileLog(root.path() + "/log-" + std::to_string(counter++), options);
 }
 
 INSTANTIATE_TEST_SUITE_P(File, LogConformanceTest,

@@ -345,7 +345,7 @@ TEST_F(FileLogTest, CorruptOffsetsFileIsReportedNotReset) {
 TEST_F(FileLogTest, UnwritableDirectoryIsAClearError) {
   const std::string not_a_dir = dir_.path() + "/plain-file";
   WriteBytes(not_a_dir, "x");
-  auto log = OpenLog("file://" + not_a_dir + "/log");
+  auto log = OpenFileLog(not_a_dir + "/log");
   ASSERT_FALSE(log.ok());
   EXPECT_EQ(log.status().code(), StatusCode::kIoError);
   EXPECT_NE(log.status().message().find(not_a_dir), std::string::npos) << log.status().message();

@@ -3,7 +3,7 @@
 // practice 7). An implementation instantiates it with a factory that makes a fresh, empty log:
 //
 //   INSTANTIATE_TEST_SUITE_P(File, LogConformanceTest,
-//       ::testing::Values(LogUnderTest{"file", [] { return OpenLog("file://" + NewDir()); }}),
+//       ::testing::Values(LogUnderTest{"file", [] { return OpenFileLog(NewDir()); }}),
 //       LogUnderTestName);
 //
 // Link the CMake target covidflow_log_conformance (an object library, so the TEST_Ps are

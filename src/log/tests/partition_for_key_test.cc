@@ -32,17 +32,11 @@ TEST(PartitionForKeyTest, MatchesKafkasDefaultPartitioner) {
   EXPECT_EQ(PartitionForKey("foobar", 50).value(), 16);
 }
 
-TEST(OpenLogTest, KafkaUrisAreLeftToTheCompositionRoot) {
-  auto log = OpenLog("kafka://127.0.0.1:9092");
-  ASSERT_FALSE(log.ok());
-  EXPECT_EQ(log.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(log.status().message(), "kafka logs are opened by app::OpenLog");
-}
-
-TEST(OpenLogTest, UnknownSchemesAndEmptyPathsAreInvalid) {
-  EXPECT_EQ(OpenLog("s3://bucket").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(OpenLog("/tmp/x").status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(OpenLog("file://").status().code(), StatusCode::kInvalidArgument);
+TEST(OpenFileLogTest, EmptyDirectoryAndBadOptionsAreInvalid) {
+  EXPECT_EQ(OpenFileLog("").status().code(), StatusCode::kInvalidArgument);
+  OpenOptions small;
+  small.segment_bytes = 100;
+  EXPECT_EQ(OpenFileLog("/tmp/unused", small).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ class ProcessorTest : public ::testing::Test {
            ("cf_process_test_" + std::to_string(::getpid()) + "_" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    auto log = log::OpenLog("file://" + dir_.string());
+    auto log = log::OpenFileLog(dir_.string());
     ASSERT_TRUE(log.ok()) << log.status().ToString();
     log_ = std::move(log).value();
     ASSERT_TRUE(log_->CreateTopic("tweets.raw", 2).ok());
