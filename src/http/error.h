@@ -1,0 +1,39 @@
+#pragma once
+// Errors reach the wire in one place: a Status code decides the HTTP status, and every error
+// response has one JSON shape,
+//
+//   {"error": {"code": "NotFound", "message": "model 'x' has no version 3"}}
+//
+// where "code" is the Status code's name (StatusCodeName) or, for failures of the HTTP layer
+// itself, one of "NotFound" (no route), "MethodNotAllowed", "PayloadTooLarge",
+// "HeadersTooLarge", "BadRequest". Clients branch on the HTTP status and "code", never on the
+// message. See docs/http_api.md.
+#include <string_view>
+
+#include "base/status.h"
+#include "http/message.h"
+
+namespace covidflow::http {
+
+// kInvalidArgument → 400, kNotFound → 404, kAlreadyExists → 409, kFailedPrecondition → 409
+// (the resource's state forbids the request now; 412 is left to If-Match style conditional
+// requests), kUnavailable and kTimeout → 503 (with Retry-After), everything else → 500.
+// kOk → 200.
+int HttpStatusFor(StatusCode code);
+
+// The error response for `status` (which must not be OK; an OK status is a bug → 500).
+Response ErrorResponse(const Status& status);
+
+// The error response of the HTTP layer itself (routing, limits, malformed requests).
+Response ErrorResponse(int http_status, std::string_view code, std::string_view message);
+
+// The other direction, for clients: a non-2xx response → a Status whose code is what the
+// HTTP status says (400 → kInvalidArgument, 404 → kNotFound, 409 → kAlreadyExists,
+// 408/429/502/503/504 → kUnavailable or kTimeout, other 4xx → kInvalidArgument, other 5xx →
+// kInternal) and whose message is the JSON error's message when the body has that shape,
+// else the start of the body. When the body is this module's error shape and its "code"
+// names a StatusCode that maps to this HTTP status, that code is kept (409 is two codes).
+// A 2xx status → OK.
+Status StatusFromHttp(int http_status, std::string_view body);
+
+}  // namespace covidflow::http
