@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The threaded stages under ThreadSanitizer (the "tsan" CMake preset, clang-14): the
 # processor's tests, the embedded log's tests (threads and processes sharing one directory),
+# the metrics and HTTP tests (lock-free updates under concurrent scrapes; concurrent requests),
 # and a generate → produce → process run with VADER, locations, the lake, two workers, two
 # output writers and the sync thread. Any report fails the run.
 #   scripts/tsan.sh [TWEETS=50000]
@@ -9,10 +10,12 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 tweets="${1:-50000}"
 build="$root/build/tsan"
 [[ -f "$build/build.ninja" ]] || (cd "$root" && cmake --preset tsan >/dev/null)
-cmake --build "$build" --target process_test log_test covidflow -- -j"$(nproc)"
+cmake --build "$build" --target process_test log_test metrics_test http_test covidflow -- -j"$(nproc)"
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66"
 "$build/src/process/tests/process_test" --gtest_brief=1
 "$build/src/log/tests/log_test" --gtest_brief=1
+"$build/src/metrics/tests/metrics_test" --gtest_brief=1
+"$build/src/http/tests/http_test" --gtest_brief=1
 
 work="$(mktemp -d /tmp/covidflow-tsan.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
