@@ -8,28 +8,13 @@
 #include <filesystem>
 #include <string>
 
+#include "base/testing/temp_dir.h"
 #include "log/file/crc32c.h"
 #include "log/log.h"
 #include "log/open.h"
 
 namespace covidflow::log {
 namespace {
-
-class BenchDir {
- public:
-  BenchDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cf_log_bench_XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
-  }
-  ~BenchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::unique_ptr<Log> OpenOrDie(const std::string& dir, benchmark::State& state) {
   auto log = OpenFileLog(dir);
@@ -47,7 +32,7 @@ void BM_AppendBatched(benchmark::State& state) {
   const int batch = static_cast<int>(state.range(1));
   const int partitions = static_cast<int>(state.range(2));
   const bool no_fsync = state.range(3) == 1;
-  BenchDir dir;
+  covidflow::testing::TempDir dir("cf_log_bench");
   auto log = OpenOrDie(dir.path(), state);
   if (log == nullptr || !log->CreateTopic("bench", partitions).ok()) return;
   ProducerOptions options;
@@ -87,7 +72,7 @@ BENCHMARK(BM_AppendBatched)
 void BM_Read(benchmark::State& state) {
   const size_t value_bytes = static_cast<size_t>(state.range(0));
   constexpr int kRecords = 1000000;
-  BenchDir dir;
+  covidflow::testing::TempDir dir("cf_log_bench");
   auto log = OpenOrDie(dir.path(), state);
   if (log == nullptr || !log->CreateTopic("bench", 1).ok()) return;
   {
@@ -135,7 +120,7 @@ BENCHMARK(BM_Read)
 
 // DescribeTopic on a 1M-record partition: what a processor pays to learn the end offsets.
 void BM_DescribeTopic(benchmark::State& state) {
-  BenchDir dir;
+  covidflow::testing::TempDir dir("cf_log_bench");
   auto log = OpenOrDie(dir.path(), state);
   if (log == nullptr || !log->CreateTopic("bench", 1).ok()) return;
   {

@@ -116,16 +116,6 @@ Result<std::vector<LakeFile>> ListLakeFiles(const std::string& lake_dir, std::st
   return out;
 }
 
-Status SyncDir(const std::string& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::FromErrno(errno, "open directory " + dir);
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return Status::FromErrno(err, "fsync directory " + dir);
-  return Status::Ok();
-}
-
 std::string UniqueName() {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(

@@ -44,8 +44,6 @@ Result<std::vector<LakeFile>> ListLakeFiles(const std::string& lake_dir,
                                             std::string_view from = "",
                                             std::string_view to = "");
 
-// fsync a directory so a rename or unlink in it is durable.
-Status SyncDir(const std::string& dir);
 // A name no other writer picks: "<micros since epoch>-<pid>-<random hex>".
 std::string UniqueName();
 

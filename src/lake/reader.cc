@@ -8,6 +8,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
+#include "base/fs.h"
 #include "lake/internal/encoding.h"
 #include "lake/internal/parquet_format.h"
 #include "lake/internal/thrift_compact.h"
@@ -24,35 +25,6 @@ using internal::GetList;
 using internal::GetStruct;
 using internal::ThriftStruct;
 namespace pf = internal::pf;
-
-Result<std::string> ReadWholeFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(path + ": no such file");
-    return Status::FromErrno(errno, "open " + path);
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return Status::FromErrno(err, "stat " + path);
-  }
-  std::string data(static_cast<size_t>(st.st_size), '\0');
-  size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      return n == 0 ? Status::Corruption(path + ": file shrank while reading")
-                    : Status::FromErrno(err, "read " + path);
-    }
-    done += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  return data;
-}
 
 uint32_t LoadU32(const char* p) {
   uint32_t v;

@@ -7,10 +7,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/failpoint.h"
+#include "base/fs.h"
 #include "lake/layout.h"
 #include "lake/reader.h"
 
@@ -19,64 +20,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string& CrashPoint() {
-  static std::string point;
-  return point;
-}
-
-// True when the test hook asks to stop at `point` (then the hook is cleared).
-bool CrashHere(std::string_view point) {
-  if (CrashPoint().empty() || CrashPoint() != point) return false;
-  CrashPoint().clear();
-  return true;
-}
-
-Status MakeDirs(const std::string& path) {
-  std::error_code ec;
-  fs::create_directories(path, ec);
-  if (ec) return Status::IoError("create directory " + path + ": " + ec.message());
-  return Status::Ok();
-}
-
 Status Rename(const std::string& from, const std::string& to) {
   if (::rename(from.c_str(), to.c_str()) != 0) {
     return Status::FromErrno(errno, "rename " + from + " -> " + to);
   }
   return Status::Ok();
-}
-
-Status RemoveFile(const std::string& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return Status::FromErrno(errno, "remove " + path);
-  }
-  return Status::Ok();
-}
-
-// Writes `bytes` to `path` durably via a .tmp name and rename.
-Status WriteFileAtomic(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + std::string(kTmpSuffix);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno(errno, "create " + tmp);
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::FromErrno(err, "write " + tmp);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return Status::FromErrno(err, "fsync " + tmp);
-  }
-  ::close(fd);
-  return Rename(tmp, path);
 }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -107,21 +55,17 @@ Status RemoveSuperseded(const std::string& dir) {
       for (const auto& old : info->replaces) {
         if (old == name) continue;
         if (fs::exists(pdir + "/" + old)) {
-          RETURN_IF_ERROR(RemoveFile(pdir + "/" + old));
+          RETURN_IF_ERROR(RemoveFileIfExists(pdir + "/" + old));
           removed = true;
         }
       }
     }
-    if (removed) RETURN_IF_ERROR(SyncDir(pdir));
+    if (removed) RETURN_IF_ERROR(FsyncDir(pdir));
   }
   return Status::Ok();
 }
 
 }  // namespace
-
-namespace testing {
-void SetCrashPoint(std::string point) { CrashPoint() = std::move(point); }
-}  // namespace testing
 
 Status RecoverLake(const std::string& dir, const std::string& writer_id) {
   const std::string commits = dir + "/" + std::string(kCommitsDir);
@@ -133,7 +77,7 @@ Status RecoverLake(const std::string& dir, const std::string& writer_id) {
     const std::string name = it->path().filename().string();
     if (name.rfind(record_prefix, 0) != 0) continue;
     if (EndsWith(name, kTmpSuffix)) {
-      RETURN_IF_ERROR(RemoveFile(it->path().string()));  // before the commit point
+      RETURN_IF_ERROR(RemoveFileIfExists(it->path().string()));  // before the commit point
     } else if (EndsWith(name, ".json")) {
       records.push_back(it->path().string());
     }
@@ -141,8 +85,7 @@ Status RecoverLake(const std::string& dir, const std::string& writer_id) {
   if (ec) return Status::IoError("list " + commits + ": " + ec.message());
   std::sort(records.begin(), records.end());
   for (const auto& record : records) {
-    std::ifstream in(record);
-    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    ASSIGN_OR_RETURN(const std::string text, ReadWholeFile(record));
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (!j.is_object() || !j.contains("files") || !j["files"].is_array()) {
       return Status::Corruption(record + ": not a commit record");
@@ -159,10 +102,10 @@ Status RecoverLake(const std::string& dir, const std::string& writer_id) {
       }
       dirs.insert(fs::path(final_path).parent_path().string());
     }
-    for (const auto& d : dirs) RETURN_IF_ERROR(SyncDir(d));
-    RETURN_IF_ERROR(RemoveFile(record));
+    for (const auto& d : dirs) RETURN_IF_ERROR(FsyncDir(d));
+    RETURN_IF_ERROR(RemoveFileIfExists(record));
   }
-  if (!records.empty()) RETURN_IF_ERROR(SyncDir(commits));
+  if (!records.empty()) RETURN_IF_ERROR(FsyncDir(commits));
   // 2. Remove this writer's data files that never reached a commit point.
   ASSIGN_OR_RETURN(auto dates, ListPartitions(dir));
   const std::string prefix = FilePrefix(writer_id);
@@ -172,23 +115,21 @@ Status RecoverLake(const std::string& dir, const std::string& writer_id) {
     for (fs::directory_iterator it(pdir, ec), end; !ec && it != end; it.increment(ec)) {
       const std::string name = it->path().filename().string();
       if (name.rfind(prefix, 0) == 0 && EndsWith(name, kTmpSuffix)) {
-        RETURN_IF_ERROR(RemoveFile(it->path().string()));
+        RETURN_IF_ERROR(RemoveFileIfExists(it->path().string()));
         removed = true;
       }
     }
     if (ec) return Status::IoError("list " + pdir + ": " + ec.message());
-    if (removed) RETURN_IF_ERROR(SyncDir(pdir));
+    if (removed) RETURN_IF_ERROR(FsyncDir(pdir));
   }
   // 3. Finish compactions that renamed their output in but did not remove the inputs.
   return RemoveSuperseded(dir);
 }
 
-LakeSink::LakeSink(std::string dir, SinkOptions options, int lock_fd)
-    : dir_(std::move(dir)), options_(std::move(options)), lock_fd_(lock_fd) {}
+LakeSink::LakeSink(std::string dir, SinkOptions options, UniqueFd lock)
+    : dir_(std::move(dir)), options_(std::move(options)), lock_(std::move(lock)) {}
 
-LakeSink::~LakeSink() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
-}
+LakeSink::~LakeSink() = default;  // closing lock_ releases the flock
 
 Result<std::unique_ptr<LakeSink>> LakeSink::Open(const std::string& dir, SinkOptions options) {
   if (options.writer_id.empty() ||
@@ -202,19 +143,17 @@ Result<std::unique_ptr<LakeSink>> LakeSink::Open(const std::string& dir, SinkOpt
   RETURN_IF_ERROR(MakeDirs(commits));
   // The lock file doubles as the writability probe: a read-only lake fails here.
   const std::string lock_path = commits + "/" + options.writer_id + ".lock";
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::FromErrno(errno, "open lake lock " + lock_path);
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
+  Result<UniqueFd> lock = OpenFile(lock_path, O_RDWR | O_CREAT);
+  if (!lock.ok()) return lock.status().WithContext("open lake lock");
+  if (::flock(lock->get(), LOCK_EX | LOCK_NB) != 0) {
     return Status::FailedPrecondition("lake " + dir + " is already open by writer '" +
                                       options.writer_id + "'");
   }
   if (::access((dir + "/" + std::string(kTweetsDir)).c_str(), W_OK) != 0) {
     const int err = errno;
-    ::close(fd);
     return Status::FromErrno(err, "lake directory " + dir + "/tweets is not writable");
   }
-  std::unique_ptr<LakeSink> sink(new LakeSink(dir, std::move(options), fd));
+  std::unique_ptr<LakeSink> sink(new LakeSink(dir, std::move(options), std::move(*lock)));
   RETURN_IF_ERROR(RecoverLake(sink->dir_, sink->options_.writer_id));
   return sink;
 }
@@ -253,41 +192,38 @@ Status LakeSink::Commit() {
       pending.push_back(p);
       st = WriteParquetFile(p.tmp_path, rows, options_.writer);
     }
-    if (st.ok()) st = SyncDir(pdir);
-    if (st.ok() && fresh) st = SyncDir(dir_ + "/" + std::string(kTweetsDir));
+    if (st.ok()) st = FsyncDir(pdir);
+    if (st.ok() && fresh) st = FsyncDir(dir_ + "/" + std::string(kTweetsDir));
     if (!st.ok()) {
       discard();
       return st.WithContext("lake commit");
     }
   }
-  if (CrashHere("after_tmp_files")) return Status::Internal("crash point after_tmp_files");
+  CF_FAILPOINT("lake.commit.after_tmp_files");
   // 2. The commit point: a record naming the files, durably renamed into _commits/.
   nlohmann::json record;
   record["files"] = nlohmann::json::array();
   for (const auto& p : pending) record["files"].push_back(p.relative);
   const std::string commits = dir_ + "/" + std::string(kCommitsDir);
   const std::string record_path = commits + "/" + unique + ".json";
-  Status st = WriteFileAtomic(record_path, record.dump());
-  if (st.ok()) st = SyncDir(commits);
+  Status st = ReplaceFileAtomically(record_path, record.dump(), record_path + std::string(kTmpSuffix));
   if (!st.ok()) {
     ::unlink(record_path.c_str());
     discard();
     return st.WithContext("lake commit");
   }
-  if (CrashHere("after_commit_record")) return Status::Internal("crash point after_commit_record");
+  CF_FAILPOINT("lake.commit.after_commit_record");
   // 3. Publish. The rows are committed now: a failure from here is finished by recovery
   // (the next Open), never undone, and the rows must not be written again.
   buffers_.clear();
   buffered_ = 0;
   for (size_t i = 0; i < pending.size(); ++i) {
     RETURN_IF_ERROR(Rename(pending[i].tmp_path, pending[i].final_path));
-    if (i == 0 && CrashHere("after_first_rename")) {
-      return Status::Internal("crash point after_first_rename");
-    }
+    if (i == 0) CF_FAILPOINT("lake.commit.after_first_rename");
   }
-  for (const auto& p : pending) RETURN_IF_ERROR(SyncDir(p.dir));
-  if (CrashHere("after_all_renames")) return Status::Internal("crash point after_all_renames");
-  return RemoveFile(record_path);
+  for (const auto& p : pending) RETURN_IF_ERROR(FsyncDir(p.dir));
+  CF_FAILPOINT("lake.commit.after_all_renames");
+  return RemoveFileIfExists(record_path);
 }
 
 Result<std::map<TopicPartition, Offset>> LakeSink::CommittedPositions() const {

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fs.h"
 #include "base/ids.h"
 #include "base/status.h"
 #include "lake/writer.h"
@@ -59,12 +60,12 @@ class LakeSink {
   const std::string& dir() const { return dir_; }
 
  private:
-  LakeSink(std::string dir, SinkOptions options, int lock_fd);
+  LakeSink(std::string dir, SinkOptions options, UniqueFd lock);
   Status Recover();
 
   std::string dir_;
   SinkOptions options_;
-  int lock_fd_ = -1;
+  UniqueFd lock_;  // holds the writer's flock while open
   std::map<std::string, std::vector<schema::EnrichedTweet>> buffers_;  // by date
   size_t buffered_ = 0;
 };
@@ -74,10 +75,3 @@ class LakeSink {
 Status RecoverLake(const std::string& dir, const std::string& writer_id);
 
 }  // namespace covidflow::lake
-
-namespace covidflow::lake::testing {
-// Makes the next Commit stop dead at a named point, as a crash would, leaving the files as
-// they are: "after_tmp_files", "after_commit_record", "after_first_rename",
-// "after_all_renames". Empty disables. Tests only.
-void SetCrashPoint(std::string point);
-}  // namespace covidflow::lake::testing

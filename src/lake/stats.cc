@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "base/fs.h"
 #include "lake/layout.h"
 #include "lake/reader.h"
 #include "lake/sink.h"
@@ -62,18 +63,13 @@ Status CompactPartition(const std::string& dir, std::string_view date,
   if (!fs::exists(pdir)) return Status::NotFound("no partition " + pdir);
   // One compactor at a time: a second one would merge files the first is removing.
   const std::string lock_path = dir + "/" + std::string(kCommitsDir) + "/compact.lock";
-  std::error_code ec;
-  fs::create_directories(dir + "/" + std::string(kCommitsDir), ec);
-  const int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock < 0) return Status::FromErrno(errno, "open " + lock_path);
-  struct Unlock {
-    int fd;
-    ~Unlock() { ::close(fd); }
-  } unlock{lock};
-  if (::flock(lock, LOCK_EX | LOCK_NB) != 0) {
+  RETURN_IF_ERROR(MakeDirs(dir + "/" + std::string(kCommitsDir)));
+  ASSIGN_OR_RETURN(const UniqueFd lock, OpenFile(lock_path, O_RDWR | O_CREAT));  // held to return
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) != 0) {
     return Status::FailedPrecondition("another compaction is running on " + dir);
   }
   // Leftovers of a crashed compaction: its .tmp output, and inputs it superseded.
+  std::error_code ec;
   for (fs::directory_iterator it(pdir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     if (name.rfind("part-compact-", 0) == 0 && name.ends_with(kTmpSuffix)) {
@@ -102,14 +98,12 @@ Status CompactPartition(const std::string& dir, std::string_view date,
     ::unlink(tmp.c_str());
     return st.WithContext("compact " + pdir);
   }
-  RETURN_IF_ERROR(SyncDir(pdir));
+  RETURN_IF_ERROR(FsyncDir(pdir));
   // The merged file is visible and supersedes its inputs; removing them is cleanup.
   for (const auto& f : files) {
-    if (::unlink(f.path.c_str()) != 0 && errno != ENOENT) {
-      return Status::FromErrno(errno, "remove compacted input " + f.path);
-    }
+    RETURN_IF_ERROR(RemoveFileIfExists(f.path).WithContext("compacted input"));
   }
-  return SyncDir(pdir);
+  return FsyncDir(pdir);
 }
 
 }  // namespace covidflow::lake

@@ -10,7 +10,9 @@
 #include <string_view>
 #include <vector>
 
-#include "log/file/fs.h"
+#include "base/fs.h"
+#include "base/testing/temp_dir.h"
+#include "log/file/names.h"
 #include "log/file/group.h"
 #include "log/file/partition.h"
 #include "log/file/record.h"
@@ -30,17 +32,10 @@ void Check(bool ok, const char* what) {
 
 // One partition directory per process, reused for every input.
 const std::string& PartitionDir() {
+  static const ::covidflow::testing::TempDir root("cf_segment_fuzz");
   static const std::string dir = [] {
-    char tmpl[] = "/tmp/cf_segment_fuzz_XXXXXX";
-    const char* d = ::mkdtemp(tmpl);
-    Check(d != nullptr, "mkdtemp");
-    std::string p = std::string(d) + "/p";
-    Check(file::MakeDirs(p).ok(), "mkdir");
-    static std::string root = d;
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(root, ec);
-    });
+    std::string p = root.Sub("p");
+    Check(MakeDirs(p).ok(), "mkdir");
     return p;
   }();
   return dir;
@@ -48,9 +43,9 @@ const std::string& PartitionDir() {
 
 void WriteFile(const std::string& path, std::string_view bytes) {
   ::unlink(path.c_str());
-  auto fd = file::OpenFile(path, O_WRONLY | O_CREAT | O_TRUNC);
+  auto fd = OpenFile(path, O_WRONLY | O_CREAT | O_TRUNC);
   Check(fd.ok(), "open for write");
-  Check(file::PwriteFull(fd->get(), bytes, 0, path).ok(), "write");
+  Check(PwriteFull(fd->get(), bytes, 0, path).ok(), "write");
 }
 
 // Reads the partition from `target` until no progress; returns offsets or the error.
@@ -126,7 +121,7 @@ void FuzzSegmentBytes(const uint8_t* data, size_t size) {
   std::vector<file::RecoveryEvent> events = recovery.Take();
   Check(events.size() == (scan->torn_bytes > 0 ? 1u : 0u), "one event per torn tail");
   if (!events.empty()) Check(events[0].dropped_bytes == scan->torn_bytes, "dropped bytes reported");
-  auto after = file::ReadWholeFile(segment);
+  auto after = ReadWholeFile(segment);
   Check(after.ok() && after->size() == scan->valid_end, "torn tail truncated");
   // Appending after recovery continues the offsets.
   std::string batch;

@@ -8,6 +8,8 @@
 #include <map>
 #include <variant>
 
+#include "base/testing/temp_dir.h"
+
 namespace covidflow::config {
 namespace {
 
@@ -30,10 +32,11 @@ const T& As(const Config& c, Key key) {
 }
 
 std::string WriteTemp(const std::string& text) {
-  auto path = std::filesystem::temp_directory_path() /
-              ("cf_config_test_" + std::to_string(::getpid()) + ".yaml");
+  static const testing::TempDir dir("cf_config_test");
+  static int files = 0;
+  const std::string path = dir.Sub(std::to_string(files++) + ".yaml");
   std::ofstream(path) << text;
-  return path.string();
+  return path;
 }
 
 TEST(ConfigTest, DefaultsFromTable) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/failpoint.h"
 #include "lake/layout.h"
 #include "lake/reader.h"
 #include "lake/sink.h"
@@ -125,8 +126,9 @@ TEST_P(CrashPoints, RecoveryLeavesAllOrNothing) {
     for (auto& r : testing::MakeRows(100, 3, 0)) (*sink)->Append(std::move(r));
     ASSERT_TRUE((*sink)->Commit().ok());
     for (auto& r : testing::MakeRows(100, 3, 100)) (*sink)->Append(std::move(r));
-    testing::SetCrashPoint(point);
+    failpoint::Arm("lake.commit." + point, failpoint::Action::kError);
     ASSERT_FALSE((*sink)->Commit().ok());
+    ASSERT_TRUE(failpoint::Armed().empty()) << point << " was not reached";
   }  // the process "dies"
   auto sink = LakeSink::Open(dir.path());
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();

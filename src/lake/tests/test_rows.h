@@ -2,39 +2,18 @@
 // Deterministic enriched tweets for the lake's tests, interop driver and benchmark:
 // unicode, empty strings, unresolved locations (nulls in the lake), extreme integers and
 // timestamps at the edges Python's datetime can hold.
-#include <stdlib.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <string>
 #include <vector>
 
+#include "base/testing/temp_dir.h"
 #include "schema/tweet.h"
 
 namespace covidflow::lake::testing {
 
-// A fresh directory under the system temp dir, removed (permissions restored first) when
-// the object goes out of scope.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "lake_test_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::add, ec);
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::covidflow::testing::TempDir;
 
 inline constexpr int64_t kDay = 86400;
 inline constexpr int64_t k20200725 = 1595635200;  // 2020-07-25 00:00:00 UTC

@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "log/file/clients.h"
-#include "log/file/fs.h"
+#include "log/file/names.h"
 
 namespace covidflow::log::file {
 namespace {
@@ -49,7 +49,7 @@ Result<std::unique_ptr<FileLog>> FileLog::Open(std::string root, const FileLogOp
   RETURN_IF_ERROR(MakeDirs(root + "/groups").WithContext("file log " + root));
   const std::string marker = root + "/covidflow-log";
   if (!PathExists(marker)) {
-    RETURN_IF_ERROR(ReplaceFileAtomically(marker, kLogMarker).WithContext("file log " + root));
+    RETURN_IF_ERROR(ReplaceFileAtomically(marker, kLogMarker, TempPathFor(marker)).WithContext("file log " + root));
   } else {
     ASSIGN_OR_RETURN(std::string text, ReadWholeFile(marker));
     if (text != kLogMarker) {
@@ -111,7 +111,8 @@ Status FileLog::CreateTopic(std::string_view topic, int partitions) {
       ASSIGN_OR_RETURN(UniqueFd idx, OpenFile(dir + "/" + IndexFileName(0), O_RDWR | O_CREAT));
       RETURN_IF_ERROR(FsyncDir(dir));
     }
-    return ReplaceFileAtomically(tmp + "/meta", TopicMeta(partitions));
+    const std::string meta = tmp + "/meta";
+    return ReplaceFileAtomically(meta, TopicMeta(partitions), TempPathFor(meta));
   }();
   if (!s.ok()) {
     RemoveTree(tmp);

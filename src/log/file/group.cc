@@ -160,7 +160,8 @@ Status CommitOffsets(const std::string& group_dir, const CommitMap& points) {
   }
   ASSIGN_OR_RETURN(CommitMap all, ReadCommittedOffsets(group_dir));
   for (const auto& [tp, point] : points) all[tp] = point;
-  return ReplaceFileAtomically(group_dir + "/offsets", EncodeOffsets(all));
+  const std::string path = group_dir + "/offsets";
+  return ReplaceFileAtomically(path, EncodeOffsets(all), TempPathFor(path));
 }
 
 Result<CommitMap> ReadCommittedOffsets(const std::string& group_dir) {

@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "base/status.h"
-#include "log/file/fs.h"
+#include "log/file/names.h"
 #include "log/log.h"
 
 namespace covidflow::log::file {

@@ -157,7 +157,8 @@ Status PartitionWriter::RecoverLocked() {
                                 std::to_string(scan.valid_end) + " (next segment starts at " +
                                 std::to_string(bases[i + 1]) + ")");
     }
-    RETURN_IF_ERROR(ReplaceFileAtomically(IndexPath(bases[i]), EncodeIndex(scan.index)));
+    const std::string index = IndexPath(bases[i]);
+    RETURN_IF_ERROR(ReplaceFileAtomically(index, EncodeIndex(scan.index), TempPathFor(index)));
   }
   RETURN_IF_ERROR(OpenSegmentLocked(bases.back(), /*create=*/false));
   RETURN_IF_ERROR(ScanTailLocked(/*rebuild_index=*/true));

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "base/status.h"
-#include "log/file/fs.h"
+#include "log/file/names.h"
 #include "log/file/record.h"
 
 namespace covidflow::log::file {

@@ -8,7 +8,7 @@ namespace {
 
 // Every log made for a test lives in a directory removed when the test binary exits.
 Result<std::unique_ptr<Log>> NewFileLog() {
-  static file::TempDir root;
+  static ::covidflow::testing::TempDir root("cf_log_conformance");
   static int counter = 0;
   OpenOptions options;
   options.rebalance_interval = std::chrono::milliseconds(20);

@@ -15,7 +15,7 @@
 #include <random>
 #include <thread>
 
-#include "log/file/fs.h"
+#include "log/file/names.h"
 #include "log/file/record.h"
 #include "log/open.h"
 #include "log/tests/test_util.h"

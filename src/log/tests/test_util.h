@@ -1,37 +1,19 @@
 #pragma once
-// Helpers for the embedded log's tests: a temporary directory and record round trips.
+// Helpers for the embedded log's tests: record round trips (and the shared TempDir).
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include "base/testing/temp_dir.h"
 #include "log/file/file_log.h"
 #include "log/log.h"
 
 namespace covidflow::log::file {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "cf_log_test_XXXXXX").string();
-    const char* d = ::mkdtemp(tmpl.data());
-    if (d == nullptr) ADD_FAILURE() << "mkdtemp failed";
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using ::covidflow::testing::TempDir;
 
 struct Copied {
   int32_t partition = 0;

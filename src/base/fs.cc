@@ -1,17 +1,21 @@
-#include "log/file/fs.h"
+#include "base/fs.h"
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <atomic>
 #include <cerrno>
-#include <charconv>
-#include <cstdio>
 
-namespace covidflow::log::file {
+namespace covidflow {
+namespace {
+
+Status OpenError(int err, const std::string& path) {
+  if (err == ENOENT) return Status::NotFound(path + ": no such file or directory");
+  return Status::FromErrno(err, "open " + path);
+}
+
+}  // namespace
 
 UniqueFd& UniqueFd::operator=(UniqueFd&& o) noexcept {
   if (this != &o) {
@@ -44,7 +48,7 @@ Status MakeDirs(const std::string& path) {
 
 Result<UniqueFd> OpenFile(const std::string& path, int flags, int mode) {
   int fd = ::open(path.c_str(), flags | O_CLOEXEC, mode);
-  if (fd < 0) return Status::FromErrno(errno, "open " + path);
+  if (fd < 0) return OpenError(errno, path);
   return UniqueFd(fd);
 }
 
@@ -66,8 +70,9 @@ Result<std::string> ReadWholeFile(const std::string& path) {
   ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDONLY));
   ASSIGN_OR_RETURN(uint64_t size, FileSize(fd.get()));
   std::string data(size, '\0');
-  ASSIGN_OR_RETURN(size_t n, PreadFull(fd.get(), data.data(), size, 0));
-  data.resize(n);
+  Result<size_t> n = PreadFull(fd.get(), data.data(), size, 0);
+  if (!n.ok()) return n.status().WithContext(path);
+  data.resize(*n);
   return data;
 }
 
@@ -89,32 +94,34 @@ Status PwriteFull(int fd, std::string_view data, uint64_t pos, const std::string
 
 Status FsyncDir(const std::string& dir) {
   ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(dir, O_RDONLY | O_DIRECTORY));
-  if (::fsync(fd.get()) != 0) return Status::FromErrno(errno, "fsync " + dir);
+  if (::fsync(fd.get()) != 0) return Status::FromErrno(errno, "fsync directory " + dir);
   return Status::Ok();
 }
 
-Status ReplaceFileAtomically(const std::string& path, std::string_view data) {
-  static std::atomic<uint64_t> counter{0};
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
-  std::string tmp = dir + "/.tmp-" + std::to_string(::getpid()) + "-" +
-                    std::to_string(counter.fetch_add(1)) + "-" +
-                    (slash == std::string::npos ? path : path.substr(slash + 1));
+Status ReplaceFileAtomically(const std::string& path, std::string_view data,
+                             const std::string& temp_path) {
   {
-    ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(tmp, O_WRONLY | O_CREAT | O_TRUNC));
-    Status s = PwriteFull(fd.get(), data, 0, tmp);
-    if (s.ok() && ::fsync(fd.get()) != 0) s = Status::FromErrno(errno, "fsync " + tmp);
+    ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(temp_path, O_WRONLY | O_CREAT | O_TRUNC));
+    Status s = PwriteFull(fd.get(), data, 0, temp_path);
+    if (s.ok() && ::fsync(fd.get()) != 0) s = Status::FromErrno(errno, "fsync " + temp_path);
     if (!s.ok()) {
-      ::unlink(tmp.c_str());
+      ::unlink(temp_path.c_str());
       return s;
     }
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status s = Status::FromErrno(errno, "rename " + tmp + " to " + path);
-    ::unlink(tmp.c_str());
+  if (::rename(temp_path.c_str(), path.c_str()) != 0) {
+    Status s = Status::FromErrno(errno, "rename " + temp_path + " to " + path);
+    ::unlink(temp_path.c_str());
     return s;
   }
-  return FsyncDir(dir);
+  return FsyncDir(DirName(path));
+}
+
+Status RemoveFileIfExists(const std::string& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return Status::FromErrno(errno, "remove " + path);
+  }
+  return Status::Ok();
 }
 
 Result<uint64_t> FileSize(int fd) {
@@ -141,41 +148,11 @@ Result<std::vector<std::string>> ListDir(const std::string& dir) {
   return names;
 }
 
-std::string SegmentFileName(int64_t base_offset) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%020lld.log", static_cast<long long>(base_offset));
-  return buf;
+std::string DirName(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
 }
 
-std::string IndexFileName(int64_t base_offset) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%020lld.index", static_cast<long long>(base_offset));
-  return buf;
-}
-
-Result<std::vector<int64_t>> ListSegments(const std::string& partition_dir) {
-  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(partition_dir));
-  std::vector<int64_t> bases;
-  for (const std::string& n : names) {
-    if (n.size() != 24 || n.compare(20, 4, ".log") != 0) continue;
-    if (!std::all_of(n.begin(), n.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) {
-      continue;
-    }
-    int64_t base = 0;
-    auto [end, ec] = std::from_chars(n.data(), n.data() + 20, base);
-    if (ec != std::errc() || end != n.data() + 20) continue;  // out of range: not ours
-    bases.push_back(base);
-  }
-  std::sort(bases.begin(), bases.end());
-  return bases;
-}
-
-bool IsValidName(std::string_view name) {
-  if (name.empty() || name.size() > 249 || name[0] == '.') return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
-}
-
-}  // namespace covidflow::log::file
+}  // namespace covidflow

@@ -1,0 +1,161 @@
+// base/fs: the descriptor guard, directory creation, whole-file reads and the atomic replace.
+#include "base/fs.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "base/testing/temp_dir.h"
+
+namespace covidflow {
+namespace {
+
+using testing::TempDir;
+
+TEST(UniqueFdTest, ClosesOnDestructionAndMovesOwnership) {
+  TempDir dir;
+  int raw = -1;
+  {
+    auto fd = OpenFile(dir.Sub("f"), O_RDWR | O_CREAT);
+    ASSERT_TRUE(fd.ok()) << fd.status().ToString();
+    raw = fd->get();
+    UniqueFd moved = std::move(*fd);
+    EXPECT_FALSE(fd->valid());
+    EXPECT_EQ(moved.get(), raw);
+    EXPECT_NE(::fcntl(raw, F_GETFD), -1);
+  }
+  EXPECT_EQ(::fcntl(raw, F_GETFD), -1) << "the descriptor outlived its guard";
+}
+
+TEST(UniqueFdTest, ReleaseGivesUpOwnership) {
+  TempDir dir;
+  int raw = -1;
+  {
+    auto fd = OpenFile(dir.Sub("f"), O_RDWR | O_CREAT);
+    ASSERT_TRUE(fd.ok());
+    raw = fd->Release();
+  }
+  EXPECT_NE(::fcntl(raw, F_GETFD), -1);
+  ::close(raw);
+}
+
+TEST(MakeDirsTest, CreatesEveryLevelAndAcceptsExisting) {
+  TempDir dir;
+  const std::string deep = dir.Sub("a/b/c");
+  ASSERT_TRUE(MakeDirs(deep).ok());
+  EXPECT_TRUE(std::filesystem::is_directory(deep));
+  EXPECT_TRUE(MakeDirs(deep).ok());
+}
+
+TEST(MakeDirsTest, AFileInTheWayIsAnIoError) {
+  TempDir dir;
+  std::ofstream(dir.Sub("file")) << "x";
+  Status s = MakeDirs(dir.Sub("file/sub"));
+  EXPECT_EQ(s.code(), StatusCode::kIoError) << s.ToString();
+  EXPECT_NE(s.message().find("file"), std::string::npos);
+  EXPECT_EQ(MakeDirs(dir.Sub("file")).code(), StatusCode::kIoError);
+  EXPECT_EQ(MakeDirs("").code(), StatusCode::kInvalidArgument);
+}
+
+TEST(ReadWholeFileTest, ReadsEveryByteAndReportsMissingAsNotFound) {
+  TempDir dir;
+  std::string bytes(100000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7);
+  std::ofstream(dir.Sub("f"), std::ios::binary) << bytes;
+  auto read = ReadWholeFile(dir.Sub("f"));
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, bytes);
+  EXPECT_EQ(ReadWholeFile(dir.Sub("missing")).status().code(), StatusCode::kNotFound);
+}
+
+TEST(ReplaceFileAtomicallyTest, ReplacesContentsAndLeavesNoTempFile) {
+  TempDir dir;
+  const std::string path = dir.Sub("data");
+  ASSERT_TRUE(ReplaceFileAtomically(path, "first", path + ".tmp").ok());
+  EXPECT_EQ(*ReadWholeFile(path), "first");
+  ASSERT_TRUE(ReplaceFileAtomically(path, "second, longer", path + ".tmp").ok());
+  EXPECT_EQ(*ReadWholeFile(path), "second, longer");
+  ASSERT_TRUE(ReplaceFileAtomically(path, "", path + ".tmp").ok());
+  EXPECT_EQ(*ReadWholeFile(path), "");
+  EXPECT_FALSE(PathExists(path + ".tmp"));
+  EXPECT_EQ(*ListDir(dir.path()), std::vector<std::string>{"data"});
+}
+
+TEST(ReplaceFileAtomicallyTest, AFailedRenameKeepsTheOldContentsAndRemovesTheTemp) {
+  TempDir dir;
+  const std::string path = dir.Sub("data");
+  ASSERT_TRUE(ReplaceFileAtomically(path, "old", path + ".tmp").ok());
+  // A directory with an entry cannot be renamed over: the rename fails after the temp exists.
+  ASSERT_TRUE(MakeDirs(dir.Sub("busy/inside")).ok());
+  Status s = ReplaceFileAtomically(dir.Sub("busy"), "new", dir.Sub("busy.tmp"));
+  EXPECT_EQ(s.code(), StatusCode::kIoError);
+  EXPECT_FALSE(PathExists(dir.Sub("busy.tmp")));
+  EXPECT_EQ(*ReadWholeFile(path), "old");
+}
+
+TEST(ReplaceFileAtomicallyTest, UnwritableDirectoryIsAnIoError) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root ignores directory permissions";
+  TempDir dir;
+  ASSERT_TRUE(MakeDirs(dir.Sub("ro")).ok());
+  ASSERT_EQ(::chmod(dir.Sub("ro").c_str(), 0500), 0);
+  Status s = ReplaceFileAtomically(dir.Sub("ro/f"), "x", dir.Sub("ro/f.tmp"));
+  EXPECT_EQ(s.code(), StatusCode::kIoError) << s.ToString();
+}
+
+TEST(FsTest, PwriteAndPreadRoundTripAtAnOffset) {
+  TempDir dir;
+  auto fd = OpenFile(dir.Sub("f"), O_RDWR | O_CREAT);
+  ASSERT_TRUE(fd.ok());
+  ASSERT_TRUE(PwriteFull(fd->get(), "hello", 10, dir.Sub("f")).ok());
+  EXPECT_EQ(*FileSize(fd->get()), 15u);
+  char buf[8] = {};
+  auto n = PreadFull(fd->get(), buf, sizeof(buf), 10);
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(*n, 5u) << "a read past the end returns what is there";
+  EXPECT_EQ(std::string(buf, 5), "hello");
+}
+
+TEST(FsTest, ListDirAndFsyncDirAndRemove) {
+  TempDir dir;
+  std::ofstream(dir.Sub("a")) << "1";
+  std::ofstream(dir.Sub("b")) << "2";
+  auto names = ListDir(dir.path());
+  ASSERT_TRUE(names.ok());
+  std::sort(names->begin(), names->end());
+  EXPECT_EQ(*names, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(FsyncDir(dir.path()).ok());
+  EXPECT_EQ(FsyncDir(dir.Sub("missing")).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(RemoveFileIfExists(dir.Sub("a")).ok());
+  EXPECT_TRUE(RemoveFileIfExists(dir.Sub("a")).ok()) << "already gone is fine";
+  EXPECT_FALSE(PathExists(dir.Sub("a")));
+}
+
+TEST(FsTest, DirName) {
+  EXPECT_EQ(DirName("a/b/c"), "a/b");
+  EXPECT_EQ(DirName("c"), ".");
+  EXPECT_EQ(DirName("/c"), "/");
+}
+
+TEST(TempDirTest, RemovesItsTreeEvenWithoutPermissions) {
+  std::string path;
+  {
+    TempDir dir("cf_temp_dir_test");
+    path = dir.path();
+    EXPECT_NE(path.find("cf_temp_dir_test_"), std::string::npos);
+    ASSERT_TRUE(MakeDirs(dir.Sub("locked/inner")).ok());
+    std::ofstream(dir.Sub("locked/inner/f")) << "x";
+    ASSERT_EQ(::chmod(dir.Sub("locked/inner").c_str(), 0), 0);
+    ASSERT_EQ(::chmod(dir.Sub("locked").c_str(), 0), 0);
+    TempDir other("cf_temp_dir_test");
+    EXPECT_NE(other.path(), path);
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+}  // namespace
+}  // namespace covidflow
