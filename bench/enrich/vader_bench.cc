@@ -5,11 +5,11 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <vector>
 
-#include "enrich/internal/csv_reader.h"
+#include "base/fs.h"
+#include "enrich/sentiment_command.h"
 #include "enrich/vader.h"
 
 namespace covidflow::enrich {
@@ -18,19 +18,17 @@ namespace {
 const std::vector<std::string>& Texts() {
   static const std::vector<std::string> texts = [] {
     const std::string path = std::string(CF_SHARED_DATA_DIR) + "/tweeteval-sentiment/train.csv";
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      std::fprintf(stderr, "bench_vader: cannot read %s\n", path.c_str());
-      std::exit(1);
-    }
-    internal::CsvReader reader(in);
-    std::vector<std::string> fields;
-    reader.Next(fields);
-    size_t column = 0;
-    while (column < fields.size() && fields[column] != "text") ++column;
+    auto data = ReadWholeFile(path);
     std::vector<std::string> out;
-    while (reader.Next(fields)) {
-      if (column < fields.size()) out.push_back(fields[column]);
+    int64_t skipped = 0;
+    const Status st = data.ok() ? ForEachCsvValue(
+                                      *data, "text",
+                                      [&out](std::string_view text) { out.emplace_back(text); },
+                                      &skipped)
+                                : data.status();
+    if (!st.ok()) {
+      std::fprintf(stderr, "bench_vader: %s\n", st.ToString().c_str());
+      std::exit(1);
     }
     return out;
   }();

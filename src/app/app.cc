@@ -11,7 +11,7 @@
 #ifdef CF_HAVE_KAFKA
 #include "kafka/kafka_log.h"
 #endif
-#include "enrich/registry.h"
+#include "enrich/enrichers.h"
 #ifdef CF_HAVE_LOCATION
 #include "enrich/location/normalizer.h"
 #endif

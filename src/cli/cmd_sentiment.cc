@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "enrich/registry.h"
+#include "enrich/enrichers.h"
 #include "enrich/sentiment_command.h"
 
 namespace covidflow::cli {

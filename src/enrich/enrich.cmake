@@ -1,4 +1,4 @@
-# The sentiment enrichers: interface, registry, VADER, and the `sentiment` command.
+# The sentiment enrichers: interface, enrichers by name, VADER, and the `sentiment` command.
 # Included from src/enrich/CMakeLists.txt (the location normalizer has its own folder).
 
 # The VADER lexicons (vendored under data/lexicons/vader/, MIT licence) are compiled into
@@ -22,11 +22,10 @@ endforeach()
 
 cf_library(enrich
   SOURCES
-    ${CMAKE_CURRENT_LIST_DIR}/registry.cc
+    ${CMAKE_CURRENT_LIST_DIR}/enrichers.cc
     ${CMAKE_CURRENT_LIST_DIR}/vader.cc
     ${CMAKE_CURRENT_LIST_DIR}/sentiment_command.cc
-    ${CMAKE_CURRENT_LIST_DIR}/internal/csv_reader.cc
-    ${CMAKE_CURRENT_LIST_DIR}/internal/utf8.cc
+    ${CMAKE_CURRENT_LIST_DIR}/internal/unicode_case.cc
     ${CMAKE_CURRENT_LIST_DIR}/internal/unicode_case_table.cc
     ${CMAKE_CURRENT_LIST_DIR}/internal/vader_tables.cc
     ${CF_EMBEDDED}

@@ -1,6 +1,6 @@
 #pragma once
 // An enricher adds sentiment (and, through the location normalizer, a location) to a
-// tweet. Implementations are registered by name with a description (enrich/registry.h)
+// tweet. Implementations are registered by name with a description (enrich/enrichers.h)
 // and chosen by configuration; the processor calls the interface only.
 //
 // Threads: Score is const and may be called from many threads at once.

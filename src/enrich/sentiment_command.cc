@@ -1,14 +1,16 @@
 #include "enrich/sentiment_command.h"
 
+#include <algorithm>
 #include <istream>
+#include <iterator>
 #include <memory>
 #include <ostream>
 #include <string>
 
-#include "enrich/internal/csv_reader.h"
-#include "enrich/internal/utf8.h"
-#include "enrich/registry.h"
+#include "base/utf8.h"
+#include "enrich/enrichers.h"
 #include "enrich/vader.h"
+#include "schema/csv.h"
 #include "schema/text_writer.h"
 
 namespace covidflow::enrich {
@@ -34,9 +36,9 @@ class Writer {
 
   void Write(std::string_view raw) {
     std::string_view text = raw;
-    if (!internal::IsValidUtf8(raw)) {
+    if (!IsValidUtf8(raw)) {
       repaired_.clear();
-      internal::AppendReplacingInvalidUtf8(repaired_, raw);
+      AppendRepairedUtf8(repaired_, raw);
       text = repaired_;
     }
     schema::Sentiment s;
@@ -93,73 +95,48 @@ int RunLines(Writer& writer, std::istream& in) {
 }
 
 int RunCsv(Writer& writer, const std::string& column, std::istream& in, std::ostream& err) {
-  internal::CsvReader reader(in);
-  std::vector<std::string> fields;
-  if (!reader.Next(fields)) {
-    err << "sentiment: the CSV input is empty (no header)\n";
-    return 1;
-  }
-  if (!fields.empty() && fields[0].rfind("\xEF\xBB\xBF", 0) == 0) fields[0].erase(0, 3);  // BOM
-  size_t index = fields.size();
-  for (size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i] == column) {
-      index = i;
-      break;
-    }
-  }
-  if (index == fields.size()) {
-    err << "sentiment: the CSV header has no column '" << column << "'\n";
-    return 1;
-  }
+  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   int64_t skipped = 0;
-  while (reader.Next(fields)) {
-    if (fields.size() <= index) {
-      ++skipped;
-      continue;
-    }
-    writer.Write(fields[index]);
+  const Status st = ForEachCsvValue(
+      data, column, [&writer](std::string_view text) { writer.Write(text); }, &skipped);
+  if (!st.ok()) {
+    err << "sentiment: " << st.message() << "\n";
+    return 1;
   }
-  if (skipped > 0)
-    err << "sentiment: skipped " << skipped << " rows without column '" << column << "'\n";
+  if (skipped > 0) {
+    err << "sentiment: skipped " << skipped << " rows without column '" << column
+        << "' or not valid CSV\n";
+  }
   return 0;
 }
 
 }  // namespace
 
-Result<SentimentCommandOptions> ParseSentimentArgs(const std::vector<std::string>& args,
-                                                   std::string& file) {
-  SentimentCommandOptions o;
-  file.clear();
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    auto value = [&](std::string& dst) -> Status {
-      if (i + 1 >= args.size()) return Status::InvalidArgument(a + " needs a value");
-      dst = args[++i];
-      return Status::Ok();
-    };
-    if (a == "--enricher") {
-      RETURN_IF_ERROR(value(o.enricher));
-    } else if (a == "--column") {
-      RETURN_IF_ERROR(value(o.column));
-    } else if (a == "--format") {
-      std::string f;
-      RETURN_IF_ERROR(value(f));
-      if (f == "lines") {
-        o.format = SentimentCommandOptions::Format::kLines;
-      } else if (f == "csv") {
-        o.format = SentimentCommandOptions::Format::kCsv;
-      } else {
-        return Status::InvalidArgument("--format is lines or csv, not '" + f + "'");
-      }
-    } else if (!a.empty() && a[0] == '-' && a != "-") {
-      return Status::InvalidArgument("unknown flag " + a);
-    } else if (file.empty()) {
-      file = a == "-" ? "" : a;
-    } else {
-      return Status::InvalidArgument("only one input file may be given");
-    }
+Status ForEachCsvValue(std::string_view data, std::string_view column,
+                       const std::function<void(std::string_view)>& fn, int64_t* skipped) {
+  schema::CsvSplitter splitter(data);
+  std::string_view record;
+  std::vector<std::string> fields;
+  if (!splitter.Next(&record) || schema::SplitCsvFields(record, &fields)) {
+    return Status::InvalidArgument("the CSV input has no header");
   }
-  return o;
+  if (!fields.empty() && fields[0].starts_with("\xEF\xBB\xBF")) fields[0].erase(0, 3);  // BOM
+  const auto it = std::find(fields.begin(), fields.end(), column);
+  if (it == fields.end()) {
+    return Status::InvalidArgument("the CSV header has no column '" + std::string(column) + "'");
+  }
+  const size_t index = static_cast<size_t>(it - fields.begin());
+  *skipped = 0;
+  while (splitter.Next(&record)) {
+    // An empty line is a row of no fields, as Python's csv module reads it.
+    if (record.empty() || record == "\r" || schema::SplitCsvFields(record, &fields) ||
+        fields.size() <= index) {
+      ++*skipped;
+      continue;
+    }
+    fn(fields[index]);
+  }
+  return Status::Ok();
 }
 
 int RunSentimentCommand(const SentimentCommandOptions& options, std::istream& in, std::ostream& out,

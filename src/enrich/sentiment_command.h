@@ -1,10 +1,12 @@
 #pragma once
 // `covidflow sentiment`: scores text lines or one column of a CSV and writes one JSON
-// object per input line or row. The CLI parses the flags and opens the file; this is the
-// whole behaviour behind them, and the entry point of the parity test.
+// object per input line or row. The CLI parses the flags (the settings table, src/config) and
+// opens the file; this is the whole behaviour behind them.
+#include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -16,14 +18,17 @@ struct SentimentCommandOptions {
   std::string column = "text";  // CSV only: the header name of the column to score
 };
 
-// Parses [--enricher NAME] [--column NAME] [--format lines|csv] [FILE]; returns the file
-// name in `file` (empty: standard input). kInvalidArgument for anything else.
-Result<SentimentCommandOptions> ParseSentimentArgs(const std::vector<std::string>& args,
-                                                   std::string& file);
+// Calls `fn` with the value of `column` in every row after the header of the CSV `data`
+// (split by schema's RFC 4180 splitter; a UTF-8 byte-order mark before the header is
+// ignored), in order. Rows without the column, empty lines and records that are not valid
+// CSV are skipped and counted in *skipped. kInvalidArgument when there is no header or it
+// lacks the column.
+Status ForEachCsvValue(std::string_view data, std::string_view column,
+                       const std::function<void(std::string_view)>& fn, int64_t* skipped);
 
 // Reads `in` and writes to `out`, one line per input line (lines format; a trailing CR is
-// dropped) or per CSV row after the header (a row without the column is skipped and counted
-// on `err`):
+// dropped) or per CSV row after the header (see ForEachCsvValue; skipped rows are counted on
+// `err`):
 //   {"text":"...","neg":0.0,"neu":0.517,"pos":0.483,"compound":0.6369,
 //    "positive":0.48...,"neutral":0.51...,"negative":0.0,"label":"positive","enricher":"vader"}
 // neg/neu/pos/compound are VADER's rounded numbers (present for the vader enricher only);

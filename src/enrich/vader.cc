@@ -23,8 +23,8 @@
 #define CF_VADER_AVX512 1
 #endif
 
+#include "base/utf8.h"
 #include "enrich/internal/unicode_case.h"
-#include "enrich/internal/utf8.h"
 #include "enrich/internal/vader_tables.h"
 
 namespace covidflow::enrich {
@@ -153,7 +153,7 @@ void ReplaceEmoji(std::string_view in, std::string& out) {
       continue;
     }
     int len = 1;
-    const uint32_t cp = internal::DecodeAt(in, i, len);
+    const uint32_t cp = DecodeUtf8At(in, i, len);
     const std::string_view description =
         tables.MaybeEmoji(cp) ? tables.EmojiDescription(cp) : std::string_view();
     if (!description.empty()) {
@@ -354,13 +354,13 @@ NonAsciiScan ScanNonAscii(std::string_view text, const Scratch& scratch) {
     for (uint64_t bits = scratch.blocks[w].high; bits != 0; bits &= bits - 1) {
       const size_t i = w * 64 + static_cast<size_t>(std::countr_zero(bits));
       if (i < next) continue;  // a continuation byte of that sequence
-      const int len = internal::WellFormedLength(text, i);
+      const int len = Utf8SequenceLength(text, i);
       if (len < 0) {
         out.valid = false;
         return out;
       }
       int unused = 0;
-      const uint32_t cp = internal::DecodeAt(text, i, unused);
+      const uint32_t cp = DecodeUtf8At(text, i, unused);
       out.emoji = out.emoji || (tables.MaybeEmoji(cp) && !tables.EmojiDescription(cp).empty());
       next = i + static_cast<size_t>(len);
     }
@@ -465,7 +465,7 @@ void ReadNonAsciiWord(std::string_view word, NonAsciiWord& out) {
       ++i;
     } else {
       int len = 1;
-      const uint32_t cp = internal::DecodeAt(word, i, len);
+      const uint32_t cp = DecodeUtf8At(word, i, len);
       i += static_cast<size_t>(len);
       if (internal::BreaksCaps(cp)) {
         breaks_caps = true;
@@ -626,7 +626,7 @@ SplitOutput SplitNonAscii(const SplitInput in, SplitOutput out, size_t b, size_t
     const auto lead = static_cast<unsigned char>(in.text[i]);
     if (lead != 0xC2 && (lead < 0xE1 || lead > 0xE3)) continue;
     int len = 1;
-    if (internal::IsPythonSpace(internal::DecodeAt(in.text, i, len))) {
+    if (internal::IsPythonSpace(DecodeUtf8At(in.text, i, len))) {
       finish(i);
       start = i + static_cast<size_t>(len);
     }
@@ -704,7 +704,7 @@ CF_VADER_MULTIVERSIONED TokenizedText TokenizeText(std::string_view input, Scrat
     NonAsciiScan scan = ScanNonAscii(text, scratch);
     if (!scan.valid) {
       scratch.repaired.clear();
-      internal::AppendReplacingInvalidUtf8(scratch.repaired, text);
+      AppendRepairedUtf8(scratch.repaired, text);
       text = scratch.repaired;
       Classify(text, scratch);
       scan = ScanNonAscii(text, scratch);

@@ -6,7 +6,7 @@
 
 #include "schema/text_writer.h"
 #include "schema/time.h"
-#include "schema/utf8.h"
+#include "base/utf8.h"
 
 namespace covidflow::schema {
 

@@ -4,7 +4,7 @@
 
 #include "schema/internal/values.h"
 #include "schema/time.h"
-#include "schema/utf8.h"
+#include "base/utf8.h"
 
 namespace covidflow::schema {
 
@@ -71,6 +71,27 @@ std::optional<ParseError> SplitFields(std::string_view raw, std::vector<RawField
 }
 
 }  // namespace
+
+std::optional<ParseError> SplitCsvFields(std::string_view raw, std::vector<std::string>* fields) {
+  if (raw.ends_with('\r')) raw.remove_suffix(1);
+  thread_local std::vector<RawField> split;
+  if (auto err = SplitFields(raw, &split)) return err;
+  fields->resize(split.size());
+  for (size_t i = 0; i < split.size(); ++i) {
+    std::string& out = (*fields)[i];
+    const std::string_view v = split[i].value;
+    if (!split[i].escaped) {
+      out.assign(v);
+      continue;
+    }
+    out.clear();
+    for (size_t k = 0; k < v.size(); ++k) {
+      out.push_back(v[k]);
+      if (v[k] == '"') ++k;  // the second quote of a "" pair
+    }
+  }
+  return std::nullopt;
+}
 
 bool CsvSplitter::Next(std::string_view* record) {
   const size_t n = data_.size();

@@ -38,6 +38,13 @@ class CsvSplitter {
   size_t pos_ = 0;
 };
 
+// Splits one raw record from CsvSplitter (a final CR is dropped) into its fields, unquoted,
+// "" unescaped, reusing *fields' strings. Strict RFC 4180 inside a record: after a closing
+// quote only a comma or the end may follow, and a quote must close; otherwise kMalformedCsv.
+// An empty record is one empty field. For readers of CSV that is not tweets (ParseCsvRecord
+// splits tweets itself, without copying).
+std::optional<ParseError> SplitCsvFields(std::string_view raw, std::vector<std::string>* fields);
+
 // The header row mapped through a ColumnMapping: which column feeds which seed field.
 class CsvLayout {
  public:

@@ -5,7 +5,7 @@
 
 #include "schema/internal/values.h"
 #include "schema/parse.h"
-#include "schema/utf8.h"
+#include "base/utf8.h"
 
 namespace covidflow::schema {
 

@@ -2,7 +2,7 @@
 
 #include "schema/codec.h"
 #include "schema/time.h"
-#include "schema/utf8.h"
+#include "base/utf8.h"
 
 namespace covidflow::schema::fuzz {
 

@@ -5,13 +5,13 @@ be identical; so must the text each side read from the CSV.
 Both sides see the same string: the file is decoded as UTF-8 with errors="replace" (one
 U+FFFD per ill-formed sequence; only corona-nlp needs it), a leading BOM is dropped, and
 rows are split by Python's csv module with the default dialect. The C++ side reads the raw
-bytes with its own CSV reader and repairs each field the same way, so the comparison of the
+bytes with schema's RFC 4180 splitter (src/schema/csv.h) and repairs each field the same way, so the comparison of the
 "text" field also checks that both read the same rows.
 
 Run through ctest (test `vader_parity`), or:
-  CF_SENTIMENT_BIN=build/vader/src/enrich/tests/covidflow_sentiment_driver \
+  CF_SENTIMENT_BIN="build/ci/src/cli/covidflow sentiment" \
     .venv/bin/python -m pytest -q tests/integration/vader_parity_test.py
-CF_SENTIMENT_BIN may also be a command with arguments, e.g. "build/x/covidflow sentiment".
+CF_SENTIMENT_BIN may also be src/enrich/tests/covidflow_sentiment_driver.
 """
 import csv
 import json

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "enrich/internal/utf8.h"
+#include "base/utf8.h"
 
 namespace covidflow::enrich::internal {
 
@@ -166,7 +166,7 @@ VaderTables::VaderTables() {
                // keys can ever match; sequences (flags, ZWJ, skin tones) are unreachable.
                if (key.empty() || !IsValidUtf8(key)) return;
                int len = 0;
-               const uint32_t cp = DecodeAt(key, 0, len);
+               const uint32_t cp = DecodeUtf8At(key, 0, len);
                if (static_cast<size_t>(len) != key.size()) return;
                emoji_.push_back({cp, description});
              });

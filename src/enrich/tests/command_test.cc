@@ -4,37 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "enrich/internal/csv_reader.h"
 #include "enrich/sentiment_command.h"
 
 namespace covidflow::enrich {
 namespace {
-
-std::vector<std::vector<std::string>> ReadAll(const std::string& text) {
-  std::istringstream in(text);
-  internal::CsvReader reader(in);
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> fields;
-  while (reader.Next(fields)) rows.push_back(fields);
-  return rows;
-}
-
-using Rows = std::vector<std::vector<std::string>>;
-
-// Expected rows are what Python's csv.reader returns for the same text (newline="").
-TEST(CsvReaderTest, ReadsLikePythonsCsvModule) {
-  EXPECT_EQ(ReadAll("a,b\r\n1,2\r\n"), (Rows{{"a", "b"}, {"1", "2"}}));
-  EXPECT_EQ(ReadAll("a,\"b\r\nc\",d\n"), (Rows{{"a", "b\r\nc", "d"}}));
-  EXPECT_EQ(ReadAll("x\"y,z\n"), (Rows{{"x\"y", "z"}}));
-  EXPECT_EQ(ReadAll("\"ab\"cd,e\n"), (Rows{{"abcd", "e"}}));
-  EXPECT_EQ(ReadAll("a\n\nb\n"), (Rows{{"a"}, {}, {"b"}}));
-  EXPECT_EQ(ReadAll("\"unterminated\nrest"), (Rows{{"unterminated\nrest"}}));
-  EXPECT_EQ(ReadAll("a,b"), (Rows{{"a", "b"}}));
-  EXPECT_EQ(ReadAll("a\rb\r\n"), (Rows{{"a"}, {"b"}}));
-  EXPECT_EQ(ReadAll("\"\",\"\"\n"), (Rows{{"", ""}}));
-  EXPECT_EQ(ReadAll(",\n"), (Rows{{"", ""}}));
-  EXPECT_EQ(ReadAll("\"say \"\"hi\"\"\"\n"), (Rows{{"say \"hi\""}}));
-}
 
 struct CommandRun {
   int rc;
@@ -114,22 +87,26 @@ TEST(SentimentCommandTest, UnknownEnricherOrColumnFails) {
   EXPECT_EQ(r.rc, 1);
 }
 
-TEST(SentimentCommandTest, ParsesFlags) {
-  std::string file;
-  auto o = ParseSentimentArgs(
-      {"--enricher", "none", "--column", "tweet", "--format", "csv", "in.csv"}, file);
-  ASSERT_TRUE(o.ok());
-  EXPECT_EQ(o->enricher, "none");
-  EXPECT_EQ(o->column, "tweet");
-  EXPECT_EQ(o->format, SentimentCommandOptions::Format::kCsv);
-  EXPECT_EQ(file, "in.csv");
-
-  EXPECT_FALSE(ParseSentimentArgs({"--format", "xml"}, file).ok());
-  EXPECT_FALSE(ParseSentimentArgs({"--column"}, file).ok());
-  EXPECT_FALSE(ParseSentimentArgs({"--bogus"}, file).ok());
-  EXPECT_FALSE(ParseSentimentArgs({"a", "b"}, file).ok());
-  ASSERT_TRUE(ParseSentimentArgs({"-"}, file).ok());
-  EXPECT_EQ(file, "");
+// The CSV column is read by schema's RFC 4180 splitter: quoted separators, "" escapes and
+// line ends inside quotes are kept; an empty line, a row too short and a record that is not
+// valid CSV are skipped and counted.
+TEST(SentimentCommandTest, CsvValuesAreSplitByTheSchemaReader) {
+  std::vector<std::string> got;
+  int64_t skipped = -1;
+  const Status st = ForEachCsvValue(
+      "\xEF\xBB\xBFid,text\r\n"
+      "1,\"a, \"\"quoted\"\"\r\nline\"\r\n"
+      "\n"
+      "2\n"
+      "3,\"ab\"cd\n"
+      "4,x\"y\n"
+      "5,last",
+      "text", [&got](std::string_view v) { got.emplace_back(v); }, &skipped);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(got, (std::vector<std::string>{"a, \"quoted\"\r\nline", "x\"y", "last"}));
+  EXPECT_EQ(skipped, 3);
+  EXPECT_EQ(ForEachCsvValue("", "text", [](std::string_view) {}, &skipped).code(),
+            StatusCode::kInvalidArgument);
 }
 
 }  // namespace

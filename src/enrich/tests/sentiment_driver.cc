@@ -1,7 +1,8 @@
-// Test driver: `covidflow sentiment` without the CLI, for the parity test and the bench.
-//   covidflow_sentiment_driver [--enricher vader] [--column text] [--format lines|csv] [FILE]
-//   covidflow_sentiment_driver --time-scoring --column text FILE.csv
-// The second form loads the column into memory, scores every text once with one thread and
+// Test and benchmark driver for the scorer and the `sentiment` command without the CLI, with
+// exactly two argument shapes (the CLI's flags are the settings table's, src/config):
+//   covidflow_sentiment_driver --format csv|lines --column NAME FILE
+//   covidflow_sentiment_driver --time-scoring --column NAME FILE.csv
+// The second loads the column into memory, scores every text once with one thread and
 // prints {"texts":N,"cpu_seconds":S,"checksum":C}: the scorer alone, without I/O.
 #include <ctime>
 #include <fstream>
@@ -9,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "enrich/internal/csv_reader.h"
+#include "base/fs.h"
 #include "enrich/sentiment_command.h"
 #include "enrich/vader.h"
 
@@ -22,23 +23,18 @@ double CpuSeconds() {
 }
 
 int TimeScoring(const std::string& file, const std::string& column) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    std::cerr << "sentiment: cannot open " << file << "\n";
-    return 1;
-  }
-  covidflow::enrich::internal::CsvReader reader(in);
-  std::vector<std::string> fields;
-  if (!reader.Next(fields)) return 1;
-  size_t index = 0;
-  while (index < fields.size() && fields[index] != column) ++index;
-  if (index == fields.size()) {
-    std::cerr << "sentiment: no column " << column << "\n";
+  auto data = covidflow::ReadWholeFile(file);
+  if (!data.ok()) {
+    std::cerr << "sentiment: " << data.status().ToString() << "\n";
     return 1;
   }
   std::vector<std::string> texts;
-  while (reader.Next(fields)) {
-    if (index < fields.size()) texts.push_back(std::move(fields[index]));
+  int64_t skipped = 0;
+  const auto st = covidflow::enrich::ForEachCsvValue(
+      *data, column, [&texts](std::string_view text) { texts.emplace_back(text); }, &skipped);
+  if (!st.ok()) {
+    std::cerr << "sentiment: " << st.ToString() << "\n";
+    return 1;
   }
   const covidflow::enrich::VaderEnricher vader;
   double checksum = 0;
@@ -51,29 +47,32 @@ int TimeScoring(const std::string& file, const std::string& column) {
   return 0;
 }
 
+int Usage() {
+  std::cerr << "usage: covidflow_sentiment_driver --format csv|lines --column NAME FILE\n"
+               "       covidflow_sentiment_driver --time-scoring --column NAME FILE.csv\n";
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  std::vector<std::string> args(argv + 1, argv + argc);
-  bool time_scoring = false;
-  if (!args.empty() && args[0] == "--time-scoring") {
-    time_scoring = true;
-    args.erase(args.begin());
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 4 && args[0] == "--time-scoring" && args[1] == "--column") {
+    return TimeScoring(args[3], args[2]);
   }
-  std::string file;
-  auto options = covidflow::enrich::ParseSentimentArgs(args, file);
-  if (!options.ok()) {
-    std::cerr << "sentiment: " << options.status().ToString() << "\n";
-    return 2;
+  if (args.size() != 5 || args[0] != "--format" || args[2] != "--column") return Usage();
+  covidflow::enrich::SentimentCommandOptions options;
+  if (args[1] == "csv") {
+    options.format = covidflow::enrich::SentimentCommandOptions::Format::kCsv;
+  } else if (args[1] != "lines") {
+    return Usage();
   }
-  if (time_scoring) return TimeScoring(file, options->column);
-  if (file.empty())
-    return covidflow::enrich::RunSentimentCommand(*options, std::cin, std::cout, std::cerr);
-  std::ifstream in(file, std::ios::binary);
+  options.column = args[3];
+  std::ifstream in(args[4], std::ios::binary);
   if (!in) {
-    std::cerr << "sentiment: cannot open " << file << "\n";
+    std::cerr << "sentiment: cannot open " << args[4] << "\n";
     return 1;
   }
-  return covidflow::enrich::RunSentimentCommand(*options, in, std::cout, std::cerr);
+  return covidflow::enrich::RunSentimentCommand(options, in, std::cout, std::cerr);
 }

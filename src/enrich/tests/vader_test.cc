@@ -6,9 +6,8 @@
 #include <thread>
 #include <vector>
 
-#include "enrich/internal/csv_reader.h"
-#include "enrich/internal/utf8.h"
-#include "enrich/registry.h"
+#include "base/utf8.h"
+#include "enrich/enrichers.h"
 
 namespace covidflow::enrich {
 namespace {
@@ -126,7 +125,7 @@ TEST(VaderTest, InvalidUtf8ScoresExactlyAsItsRepair) {
       if (next() % 3 != 0) text += ' ';
     }
     std::string repaired;
-    internal::AppendReplacingInvalidUtf8(repaired, text);
+    AppendRepairedUtf8(repaired, text);
     const VaderScores a = vader.ScoreVader(text);
     const VaderScores b = vader.ScoreVader(repaired);
     EXPECT_EQ(a.compound, b.compound) << text;
@@ -142,30 +141,6 @@ TEST(VaderTest, InvalidUtf8ScoresExactlyAsItsRepair) {
     EXPECT_EQ(shape.compound, want.compound) << text;
     EXPECT_EQ(shape.label, want.label) << text;
   }
-}
-
-TEST(Utf8Test, ReplacesMaximalSubpartsLikePython) {
-  // Expected strings are Python's bytes.decode("utf-8", "replace") of each input.
-  struct {
-    std::string in, want;
-  } cases[] = {
-      {"a\xe2\x82"
-       "b",
-       "a\xEF\xBF\xBD"
-       "b"},  // one U+FFFD for the truncated E2 82
-      {"\xf0\x28", "\xEF\xBF\xBD("},
-      {"\xc0\xaf", "\xEF\xBF\xBD\xEF\xBF\xBD"},                  // overlong: each byte replaced
-      {"\xed\xa0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // surrogate
-      {"\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"},                  // U+10FFFF is fine
-      {"\xf4\x90", "\xEF\xBF\xBD\xEF\xBF\xBD"},
-  };
-  for (const auto& c : cases) {
-    std::string out;
-    internal::AppendReplacingInvalidUtf8(out, c.in);
-    EXPECT_EQ(out, c.want);
-    EXPECT_TRUE(internal::IsValidUtf8(out));
-  }
-  EXPECT_FALSE(internal::IsValidUtf8("abc\xff"));
 }
 
 TEST(VaderTest, ScoreIsThreadSafe) {

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "schema/time.h"
-#include "schema/utf8.h"
+#include "base/utf8.h"
 
 namespace covidflow::schema::internal {
 

@@ -1,10 +1,10 @@
-#include "schema/utf8.h"
+#include "base/utf8.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-namespace covidflow::schema {
+namespace covidflow {
 namespace {
 
 std::string Repaired(std::string_view s) {
@@ -86,5 +86,45 @@ TEST(Utf8, AgreesWithAReferenceDecoderAtEveryLength) {
   EXPECT_LT(invalid, 19000);
 }
 
+TEST(Utf8, RepairReplacesMaximalSubpartsLikePython) {
+  // Expected strings are Python's bytes.decode("utf-8", "replace") of each input.
+  struct {
+    std::string in, want;
+  } cases[] = {
+      {"a\xe2\x82"
+       "b",
+       "a\xEF\xBF\xBD"
+       "b"},  // one U+FFFD for the truncated E2 82
+      {"\xf0\x28", "\xEF\xBF\xBD("},
+      {"\xc0\xaf", "\xEF\xBF\xBD\xEF\xBF\xBD"},                  // overlong: each byte replaced
+      {"\xed\xa0\x80", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},  // surrogate
+      {"\xf4\x8f\xbf\xbf", "\xf4\x8f\xbf\xbf"},                  // U+10FFFF is fine
+      {"\xf4\x90", "\xEF\xBF\xBD\xEF\xBF\xBD"},
+  };
+  for (const auto& c : cases) {
+    std::string out;
+    AppendRepairedUtf8(out, c.in);
+    EXPECT_EQ(out, c.want);
+    EXPECT_TRUE(IsValidUtf8(out));
+  }
+  EXPECT_FALSE(IsValidUtf8("abc\xff"));
+}
+
+TEST(Utf8, SequenceLengthDecodeAndEncodeRoundTrip) {
+  EXPECT_EQ(Utf8SequenceLength("a", 0), 1);
+  EXPECT_EQ(Utf8SequenceLength("x\xC3\xA9", 1), 2);
+  EXPECT_EQ(Utf8SequenceLength("\xE2\x82", 0), -2);  // truncated: both bytes one subpart
+  EXPECT_EQ(Utf8SequenceLength("\xC0\xAF", 0), -1);  // overlong lead
+  for (uint32_t cp : {0x24u, 0xA2u, 0x939u, 0x20ACu, 0xD55Cu, 0xFFFDu, 0x10348u, 0x10FFFFu}) {
+    std::string s;
+    AppendUtf8CodePoint(s, cp);
+    ASSERT_TRUE(IsValidUtf8(s)) << cp;
+    int len = 0;
+    EXPECT_EQ(DecodeUtf8At(s, 0, len), cp);
+    EXPECT_EQ(static_cast<size_t>(len), s.size());
+    EXPECT_EQ(Utf8SequenceLength(s, 0), len);
+  }
+}
+
 }  // namespace
-}  // namespace covidflow::schema
+}  // namespace covidflow

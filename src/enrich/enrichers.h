@@ -1,9 +1,10 @@
 #pragma once
-// Enrichers registered by name with a description, so configuration and the CLI choose one
-// by name and `--help` can list them. Built in: "none" and "vader"; trained models are
-// registered later with RegisterEnricher.
+// Enrichers registered by name with a description (a base/named_registry.h), so
+// configuration and the CLI choose one by name and `--help` can list them. Built in: "none"
+// and "vader"; trained models are registered later with RegisterEnricher. (Named "enrichers",
+// not "registry": src/registry/ is the model registry.)
 //
-// Threads: every function may be called from any thread (the registry is locked).
+// Threads: every function may be called from any thread.
 #include <functional>
 #include <memory>
 #include <string>
@@ -22,7 +23,7 @@ struct EnricherInfo {
 
 using EnricherFactory = std::function<Result<std::unique_ptr<Enricher>>()>;
 
-// kNotFound for an unknown name (the message lists the known ones).
+// kNotFound for an unknown name ("no enricher named 'x'; known ones are: none, vader").
 Result<std::unique_ptr<Enricher>> MakeEnricher(std::string_view name);
 
 // Every registered enricher, sorted by name.

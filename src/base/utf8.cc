@@ -1,4 +1,4 @@
-#include "schema/utf8.h"
+#include "base/utf8.h"
 
 #include <cstdint>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <emmintrin.h>
 #endif
 
-namespace covidflow::schema {
+namespace covidflow {
 
 namespace {
 
@@ -70,6 +70,28 @@ size_t ValidUtf8Prefix(std::string_view s) {
   return n;
 }
 
+int Utf8SequenceLength(std::string_view s, size_t i) {
+  return Sequence(reinterpret_cast<const unsigned char*>(s.data()) + i, s.size() - i);
+}
+
+void AppendUtf8CodePoint(std::string& out, uint32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
 void AppendRepairedUtf8(std::string& out, std::string_view s) {
   while (!s.empty()) {
     const size_t valid = ValidUtf8Prefix(s);
@@ -82,4 +104,4 @@ void AppendRepairedUtf8(std::string& out, std::string_view s) {
   }
 }
 
-}  // namespace covidflow::schema
+}  // namespace covidflow
