@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: the one command CI runs (.ci/run calls it).
+#   0. the layer check (scripts/check_layers.py), before anything is built
 #   1. unit, integration (reference peers) and e2e tests on an optimised build, -Werror
 #   2. the Kafka tests against a real broker this script starts and stops
 #   3. the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -15,6 +16,9 @@ tally=$(mktemp)
 trap 'rm -f "$tally"' EXIT
 # Runs ctest, keeping its summary line for the closing tally.
 run_ctest() { ctest "$@" 2>&1 | tee -a "$tally"; }
+
+step "layers (src/README.md: which module may include which)"
+python3 scripts/check_layers.py
 
 step "set-up"
 scripts/setup.sh

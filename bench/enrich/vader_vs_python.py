@@ -11,7 +11,7 @@ CPU time, not wall time, because the machine is shared: a busy neighbour stretch
 time of both sides by different amounts.
 Usage:
   .venv/bin/python bench/enrich/vader_vs_python.py \
-      --bin build/vader/src/enrich/tests/covidflow_sentiment_driver [--count 100000]
+      --bin build/vader/src/enrich/tests/enrich_sentiment_driver [--count 100000]
 """
 import argparse
 import csv
@@ -67,7 +67,7 @@ def main():
     parser.add_argument("--count", type=int, default=100_000)
     args = parser.parse_args()
     if not args.bin or not os.access(args.bin, os.X_OK):
-        sys.exit("give --bin (or CF_SENTIMENT_BIN): the covidflow_sentiment_driver binary")
+        sys.exit("give --bin (or CF_SENTIMENT_BIN): the enrich_sentiment_driver binary")
 
     texts = load_texts(args.count)
     pin_to_one_core()

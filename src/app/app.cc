@@ -8,13 +8,9 @@
 
 #include "log/open.h"
 
-#ifdef CF_HAVE_KAFKA
-#include "kafka/kafka_log.h"
-#endif
 #include "enrich/enrichers.h"
-#ifdef CF_HAVE_LOCATION
 #include "enrich/location/normalizer.h"
-#endif
+#include "kafka/kafka_log.h"
 
 namespace covidflow::app {
 
@@ -22,13 +18,9 @@ Result<std::unique_ptr<log::Log>> OpenLog(std::string_view uri, const LogSetting
   constexpr std::string_view kFile = "file://";
   constexpr std::string_view kKafka = "kafka://";
   if (uri.starts_with(kKafka)) {
-#ifdef CF_HAVE_KAFKA
     kafka::KafkaOptions options = settings.kafka;
     ASSIGN_OR_RETURN(options.extra, kafka::ParseProperties(settings.kafka_properties));
     return kafka::OpenKafkaLog(uri.substr(kKafka.size()), options);
-#else
-    return Status::InvalidArgument("this build of covidflow has no Kafka support");
-#endif
   }
   if (!uri.starts_with(kFile)) {
     return Status::InvalidArgument("unknown log URI '" + std::string(uri) +
@@ -111,12 +103,8 @@ Result<std::unique_ptr<enrich::Enricher>> MakeEnricher(std::string_view name) {
 }
 
 process::LocationFn MakeLocationFn() {
-#ifdef CF_HAVE_LOCATION
   const auto& n = enrich::location::LocationNormalizer::Default();
   return [&n](std::string_view s) { return n.Normalize(s); };
-#else
-  return {};
-#endif
 }
 
 }  // namespace covidflow::app

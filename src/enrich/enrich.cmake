@@ -34,6 +34,4 @@ cf_library(enrich
 # fused multiply-add.
 target_compile_options(covidflow_enrich PRIVATE -ffp-contract=off)
 
-if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/tests/CMakeLists.txt)
-  add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/tests ${CMAKE_CURRENT_BINARY_DIR}/tests)
-endif()
+add_subdirectory(${CMAKE_CURRENT_LIST_DIR}/tests ${CMAKE_CURRENT_BINARY_DIR}/tests)

@@ -8,10 +8,10 @@ rows are split by Python's csv module with the default dialect. The C++ side rea
 bytes with schema's RFC 4180 splitter (src/schema/csv.h) and repairs each field the same way, so the comparison of the
 "text" field also checks that both read the same rows.
 
-Run through ctest (test `vader_parity`), or:
+Run through ctest (test `enrich_vader_parity`), or:
   CF_SENTIMENT_BIN="build/ci/src/cli/covidflow sentiment" \
     .venv/bin/python -m pytest -q tests/integration/vader_parity_test.py
-CF_SENTIMENT_BIN may also be src/enrich/tests/covidflow_sentiment_driver.
+CF_SENTIMENT_BIN may also be src/enrich/tests/enrich_sentiment_driver.
 """
 import csv
 import json
@@ -54,7 +54,7 @@ csv.field_size_limit(sys.maxsize)
 def command():
     value = os.environ.get(BIN_ENV)
     if not value:
-        pytest.fail(f"{BIN_ENV} is not set: point it at covidflow_sentiment_driver "
+        pytest.fail(f"{BIN_ENV} is not set: point it at enrich_sentiment_driver "
                     "(or 'covidflow sentiment')")
     argv = shlex.split(value)
     if not os.access(argv[0], os.X_OK):

@@ -1,7 +1,7 @@
 // Test and benchmark driver for the scorer and the `sentiment` command without the CLI, with
 // exactly two argument shapes (the CLI's flags are the settings table's, src/config):
-//   covidflow_sentiment_driver --format csv|lines --column NAME FILE
-//   covidflow_sentiment_driver --time-scoring --column NAME FILE.csv
+//   enrich_sentiment_driver --format csv|lines --column NAME FILE
+//   enrich_sentiment_driver --time-scoring --column NAME FILE.csv
 // The second loads the column into memory, scores every text once with one thread and
 // prints {"texts":N,"cpu_seconds":S,"checksum":C}: the scorer alone, without I/O.
 #include <ctime>
@@ -48,8 +48,8 @@ int TimeScoring(const std::string& file, const std::string& column) {
 }
 
 int Usage() {
-  std::cerr << "usage: covidflow_sentiment_driver --format csv|lines --column NAME FILE\n"
-               "       covidflow_sentiment_driver --time-scoring --column NAME FILE.csv\n";
+  std::cerr << "usage: enrich_sentiment_driver --format csv|lines --column NAME FILE\n"
+               "       enrich_sentiment_driver --time-scoring --column NAME FILE.csv\n";
   return 2;
 }
 
