@@ -172,6 +172,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("process.threads")>(proc.threads);
   b.Bind<K("process.send_threads")>(proc.send_threads);
   b.Bind<K("process.trace")>(proc.trace);
+  b.Bind<K("process.metrics_port")>(s.process.metrics_port);
   b.Bind<K("process.enricher")>(s.process.enricher);
   b.Bind<K("process.locations")>(s.process.locations);
   b.Bind<K("lake.writer_id")>(proc.lake_writer_id);

@@ -1,0 +1,107 @@
+#include "app/metrics_server.h"
+
+#include <cmath>
+#include <limits>
+#include <utility>
+
+#include "http/metrics_handler.h"
+
+namespace covidflow::app {
+
+Result<std::unique_ptr<http::Server>> StartMetricsServer(const metrics::Registry& registry,
+                                                         int port) {
+  http::Router router;
+  RETURN_IF_ERROR(router.Add("GET", "/metrics", http::MetricsHandler(registry)));
+  http::ServerOptions options;
+  options.port = port;
+  // A scraper needs one connection; two workers let a slow one not block the next.
+  options.threads = 2;
+  options.max_body_bytes = 1024;  // GET only
+  Result<std::unique_ptr<http::Server>> server =
+      http::Server::Start(std::move(router), std::move(options));
+  if (!server.ok()) return server.status().WithContext("metrics endpoint");
+  return server;
+}
+
+Result<std::vector<PartitionProgress>> TopicProgress(log::Log& log, log::Consumer* consumer,
+                                                     const std::string& topic) {
+  ASSIGN_OR_RETURN(log::TopicInfo info, log.DescribeTopic(topic));
+  log::CommitMap committed;
+  if (consumer != nullptr) {
+    std::vector<TopicPartition> tps;
+    for (const log::PartitionInfo& p : info.partitions) tps.push_back({topic, p.partition});
+    ASSIGN_OR_RETURN(committed, consumer->Committed(tps));
+  }
+  std::vector<PartitionProgress> out;
+  for (const log::PartitionInfo& p : info.partitions) {
+    PartitionProgress pp;
+    pp.partition = p.partition;
+    pp.start = p.start.value();
+    pp.end = p.end.value();
+    auto it = committed.find({topic, p.partition});
+    pp.committed = it == committed.end() ? pp.start : it->second.next.value();
+    out.push_back(pp);
+  }
+  return out;
+}
+
+double GroupProgressMetrics::Read(const std::string& topic, bool committed_side, bool lag) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto progress = TopicProgress(*log_, committed_side ? consumer_.get() : nullptr, topic);
+  if (!progress.ok()) {
+    // Before the processor creates its output topics they do not exist: nothing appended.
+    if (progress.status().code() == StatusCode::kNotFound) return 0;
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  int64_t sum = 0;
+  for (const PartitionProgress& p : *progress) {
+    sum += lag ? p.lag() : committed_side ? p.committed : p.end;
+  }
+  return static_cast<double>(sum);
+}
+
+Result<std::unique_ptr<GroupProgressMetrics>> GroupProgressMetrics::Register(
+    metrics::Registry& registry, log::Log& log, std::string group, std::string input_topic,
+    std::vector<std::string> output_topics) {
+  std::unique_ptr<GroupProgressMetrics> m(new GroupProgressMetrics());
+  m->log_ = &log;
+  log::ConsumerOptions o;
+  o.group = group;
+  ASSIGN_OR_RETURN(m->consumer_, log.NewConsumer(o));
+  GroupProgressMetrics* self = m.get();
+  std::vector<std::string> topics = std::move(output_topics);
+  topics.insert(topics.begin(), input_topic);
+  for (const std::string& topic : topics) {
+    ASSIGN_OR_RETURN(
+        metrics::CallbackHandle h,
+        registry.AddGaugeCallback(
+            "covidflow_log_end_offset",
+            "Offset the next record appended to the topic will get, summed over its partitions "
+            "(records ever appended).",
+            [self, topic] { return self->Read(topic, false, false); }, {{"topic", topic}}));
+    m->handles_.push_back(std::move(h));
+  }
+  const metrics::Labels labels = {{"group", group}, {"topic", input_topic}};
+  ASSIGN_OR_RETURN(
+      metrics::CallbackHandle committed,
+      registry.AddGaugeCallback(
+          "covidflow_consumer_committed_offset",
+          "The group's committed next offset, summed over the topic's partitions.",
+          [self, input_topic] { return self->Read(input_topic, true, false); }, labels));
+  m->handles_.push_back(std::move(committed));
+  ASSIGN_OR_RETURN(
+      metrics::CallbackHandle lag,
+      registry.AddGaugeCallback(
+          "covidflow_consumer_lag_records",
+          "Records appended to the topic that the group has not committed yet.",
+          [self, input_topic] { return self->Read(input_topic, true, true); }, labels));
+  m->handles_.push_back(std::move(lag));
+  return m;
+}
+
+GroupProgressMetrics::~GroupProgressMetrics() {
+  // The handles go first (waiting out a scrape in progress), then the consumer they use.
+  handles_.clear();
+}
+
+}  // namespace covidflow::app

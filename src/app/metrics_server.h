@@ -1,0 +1,62 @@
+#pragma once
+// Metrics of long-running commands: the /metrics endpoint (process --metrics-port N) and the
+// gauges read from the log itself at scrape time (a consumer group's progress and lag),
+// which need no help from the stage they watch.
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "http/server.h"
+#include "log/log.h"
+#include "metrics/registry.h"
+
+namespace covidflow::app {
+
+// Serves GET /metrics (the registry's Prometheus text exposition) on 127.0.0.1:`port`
+// (0 = a free port; read it back with port()). `registry` must outlive the server.
+Result<std::unique_ptr<http::Server>> StartMetricsServer(const metrics::Registry& registry,
+                                                         int port);
+
+// A group's position on one topic, per partition: what `topic stats --group` prints and
+// what the lag gauges export. A partition the group never committed counts from its start.
+struct PartitionProgress {
+  PartitionId partition;
+  int64_t start = 0;
+  int64_t end = 0;
+  int64_t committed = 0;  // the group's next offset (start when it never committed)
+  int64_t lag() const { return end - committed; }
+};
+// `consumer` is one made with the group (it need not subscribe); nullptr = no group, and
+// committed is the partition's start.
+Result<std::vector<PartitionProgress>> TopicProgress(log::Log& log, log::Consumer* consumer,
+                                                     const std::string& topic);
+
+// Scrape-time gauges of a consumer group reading `input_topic` and writing `output_topics`:
+//   covidflow_log_end_offset{topic}                    sum over partitions (records appended)
+//   covidflow_consumer_committed_offset{group,topic}   sum of the group's next offsets
+//   covidflow_consumer_lag_records{group,topic}        end - committed
+// A topic that does not exist yet reads 0; a failed read reads NaN. Each scrape asks the log
+// (DescribeTopic and one Committed call per topic); the series go when this object does,
+// which must be before the registry and the log.
+class GroupProgressMetrics {
+ public:
+  static Result<std::unique_ptr<GroupProgressMetrics>> Register(
+      metrics::Registry& registry, log::Log& log, std::string group, std::string input_topic,
+      std::vector<std::string> output_topics);
+  ~GroupProgressMetrics();
+
+ private:
+  GroupProgressMetrics() = default;
+  // The topic's end offsets, or the group's committed offsets (`committed_side`), or its lag,
+  // summed over partitions. Under mu_: the consumer is one thread's at a time.
+  double Read(const std::string& topic, bool committed_side, bool lag);
+
+  log::Log* log_ = nullptr;
+  std::mutex mu_;
+  std::unique_ptr<log::Consumer> consumer_;  // the group's, for Committed only
+  std::vector<metrics::CallbackHandle> handles_;
+};
+
+}  // namespace covidflow::app

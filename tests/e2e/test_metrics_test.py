@@ -1,0 +1,121 @@
+"""`covidflow process --metrics-port N`: /metrics is served while the processor runs, its
+series agree with the run's --json counts, and Prometheus' own checker accepts the text."""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import covidflow_bin, run
+
+SERIES = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def parse_exposition(text):
+    """{(name, ((label, value), ...)): float} of every sample line."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = SERIES.match(line)
+        assert m, f"not a sample line: {line!r}"
+        labels = tuple(sorted(LABEL.findall(m.group(3) or "")))
+        samples[(m.group(1), labels)] = float(m.group(4))
+    return samples
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scrape(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        return r.read().decode()
+
+
+def promtool_check(text):
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.fail("promtool not found: it comes with the Debian package 'prometheus', "
+                    "which scripts/setup.sh installs")
+    r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, f"promtool check metrics:\n{r.stdout}{r.stderr}\non:\n{text}"
+
+
+def test_process_serves_metrics_that_match_its_counts(home):
+    uri = f"file://{home}/log"
+    tweets = f"{home}/t.csv"
+    run("generate", "--count", 20000, "--seed", 5, "--malformed-rate", 0.01, "--out", tweets)
+    produced = json.loads(run("produce", "--from", tweets, "--to", uri, "--json").stdout)
+    port = free_port()
+    p = subprocess.Popen([covidflow_bin(), "process", "--from", uri, "--group", "metrics-e2e",
+                          "--metrics-port", str(port), "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        raw = ("covidflow_log_end_offset", (("topic", "tweets.raw"),))
+        group = (("group", "metrics-e2e"), ("topic", "tweets.raw"))
+        committed = ("covidflow_consumer_committed_offset", group)
+        lag = ("covidflow_consumer_lag_records", group)
+        deadline = time.monotonic() + 120
+        text, samples, scrapes = "", {}, 0
+        while time.monotonic() < deadline:
+            assert p.poll() is None, p.stderr.read()
+            try:
+                text = scrape(port)
+            except OSError:  # not listening yet
+                time.sleep(0.1)
+                continue
+            scrapes += 1
+            samples = parse_exposition(text)
+            if samples.get(committed) == produced["records"] and samples.get(lag) == 0:
+                break
+            time.sleep(0.2)
+        assert samples.get(committed) == produced["records"], text
+        assert p.poll() is None, "the scrapes above were taken while the processor ran"
+        promtool_check(text)
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    assert f"metrics at http://127.0.0.1:{port}/metrics" in err
+    counts = json.loads(out)
+    assert counts["consumed"] == produced["records"] == samples[raw]
+    assert counts["dead_letters"] > 0
+    assert samples[committed] == counts["consumed"]
+    assert samples[lag] == 0
+    assert samples[("covidflow_log_end_offset", (("topic", "tweets.enriched"),))] == \
+        counts["enriched"]
+    assert samples[("covidflow_log_end_offset", (("topic", "tweets.dlq"),))] == \
+        counts["dead_letters"]
+
+
+def test_metrics_port_in_use_is_a_clear_error(home):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = run("process", "--from", f"file://{home}/log", "--exit-when-idle",
+                "--metrics-port", port, check=False)
+    assert r.returncode != 0
+    assert "metrics endpoint" in r.stderr and f":{port}" in r.stderr, r.stderr
+
+
+def test_metrics_port_is_off_by_default(home):
+    uri = f"file://{home}/log"
+    run("generate", "--count", 100, "--out", f"{home}/t.csv")
+    run("produce", "--from", f"{home}/t.csv", "--to", uri)
+    r = run("process", "--from", uri, "--exit-when-idle", "--json")
+    assert json.loads(r.stdout)["consumed"] == 100
+    assert "metrics at" not in r.stderr
