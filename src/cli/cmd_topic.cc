@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/app.h"
+#include "app/metrics_server.h"
 #include "cli/commands.h"
 
 namespace covidflow::cli {
@@ -26,8 +27,8 @@ int Tail(const app::Settings& s, log::Log& log, const std::string& topic) {
   int64_t remaining = 0;
   for (const log::PartitionInfo& p : info->partitions) {
     if (only >= 0 && p.partition.value() != only) continue;
-    int64_t from = at >= 0 ? std::max(at, p.start.value())
-                           : std::max(p.start.value(), p.end.value() - n);
+    int64_t from =
+        at >= 0 ? std::max(at, p.start.value()) : std::max(p.start.value(), p.end.value() - n);
     if (from >= p.end.value()) continue;
     positions.push_back({{topic, p.partition}, Offset(from)});
     remaining += std::min(n, p.end.value() - from);
@@ -53,8 +54,10 @@ int Tail(const app::Settings& s, log::Log& log, const std::string& topic) {
       if (s.cli.json) {
         json h = json::object();
         for (const auto& hv : r.headers) h[std::string(hv.key)] = std::string(hv.value);
-        json j = {{"partition", r.partition.value()}, {"offset", r.offset.value()},
-                  {"timestamp_ms", r.timestamp_ms}, {"headers", h},
+        json j = {{"partition", r.partition.value()},
+                  {"offset", r.offset.value()},
+                  {"timestamp_ms", r.timestamp_ms},
+                  {"headers", h},
                   {"value", std::string(r.value)}};
         std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
       } else {
@@ -67,33 +70,29 @@ int Tail(const app::Settings& s, log::Log& log, const std::string& topic) {
 }
 
 int Stats(const app::Settings& s, log::Log& log, const std::string& topic) {
-  auto info = log.DescribeTopic(topic);
-  if (!info.ok()) return Fail("topic", info.status());
   const std::string& group = s.topic.group;
-  log::CommitMap committed;
+  std::unique_ptr<log::Consumer> consumer;
   if (!group.empty()) {
     log::ConsumerOptions o;
     o.group = group;
-    auto consumer = log.NewConsumer(o);
-    if (!consumer.ok()) return Fail("topic", consumer.status());
-    std::vector<TopicPartition> tps;
-    for (const auto& p : info->partitions) tps.push_back({topic, p.partition});
-    auto got = (*consumer)->Committed(tps);
-    if (!got.ok()) return Fail("topic", got.status());
-    committed = std::move(got).value();
+    auto made = log.NewConsumer(o);
+    if (!made.ok()) return Fail("topic", made.status());
+    consumer = std::move(made).value();
   }
+  auto progress = app::TopicProgress(log, consumer.get(), topic);
+  if (!progress.ok()) return Fail("topic", progress.status());
   json parts = json::array();
   int64_t total = 0, lag_total = 0;
-  for (const auto& p : info->partitions) {
-    json j = {{"partition", p.partition.value()}, {"start", p.start.value()},
-              {"end", p.end.value()}, {"records", p.end.value() - p.start.value()}};
-    total += p.end.value() - p.start.value();
+  for (const app::PartitionProgress& p : *progress) {
+    json j = {{"partition", p.partition.value()},
+              {"start", p.start},
+              {"end", p.end},
+              {"records", p.end - p.start}};
+    total += p.end - p.start;
     if (!group.empty()) {
-      auto it = committed.find({topic, p.partition});
-      int64_t next = it == committed.end() ? p.start.value() : it->second.next.value();
-      j["committed"] = next;
-      j["lag"] = p.end.value() - next;
-      lag_total += p.end.value() - next;
+      j["committed"] = p.committed;
+      j["lag"] = p.lag();
+      lag_total += p.lag();
     }
     parts.push_back(j);
   }
@@ -107,11 +106,11 @@ int Stats(const app::Settings& s, log::Log& log, const std::string& topic) {
     return 0;
   }
   std::printf("topic %s: %lld records in %zu partitions\n", topic.c_str(),
-              static_cast<long long>(total), info->partitions.size());
+              static_cast<long long>(total), progress->size());
   for (const auto& j : parts) {
-    std::printf("  partition %3d  offsets [%lld, %lld)  %lld records",
-                j["partition"].get<int>(), j["start"].get<long long>(),
-                j["end"].get<long long>(), j["records"].get<long long>());
+    std::printf("  partition %3d  offsets [%lld, %lld)  %lld records", j["partition"].get<int>(),
+                j["start"].get<long long>(), j["end"].get<long long>(),
+                j["records"].get<long long>());
     if (!group.empty()) {
       std::printf("  committed %lld  lag %lld", j["committed"].get<long long>(),
                   j["lag"].get<long long>());
