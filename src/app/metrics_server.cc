@@ -104,4 +104,25 @@ GroupProgressMetrics::~GroupProgressMetrics() {
   handles_.clear();
 }
 
+Result<std::unique_ptr<ProcessMetrics>> ProcessMetrics::Start(
+    log::Log& log, const process::ProcessorOptions& options, int port) {
+  std::unique_ptr<ProcessMetrics> m(new ProcessMetrics());
+  if (port == 0) return m;
+  ASSIGN_OR_RETURN(m->progress_, GroupProgressMetrics::Register(
+                                     m->registry_, log, options.group, options.input_topic,
+                                     {options.enriched_topic, options.dlq_topic}));
+  ASSIGN_OR_RETURN(m->server_, StartMetricsServer(m->registry_, port));
+  return m;
+}
+
+ProcessMetrics::~ProcessMetrics() {
+  server_.reset();    // no scrape after this
+  progress_.reset();  // before the registry its series are in
+}
+
+std::string ProcessMetrics::url() const {
+  if (!server_) return "";
+  return "http://" + server_->host() + ":" + std::to_string(server_->port()) + "/metrics";
+}
+
 }  // namespace covidflow::app

@@ -11,6 +11,7 @@
 #include "http/server.h"
 #include "log/log.h"
 #include "metrics/registry.h"
+#include "process/processor.h"
 
 namespace covidflow::app {
 
@@ -57,6 +58,29 @@ class GroupProgressMetrics {
   std::mutex mu_;
   std::unique_ptr<log::Consumer> consumer_;  // the group's, for Committed only
   std::vector<metrics::CallbackHandle> handles_;
+};
+
+// The metrics side of `covidflow process`: the registry the run's series live in and, when
+// `port` is not 0, the group-progress gauges of `options` and a /metrics server on
+// 127.0.0.1:port. Destruction stops the server first, then drops the gauges, then the
+// registry; `log` must outlive this object.
+class ProcessMetrics {
+ public:
+  static Result<std::unique_ptr<ProcessMetrics>> Start(log::Log& log,
+                                                       const process::ProcessorOptions& options,
+                                                       int port);
+  ~ProcessMetrics();
+
+  metrics::Registry& registry() { return registry_; }
+  // The bound port; 0 when not serving.
+  int port() const { return server_ ? server_->port() : 0; }
+  std::string url() const;
+
+ private:
+  ProcessMetrics() = default;
+  metrics::Registry registry_;
+  std::unique_ptr<GroupProgressMetrics> progress_;
+  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace covidflow::app

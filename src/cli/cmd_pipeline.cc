@@ -60,22 +60,10 @@ int RunProcess(const config::Config&, const app::Settings& s) {
   auto options = app::ProcessorOptionsFrom(s);
   if (!options.ok()) return Usage("process", options.status().message());
   if (options->trace) SetMinLogLevel(LogLevel::kTrace);
-  // Declared in this order so that they go in the reverse one: the server stops scraping
-  // before the series it reads go, and those before the registry and the log.
-  metrics::Registry registry;
-  std::unique_ptr<app::GroupProgressMetrics> progress;
-  std::unique_ptr<http::Server> metrics_server;
-  if (s.process.metrics_port != 0) {
-    auto registered =
-        app::GroupProgressMetrics::Register(registry, **log, options->group, options->input_topic,
-                                            {options->enriched_topic, options->dlq_topic});
-    if (!registered.ok()) return Fail("process", registered.status());
-    progress = std::move(registered).value();
-    auto server = app::StartMetricsServer(registry, s.process.metrics_port);
-    if (!server.ok()) return Fail("process", server.status());
-    metrics_server = std::move(server).value();
-    std::fprintf(stderr, "covidflow process: metrics at http://%s:%d/metrics\n",
-                 metrics_server->host().c_str(), metrics_server->port());
+  auto metrics = app::ProcessMetrics::Start(**log, *options, s.process.metrics_port);
+  if (!metrics.ok()) return Fail("process", metrics.status());
+  if ((*metrics)->port() != 0) {
+    std::fprintf(stderr, "covidflow process: metrics at %s\n", (*metrics)->url().c_str());
   }
   auto counts = app::RunProcessor(s, **log, std::move(options).value(), StopRequested());
   if (!counts.ok()) return Fail("process", counts.status());
