@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "base/testing/deadline.h"
 #include "kafka/tests/broker.h"
 
 namespace covidflow::kafka::testing {
@@ -12,11 +13,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-std::chrono::steady_clock::time_point Deadline(int seconds) {
-  const char* m = std::getenv("CF_TEST_TIMEOUT_MULTIPLIER");
-  double mult = m != nullptr && std::atof(m) > 0 ? std::atof(m) : 1.0;
-  return std::chrono::steady_clock::now() + milliseconds(static_cast<int64_t>(seconds * 1000 * mult));
-}
+using ::covidflow::testing::Deadline;
 
 void ProduceTo(log::Log& log, const std::string& topic, int partition, int count,
                const std::string& compression = "none") {

@@ -3,10 +3,11 @@
 #include <gmock/gmock.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <thread>
+
+#include "base/testing/deadline.h"
 
 namespace covidflow::log::testing {
 namespace {
@@ -32,15 +33,8 @@ std::string Cat(std::string_view a, std::string_view b, std::string_view c = "")
   return out;
 }
 
-double TimeoutMultiplier() {
-  const char* m = std::getenv("CF_TEST_TIMEOUT_MULTIPLIER");
-  double v = m != nullptr ? std::atof(m) : 1.0;
-  return v > 0 ? v : 1.0;
-}
-
 std::chrono::steady_clock::time_point Deadline(int seconds = 20) {
-  return std::chrono::steady_clock::now() +
-         milliseconds(static_cast<int64_t>(seconds * 1000 * TimeoutMultiplier()));
+  return ::covidflow::testing::Deadline(seconds);
 }
 
 bool Before(std::chrono::steady_clock::time_point deadline) {
