@@ -92,6 +92,19 @@ Status PwriteFull(int fd, std::string_view data, uint64_t pos, const std::string
   return Status::Ok();
 }
 
+Status WriteFull(int fd, std::string_view data, std::string_view what) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::FromErrno(errno, "write " + std::string(what));
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::Ok();
+}
+
 Status FsyncDir(const std::string& dir) {
   ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(dir, O_RDONLY | O_DIRECTORY));
   if (::fsync(fd.get()) != 0) return Status::FromErrno(errno, "fsync directory " + dir);

@@ -48,6 +48,9 @@ Result<std::string> ReadWholeFile(const std::string& path);
 Result<size_t> PreadFull(int fd, char* buf, size_t n, uint64_t pos);
 // Writes all of `data` at pos; on failure reports how many bytes did reach the file.
 Status PwriteFull(int fd, std::string_view data, uint64_t pos, const std::string& path);
+// Writes all of `data` at the descriptor's current position (a file, pipe or stdout);
+// kIoError "write <what>: <reason>".
+Status WriteFull(int fd, std::string_view data, std::string_view what);
 // fsync of a directory, so that a create, rename or unlink in it survives power loss.
 Status FsyncDir(const std::string& dir);
 // Replaces the contents of `path` with `data` so that a crash leaves either the old or the

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <span>
 
+#include "base/fs.h"
 #include "ingest/internal/vocabulary.h"
 #include "schema/text_writer.h"
 #include "schema/time.h"
@@ -626,15 +627,7 @@ Result<GeneratorStats> Generate(const GeneratorOptions& options, int fd) {
   buffer.reserve(kFlushAt + (64 << 10));
   int64_t bytes = 0;
   auto flush = [&]() -> Status {
-    size_t done = 0;
-    while (done < buffer.size()) {
-      ssize_t n = ::write(fd, buffer.data() + done, buffer.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::FromErrno(errno, "generate: write");
-      }
-      done += static_cast<size_t>(n);
-    }
+    RETURN_IF_ERROR(WriteFull(fd, buffer, "generated tweets"));
     bytes += static_cast<int64_t>(buffer.size());
     buffer.clear();
     return Status::Ok();

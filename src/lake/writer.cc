@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/fs.h"
 #include "lake/internal/encoding.h"
 #include "lake/internal/parquet_format.h"
 #include "lake/internal/thrift_compact.h"
@@ -899,18 +900,7 @@ Status ParquetWriter::Append(std::string_view bytes) {
   return Status::Ok();
 }
 
-Status ParquetWriter::WriteAll(std::string_view bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(errno, "write " + path_);
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
+Status ParquetWriter::WriteAll(std::string_view bytes) { return WriteFull(fd_, bytes, path_); }
 
 Status ParquetWriter::FlushBuffer() {
   RETURN_IF_ERROR(WriteAll(buffer_));
