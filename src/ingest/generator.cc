@@ -10,6 +10,7 @@
 
 #include "base/fs.h"
 #include "ingest/internal/vocabulary.h"
+#include "schema/fields.h"
 #include "schema/text_writer.h"
 #include "schema/time.h"
 
@@ -212,10 +213,6 @@ void AppendCsv(std::string& out, std::string_view field) {
   out.append(field);
 }
 
-constexpr std::string_view kHeader =
-    "user_name,user_location,user_description,user_created,user_followers,user_friends,"
-    "user_favourites,user_verified,date,text,hashtags,source,is_retweet";
-
 // Malformed kinds by index; index 3 differs between the formats.
 constexpr int kKindCount = 6;
 constexpr std::string_view kCsvKinds[kKindCount] = {
@@ -251,7 +248,11 @@ Generator::Generator(GeneratorOptions options) : options_(options), clock_(optio
   if (!(options_.malformed_rate >= 0)) options_.malformed_rate = 0;  // NaN
   uint64_t x = options_.seed;
   for (uint64_t& word : rng_) word = SplitMix64(x);
-  header_ = kHeader;
+  // The seed columns in the reference order, as the schema's field table lists them.
+  for (const schema::ColumnInfo& c : schema::Columns().first(schema::kFieldCount)) {
+    if (!header_.empty()) header_.push_back(',');
+    header_.append(c.seed_name);
+  }
   if (options_.engagement_label) header_ += ",engagement";
   hashtags_.reserve(4);
   GetTables();
@@ -522,6 +523,7 @@ void Generator::EmitJsonl(std::string* out, int kind) {
   std::string& o = *out;
   int64_t m = stats_.malformed - 1;
   int64_t variant = kind == kValid ? 0 : m / kKindCount;
+  using schema::Field;
   auto key = [&](std::string_view k) {
     if (o.back() != '{') o.push_back(',');
     o.push_back('"');
@@ -538,39 +540,39 @@ void Generator::EmitJsonl(std::string* out, int kind) {
     return;
   }
   o.push_back('{');
-  key("user_name");
+  key(schema::FieldName(Field::kUserName));
   schema::AppendJsonString(o, user_name_);
-  key("user_location");
+  key(schema::FieldName(Field::kUserLocation));
   schema::AppendJsonString(o, location_);
-  key("user_description");
+  key(schema::FieldName(Field::kUserDescription));
   schema::AppendJsonString(o, description_);
-  key("user_created");
+  key(schema::FieldName(Field::kUserCreated));
   schema::AppendJsonString(o, {created_, 19});
-  key("user_followers");
+  key(schema::FieldName(Field::kUserFollowers));
   if (kind == kBadNumber) {
     schema::AppendJsonString(o, kBadNumberVariants[variant % std::size(kBadNumberVariants)]);
   } else {
     schema::AppendInt(o, followers_);
   }
-  key("user_friends");
+  key(schema::FieldName(Field::kUserFriends));
   schema::AppendInt(o, friends_);
-  key("user_favourites");
+  key(schema::FieldName(Field::kUserFavourites));
   schema::AppendInt(o, favourites_);
-  key("user_verified");
+  key(schema::FieldName(Field::kUserVerified));
   if (kind == kBadBool) {
     schema::AppendJsonString(o, kBadBoolVariants[variant % std::size(kBadBoolVariants)]);
   } else {
     o.append(verified_ ? "true" : "false");
   }
-  key("date");
+  key(schema::FieldName(Field::kDate));
   schema::AppendJsonString(
       o, kind == kBadTimestamp ? kBadTimestampVariants[variant % std::size(kBadTimestampVariants)]
                                : std::string_view(date_, 19));
   if (!(kind == kMissingText && variant % 2 == 1)) {  // variant 1 leaves the key out
-    key("text");
+    key(schema::FieldName(Field::kText));
     schema::AppendJsonString(o, kind == kMissingText ? std::string_view() : text_);
   }
-  key("hashtags");
+  key(schema::FieldName(Field::kHashtags));
   if (kind == kBadHashtags) {
     if (variant % 2 == 0) {
       schema::AppendJsonString(o, "['unclosed");
@@ -585,9 +587,9 @@ void Generator::EmitJsonl(std::string* out, int kind) {
     }
     o.push_back(']');
   }
-  key("source");
+  key(schema::FieldName(Field::kSource));
   schema::AppendJsonString(o, source_);
-  key("is_retweet");
+  key(schema::FieldName(Field::kIsRetweet));
   o.append("false");
   if (options_.engagement_label) {
     key("engagement");

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "schema/fields.h"
 #include "schema/text_writer.h"
 #include "schema/time.h"
 #include "base/utf8.h"
@@ -118,33 +119,33 @@ void AppendEnrichedJson(std::string& out, const EnrichedTweet& e, bool tweet_utf
       AppendSafeString(out, s);
     }
   };
-  out.append("{\"user_name\":");
-  text(t.user_name);
-  out.append(",\"user_location\":");
-  text(t.user_location);
-  out.append(",\"user_description\":");
-  text(t.user_description);
-  out.append(",\"user_created\":");
-  AppendTimestampString(out, t.user_created);
-  out.append(",\"user_followers\":");
-  AppendInt(out, t.user_followers);
-  out.append(",\"user_friends\":");
-  AppendInt(out, t.user_friends);
-  out.append(",\"user_favourites\":");
-  AppendInt(out, t.user_favourites);
-  AppendFlag(out, t.user_verified, ",\"user_verified\":true", ",\"user_verified\":false");
-  out.append(",\"date\":");
-  AppendTimestampString(out, t.date);
-  out.append(",\"text\":");
-  text(t.text);
-  out.append(",\"hashtags\":[");
-  for (size_t i = 0; i < t.hashtags.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    text(t.hashtags[i]);
-  }
-  out.append("],\"source\":");
-  text(t.source);
-  AppendFlag(out, t.is_retweet, ",\"is_retweet\":true", ",\"is_retweet\":false");
+  // The seed fields under their seed column names, in table order.
+  bool first = true;
+  ForEachSeedField(t, [&](const auto& def, const auto& value) {
+    using Def = std::remove_cvref_t<decltype(def)>;
+    out.append(first ? "{\"" : ",\"");
+    first = false;
+    out.append(def.SeedName());
+    out.append("\":");
+    if constexpr (Def::type == ValueType::kString) {
+      text(value);
+    } else if constexpr (Def::type == ValueType::kTimestamp) {
+      AppendTimestampString(out, value);
+    } else if constexpr (Def::type == ValueType::kInt64) {
+      AppendInt(out, value);
+    } else if constexpr (Def::type == ValueType::kBool) {
+      out.append(value ? "true" : "false");
+    } else if constexpr (Def::type == ValueType::kStringList) {
+      out.push_back('[');
+      for (size_t i = 0; i < value.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        text(value[i]);
+      }
+      out.push_back(']');
+    } else {
+      static_assert(Def::type == ValueType::kString, "a seed type the codec lacks");
+    }
+  });
   AppendFlag(out, t.utf8_repaired, ",\"utf8_repaired\":true", ",\"utf8_repaired\":false");
   if (!t.extra.empty()) {
     out.append(",\"extra\":{");
@@ -285,25 +286,38 @@ Result<EnrichedTweet> DecodeEnrichedJson(std::string_view json) {
   Reader r(o, kWhat);
   EnrichedTweet e;
   Tweet& t = e.tweet;
-  RETURN_IF_ERROR(r.Str("user_name", &t.user_name));
-  RETURN_IF_ERROR(r.Str("user_location", &t.user_location));
-  RETURN_IF_ERROR(r.Str("user_description", &t.user_description));
-  RETURN_IF_ERROR(r.Time("user_created", &t.user_created));
-  RETURN_IF_ERROR(r.Int("user_followers", &t.user_followers));
-  RETURN_IF_ERROR(r.Int("user_friends", &t.user_friends));
-  RETURN_IF_ERROR(r.Int("user_favourites", &t.user_favourites));
-  RETURN_IF_ERROR(r.Bool("user_verified", &t.user_verified));
-  RETURN_IF_ERROR(r.Time("date", &t.date));
-  RETURN_IF_ERROR(r.Str("text", &t.text));
-  simdjson::dom::array tags;
-  if (r["hashtags"].get_array().get(tags)) return Bad(kWhat, "hashtags");
-  for (element tag : tags) {
-    std::string_view s;
-    if (tag.get_string().get(s)) return Bad(kWhat, "hashtags");
-    t.hashtags.emplace_back(s);
-  }
-  RETURN_IF_ERROR(r.Str("source", &t.source));
-  RETURN_IF_ERROR(r.Bool("is_retweet", &t.is_retweet));
+  Status status;
+  ForEachSeedField(t, [&](const auto& def, auto& value) {
+    using Def = std::remove_cvref_t<decltype(def)>;
+    if (!status.ok()) return;
+    const std::string_view key = def.SeedName();
+    if constexpr (Def::type == ValueType::kString) {
+      status = r.Str(key, &value);
+    } else if constexpr (Def::type == ValueType::kTimestamp) {
+      status = r.Time(key, &value);
+    } else if constexpr (Def::type == ValueType::kInt64) {
+      status = r.Int(key, &value);
+    } else if constexpr (Def::type == ValueType::kBool) {
+      status = r.Bool(key, &value);
+    } else if constexpr (Def::type == ValueType::kStringList) {
+      simdjson::dom::array tags;
+      if (r[key].get_array().get(tags)) {
+        status = Bad(kWhat, key);
+        return;
+      }
+      for (element tag : tags) {
+        std::string_view s;
+        if (tag.get_string().get(s)) {
+          status = Bad(kWhat, key);
+          return;
+        }
+        value.emplace_back(s);
+      }
+    } else {
+      static_assert(Def::type == ValueType::kString, "a seed type the codec lacks");
+    }
+  });
+  RETURN_IF_ERROR(status);
   RETURN_IF_ERROR(r.Bool("utf8_repaired", &t.utf8_repaired));
   simdjson::dom::object extra;
   if (!r["extra"].get_object().get(extra)) {

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "schema/fields.h"
 #include "schema/internal/values.h"
 #include "schema/time.h"
 #include "base/utf8.h"
@@ -134,7 +135,9 @@ ColumnMapping::ColumnMapping() {
 
 namespace {
 
-bool IsTimestampField(Field f) { return f == Field::kUserCreated || f == Field::kDate; }
+bool IsTimestampField(Field f) {
+  return Columns()[static_cast<size_t>(f)].type == ValueType::kTimestamp;
+}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -187,10 +190,10 @@ Result<ColumnMapping> ColumnMapping::Parse(std::string_view spec) {
     }
     m.columns[static_cast<size_t>(f)] = Column{std::string(source), std::string(format)};
   }
-  for (Field f : {Field::kUserName, Field::kDate, Field::kText}) {
-    if (!m.mapped(f)) {
+  for (const ColumnInfo& c : Columns().first(kFieldCount)) {
+    if (c.required && !m.mapped(*c.seed)) {
       return Status::InvalidArgument("mapping must give a column for '" +
-                                     std::string(FieldName(f)) + "'");
+                                     std::string(c.seed_name) + "'");
     }
   }
   return m;
@@ -317,58 +320,26 @@ std::optional<ParseError> ParseCsvRecord(std::string_view raw, const CsvLayout& 
       }
       continue;
     }
-    const auto field = static_cast<Field>(col.field);
-    const std::string_view name = FieldName(field);
     std::optional<ParseError> err;
     // Typed values never legitimately contain quotes, so they are read unescaped: a "" in
     // one makes it invalid either way.
-    switch (field) {
-      case Field::kUserName:
-        err = internal::SetText(rf.value, rf.escaped, name, options, &out->user_name, out, utf8);
-        if (!err && out->user_name.empty()) {
-          err = MakeError(Reason::kMissingField, name, "field 'user_name' is empty");
+    VisitSeedField(static_cast<Field>(col.field), *out, [&](const auto& def, auto& value) {
+      using Def = std::remove_cvref_t<decltype(def)>;
+      const std::string_view name = def.SeedName();
+      if constexpr (Def::type == ValueType::kString) {
+        err = internal::SetText(rf.value, rf.escaped, name, options, &value, out, utf8);
+        if (def.required && !err && value.empty()) {
+          err = MakeError(Reason::kMissingField, name,
+                          "field '" + std::string(name) + "' is empty");
         }
-        break;
-      case Field::kUserLocation:
-        err = internal::SetText(rf.value, rf.escaped, name, options, &out->user_location, out,
-                                utf8);
-        break;
-      case Field::kUserDescription:
-        err = internal::SetText(rf.value, rf.escaped, name, options, &out->user_description,
-                                out, utf8);
-        break;
-      case Field::kText:
-        err = internal::SetText(rf.value, rf.escaped, name, options, &out->text, out, utf8);
-        if (!err && out->text.empty()) {
-          err = MakeError(Reason::kMissingField, name, "field 'text' is empty");
-        }
-        break;
-      case Field::kSource:
-        err = internal::SetText(rf.value, rf.escaped, name, options, &out->source, out, utf8);
-        break;
-      case Field::kUserCreated:
-        err = internal::SetTimestamp(rf.value, layout.formats_[col.field], name, false,
-                                     &out->user_created);
-        break;
-      case Field::kDate:
-        err = internal::SetTimestamp(rf.value, layout.formats_[col.field], name, true, &out->date);
-        break;
-      case Field::kUserFollowers:
-        err = internal::SetCount(rf.value, name, &out->user_followers);
-        break;
-      case Field::kUserFriends:
-        err = internal::SetCount(rf.value, name, &out->user_friends);
-        break;
-      case Field::kUserFavourites:
-        err = internal::SetCount(rf.value, name, &out->user_favourites);
-        break;
-      case Field::kUserVerified:
-        err = internal::SetBool(rf.value, name, &out->user_verified);
-        break;
-      case Field::kIsRetweet:
-        err = internal::SetBool(rf.value, name, &out->is_retweet);
-        break;
-      case Field::kHashtags:
+      } else if constexpr (Def::type == ValueType::kTimestamp) {
+        err = internal::SetTimestamp(rf.value, layout.formats_[col.field], name, def.required,
+                                     &value);
+      } else if constexpr (Def::type == ValueType::kInt64) {
+        err = internal::SetCount(rf.value, name, &value);
+      } else if constexpr (Def::type == ValueType::kBool) {
+        err = internal::SetBool(rf.value, name, &value);
+      } else if constexpr (Def::type == ValueType::kStringList) {
         if (rf.escaped) {
           thread_local std::string unescaped;
           internal::AssignUnescaped(rf.value, &unescaped);
@@ -376,8 +347,10 @@ std::optional<ParseError> ParseCsvRecord(std::string_view raw, const CsvLayout& 
         } else {
           err = internal::SetHashtagList(rf.value, options, out, utf8);
         }
-        break;
-    }
+      } else {
+        static_assert(Def::type == ValueType::kString, "a seed type the CSV reader lacks");
+      }
+    });
     if (err) return err;
   }
   out->extra.resize(n_extra);

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "schema/fields.h"
 #include "schema/internal/values.h"
 #include "schema/parse.h"
 #include "base/utf8.h"
@@ -96,36 +97,34 @@ std::optional<ParseError> SetHashtagsJson(element v, const ParseOptions& options
 }
 
 std::optional<ParseError> SetField(Field f, element v, const ParseOptions& options, Tweet* out) {
-  const std::string_view name = FieldName(f);
-  auto text = [&](std::string* dst) -> std::optional<ParseError> {
-    if (v.type() != element_type::STRING) {
-      return WrongType(Reason::kMalformedJson, name, v, "a string");
+  std::optional<ParseError> err;
+  VisitSeedField(f, *out, [&](const auto& def, auto& value) {
+    using Def = std::remove_cvref_t<decltype(def)>;
+    const std::string_view name = def.SeedName();
+    if constexpr (Def::type == ValueType::kString) {
+      if (v.type() != element_type::STRING) {
+        err = WrongType(Reason::kMalformedJson, name, v, "a string");
+      } else {
+        err = internal::SetText(v.get_string().value_unsafe(), false, name, options, &value, out);
+      }
+    } else if constexpr (Def::type == ValueType::kTimestamp) {
+      if (v.type() != element_type::STRING) {
+        err = WrongType(Reason::kBadTimestamp, name, v, "a \"YYYY-MM-DD HH:MM:SS\" string");
+      } else {
+        err = internal::SetTimestamp(v.get_string().value_unsafe(), options.mapping[f].format,
+                                     name, def.required, &value);
+      }
+    } else if constexpr (Def::type == ValueType::kInt64) {
+      err = SetCountJson(v, name, &value);
+    } else if constexpr (Def::type == ValueType::kBool) {
+      err = SetBoolJson(v, name, &value);
+    } else if constexpr (Def::type == ValueType::kStringList) {
+      err = SetHashtagsJson(v, options, out);
+    } else {
+      static_assert(Def::type == ValueType::kString, "a seed type the JSON reader lacks");
     }
-    return internal::SetText(v.get_string().value_unsafe(), false, name, options, dst, out);
-  };
-  auto timestamp = [&](Timestamp* dst, bool required) -> std::optional<ParseError> {
-    if (v.type() != element_type::STRING) {
-      return WrongType(Reason::kBadTimestamp, name, v, "a \"YYYY-MM-DD HH:MM:SS\" string");
-    }
-    return internal::SetTimestamp(v.get_string().value_unsafe(),
-                                  options.mapping[f].format, name, required, dst);
-  };
-  switch (f) {
-    case Field::kUserName: return text(&out->user_name);
-    case Field::kUserLocation: return text(&out->user_location);
-    case Field::kUserDescription: return text(&out->user_description);
-    case Field::kText: return text(&out->text);
-    case Field::kSource: return text(&out->source);
-    case Field::kUserCreated: return timestamp(&out->user_created, false);
-    case Field::kDate: return timestamp(&out->date, true);
-    case Field::kUserFollowers: return SetCountJson(v, name, &out->user_followers);
-    case Field::kUserFriends: return SetCountJson(v, name, &out->user_friends);
-    case Field::kUserFavourites: return SetCountJson(v, name, &out->user_favourites);
-    case Field::kUserVerified: return SetBoolJson(v, name, &out->user_verified);
-    case Field::kIsRetweet: return SetBoolJson(v, name, &out->is_retweet);
-    case Field::kHashtags: return SetHashtagsJson(v, options, out);
-  }
-  return std::nullopt;
+  });
+  return err;
 }
 
 }  // namespace
@@ -202,17 +201,22 @@ std::optional<ParseError> ParseJsonRecord(std::string_view raw, const ParseOptio
     if (auto err = SetField(static_cast<Field>(field), value, options, out)) return err;
   }
   out->extra.resize(n_extra);
-  for (Field f : {Field::kUserName, Field::kDate, Field::kText}) {
-    const auto i = static_cast<size_t>(f);
-    if (!mapped[i]) continue;
-    const bool empty = f == Field::kUserName ? out->user_name.empty()
-                       : f == Field::kText   ? out->text.empty()
-                                             : false;
-    if (!seen[i] || empty) {
-      return MakeError(Reason::kMissingField, FieldName(f),
-                       "field '" + std::string(FieldName(f)) + "' is missing or empty");
+  // A required field must be present, and a required text non-empty.
+  std::optional<ParseError> missing;
+  size_t i = 0;
+  ForEachSeedField(*out, [&](const auto& def, const auto& value) {
+    const size_t f = i++;
+    if (missing || !def.required || !mapped[f]) return;
+    bool empty = !seen[f];
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(value)>, std::string>) {
+      empty = empty || value.empty();
     }
-  }
+    if (empty) {
+      missing = MakeError(Reason::kMissingField, def.SeedName(),
+                          "field '" + std::string(def.SeedName()) + "' is missing or empty");
+    }
+  });
+  if (missing) return missing;
   if (repaired_input) out->utf8_repaired = true;
   return std::nullopt;
 }

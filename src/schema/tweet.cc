@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "schema/fields.h"
+
 namespace covidflow::schema {
 
 namespace {
@@ -10,12 +12,6 @@ constexpr std::array<std::string_view, kReasonCount> kReasonNames = {
     "malformed_csv", "malformed_json", "column_count",   "missing_field", "bad_number",
     "bad_timestamp", "bad_bool",       "bad_hashtags",   "invalid_utf8",  "field_too_large",
     "out_of_range",  "empty_record",   "unknown_format",
-};
-
-constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
-    "user_name",      "user_location", "user_description", "user_created", "user_followers",
-    "user_friends",   "user_favourites", "user_verified",  "date",         "text",
-    "hashtags",       "source",        "is_retweet",
 };
 
 }  // namespace
@@ -35,12 +31,14 @@ bool ReasonFromName(std::string_view name, Reason* reason) {
   return false;
 }
 
-std::string_view FieldName(Field field) { return kFieldNames[static_cast<size_t>(field)]; }
+std::string_view FieldName(Field field) {
+  return Columns()[static_cast<size_t>(field)].seed_name;
+}
 
 bool FieldFromName(std::string_view name, Field* field) {
-  for (size_t i = 0; i < kFieldNames.size(); ++i) {
-    if (kFieldNames[i] == name) {
-      *field = static_cast<Field>(i);
+  for (const ColumnInfo& c : Columns().first(kFieldCount)) {
+    if (c.seed_name == name) {
+      *field = *c.seed;
       return true;
     }
   }

@@ -127,13 +127,24 @@ Status DecodeRleHybrid(std::string_view data, int bit_width, size_t n,
       const size_t count = std::min<uint64_t>(groups * 8, remaining);
       const auto* p = reinterpret_cast<const uint8_t*>(data.data() + pos);
       const uint64_t mask = bit_width == 32 ? 0xffffffffu : ((uint64_t{1} << bit_width) - 1);
-      for (size_t k = 0; k < count; ++k) {
+      const size_t at = out->size();
+      out->resize(at + count);
+      uint32_t* dst = out->data() + at;
+      size_t k = 0;
+      // One unaligned 8-byte load per value while 8 bytes remain (a value spans at most 5).
+      for (; k < count && (k * bit_width) / 8 + 8 <= bytes; ++k) {
+        const size_t bit = k * bit_width;
+        uint64_t word;
+        std::memcpy(&word, p + bit / 8, 8);
+        dst[k] = static_cast<uint32_t>((word >> (bit % 8)) & mask);
+      }
+      for (; k < count; ++k) {
         const size_t bit = k * bit_width;
         uint64_t word = 0;
         const size_t first = bit / 8;
         const size_t last = std::min(bytes, (bit + bit_width + 7) / 8 + 1);
         for (size_t b = first; b < last; ++b) word |= static_cast<uint64_t>(p[b]) << (8 * (b - first));
-        out->push_back(static_cast<uint32_t>((word >> (bit % 8)) & mask));
+        dst[k] = static_cast<uint32_t>((word >> (bit % 8)) & mask);
       }
       pos += bytes;
       remaining -= count;

@@ -1,126 +1,88 @@
 #include "lake/internal/tweet_columns.h"
 
-#include <array>
+#include <type_traits>
+
+#include "schema/codec.h"
+#include "schema/fields.h"
 
 namespace covidflow::lake::internal {
 namespace {
 
 using K = ColumnKind;
+using schema::ValueType;
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 
-ColumnSpec Str(const char* name, std::string_view (*get)(const Row&),
-               void (*set)(Row&, std::string_view), bool optional = false) {
-  ColumnSpec c{name, optional ? K::kOptionalString : K::kString, true};
-  c.get_str = get;
-  c.set_str = set;
-  return c;
-}
-ColumnSpec Int(const char* name, ColumnKind kind, int64_t (*get)(const Row&),
-               void (*set)(Row&, int64_t), bool dictionary = true) {
-  ColumnSpec c{name, kind, dictionary};
-  c.get_int = get;
-  c.set_int = set;
-  return c;
-}
-ColumnSpec Dbl(const char* name, double (*get)(const Row&), void (*set)(Row&, double)) {
-  ColumnSpec c{name, K::kDouble, true};
-  c.get_double = get;
-  c.set_double = set;
-  return c;
-}
-ColumnSpec Bool(const char* name, bool (*get)(const Row&), void (*set)(Row&, bool)) {
-  ColumnSpec c{name, K::kBool, false};
-  c.get_bool = get;
-  c.set_bool = set;
-  return c;
+// The lake's column kind of a schema column. Timestamps are whole seconds in the stream;
+// micros is what Spark and pandas expect.
+constexpr ColumnKind KindOf(ValueType type, bool nullable) {
+  switch (type) {
+    case ValueType::kString: return nullable ? K::kOptionalString : K::kString;
+    case ValueType::kLabel: return K::kString;
+    case ValueType::kStringList: return K::kStringList;
+    case ValueType::kInt32: return K::kInt32;
+    case ValueType::kInt64: return K::kInt64;
+    case ValueType::kDouble: return K::kDouble;
+    case ValueType::kBool: return K::kBool;
+    case ValueType::kTimestamp: return K::kTimestampMicros;
+    case ValueType::kTimestampMillis: return K::kTimestampMillis;
+  }
+  return K::kString;
 }
 
-#define CF_STR(field) \
-  [](const Row& r) -> std::string_view { return r.field; }, \
-  [](Row& r, std::string_view v) { r.field.assign(v); }
+// Dictionary encoding is tried for every column but booleans, timestamps and source offsets:
+// those are nearly unique per row, so a dictionary only costs hashing, and PLAIN + zstd came
+// out smaller on real tweets.
+constexpr bool TryDictionary(ValueType type, std::string_view name) {
+  return type != ValueType::kBool && type != ValueType::kTimestamp &&
+         type != ValueType::kTimestampMillis && name != "source_offset";
+}
+
+// The getter and setter of column I, as the function pointers ColumnSpec holds.
+template <size_t I>
+ColumnSpec MakeSpec() {
+  constexpr const auto& def = schema::kColumnDef<I>;
+  using Def = std::remove_cvref_t<decltype(def)>;
+  using T = schema::ColumnValue<I>;
+  ColumnSpec c{def.name.data(), KindOf(Def::type, def.nullable), TryDictionary(Def::type, def.name)};
+  if constexpr (Def::type == ValueType::kString) {
+    c.get_str = [](const Row& r) -> std::string_view { return Def::Ref(r); };
+    c.set_str = [](Row& r, std::string_view v) { Def::Ref(r).assign(v); };
+  } else if constexpr (Def::type == ValueType::kLabel) {
+    c.get_str = [](const Row& r) { return schema::LabelName(Def::Ref(r)); };
+    c.set_str = [](Row& r, std::string_view v) { Def::Ref(r) = LabelFromName(v); };
+  } else if constexpr (Def::type == ValueType::kStringList) {
+    c.get_list = [](const Row& r) -> const std::vector<std::string>& { return Def::Ref(r); };
+    c.mut_list = [](Row& r) { return &Def::Ref(r); };
+  } else if constexpr (Def::type == ValueType::kTimestamp) {
+    c.get_int = [](const Row& r) { return Def::Ref(r).seconds * kMicrosPerSecond; };
+    c.set_int = [](Row& r, int64_t v) { Def::Ref(r).seconds = v / kMicrosPerSecond; };
+  } else if constexpr (Def::type == ValueType::kInt32 || std::is_same_v<T, Offset>) {
+    c.get_int = [](const Row& r) -> int64_t { return Def::Ref(r).value(); };
+    c.set_int = [](Row& r, int64_t v) {
+      Def::Ref(r) = T(static_cast<typename T::value_type>(v));
+    };
+  } else if constexpr (Def::type == ValueType::kInt64 ||
+                       Def::type == ValueType::kTimestampMillis) {
+    c.get_int = [](const Row& r) { return Def::Ref(r); };
+    c.set_int = [](Row& r, int64_t v) { Def::Ref(r) = v; };
+  } else if constexpr (Def::type == ValueType::kDouble) {
+    c.get_double = [](const Row& r) { return Def::Ref(r); };
+    c.set_double = [](Row& r, double v) { Def::Ref(r) = v; };
+  } else if constexpr (Def::type == ValueType::kBool) {
+    c.get_bool = [](const Row& r) { return Def::Ref(r); };
+    c.set_bool = [](Row& r, bool v) { Def::Ref(r) = v; };
+  }
+  return c;
+}
 
 const std::vector<ColumnSpec>& Table() {
   static const std::vector<ColumnSpec> kColumns = [] {
     std::vector<ColumnSpec> c;
-    c.push_back(Str("user_name", CF_STR(tweet.user_name)));
-    c.push_back(Str("user_location", CF_STR(tweet.user_location)));
-    c.push_back(Str("user_description", CF_STR(tweet.user_description)));
-    // Timestamps are whole seconds in the stream; micros is what Spark and pandas expect.
-    c.push_back(Int(
-        "user_created", K::kTimestampMicros,
-        [](const Row& r) { return r.tweet.user_created.seconds * kMicrosPerSecond; },
-        [](Row& r, int64_t v) { r.tweet.user_created.seconds = v / kMicrosPerSecond; },
-        /*dictionary=*/false));
-    c.push_back(Int(
-        "user_followers", K::kInt64, [](const Row& r) { return r.tweet.user_followers; },
-        [](Row& r, int64_t v) { r.tweet.user_followers = v; }));
-    c.push_back(Int(
-        "user_friends", K::kInt64, [](const Row& r) { return r.tweet.user_friends; },
-        [](Row& r, int64_t v) { r.tweet.user_friends = v; }));
-    c.push_back(Int(
-        "user_favourites", K::kInt64, [](const Row& r) { return r.tweet.user_favourites; },
-        [](Row& r, int64_t v) { r.tweet.user_favourites = v; }));
-    c.push_back(Bool(
-        "user_verified", [](const Row& r) { return r.tweet.user_verified; },
-        [](Row& r, bool v) { r.tweet.user_verified = v; }));
-    c.push_back(Int(
-        // Not "date": that is the hive partition key (date=YYYY-MM-DD), and readers that
-        // discover partitions (DuckDB, pyarrow, Spark) would collide the two.
-        "event_time", K::kTimestampMicros,
-        [](const Row& r) { return r.tweet.date.seconds * kMicrosPerSecond; },
-        [](Row& r, int64_t v) { r.tweet.date.seconds = v / kMicrosPerSecond; },
-        /*dictionary=*/false));
-    c.push_back(Str("text", CF_STR(tweet.text)));
-    {
-      ColumnSpec h{"hashtags", K::kStringList, true};
-      h.get_list = [](const Row& r) -> const std::vector<std::string>& { return r.tweet.hashtags; };
-      h.mut_list = [](Row& r) { return &r.tweet.hashtags; };
-      c.push_back(h);
-    }
-    c.push_back(Str("source", CF_STR(tweet.source)));
-    c.push_back(Bool(
-        "is_retweet", [](const Row& r) { return r.tweet.is_retweet; },
-        [](Row& r, bool v) { r.tweet.is_retweet = v; }));
-    c.push_back(Dbl(
-        "sentiment_positive", [](const Row& r) { return r.sentiment.positive; },
-        [](Row& r, double v) { r.sentiment.positive = v; }));
-    c.push_back(Dbl(
-        "sentiment_neutral", [](const Row& r) { return r.sentiment.neutral; },
-        [](Row& r, double v) { r.sentiment.neutral = v; }));
-    c.push_back(Dbl(
-        "sentiment_negative", [](const Row& r) { return r.sentiment.negative; },
-        [](Row& r, double v) { r.sentiment.negative = v; }));
-    c.push_back(Dbl(
-        "sentiment_compound", [](const Row& r) { return r.sentiment.compound; },
-        [](Row& r, double v) { r.sentiment.compound = v; }));
-    c.push_back(Str(
-        "sentiment_label", [](const Row& r) { return LabelName(r.sentiment.label); },
-        [](Row& r, std::string_view v) { r.sentiment.label = LabelFromName(v); }));
-    c.push_back(Str("enricher", CF_STR(enricher)));
-    // Unresolved locations are null in the lake (empty in the struct), so SQL's
-    // "country IS NULL" finds them.
-    c.push_back(Str("country", CF_STR(location.country), /*optional=*/true));
-    c.push_back(Str("region", CF_STR(location.region), /*optional=*/true));
-    c.push_back(Dbl(
-        "location_confidence", [](const Row& r) { return r.location.confidence; },
-        [](Row& r, double v) { r.location.confidence = v; }));
-    c.push_back(Str("source_topic", CF_STR(source.topic)));
-    c.push_back(Int(
-        "source_partition", K::kInt32,
-        [](const Row& r) -> int64_t { return r.source.partition.value(); },
-        [](Row& r, int64_t v) { r.source.partition = PartitionId(static_cast<int32_t>(v)); }));
-    c.push_back(Int(
-        "source_offset", K::kInt64, [](const Row& r) { return r.source.offset.value(); },
-        [](Row& r, int64_t v) { r.source.offset = Offset(v); }, /*dictionary=*/false));
-    c.push_back(Int(
-        "ingest_time", K::kTimestampMillis, [](const Row& r) { return r.ingest_time_ms; },
-        [](Row& r, int64_t v) { r.ingest_time_ms = v; }, /*dictionary=*/false));
+    schema::ForEachColumn([&](auto i) { c.push_back(MakeSpec<decltype(i)::value>()); });
     return c;
   }();
   return kColumns;
 }
-
-#undef CF_STR
 
 }  // namespace
 
@@ -132,18 +94,6 @@ int FindColumn(std::string_view name) {
     if (name == cols[i].name) return static_cast<int>(i);
   }
   return -1;
-}
-
-std::string_view LabelName(schema::Sentiment::Label label) {
-  switch (label) {
-    case schema::Sentiment::Label::kNegative:
-      return "negative";
-    case schema::Sentiment::Label::kNeutral:
-      return "neutral";
-    case schema::Sentiment::Label::kPositive:
-      return "positive";
-  }
-  return "neutral";
 }
 
 schema::Sentiment::Label LabelFromName(std::string_view name) {

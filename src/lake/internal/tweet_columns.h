@@ -1,7 +1,8 @@
 #pragma once
-// The lake's one table of columns: name, Parquet type, and how each maps to and from
-// schema::EnrichedTweet. The writer, the reader and docs/formats/lake.md follow this
-// table; a column is added here and nowhere else. Private to the lake module.
+// The lake's columns: schema/fields.h's table (names, order, types, nullability, where each
+// value lives) with what Parquet adds (the column kind, whether to try a dictionary) and
+// getters/setters the writer and reader call. A column is added in schema/fields.h and
+// nowhere else. Private to the lake module.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -51,7 +52,6 @@ std::span<const ColumnSpec> TweetColumns();
 // Index into TweetColumns() or -1.
 int FindColumn(std::string_view name);
 
-std::string_view LabelName(schema::Sentiment::Label label);
 schema::Sentiment::Label LabelFromName(std::string_view name);
 
 }  // namespace covidflow::lake::internal

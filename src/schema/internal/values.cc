@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "schema/fields.h"
 #include "schema/time.h"
 #include "base/utf8.h"
 
@@ -208,20 +209,15 @@ std::optional<ParseError> SetHashtagList(std::string_view value, const ParseOpti
 }
 
 void ResetUnmapped(const std::array<bool, kFieldCount>& mapped, Tweet* t) {
-  auto absent = [&](Field f) { return !mapped[static_cast<size_t>(f)]; };
-  if (absent(Field::kUserName)) t->user_name.clear();
-  if (absent(Field::kUserLocation)) t->user_location.clear();
-  if (absent(Field::kUserDescription)) t->user_description.clear();
-  if (absent(Field::kUserCreated)) t->user_created = Timestamp{};
-  if (absent(Field::kUserFollowers)) t->user_followers = 0;
-  if (absent(Field::kUserFriends)) t->user_friends = 0;
-  if (absent(Field::kUserFavourites)) t->user_favourites = 0;
-  if (absent(Field::kUserVerified)) t->user_verified = false;
-  if (absent(Field::kDate)) t->date = Timestamp{};
-  if (absent(Field::kText)) t->text.clear();
-  if (absent(Field::kHashtags)) t->hashtags.clear();
-  if (absent(Field::kSource)) t->source.clear();
-  if (absent(Field::kIsRetweet)) t->is_retweet = false;
+  size_t i = 0;
+  ForEachSeedField(*t, [&](const auto&, auto& value) {
+    if (mapped[i++]) return;
+    if constexpr (requires { value.clear(); }) {
+      value.clear();  // keeps the storage for the next record
+    } else {
+      value = {};
+    }
+  });
 }
 
 }  // namespace covidflow::schema::internal
