@@ -43,7 +43,7 @@ struct BatchReader::State {
   // The row group being read.
   size_t group = 0;
   size_t group_rows_left = 0;
-  std::vector<std::string> chunk_buffers;  // per projected column
+  std::vector<internal::Buffer> chunk_buffers;  // per projected column
   std::vector<internal::ChunkReader> readers;
   bool failed = false;
 

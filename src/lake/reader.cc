@@ -65,7 +65,7 @@ Result<std::vector<schema::EnrichedTweet>> ReadRows(const FileSource& file,
   std::vector<schema::EnrichedTweet> rows(static_cast<size_t>(layout.num_rows));
   internal::ChunkReader reader;
   ColumnVector values;
-  std::string scratch;
+  internal::Buffer scratch;
   size_t base = 0;
   for (size_t g = 0; g < layout.row_groups.size(); ++g) {
     const internal::RowGroupLayout& rg = layout.row_groups[g];

@@ -1,6 +1,7 @@
 #pragma once
-// Our reader for our own lake files (training reads the lake through it): column
-// projection, and partition pruning by date range at the lake level.
+// Our row reader for our own lake files: column projection, and partition pruning by date
+// range at the lake level. It returns whole files or lakes as rows; to read many rows in
+// bounded memory (training), use BatchReader (batch_reader.h), which decodes the same way.
 //
 // A corrupt or truncated file yields kCorruption naming the file, never a crash: every
 // offset and length read from the file is checked against the bytes actually present,

@@ -96,22 +96,22 @@ FileSource::~FileSource() {
 }
 
 Result<std::string_view> FileSource::Read(uint64_t offset, size_t length,
-                                          std::string* scratch) const {
+                                          Buffer* scratch) const {
   if (offset > size_ || length > size_ - offset) {
     return Status::Corruption("read past end of file");
   }
   if (fd_ < 0) return bytes_.substr(offset, length);
-  scratch->resize(length);
+  char* dst = scratch->Resize(length);
   size_t done = 0;
   while (done < length) {
-    const ssize_t n = ::pread(fd_, scratch->data() + done, length - done,
+    const ssize_t n = ::pread(fd_, dst + done, length - done,
                               static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::FromErrno(errno, "read " + name_);
     if (n == 0) return Status::Corruption("file shrank while reading");
     done += static_cast<size_t>(n);
   }
-  return std::string_view(*scratch);
+  return scratch->view();
 }
 
 Result<FileSource> OpenFileSource(const std::string& path) {
@@ -136,7 +136,7 @@ Result<Footer> ReadFooter(const FileSource& file) {
   if (size < 12) {
     return Status::Corruption("file too short (" + std::to_string(size) + " bytes)");
   }
-  std::string scratch;
+  Buffer scratch;
   ASSIGN_OR_RETURN(std::string_view head, file.Read(0, 4, &scratch));
   if (head != pf::kMagic) return Status::Corruption("missing PAR1 header");
   ASSIGN_OR_RETURN(std::string_view tail, file.Read(size - 8, 8, &scratch));
@@ -313,8 +313,9 @@ Status ChunkReader::NextPage() {
         return Status::Corruption("page size mismatch");
       }
     } else {
-      RETURN_IF_ERROR(Decompress(codec_, body, static_cast<size_t>(usize), &page_buffer_));
-      page = page_buffer_;
+      char* out = page_buffer_.Resize(static_cast<size_t>(usize));
+      RETURN_IF_ERROR(Decompress(codec_, body, out, static_cast<size_t>(usize)));
+      page = page_buffer_.view();
     }
     if (type == static_cast<int64_t>(pf::PageType::kDictionaryPage)) {
       ASSIGN_OR_RETURN(const auto* dh, GetStruct(header, pf::ph::kDictionaryPageHeader, "dict"));
@@ -338,12 +339,12 @@ Status ChunkReader::LoadDictionary(std::string_view page, int64_t n) {
     return Status::Corruption("bad dictionary size");
   }
   // The dictionary outlives the page buffer, which the next page reuses.
-  if (page.data() == page_buffer_.data()) {
-    dictionary_buffer_.swap(page_buffer_);
+  if (page.data() == page_buffer_.view().data()) {
+    std::swap(dictionary_buffer_, page_buffer_);
   } else {
-    dictionary_buffer_.assign(page);
+    std::memcpy(dictionary_buffer_.Resize(page.size()), page.data(), page.size());
   }
-  const std::string_view d = dictionary_buffer_;
+  const std::string_view d = dictionary_buffer_.view();
   size_t pos = 0;
   dict_strings_.clear();
   dict_fixed_.clear();

@@ -20,6 +20,27 @@
 
 namespace covidflow::lake::internal {
 
+// A reusable byte buffer whose bytes are not zero-filled when it grows: they are always
+// overwritten (by a read or a decompression), and zero-filling megabytes per page showed.
+class Buffer {
+ public:
+  // Makes the buffer `n` bytes long (contents unspecified) and returns its data.
+  char* Resize(size_t n) {
+    if (n > capacity_) {
+      data_ = std::make_unique_for_overwrite<char[]>(n);
+      capacity_ = n;
+    }
+    size_ = n;
+    return data_.get();
+  }
+  std::string_view view() const { return {data_.get(), size_}; }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  size_t capacity_ = 0;
+  size_t size_ = 0;
+};
+
 // The bytes of a lake file, read by range: from a descriptor (pread) or from memory.
 class FileSource {
  public:
@@ -34,7 +55,7 @@ class FileSource {
   const std::string& name() const { return name_; }
   // bytes [offset, offset + length): a view into memory, or read into *scratch. The range
   // must lie within size() (callers check it against the footer first).
-  Result<std::string_view> Read(uint64_t offset, size_t length, std::string* scratch) const;
+  Result<std::string_view> Read(uint64_t offset, size_t length, Buffer* scratch) const;
 
  private:
   FileSource() = default;
@@ -101,7 +122,7 @@ class ChunkReader {
   size_t num_rows_ = 0;
   size_t rows_started_ = 0;  // rows whose first level entry was decoded (pages loaded)
   // The current data page.
-  std::string page_buffer_;
+  Buffer page_buffer_;
   size_t levels_ = 0;     // level entries in the page
   size_t level_pos_ = 0;  // next level entry
   std::vector<uint32_t> rep_, def_;
@@ -111,7 +132,7 @@ class ChunkReader {
   size_t value_pos_ = 0;     // next value (index, or byte offset into values_ for PLAIN)
   // The dictionary.
   bool have_dictionary_ = false;
-  std::string dictionary_buffer_;
+  Buffer dictionary_buffer_;
   std::vector<std::string_view> dict_strings_;
   std::vector<uint64_t> dict_fixed_;
 };

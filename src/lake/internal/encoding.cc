@@ -180,33 +180,31 @@ Status Compress(Codec codec, int zstd_level, std::string_view in, std::string* o
   return Status::InvalidArgument("unknown codec");
 }
 
-Status Decompress(Codec codec, std::string_view in, size_t uncompressed_size, std::string* out) {
+Status Decompress(Codec codec, std::string_view in, char* out, size_t uncompressed_size) {
   switch (codec) {
     case Codec::kUncompressed:
       if (in.size() != uncompressed_size) return Status::Corruption("page size mismatch");
-      out->assign(in);
+      std::memcpy(out, in.data(), in.size());
       return Status::Ok();
     case Codec::kSnappy: {
       size_t len = 0;
       if (!snappy::GetUncompressedLength(in.data(), in.size(), &len) || len != uncompressed_size) {
         return Status::Corruption("snappy: bad page length");
       }
-      out->resize(len);
-      if (!snappy::RawUncompress(in.data(), in.size(), out->data())) {
+      if (!snappy::RawUncompress(in.data(), in.size(), out)) {
         return Status::Corruption("snappy: corrupt page");
       }
       return Status::Ok();
     }
     case Codec::kZstd: {
-      // The frame states its size: check it before allocating.
+      // The frame states its size: check it before decompressing.
       if (ZSTD_getFrameContentSize(in.data(), in.size()) != uncompressed_size) {
         return Status::Corruption("zstd: page length disagrees with its header");
       }
       static thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(),
                                                                                ZSTD_freeDCtx);
-      out->resize(uncompressed_size);
       const size_t len =
-          ZSTD_decompressDCtx(ctx.get(), out->data(), out->size(), in.data(), in.size());
+          ZSTD_decompressDCtx(ctx.get(), out, uncompressed_size, in.data(), in.size());
       if (ZSTD_isError(len) || len != uncompressed_size) {
         return Status::Corruption("zstd: corrupt page");
       }

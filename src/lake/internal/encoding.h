@@ -27,8 +27,8 @@ int BitWidth(uint32_t max_value);
 // Compresses `in` with `codec`, appending to *out (replaced, not appended, when
 // uncompressed callers pass the input through).
 Status Compress(Codec codec, int zstd_level, std::string_view in, std::string* out);
-// Decompresses into *out, which must come out exactly `uncompressed_size` bytes long.
-Status Decompress(Codec codec, std::string_view in, size_t uncompressed_size, std::string* out);
+// Decompresses `in` into out[0, uncompressed_size), which it must fill exactly.
+Status Decompress(Codec codec, std::string_view in, char* out, size_t uncompressed_size);
 
 // CRC-32 (polynomial 0x04C11DB7, reflected; the gzip one), as Parquet's PageHeader.crc asks.
 uint32_t Crc32(std::string_view data);
