@@ -17,18 +17,15 @@ machine is shared: compare within a round, report the range). Ratio = pyarrow ti
   .venv/bin/python bench/lake/batch_vs_pyarrow.py --bench build/ci/bench/lake/bench_lake
 """
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lake_vs_pyarrow import prepare  # noqa: E402  the same rows as the writer benchmark
+from lake_vs_pyarrow import best, prepare, run  # noqa: E402  the writer benchmark's rows
 
 PROJECTIONS = {
     "all": [],
@@ -38,19 +35,6 @@ PROJECTIONS = {
     "training": ["text", "hashtags", "user_followers", "user_verified", "event_time",
                  "sentiment_label", "country"],
 }
-
-
-def run(cmd):
-    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
-
-
-def best(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main():
