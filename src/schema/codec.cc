@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <cmath>
+#include <utility>
 
 #include "schema/fields.h"
 #include "schema/text_writer.h"
@@ -59,6 +61,47 @@ void AppendPosition(std::string& out, const SourcePosition& p) {
   out.append(",\"offset\":");
   AppendInt(out, p.offset.value());
   out.push_back('}');
+}
+
+// `{"name":` for the first seed field, `,"name":` for the others, built at compile time.
+template <size_t I>
+struct SeedJsonKey {
+  static constexpr std::string_view kName = kColumnDef<I>.SeedName();
+  static constexpr auto kChars = [] {
+    std::array<char, kName.size() + 4> key{};
+    key[0] = I == 0 ? '{' : ',';
+    key[1] = '"';
+    for (size_t i = 0; i < kName.size(); ++i) key[2 + i] = kName[i];
+    key[kName.size() + 2] = '"';
+    key[kName.size() + 3] = ':';
+    return key;
+  }();
+  static constexpr std::string_view kKey{kChars.data(), kChars.size()};
+};
+
+// One seed field as a JSON member; `text` writes a string value.
+template <size_t I, typename Value, typename Text>
+void AppendSeedJson(std::string& out, const Value& value, Text& text) {
+  constexpr ValueType kType = std::remove_cvref_t<decltype(kColumnDef<I>)>::type;
+  out.append(SeedJsonKey<I>::kKey);
+  if constexpr (kType == ValueType::kString) {
+    text(value);
+  } else if constexpr (kType == ValueType::kTimestamp) {
+    AppendTimestampString(out, value);
+  } else if constexpr (kType == ValueType::kInt64) {
+    AppendInt(out, value);
+  } else if constexpr (kType == ValueType::kBool) {
+    out.append(value ? std::string_view("true") : std::string_view("false"));
+  } else if constexpr (kType == ValueType::kStringList) {
+    out.push_back('[');
+    for (size_t i = 0; i < value.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      text(value[i]);
+    }
+    out.push_back(']');
+  } else {
+    static_assert(kType == ValueType::kString, "a seed type the codec lacks");
+  }
 }
 
 }  // namespace
@@ -119,33 +162,11 @@ void AppendEnrichedJson(std::string& out, const EnrichedTweet& e, bool tweet_utf
       AppendSafeString(out, s);
     }
   };
-  // The seed fields under their seed column names, in table order.
-  bool first = true;
-  ForEachSeedField(t, [&](const auto& def, const auto& value) {
-    using Def = std::remove_cvref_t<decltype(def)>;
-    out.append(first ? "{\"" : ",\"");
-    first = false;
-    out.append(def.SeedName());
-    out.append("\":");
-    if constexpr (Def::type == ValueType::kString) {
-      text(value);
-    } else if constexpr (Def::type == ValueType::kTimestamp) {
-      AppendTimestampString(out, value);
-    } else if constexpr (Def::type == ValueType::kInt64) {
-      AppendInt(out, value);
-    } else if constexpr (Def::type == ValueType::kBool) {
-      out.append(value ? "true" : "false");
-    } else if constexpr (Def::type == ValueType::kStringList) {
-      out.push_back('[');
-      for (size_t i = 0; i < value.size(); ++i) {
-        if (i > 0) out.push_back(',');
-        text(value[i]);
-      }
-      out.push_back(']');
-    } else {
-      static_assert(Def::type == ValueType::kString, "a seed type the codec lacks");
-    }
-  });
+  // The seed fields under their seed column names, in table order; each key is one literal
+  // made at compile time, so this is the straight-line code a hand-written encoder would be.
+  [&]<size_t... I>(std::index_sequence<I...>) {
+    (AppendSeedJson<I>(out, kColumnDef<I>.Ref(t), text), ...);
+  }(std::make_index_sequence<kFieldCount>{});
   AppendFlag(out, t.utf8_repaired, ",\"utf8_repaired\":true", ",\"utf8_repaired\":false");
   if (!t.extra.empty()) {
     out.append(",\"extra\":{");

@@ -161,13 +161,16 @@ constexpr void ForEachSeedField(Tw& t, F&& f) {
   }(std::make_index_sequence<kFieldCount>{});
 }
 
-// Calls f(def, value&) for the one seed field `field` of `t`.
+// Calls f(def, value&) for the one seed field `field` of `t`. A table of one function per
+// field (f inlined in each) dispatches with one indirect call, as a switch's jump table would.
 template <typename Tw, typename F>
-constexpr void VisitSeedField(Field field, Tw& t, F&& f) {
-  const auto i = static_cast<size_t>(field);
-  [&]<size_t... I>(std::index_sequence<I...>) {
-    (void)((i == I ? (f(kColumnDef<I>, kColumnDef<I>.Ref(t)), true) : false) || ...);
+void VisitSeedField(Field field, Tw& t, F&& f) {
+  using Fn = std::remove_reference_t<F>;
+  static constexpr auto kTable = []<size_t... I>(std::index_sequence<I...>) {
+    return std::array<void (*)(Tw&, Fn&), kFieldCount>{
+        +[](Tw& row, Fn& fn) { fn(kColumnDef<I>, kColumnDef<I>.Ref(row)); }...};
   }(std::make_index_sequence<kFieldCount>{});
+  kTable[static_cast<size_t>(field)](t, f);
 }
 
 // Calls f(std::integral_constant<size_t, I>{}) for every column I, in table order.
