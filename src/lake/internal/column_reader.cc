@@ -1,13 +1,10 @@
 #include "lake/internal/column_reader.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <bit>
-#include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "lake/internal/parquet_format.h"
 
@@ -59,9 +56,9 @@ void AppendString(std::string_view v, ColumnVector* out) {
 
 // ---- FileSource ----
 
-FileSource FileSource::FromFd(int fd, uint64_t size, std::string name) {
+FileSource FileSource::FromFd(UniqueFd fd, uint64_t size, std::string name) {
   FileSource f;
-  f.fd_ = fd;
+  f.fd_ = std::move(fd);
   f.size_ = size;
   f.name_ = std::move(name);
   return f;
@@ -74,59 +71,24 @@ FileSource FileSource::FromBytes(std::string_view bytes) {
   return f;
 }
 
-FileSource::FileSource(FileSource&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      bytes_(other.bytes_),
-      size_(other.size_),
-      name_(std::move(other.name_)) {}
-
-FileSource& FileSource::operator=(FileSource&& other) noexcept {
-  if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = std::exchange(other.fd_, -1);
-    bytes_ = other.bytes_;
-    size_ = other.size_;
-    name_ = std::move(other.name_);
-  }
-  return *this;
-}
-
-FileSource::~FileSource() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 Result<std::string_view> FileSource::Read(uint64_t offset, size_t length,
                                           Buffer* scratch) const {
   if (offset > size_ || length > size_ - offset) {
     return Status::Corruption("read past end of file");
   }
-  if (fd_ < 0) return bytes_.substr(offset, length);
+  if (!fd_.valid()) return bytes_.substr(offset, length);
   char* dst = scratch->Resize(length);
-  size_t done = 0;
-  while (done < length) {
-    const ssize_t n = ::pread(fd_, dst + done, length - done,
-                              static_cast<off_t>(offset + done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno(errno, "read " + name_);
-    if (n == 0) return Status::Corruption("file shrank while reading");
-    done += static_cast<size_t>(n);
-  }
+  auto n = PreadFull(fd_.get(), dst, length, offset);
+  if (!n.ok()) return n.status().WithContext(name_);
+  if (*n != length) return Status::Corruption("file shrank while reading");
   return scratch->view();
 }
 
 Result<FileSource> OpenFileSource(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Status::NotFound(path + ": no such file");
-    return Status::FromErrno(errno, "open " + path);
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
-    ::close(fd);
-    return Status::FromErrno(err, "stat " + path);
-  }
-  return FileSource::FromFd(fd, static_cast<uint64_t>(st.st_size), path);
+  ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDONLY));
+  auto size = FileSize(fd.get());
+  if (!size.ok()) return size.status().WithContext(path);
+  return FileSource::FromFd(std::move(fd), *size, path);
 }
 
 // ---- footer and layout ----

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/fs.h"
 #include "base/status.h"
 #include "lake/batch_reader.h"
 #include "lake/internal/encoding.h"
@@ -44,12 +45,9 @@ class Buffer {
 // The bytes of a lake file, read by range: from a descriptor (pread) or from memory.
 class FileSource {
  public:
-  // Takes ownership of `fd` (closed by the destructor); `size` is the file's size.
-  static FileSource FromFd(int fd, uint64_t size, std::string name);
+  // `size` is the file's size.
+  static FileSource FromFd(UniqueFd fd, uint64_t size, std::string name);
   static FileSource FromBytes(std::string_view bytes);
-  FileSource(FileSource&& other) noexcept;
-  FileSource& operator=(FileSource&& other) noexcept;
-  ~FileSource();
 
   uint64_t size() const { return size_; }
   const std::string& name() const { return name_; }
@@ -59,7 +57,7 @@ class FileSource {
 
  private:
   FileSource() = default;
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string_view bytes_;
   uint64_t size_ = 0;
   std::string name_;
