@@ -26,15 +26,24 @@ template <size_t I>
 constexpr bool TypeMatches() {
   using T = ColumnValue<I>;
   switch (kColumnDef<I>.type) {
-    case ValueType::kString: return std::is_same_v<T, std::string>;
-    case ValueType::kStringList: return std::is_same_v<T, std::vector<std::string>>;
-    case ValueType::kInt32: return std::is_same_v<T, PartitionId>;
-    case ValueType::kInt64: return std::is_same_v<T, int64_t> || std::is_same_v<T, Offset>;
-    case ValueType::kDouble: return std::is_same_v<T, double>;
-    case ValueType::kBool: return std::is_same_v<T, bool>;
-    case ValueType::kTimestamp: return std::is_same_v<T, Timestamp>;
-    case ValueType::kTimestampMillis: return std::is_same_v<T, int64_t>;
-    case ValueType::kLabel: return std::is_same_v<T, Sentiment::Label>;
+    case ValueType::kString:
+      return std::is_same_v<T, std::string>;
+    case ValueType::kStringList:
+      return std::is_same_v<T, std::vector<std::string>>;
+    case ValueType::kInt32:
+      return std::is_same_v<T, PartitionId>;
+    case ValueType::kInt64:
+      return std::is_same_v<T, int64_t> || std::is_same_v<T, Offset>;
+    case ValueType::kDouble:
+      return std::is_same_v<T, double>;
+    case ValueType::kBool:
+      return std::is_same_v<T, bool>;
+    case ValueType::kTimestamp:
+      return std::is_same_v<T, Timestamp>;
+    case ValueType::kTimestampMillis:
+      return std::is_same_v<T, int64_t>;
+    case ValueType::kLabel:
+      return std::is_same_v<T, Sentiment::Label>;
   }
   return false;
 }
@@ -46,15 +55,24 @@ static_assert([]<size_t... I>(std::index_sequence<I...>) {
 
 std::string_view ValueTypeName(ValueType type) {
   switch (type) {
-    case ValueType::kString: return "string";
-    case ValueType::kStringList: return "string_list";
-    case ValueType::kInt32: return "int32";
-    case ValueType::kInt64: return "int64";
-    case ValueType::kDouble: return "double";
-    case ValueType::kBool: return "bool";
-    case ValueType::kTimestamp: return "timestamp";
-    case ValueType::kTimestampMillis: return "timestamp_millis";
-    case ValueType::kLabel: return "label";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kStringList:
+      return "string_list";
+    case ValueType::kInt32:
+      return "int32";
+    case ValueType::kInt64:
+      return "int64";
+    case ValueType::kDouble:
+      return "double";
+    case ValueType::kBool:
+      return "bool";
+    case ValueType::kTimestamp:
+      return "timestamp";
+    case ValueType::kTimestampMillis:
+      return "timestamp_millis";
+    case ValueType::kLabel:
+      return "label";
   }
   return "unknown";
 }

@@ -75,7 +75,7 @@ struct ColumnDef {
     if constexpr (std::is_same_v<std::remove_const_t<Row>, Tweet>) {
       return RefInTweet<Path...>(row);
     } else {
-      return (row .* ... .* Path);
+      return (row.*....*Path);
     }
   }
 
@@ -83,7 +83,7 @@ struct ColumnDef {
   template <auto First, auto... Rest, typename Row>
   static constexpr auto& RefInTweet(Row& row) {
     static_assert(sizeof...(Rest) > 0, "not a seed column");
-    return (row .* ... .* Rest);
+    return (row.*....*Rest);
   }
 };
 
@@ -125,8 +125,7 @@ inline constexpr auto kColumnDefs = [] {
       Enriched<V::kString, &E::enricher>{.name = "enricher"},
       // Unresolved locations are empty in the struct and null in the lake, so SQL's
       // "country IS NULL" finds them.
-      Enriched<V::kString, &E::location, &Location::country>{.name = "country",
-                                                             .nullable = true},
+      Enriched<V::kString, &E::location, &Location::country>{.name = "country", .nullable = true},
       Enriched<V::kString, &E::location, &Location::region>{.name = "region", .nullable = true},
       Enriched<V::kDouble, &E::location, &Location::confidence>{.name = "location_confidence"},
       Enriched<V::kString, &E::source, &SourcePosition::topic>{.name = "source_topic"},
@@ -147,18 +146,16 @@ inline constexpr const auto& kSeedDef = std::get<static_cast<size_t>(F)>(kColumn
 
 // The C++ type of a column's value in the row.
 template <size_t I>
-using ColumnValue =
-    std::remove_cvref_t<decltype(std::remove_cvref_t<decltype(kColumnDef<I>)>::Ref(
-        std::declval<EnrichedTweet&>()))>;
+using ColumnValue = std::remove_cvref_t<decltype(std::remove_cvref_t<decltype(kColumnDef<I>)>::Ref(
+    std::declval<EnrichedTweet&>()))>;
 
 // Calls f(def, value&) for each seed field of `t` (a Tweet, const or not) in Field order.
 // `def` is the column's ColumnDef: its type is known at compile time
 // (std::remove_cvref_t<decltype(def)>::type), so f can branch with if constexpr.
 template <typename Tw, typename F>
 constexpr void ForEachSeedField(Tw& t, F&& f) {
-  [&]<size_t... I>(std::index_sequence<I...>) {
-    (f(kColumnDef<I>, kColumnDef<I>.Ref(t)), ...);
-  }(std::make_index_sequence<kFieldCount>{});
+  [&]<size_t... I>(std::index_sequence<I...>) { (f(kColumnDef<I>, kColumnDef<I>.Ref(t)), ...); }
+  (std::make_index_sequence<kFieldCount>{});
 }
 
 // Calls f(def, value&) for the one seed field `field` of `t`. A table of one function per
@@ -169,16 +166,16 @@ void VisitSeedField(Field field, Tw& t, F&& f) {
   static constexpr auto kTable = []<size_t... I>(std::index_sequence<I...>) {
     return std::array<void (*)(Tw&, Fn&), kFieldCount>{
         +[](Tw& row, Fn& fn) { fn(kColumnDef<I>, kColumnDef<I>.Ref(row)); }...};
-  }(std::make_index_sequence<kFieldCount>{});
+  }
+  (std::make_index_sequence<kFieldCount>{});
   kTable[static_cast<size_t>(field)](t, f);
 }
 
 // Calls f(std::integral_constant<size_t, I>{}) for every column I, in table order.
 template <typename F>
 constexpr void ForEachColumn(F&& f) {
-  [&]<size_t... I>(std::index_sequence<I...>) {
-    (f(std::integral_constant<size_t, I>{}), ...);
-  }(std::make_index_sequence<kColumnCount>{});
+  [&]<size_t... I>(std::index_sequence<I...>) { (f(std::integral_constant<size_t, I>{}), ...); }
+  (std::make_index_sequence<kColumnCount>{});
 }
 
 // The run-time view, in table order.

@@ -71,8 +71,7 @@ FileSource FileSource::FromBytes(std::string_view bytes) {
   return f;
 }
 
-Result<std::string_view> FileSource::Read(uint64_t offset, size_t length,
-                                          Buffer* scratch) const {
+Result<std::string_view> FileSource::Read(uint64_t offset, size_t length, Buffer* scratch) const {
   if (offset > size_ || length > size_ - offset) {
     return Status::Corruption("read past end of file");
   }
@@ -136,8 +135,7 @@ Status CheckSchema(const ThriftStruct& meta) {
         cols[i].kind == ColumnKind::kStringList ? "element" : cols[i].name;
     if (leaves[i] != want) {
       return Status::Corruption("not a lake file: column " + std::to_string(i) + " is '" +
-                                std::string(leaves[i]) + "', expected '" + std::string(want) +
-                                "'");
+                                std::string(leaves[i]) + "', expected '" + std::string(want) + "'");
     }
   }
   return Status::Ok();
@@ -195,7 +193,8 @@ Result<FileLayout> ParseLayout(const Footer& footer) {
                                  static_cast<uint64_t>(*size)};
     }
   }
-  if (rows != layout.num_rows) return Status::Corruption("row groups hold fewer rows than the file");
+  if (rows != layout.num_rows)
+    return Status::Corruption("row groups hold fewer rows than the file");
   return layout;
 }
 

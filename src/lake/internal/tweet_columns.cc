@@ -16,15 +16,24 @@ constexpr int64_t kMicrosPerSecond = 1'000'000;
 // micros is what Spark and pandas expect.
 constexpr ColumnKind KindOf(ValueType type, bool nullable) {
   switch (type) {
-    case ValueType::kString: return nullable ? K::kOptionalString : K::kString;
-    case ValueType::kLabel: return K::kString;
-    case ValueType::kStringList: return K::kStringList;
-    case ValueType::kInt32: return K::kInt32;
-    case ValueType::kInt64: return K::kInt64;
-    case ValueType::kDouble: return K::kDouble;
-    case ValueType::kBool: return K::kBool;
-    case ValueType::kTimestamp: return K::kTimestampMicros;
-    case ValueType::kTimestampMillis: return K::kTimestampMillis;
+    case ValueType::kString:
+      return nullable ? K::kOptionalString : K::kString;
+    case ValueType::kLabel:
+      return K::kString;
+    case ValueType::kStringList:
+      return K::kStringList;
+    case ValueType::kInt32:
+      return K::kInt32;
+    case ValueType::kInt64:
+      return K::kInt64;
+    case ValueType::kDouble:
+      return K::kDouble;
+    case ValueType::kBool:
+      return K::kBool;
+    case ValueType::kTimestamp:
+      return K::kTimestampMicros;
+    case ValueType::kTimestampMillis:
+      return K::kTimestampMillis;
   }
   return K::kString;
 }
@@ -43,7 +52,8 @@ ColumnSpec MakeSpec() {
   constexpr const auto& def = schema::kColumnDef<I>;
   using Def = std::remove_cvref_t<decltype(def)>;
   using T = schema::ColumnValue<I>;
-  ColumnSpec c{def.name.data(), KindOf(Def::type, def.nullable), TryDictionary(Def::type, def.name)};
+  ColumnSpec c{def.name.data(), KindOf(Def::type, def.nullable),
+               TryDictionary(Def::type, def.name)};
   if constexpr (Def::type == ValueType::kString) {
     c.get_str = [](const Row& r) -> std::string_view { return Def::Ref(r); };
     c.set_str = [](Row& r, std::string_view v) { Def::Ref(r).assign(v); };
@@ -58,11 +68,8 @@ ColumnSpec MakeSpec() {
     c.set_int = [](Row& r, int64_t v) { Def::Ref(r).seconds = v / kMicrosPerSecond; };
   } else if constexpr (Def::type == ValueType::kInt32 || std::is_same_v<T, Offset>) {
     c.get_int = [](const Row& r) -> int64_t { return Def::Ref(r).value(); };
-    c.set_int = [](Row& r, int64_t v) {
-      Def::Ref(r) = T(static_cast<typename T::value_type>(v));
-    };
-  } else if constexpr (Def::type == ValueType::kInt64 ||
-                       Def::type == ValueType::kTimestampMillis) {
+    c.set_int = [](Row& r, int64_t v) { Def::Ref(r) = T(static_cast<typename T::value_type>(v)); };
+  } else if constexpr (Def::type == ValueType::kInt64 || Def::type == ValueType::kTimestampMillis) {
     c.get_int = [](const Row& r) { return Def::Ref(r); };
     c.set_int = [](Row& r, int64_t v) { Def::Ref(r) = v; };
   } else if constexpr (Def::type == ValueType::kDouble) {

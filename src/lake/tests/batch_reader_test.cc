@@ -153,9 +153,9 @@ TEST(BatchReader, ManyRowGroupsAndPagesPerFileEveryCodec) {
 TEST(BatchReader, ProjectionInTheCallersOrder) {
   TempDir dir;
   MakeLake(dir.path(), 2, 1500, 2, SmallGroups());
-  ExpectSameAsReadLake(dir.path(),
-                       BatchReaderOptions{{"sentiment_compound", "text", "hashtags", "country"},
-                                          "", "", 999});
+  ExpectSameAsReadLake(
+      dir.path(),
+      BatchReaderOptions{{"sentiment_compound", "text", "hashtags", "country"}, "", "", 999});
   ExpectSameAsReadLake(dir.path(), BatchReaderOptions{{"event_time"}, "", "", 4096});
   auto bad = BatchReader::Open(dir.path(), BatchReaderOptions{{"date"}});
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
@@ -201,7 +201,8 @@ TEST(BatchReader, EmptyAndMissingLakesHaveNoRows) {
 TEST(BatchReader, BatchesHoldAtMostBatchRows) {
   TempDir dir;
   MakeLake(dir.path(), 2, 5000, 2);
-  auto reader = BatchReader::Open(dir.path(), BatchReaderOptions{{"text", "hashtags", "user_followers"}, "", "", 256});
+  auto reader = BatchReader::Open(
+      dir.path(), BatchReaderOptions{{"text", "hashtags", "user_followers"}, "", "", 256});
   ASSERT_TRUE(reader.ok());
   size_t batches = 0;
   while (true) {
@@ -227,7 +228,8 @@ TEST(BatchReader, CompactionDuringAReadShowsEveryRowOnce) {
   MakeLake(dir.path(), 3, 1000, 2);
   auto want = ReadLake(dir.path(), LakeReadOptions{{"source_offset", "text"}});
   ASSERT_TRUE(want.ok());
-  auto reader = BatchReader::Open(dir.path(), BatchReaderOptions{{"source_offset", "text"}, "", "", 100});
+  auto reader =
+      BatchReader::Open(dir.path(), BatchReaderOptions{{"source_offset", "text"}, "", "", 100});
   ASSERT_TRUE(reader.ok());
   std::vector<int64_t> offsets;
   bool compacted = false;
