@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <filesystem>
 
 #include "log/open.h"
 
 #include "enrich/enrichers.h"
+#include "enrich/location/location_step.h"
 #include "enrich/location/normalizer.h"
 #include "kafka/kafka_log.h"
 
@@ -78,7 +80,6 @@ Result<process::ProcessorOptions> ProcessorOptionsFrom(const Settings& s) {
   process::ProcessorOptions o = s.process.processor;
   o.output_partitions = 0;
   o.producer = s.producer;
-  o.lake_dir = s.lake.dir;
   const std::string& mapping = s.process.mapping;
   Result<schema::ColumnMapping> m = mapping.find('=') == std::string::npos
                                         ? schema::ColumnMapping::Preset(mapping)
@@ -88,23 +89,62 @@ Result<process::ProcessorOptions> ProcessorOptionsFrom(const Settings& s) {
   return o;
 }
 
+Result<std::shared_ptr<const enrich::Enrichment>> MakeEnrichment(std::string_view enricher,
+                                                                 bool locations) {
+  ASSIGN_OR_RETURN(std::unique_ptr<enrich::Enricher> sentiment, enrich::MakeEnricher(enricher));
+  std::vector<std::shared_ptr<const enrich::EnrichmentStep>> steps;
+  steps.push_back(std::make_shared<const enrich::SentimentStep>(std::move(sentiment)));
+  if (locations) {
+    steps.push_back(std::make_shared<const enrich::location::LocationStep>(
+        enrich::location::LocationNormalizer::Default()));
+  }
+  return std::make_shared<const enrich::Enrichment>(std::move(steps));
+}
+
+Result<std::shared_ptr<const enrich::Enrichment>> MakeEnrichment(const Settings& s) {
+  return MakeEnrichment(s.process.enricher, s.process.locations);
+}
+
+Result<std::unique_ptr<lake::LakeSink>> OpenLakeSink(std::string_view dir,
+                                                     std::string_view writer_id,
+                                                     std::string_view group) {
+  if (dir.empty()) return std::unique_ptr<lake::LakeSink>();
+  lake::SinkOptions options;
+  if (!writer_id.empty()) {
+    options.writer_id = std::string(writer_id);
+  } else {
+    // Writer ids are letters, digits, '_' and '.' only.
+    options.writer_id.clear();
+    for (char ch : group) {
+      const bool keep = std::isalnum(static_cast<unsigned char>(ch)) || ch == '.';
+      options.writer_id.push_back(keep ? ch : '_');
+    }
+    if (options.writer_id.empty()) options.writer_id = "w0";
+  }
+  return lake::LakeSink::Open(std::string(dir), std::move(options));
+}
+
+Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
+                                     process::ProcessorOptions options, std::string_view lake_dir) {
+  ProcessorStack stack;
+  ASSIGN_OR_RETURN(std::shared_ptr<const enrich::Enrichment> enrichment, MakeEnrichment(s));
+  stack.enrichment = std::make_shared<enrich::EnrichmentSlot>(std::move(enrichment));
+  ASSIGN_OR_RETURN(stack.lake, OpenLakeSink(lake_dir, s.lake.writer_id, options.group));
+  stack.processor = std::make_unique<process::Processor>(log, *stack.enrichment, stack.lake.get(),
+                                                         std::move(options));
+  return stack;
+}
+
 Result<process::ProcessorCounts> RunProcessor(const Settings& s, log::Log& log,
                                               process::ProcessorOptions options,
+                                              std::string_view lake_dir,
                                               const std::atomic<bool>& stop) {
-  ASSIGN_OR_RETURN(auto enricher, MakeEnricher(s.process.enricher));
-  process::LocationFn location;
-  if (s.process.locations) location = MakeLocationFn();
-  process::Processor p(log, *enricher, std::move(location), std::move(options));
-  return p.Run(stop);
+  ASSIGN_OR_RETURN(ProcessorStack stack, MakeProcessor(s, log, std::move(options), lake_dir));
+  return stack.processor->Run(stop);
 }
 
 Result<std::unique_ptr<enrich::Enricher>> MakeEnricher(std::string_view name) {
   return enrich::MakeEnricher(name);
-}
-
-process::LocationFn MakeLocationFn() {
-  const auto& n = enrich::location::LocationNormalizer::Default();
-  return [&n](std::string_view s) { return n.Normalize(s); };
 }
 
 }  // namespace covidflow::app

@@ -11,8 +11,10 @@
 #include "app/settings.h"
 #include "base/status.h"
 #include "enrich/enricher.h"
+#include "enrich/enrichment.h"
 #include "ingest/file_source.h"
 #include "ingest/generator.h"
+#include "lake/sink.h"
 #include "log/log.h"
 #include "process/processor.h"
 
@@ -36,19 +38,40 @@ Result<ingest::GeneratorStats> GenerateFile(const ingest::GeneratorOptions& opti
 Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log,
                                              const std::string& from, const std::string& topic);
 
-// The processor's options: ProcessSettings with the producer's options, the lake directory
-// and the column mapping (a preset or a "field=Column" list; kInvalidArgument naming
+// The processor's options: ProcessSettings with the producer's options and the column mapping (a preset or a "field=Column" list; kInvalidArgument naming
 // parse.mapping when it is neither).
 Result<process::ProcessorOptions> ProcessorOptionsFrom(const Settings& s);
-// Makes the enricher and location hook the settings name and runs a processor on `log`
-// until it is idle (exit_when_idle) or `stop` is set.
+
+// The processor's enrichment: the sentiment enricher named `enricher` ("none", "vader", ...),
+// then, with `locations`, the location normalizer.
+Result<std::shared_ptr<const enrich::Enrichment>> MakeEnrichment(std::string_view enricher,
+                                                                 bool locations);
+// The same from process.enricher and process.locations.
+Result<std::shared_ptr<const enrich::Enrichment>> MakeEnrichment(const Settings& s);
+
+// The lake sink of a processor: `dir` (empty = no lake, a null sink), written as `writer_id`,
+// or, when that is empty, as an id made from the processor group.
+Result<std::unique_ptr<lake::LakeSink>> OpenLakeSink(std::string_view dir,
+                                                     std::string_view writer_id,
+                                                     std::string_view group);
+
+// A processor with what it runs on; members are destroyed processor first.
+struct ProcessorStack {
+  std::shared_ptr<enrich::EnrichmentSlot> enrichment;  // Swap replaces it at the next batch
+  std::unique_ptr<lake::LakeSink> lake;                 // null without a lake
+  std::unique_ptr<process::Processor> processor;
+};
+// The enrichment the settings name, the lake sink in `lake_dir` (empty = none; commands pass
+// lake.dir or their own default; writer id lake.writer_id) and a processor over `log`.
+Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
+                                     process::ProcessorOptions options, std::string_view lake_dir);
+// MakeProcessor, then runs it until it is idle (exit_when_idle) or `stop` is set.
 Result<process::ProcessorCounts> RunProcessor(const Settings& s, log::Log& log,
                                               process::ProcessorOptions options,
+                                              std::string_view lake_dir,
                                               const std::atomic<bool>& stop);
 
 // An enricher by name ("none", "vader", ...).
 Result<std::unique_ptr<enrich::Enricher>> MakeEnricher(std::string_view name);
-// The location normalizer hook for the processor (empty if none is built in).
-process::LocationFn MakeLocationFn();
 
 }  // namespace covidflow::app

@@ -175,7 +175,6 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("process.metrics_port")>(s.process.metrics_port);
   b.Bind<K("process.enricher")>(s.process.enricher);
   b.Bind<K("process.locations")>(s.process.locations);
-  b.Bind<K("lake.writer_id")>(proc.lake_writer_id);
 
   schema::ParseOptions& parse = proc.parse;
   b.Enum<K("parse.utf8")>(parse.utf8, {schema::Utf8Policy::kRepair, schema::Utf8Policy::kReject});
@@ -184,6 +183,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("parse.keep_extra_columns")>(parse.keep_extra_columns);
 
   b.Bind<K("lake.dir")>(s.lake.dir);
+  b.Bind<K("lake.writer_id")>(s.lake.writer_id);
   b.Bind<K("lake.date")>(s.lake.date);
 
   b.Bind<K("topic.count")>(s.topic.count);

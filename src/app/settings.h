@@ -46,8 +46,8 @@ struct ProduceSettings {
 };
 
 struct ProcessSettings {
-  // Everything but `producer` (Settings::producer), `lake_dir` (LakeSettings::dir) and
-  // `parse.mapping` (below): ProcessorOptionsFrom puts them together.
+  // Everything but `producer` (Settings::producer) and `parse.mapping` (below):
+  // ProcessorOptionsFrom puts them together. The lake (LakeSettings) is opened apart.
   process::ProcessorOptions processor;
   std::string mapping;   // a preset name or "field=Column[:format],..." (parse.mapping)
   std::string from;      // "" = the log of CliOptions
@@ -58,6 +58,7 @@ struct ProcessSettings {
 
 struct LakeSettings {
   std::string dir;   // "" = no lake (process), HOME/lake (demo, lake)
+  std::string writer_id;  // the processor's lake writer id; "" = made from its group
   std::string date;  // lake compact: YYYY-MM-DD
 };
 

@@ -143,9 +143,9 @@ int RunDemo(const config::Config&, const app::Settings& s) {
   if (!options.ok()) return Usage("demo", options.status().message());
   options->exit_when_idle = true;
   options->group = "covidflow-demo";
-  if (options->lake_dir.empty()) options->lake_dir = home + "/lake";
-  const std::string lake_dir = options->lake_dir;
-  auto counts = app::RunProcessor(s, **log, std::move(options).value(), StopRequested());
+  const std::string lake_dir = s.lake.dir.empty() ? home + "/lake" : s.lake.dir;
+  auto counts =
+      app::RunProcessor(s, **log, std::move(options).value(), lake_dir, StopRequested());
   if (!counts.ok()) return Fail("demo", counts.status());
   say("  process   %8lld consumed = %lld enriched + %lld dead letters %8.2f s %10.0f /s\n",
       static_cast<long long>(counts->consumed), static_cast<long long>(counts->enriched),

@@ -23,6 +23,7 @@ endforeach()
 cf_library(enrich
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/enrichers.cc
+    ${CMAKE_CURRENT_LIST_DIR}/enrichment.cc
     ${CMAKE_CURRENT_LIST_DIR}/vader.cc
     ${CMAKE_CURRENT_LIST_DIR}/sentiment_command.cc
     ${CMAKE_CURRENT_LIST_DIR}/internal/unicode_case.cc

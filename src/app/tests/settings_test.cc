@@ -144,7 +144,7 @@ TEST(SettingsTest, ProcessorOptionsPutTheirPartsTogether) {
   Settings s = Bind("process", {"--lake", "/lake", "--fsync", "never", "--mapping", "corona-nlp"});
   auto o = ProcessorOptionsFrom(s);
   ASSERT_TRUE(o.ok()) << o.status().ToString();
-  EXPECT_EQ(o->lake_dir, "/lake");
+  EXPECT_EQ(s.lake.dir, "/lake");
   EXPECT_EQ(o->producer.fsync, log::FsyncPolicy::kNever);
   EXPECT_EQ(o->output_partitions, 0);
 

@@ -4,91 +4,51 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
+#include <span>
 #include <string>
 
 #include "app/app.h"
-#include "log/open.h"
 #include "lake/stats.h"
+#include "process/tests/file_log_fixture.h"
 #include "schema/codec.h"
 #include "schema/record_headers.h"
 
 namespace covidflow::process {
 namespace {
 
-namespace fs = std::filesystem;
+using schema::kHeaderGroup;
+using schema::kHeaderSourceOffset;
+using schema::kHeaderSourcePartition;
+using schema::kHeaderSourceTopic;
+using testing::Row;
 
-constexpr std::string_view kHeader =
-    "user_name,user_location,user_description,user_created,user_followers,user_friends,"
-    "user_favourites,user_verified,date,text,hashtags,source,is_retweet";
-
-std::string Row(int i, std::string_view followers = "12") {
-  return "user" + std::to_string(i) + ",\"Atlanta, GA\",,2017-01-31 00:37:31," +
-         std::string(followers) + ",92,814,False,2020-07-25 11:28:59,\"Great news, " +
-         std::to_string(i) + "\",['COVID19'],Twitter for iPhone,False";
-}
-
-class ProcessorTest : public ::testing::Test {
+class ProcessorTest : public testing::FileLogTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("cf_process_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto log = log::OpenFileLog(dir_.string());
-    ASSERT_TRUE(log.ok()) << log.status().ToString();
-    log_ = std::move(log).value();
-    ASSERT_TRUE(log_->CreateTopic("tweets.raw", 2).ok());
-    auto enricher = app::MakeEnricher("none");
-    ASSERT_TRUE(enricher.ok());
-    enricher_ = std::move(enricher).value();
-  }
-  void TearDown() override {
-    log_.reset();
-    fs::remove_all(dir_);
-  }
-
-  // Appends CSV rows round-robin over the two partitions.
-  void ProduceRows(const std::vector<std::string>& rows) {
-    auto producer = log_->NewProducer(log::ProducerOptions{});
-    ASSERT_TRUE(producer.ok());
-    std::vector<log::Header> headers{
-        {std::string(schema::kContentTypeHeader), std::string(schema::kContentTypeCsv)},
-        {std::string(schema::kCsvHeaderHeader), std::string(kHeader)}};
-    for (size_t i = 0; i < rows.size(); ++i) {
-      log::OutRecord r;
-      r.value = rows[i];
-      r.headers = headers;
-      r.partition = PartitionId(static_cast<int32_t>(i % 2));
-      ASSERT_TRUE((*producer)->Send("tweets.raw", r).ok());
-    }
-    ASSERT_TRUE((*producer)->Flush().ok());
+    FileLogTest::SetUp();
+    auto enrichment = app::MakeEnrichment("none", /*locations=*/false);
+    ASSERT_TRUE(enrichment.ok());
+    slot_ = std::make_unique<enrich::EnrichmentSlot>(*enrichment);
   }
 
   ProcessorCounts RunToIdle(size_t batch = 64, std::string lake_dir = "") {
     ProcessorOptions o;
-    o.lake_dir = std::move(lake_dir);
     o.exit_when_idle = true;
     o.idle = std::chrono::milliseconds(100);
     o.batch = batch;
     o.threads = 2;
-    Processor p(*log_, *enricher_, {}, o);
+    auto lake = app::OpenLakeSink(lake_dir, "", o.group);
+    EXPECT_TRUE(lake.ok()) << lake.status().ToString();
+    if (!lake.ok()) return ProcessorCounts{};
+    Processor p(*log_, *slot_, lake->get(), o);
     std::atomic<bool> stop{false};
     auto counts = p.Run(stop);
     EXPECT_TRUE(counts.ok()) << counts.status().ToString();
     return counts.ok() ? *counts : ProcessorCounts{};
   }
 
-  int64_t Records(const std::string& topic) {
-    auto info = log_->DescribeTopic(topic);
-    EXPECT_TRUE(info.ok());
-    int64_t n = 0;
-    for (const auto& p : info->partitions) n += p.end.value() - p.start.value();
-    return n;
-  }
-
-  fs::path dir_;
-  std::unique_ptr<log::Log> log_;
-  std::unique_ptr<enrich::Enricher> enricher_;
+  std::unique_ptr<enrich::EnrichmentSlot> slot_;
 };
 
 TEST_F(ProcessorTest, EveryRecordBecomesEnrichedOrDeadLetter) {
@@ -196,6 +156,67 @@ TEST_F(ProcessorTest, ReplayAfterCrashWritesNothingTwice) {
   auto stats = lake::ComputeStats((dir_ / "lake").string());
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->rows, 200);
+}
+
+// Tags each tweet with its id; the first call swaps the slot to `next` (a promotion
+// arriving while a batch is in flight).
+class TagStep : public enrich::EnrichmentStep {
+ public:
+  TagStep(std::string id, enrich::EnrichmentSlot* slot = nullptr,
+          std::shared_ptr<const enrich::Enrichment> next = nullptr)
+      : id_(std::move(id)), slot_(slot), next_(std::move(next)) {}
+  std::string_view Id() const override { return id_; }
+  void Apply(std::span<schema::EnrichedTweet* const> tweets) const override {
+    for (schema::EnrichedTweet* t : tweets) t->enricher = id_;
+    if (slot_ != nullptr && !swapped_.exchange(true)) slot_->Swap(next_);
+  }
+
+ private:
+  std::string id_;
+  enrich::EnrichmentSlot* slot_;
+  std::shared_ptr<const enrich::Enrichment> next_;
+  mutable std::atomic<bool> swapped_{false};
+};
+
+TEST_F(ProcessorTest, SwappedEnrichmentIsTakenAtTheNextBatch) {
+  std::vector<std::string> rows;
+  for (int i = 0; i < 1000; ++i) rows.push_back(Row(i));
+  ProduceRows(rows);
+  auto b = std::make_shared<const enrich::Enrichment>(
+      std::vector<std::shared_ptr<const enrich::EnrichmentStep>>{std::make_shared<TagStep>("B")});
+  auto a = std::make_shared<const enrich::Enrichment>(
+      std::vector<std::shared_ptr<const enrich::EnrichmentStep>>{
+          std::make_shared<TagStep>("A", slot_.get(), b)});
+  slot_->Swap(a);
+  a.reset();
+  ProcessorCounts c = RunToIdle(/*batch=*/64);
+  EXPECT_EQ(c.enriched, 1000);
+  // Per input partition, in offset order: the first batch's tweets went through A (which
+  // swapped the slot while that batch was in flight), every later one through B.
+  std::map<int32_t, std::map<int64_t, std::string>> by_partition;
+  for (const std::string& v : Values("tweets.enriched")) {
+    auto t = schema::DecodeEnrichedJson(v);
+    ASSERT_TRUE(t.ok()) << t.status().ToString();
+    by_partition[t->source.partition.value()][t->source.offset.value()] = t->enricher;
+  }
+  int64_t tagged_a = 0, tagged_b = 0;
+  for (const auto& [p, tags] : by_partition) {
+    bool seen_b = false;
+    for (const auto& [offset, tag] : tags) {
+      if (tag == "A") {
+        EXPECT_FALSE(seen_b) << "p" << p << " offset " << offset << " went through A after B";
+        ++tagged_a;
+      } else {
+        EXPECT_EQ(tag, "B");
+        seen_b = true;
+        ++tagged_b;
+      }
+    }
+  }
+  EXPECT_GT(tagged_a, 0);
+  EXPECT_LE(tagged_a, 64);  // one batch
+  EXPECT_EQ(tagged_a + tagged_b, 1000);
+  EXPECT_EQ(slot_->Load()->Id(), "B");
 }
 
 }  // namespace

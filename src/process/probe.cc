@@ -1,0 +1,105 @@
+#include "process/probe.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace covidflow::process {
+
+std::string_view PhaseName(Phase phase) {
+  switch (phase) {
+    case Phase::kPoll: return "poll";
+    case Phase::kPrepare: return "prepare";
+    case Phase::kTransform: return "transform";
+    case Phase::kLake: return "lake";
+    case Phase::kSend: return "send";
+    case Phase::kSync: return "sync";
+    case Phase::kCommit: return "commit";
+  }
+  return "?";
+}
+
+ProcessorProbe::ProcessorProbe(bool trace)
+    : trace_(trace), started_(Clock::now()), phase_start_(started_) {}
+
+void ProcessorProbe::EndPhase(Phase phase) {
+  const auto now = Clock::now();
+  const auto i = static_cast<size_t>(phase);
+  phase_seconds_[i] += std::chrono::duration<double>(now - phase_start_).count();
+  phase_seen_[i] = true;
+  phase_start_ = now;
+}
+
+void ProcessorProbe::RecordDeadLetter(std::string_view reason) {
+  ++counts_.consumed;
+  ++counts_.dead_letters;
+  auto it = dead_letters_by_reason_.find(reason);
+  if (it == dead_letters_by_reason_.end()) {
+    dead_letters_by_reason_.emplace(std::string(reason), 1);
+  } else {
+    ++it->second;
+  }
+}
+
+void ProcessorProbe::RecordRecovered(std::string_view reason) {
+  ++counts_.recovered;
+  if (reason.empty()) {
+    RecordEnriched();
+  } else {
+    RecordDeadLetter(reason);
+  }
+}
+
+void ProcessorProbe::RecordPolled() {
+  if (!first_record_) first_record_ = Clock::now();
+}
+
+void ProcessorProbe::RecordCommitted() {
+  if (first_record_) {
+    counts_.active_seconds = std::chrono::duration<double>(Clock::now() - *first_record_).count();
+  }
+}
+
+void ProcessorProbe::TraceBirth(PartitionId p, Offset first, const OutputMarks& marks) const {
+  if (!trace_) return;
+  std::fprintf(stderr, "trace pid=%d birth p%d first=%lld marks=%s\n", ::getpid(), p.value(),
+               static_cast<long long>(first.value()), FormatMarks(marks).c_str());
+}
+
+void ProcessorProbe::TraceNothingToRecover(PartitionId p, Offset next,
+                                           const OutputMarks& from) const {
+  if (!trace_) return;
+  std::fprintf(stderr, "trace pid=%d recover p%d next=%lld nothing past marks %s\n", ::getpid(),
+               p.value(), static_cast<long long>(next.value()), FormatMarks(from).c_str());
+}
+
+void ProcessorProbe::TraceRecovered(PartitionId p, Offset next, const OutputMarks& from,
+                                    const OutputMarks& ends, size_t found) const {
+  if (!trace_) return;
+  std::fprintf(stderr, "trace pid=%d recover p%d next=%lld from=%s ends=%lld/%lld found=%zu\n",
+               ::getpid(), p.value(), static_cast<long long>(next.value()),
+               FormatMarks(from).c_str(), static_cast<long long>(ends.enriched.value()),
+               static_cast<long long>(ends.dlq.value()), found);
+}
+
+void ProcessorProbe::TraceCommit(const log::CommitMap& commit, const Status& result) const {
+  if (!trace_) return;
+  for (const auto& [tp, cp] : commit) {
+    std::fprintf(stderr, "trace pid=%d commit p%d next=%lld %s -> %s\n", ::getpid(),
+                 tp.partition.value(), static_cast<long long>(cp.next.value()),
+                 cp.metadata.c_str(), result.ToString().c_str());
+  }
+}
+
+ProcessorCounts ProcessorProbe::Snapshot() const {
+  ProcessorCounts c = counts_;
+  c.dead_letters_by_reason.insert(dead_letters_by_reason_.begin(), dead_letters_by_reason_.end());
+  c.seconds = std::chrono::duration<double>(Clock::now() - started_).count();
+  for (int i = 0; i < kPhaseCount; ++i) {
+    if (!phase_seen_[i]) continue;
+    c.phase_seconds[std::string(PhaseName(static_cast<Phase>(i)))] = phase_seconds_[i];
+  }
+  return c;
+}
+
+}  // namespace covidflow::process
