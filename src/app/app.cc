@@ -125,21 +125,24 @@ Result<std::unique_ptr<lake::LakeSink>> OpenLakeSink(std::string_view dir,
 }
 
 Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
-                                     process::ProcessorOptions options, std::string_view lake_dir) {
+                                     process::ProcessorOptions options, std::string_view lake_dir,
+                                     metrics::Registry* metrics) {
   ProcessorStack stack;
   ASSIGN_OR_RETURN(std::shared_ptr<const enrich::Enrichment> enrichment, MakeEnrichment(s));
   stack.enrichment = std::make_shared<enrich::EnrichmentSlot>(std::move(enrichment));
   ASSIGN_OR_RETURN(stack.lake, OpenLakeSink(lake_dir, s.lake.writer_id, options.group));
   stack.processor = std::make_unique<process::Processor>(log, *stack.enrichment, stack.lake.get(),
-                                                         std::move(options));
+                                                         std::move(options), metrics);
   return stack;
 }
 
 Result<process::ProcessorCounts> RunProcessor(const Settings& s, log::Log& log,
                                               process::ProcessorOptions options,
                                               std::string_view lake_dir,
-                                              const std::atomic<bool>& stop) {
-  ASSIGN_OR_RETURN(ProcessorStack stack, MakeProcessor(s, log, std::move(options), lake_dir));
+                                              const std::atomic<bool>& stop,
+                                              metrics::Registry* metrics) {
+  ASSIGN_OR_RETURN(ProcessorStack stack,
+                   MakeProcessor(s, log, std::move(options), lake_dir, metrics));
   return stack.processor->Run(stop);
 }
 

@@ -16,6 +16,7 @@
 #include "ingest/generator.h"
 #include "lake/sink.h"
 #include "log/log.h"
+#include "metrics/registry.h"
 #include "process/processor.h"
 
 namespace covidflow::app {
@@ -62,14 +63,17 @@ struct ProcessorStack {
   std::unique_ptr<process::Processor> processor;
 };
 // The enrichment the settings name, the lake sink in `lake_dir` (empty = none; commands pass
-// lake.dir or their own default; writer id lake.writer_id) and a processor over `log`.
+// lake.dir or their own default; writer id lake.writer_id) and a processor over `log`, whose
+// probe also counts into `metrics` when given (it must outlive the processor).
 Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
-                                     process::ProcessorOptions options, std::string_view lake_dir);
+                                     process::ProcessorOptions options, std::string_view lake_dir,
+                                     metrics::Registry* metrics = nullptr);
 // MakeProcessor, then runs it until it is idle (exit_when_idle) or `stop` is set.
 Result<process::ProcessorCounts> RunProcessor(const Settings& s, log::Log& log,
                                               process::ProcessorOptions options,
                                               std::string_view lake_dir,
-                                              const std::atomic<bool>& stop);
+                                              const std::atomic<bool>& stop,
+                                              metrics::Registry* metrics = nullptr);
 
 // An enricher by name ("none", "vader", ...).
 Result<std::unique_ptr<enrich::Enricher>> MakeEnricher(std::string_view name);

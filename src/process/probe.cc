@@ -19,15 +19,57 @@ std::string_view PhaseName(Phase phase) {
   return "?";
 }
 
-ProcessorProbe::ProcessorProbe(bool trace)
-    : trace_(trace), started_(Clock::now()), phase_start_(started_) {}
+ProcessorProbe::Series::Series(metrics::Registry& r)
+    : registry(r),
+      consumed(r.AddCounter("covidflow_process_records_consumed_total",
+                            "Input records consumed (enriched + dead-lettered).")),
+      enriched(r.AddCounter("covidflow_process_records_enriched_total",
+                            "Input records that became enriched tweets.")),
+      recovered(r.AddCounter("covidflow_process_records_recovered_total",
+                             "Replayed input records whose output an earlier run wrote.")),
+      lake_rows(r.AddCounter("covidflow_process_lake_rows_total",
+                             "Rows committed to the lake.")),
+      batches(r.AddCounter("covidflow_process_batches_total", "Batches written.")),
+      lost_commits(r.AddCounter("covidflow_process_lost_commits_total",
+                                "Batch commits refused after a rebalance.")),
+      handed_over(r.AddCounter("covidflow_process_records_handed_over_total",
+                               "Polled records left to the partition's new owner.")),
+      batch_seconds(r.AddHistogram("covidflow_process_batch_seconds",
+                                   "Time from one written batch to the next.",
+                                   metrics::ExponentialBuckets(0.001, 2, 16))) {
+  for (int i = 0; i < kPhaseCount; ++i) {
+    phase_seconds[i] = &r.AddHistogram(
+        "covidflow_process_phase_seconds", "Main-thread time per batch, by phase.",
+        metrics::ExponentialBuckets(0.0001, 2, 18),
+        {{"phase", std::string(PhaseName(static_cast<Phase>(i)))}});
+  }
+}
+
+ProcessorProbe::ProcessorProbe(bool trace, metrics::Registry* metrics)
+    : trace_(trace),
+      series_(metrics != nullptr ? std::make_unique<Series>(*metrics) : nullptr),
+      started_(Clock::now()),
+      phase_start_(started_) {}
 
 void ProcessorProbe::EndPhase(Phase phase) {
   const auto now = Clock::now();
   const auto i = static_cast<size_t>(phase);
-  phase_seconds_[i] += std::chrono::duration<double>(now - phase_start_).count();
+  const double seconds = std::chrono::duration<double>(now - phase_start_).count();
+  phase_seconds_[i] += seconds;
   phase_seen_[i] = true;
   phase_start_ = now;
+  if (series_) series_->phase_seconds[i]->Observe(seconds);
+}
+
+void ProcessorProbe::RecordBatch() {
+  ++counts_.batches;
+  if (!series_) return;
+  series_->batches.Inc();
+  const auto now = Clock::now();
+  if (last_batch_) {
+    series_->batch_seconds.Observe(std::chrono::duration<double>(now - *last_batch_).count());
+  }
+  last_batch_ = now;
 }
 
 void ProcessorProbe::RecordDeadLetter(std::string_view reason) {
@@ -39,10 +81,21 @@ void ProcessorProbe::RecordDeadLetter(std::string_view reason) {
   } else {
     ++it->second;
   }
+  if (!series_) return;
+  series_->consumed.Inc();
+  auto c = series_->dead_letters.find(reason);
+  if (c == series_->dead_letters.end()) {
+    metrics::Counter& counter = series_->registry.AddCounter(
+        "covidflow_process_dead_letters_total", "Input records that became dead letters.",
+        {{"reason", std::string(reason)}});
+    c = series_->dead_letters.emplace(std::string(reason), &counter).first;
+  }
+  c->second->Inc();
 }
 
 void ProcessorProbe::RecordRecovered(std::string_view reason) {
   ++counts_.recovered;
+  if (series_) series_->recovered.Inc();
   if (reason.empty()) {
     RecordEnriched();
   } else {

@@ -2,16 +2,19 @@
 // ProcessorProbe: what the processor measures about itself — counts, where the time goes
 // (phase timers) and, with `trace`, one stderr line per birth commit, recovery and commit
 // (for crash analysis). The business code calls its Record*/Trace* methods and never sees
-// an exporter; ProcessorCounts is a snapshot of it. This is the seam for metrics: a
-// registry-backed probe registers these same counts (covidflow_process_*_total) and the
-// phase and batch timers as histograms (covidflow_process_*_seconds).
+// an exporter; ProcessorCounts is a snapshot of it. Given a metrics::Registry, the probe also
+// keeps these counts as series there (covidflow_process_*_total; dead letters by reason;
+// the phases and the batch cycle as covidflow_process_*_seconds histograms), updated as
+// they happen, so /metrics shows a run in progress.
 //
-// Threads: one thread (the processor's main thread) calls every method.
+// Threads: one thread (the processor's main thread) calls every method. The registry
+// outlives the probe.
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +22,7 @@
 #include "base/ids.h"
 #include "base/status.h"
 #include "log/log.h"
+#include "metrics/registry.h"
 #include "process/output_marks.h"
 
 namespace covidflow::process {
@@ -55,7 +59,8 @@ std::string_view PhaseName(Phase phase);
 class ProcessorProbe {
  public:
   using Clock = std::chrono::steady_clock;
-  explicit ProcessorProbe(bool trace);
+  // `metrics`: null = counts only.
+  explicit ProcessorProbe(bool trace, metrics::Registry* metrics = nullptr);
 
   // Phase timers: BeginPhase marks the start of the next phase, EndPhase charges the time
   // since the last mark to `phase` and marks again.
@@ -63,14 +68,27 @@ class ProcessorProbe {
   void EndPhase(Phase phase);
 
   // A record written (or recovered) by this run; `reason` is a dead letter's reason name.
-  void RecordEnriched() { ++counts_.consumed, ++counts_.enriched; }
+  void RecordEnriched() {
+    ++counts_.consumed, ++counts_.enriched;
+    if (series_) series_->consumed.Inc(), series_->enriched.Inc();
+  }
   void RecordDeadLetter(std::string_view reason);
   // A replayed record whose output an earlier run wrote; `reason` "" = an enriched tweet.
   void RecordRecovered(std::string_view reason);
-  void RecordHandedOver() { ++counts_.handed_over; }
-  void RecordLakeRows(int64_t rows) { counts_.lake_rows += rows; }
-  void RecordBatch() { ++counts_.batches; }
-  void RecordLostCommit() { ++counts_.lost_commits; }
+  void RecordHandedOver() {
+    ++counts_.handed_over;
+    if (series_) series_->handed_over.Inc();
+  }
+  void RecordLakeRows(int64_t rows) {
+    counts_.lake_rows += rows;
+    if (series_) series_->lake_rows.Inc(rows);
+  }
+  // A batch written; its cycle is the time since the previous one.
+  void RecordBatch();
+  void RecordLostCommit() {
+    ++counts_.lost_commits;
+    if (series_) series_->lost_commits.Inc();
+  }
   // The first record polled starts the active time; each commit extends it.
   void RecordPolled();
   void RecordCommitted();
@@ -87,8 +105,27 @@ class ProcessorProbe {
   ProcessorCounts Snapshot() const;
 
  private:
+  // The registry's series (one set per probe; the same names and labels map to the same
+  // series, so two processors in one program add up).
+  struct Series {
+    explicit Series(metrics::Registry& r);
+    metrics::Registry& registry;
+    metrics::Counter& consumed;
+    metrics::Counter& enriched;
+    metrics::Counter& recovered;
+    metrics::Counter& lake_rows;
+    metrics::Counter& batches;
+    metrics::Counter& lost_commits;
+    metrics::Counter& handed_over;
+    metrics::Histogram& batch_seconds;
+    std::array<metrics::Histogram*, kPhaseCount> phase_seconds{};
+    std::map<std::string, metrics::Counter*, std::less<>> dead_letters;  // by reason
+  };
+
   bool trace_;
+  std::unique_ptr<Series> series_;
   Clock::time_point started_;
+  std::optional<Clock::time_point> last_batch_;
   Clock::time_point phase_start_;
   std::optional<Clock::time_point> first_record_;
   std::array<double, kPhaseCount> phase_seconds_{};

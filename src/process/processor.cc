@@ -310,15 +310,19 @@ Result<bool> Pipeline::CaughtUp() {
 }  // namespace
 
 Processor::Processor(log::Log& log, enrich::EnrichmentSlot& enrichment, lake::LakeSink* lake,
-                     ProcessorOptions options)
-    : log_(log), enrichment_(enrichment), lake_(lake), options_(std::move(options)) {}
+                     ProcessorOptions options, metrics::Registry* metrics)
+    : log_(log),
+      enrichment_(enrichment),
+      lake_(lake),
+      options_(std::move(options)),
+      metrics_(metrics) {}
 
 // The pipeline (README.md): the main thread polls and prepares batch k+1 while the workers
 // transform batch k; then it hands k+1 to the workers and writes k (lake, send), whose
 // outputs become durable on cf-sync while k+1 is transformed; k's commit opens the next write.
 Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
   const ProcessorOptions& o = options_;
-  ProcessorProbe probe(o.trace);
+  ProcessorProbe probe(o.trace, metrics_);
   const auto started = Clock::now();
   ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline, Pipeline::Open(log_, lake_, o, probe));
 

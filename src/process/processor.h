@@ -26,6 +26,7 @@
 #include "enrich/enrichment.h"
 #include "lake/sink.h"
 #include "log/log.h"
+#include "metrics/registry.h"
 #include "process/probe.h"
 #include "schema/parse.h"
 
@@ -54,8 +55,9 @@ class Processor {
   // `lake`: the opened sink the enriched tweets also go to (null = no lake). Its rows are
   // committed before a batch's topic outputs are sent, and the source offsets it already
   // holds (LakeSink::CommittedPositions) are not appended again.
+  // `metrics`: where the probe keeps its series too (null = counts only); outlives Run.
   Processor(log::Log& log, enrich::EnrichmentSlot& enrichment, lake::LakeSink* lake,
-            ProcessorOptions options);
+            ProcessorOptions options, metrics::Registry* metrics = nullptr);
   // Runs until `stop` is set or, with exit_when_idle, until caught up. Returns the counts
   // of this run. A failed flush or commit stops the run with that error, with nothing
   // committed past what was written.
@@ -66,6 +68,7 @@ class Processor {
   enrich::EnrichmentSlot& enrichment_;
   lake::LakeSink* lake_;
   ProcessorOptions options_;
+  metrics::Registry* metrics_;
 };
 
 }  // namespace covidflow::process

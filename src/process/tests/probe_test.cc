@@ -70,5 +70,33 @@ TEST(ProbeTest, PhaseNamesAreTheCountsKeys) {
   EXPECT_EQ(PhaseName(Phase::kCommit), "commit");
 }
 
+TEST(ProbeTest, CountsGoToTheRegistryAsTheyHappen) {
+  metrics::Registry registry;
+  ProcessorProbe probe(false, &registry);
+  probe.RecordEnriched();
+  probe.RecordDeadLetter("bad_number");
+  probe.RecordDeadLetter("bad_number");
+  probe.RecordRecovered("");
+  probe.RecordLakeRows(3);
+  probe.RecordBatch();
+  probe.RecordBatch();
+  probe.BeginPhase();
+  probe.EndPhase(Phase::kSend);
+  const std::string text = registry.Exposition();
+  for (const char* line :
+       {"covidflow_process_records_consumed_total 4", "covidflow_process_records_enriched_total 2",
+        "covidflow_process_dead_letters_total{reason=\"bad_number\"} 2",
+        "covidflow_process_records_recovered_total 1", "covidflow_process_lake_rows_total 3",
+        "covidflow_process_batches_total 2", "covidflow_process_batch_seconds_count 1",
+        "covidflow_process_phase_seconds_count{phase=\"send\"} 1",
+        "covidflow_process_phase_seconds_count{phase=\"poll\"} 0"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+  // The snapshot says the same.
+  ProcessorCounts c = probe.Snapshot();
+  EXPECT_EQ(c.consumed, 4);
+  EXPECT_EQ(c.dead_letters_by_reason.at("bad_number"), 2);
+}
+
 }  // namespace
 }  // namespace covidflow::process
