@@ -157,7 +157,7 @@ TEST(BatchReader, ProjectionInTheCallersOrder) {
       dir.path(),
       BatchReaderOptions{{"sentiment_compound", "text", "hashtags", "country"}, "", "", 999});
   ExpectSameAsReadLake(dir.path(), BatchReaderOptions{{"event_time"}, "", "", 4096});
-  auto bad = BatchReader::Open(dir.path(), BatchReaderOptions{{"date"}});
+  auto bad = BatchReader::Open(dir.path(), BatchReaderOptions{{"date"}, "", "", 65536});
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -226,7 +226,7 @@ TEST(BatchReader, BatchesHoldAtMostBatchRows) {
 TEST(BatchReader, CompactionDuringAReadShowsEveryRowOnce) {
   TempDir dir;
   MakeLake(dir.path(), 3, 1000, 2);
-  auto want = ReadLake(dir.path(), LakeReadOptions{{"source_offset", "text"}});
+  auto want = ReadLake(dir.path(), LakeReadOptions{{"source_offset", "text"}, "", ""});
   ASSERT_TRUE(want.ok());
   auto reader =
       BatchReader::Open(dir.path(), BatchReaderOptions{{"source_offset", "text"}, "", "", 100});
