@@ -1,5 +1,7 @@
 """`covidflow process --metrics-port N`: /metrics is served while the processor runs, its
-series agree with the run's --json counts, and Prometheus' own checker accepts the text."""
+series (the log's offsets and the group's lag read at scrape time, and the processor probe's
+counters and histograms) agree with the run's --json counts, and Prometheus' own checker
+accepts the text."""
 import json
 import os
 import re
@@ -99,6 +101,18 @@ def test_process_serves_metrics_that_match_its_counts(home):
         counts["enriched"]
     assert samples[("covidflow_log_end_offset", (("topic", "tweets.dlq"),))] == \
         counts["dead_letters"]
+    # The processor's own probe (process/probe.h), counting as the run goes.
+    def probe(name, labels=()):
+        return samples[(f"covidflow_process_{name}", labels)]
+    assert probe("records_consumed_total") == counts["consumed"]
+    assert probe("records_enriched_total") == counts["enriched"]
+    assert probe("records_recovered_total") == counts["recovered"] == 0
+    assert probe("batches_total") == counts["batches"] > 0
+    by_reason = {dict(labels)["reason"]: v for (name, labels), v in samples.items()
+                 if name == "covidflow_process_dead_letters_total"}
+    assert by_reason == {k: float(v) for k, v in counts["dead_letters_by_reason"].items()}
+    for phase in counts["phase_seconds"]:
+        assert probe("phase_seconds_count", (("phase", phase),)) > 0, phase
 
 
 def test_metrics_port_in_use_is_a_clear_error(home):
