@@ -5,10 +5,10 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
-#include "base/fs.h"
 #include "enrich/sentiment_command.h"
 #include "enrich/vader.h"
 
@@ -18,14 +18,13 @@ namespace {
 const std::vector<std::string>& Texts() {
   static const std::vector<std::string> texts = [] {
     const std::string path = std::string(CF_SHARED_DATA_DIR) + "/tweeteval-sentiment/train.csv";
-    auto data = ReadWholeFile(path);
+    std::ifstream in(path, std::ios::binary);
     std::vector<std::string> out;
     int64_t skipped = 0;
-    const Status st = data.ok() ? ForEachCsvValue(
-                                      *data, "text",
-                                      [&out](std::string_view text) { out.emplace_back(text); },
-                                      &skipped)
-                                : data.status();
+    const Status st =
+        in ? ForEachCsvValue(
+                 in, "text", [&out](std::string_view text) { out.emplace_back(text); }, &skipped)
+           : Status::NotFound("cannot read " + path);
     if (!st.ok()) {
       std::fprintf(stderr, "bench_vader: %s\n", st.ToString().c_str());
       std::exit(1);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <istream>
-#include <iterator>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -95,10 +94,9 @@ int RunLines(Writer& writer, std::istream& in) {
 }
 
 int RunCsv(Writer& writer, const std::string& column, std::istream& in, std::ostream& err) {
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   int64_t skipped = 0;
   const Status st = ForEachCsvValue(
-      data, column, [&writer](std::string_view text) { writer.Write(text); }, &skipped);
+      in, column, [&writer](std::string_view text) { writer.Write(text); }, &skipped);
   if (!st.ok()) {
     err << "sentiment: " << st.message() << "\n";
     return 1;
@@ -112,30 +110,53 @@ int RunCsv(Writer& writer, const std::string& column, std::istream& in, std::ost
 
 }  // namespace
 
-Status ForEachCsvValue(std::string_view data, std::string_view column,
+Status ForEachCsvValue(std::istream& in, std::string_view column,
                        const std::function<void(std::string_view)>& fn, int64_t* skipped) {
-  schema::CsvSplitter splitter(data);
-  std::string_view record;
+  constexpr size_t kChunk = 1 << 20;
+  std::string buffer;
   std::vector<std::string> fields;
-  if (!splitter.Next(&record) || schema::SplitCsvFields(record, &fields)) {
-    return Status::InvalidArgument("the CSV input has no header");
-  }
-  if (!fields.empty() && fields[0].starts_with("\xEF\xBB\xBF")) fields[0].erase(0, 3);  // BOM
-  const auto it = std::find(fields.begin(), fields.end(), column);
-  if (it == fields.end()) {
-    return Status::InvalidArgument("the CSV header has no column '" + std::string(column) + "'");
-  }
-  const size_t index = static_cast<size_t>(it - fields.begin());
+  bool header = true;
+  bool eof = false;
+  size_t index = 0;
   *skipped = 0;
-  while (splitter.Next(&record)) {
-    // An empty line is a row of no fields, as Python's csv module reads it.
-    if (record.empty() || record == "\r" || schema::SplitCsvFields(record, &fields) ||
-        fields.size() <= index) {
-      ++*skipped;
-      continue;
+  while (!eof) {
+    const size_t old = buffer.size();
+    buffer.resize(old + kChunk);
+    in.read(buffer.data() + old, static_cast<std::streamsize>(kChunk));
+    buffer.resize(old + static_cast<size_t>(in.gcount()));
+    eof = !in;
+    // Whole records only: one that reaches the end of the buffer may go on in the next chunk.
+    schema::CsvSplitter splitter(buffer);
+    std::string_view record;
+    size_t consumed = 0;
+    while (splitter.Next(&record)) {
+      if (!eof && splitter.position() == buffer.size()) break;
+      consumed = splitter.position();
+      if (header) {
+        if (schema::SplitCsvFields(record, &fields)) {
+          return Status::InvalidArgument("the CSV header is not valid CSV");
+        }
+        if (!fields.empty() && fields[0].starts_with("\xEF\xBB\xBF")) fields[0].erase(0, 3);
+        const auto it = std::find(fields.begin(), fields.end(), column);
+        if (it == fields.end()) {
+          return Status::InvalidArgument("the CSV header has no column '" + std::string(column) +
+                                         "'");
+        }
+        index = static_cast<size_t>(it - fields.begin());
+        header = false;
+        continue;
+      }
+      // An empty line is a row of no fields, as Python's csv module reads it.
+      if (record.empty() || record == "\r" || schema::SplitCsvFields(record, &fields) ||
+          fields.size() <= index) {
+        ++*skipped;
+        continue;
+      }
+      fn(fields[index]);
     }
-    fn(fields[index]);
+    buffer.erase(0, consumed);
   }
+  if (header) return Status::InvalidArgument("the CSV input has no header");
   return Status::Ok();
 }
 

@@ -18,12 +18,12 @@ struct SentimentCommandOptions {
   std::string column = "text";  // CSV only: the header name of the column to score
 };
 
-// Calls `fn` with the value of `column` in every row after the header of the CSV `data`
-// (split by schema's RFC 4180 splitter; a UTF-8 byte-order mark before the header is
-// ignored), in order. Rows without the column, empty lines and records that are not valid
+// Calls `fn` with the value of `column` in every row after the header of the CSV read from
+// `in` in chunks (split by schema's RFC 4180 splitter; a UTF-8 byte-order mark before the
+// header is ignored), in order. Rows without the column, empty lines and records that are not valid
 // CSV are skipped and counted in *skipped. kInvalidArgument when there is no header or it
 // lacks the column.
-Status ForEachCsvValue(std::string_view data, std::string_view column,
+Status ForEachCsvValue(std::istream& in, std::string_view column,
                        const std::function<void(std::string_view)>& fn, int64_t* skipped);
 
 // Reads `in` and writes to `out`, one line per input line (lines format; a trailing CR is

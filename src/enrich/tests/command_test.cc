@@ -93,20 +93,42 @@ TEST(SentimentCommandTest, UnknownEnricherOrColumnFails) {
 TEST(SentimentCommandTest, CsvValuesAreSplitByTheSchemaReader) {
   std::vector<std::string> got;
   int64_t skipped = -1;
-  const Status st = ForEachCsvValue(
+  std::istringstream in(
       "\xEF\xBB\xBFid,text\r\n"
       "1,\"a, \"\"quoted\"\"\r\nline\"\r\n"
       "\n"
       "2\n"
       "3,\"ab\"cd\n"
       "4,x\"y\n"
-      "5,last",
-      "text", [&got](std::string_view v) { got.emplace_back(v); }, &skipped);
+      "5,last");
+  const Status st =
+      ForEachCsvValue(in, "text", [&got](std::string_view v) { got.emplace_back(v); }, &skipped);
   ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(got, (std::vector<std::string>{"a, \"quoted\"\r\nline", "x\"y", "last"}));
   EXPECT_EQ(skipped, 3);
-  EXPECT_EQ(ForEachCsvValue("", "text", [](std::string_view) {}, &skipped).code(),
+  std::istringstream empty("");
+  EXPECT_EQ(ForEachCsvValue(empty, "text", [](std::string_view) {}, &skipped).code(),
             StatusCode::kInvalidArgument);
+}
+
+// Records that cross the reader's 1 MiB chunks come back whole and in order.
+TEST(SentimentCommandTest, CsvRecordsAcrossChunksStayWhole) {
+  std::string csv = "text\n";
+  std::vector<std::string> want;
+  for (int i = 0; i < 30000; ++i) {
+    want.push_back("row " + std::to_string(i) + ", with a comma\nand a line end " +
+                   std::string(static_cast<size_t>(i % 97), 'x'));
+    csv += "\"" + want.back() + "\"\r\n";
+  }
+  std::istringstream in(csv);
+  std::vector<std::string> got;
+  int64_t skipped = -1;
+  ASSERT_TRUE(
+      ForEachCsvValue(in, "text", [&got](std::string_view v) { got.emplace_back(v); }, &skipped)
+          .ok());
+  EXPECT_GT(csv.size(), size_t{2} << 20);  // three chunks
+  EXPECT_EQ(skipped, 0);
+  EXPECT_EQ(got, want);
 }
 
 }  // namespace

@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "base/fs.h"
 #include "enrich/sentiment_command.h"
 #include "enrich/vader.h"
 
@@ -23,15 +22,15 @@ double CpuSeconds() {
 }
 
 int TimeScoring(const std::string& file, const std::string& column) {
-  auto data = covidflow::ReadWholeFile(file);
-  if (!data.ok()) {
-    std::cerr << "sentiment: " << data.status().ToString() << "\n";
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "sentiment: cannot open " << file << "\n";
     return 1;
   }
   std::vector<std::string> texts;
   int64_t skipped = 0;
   const auto st = covidflow::enrich::ForEachCsvValue(
-      *data, column, [&texts](std::string_view text) { texts.emplace_back(text); }, &skipped);
+      in, column, [&texts](std::string_view text) { texts.emplace_back(text); }, &skipped);
   if (!st.ok()) {
     std::cerr << "sentiment: " << st.ToString() << "\n";
     return 1;
