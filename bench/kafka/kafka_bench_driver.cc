@@ -25,7 +25,7 @@ int Fail(const Status& s) {
 }
 
 int Produce(log::Log& kafka, const std::string& topic, const std::string& path,
-            const std::string& compression) {
+            log::Compression compression) {
   // Streams the file as kcat -l does.
   std::ifstream in(path);
   log::ProducerOptions po;
@@ -90,7 +90,16 @@ int main(int argc, char** argv) {
     Status s = (*kafka)->CreateTopic(argv[3], std::atoi(argv[4]));
     return s.ok() ? 0 : Fail(s);
   }
-  if (mode == "produce") return Produce(**kafka, argv[3], argv[4], argc > 5 ? argv[5] : "none");
+  if (mode == "produce") {
+    // The codec by librdkafka's name, as kcat takes it.
+    const std::string_view codec = argc > 5 ? argv[5] : "none";
+    using log::Compression;
+    for (Compression c : {Compression::kNone, Compression::kGzip, Compression::kSnappy,
+                          Compression::kLz4, Compression::kZstd}) {
+      if (covidflow::kafka::CodecName(c) == codec) return Produce(**kafka, argv[3], argv[4], c);
+    }
+    return Fail(Status::InvalidArgument("unknown codec " + std::string(codec)));
+  }
   if (mode == "consume") return Consume(**kafka, argv[3], std::atoll(argv[4]));
   std::cerr << "unknown mode " << mode << "\n";
   return 2;

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <limits>
-#include <string_view>
 #include <type_traits>
 #include <variant>
 
@@ -87,20 +86,6 @@ class Binder {
     field = in_choice_order[std::get<config::Choice>(config_.Get(key).typed).index];
   }
 
-  // An enum setting whose choices are another library's own names (Kafka's compression
-  // codecs), passed on as the name.
-  template <Key key>
-  void ChoiceName(std::string& field) {
-    constexpr const config::Setting& s = config::SettingOf(key);
-    static_assert(s.type == Type::kEnum, "ChoiceName() binds an enum setting");
-    if (bound_ != nullptr) ++(*bound_)[key.index];
-    std::string_view rest = s.choices;
-    for (int i = std::get<config::Choice>(config_.Get(key).typed).index; i > 0; --i) {
-      rest.remove_prefix(rest.find('|') + 1);
-    }
-    field = std::string(rest.substr(0, rest.find('|')));
-  }
-
   bool Given(Key key) const { return config_.Get(key).origin != config::Origin::kDefault; }
 
  private:
@@ -138,7 +123,10 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Enum<K("log.fsync")>(producer.fsync,
                          {FsyncPolicy::kNever, FsyncPolicy::kInterval, FsyncPolicy::kEveryFlush});
   b.Bind<K("log.fsync_interval_ms")>(producer.fsync_interval);
-  b.ChoiceName<K("kafka.compression")>(producer.compression);
+  using log::Compression;
+  b.Enum<K("kafka.compression")>(producer.compression,
+                                 {Compression::kNone, Compression::kGzip, Compression::kSnappy,
+                                  Compression::kLz4, Compression::kZstd});
 
   ingest::GeneratorOptions& gen = s.generate.generator;
   using GenFormat = ingest::GeneratorOptions::Format;

@@ -212,6 +212,22 @@ class KafkaLog final : public log::Log, public internal::Client {
 
 }  // namespace
 
+std::string_view CodecName(log::Compression compression) {
+  switch (compression) {
+    case log::Compression::kNone:
+      return "none";
+    case log::Compression::kGzip:
+      return "gzip";
+    case log::Compression::kSnappy:
+      return "snappy";
+    case log::Compression::kLz4:
+      return "lz4";
+    case log::Compression::kZstd:
+      return "zstd";
+  }
+  return "none";
+}
+
 Result<std::unique_ptr<log::Log>> OpenKafkaLog(std::string_view bootstrap,
                                                const KafkaOptions& options) {
   if (bootstrap.starts_with("kafka://")) bootstrap.remove_prefix(8);

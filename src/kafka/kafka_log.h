@@ -73,6 +73,9 @@ struct KafkaOptions {
 // broker counts as the highest any client sees, "<type>.clients" the number of clients.
 std::map<std::string, int64_t> SumStatistics(const std::vector<KafkaStats>& latest);
 
+// librdkafka's name of a codec (its compression.codec property): "none", "gzip", ...
+std::string_view CodecName(log::Compression compression);
+
 // Parses librdkafka's "key=value,key=value" property list (kafka.properties) into
 // KafkaOptions::extra; kInvalidArgument names the first item without a '=' or a key.
 Result<std::map<std::string, std::string>> ParseProperties(std::string_view list);

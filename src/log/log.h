@@ -79,10 +79,14 @@ enum class FsyncPolicy {
   kEveryFlush  // fsync on every Flush before it returns
 };
 
+// Kafka only: the codec of the record batches a producer sends (the embedded log stores
+// records as they are).
+enum class Compression { kNone, kGzip, kSnappy, kLz4, kZstd };
+
 struct ProducerOptions {
   FsyncPolicy fsync = FsyncPolicy::kEveryFlush;
   std::chrono::milliseconds fsync_interval{1000};
-  std::string compression = "none";  // Kafka only: none|gzip|snappy|lz4|zstd
+  Compression compression = Compression::kNone;
   size_t batch_bytes = 1 << 20;      // buffer this much before writing
 };
 

@@ -89,7 +89,7 @@ TEST(SettingsTest, ValuesReachTheirFields) {
   EXPECT_EQ(p.group, "g");
   EXPECT_EQ(p.parse.utf8, schema::Utf8Policy::kReject);
   EXPECT_EQ(s.producer.fsync, log::FsyncPolicy::kInterval);
-  EXPECT_EQ(s.producer.compression, "zstd");
+  EXPECT_EQ(s.producer.compression, log::Compression::kZstd);
   EXPECT_EQ(s.log.file.retention_ms, 2 * 3600 * 1000);
   EXPECT_EQ(s.log.kafka.linger, std::chrono::milliseconds(12));
   EXPECT_EQ(s.lake.dir, "/l");
@@ -121,8 +121,12 @@ TEST(SettingsTest, EachChoiceMapsToItsOwnEnumValue) {
   EXPECT_EQ(Bind("sentiment", {"--format", "lines"}).sentiment.format, SentimentFormat::kLines);
   EXPECT_EQ(Bind("process", {"--utf8", "repair"}).process.processor.parse.utf8,
             schema::Utf8Policy::kRepair);
-  for (const char* codec : {"none", "gzip", "snappy", "lz4", "zstd"}) {
-    EXPECT_EQ(Bind("process", {"--compression", codec}).producer.compression, codec);
+  // The Kafka adapter names each codec as the table does.
+  using log::Compression;
+  for (Compression c : {Compression::kNone, Compression::kGzip, Compression::kSnappy,
+                        Compression::kLz4, Compression::kZstd}) {
+    const std::string name(kafka::CodecName(c));
+    EXPECT_EQ(Bind("process", {"--compression", name}).producer.compression, c) << name;
   }
 }
 

@@ -15,7 +15,7 @@ Result<std::unique_ptr<log::Producer>> KafkaProducer::Create(
   const std::vector<std::pair<std::string, std::string>> settings = {
       // Idempotence: acks=all, retries without duplicates or reordering per partition.
       {"enable.idempotence", "true"},
-      {"compression.codec", producer.compression.empty() ? "none" : producer.compression},
+      {"compression.codec", std::string(CodecName(producer.compression))},
       {"linger.ms", std::to_string(options.linger.count())},
       {"batch.size", std::to_string(batch)},
       {"message.max.bytes", std::to_string(std::max<size_t>(batch, 1 << 20) + (64 << 10))},

@@ -16,7 +16,7 @@ using std::chrono::milliseconds;
 using ::covidflow::testing::Deadline;
 
 void ProduceTo(log::Log& log, const std::string& topic, int partition, int count,
-               const std::string& compression = "none") {
+               log::Compression compression = log::Compression::kNone) {
   log::ProducerOptions po;
   po.compression = compression;
   auto producer = log.NewProducer(po);
@@ -41,10 +41,13 @@ TEST(KafkaLog, UriNamesTheBootstrapAddress) {
 TEST(KafkaLog, EveryCompressionCodecRoundTrips) {
   auto log = NewTestLog();
   ASSERT_TRUE(log.ok()) << log.status().ToString();
-  for (const std::string codec : {"none", "gzip", "snappy", "lz4", "zstd"}) {
+  using log::Compression;
+  for (Compression compression : {Compression::kNone, Compression::kGzip, Compression::kSnappy,
+                                  Compression::kLz4, Compression::kZstd}) {
+    const std::string codec(CodecName(compression));
     const std::string topic = "codec-" + codec;
     ASSERT_TRUE((*log)->CreateTopic(topic, 1).ok());
-    ProduceTo(**log, topic, 0, 300, codec);
+    ProduceTo(**log, topic, 0, 300, compression);
     auto c = (*log)->NewConsumer({});
     ASSERT_TRUE(c.ok());
     ASSERT_TRUE((*c)->Assign({{{topic, PartitionId(0)}, Offset(0)}}).ok());
@@ -61,14 +64,6 @@ TEST(KafkaLog, EveryCompressionCodecRoundTrips) {
     }
     EXPECT_EQ(next, 300) << codec;
   }
-}
-
-TEST(KafkaLog, UnknownCompressionIsInvalidArgument) {
-  auto log = NewTestLog();
-  ASSERT_TRUE(log.ok()) << log.status().ToString();
-  log::ProducerOptions po;
-  po.compression = "brotli";
-  EXPECT_EQ((*log)->NewProducer(po).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(KafkaLog, ZeroPartitionsIsInvalidArgument) {
