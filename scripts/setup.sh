@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3-venv
-  clang-14 libclang-rt-14-dev lld-14
+  clang-14 libclang-rt-14-dev lld-14 clang-format-14
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libfmt-dev
   libzstd-dev libsnappy-dev zlib1g-dev librdkafka-dev libsqlite3-dev libcpp-httplib-dev

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: the one command CI runs (.ci/run calls it).
-#   0. the layer check (scripts/check_layers.py), before anything is built
+#   0. the layer check (scripts/check_layers.py), before anything is built; after set-up,
+#      the format check (scripts/check_format.sh, clang-format-14 from set-up)
 #   1. unit, integration (reference peers) and e2e tests on an optimised build, -Werror
 #   2. the Kafka tests against a real broker this script starts and stops
 #   3. the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -22,6 +23,9 @@ python3 scripts/check_layers.py
 
 step "set-up"
 scripts/setup.sh
+
+step "format (.clang-format, scripts/check_format.sh)"
+scripts/check_format.sh
 
 step "build (ci preset: Release, warnings are errors)"
 scripts/build.sh ci

@@ -7,12 +7,11 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "log/open.h"
-
 #include "enrich/enrichers.h"
 #include "enrich/location/location_step.h"
 #include "enrich/location/normalizer.h"
 #include "kafka/kafka_log.h"
+#include "log/open.h"
 
 namespace covidflow::app {
 

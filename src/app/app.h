@@ -39,8 +39,8 @@ Result<ingest::GeneratorStats> GenerateFile(const ingest::GeneratorOptions& opti
 Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log,
                                              const std::string& from, const std::string& topic);
 
-// The processor's options: ProcessSettings with the producer's options and the column mapping (a preset or a "field=Column" list; kInvalidArgument naming
-// parse.mapping when it is neither).
+// The processor's options: ProcessSettings with the producer's options and the column mapping (a
+// preset or a "field=Column" list; kInvalidArgument naming parse.mapping when it is neither).
 Result<process::ProcessorOptions> ProcessorOptionsFrom(const Settings& s);
 
 // The processor's enrichment: the sentiment enricher named `enricher` ("none", "vader", ...),
@@ -59,7 +59,7 @@ Result<std::unique_ptr<lake::LakeSink>> OpenLakeSink(std::string_view dir,
 // A processor with what it runs on; members are destroyed processor first.
 struct ProcessorStack {
   std::shared_ptr<enrich::EnrichmentSlot> enrichment;  // Swap replaces it at the next batch
-  std::unique_ptr<lake::LakeSink> lake;                 // null without a lake
+  std::unique_ptr<lake::LakeSink> lake;                // null without a lake
   std::unique_ptr<process::Processor> processor;
 };
 // The enrichment the settings name, the lake sink in `lake_dir` (empty = none; commands pass

@@ -57,9 +57,9 @@ struct ProcessSettings {
 };
 
 struct LakeSettings {
-  std::string dir;   // "" = no lake (process), HOME/lake (demo, lake)
+  std::string dir;        // "" = no lake (process), HOME/lake (demo, lake)
   std::string writer_id;  // the processor's lake writer id; "" = made from its group
-  std::string date;  // lake compact: YYYY-MM-DD
+  std::string date;       // lake compact: YYYY-MM-DD
 };
 
 struct TopicSettings {

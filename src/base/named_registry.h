@@ -64,8 +64,7 @@ class NamedRegistry {
   // Calls the factory registered as `name` with `args`. Its result type must be
   // constructible from a Status (a Result<T>), which carries Find's kNotFound.
   template <typename... Args>
-  std::invoke_result_t<const Factory&, Args...> Make(std::string_view name,
-                                                      Args&&... args) const {
+  std::invoke_result_t<const Factory&, Args...> Make(std::string_view name, Args&&... args) const {
     Result<Factory> factory = Find(name);
     if (!factory.ok()) return factory.status();
     return (*factory)(std::forward<Args>(args)...);

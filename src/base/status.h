@@ -40,7 +40,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
@@ -58,7 +60,9 @@ class [[nodiscard]] Status {
   StatusCode code() const { return code_; }
   const std::string& message() const { return message_; }
   // True when the same call may succeed later (the caller should back off and retry).
-  bool retriable() const { return code_ == StatusCode::kUnavailable || code_ == StatusCode::kTimeout; }
+  bool retriable() const {
+    return code_ == StatusCode::kUnavailable || code_ == StatusCode::kTimeout;
+  }
   // "Corruption: segment 00000000.log: bad checksum at byte 4096"
   std::string ToString() const;
   // Prefixes the message with context, keeping the code.
@@ -73,7 +77,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
@@ -99,10 +103,10 @@ class [[nodiscard]] Result {
 #define CF_CONCAT(a, b) CF_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::covidflow::Status cf_status_ = (expr);   \
-    if (!cf_status_.ok()) return cf_status_;   \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::covidflow::Status cf_status_ = (expr); \
+    if (!cf_status_.ok()) return cf_status_; \
   } while (0)
 
 // ASSIGN_OR_RETURN(auto x, MakeX()); returns the Status when the Result is an error.

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -42,6 +43,16 @@ struct Mix {
     return buf;
   }
 };
+
+// The demo's human-readable progress on stdout, flushed per line; nothing with --json.
+__attribute__((format(printf, 2, 3))) void Say(bool quiet, const char* format, ...) {
+  if (quiet) return;
+  va_list args;
+  va_start(args, format);
+  std::vprintf(format, args);
+  va_end(args);
+  std::fflush(stdout);
+}
 
 struct SentimentReport {
   Mix overall;
@@ -105,13 +116,7 @@ int RunDemo(const config::Config&, const app::Settings& s) {
     fs::create_directories(home, ec);
     if (ec) return Fail("demo", Status::IoError("cannot create " + home + ": " + ec.message()));
   }
-  auto say = [&](const char* fmt, auto... args) {
-    if (!json_out) {
-      std::printf(fmt, args...);
-      std::fflush(stdout);
-    }
-  };
-  say("covidflow demo in %s\n", home.c_str());
+  Say(json_out, "covidflow demo in %s\n", home.c_str());
   json report = {{"home", home}};
 
   // 1. generate
@@ -121,11 +126,15 @@ int RunDemo(const config::Config&, const app::Settings& s) {
   auto gen = app::GenerateFile(g, csv);
   if (!gen.ok()) return Fail("demo", gen.status());
   double gen_s = Seconds(t0);
-  say("  generate  %8lld tweets (%lld deliberately malformed, drift after %lld) %8.2f s %10.0f /s\n",
+  Say(json_out,
+      "  generate  %8lld tweets (%lld deliberately malformed, drift after %lld) %8.2f s %10.0f "
+      "/s\n",
       static_cast<long long>(gen->records), static_cast<long long>(gen->malformed),
       static_cast<long long>(g.drift_after), gen_s, gen->records / std::max(gen_s, 1e-9));
-  report["generate"] = {{"records", gen->records}, {"malformed", gen->malformed},
-                        {"malformed_by_kind", gen->malformed_by_kind}, {"seconds", gen_s}};
+  report["generate"] = {{"records", gen->records},
+                        {"malformed", gen->malformed},
+                        {"malformed_by_kind", gen->malformed_by_kind},
+                        {"seconds", gen_s}};
 
   // 2. produce
   const std::string uri = "file://" + home + "/log";
@@ -133,10 +142,11 @@ int RunDemo(const config::Config&, const app::Settings& s) {
   if (!log.ok()) return Fail("demo", log.status());
   auto prod = app::ProduceFile(s, **log, csv, s.process.processor.input_topic);
   if (!prod.ok()) return Fail("demo", prod.status());
-  say("  produce   %8lld records → %s %8.2f s %10.0f /s\n",
+  Say(json_out, "  produce   %8lld records → %s %8.2f s %10.0f /s\n",
       static_cast<long long>(prod->records), uri.c_str(), prod->seconds,
       prod->records / std::max(prod->seconds, 1e-9));
-  report["produce"] = {{"records", prod->records}, {"bytes", prod->bytes}, {"seconds", prod->seconds}};
+  report["produce"] = {
+      {"records", prod->records}, {"bytes", prod->bytes}, {"seconds", prod->seconds}};
 
   // 3. process
   auto options = app::ProcessorOptionsFrom(s);
@@ -144,28 +154,34 @@ int RunDemo(const config::Config&, const app::Settings& s) {
   options->exit_when_idle = true;
   options->group = "covidflow-demo";
   const std::string lake_dir = s.lake.dir.empty() ? home + "/lake" : s.lake.dir;
-  auto counts =
-      app::RunProcessor(s, **log, std::move(options).value(), lake_dir, StopRequested());
+  auto counts = app::RunProcessor(s, **log, std::move(options).value(), lake_dir, StopRequested());
   if (!counts.ok()) return Fail("demo", counts.status());
-  say("  process   %8lld consumed = %lld enriched + %lld dead letters %8.2f s %10.0f /s\n",
+  Say(json_out,
+      "  process   %8lld consumed = %lld enriched + %lld dead letters %8.2f s %10.0f /s\n",
       static_cast<long long>(counts->consumed), static_cast<long long>(counts->enriched),
       static_cast<long long>(counts->dead_letters), counts->seconds,
       counts->consumed / std::max(counts->active_seconds, 1e-9));
   for (const auto& [reason, n] : counts->dead_letters_by_reason) {
-    say("            dead letters %-18s %lld\n", reason.c_str(), static_cast<long long>(n));
+    Say(json_out, "            dead letters %-18s %lld\n", reason.c_str(),
+        static_cast<long long>(n));
   }
   report["process"] = ProcessorCountsJson(*counts);
   auto lake_stats = lake::ComputeStats(lake_dir);
   if (!lake_stats.ok()) return Fail("demo", lake_stats.status());
-  say("  lake      %8lld rows in %lld Parquet files, %lld date partitions, %.1f MB → %s\n",
+  Say(json_out,
+      "  lake      %8lld rows in %lld Parquet files, %lld date partitions, %.1f MB → %s\n",
       static_cast<long long>(lake_stats->rows), static_cast<long long>(lake_stats->files),
       static_cast<long long>(lake_stats->partitions), lake_stats->bytes / 1e6, lake_dir.c_str());
-  report["lake"] = {{"dir", lake_dir}, {"rows", lake_stats->rows}, {"files", lake_stats->files},
-                    {"partitions", lake_stats->partitions}, {"bytes", lake_stats->bytes}};
+  report["lake"] = {{"dir", lake_dir},
+                    {"rows", lake_stats->rows},
+                    {"files", lake_stats->files},
+                    {"partitions", lake_stats->partitions},
+                    {"bytes", lake_stats->bytes}};
   const bool reconciled = counts->consumed == counts->enriched + counts->dead_letters &&
                           counts->consumed == prod->records && lake_stats->rows == counts->enriched;
   report["reconciled"] = reconciled;
-  say("  reconcile produced %lld == consumed %lld == enriched + dead letters, lake rows == "
+  Say(json_out,
+      "  reconcile produced %lld == consumed %lld == enriched + dead letters, lake rows == "
       "enriched: %s\n",
       static_cast<long long>(prod->records), static_cast<long long>(counts->consumed),
       reconciled ? "yes" : "NO");
@@ -175,7 +191,7 @@ int RunDemo(const config::Config&, const app::Settings& s) {
   if (!rep.ok()) return Fail("demo", rep.status());
   std::string enrichers;
   for (const auto& [id, n] : rep->enricher) enrichers += id + " ";
-  say("\n  sentiment (enricher: %s)\n    overall          %s\n", enrichers.c_str(),
+  Say(json_out, "\n  sentiment (enricher: %s)\n    overall          %s\n", enrichers.c_str(),
       rep->overall.Text().c_str());
   json by_hour = json::object(), by_country = json::object();
   // On a terminal, at most 24 rows: consecutive hours are merged when the stream is longer.
@@ -191,26 +207,29 @@ int RunDemo(const config::Config&, const app::Settings& s) {
     row.neutral += mix.neutral;
     row.negative += mix.negative;
     if (++k % per_row == 0 || k == hours) {
-      say("    %s:00 +%zuh %s\n", row_start.c_str(), per_row, row.Text().c_str());
+      Say(json_out, "    %s:00 +%zuh %s\n", row_start.c_str(), per_row, row.Text().c_str());
       row = Mix{};
     }
   }
-  std::vector<std::pair<std::string, Mix>> countries(rep->by_country.begin(), rep->by_country.end());
+  std::vector<std::pair<std::string, Mix>> countries(rep->by_country.begin(),
+                                                     rep->by_country.end());
   std::sort(countries.begin(), countries.end(),
             [](const auto& a, const auto& b) { return a.second.total() > b.second.total(); });
-  say("  by country (top 10)\n");
+  Say(json_out, "  by country (top 10)\n");
   for (size_t i = 0; i < countries.size(); ++i) {
-    if (i < 10) say("    %-16s %s\n", countries[i].first.c_str(), countries[i].second.Text().c_str());
+    if (i < 10)
+      Say(json_out, "    %-16s %s\n", countries[i].first.c_str(),
+          countries[i].second.Text().c_str());
     by_country[countries[i].first] = countries[i].second.ToJson();
   }
-  report["sentiment"] = {{"overall", rep->overall.ToJson()}, {"by_hour", by_hour},
-                         {"by_country", by_country}};
+  report["sentiment"] = {
+      {"overall", rep->overall.ToJson()}, {"by_hour", by_hour}, {"by_country", by_country}};
 
   if (temporary && !s.demo.keep) {
     log->reset();
     std::error_code ec;
     fs::remove_all(home, ec);
-    say("\n(removed %s; --keep or --home DIR to keep it)\n", home.c_str());
+    Say(json_out, "\n(removed %s; --keep or --home DIR to keep it)\n", home.c_str());
   }
   if (json_out) std::printf("%s\n", report.dump().c_str());
   return reconciled ? 0 : 1;

@@ -30,11 +30,16 @@ int RunLake(const config::Config& c, const app::Settings& s) {
   if (!stats.ok()) return Fail("lake", stats.status());
   nlohmann::json days = nlohmann::json::array();
   for (const auto& d : stats->by_day) {
-    days.push_back({{"date", d.date}, {"files", d.files}, {"rows", d.rows}, {"bytes", d.bytes},
-                    {"positive", d.positive}, {"neutral", d.neutral}, {"negative", d.negative}});
+    days.push_back({{"date", d.date},
+                    {"files", d.files},
+                    {"rows", d.rows},
+                    {"bytes", d.bytes},
+                    {"positive", d.positive},
+                    {"neutral", d.neutral},
+                    {"negative", d.negative}});
   }
   if (s.cli.json) {
-    nlohmann::json j = {{"lake", dir},          {"partitions", stats->partitions},
+    nlohmann::json j = {{"lake", dir},           {"partitions", stats->partitions},
                         {"files", stats->files}, {"rows", stats->rows},
                         {"bytes", stats->bytes}, {"by_day", days}};
     std::printf("%s\n", j.dump().c_str());

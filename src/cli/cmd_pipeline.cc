@@ -65,8 +65,8 @@ int RunProcess(const config::Config&, const app::Settings& s) {
   if ((*metrics)->port() != 0) {
     std::fprintf(stderr, "covidflow process: metrics at %s\n", (*metrics)->url().c_str());
   }
-  auto counts = app::RunProcessor(s, **log, std::move(options).value(), s.lake.dir,
-                                  StopRequested(), &(*metrics)->registry());
+  auto counts = app::RunProcessor(s, **log, std::move(options).value(), s.lake.dir, StopRequested(),
+                                  &(*metrics)->registry());
   if (!counts.ok()) return Fail("process", counts.status());
   if (s.cli.json) {
     nlohmann::json out = ProcessorCountsJson(*counts);

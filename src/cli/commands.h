@@ -17,7 +17,7 @@ namespace covidflow::cli {
 struct Command {
   std::string_view name;
   std::string_view summary;
-  std::string_view usage;    // after "covidflow <name> "
+  std::string_view usage;  // after "covidflow <name> "
   std::string_view example;
   int (*run)(const config::Config& c, const app::Settings& s);
 };

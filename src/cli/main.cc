@@ -15,16 +15,20 @@ namespace covidflow::cli {
 namespace {
 
 constexpr Command kCommands[] = {
-    {"demo", "generate → produce → process on embedded defaults, then a per-stage report", "[options]",
-     "covidflow demo --count 100000", RunDemo},
+    {"demo", "generate → produce → process on embedded defaults, then a per-stage report",
+     "[options]", "covidflow demo --count 100000", RunDemo},
     {"generate", "write a deterministic synthetic tweet stream (CSV or JSONL)", "[options]",
      "covidflow generate --count 1000 --seed 7 --out tweets.csv", RunGenerate},
     {"produce", "append a CSV/JSONL file (or stdin) to a topic as raw records", "[options]",
-     "covidflow produce --from tweets.csv --to file://./covidflow-home/log --topic tweets.raw", RunProduce},
+     "covidflow produce --from tweets.csv --to file://./covidflow-home/log --topic tweets.raw",
+     RunProduce},
     {"process", "consume raw tweets → parse, validate, enrich → enriched and dead-letter topics",
-     "[options]", "covidflow process --from file://./covidflow-home/log --group g1 --exit-when-idle --json", RunProcess},
+     "[options]",
+     "covidflow process --from file://./covidflow-home/log --group g1 --exit-when-idle --json",
+     RunProcess},
     {"topic", "look inside a log: tail the last records or show partition stats",
-     "tail|stats URI TOPIC [options]", "covidflow topic tail file://./covidflow-home/log tweets.dlq -n 5", RunTopic},
+     "tail|stats URI TOPIC [options]",
+     "covidflow topic tail file://./covidflow-home/log tweets.dlq -n 5", RunTopic},
     {"lake", "Parquet lake: partitions, files, rows and sentiment by day; merge small files",
      "stats|compact [DIR] [options]", "covidflow lake stats ./covidflow-home/lake", RunLake},
     {"sentiment", "score text lines or a CSV column with a sentiment enricher, as JSONL",
@@ -38,9 +42,10 @@ std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
 void PrintUsage(std::FILE* out) {
-  std::fprintf(out,
-               "covidflow: the machine-learning life cycle on a live stream of COVID-19 tweets\n\n"
-               "Usage: covidflow <command> [options]   (covidflow <command> --help)\n\nCommands:\n");
+  std::fprintf(
+      out,
+      "covidflow: the machine-learning life cycle on a live stream of COVID-19 tweets\n\n"
+      "Usage: covidflow <command> [options]   (covidflow <command> --help)\n\nCommands:\n");
   for (const Command& c : kCommands) {
     std::fprintf(out, "  %-10s %s\n", std::string(c.name).c_str(), std::string(c.summary).c_str());
   }
@@ -87,7 +92,8 @@ int Main(int argc, char** argv) {
     if (c.name == name) cmd = &c;
   }
   if (cmd == nullptr) {
-    std::fprintf(stderr, "covidflow: error: unknown command '%s' (covidflow --help)\n", name.c_str());
+    std::fprintf(stderr, "covidflow: error: unknown command '%s' (covidflow --help)\n",
+                 name.c_str());
     return 2;
   }
   std::vector<std::string> args(argv + 2, argv + argc);
@@ -97,10 +103,9 @@ int Main(int argc, char** argv) {
     return 2;
   }
   if (c->help()) {
-    std::printf("covidflow %s: %s\n\nUsage: covidflow %s %s\nExample: %s\n\n%s",
-                name.c_str(), std::string(cmd->summary).c_str(), name.c_str(),
-                std::string(cmd->usage).c_str(), std::string(cmd->example).c_str(),
-                config::FlagsHelp(name).c_str());
+    std::printf("covidflow %s: %s\n\nUsage: covidflow %s %s\nExample: %s\n\n%s", name.c_str(),
+                std::string(cmd->summary).c_str(), name.c_str(), std::string(cmd->usage).c_str(),
+                std::string(cmd->example).c_str(), config::FlagsHelp(name).c_str());
     return 0;
   }
   return cmd->run(*c, app::BindSettings(*c));

@@ -26,7 +26,8 @@ std::string ProcessorCountsText(const process::ProcessorCounts& c) {
   std::snprintf(line, sizeof line,
                 "consumed %lld = enriched %lld + dead letters %lld  (%.0f tweets/s, %lld batches",
                 static_cast<long long>(c.consumed), static_cast<long long>(c.enriched),
-                static_cast<long long>(c.dead_letters), c.active_seconds > 0 ? c.consumed / c.active_seconds : 0.0,
+                static_cast<long long>(c.dead_letters),
+                c.active_seconds > 0 ? c.consumed / c.active_seconds : 0.0,
                 static_cast<long long>(c.batches));
   s += line;
   if (c.recovered > 0) {

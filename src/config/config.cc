@@ -12,10 +12,14 @@ namespace covidflow::config {
 
 std::string_view OriginName(Origin origin) {
   switch (origin) {
-    case Origin::kDefault: return "default";
-    case Origin::kFile: return "file";
-    case Origin::kEnv: return "env";
-    case Origin::kFlag: return "flag";
+    case Origin::kDefault:
+      return "default";
+    case Origin::kFile:
+      return "file";
+    case Origin::kEnv:
+      return "env";
+    case Origin::kFlag:
+      return "flag";
   }
   return "?";
 }
@@ -91,8 +95,7 @@ Result<Typed> Validate(const Setting& s, std::string_view text) {
   return Status::Internal("unknown setting type");
 }
 
-Status Config::Set(const Setting& s, std::string_view text, Origin origin,
-                   std::string_view where) {
+Status Config::Set(const Setting& s, std::string_view text, Origin origin, std::string_view where) {
   Result<Typed> v = Validate(s, text);
   if (!v.ok()) return v.status().WithContext(where);
   Value& value = values_[static_cast<size_t>(&s - AllSettings().data())];
@@ -248,11 +251,16 @@ namespace {
 
 std::string TypeText(const Setting& s) {
   switch (s.type) {
-    case Type::kString: return "string";
-    case Type::kInt: return "int";
-    case Type::kDouble: return "number";
-    case Type::kBool: return "bool";
-    case Type::kEnum: return std::string(s.choices);
+    case Type::kString:
+      return "string";
+    case Type::kInt:
+      return "int";
+    case Type::kDouble:
+      return "number";
+    case Type::kBool:
+      return "bool";
+    case Type::kEnum:
+      return std::string(s.choices);
   }
   return "";
 }
@@ -296,9 +304,9 @@ std::string ConfigurationMarkdown() {
     << "| key | type | default | bounds | flag | commands | env | help |\n"
     << "|---|---|---|---|---|---|---|---|\n";
   for (const Setting& s : AllSettings()) {
-    o << "| `" << s.key << "` | " << TypeText(s) << " | `" << s.default_value << "` | "
-      << Bounds(s) << " | " << (s.flag.empty() ? "" : "`" + std::string(s.flag) + "`") << " | "
-      << s.commands << " | `" << EnvName(s.key) << "` | " << s.help << " |\n";
+    o << "| `" << s.key << "` | " << TypeText(s) << " | `" << s.default_value << "` | " << Bounds(s)
+      << " | " << (s.flag.empty() ? "" : "`" + std::string(s.flag) + "`") << " | " << s.commands
+      << " | `" << EnvName(s.key) << "` | " << s.help << " |\n";
   }
   return o.str();
 }

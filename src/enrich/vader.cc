@@ -117,7 +117,7 @@ struct Scratch {
   // read 8 bytes at a time from any word without a bounds check.
   std::string lowered;
   std::vector<BlockClasses> blocks;  // the classes of `lowered`, block by block
-  std::vector<size_t> run_edges;  // ASCII-whitespace-separated runs [start, end)
+  std::vector<size_t> run_edges;     // ASCII-whitespace-separated runs [start, end)
   std::vector<Token> tokens;
   std::vector<Candidate> candidates;
   std::vector<LexiconWord> lexicon_words;
@@ -257,8 +257,10 @@ __attribute__((target("avx512bw"))) inline uint64_t InRange512(__m512i x, int lo
 
 // Classifies the up to 64 bytes at `in` (`size` of them; the rest read as spaces) and writes
 // them, lower-cased, to `out` (64 bytes).
-__attribute__((target("avx512bw"))) inline BlockClasses ClassifyBlockAvx512(
-    const char* in, size_t size, char* out, int& exclamations, int& questions) {
+__attribute__((target("avx512bw"))) inline BlockClasses ClassifyBlockAvx512(const char* in,
+                                                                            size_t size, char* out,
+                                                                            int& exclamations,
+                                                                            int& questions) {
   const __mmask64 present = size >= 64 ? ~__mmask64{0} : (__mmask64{1} << size) - 1;
   const __m512i x = _mm512_mask_loadu_epi8(_mm512_set1_epi8(' '), present, in);
   BlockClasses c{};
@@ -289,8 +291,8 @@ __attribute__((target("avx512bw"))) uint64_t ClassifyAvx512(std::string_view tex
   uint64_t high = 0;
   for (size_t b = 0; b < blocks; ++b) {
     const size_t at = 64 * b;
-    classes[b] = ClassifyBlockAvx512(text.data() + at, text.size() - at, low + at, exclamations,
-                                     questions);
+    classes[b] =
+        ClassifyBlockAvx512(text.data() + at, text.size() - at, low + at, exclamations, questions);
     high |= classes[b].high;
   }
   return high;
@@ -528,8 +530,7 @@ struct SplitOutput {
 // and end, alternately (start, end, start, ...), to `edges`, which needs room for
 // kEdgeSlack more than their count, and returns the number of runs.
 constexpr size_t kEdgeSlack = 64;
-[[gnu::always_inline]] inline size_t FindRuns(const BlockClasses* c, size_t blocks,
-                                              size_t* edges) {
+[[gnu::always_inline]] inline size_t FindRuns(const BlockClasses* c, size_t blocks, size_t* edges) {
   size_t count = 0;
   uint64_t carry = 0;  // the last byte of the previous block is not a space
   for (size_t w = 0; w < blocks; ++w) {
@@ -848,8 +849,8 @@ double WordValence(Tokens t, size_t i, double base, bool caps_differ) {
     if (before.InLexicon()) continue;
     double scalar = 0.0;
     if (before.IsBooster()) {
-      scalar = before.IsDampener() ? -VaderTables::kBoosterIncrement
-                                   : VaderTables::kBoosterIncrement;
+      scalar =
+          before.IsDampener() ? -VaderTables::kBoosterIncrement : VaderTables::kBoosterIncrement;
       if (valence < 0) scalar *= -1;
       if (before.IsAllCaps() && caps_differ) {
         scalar = valence > 0 ? scalar + kCapsIncrement : scalar - kCapsIncrement;

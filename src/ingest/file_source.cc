@@ -49,7 +49,8 @@ Result<size_t> ReadChunk(int fd, std::string& buf) {
 }
 
 bool LooksJson(const FileSourceOptions& o, std::string_view first_bytes) {
-  if (o.format != FileSourceOptions::Format::kAuto) return o.format == FileSourceOptions::Format::kJsonl;
+  if (o.format != FileSourceOptions::Format::kAuto)
+    return o.format == FileSourceOptions::Format::kJsonl;
   if (o.name.ends_with(".jsonl") || o.name.ends_with(".json")) return true;
   size_t i = first_bytes.find_first_not_of(" \t\r\n");
   return i != std::string_view::npos && first_bytes[i] == '{';

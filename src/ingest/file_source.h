@@ -18,9 +18,9 @@ namespace covidflow::ingest {
 struct FileSourceOptions {
   std::string topic = "tweets.raw";
   enum class Format { kAuto, kCsv, kJsonl } format = Format::kAuto;
-  double rate = 0;      // records per second, 0 = unlimited
-  int partitions = 4;   // when the topic has to be created
-  std::string name;     // file name (for format detection by extension and messages)
+  double rate = 0;     // records per second, 0 = unlimited
+  int partitions = 4;  // when the topic has to be created
+  std::string name;    // file name (for format detection by extension and messages)
 };
 
 struct FileSourceCounts {

@@ -46,10 +46,10 @@ class KafkaLog final : public log::Log, public internal::Client {
   Status Connect() {
     // Metadata handle for admin calls, topic descriptions and watermarks. It sends no
     // records, so it emits no statistics that could be mistaken for the producer's.
-    ASSIGN_OR_RETURN(rk_, internal::NewHandle(RD_KAFKA_PRODUCER, bootstrap_, this,
-                                              internal::Callbacks::kNone,
-                                              {{"allow.auto.create.topics", "false"},
-                                               {"statistics.interval.ms", "0"}}));
+    ASSIGN_OR_RETURN(rk_,
+                     internal::NewHandle(
+                         RD_KAFKA_PRODUCER, bootstrap_, this, internal::Callbacks::kNone,
+                         {{"allow.auto.create.topics", "false"}, {"statistics.interval.ms", "0"}}));
     const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
     std::chrono::milliseconds backoff(100);
     int attempts = 0;
@@ -66,7 +66,8 @@ class KafkaLog final : public log::Log, public internal::Client {
         rd_kafka_metadata_destroy(md);
         return Status::Ok();
       }
-      if (!FromKafka(err, "").retriable() || std::chrono::steady_clock::now() + backoff >= deadline) {
+      if (!FromKafka(err, "").retriable() ||
+          std::chrono::steady_clock::now() + backoff >= deadline) {
         break;
       }
       std::this_thread::sleep_for(backoff);
@@ -81,7 +82,8 @@ class KafkaLog final : public log::Log, public internal::Client {
   Status CreateTopic(std::string_view topic, int partitions) override {
     if (partitions < 1) return Status::InvalidArgument("a topic needs at least one partition");
     const std::string wire = Wire(topic);
-    Status created = internal::RetryRetriable(options_, [&] { return CreateOnce(wire, partitions); });
+    Status created =
+        internal::RetryRetriable(options_, [&] { return CreateOnce(wire, partitions); });
     if (created.code() == StatusCode::kAlreadyExists) {
       // Another client may have created it a moment ago: wait until metadata shows it.
       int existing = 0;
@@ -122,10 +124,10 @@ class KafkaLog final : public log::Log, public internal::Client {
     for (int p = 0; p < count; ++p) {
       int64_t low = 0, high = 0;
       Status s = internal::RetryRetriable(options_, [&] {
-        return FromKafka(rd_kafka_query_watermark_offsets(
-                             rk_.get(), wire.c_str(), p, &low, &high,
-                             static_cast<int>(options_.request_timeout.count())),
-                         "watermarks of " + wire + "/" + std::to_string(p));
+        return FromKafka(
+            rd_kafka_query_watermark_offsets(rk_.get(), wire.c_str(), p, &low, &high,
+                                             static_cast<int>(options_.request_timeout.count())),
+            "watermarks of " + wire + "/" + std::to_string(p));
       });
       if (!s.ok()) return s;
       info.partitions.push_back({PartitionId(p), Offset(low), Offset(high)});
@@ -137,9 +139,10 @@ class KafkaLog final : public log::Log, public internal::Client {
     std::vector<std::string> out;
     Status listed = internal::RetryRetriable(options_, [&]() -> Status {
       const rd_kafka_metadata_t* md = nullptr;
-      RETURN_IF_ERROR(FromKafka(rd_kafka_metadata(rk_.get(), 1, nullptr, &md,
-                                                  static_cast<int>(options_.request_timeout.count())),
-                                "listing topics"));
+      RETURN_IF_ERROR(
+          FromKafka(rd_kafka_metadata(rk_.get(), 1, nullptr, &md,
+                                      static_cast<int>(options_.request_timeout.count())),
+                    "listing topics"));
       out.clear();
       for (int i = 0; i < md->topic_cnt; ++i) {
         std::string_view name(md->topics[i].topic);
@@ -166,17 +169,20 @@ class KafkaLog final : public log::Log, public internal::Client {
   std::string Uri() const override { return "kafka://" + bootstrap_; }
 
  private:
-  std::string Wire(std::string_view topic) const { return options_.name_prefix + std::string(topic); }
+  std::string Wire(std::string_view topic) const {
+    return options_.name_prefix + std::string(topic);
+  }
 
   Status CreateOnce(const std::string& wire, int partitions) {
     char errstr[512];
-    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(wire.c_str(), partitions,
-                                                    options_.replication_factor, errstr, sizeof errstr);
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
+        wire.c_str(), partitions, options_.replication_factor, errstr, sizeof errstr);
     if (nt == nullptr) return Status::InvalidArgument("topic " + wire + ": " + errstr);
     rd_kafka_queue_t* queue = rd_kafka_queue_new(rk_.get());
-    rd_kafka_AdminOptions_t* admin = rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS);
-    rd_kafka_AdminOptions_set_request_timeout(admin, static_cast<int>(options_.request_timeout.count()),
-                                              errstr, sizeof errstr);
+    rd_kafka_AdminOptions_t* admin =
+        rd_kafka_AdminOptions_new(rk_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_set_request_timeout(
+        admin, static_cast<int>(options_.request_timeout.count()), errstr, sizeof errstr);
     rd_kafka_CreateTopics(rk_.get(), &nt, 1, admin, queue);
     // The request timeout bounds the admin call; the margin covers queueing.
     rd_kafka_event_t* ev =

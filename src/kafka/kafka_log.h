@@ -22,18 +22,18 @@ namespace covidflow::kafka {
 // A small view of librdkafka's statistics JSON (statistics.interval.ms), enough for a stage
 // to export rates, queue depth, lag and broker health as metrics.
 struct KafkaStats {
-  std::string client;              // "producer" or "consumer"
-  std::string name;                // the handle's instance name, e.g. "covidflow#producer-2"
-  int64_t queued_messages = 0;     // msg_cnt: produced but not yet delivered
-  int64_t tx_messages = 0;         // txmsgs: messages sent to brokers
-  int64_t tx_bytes = 0;            // txmsg_bytes
-  int64_t rx_messages = 0;         // rxmsgs: messages fetched from brokers
-  int64_t rx_bytes = 0;            // rxmsg_bytes
-  int64_t brokers_up = 0;          // brokers whose connection state is UP
-  int64_t brokers_total = 0;       // brokers known from metadata (excludes the bootstrap entry)
-  int64_t consumer_lag = 0;        // sum over assigned partitions of (high watermark - position)
-  int64_t rebalances = 0;          // cgrp.rebalance_cnt
-  std::string group_state;         // cgrp.state, e.g. "up"; empty without a group
+  std::string client;           // "producer" or "consumer"
+  std::string name;             // the handle's instance name, e.g. "covidflow#producer-2"
+  int64_t queued_messages = 0;  // msg_cnt: produced but not yet delivered
+  int64_t tx_messages = 0;      // txmsgs: messages sent to brokers
+  int64_t tx_bytes = 0;         // txmsg_bytes
+  int64_t rx_messages = 0;      // rxmsgs: messages fetched from brokers
+  int64_t rx_bytes = 0;         // rxmsg_bytes
+  int64_t brokers_up = 0;       // brokers whose connection state is UP
+  int64_t brokers_total = 0;    // brokers known from metadata (excludes the bootstrap entry)
+  int64_t consumer_lag = 0;     // sum over assigned partitions of (high watermark - position)
+  int64_t rebalances = 0;       // cgrp.rebalance_cnt
+  std::string group_state;      // cgrp.state, e.g. "up"; empty without a group
 };
 
 // Parses one statistics JSON document; kCorruption if it is not the shape librdkafka emits.

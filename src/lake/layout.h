@@ -40,8 +40,7 @@ Result<std::vector<std::string>> ListPartitions(const std::string& lake_dir,
 // The committed files a reader should read, sorted by date then name. Within a partition a
 // file named in another listed file's "covidflow.replaces" metadata is left out: after a
 // compaction renames its output in, the inputs are superseded even before they are removed.
-Result<std::vector<LakeFile>> ListLakeFiles(const std::string& lake_dir,
-                                            std::string_view from = "",
+Result<std::vector<LakeFile>> ListLakeFiles(const std::string& lake_dir, std::string_view from = "",
                                             std::string_view to = "");
 
 // A name no other writer picks: "<micros since epoch>-<pid>-<random hex>".

@@ -134,7 +134,8 @@ LakeSink::~LakeSink() = default;  // closing lock_ releases the flock
 Result<std::unique_ptr<LakeSink>> LakeSink::Open(const std::string& dir, SinkOptions options) {
   if (options.writer_id.empty() ||
       options.writer_id.find_first_not_of(
-          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") != std::string::npos) {
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") !=
+          std::string::npos) {
     return Status::InvalidArgument("lake writer_id '" + options.writer_id +
                                    "' must be letters, digits, '_' or '.'");
   }
@@ -206,7 +207,8 @@ Status LakeSink::Commit() {
   for (const auto& p : pending) record["files"].push_back(p.relative);
   const std::string commits = dir_ + "/" + std::string(kCommitsDir);
   const std::string record_path = commits + "/" + unique + ".json";
-  Status st = ReplaceFileAtomically(record_path, record.dump(), record_path + std::string(kTmpSuffix));
+  Status st =
+      ReplaceFileAtomically(record_path, record.dump(), record_path + std::string(kTmpSuffix));
   if (!st.ok()) {
     ::unlink(record_path.c_str());
     discard();

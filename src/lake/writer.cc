@@ -76,7 +76,7 @@ class DictBuilder {
   // Returns the index of `k`, inserting it when new.
   uint32_t Insert(uint64_t k) {
     const size_t mask = slots_.size() - 1;
-    size_t i = Hash{}(k) & mask;
+    size_t i = Hash{}(k)&mask;
     while (true) {
       const Slot& s = slots_[i];
       if (s.index == kEmpty) break;
@@ -302,8 +302,7 @@ void AddString(std::string_view v, const WriterOptions& options, Gathered& g) {
 }
 
 // Prepares g for a new row group of about `rows` rows, keeping its buffers' capacity.
-void ResetGathered(const ColumnSpec& col, const WriterOptions& options, size_t rows,
-                   Gathered& g) {
+void ResetGathered(const ColumnSpec& col, const WriterOptions& options, size_t rows, Gathered& g) {
   g.has_def = col.kind == ColumnKind::kOptionalString || col.kind == ColumnKind::kStringList;
   g.has_rep = col.kind == ColumnKind::kStringList;
   g.def.clear();
@@ -334,8 +333,7 @@ void ResetGathered(const ColumnSpec& col, const WriterOptions& options, size_t r
 // Appends one row's value of every column. Rows are gathered row-major, all columns at
 // once: each row's strings are read (and hashed into their dictionaries) while they are in
 // cache, and everything later reads contiguous memory instead of chasing a pointer per value.
-[[gnu::always_inline]] inline void GatherColumn(const ColumnSpec& col,
-                                                const WriterOptions& options,
+[[gnu::always_inline]] inline void GatherColumn(const ColumnSpec& col, const WriterOptions& options,
                                                 const schema::EnrichedTweet& r, Gathered& g);
 
 void GatherRow(std::span<const ColumnSpec> cols, const WriterOptions& options,
@@ -612,8 +610,7 @@ void EncodePayload(Codec codec, const WriterOptions& options, pf::PageType type,
 
 // Decides dictionary or PLAIN, computes the statistics and cuts the chunk into data pages
 // that each start at a row boundary and hold about page_bytes of values.
-void PlanChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& options,
-               ChunkPlan* plan) {
+void PlanChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& options, ChunkPlan* plan) {
   const bool strings = IsString(col.kind);
   plan->fixed_dict.clear();
   plan->spans.clear();
@@ -630,8 +627,8 @@ void PlanChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& options,
     plan->dict_page = &plan->fixed_dict;
   }
   if (!plan->dictionary) plan->dict_size = 0;
-  plan->bit_width = internal::BitWidth(
-      plan->dict_size > 0 ? static_cast<uint32_t>(plan->dict_size - 1) : 0);
+  plan->bit_width =
+      internal::BitWidth(plan->dict_size > 0 ? static_cast<uint32_t>(plan->dict_size - 1) : 0);
   const size_t num_rows = g.has_rep ? g.row_levels.size() : g.num_levels;
   size_t row = 0, lvl = 0, val = 0, at = 0;  // at: byte offset in g.plain
   while (row < num_rows) {
@@ -710,8 +707,7 @@ void EncodePage(const ColumnSpec& col, const Gathered& g, const WriterOptions& o
       payload = page;
     }
   }
-  EncodePayload(codec, options, pf::PageType::kDataPage, payload,
-                static_cast<int32_t>(s.l1 - s.l0),
+  EncodePayload(codec, options, pf::PageType::kDataPage, payload, static_cast<int32_t>(s.l1 - s.l0),
                 plan.dictionary ? pf::Encoding::kRleDictionary : pf::Encoding::kPlain, out);
 }
 
@@ -796,9 +792,9 @@ void WriteSchema(ThriftWriter& w) {
     }
     w.BeginStruct();
     w.FieldI32(1, static_cast<int32_t>(PhysicalType(c.kind)));
-    w.FieldI32(3, static_cast<int32_t>(c.kind == ColumnKind::kOptionalString
-                                           ? pf::Repetition::kOptional
-                                           : pf::Repetition::kRequired));
+    w.FieldI32(
+        3, static_cast<int32_t>(c.kind == ColumnKind::kOptionalString ? pf::Repetition::kOptional
+                                                                      : pf::Repetition::kRequired));
     w.FieldBinary(4, c.name);
     if (IsString(c.kind)) {
       w.FieldI32(6, static_cast<int32_t>(pf::ConvertedType::kUtf8));
@@ -852,10 +848,9 @@ Result<SourceRanges> DecodeSourceRanges(std::string_view json) {
   SourceRanges out;
   for (const auto& e : j) {
     if (!e.is_object() || !e.contains("topic") || !e["topic"].is_string() ||
-        !e.contains("partition") || !e["partition"].is_number_integer() ||
-        !e.contains("first") || !e["first"].is_number_integer() || !e.contains("last") ||
-        !e["last"].is_number_integer() || !e.contains("count") ||
-        !e["count"].is_number_integer()) {
+        !e.contains("partition") || !e["partition"].is_number_integer() || !e.contains("first") ||
+        !e["first"].is_number_integer() || !e.contains("last") || !e["last"].is_number_integer() ||
+        !e.contains("count") || !e["count"].is_number_integer()) {
       return Status::Corruption("source offsets metadata: bad entry");
     }
     TopicPartition tp{e["topic"].get<std::string>(), PartitionId(e["partition"].get<int32_t>())};
@@ -1081,7 +1076,7 @@ Status ParquetWriter::WriteRowGroup(ColumnBuffers& buffers, size_t num_rows) {
     const auto chunk_bytes = static_cast<size_t>(static_cast<int64_t>(offset_) - chunk_start);
     total_uncompressed += chunk_uncompressed;
 
-    w.BeginStruct();  // ColumnChunk
+    w.BeginStruct();   // ColumnChunk
     w.FieldI64(2, 0);  // file_offset: 0, the metadata lives only in the footer
     w.FieldStruct(3);
     w.BeginStruct();  // ColumnMetaData
@@ -1160,7 +1155,7 @@ Status ParquetWriter::Close(const KeyValues& extra) {
   w.FieldBinary(6, "covidflow version 0.1.0");
   w.FieldList(7, TType::kStruct, cols.size());
   for (size_t i = 0; i < cols.size(); ++i) {
-    w.BeginStruct();  // ColumnOrder union
+    w.BeginStruct();   // ColumnOrder union
     w.FieldStruct(1);  // TYPE_ORDER
     w.BeginStruct();
     w.EndStruct();

@@ -111,7 +111,7 @@ class ParquetWriter {
   int64_t rows_ = 0;
   SourceRanges ranges_;
   std::vector<std::string> enrichers_;
-  std::vector<std::string> row_groups_;  // serialized RowGroup structs
+  std::vector<std::string> row_groups_;     // serialized RowGroup structs
   std::unique_ptr<ColumnBuffers> buffers_;  // reused across row groups until Close
 };
 

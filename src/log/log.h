@@ -87,7 +87,7 @@ struct ProducerOptions {
   FsyncPolicy fsync = FsyncPolicy::kEveryFlush;
   std::chrono::milliseconds fsync_interval{1000};
   Compression compression = Compression::kNone;
-  size_t batch_bytes = 1 << 20;      // buffer this much before writing
+  size_t batch_bytes = 1 << 20;  // buffer this much before writing
 };
 
 class Producer {

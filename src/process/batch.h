@@ -66,7 +66,7 @@ struct Batch {
   // it alive while a newer one is swapped in.
   std::shared_ptr<const enrich::Enrichment> enrichment;
   std::vector<std::jthread> threads;  // the transform while it runs
-  bool pending = false;  // handed to the workers, not yet written
+  bool pending = false;               // handed to the workers, not yet written
 };
 
 }  // namespace covidflow::process

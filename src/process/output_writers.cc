@@ -70,8 +70,8 @@ Status OutputWriters::SendShare(const Batch& batch, int w, log::Producer::Durabl
     auto [oe, ec2] = std::to_chars(buf, buf + sizeof buf, slot.offset.value());
     headers[2].value.assign(buf, oe);
     log::OutRecord out;
-    out.value =
-        std::string_view(batch.workers[slot.worker].buffer).substr(slot.begin, slot.end - slot.begin);
+    out.value = std::string_view(batch.workers[slot.worker].buffer)
+                    .substr(slot.begin, slot.end - slot.begin);
     out.headers = headers;
     out.partition = q;
     RETURN_IF_ERROR(producers_[w]->Send(dead ? topics_.dlq : topics_.enriched, out));

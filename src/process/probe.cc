@@ -1,20 +1,25 @@
 #include "process/probe.h"
 
-#include <unistd.h>
-
-#include <cstdio>
+#include "base/logging.h"
 
 namespace covidflow::process {
 
 std::string_view PhaseName(Phase phase) {
   switch (phase) {
-    case Phase::kPoll: return "poll";
-    case Phase::kPrepare: return "prepare";
-    case Phase::kTransform: return "transform";
-    case Phase::kLake: return "lake";
-    case Phase::kSend: return "send";
-    case Phase::kSync: return "sync";
-    case Phase::kCommit: return "commit";
+    case Phase::kPoll:
+      return "poll";
+    case Phase::kPrepare:
+      return "prepare";
+    case Phase::kTransform:
+      return "transform";
+    case Phase::kLake:
+      return "lake";
+    case Phase::kSend:
+      return "send";
+    case Phase::kSync:
+      return "sync";
+    case Phase::kCommit:
+      return "commit";
   }
   return "?";
 }
@@ -27,8 +32,7 @@ ProcessorProbe::Series::Series(metrics::Registry& r)
                             "Input records that became enriched tweets.")),
       recovered(r.AddCounter("covidflow_process_records_recovered_total",
                              "Replayed input records whose output an earlier run wrote.")),
-      lake_rows(r.AddCounter("covidflow_process_lake_rows_total",
-                             "Rows committed to the lake.")),
+      lake_rows(r.AddCounter("covidflow_process_lake_rows_total", "Rows committed to the lake.")),
       batches(r.AddCounter("covidflow_process_batches_total", "Batches written.")),
       lost_commits(r.AddCounter("covidflow_process_lost_commits_total",
                                 "Batch commits refused after a rebalance.")),
@@ -38,10 +42,10 @@ ProcessorProbe::Series::Series(metrics::Registry& r)
                                    "Time from one written batch to the next.",
                                    metrics::ExponentialBuckets(0.001, 2, 16))) {
   for (int i = 0; i < kPhaseCount; ++i) {
-    phase_seconds[i] = &r.AddHistogram(
-        "covidflow_process_phase_seconds", "Main-thread time per batch, by phase.",
-        metrics::ExponentialBuckets(0.0001, 2, 18),
-        {{"phase", std::string(PhaseName(static_cast<Phase>(i)))}});
+    phase_seconds[i] =
+        &r.AddHistogram("covidflow_process_phase_seconds", "Main-thread time per batch, by phase.",
+                        metrics::ExponentialBuckets(0.0001, 2, 18),
+                        {{"phase", std::string(PhaseName(static_cast<Phase>(i)))}});
   }
 }
 
@@ -115,32 +119,31 @@ void ProcessorProbe::RecordCommitted() {
 
 void ProcessorProbe::TraceBirth(PartitionId p, Offset first, const OutputMarks& marks) const {
   if (!trace_) return;
-  std::fprintf(stderr, "trace pid=%d birth p%d first=%lld marks=%s\n", ::getpid(), p.value(),
-               static_cast<long long>(first.value()), FormatMarks(marks).c_str());
+  Logf(LogLevel::kTrace, "birth p%d first=%lld marks=%s", p.value(),
+       static_cast<long long>(first.value()), FormatMarks(marks).c_str());
 }
 
 void ProcessorProbe::TraceNothingToRecover(PartitionId p, Offset next,
                                            const OutputMarks& from) const {
   if (!trace_) return;
-  std::fprintf(stderr, "trace pid=%d recover p%d next=%lld nothing past marks %s\n", ::getpid(),
-               p.value(), static_cast<long long>(next.value()), FormatMarks(from).c_str());
+  Logf(LogLevel::kTrace, "recover p%d next=%lld nothing past marks %s", p.value(),
+       static_cast<long long>(next.value()), FormatMarks(from).c_str());
 }
 
 void ProcessorProbe::TraceRecovered(PartitionId p, Offset next, const OutputMarks& from,
                                     const OutputMarks& ends, size_t found) const {
   if (!trace_) return;
-  std::fprintf(stderr, "trace pid=%d recover p%d next=%lld from=%s ends=%lld/%lld found=%zu\n",
-               ::getpid(), p.value(), static_cast<long long>(next.value()),
-               FormatMarks(from).c_str(), static_cast<long long>(ends.enriched.value()),
-               static_cast<long long>(ends.dlq.value()), found);
+  Logf(LogLevel::kTrace, "recover p%d next=%lld from=%s ends=%lld/%lld found=%zu", p.value(),
+       static_cast<long long>(next.value()), FormatMarks(from).c_str(),
+       static_cast<long long>(ends.enriched.value()), static_cast<long long>(ends.dlq.value()),
+       found);
 }
 
 void ProcessorProbe::TraceCommit(const log::CommitMap& commit, const Status& result) const {
   if (!trace_) return;
   for (const auto& [tp, cp] : commit) {
-    std::fprintf(stderr, "trace pid=%d commit p%d next=%lld %s -> %s\n", ::getpid(),
-                 tp.partition.value(), static_cast<long long>(cp.next.value()),
-                 cp.metadata.c_str(), result.ToString().c_str());
+    Logf(LogLevel::kTrace, "commit p%d next=%lld %s -> %s", tp.partition.value(),
+         static_cast<long long>(cp.next.value()), cp.metadata.c_str(), result.ToString().c_str());
   }
 }
 

@@ -96,8 +96,8 @@ class ProcessorProbe {
   // Trace lines (stderr, with `trace` only).
   void TraceBirth(PartitionId p, Offset first, const OutputMarks& marks) const;
   void TraceNothingToRecover(PartitionId p, Offset next, const OutputMarks& from) const;
-  void TraceRecovered(PartitionId p, Offset next, const OutputMarks& from,
-                      const OutputMarks& ends, size_t found) const;
+  void TraceRecovered(PartitionId p, Offset next, const OutputMarks& from, const OutputMarks& ends,
+                      size_t found) const;
   void TraceCommit(const log::CommitMap& commit, const Status& result) const;
 
   bool polled() const { return first_record_.has_value(); }

@@ -106,8 +106,8 @@ class Pipeline {
                                                 const ProcessorOptions& o, ProcessorProbe& probe);
 
   Result<std::span<const log::InRecord>> Poll() {
-    return consumer_->Poll(std::min<std::chrono::milliseconds>(o_.idle,
-                                                               std::chrono::milliseconds(100)));
+    return consumer_->Poll(
+        std::min<std::chrono::milliseconds>(o_.idle, std::chrono::milliseconds(100)));
   }
   // Recovery for newly owned partitions, and which records of `recs` to transform.
   Status Prepare(Batch& batch, std::span<const log::InRecord> recs);
@@ -136,7 +136,11 @@ class Pipeline {
 
  private:
   Pipeline(log::Log& log, lake::LakeSink* lake, const ProcessorOptions& o, ProcessorProbe& probe)
-      : log_(log), o_(o), probe_(probe), lake_(lake, o.input_topic), transformer_(o.parse, o.threads) {}
+      : log_(log),
+        o_(o),
+        probe_(probe),
+        lake_(lake, o.input_topic),
+        transformer_(o.parse, o.threads) {}
   // The last written batch's commit, once its outputs are durable.
   Status CompleteCommit();
 
@@ -163,8 +167,7 @@ class Pipeline {
 };
 
 Result<std::unique_ptr<Pipeline>> Pipeline::Open(log::Log& log, lake::LakeSink* lake,
-                                                 const ProcessorOptions& o,
-                                                 ProcessorProbe& probe) {
+                                                 const ProcessorOptions& o, ProcessorProbe& probe) {
   std::unique_ptr<Pipeline> p(new Pipeline(log, lake, o, probe));
   ASSIGN_OR_RETURN(log::TopicInfo input, log.DescribeTopic(o.input_topic));
   p->input_partitions_ = input.partitions.size();
@@ -249,9 +252,14 @@ Status Pipeline::Write(Batch& b) {
     }
     next[slot.partition] = Offset(slot.offset.value() + 1);
     switch (slot.outcome) {
-      case Outcome::kRecovered: probe_.RecordRecovered(slot.recovered_reason); break;
-      case Outcome::kDeadLetter: probe_.RecordDeadLetter(schema::ReasonName(slot.reason)); break;
-      default: probe_.RecordEnriched();
+      case Outcome::kRecovered:
+        probe_.RecordRecovered(slot.recovered_reason);
+        break;
+      case Outcome::kDeadLetter:
+        probe_.RecordDeadLetter(schema::ReasonName(slot.reason));
+        break;
+      default:
+        probe_.RecordEnriched();
     }
   }
   RETURN_IF_ERROR(writers_->Send(b));

@@ -111,9 +111,8 @@ void Transformer::Run(Batch& batch, uint32_t w, size_t begin, size_t end) {
       const log::InRecord& r = recs[i];
       slot.worker = w;
       schema::EnrichedTweet& e = wk.chunk[wk.to_enrich.size()];
-      std::optional<schema::ParseError> err =
-          schema::ParseRawRecord(r.value, schema::FindRawRecordHeaders(r.headers), parse_,
-                                 layouts, &e.tweet);
+      std::optional<schema::ParseError> err = schema::ParseRawRecord(
+          r.value, schema::FindRawRecordHeaders(r.headers), parse_, layouts, &e.tweet);
       if (!err) {
         e.source.topic = *r.topic;
         e.source.partition = r.partition;

@@ -6,10 +6,10 @@
 #include <cmath>
 #include <utility>
 
+#include "base/utf8.h"
 #include "schema/fields.h"
 #include "schema/text_writer.h"
 #include "schema/time.h"
-#include "base/utf8.h"
 
 namespace covidflow::schema {
 
@@ -18,9 +18,12 @@ using simdjson::dom::element_type;
 
 std::string_view LabelName(Sentiment::Label label) {
   switch (label) {
-    case Sentiment::Label::kNegative: return "negative";
-    case Sentiment::Label::kNeutral: return "neutral";
-    case Sentiment::Label::kPositive: return "positive";
+    case Sentiment::Label::kNegative:
+      return "negative";
+    case Sentiment::Label::kNeutral:
+      return "neutral";
+    case Sentiment::Label::kPositive:
+      return "positive";
   }
   return "neutral";
 }
@@ -166,7 +169,8 @@ void AppendEnrichedJson(std::string& out, const EnrichedTweet& e, bool tweet_utf
   // made at compile time, so this is the straight-line code a hand-written encoder would be.
   [&]<size_t... I>(std::index_sequence<I...>) {
     (AppendSeedJson<I>(out, kColumnDef<I>.Ref(t), text), ...);
-  }(std::make_index_sequence<kFieldCount>{});
+  }
+  (std::make_index_sequence<kFieldCount>{});
   AppendFlag(out, t.utf8_repaired, ",\"utf8_repaired\":true", ",\"utf8_repaired\":false");
   if (!t.extra.empty()) {
     out.append(",\"extra\":{");

@@ -2,10 +2,10 @@
 
 #include <cstring>
 
+#include "base/utf8.h"
 #include "schema/fields.h"
 #include "schema/internal/values.h"
 #include "schema/time.h"
-#include "base/utf8.h"
 
 namespace covidflow::schema {
 
@@ -49,17 +49,17 @@ std::optional<ParseError> SplitFields(std::string_view raw, std::vector<RawField
       bool escaped = false;
       const size_t close = ClosingQuote(raw, p + 1, &escaped);
       if (close == std::string_view::npos) {
-        return MakeError(Reason::kMalformedCsv, "",
-                         "field " + std::to_string(fields->size() + 1) +
-                             " opens a quote that is never closed");
+        return MakeError(
+            Reason::kMalformedCsv, "",
+            "field " + std::to_string(fields->size() + 1) + " opens a quote that is never closed");
       }
       fields->push_back({raw.substr(p + 1, close - p - 1), escaped});
       p = close + 1;
       if (p == n) return std::nullopt;
       if (raw[p] != ',') {
-        return MakeError(Reason::kMalformedCsv, "",
-                         "field " + std::to_string(fields->size()) +
-                             " has characters after its closing quote");
+        return MakeError(
+            Reason::kMalformedCsv, "",
+            "field " + std::to_string(fields->size()) + " has characters after its closing quote");
       }
       ++p;
       continue;
@@ -192,8 +192,8 @@ Result<ColumnMapping> ColumnMapping::Parse(std::string_view spec) {
   }
   for (const ColumnInfo& c : Columns().first(kFieldCount)) {
     if (c.required && !m.mapped(*c.seed)) {
-      return Status::InvalidArgument("mapping must give a column for '" +
-                                     std::string(c.seed_name) + "'");
+      return Status::InvalidArgument("mapping must give a column for '" + std::string(c.seed_name) +
+                                     "'");
     }
   }
   return m;
@@ -202,8 +202,9 @@ Result<ColumnMapping> ColumnMapping::Parse(std::string_view spec) {
 Result<ColumnMapping> ColumnMapping::Preset(std::string_view name) {
   if (name == "reference" || name.empty()) return ColumnMapping();
   if (name == "corona-nlp") {
-    return Parse("user_name=UserName,user_location=Location,date=TweetAt:%d-%m-%Y,"
-                 "text=OriginalTweet");
+    return Parse(
+        "user_name=UserName,user_location=Location,date=TweetAt:%d-%m-%Y,"
+        "text=OriginalTweet");
   }
   return Status::InvalidArgument("unknown mapping preset '" + std::string(name) +
                                  "' (presets: reference, corona-nlp)");
@@ -306,8 +307,7 @@ std::optional<ParseError> ParseCsvRecord(std::string_view raw, const CsvLayout& 
     if (rf.value.size() > options.max_field_bytes) {
       return MakeError(Reason::kFieldTooLarge, col.name,
                        "column '" + col.name + "' has " + std::to_string(rf.value.size()) +
-                           " bytes, over the limit of " +
-                           std::to_string(options.max_field_bytes));
+                           " bytes, over the limit of " + std::to_string(options.max_field_bytes));
     }
     if (col.field == CsvLayout::kNotAField) {
       if (!options.keep_extra_columns) continue;
@@ -329,8 +329,8 @@ std::optional<ParseError> ParseCsvRecord(std::string_view raw, const CsvLayout& 
       if constexpr (Def::type == ValueType::kString) {
         err = internal::SetText(rf.value, rf.escaped, name, options, &value, out, utf8);
         if (def.required && !err && value.empty()) {
-          err = MakeError(Reason::kMissingField, name,
-                          "field '" + std::string(name) + "' is empty");
+          err =
+              MakeError(Reason::kMissingField, name, "field '" + std::string(name) + "' is empty");
         }
       } else if constexpr (Def::type == ValueType::kTimestamp) {
         err = internal::SetTimestamp(rf.value, layout.formats_[col.field], name, def.required,

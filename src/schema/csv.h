@@ -50,8 +50,7 @@ class CsvLayout {
  public:
   // InvalidArgument when the header is malformed, lacks a mapped column, or names one twice.
   // A UTF-8 byte-order mark before the first name is ignored.
-  static Result<CsvLayout> FromHeader(std::string_view header_record,
-                                      const ColumnMapping& mapping);
+  static Result<CsvLayout> FromHeader(std::string_view header_record, const ColumnMapping& mapping);
 
   size_t columns() const { return columns_.size(); }
   const std::string& column_name(size_t i) const { return columns_[i].name; }

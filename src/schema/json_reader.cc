@@ -3,10 +3,10 @@
 
 #include <string>
 
+#include "base/utf8.h"
 #include "schema/fields.h"
 #include "schema/internal/values.h"
 #include "schema/parse.h"
-#include "base/utf8.h"
 
 namespace covidflow::schema {
 
@@ -18,14 +18,20 @@ namespace {
 
 std::string_view TypeName(element_type t) {
   switch (t) {
-    case element_type::ARRAY: return "an array";
-    case element_type::OBJECT: return "an object";
+    case element_type::ARRAY:
+      return "an array";
+    case element_type::OBJECT:
+      return "an object";
     case element_type::INT64:
     case element_type::UINT64:
-    case element_type::DOUBLE: return "a number";
-    case element_type::STRING: return "a string";
-    case element_type::BOOL: return "a boolean";
-    case element_type::NULL_VALUE: return "null";
+    case element_type::DOUBLE:
+      return "a number";
+    case element_type::STRING:
+      return "a string";
+    case element_type::BOOL:
+      return "a boolean";
+    case element_type::NULL_VALUE:
+      return "null";
   }
   return "a value";
 }
@@ -86,8 +92,8 @@ std::optional<ParseError> SetHashtagsJson(element v, const ParseOptions& options
     }
     if (n == out->hashtags.size()) out->hashtags.emplace_back();
     std::string& tag = out->hashtags[n++];
-    if (auto err = internal::SetText(item.get_string().value_unsafe(), false, kField, options,
-                                     &tag, out)) {
+    if (auto err = internal::SetText(item.get_string().value_unsafe(), false, kField, options, &tag,
+                                     out)) {
       out->hashtags.clear();
       return err;
     }
@@ -111,8 +117,8 @@ std::optional<ParseError> SetField(Field f, element v, const ParseOptions& optio
       if (v.type() != element_type::STRING) {
         err = WrongType(Reason::kBadTimestamp, name, v, "a \"YYYY-MM-DD HH:MM:SS\" string");
       } else {
-        err = internal::SetTimestamp(v.get_string().value_unsafe(), options.mapping[f].format,
-                                     name, def.required, &value);
+        err = internal::SetTimestamp(v.get_string().value_unsafe(), options.mapping[f].format, name,
+                                     def.required, &value);
       }
     } else if constexpr (Def::type == ValueType::kInt64) {
       err = SetCountJson(v, name, &value);

@@ -91,7 +91,7 @@ void AppendTimestamp(std::string& out, Timestamp t) {
     --days;
   }
   const auto r = static_cast<unsigned>(rem);
-  static const int64_t kFirstDay = DaysFromCivil(0, 1, 1);       // years 0..9999 have the
+  static const int64_t kFirstDay = DaysFromCivil(0, 1, 1);         // years 0..9999 have the
   static const int64_t kPastLastDay = DaysFromCivil(10000, 1, 1);  // fixed-width form
   if (days < kFirstDay || days >= kPastLastDay) {
     int64_t y;
@@ -155,7 +155,13 @@ bool IsValidTimestampFormat(std::string_view format) {
     if (format[i] != '%') continue;
     if (++i == format.size()) return false;
     switch (format[i]) {
-      case 'Y': case 'm': case 'd': case 'H': case 'M': case 'S': case '%':
+      case 'Y':
+      case 'm':
+      case 'd':
+      case 'H':
+      case 'M':
+      case 'S':
+      case '%':
         break;
       default:
         return false;
@@ -192,13 +198,26 @@ std::optional<Timestamp> ParseTimestamp(std::string_view s, std::string_view for
     if (n == 0 || (directive == 'Y' && n != 4)) return std::nullopt;
     p += n;
     switch (directive) {
-      case 'Y': y = v; break;
-      case 'm': mo = v; break;
-      case 'd': d = v; break;
-      case 'H': h = v; break;
-      case 'M': mi = v; break;
-      case 'S': sec = v; break;
-      default: return std::nullopt;
+      case 'Y':
+        y = v;
+        break;
+      case 'm':
+        mo = v;
+        break;
+      case 'd':
+        d = v;
+        break;
+      case 'H':
+        h = v;
+        break;
+      case 'M':
+        mi = v;
+        break;
+      case 'S':
+        sec = v;
+        break;
+      default:
+        return std::nullopt;
     }
   }
   if (p != s.size()) return std::nullopt;

@@ -31,9 +31,7 @@ bool ReasonFromName(std::string_view name, Reason* reason) {
   return false;
 }
 
-std::string_view FieldName(Field field) {
-  return Columns()[static_cast<size_t>(field)].seed_name;
-}
+std::string_view FieldName(Field field) { return Columns()[static_cast<size_t>(field)].seed_name; }
 
 bool FieldFromName(std::string_view name, Field* field) {
   for (const ColumnInfo& c : Columns().first(kFieldCount)) {

@@ -63,19 +63,19 @@ struct EnrichedTweet {
 
 // Why a record was rejected. Codes are stable: they appear in dead letters and metrics.
 enum class Reason {
-  kMalformedCsv,        // unterminated quote, stray quote, bad row structure
-  kMalformedJson,       // not a JSON object, syntax error
-  kColumnCount,         // a CSV row with more or fewer fields than the header
-  kMissingField,        // a required field is absent or empty
-  kBadNumber,           // a count that is not a non-negative int64
-  kBadTimestamp,        // not a valid "YYYY-MM-DD HH:MM:SS" (or the configured format)
-  kBadBool,             // not True/False
-  kBadHashtags,         // not a Python-list literal of strings
-  kInvalidUtf8,         // invalid UTF-8 under the "reject" rule
-  kFieldTooLarge,       // a field over the configured byte limit
-  kOutOfRange,          // a value outside its allowed range (e.g. a date in the future)
-  kEmptyRecord,         // an empty or all-empty row
-  kUnknownFormat,       // a record whose content type the processor cannot read
+  kMalformedCsv,   // unterminated quote, stray quote, bad row structure
+  kMalformedJson,  // not a JSON object, syntax error
+  kColumnCount,    // a CSV row with more or fewer fields than the header
+  kMissingField,   // a required field is absent or empty
+  kBadNumber,      // a count that is not a non-negative int64
+  kBadTimestamp,   // not a valid "YYYY-MM-DD HH:MM:SS" (or the configured format)
+  kBadBool,        // not True/False
+  kBadHashtags,    // not a Python-list literal of strings
+  kInvalidUtf8,    // invalid UTF-8 under the "reject" rule
+  kFieldTooLarge,  // a field over the configured byte limit
+  kOutOfRange,     // a value outside its allowed range (e.g. a date in the future)
+  kEmptyRecord,    // an empty or all-empty row
+  kUnknownFormat,  // a record whose content type the processor cannot read
 };
 std::string_view ReasonName(Reason reason);  // "bad_timestamp"
 // The inverse of ReasonName; false when `name` is not a reason.
@@ -105,7 +105,7 @@ std::string_view FieldName(Field field);
 bool FieldFromName(std::string_view name, Field* field);
 
 struct DeadLetter {
-  std::string raw;      // the record's bytes exactly as consumed
+  std::string raw;  // the record's bytes exactly as consumed
   Reason reason;
   std::string message;  // for a person: "field 'date': '2020-13-01 00:00:00' is not a valid month"
   std::string field;    // the offending field, if any

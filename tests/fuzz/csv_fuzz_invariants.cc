@@ -1,14 +1,14 @@
 #include "csv_fuzz_invariants.h"
 
+#include "base/utf8.h"
 #include "schema/codec.h"
 #include "schema/time.h"
-#include "base/utf8.h"
 
 namespace covidflow::schema::fuzz {
 
 std::string CheckParsed(const Tweet& t, const ParseOptions& o) {
-  for (const std::string* s : {&t.user_name, &t.user_location, &t.user_description, &t.text,
-                               &t.source}) {
+  for (const std::string* s :
+       {&t.user_name, &t.user_location, &t.user_description, &t.text, &t.source}) {
     if (!IsValidUtf8(*s)) return "invalid UTF-8 in a parsed text field";
   }
   for (const auto& h : t.hashtags) {

@@ -12,8 +12,8 @@
 
 #include "base/fs.h"
 #include "base/testing/temp_dir.h"
-#include "log/file/names.h"
 #include "log/file/group.h"
+#include "log/file/names.h"
 #include "log/file/partition.h"
 #include "log/file/record.h"
 

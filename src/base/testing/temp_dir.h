@@ -43,8 +43,7 @@ class TempDir {
   static void RestorePermissions(const std::string& dir) {
     if (::chmod(dir.c_str(), S_IRWXU) != 0) return;
     std::error_code ec;
-    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end;
-         it.increment(ec)) {
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       if (it->is_directory(ec) && !it->is_symlink(ec)) RestorePermissions(it->path().string());
     }
   }

@@ -66,8 +66,8 @@ TEST_F(FailpointTest, SpecArmsEveryEntry) {
 }
 
 TEST_F(FailpointTest, BadSpecsAreRejectedWholeAndNamed) {
-  for (const char* bad : {"noaction", "=error", "x=explode", "x=kill@0", "x=kill@", "x=kill@2z",
-                          "ok=error,x=boom"}) {
+  for (const char* bad :
+       {"noaction", "=error", "x=explode", "x=kill@0", "x=kill@", "x=kill@2z", "ok=error,x=boom"}) {
     Status s = failpoint::ArmFromSpec(bad);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_TRUE(failpoint::Armed().empty()) << bad << " armed a point";

@@ -49,7 +49,8 @@ TEST(ConfigTest, DefaultsFromTable) {
 }
 
 TEST(ConfigTest, PrecedenceFileEnvFlag) {
-  std::string file = WriteTemp("process:\n  group: from-file\n  batch: 10\nlog:\n  partitions: 8\n");
+  std::string file =
+      WriteTemp("process:\n  group: from-file\n  batch: 10\nlog:\n  partitions: 8\n");
   auto c = LoadArgs("process", {"--config", file, "--batch", "20"},
                     {{"COVIDFLOW_PROCESS_GROUP", "from-env"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -63,8 +64,8 @@ TEST(ConfigTest, PrecedenceFileEnvFlag) {
 }
 
 TEST(ConfigTest, FlagsForms) {
-  auto c = LoadArgs("process", {"--exit-when-idle", "--group=g1", "--set", "log.fsync=never",
-                                "--json", "pos1"});
+  auto c = LoadArgs(
+      "process", {"--exit-when-idle", "--group=g1", "--set", "log.fsync=never", "--json", "pos1"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_TRUE(As<bool>(*c, K("process.exit_when_idle")));
   EXPECT_EQ(As<std::string>(*c, K("process.group")), "g1");
@@ -107,7 +108,8 @@ TEST(ConfigTest, EnumChoicesByPosition) {
 TEST(ConfigTest, ClearErrors) {
   auto unknown = LoadArgs("process", {"--frobnicate"});
   ASSERT_FALSE(unknown.ok());
-  EXPECT_EQ(unknown.status().message(), "unknown flag --frobnicate for 'process' (covidflow process --help)");
+  EXPECT_EQ(unknown.status().message(),
+            "unknown flag --frobnicate for 'process' (covidflow process --help)");
   // A flag of another command is unknown here.
   EXPECT_FALSE(LoadArgs("process", {"--count", "3"}).ok());
 

@@ -15,7 +15,8 @@ class LocationStep : public EnrichmentStep {
   explicit LocationStep(const LocationNormalizer& normalizer) : normalizer_(normalizer) {}
   std::string_view Id() const override { return "location"; }
   void Apply(std::span<schema::EnrichedTweet* const> tweets) const override {
-    for (schema::EnrichedTweet* t : tweets) t->location = normalizer_.Normalize(t->tweet.user_location);
+    for (schema::EnrichedTweet* t : tweets)
+      t->location = normalizer_.Normalize(t->tweet.user_location);
   }
 
  private:

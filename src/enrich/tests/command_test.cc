@@ -101,13 +101,15 @@ TEST(SentimentCommandTest, CsvValuesAreSplitByTheSchemaReader) {
       "3,\"ab\"cd\n"
       "4,x\"y\n"
       "5,last");
-  const Status st =
-      ForEachCsvValue(in, "text", [&got](std::string_view v) { got.emplace_back(v); }, &skipped);
+  const Status st = ForEachCsvValue(
+      in, "text", [&got](std::string_view v) { got.emplace_back(v); }, &skipped);
   ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(got, (std::vector<std::string>{"a, \"quoted\"\r\nline", "x\"y", "last"}));
   EXPECT_EQ(skipped, 3);
   std::istringstream empty("");
-  EXPECT_EQ(ForEachCsvValue(empty, "text", [](std::string_view) {}, &skipped).code(),
+  EXPECT_EQ(ForEachCsvValue(
+                empty, "text", [](std::string_view) {}, &skipped)
+                .code(),
             StatusCode::kInvalidArgument);
 }
 
@@ -123,9 +125,9 @@ TEST(SentimentCommandTest, CsvRecordsAcrossChunksStayWhole) {
   std::istringstream in(csv);
   std::vector<std::string> got;
   int64_t skipped = -1;
-  ASSERT_TRUE(
-      ForEachCsvValue(in, "text", [&got](std::string_view v) { got.emplace_back(v); }, &skipped)
-          .ok());
+  ASSERT_TRUE(ForEachCsvValue(
+                  in, "text", [&got](std::string_view v) { got.emplace_back(v); }, &skipped)
+                  .ok());
   EXPECT_GT(csv.size(), size_t{2} << 20);  // three chunks
   EXPECT_EQ(skipped, 0);
   EXPECT_EQ(got, want);

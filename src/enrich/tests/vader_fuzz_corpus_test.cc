@@ -16,8 +16,8 @@ namespace covidflow::enrich {
 namespace {
 
 TEST(VaderFuzzCorpus, EveryKeptInputKeepsTheContract) {
-  const int replayed = covidflow::testing::ReplayFuzzCorpus(
-      CF_SOURCE_DIR, "vader", fuzz::FuzzVaderBytes);
+  const int replayed =
+      covidflow::testing::ReplayFuzzCorpus(CF_SOURCE_DIR, "vader", fuzz::FuzzVaderBytes);
   EXPECT_GE(replayed, 10) << "the seed corpus has at least 10 inputs";
 }
 

@@ -108,10 +108,11 @@ TEST(VaderTest, InvalidUtf8IsScoredAsPythonsReplacement) {
 // what the parity test checks against the reference.
 TEST(VaderTest, InvalidUtf8ScoresExactlyAsItsRepair) {
   VaderEnricher vader;
-  const char* pieces[] = {"good",     "NOT",      "bad",       "but",  "\xff",     "\xe2\x82",
-                          "\xf0\x9f", "\xc0\xaf", "😁",        "💘",   "\xc2\xa0", " ",
-                          "  ",       "!",        "?",         "café", "ÉCOLE",    "kind of",
-                          "n't",      ":)",       "\xed\xa0\x80", "\t",  "very",     "\xe2\x80\x99"};
+  const char* pieces[] = {"good",         "NOT",      "bad",      "but",         "\xff",
+                          "\xe2\x82",     "\xf0\x9f", "\xc0\xaf", "😁",           "💘",
+                          "\xc2\xa0",     " ",        "  ",       "!",           "?",
+                          "café",         "ÉCOLE",    "kind of",  "n't",         ":)",
+                          "\xed\xa0\x80", "\t",       "very",     "\xe2\x80\x99"};
   uint64_t state = 12345;
   auto next = [&state] {
     state = state * 6364136223846793005ull + 1442695040888963407ull;

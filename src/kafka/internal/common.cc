@@ -177,7 +177,8 @@ Result<Handle> NewHandle(rd_kafka_type_t type, const std::string& bootstrap, Cli
       {"log.connection.close", "false"},
   };
   if (options.statistics_interval.count() > 0 && options.on_stats) {
-    settings.push_back({"statistics.interval.ms", std::to_string(options.statistics_interval.count())});
+    settings.push_back(
+        {"statistics.interval.ms", std::to_string(options.statistics_interval.count())});
     rd_kafka_conf_set_stats_cb(conf, StatsCallback);
   }
   settings.insert(settings.end(), overrides.begin(), overrides.end());
@@ -207,8 +208,8 @@ Result<int> PartitionCount(rd_kafka_t* rk, const std::string& wire_topic,
   Status s = RetryRetriable(options, [&]() -> Status {
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, wire_topic.c_str(), nullptr);
     const rd_kafka_metadata_t* md = nullptr;
-    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md,
-                                                static_cast<int>(options.request_timeout.count()));
+    rd_kafka_resp_err_t err =
+        rd_kafka_metadata(rk, 0, rkt, &md, static_cast<int>(options.request_timeout.count()));
     rd_kafka_topic_destroy(rkt);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return FromKafka(err, "metadata of topic " + wire_topic);
     Status result;
@@ -219,7 +220,8 @@ Result<int> PartitionCount(rd_kafka_t* rk, const std::string& wire_topic,
     } else {
       count = md->topics[0].partition_cnt;
       // A topic made a moment ago may not have its partitions announced yet.
-      if (count == 0) result = Status::Unavailable("topic " + wire_topic + " has no partitions yet");
+      if (count == 0)
+        result = Status::Unavailable("topic " + wire_topic + " has no partitions yet");
     }
     rd_kafka_metadata_destroy(md);
     return result;

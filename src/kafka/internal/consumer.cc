@@ -13,9 +13,9 @@ std::string TpText(const TopicPartition& tp) {
 
 }  // namespace
 
-Result<std::unique_ptr<log::Consumer>> KafkaConsumer::Create(
-    const std::string& bootstrap, const KafkaOptions& options,
-    const log::ConsumerOptions& consumer) {
+Result<std::unique_ptr<log::Consumer>> KafkaConsumer::Create(const std::string& bootstrap,
+                                                             const KafkaOptions& options,
+                                                             const log::ConsumerOptions& consumer) {
   std::unique_ptr<KafkaConsumer> c(new KafkaConsumer(options, consumer));
   std::vector<std::pair<std::string, std::string>> settings = {
       // Offsets move only through Commit, after the caller's output is durable.
@@ -24,7 +24,8 @@ Result<std::unique_ptr<log::Consumer>> KafkaConsumer::Create(
       {"auto.offset.reset",
        consumer.reset == log::ConsumerOptions::Reset::kLatest ? "latest" : "earliest"},
       {"session.timeout.ms", std::to_string(options.session_timeout.count())},
-      {"heartbeat.interval.ms", std::to_string(std::max<int64_t>(100, options.session_timeout.count() / 5))},
+      {"heartbeat.interval.ms",
+       std::to_string(std::max<int64_t>(100, options.session_timeout.count() / 5))},
       // Eager assignment: every revoke is a clean point to settle commits of what was owned.
       {"partition.assignment.strategy", "roundrobin"},
       {"fetch.wait.max.ms", "100"},
@@ -34,10 +35,10 @@ Result<std::unique_ptr<log::Consumer>> KafkaConsumer::Create(
   // committed to; a group-less consumer gets a fixed placeholder that Commit never uses.
   settings.push_back({"group.id", consumer.group.empty() ? std::string("covidflow.no-group")
                                                          : options.name_prefix + consumer.group});
-  ASSIGN_OR_RETURN(c->rk_, NewHandle(RD_KAFKA_CONSUMER, bootstrap, c.get(),
-                                     consumer.group.empty() ? Callbacks::kNone
-                                                            : Callbacks::kRebalance,
-                                     settings));
+  ASSIGN_OR_RETURN(
+      c->rk_,
+      NewHandle(RD_KAFKA_CONSUMER, bootstrap, c.get(),
+                consumer.group.empty() ? Callbacks::kNone : Callbacks::kRebalance, settings));
   // One queue for messages, rebalances and errors, all served by Poll on the owner's thread.
   rd_kafka_poll_set_consumer(c->rk_.get());
   return std::unique_ptr<log::Consumer>(std::move(c));
@@ -106,14 +107,16 @@ void KafkaConsumer::OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     }
     assignment_.clear();
     for (int i = 0; i < partitions->cnt; ++i) {
-      assignment_.insert({*Name(partitions->elems[i].topic), PartitionId(partitions->elems[i].partition)});
+      assignment_.insert(
+          {*Name(partitions->elems[i].topic), PartitionId(partitions->elems[i].partition)});
     }
     return;
   }
   // Revoked (or the group failed): settle commits for what is being given up, first.
   std::set<TopicPartition> revoked;
   for (int i = 0; i < partitions->cnt; ++i) {
-    revoked.insert({*Name(partitions->elems[i].topic), PartitionId(partitions->elems[i].partition)});
+    revoked.insert(
+        {*Name(partitions->elems[i].topic), PartitionId(partitions->elems[i].partition)});
   }
   log::CommitMap retry;
   for (const auto& [tp, point] : pending_commit_) {
@@ -214,8 +217,8 @@ Result<std::span<const log::InRecord>> KafkaConsumer::Poll(std::chrono::millisec
       const char* name;
       const void* value;
       size_t size;
-      for (size_t h = 0; rd_kafka_header_get_all(hdrs, h, &name, &value, &size) ==
-                         RD_KAFKA_RESP_ERR_NO_ERROR;
+      for (size_t h = 0;
+           rd_kafka_header_get_all(hdrs, h, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
            ++h) {
         headers_.push_back({std::string_view(name),
                             std::string_view(static_cast<const char*>(value), value ? size : 0)});
@@ -287,7 +290,8 @@ Status KafkaConsumer::CommitOnce(const log::CommitMap& points) {
       p->metadata_size = point.metadata.size();
     }
   }
-  RETURN_IF_ERROR(FromKafka(rd_kafka_commit(rk_.get(), list.get(), /*async=*/0), "committing offsets"));
+  RETURN_IF_ERROR(
+      FromKafka(rd_kafka_commit(rk_.get(), list.get(), /*async=*/0), "committing offsets"));
   for (int i = 0; i < list->cnt; ++i) {
     if (list->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return FromKafka(list->elems[i].err, std::string("committing ") + list->elems[i].topic + "/" +
@@ -332,9 +336,10 @@ Result<log::CommitMap> KafkaConsumer::Committed(const std::vector<TopicPartition
     for (const TopicPartition& tp : partitions) {
       rd_kafka_topic_partition_list_add(list.get(), Wire(tp.topic).c_str(), tp.partition.value());
     }
-    RETURN_IF_ERROR(FromKafka(rd_kafka_committed(rk_.get(), list.get(),
-                                                 static_cast<int>(options_.request_timeout.count())),
-                              "reading committed offsets"));
+    RETURN_IF_ERROR(
+        FromKafka(rd_kafka_committed(rk_.get(), list.get(),
+                                     static_cast<int>(options_.request_timeout.count())),
+                  "reading committed offsets"));
     out.clear();
     for (int i = 0; i < list->cnt; ++i) {
       const rd_kafka_topic_partition_t& p = list->elems[i];
@@ -343,7 +348,8 @@ Result<log::CommitMap> KafkaConsumer::Committed(const std::vector<TopicPartition
       }
       if (p.offset < 0) continue;  // never committed
       std::string metadata;
-      if (p.metadata != nullptr) metadata.assign(static_cast<const char*>(p.metadata), p.metadata_size);
+      if (p.metadata != nullptr)
+        metadata.assign(static_cast<const char*>(p.metadata), p.metadata_size);
       out[TopicPartition{*Name(p.topic), PartitionId(p.partition)}] =
           log::CommitPoint{Offset(p.offset), std::move(metadata)};
     }
@@ -355,14 +361,16 @@ Result<log::CommitMap> KafkaConsumer::Committed(const std::vector<TopicPartition
 
 Status KafkaConsumer::Seek(const TopicPartition& tp, Offset offset) {
   if (!assignment_.contains(tp)) {
-    return Status::FailedPrecondition("seek on " + TpText(tp) + ", which this consumer does not own");
+    return Status::FailedPrecondition("seek on " + TpText(tp) +
+                                      ", which this consumer does not own");
   }
   PartitionList list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), Wire(tp.topic).c_str(), tp.partition.value())
       ->offset = offset.value();
-  Status s = FromKafkaError(
-      rd_kafka_seek_partitions(rk_.get(), list.get(), static_cast<int>(options_.request_timeout.count())),
-      "seeking " + TpText(tp));
+  Status s =
+      FromKafkaError(rd_kafka_seek_partitions(rk_.get(), list.get(),
+                                              static_cast<int>(options_.request_timeout.count())),
+                     "seeking " + TpText(tp));
   if (s.ok() && list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     s = FromKafka(list->elems[0].err, "seeking " + TpText(tp));
   }

@@ -37,7 +37,9 @@ class KafkaConsumer final : public log::Consumer, public Client {
   KafkaConsumer(const KafkaOptions& options, const log::ConsumerOptions& consumer)
       : Client(options), consumer_(consumer) {}
 
-  std::string Wire(std::string_view topic) const { return options_.name_prefix + std::string(topic); }
+  std::string Wire(std::string_view topic) const {
+    return options_.name_prefix + std::string(topic);
+  }
   // The caller's name for a wire topic, stable for this consumer's lifetime.
   const std::string* Name(const char* wire_topic);
   Status CommitOnce(const log::CommitMap& points);

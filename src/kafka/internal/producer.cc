@@ -6,9 +6,9 @@
 
 namespace covidflow::kafka::internal {
 
-Result<std::unique_ptr<log::Producer>> KafkaProducer::Create(
-    const std::string& bootstrap, const KafkaOptions& options,
-    const log::ProducerOptions& producer) {
+Result<std::unique_ptr<log::Producer>> KafkaProducer::Create(const std::string& bootstrap,
+                                                             const KafkaOptions& options,
+                                                             const log::ProducerOptions& producer) {
   std::unique_ptr<KafkaProducer> p(new KafkaProducer(options));
   // Batches are bounded by librdkafka's own limit on one request (message.max.bytes).
   const size_t batch = std::clamp<size_t>(producer.batch_bytes, 16 << 10, 16 << 20);
@@ -25,8 +25,8 @@ Result<std::unique_ptr<log::Producer>> KafkaProducer::Create(
       // Send must answer kNotFound for a missing topic, never create it.
       {"allow.auto.create.topics", "false"},
   };
-  ASSIGN_OR_RETURN(p->rk_, NewHandle(RD_KAFKA_PRODUCER, bootstrap, p.get(), Callbacks::kDelivery,
-                                     settings));
+  ASSIGN_OR_RETURN(
+      p->rk_, NewHandle(RD_KAFKA_PRODUCER, bootstrap, p.get(), Callbacks::kDelivery, settings));
   return std::unique_ptr<log::Producer>(std::move(p));
 }
 
@@ -47,9 +47,9 @@ void KafkaProducer::OnDelivery(const rd_kafka_message_t& message) {
   }
   if (message.err == RD_KAFKA_RESP_ERR_NO_ERROR) return;
   if (++failures_ == 1) {
-    first_failure_ = FromKafka(message.err, std::string("delivery to ") +
-                                                rd_kafka_topic_name(message.rkt) + "/" +
-                                                std::to_string(message.partition));
+    first_failure_ =
+        FromKafka(message.err, std::string("delivery to ") + rd_kafka_topic_name(message.rkt) +
+                                   "/" + std::to_string(message.partition));
   }
 }
 

@@ -65,12 +65,27 @@ TEST(KafkaStats, NameIsTheHandleInstance) {
 }
 
 TEST(KafkaStats, SumsPerClientTypeAndTakesTheBestBrokerView) {
-  KafkaStats p1{.client = "producer", .name = "p1", .queued_messages = 3, .tx_messages = 100,
-                .tx_bytes = 9000, .brokers_up = 1, .brokers_total = 1};
-  KafkaStats p2{.client = "producer", .name = "p2", .tx_messages = 50, .tx_bytes = 1000,
-                .brokers_up = 0, .brokers_total = 1};
-  KafkaStats c1{.client = "consumer", .name = "c1", .rx_messages = 70, .rx_bytes = 700,
-                .brokers_up = 1, .brokers_total = 1, .consumer_lag = 12, .rebalances = 2};
+  KafkaStats p1{.client = "producer",
+                .name = "p1",
+                .queued_messages = 3,
+                .tx_messages = 100,
+                .tx_bytes = 9000,
+                .brokers_up = 1,
+                .brokers_total = 1};
+  KafkaStats p2{.client = "producer",
+                .name = "p2",
+                .tx_messages = 50,
+                .tx_bytes = 1000,
+                .brokers_up = 0,
+                .brokers_total = 1};
+  KafkaStats c1{.client = "consumer",
+                .name = "c1",
+                .rx_messages = 70,
+                .rx_bytes = 700,
+                .brokers_up = 1,
+                .brokers_total = 1,
+                .consumer_lag = 12,
+                .rebalances = 2};
   std::map<std::string, int64_t> m = SumStatistics({p1, p2, c1});
   EXPECT_EQ(m["producer.clients"], 2);
   EXPECT_EQ(m["producer.tx_messages"], 150);
@@ -86,7 +101,8 @@ TEST(KafkaStats, SumsPerClientTypeAndTakesTheBestBrokerView) {
 }
 
 TEST(KafkaProperties, KeyValueListBecomesExtraSettings) {
-  auto p = ParseProperties(" security.protocol=SASL_SSL, sasl.mechanisms=PLAIN,,sasl.password=a=b ");
+  auto p =
+      ParseProperties(" security.protocol=SASL_SSL, sasl.mechanisms=PLAIN,,sasl.password=a=b ");
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->size(), 3u);
   EXPECT_EQ(p->at("security.protocol"), "SASL_SSL");

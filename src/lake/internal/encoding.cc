@@ -91,8 +91,7 @@ void EncodeRleHybrid(const uint32_t* values, size_t n, int bit_width, std::strin
   }
 }
 
-Status DecodeRleHybrid(std::string_view data, int bit_width, size_t n,
-                       std::vector<uint32_t>* out) {
+Status DecodeRleHybrid(std::string_view data, int bit_width, size_t n, std::vector<uint32_t>* out) {
   if (bit_width < 0 || bit_width > 32) return Status::Corruption("rle: bad bit width");
   const size_t value_bytes = (bit_width + 7) / 8;
   size_t pos = 0;
@@ -143,7 +142,8 @@ Status DecodeRleHybrid(std::string_view data, int bit_width, size_t n,
         uint64_t word = 0;
         const size_t first = bit / 8;
         const size_t last = std::min(bytes, (bit + bit_width + 7) / 8 + 1);
-        for (size_t b = first; b < last; ++b) word |= static_cast<uint64_t>(p[b]) << (8 * (b - first));
+        for (size_t b = first; b < last; ++b)
+          word |= static_cast<uint64_t>(p[b]) << (8 * (b - first));
         dst[k] = static_cast<uint32_t>((word >> (bit % 8)) & mask);
       }
       pos += bytes;
@@ -168,11 +168,12 @@ Status Compress(Codec codec, int zstd_level, std::string_view in, std::string* o
     case Codec::kZstd: {
       // One context per thread, reused: creating one per page cost more than compressing.
       static thread_local std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> ctx(ZSTD_createCCtx(),
-                                                                               ZSTD_freeCCtx);
+                                                                                 ZSTD_freeCCtx);
       out->resize(ZSTD_compressBound(in.size()));
       const size_t len =
           ZSTD_compressCCtx(ctx.get(), out->data(), out->size(), in.data(), in.size(), zstd_level);
-      if (ZSTD_isError(len)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(len));
+      if (ZSTD_isError(len))
+        return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(len));
       out->resize(len);
       return Status::Ok();
     }
@@ -202,7 +203,7 @@ Status Decompress(Codec codec, std::string_view in, char* out, size_t uncompress
         return Status::Corruption("zstd: page length disagrees with its header");
       }
       static thread_local std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> ctx(ZSTD_createDCtx(),
-                                                                               ZSTD_freeDCtx);
+                                                                                 ZSTD_freeDCtx);
       const size_t len =
           ZSTD_decompressDCtx(ctx.get(), out, uncompressed_size, in.data(), in.size());
       if (ZSTD_isError(len) || len != uncompressed_size) {

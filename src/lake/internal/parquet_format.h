@@ -45,8 +45,8 @@ enum class PageType : int32_t {
 
 // Field ids used by the reader (writer code names them inline next to each write).
 namespace fmd {  // FileMetaData
-inline constexpr int16_t kVersion = 1, kSchema = 2, kNumRows = 3, kRowGroups = 4,
-                         kKeyValue = 5, kCreatedBy = 6;
+inline constexpr int16_t kVersion = 1, kSchema = 2, kNumRows = 3, kRowGroups = 4, kKeyValue = 5,
+                         kCreatedBy = 6;
 }
 namespace rg {  // RowGroup
 inline constexpr int16_t kColumns = 1, kTotalByteSize = 2, kNumRows = 3;
@@ -55,8 +55,8 @@ namespace cc {  // ColumnChunk
 inline constexpr int16_t kMetaData = 3;
 }
 namespace cmd {  // ColumnMetaData
-inline constexpr int16_t kType = 1, kPath = 3, kCodec = 4, kNumValues = 5,
-                         kTotalCompressed = 7, kDataPageOffset = 9, kDictionaryPageOffset = 11;
+inline constexpr int16_t kType = 1, kPath = 3, kCodec = 4, kNumValues = 5, kTotalCompressed = 7,
+                         kDataPageOffset = 9, kDictionaryPageOffset = 11;
 }
 namespace ph {  // PageHeader
 inline constexpr int16_t kType = 1, kUncompressedSize = 2, kCompressedSize = 3, kCrc = 4,

@@ -155,8 +155,7 @@ class Decoder {
       case TType::kStop:
         break;
     }
-    return Status::Corruption("thrift: unsupported type " +
-                              std::to_string(static_cast<int>(type)));
+    return Status::Corruption("thrift: unsupported type " + std::to_string(static_cast<int>(type)));
   }
 
   std::string_view data_;

@@ -42,7 +42,7 @@ int main(int argc, char** argv) {
       // Rows are interleaved across partitions, as a processor consuming several would.
       for (int k = 0; k < 50 && next[p] < per_partition; ++k, ++next[p]) {
         auto rows = covidflow::lake::testing::MakeRows(1, 1, next[p], p,
-                                                        static_cast<uint64_t>(next[p] + 1));
+                                                       static_cast<uint64_t>(next[p] + 1));
         // Spread event dates over 5 days so a commit spans several partitions.
         rows[0].tweet.date.seconds += (next[p] % 5) * covidflow::lake::testing::kDay;
         (*sink)->Append(std::move(rows[0]));

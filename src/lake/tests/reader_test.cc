@@ -1,4 +1,6 @@
 // Round trips through our writer and reader, and the reader's handling of damaged files.
+#include "lake/reader.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,7 +14,6 @@
 #include <vector>
 
 #include "lake/internal/tweet_columns.h"
-#include "lake/reader.h"
 #include "lake/tests/test_rows.h"
 #include "lake/writer.h"
 
@@ -37,7 +38,8 @@ void ExpectSameColumns(const EnrichedTweet& a, const EnrichedTweet& b, size_t ro
         break;
       case internal::ColumnKind::kDouble: {
         const double x = c.get_double(a), y = c.get_double(b);
-        EXPECT_EQ(std::memcmp(&x, &y, 8), 0) << c.name << " row " << row << ": " << x << " vs " << y;
+        EXPECT_EQ(std::memcmp(&x, &y, 8), 0)
+            << c.name << " row " << row << ": " << x << " vs " << y;
         break;
       }
       case internal::ColumnKind::kBool:
@@ -83,7 +85,8 @@ TEST_P(RoundTrip, EveryValueComesBack) {
   ExpectSameRows(rows, *got);
 }
 
-WriterOptions With(Compression c, bool dict = true, size_t page = 1 << 20, size_t group = 64 << 20) {
+WriterOptions With(Compression c, bool dict = true, size_t page = 1 << 20,
+                   size_t group = 64 << 20) {
   WriterOptions o;
   o.compression = c;
   o.dictionary = dict;
@@ -93,14 +96,14 @@ WriterOptions With(Compression c, bool dict = true, size_t page = 1 << 20, size_
   return o;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Codecs, RoundTrip,
-    ::testing::Values(Case{"zstd", With(Compression::kZstd)},
-                      Case{"snappy", With(Compression::kSnappy)},
-                      Case{"none", With(Compression::kNone)},
-                      Case{"plain", With(Compression::kZstd, false)},
-                      Case{"small_pages_many_groups", With(Compression::kSnappy, true, 2048, 50000)}),
-    [](const auto& p) { return std::string(p.param.name); });
+INSTANTIATE_TEST_SUITE_P(Codecs, RoundTrip,
+                         ::testing::Values(Case{"zstd", With(Compression::kZstd)},
+                                           Case{"snappy", With(Compression::kSnappy)},
+                                           Case{"none", With(Compression::kNone)},
+                                           Case{"plain", With(Compression::kZstd, false)},
+                                           Case{"small_pages_many_groups",
+                                                With(Compression::kSnappy, true, 2048, 50000)}),
+                         [](const auto& p) { return std::string(p.param.name); });
 
 TEST(Reader, EmptyFileHasNoRows) {
   TempDir dir;
@@ -221,7 +224,8 @@ class Damaged : public ::testing::Test {
     WriteBytes(path_, bytes);
     auto got = ReadFile(path_);
     ASSERT_FALSE(got.ok()) << what;
-    EXPECT_EQ(got.status().code(), StatusCode::kCorruption) << what << ": " << got.status().ToString();
+    EXPECT_EQ(got.status().code(), StatusCode::kCorruption)
+        << what << ": " << got.status().ToString();
     EXPECT_NE(got.status().message().find("d.parquet"), std::string::npos)
         << what << ": " << got.status().ToString();
   }

@@ -1,13 +1,15 @@
 // The commit protocol (docs/formats/lake.md): atomic multi-partition commits, recovery at
 // every crash point, CommittedPositions, unwritable lakes; and stats and compaction.
+#include "lake/sink.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,7 +17,6 @@
 #include "base/failpoint.h"
 #include "lake/layout.h"
 #include "lake/reader.h"
-#include "lake/sink.h"
 #include "lake/stats.h"
 #include "lake/tests/test_rows.h"
 
@@ -137,8 +138,7 @@ TEST_P(CrashPoints, RecoveryLeavesAllOrNothing) {
   EXPECT_EQ(Offsets(ReadAll(dir.path())), Range(0, committed ? 200 : 100)) << point;
   auto pos = (*sink)->CommittedPositions();
   ASSERT_TRUE(pos.ok());
-  EXPECT_EQ(pos->at(TopicPartition{"tweets.raw", PartitionId(0)}),
-            Offset(committed ? 199 : 99));
+  EXPECT_EQ(pos->at(TopicPartition{"tweets.raw", PartitionId(0)}), Offset(committed ? 199 : 99));
 }
 
 INSTANTIATE_TEST_SUITE_P(Commit, CrashPoints,
@@ -208,7 +208,8 @@ TEST(LakeStats, CountsPartitionsFilesRowsAndSentimentByDay) {
   ASSERT_TRUE(sink.ok());
   auto rows = testing::MakeRows(600, 2);
   std::map<std::string, std::array<int64_t, 3>> want;  // date -> neg, neu, pos
-  for (const auto& r : rows) ++want[DateOf(r.tweet.date.seconds)][static_cast<int>(r.sentiment.label)];
+  for (const auto& r : rows)
+    ++want[DateOf(r.tweet.date.seconds)][static_cast<int>(r.sentiment.label)];
   for (size_t i = 0; i < rows.size(); ++i) {
     (*sink)->Append(rows[i]);
     if (i % 200 == 199) {
@@ -296,8 +297,7 @@ TEST(LakeReader, CorruptFileInTheLakeIsReportedWithItsName) {
   fs::resize_file(files[0], fs::file_size(files[0]) / 2);
   auto rows = ReadLake(dir.path());
   EXPECT_EQ(rows.status().code(), StatusCode::kCorruption);
-  EXPECT_NE(rows.status().message().find(fs::path(files[0]).filename().string()),
-            std::string::npos)
+  EXPECT_NE(rows.status().message().find(fs::path(files[0]).filename().string()), std::string::npos)
       << rows.status().ToString();
 }
 

@@ -22,9 +22,10 @@ inline constexpr int64_t k20200725 = 1595635200;  // 2020-07-25 00:00:00 UTC
 // from `first_offset` in topic "tweets.raw" partition `partition`.
 inline std::vector<schema::EnrichedTweet> MakeRows(size_t n, int days = 3, int64_t first_offset = 0,
                                                    int32_t partition = 0, uint64_t seed = 1) {
-  static const char* kWords[] = {"covid", "vaccine", "mask", "lockdown", "😷", "新冠", "naïve",
-                                 "\"quoted\"", "comma,here", "line\nbreak", "stay", "home",
-                                 "https://t.co/x", "#COVID19", "tests", "cases"};
+  static const char* kWords[] = {"covid", "vaccine", "mask",           "lockdown",   "😷",
+                                 "新冠",  "naïve",   "\"quoted\"",     "comma,here", "line\nbreak",
+                                 "stay",  "home",    "https://t.co/x", "#COVID19",   "tests",
+                                 "cases"};
   static const char* kSources[] = {"Twitter for Android", "Twitter for iPhone", "Twitter Web App",
                                    "TweetDeck", ""};
   static const char* kCountries[] = {"US", "IN", "GB", "", "", "BR"};
@@ -42,14 +43,15 @@ inline std::vector<schema::EnrichedTweet> MakeRows(size_t n, int days = 3, int64
     const uint64_t user = next() % (n / 4 + 1);
     r.tweet.user_name = "user_" + std::to_string(user);
     r.tweet.user_location = user % 3 == 0 ? "" : (user % 3 == 1 ? "New York, NY" : "India 🇮🇳");
-    r.tweet.user_description = user % 5 == 0 ? "" : "描述 description of user " + std::to_string(user);
+    r.tweet.user_description =
+        user % 5 == 0 ? "" : "描述 description of user " + std::to_string(user);
     r.tweet.user_created.seconds = 1262304000 + static_cast<int64_t>(user * 7919 % 300000000);
     r.tweet.user_followers = static_cast<int64_t>(next() % 100000);
     r.tweet.user_friends = static_cast<int64_t>(user % 5000);
     r.tweet.user_favourites = static_cast<int64_t>(next() % 20000);
     r.tweet.user_verified = user % 17 == 0;
-    r.tweet.date.seconds = k20200725 + static_cast<int64_t>(i % days) * kDay +
-                           static_cast<int64_t>(next() % kDay);
+    r.tweet.date.seconds =
+        k20200725 + static_cast<int64_t>(i % days) * kDay + static_cast<int64_t>(next() % kDay);
     const size_t words = 5 + next() % 30;
     for (size_t w = 0; w < words; ++w) {
       if (w) r.tweet.text += ' ';
@@ -102,7 +104,8 @@ inline std::vector<schema::EnrichedTweet> EdgeRows() {
   a.sentiment.negative = 1.7976931348623157e308;
   a.ingest_time_ms = 253402300799999;  // 9999-12-31 23:59:59.999
   auto& b = rows[1];
-  b.tweet.text = "emoji 😷🦠💉 CJK 新冠病毒 RTL مرحبا combining é\u0301 zero-width \u200b";
+  b.tweet.text =
+      "emoji 😷🦠💉 CJK 新冠病毒 RTL مرحبا combining é\u0301 zero-width \u200b";
   b.tweet.user_name = "名前 👩‍⚕️";
   b.tweet.hashtags = {"", "COVID19", "😷", "a,b", "'quote'"};
   b.tweet.date.seconds = 0;  // the epoch

@@ -105,8 +105,8 @@ class FileConsumer : public Consumer {
       if (!records.empty()) {
         // Spans are set last: headers may have reallocated while filling.
         for (size_t i = 0; i < records.size(); ++i) {
-          records[i].headers = std::span<const HeaderView>(
-              headers.data() + header_ranges_[i].first, header_ranges_[i].second);
+          records[i].headers = std::span<const HeaderView>(headers.data() + header_ranges_[i].first,
+                                                           header_ranges_[i].second);
         }
         return std::span<const InRecord>(records);
       }

@@ -63,9 +63,8 @@ struct ShiftTables {
 constexpr size_t kLongBlock = 2048;
 constexpr size_t kShortBlock = 128;
 
-__attribute__((target("sse4.2"))) uint64_t ThreeWay(uint64_t c, const unsigned char*& p,
-                                                    size_t& n, size_t block,
-                                                    const ShiftTables& shift) {
+__attribute__((target("sse4.2"))) uint64_t ThreeWay(uint64_t c, const unsigned char*& p, size_t& n,
+                                                    size_t block, const ShiftTables& shift) {
   while (n >= 3 * block) {
     uint64_t c1 = 0, c2 = 0;
     for (size_t i = 0; i < block; i += 8) {

@@ -49,7 +49,8 @@ Result<std::unique_ptr<FileLog>> FileLog::Open(std::string root, const FileLogOp
   RETURN_IF_ERROR(MakeDirs(root + "/groups").WithContext("file log " + root));
   const std::string marker = root + "/covidflow-log";
   if (!PathExists(marker)) {
-    RETURN_IF_ERROR(ReplaceFileAtomically(marker, kLogMarker, TempPathFor(marker)).WithContext("file log " + root));
+    RETURN_IF_ERROR(ReplaceFileAtomically(marker, kLogMarker, TempPathFor(marker))
+                        .WithContext("file log " + root));
   } else {
     ASSIGN_OR_RETURN(std::string text, ReadWholeFile(marker));
     if (text != kLogMarker) {

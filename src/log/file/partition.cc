@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 namespace covidflow::log::file {
@@ -269,8 +269,8 @@ Status PartitionWriter::ApplyRetentionLocked() {
   // Oldest first, never the last (active) segment, nor one at or after our own.
   for (size_t i = 0; i + 1 < segments.size() && segments[i].base < base_; ++i) {
     const Segment& seg = segments[i];
-    const bool too_big = options_.retention_bytes >= 0 &&
-                         total > static_cast<uint64_t>(options_.retention_bytes);
+    const bool too_big =
+        options_.retention_bytes >= 0 && total > static_cast<uint64_t>(options_.retention_bytes);
     const bool too_old =
         options_.retention_ms >= 0 && seg.mtime_ms < now_ms - options_.retention_ms;
     if (!too_big && !too_old) break;

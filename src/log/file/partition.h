@@ -87,7 +87,7 @@ class PartitionWriter {
    private:
     friend class PartitionWriter;
     std::vector<std::pair<UniqueFd, std::string>> files_;  // descriptor, path for errors
-    std::string dir_;  // non-empty: fsync this directory last
+    std::string dir_;                                      // non-empty: fsync this directory last
   };
   Result<SyncJob> DetachSync();
   // When set, a segment is synced before the next one is created, so after a power loss a

@@ -575,9 +575,9 @@ TEST_F(FileLogTest, ReaderOverrunByRetentionGoesOnFromTheFirstStoredRecord) {
                                       [](int64_t a, int64_t b) { return b != a + 1; });
   ASSERT_NE(gap, offsets.end()) << "the deleted records were skipped";
   EXPECT_GE(*(gap + 1), bases->front());
-  EXPECT_EQ(std::adjacent_find(gap + 1, offsets.end(),
-                               [](int64_t a, int64_t b) { return b != a + 1; }),
-            offsets.end());
+  EXPECT_EQ(
+      std::adjacent_find(gap + 1, offsets.end(), [](int64_t a, int64_t b) { return b != a + 1; }),
+      offsets.end());
 }
 
 TEST_F(FileLogTest, RecordLargerThanTheReadChunkIsRead) {

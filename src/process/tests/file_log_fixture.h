@@ -60,11 +60,11 @@ class FileLogTest : public ::testing::Test {
                      const std::string& group = "covidflow-processor") {
     auto producer = log_->NewProducer(log::ProducerOptions{});
     ASSERT_TRUE(producer.ok());
-    std::vector<log::Header> h{{std::string(schema::kHeaderSourceTopic), "tweets.raw"},
-                               {std::string(schema::kHeaderSourcePartition),
-                                std::to_string(p.value())},
-                               {std::string(schema::kHeaderSourceOffset), std::to_string(offset)},
-                               {std::string(schema::kHeaderGroup), group}};
+    std::vector<log::Header> h{
+        {std::string(schema::kHeaderSourceTopic), "tweets.raw"},
+        {std::string(schema::kHeaderSourcePartition), std::to_string(p.value())},
+        {std::string(schema::kHeaderSourceOffset), std::to_string(offset)},
+        {std::string(schema::kHeaderGroup), group}};
     log::OutRecord r;
     r.value = value;
     r.headers = h;

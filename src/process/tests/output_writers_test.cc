@@ -63,7 +63,8 @@ TEST_F(OutputWritersTest, EachOutputPartitionGetsItsRecordsInInputOrder) {
     if (s.outcome == Outcome::kAlreadyCommitted) continue;
     const bool dead = s.outcome == Outcome::kDeadLetter;
     const PartitionId q = dead ? topics_.DlqOf(s.partition) : topics_.EnrichedOf(s.partition);
-    expected[{dead ? "tweets.dlq" : "tweets.enriched", q.value()}].push_back("v" + std::to_string(i));
+    expected[{dead ? "tweets.dlq" : "tweets.enriched", q.value()}].push_back("v" +
+                                                                             std::to_string(i));
   }
   auto consumer = log_->NewConsumer(log::ConsumerOptions{});
   ASSERT_TRUE(consumer.ok());
@@ -92,8 +93,7 @@ TEST_F(OutputWritersTest, EachOutputPartitionGetsItsRecordsInInputOrder) {
 
   // The marks advanced by what was sent: the ends of the outputs of input partition 1.
   const OutputMarks after = (*writers)->MarksOf(PartitionId(1));
-  EXPECT_EQ(after.enriched.value(),
-            static_cast<int64_t>(expected[{"tweets.enriched", 1}].size()));
+  EXPECT_EQ(after.enriched.value(), static_cast<int64_t>(expected[{"tweets.enriched", 1}].size()));
   EXPECT_EQ(after.dlq.value(), static_cast<int64_t>(expected[{"tweets.dlq", 1}].size()));
   EXPECT_EQ(Records("tweets.enriched") + Records("tweets.dlq"), static_cast<int64_t>(want));
 }

@@ -2,9 +2,9 @@
 
 #include <cstring>
 
+#include "base/utf8.h"
 #include "schema/fields.h"
 #include "schema/time.h"
-#include "base/utf8.h"
 
 namespace covidflow::schema::internal {
 
@@ -53,9 +53,9 @@ std::optional<ParseError> SetText(std::string_view value, bool unescape, std::st
     return std::nullopt;
   }
   if (options.utf8 == Utf8Policy::kReject) {
-    return MakeError(Reason::kInvalidUtf8, field,
-                     "field '" + std::string(field) + "' has invalid UTF-8 at byte " +
-                         std::to_string(valid));
+    return MakeError(
+        Reason::kInvalidUtf8, field,
+        "field '" + std::string(field) + "' has invalid UTF-8 at byte " + std::to_string(valid));
   }
   thread_local std::string unescaped;
   std::string_view source = value;
@@ -94,9 +94,9 @@ std::optional<ParseError> SetBool(std::string_view value, std::string_view field
   } else if (value == "False" || value == "false" || value == "FALSE") {
     *dst = false;
   } else {
-    return MakeError(Reason::kBadBool, field,
-                     "field '" + std::string(field) + "': " + Quoted(value) +
-                         " is not True or False");
+    return MakeError(
+        Reason::kBadBool, field,
+        "field '" + std::string(field) + "': " + Quoted(value) + " is not True or False");
   }
   return std::nullopt;
 }

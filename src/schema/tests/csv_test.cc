@@ -51,8 +51,7 @@ Reason ReasonOf(std::string_view raw, ParseOptions o = {}) {
 
 TEST(CsvSplitter, SplitsOnLfAndCrlfOutsideQuotes) {
   EXPECT_EQ(SplitAll("a,b\r\nc,d\ne,f"), (std::vector<std::string>{"a,b", "c,d", "e,f"}));
-  EXPECT_EQ(SplitAll("a,\"x\r\ny\",b\r\nc\r\n"),
-            (std::vector<std::string>{"a,\"x\r\ny\",b", "c"}));
+  EXPECT_EQ(SplitAll("a,\"x\r\ny\",b\r\nc\r\n"), (std::vector<std::string>{"a,\"x\r\ny\",b", "c"}));
   EXPECT_EQ(SplitAll("\"he said \"\"hi\"\"\nthere\",1\n2\n"),
             (std::vector<std::string>{"\"he said \"\"hi\"\"\nthere\",1", "2"}));
   EXPECT_EQ(SplitAll("a\n\nb\n"), (std::vector<std::string>{"a", "", "b"}));
@@ -309,8 +308,8 @@ TEST(ReadAllCsv, BadFilesGiveExactCounts) {
 
 TEST(ReadAllCsv, TenMegabyteFieldIsOneDeadLetter) {
   const std::string big = "\"" + std::string(10 << 20, 'y') + "\"";
-  const std::string data = std::string(kHeader) + "\r\n" + Row() + "\r\n" + Row("1", big) +
-                           "\r\n" + Row() + "\r\n";
+  const std::string data =
+      std::string(kHeader) + "\r\n" + Row() + "\r\n" + Row("1", big) + "\r\n" + Row() + "\r\n";
   auto c = ReadAllCsv(data, ParseOptions{});
   ASSERT_TRUE(c.header.ok());
   EXPECT_EQ(c.records, 3u);

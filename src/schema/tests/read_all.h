@@ -14,7 +14,7 @@ struct ReadCounts {
   Status header = Status::Ok();  // the layout's status; on error nothing else is read
   size_t records = 0;            // non-blank records after the header
   size_t parsed = 0;
-  size_t repaired = 0;  // parsed with Tweet::utf8_repaired
+  size_t repaired = 0;                     // parsed with Tweet::utf8_repaired
   std::map<std::string, size_t> rejected;  // by ReasonName
   size_t rejected_total() const {
     size_t n = 0;

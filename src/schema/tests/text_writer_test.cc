@@ -19,13 +19,27 @@ std::string ReferenceJsonString(std::string_view s) {
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
     switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -66,8 +80,19 @@ TEST(JsonString, RunsOfEscapesAndUtf8) {
 
 TEST(TextWriter, AppendIntMatchesToChars) {
   std::mt19937_64 rng(5);
-  std::vector<int64_t> values = {0,   1,    -1,   9,    10,   -10,  99,
-                                 100, -100, 999,  1000, 12345, -987654321,
+  std::vector<int64_t> values = {0,
+                                 1,
+                                 -1,
+                                 9,
+                                 10,
+                                 -10,
+                                 99,
+                                 100,
+                                 -100,
+                                 999,
+                                 1000,
+                                 12345,
+                                 -987654321,
                                  std::numeric_limits<int64_t>::max(),
                                  std::numeric_limits<int64_t>::min()};
   for (int i = 0; i < 100000; ++i) {

@@ -55,9 +55,14 @@ TEST(Timestamp, FormatMatchesGmtimeAcrossDayChanges) {
   int64_t t = 1595676539;
   for (int i = 0; i < 100000; ++i) {
     switch (rng() % 3) {
-      case 0: t = lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo)); break;
-      case 1: t += static_cast<int64_t>(rng() % 7200) - 3600; break;  // near the last one
-      default: break;                                                   // the same again
+      case 0:
+        t = lo + static_cast<int64_t>(rng() % static_cast<uint64_t>(hi - lo));
+        break;
+      case 1:
+        t += static_cast<int64_t>(rng() % 7200) - 3600;
+        break;  // near the last one
+      default:
+        break;  // the same again
     }
     ASSERT_EQ(FormatTimestamp(Timestamp{t}), reference(t)) << t;
   }
