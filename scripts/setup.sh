@@ -11,7 +11,8 @@ DEB_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libfmt-dev
   libzstd-dev libsnappy-dev zlib1g-dev librdkafka-dev libsqlite3-dev libcpp-httplib-dev
-  kcat hyperfine prometheus
+  libxgboost-dev liblinear-dev
+  kcat hyperfine prometheus wrk chromium
   openjdk-17-jre-headless maven
 )
 
