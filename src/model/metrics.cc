@@ -48,9 +48,9 @@ Status Validate(const ClassifiedRows& rows) {
   }
   const size_t k = static_cast<size_t>(rows.num_classes);
   if (!rows.probabilities.empty() && rows.probabilities.size() != rows.truth.size() * k) {
-    return Status::InvalidArgument(
-        std::to_string(rows.probabilities.size()) + " probabilities for " +
-        std::to_string(rows.truth.size()) + " rows of " + std::to_string(k) + " classes");
+    return Status::InvalidArgument(std::to_string(rows.probabilities.size()) +
+                                   " probabilities for " + std::to_string(rows.truth.size()) +
+                                   " rows of " + std::to_string(k) + " classes");
   }
   for (size_t i = 0; i < rows.truth.size(); ++i) {
     if (rows.truth[i] < 0 || rows.truth[i] >= rows.num_classes) {

@@ -210,3 +210,28 @@ def test_bad_input_is_rejected_with_the_row():
             "probabilities": [[0.5, 0.5], [1.5, -0.5]]}]
     for got in run(bad):
         assert "row 1" in got["error"]
+
+
+MCNEMAR = [(0, 0), (0, 1), (1, 0), (5, 5), (3, 12), (12, 3), (0, 10), (40, 61), (200, 150),
+           (1234, 1301), (20000, 20500), (7, 0)]
+
+
+def test_mcnemar_matches_scipy():
+    """Exact: two-sided binomial test of min(b, c) in Bin(b + c, 1/2) (scipy.stats.binomtest
+    and 2·cdf capped at 1 agree for p = 1/2); asymptotic: continuity-corrected χ² with one
+    degree of freedom, the correction clipped at 0."""
+    from scipy import stats
+    got = run([{"task": "mcnemar", "only_a_correct": b, "only_b_correct": c}
+               for b, c in MCNEMAR])
+    for (b, c), g in zip(MCNEMAR, got):
+        n = b + c
+        if n == 0:
+            assert g == {"exact_p": 1.0, "chi_square": 0.0, "chi_square_p": 1.0}
+            continue
+        exact = stats.binomtest(min(b, c), n, 0.5, alternative="two-sided").pvalue
+        assert abs(exact - min(1.0, 2 * stats.binom.cdf(min(b, c), n, 0.5))) <= 1e-12
+        chi = max(abs(b - c) - 1, 0) ** 2 / n
+        for key, want in (("exact_p", exact), ("chi_square", chi),
+                          ("chi_square_p", stats.chi2.sf(chi, 1))):
+            assert abs(g[key] - want) <= TOL * max(abs(want), 1e-300) or abs(g[key] - want) <= 1e-15, \
+                f"McNemar b={b} c={c} {key}: C++ {g[key]!r} vs scipy {want!r}"

@@ -3,16 +3,17 @@
 //   {"task": "classification", "num_classes": k, "truth": [...], "predicted": [...],
 //    "probabilities": [[p0, ..., pk-1], ...]}          (probabilities may be [])
 //   {"task": "regression", "truth": [...], "predicted": [...]}
+//   {"task": "mcnemar", "only_a_correct": b, "only_b_correct": c}
 // A metric that is undefined on a case is written as {"undefined": "reason"}; a case the
 // library rejects as {"error": "reason"}.
 #include <cstdint>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "model/metrics.h"
+#include "model/significance.h"
 
 namespace {
 
@@ -49,18 +50,14 @@ json Classification(const json& c) {
     for (int p = 0; p < m->num_classes; ++p) row.push_back(m->Confusion(t, p));
     confusion.push_back(row);
   }
-  json out = {{"accuracy", m->accuracy},
-              {"macro_precision", m->macro_precision},
-              {"macro_recall", m->macro_recall},
-              {"macro_f1", m->macro_f1},
-              {"weighted_f1", m->weighted_f1},
-              {"per_class", per_class},
-              {"confusion", confusion},
-              {"roc_auc", Value(m->roc_auc)},
+  json out = {{"accuracy", m->accuracy},         {"macro_precision", m->macro_precision},
+              {"macro_recall", m->macro_recall}, {"macro_f1", m->macro_f1},
+              {"weighted_f1", m->weighted_f1},   {"per_class", per_class},
+              {"confusion", confusion},          {"roc_auc", Value(m->roc_auc)},
               {"log_loss", Value(m->log_loss)}};
   // The single-metric path must agree with the full report.
-  for (const char* name : {"accuracy", "macro_precision", "macro_recall", "macro_f1",
-                           "weighted_f1", "roc_auc", "log_loss"}) {
+  for (const char* name : {"accuracy", "macro_precision", "macro_recall", "macro_f1", "weighted_f1",
+                           "roc_auc", "log_loss"}) {
     auto metric = covidflow::model::ParseMetric(name);
     out["single"][name] = Value(covidflow::model::ComputeMetric(*metric, rows));
   }
@@ -70,9 +67,16 @@ json Classification(const json& c) {
 json Regression(const json& c) {
   const auto truth = c.at("truth").get<std::vector<double>>();
   const auto predicted = c.at("predicted").get<std::vector<double>>();
-  Result<RegressionMetrics> m = covidflow::model::EvaluateRegression(RegressedRows{truth, predicted});
+  Result<RegressionMetrics> m =
+      covidflow::model::EvaluateRegression(RegressedRows{truth, predicted});
   if (!m.ok()) return json{{"error", m.status().message()}};
   return {{"mae", m->mae}, {"rmse", m->rmse}, {"r2", Value(m->r2)}};
+}
+
+json McNemar(const json& c) {
+  const covidflow::model::McNemarResult r = covidflow::model::McNemarFromCounts(
+      c.at("only_a_correct").get<int64_t>(), c.at("only_b_correct").get<int64_t>());
+  return {{"exact_p", r.exact_p}, {"chi_square", r.chi_square}, {"chi_square_p", r.chi_square_p}};
 }
 
 }  // namespace
@@ -88,7 +92,13 @@ int main() {
   json results = json::array();
   for (const json& c : cases) {
     const std::string task = c.at("task").get<std::string>();
-    results.push_back(task == "regression" ? Regression(c) : Classification(c));
+    if (task == "regression") {
+      results.push_back(Regression(c));
+    } else if (task == "mcnemar") {
+      results.push_back(McNemar(c));
+    } else {
+      results.push_back(Classification(c));
+    }
   }
   std::cout << results.dump() << "\n";
   return 0;
