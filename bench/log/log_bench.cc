@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <string>
 
+#include "base/crc32c.h"
 #include "base/testing/temp_dir.h"
-#include "log/file/crc32c.h"
 #include "log/log.h"
 #include "log/open.h"
 
@@ -153,8 +153,8 @@ void BM_Crc32c(benchmark::State& state) {
   const bool portable = state.range(1) != 0;
   uint32_t crc = 0;
   for (auto _ : state) {
-    crc = portable ? file::Crc32cExtendPortable(crc, data.data(), data.size())
-                   : file::Crc32cExtend(crc, data.data(), data.size());
+    crc = portable ? Crc32cExtendPortable(crc, data.data(), data.size())
+                   : Crc32cExtend(crc, data.data(), data.size());
     benchmark::DoNotOptimize(crc);
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *

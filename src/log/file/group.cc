@@ -12,7 +12,7 @@
 #include <cstring>
 #include <random>
 
-#include "log/file/crc32c.h"
+#include "base/crc32c.h"
 
 namespace covidflow::log::file {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "log/file/crc32c.h"
+#include "base/crc32c.h"
 
 namespace covidflow::log::file {
 namespace {

@@ -1,11 +1,11 @@
-#include "log/file/crc32c.h"
+#include "base/crc32c.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 
-namespace covidflow::log::file {
+namespace covidflow {
 namespace {
 
 // Known values from RFC 3720 (iSCSI) appendix B.4 and the common "123456789" check value.
@@ -43,4 +43,4 @@ TEST(Crc32cTest, ExtendEqualsOneShot) {
 }
 
 }  // namespace
-}  // namespace covidflow::log::file
+}  // namespace covidflow

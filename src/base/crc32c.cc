@@ -1,4 +1,4 @@
-#include "log/file/crc32c.h"
+#include "base/crc32c.h"
 
 #include <array>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <nmmintrin.h>
 #endif
 
-namespace covidflow::log::file {
+namespace covidflow {
 namespace {
 
 constexpr uint32_t kPoly = 0x82F63B78u;
@@ -141,4 +141,4 @@ uint32_t Crc32cExtend(uint32_t crc, const void* data, size_t n) {
 
 bool Crc32cHardwareAccelerated() { return kHaveSse42; }
 
-}  // namespace covidflow::log::file
+}  // namespace covidflow

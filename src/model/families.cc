@@ -1,0 +1,31 @@
+// The built-in families. A new family adds its Register line here.
+#include "base/logging.h"
+#include "model/family.h"
+#include "model/linear/linear.h"
+
+namespace covidflow::model {
+namespace {
+
+NamedRegistry<Family>* MakeFamilies() {
+  auto* registry = new NamedRegistry<Family>("model family");
+  Status s = registry->Register(
+      "linear", "L2-regularised logistic regression on sparse features (liblinear)",
+      Family{linear::MakeTrainer, linear::Load});
+  if (!s.ok()) LogLine(LogLevel::kError, s.ToString());
+  return registry;
+}
+
+}  // namespace
+
+const NamedRegistry<Family>& Families() {
+  // Never destroyed: a served model may still be loading while the process exits.
+  static const NamedRegistry<Family>* registry = MakeFamilies();
+  return *registry;
+}
+
+Result<std::unique_ptr<Trainer>> MakeTrainer(std::string_view family, Hyperparameters& params) {
+  ASSIGN_OR_RETURN(Family f, Families().Find(family));
+  return f.make_trainer(params);
+}
+
+}  // namespace covidflow::model

@@ -1,0 +1,234 @@
+#include "model/linear/linear.h"
+
+#include <linear.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <mutex>
+#include <vector>
+
+namespace covidflow::model::linear {
+namespace {
+
+constexpr char kModelFile[] = "linear.model";
+
+struct ModelDeleter {
+  void operator()(::model* m) const { free_and_destroy_model(&m); }
+};
+using ModelPtr = std::unique_ptr<::model, ModelDeleter>;
+
+void Quiet(const char*) {}
+
+// liblinear's print function and rand() are process-global.
+std::mutex& LiblinearMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+class LinearClassifier final : public Classifier {
+ public:
+  // Takes the liblinear model and copies its weights into class-index order.
+  explicit LinearClassifier(ModelPtr m) : model_(std::move(m)) {
+    num_classes_ = model_->nr_class;
+    num_features_ = model_->nr_feature;
+    num_w_ = num_classes_ == 2 ? 1 : num_classes_;
+    const int rows = num_features_ + (model_->bias >= 0 ? 1 : 0);
+    // weights_[j * num_classes_ + class_index]: liblinear orders its columns by its own
+    // label order, which is the order classes first appear in the training rows.
+    weights_.assign(static_cast<size_t>(rows) * num_w_, 0.0);
+    for (int j = 0; j < rows; ++j) {
+      for (int c = 0; c < num_w_; ++c) weights_[j * num_w_ + c] = model_->w[j * num_w_ + c];
+    }
+    bias_row_ = model_->bias >= 0 ? num_features_ : -1;
+    bias_value_ = model_->bias;
+  }
+
+  std::string_view Family() const override { return "linear"; }
+  int NumClasses() const override { return num_classes_; }
+
+  Result<std::vector<double>> PredictProba(const SparseRows& rows) const override {
+    const size_t n = rows.rows();
+    std::vector<double> out(n * num_classes_);
+    std::vector<double> dec(num_w_);
+    for (size_t r = 0; r < n; ++r) {
+      std::fill(dec.begin(), dec.end(), 0.0);
+      auto idx = rows.RowIndices(r);
+      auto val = rows.RowValues(r);
+      for (size_t k = 0; k < idx.size(); ++k) {
+        if (idx[k] >= num_features_) continue;
+        const double* w = &weights_[static_cast<size_t>(idx[k]) * num_w_];
+        for (int c = 0; c < num_w_; ++c) dec[c] += val[k] * w[c];
+      }
+      if (bias_row_ >= 0) {
+        const double* w = &weights_[static_cast<size_t>(bias_row_) * num_w_];
+        for (int c = 0; c < num_w_; ++c) dec[c] += bias_value_ * w[c];
+      }
+      double* p = &out[r * num_classes_];
+      if (num_classes_ == 2) {
+        const double p_first = 1.0 / (1.0 + std::exp(-dec[0]));
+        p[model_->label[0]] = p_first;
+        p[model_->label[1]] = 1.0 - p_first;
+      } else {
+        double sum = 0;
+        for (int c = 0; c < num_w_; ++c) {
+          const double s = 1.0 / (1.0 + std::exp(-dec[c]));
+          p[model_->label[c]] = s;
+          sum += s;
+        }
+        for (int c = 0; c < num_classes_; ++c) p[c] /= sum;
+      }
+    }
+    return out;
+  }
+
+  Result<std::vector<std::string>> Save(const std::string& dir) const override {
+    const std::string path = dir + "/" + kModelFile;
+    if (save_model(path.c_str(), model_.get()) != 0) {
+      return Status::IoError("liblinear could not write " + path);
+    }
+    return std::vector<std::string>{kModelFile};
+  }
+
+ private:
+  ModelPtr model_;
+  int num_classes_ = 0;
+  int num_features_ = 0;
+  int num_w_ = 0;
+  int bias_row_ = -1;
+  double bias_value_ = -1;
+  std::vector<double> weights_;
+};
+
+struct Options {
+  double c = 1.0;
+  bool balanced = false;
+  double tolerance = 0.01;
+  bool bias = true;
+};
+
+class LinearTrainer final : public Trainer {
+ public:
+  explicit LinearTrainer(Options options) : options_(options) {}
+
+  Result<std::unique_ptr<Classifier>> Fit(const TrainingData& data) const override {
+    const size_t n = data.x.rows();
+    if (n == 0 || data.labels.size() != n) {
+      return Status::InvalidArgument("linear: " + std::to_string(n) + " rows and " +
+                                     std::to_string(data.labels.size()) + " labels");
+    }
+    RETURN_IF_ERROR(data.x.Validate());
+    std::vector<int> counts(data.num_classes, 0);
+    for (int32_t y : data.labels) {
+      if (y < 0 || y >= data.num_classes) {
+        return Status::InvalidArgument("linear: label " + std::to_string(y) + " out of range");
+      }
+      ++counts[y];
+    }
+    for (int c = 0; c < data.num_classes; ++c) {
+      if (counts[c] == 0) {
+        return Status::InvalidArgument("linear: class " + std::to_string(c) +
+                                       " has no training rows");
+      }
+    }
+    // liblinear's rows: 1-based feature nodes, then the bias node, then a -1 terminator.
+    std::vector<::feature_node> nodes;
+    nodes.reserve(data.x.indices.size() + n * 2);
+    std::vector<size_t> starts(n);
+    for (size_t r = 0; r < n; ++r) {
+      starts[r] = nodes.size();
+      auto idx = data.x.RowIndices(r);
+      auto val = data.x.RowValues(r);
+      for (size_t k = 0; k < idx.size(); ++k) nodes.push_back({idx[k] + 1, val[k]});
+      if (options_.bias) nodes.push_back({data.x.cols + 1, 1.0});
+      nodes.push_back({-1, 0.0});
+    }
+    std::vector<::feature_node*> rows(n);
+    for (size_t r = 0; r < n; ++r) rows[r] = &nodes[starts[r]];
+    std::vector<double> y(data.labels.begin(), data.labels.end());
+    ::problem prob{};
+    prob.l = static_cast<int>(n);
+    prob.n = data.x.cols + (options_.bias ? 1 : 0);
+    prob.y = y.data();
+    prob.x = rows.data();
+    prob.bias = options_.bias ? 1.0 : -1.0;
+
+    std::vector<int> weight_labels;
+    std::vector<double> weights;
+    if (options_.balanced) {
+      for (int c = 0; c < data.num_classes; ++c) {
+        weight_labels.push_back(c);
+        weights.push_back(static_cast<double>(n) / (data.num_classes * counts[c]));
+      }
+    }
+    ::parameter param{};
+    param.solver_type = L2R_LR;
+    param.eps = options_.tolerance;
+    param.C = options_.c;
+    param.nr_weight = static_cast<int>(weights.size());
+    param.weight_label = weight_labels.empty() ? nullptr : weight_labels.data();
+    param.weight = weights.empty() ? nullptr : weights.data();
+    param.p = 0.1;
+    param.init_sol = nullptr;
+    if (const char* why = check_parameter(&prob, &param); why != nullptr) {
+      return Status::InvalidArgument(std::string("liblinear: ") + why);
+    }
+    ::model* trained = nullptr;
+    {
+      std::lock_guard lock(LiblinearMutex());
+      set_print_string_function(&Quiet);
+      std::srand(static_cast<unsigned>(data.seed));
+      trained = train(&prob, &param);
+    }
+    if (trained == nullptr) return Status::Internal("liblinear: train returned no model");
+    // liblinear points the saved parameter at our weight arrays; they die with this frame.
+    trained->param.weight_label = nullptr;
+    trained->param.weight = nullptr;
+    trained->param.nr_weight = 0;
+    return std::unique_ptr<Classifier>(new LinearClassifier(ModelPtr(trained)));
+  }
+
+ private:
+  Options options_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Trainer>> MakeTrainer(Hyperparameters& params) {
+  Options o;
+  ASSIGN_OR_RETURN(o.c, params.Double("C", 1.0, 1e-6, 1e6));
+  Result<std::string> weight = params.Choice("class_weight", "none", {"none", "balanced"});
+  if (!weight.ok()) return weight.status();
+  o.balanced = *weight == "balanced";
+  ASSIGN_OR_RETURN(o.tolerance, params.Double("tolerance", 0.01, 1e-8, 1.0));
+  ASSIGN_OR_RETURN(o.bias, params.Bool("bias", true));
+  RETURN_IF_ERROR(params.CheckAllRead());
+  return std::unique_ptr<Trainer>(new LinearTrainer(o));
+}
+
+Result<std::unique_ptr<Classifier>> Load(const std::string& dir, int num_classes) {
+  const std::string path = dir + "/" + kModelFile;
+  ModelPtr m;
+  {
+    std::lock_guard lock(LiblinearMutex());
+    m = ModelPtr(load_model(path.c_str()));
+  }
+  if (m == nullptr) return Status::Corruption(path + ": liblinear could not read the model");
+  if (m->param.solver_type != L2R_LR || m->nr_class != num_classes || m->w == nullptr ||
+      m->label == nullptr) {
+    return Status::Corruption(path + ": not a logistic regression of " +
+                              std::to_string(num_classes) + " classes");
+  }
+  std::vector<bool> seen(num_classes, false);
+  for (int c = 0; c < num_classes; ++c) {
+    const int label = m->label[c];
+    if (label < 0 || label >= num_classes || seen[label]) {
+      return Status::Corruption(path + ": labels are not the class indices 0.." +
+                                std::to_string(num_classes - 1));
+    }
+    seen[label] = true;
+  }
+  return std::unique_ptr<Classifier>(new LinearClassifier(std::move(m)));
+}
+
+}  // namespace covidflow::model::linear

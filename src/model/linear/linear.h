@@ -1,0 +1,27 @@
+#pragma once
+// The `linear` family: L2-regularised logistic regression on sparse features, trained by
+// liblinear (the library scikit-learn's LogisticRegression(solver="liblinear") wraps).
+// Multiclass is one-vs-rest; probabilities are each class's logistic output normalised to
+// sum to 1 (scikit-learn's "ovr" rule). The native file is liblinear's own text model,
+// `linear.model`. Private to src/model: reached through model/family.h.
+//
+// Hyperparameters: C (inverse regularisation, default 1), class_weight (none | balanced),
+// tolerance (the solver's stopping criterion, default 0.01), bias (true: an intercept
+// feature of value 1, regularised as liblinear does).
+//
+// Determinism: the primal trust-region Newton solver used here draws no random numbers;
+// Fit still seeds rand() with the data's seed under a lock, since liblinear's other solvers
+// use rand() and it is process-global.
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "model/classifier.h"
+#include "model/hyperparameters.h"
+
+namespace covidflow::model::linear {
+
+Result<std::unique_ptr<Trainer>> MakeTrainer(Hyperparameters& params);
+Result<std::unique_ptr<Classifier>> Load(const std::string& dir, int num_classes);
+
+}  // namespace covidflow::model::linear
