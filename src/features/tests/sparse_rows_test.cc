@@ -1,8 +1,8 @@
-#include "model/sparse.h"
+#include "features/sparse_rows.h"
 
 #include <gtest/gtest.h>
 
-namespace covidflow::model {
+namespace covidflow::features {
 namespace {
 
 TEST(SparseRowsTest, AddRowKeepsOffsets) {
@@ -37,4 +37,4 @@ TEST(SparseRowsTest, ValidateRejectsUnorderedAndOutOfRangeColumns) {
 }
 
 }  // namespace
-}  // namespace covidflow::model
+}  // namespace covidflow::features

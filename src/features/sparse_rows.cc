@@ -1,8 +1,8 @@
-#include "model/sparse.h"
+#include "features/sparse_rows.h"
 
 #include <string>
 
-namespace covidflow::model {
+namespace covidflow::features {
 
 void SparseRows::AddRow(std::span<const int32_t> row_indices, std::span<const float> row_values) {
   indices.insert(indices.end(), row_indices.begin(), row_indices.end());
@@ -32,4 +32,4 @@ Status SparseRows::Validate() const {
   return Status::Ok();
 }
 
-}  // namespace covidflow::model
+}  // namespace covidflow::features
