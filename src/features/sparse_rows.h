@@ -1,8 +1,8 @@
 #pragma once
-// The feature matrix the pipeline writes and every model family reads: compressed sparse rows of float values.
-// Row r holds the pairs (indices[k], values[k]) for k in [offsets[r], offsets[r + 1]);
-// indices within a row are strictly increasing and below `cols`. A dense matrix is the
-// special case where every row lists every column.
+// The feature matrix the pipeline writes and every model family reads: compressed sparse rows of
+// float values. Row r holds the pairs (indices[k], values[k]) for k in [offsets[r], offsets[r +
+// 1]); indices within a row are strictly increasing and below `cols`. A dense matrix is the special
+// case where every row lists every column.
 //
 // Threads: a plain value; readers may share a const one.
 #include <cstddef>

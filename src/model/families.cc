@@ -8,9 +8,9 @@ namespace {
 
 NamedRegistry<Family>* MakeFamilies() {
   auto* registry = new NamedRegistry<Family>("model family");
-  Status s = registry->Register(
-      "linear", "L2-regularised logistic regression on sparse features (liblinear)",
-      Family{linear::MakeTrainer, linear::Load});
+  Status s = registry->Register("linear",
+                                "L2-regularised logistic regression on sparse features (liblinear)",
+                                Family{linear::MakeTrainer, linear::Load});
   if (!s.ok()) LogLine(LogLevel::kError, s.ToString());
   return registry;
 }

@@ -22,8 +22,7 @@ struct Family {
   std::function<Result<std::unique_ptr<Trainer>>(Hyperparameters& params)> make_trainer;
   // Loads what Save wrote into `dir`; `num_classes` is from the manifest. kCorruption for
   // files that do not parse.
-  std::function<Result<std::unique_ptr<Classifier>>(const std::string& dir, int num_classes)>
-      load;
+  std::function<Result<std::unique_ptr<Classifier>>(const std::string& dir, int num_classes)> load;
 
   explicit operator bool() const { return make_trainer && load; }
 };

@@ -25,7 +25,8 @@ Result<double> Hyperparameters::Double(std::string_view key, double fallback, do
   if (text == nullptr) return fallback;
   double v = 0;
   auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  const std::string range = "a number in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
+  const std::string range =
+      "a number in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
   if (ec != std::errc() || end != text->data() + text->size() || !std::isfinite(v) || v < min ||
       v > max) {
     return Bad(key, *text, range);

@@ -23,8 +23,7 @@ class Hyperparameters {
   using Values = std::map<std::string, std::string, std::less<>>;
 
   Hyperparameters() = default;
-  explicit Hyperparameters(Values values)
-      : values_(std::move(values)) {}
+  explicit Hyperparameters(Values values) : values_(std::move(values)) {}
 
   // The value of `key` or `fallback` when absent; kInvalidArgument "hyperparameter 'C': ..."
   // when it is not a number in [min, max].

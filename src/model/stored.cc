@@ -18,8 +18,8 @@ Status CorruptManifest(const std::string& path, std::string_view why) {
 // Checks one listed file's size and checksum against the manifest entry.
 Status VerifyFile(const std::string& dir, const json& entry, const std::string& manifest) {
   if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string() ||
-      !entry.contains("size") || !entry["size"].is_number_unsigned() ||
-      !entry.contains("crc32c") || !entry["crc32c"].is_number_unsigned()) {
+      !entry.contains("size") || !entry["size"].is_number_unsigned() || !entry.contains("crc32c") ||
+      !entry["crc32c"].is_number_unsigned()) {
     return CorruptManifest(manifest, "a file entry lacks name, size or crc32c");
   }
   const std::string name = entry["name"].get<std::string>();
@@ -109,8 +109,7 @@ Result<LoadedClassifier> LoadClassifier(const std::string& dir) {
   if (out.classifier->NumClasses() != static_cast<int>(out.classes.size())) {
     return Status::Corruption(dir + ": the " + family_name + " model has " +
                               std::to_string(out.classifier->NumClasses()) +
-                              " classes, the manifest lists " +
-                              std::to_string(out.classes.size()));
+                              " classes, the manifest lists " + std::to_string(out.classes.size()));
   }
   return out;
 }

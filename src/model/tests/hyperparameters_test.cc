@@ -8,7 +8,8 @@ namespace covidflow::model {
 namespace {
 
 TEST(HyperparametersTest, TypedGettersParseAndFallBack) {
-  Hyperparameters p(Hyperparameters::Values{{"C", "0.5"}, {"depth", "6"}, {"bias", "false"}, {"kind", "b"}});
+  Hyperparameters p(
+      Hyperparameters::Values{{"C", "0.5"}, {"depth", "6"}, {"bias", "false"}, {"kind", "b"}});
   EXPECT_EQ(*p.Double("C", 1.0, 0.0, 10.0), 0.5);
   EXPECT_EQ(*p.Int("depth", 3, 1, 20), 6);
   EXPECT_FALSE(*p.Bool("bias", true));

@@ -53,7 +53,8 @@ TEST(LinearTest, BinaryProbabilitiesFollowTheClassIndexNotLiblinearsLabelOrder) 
 TEST(LinearTest, BalancedClassWeightAndStrongRegularisationChangeTheModel) {
   testdata::Labeled d = testdata::Separable(300, 3);
   auto plain = Fit(d, 3);
-  auto strong = Fit(d, 3, Hyperparameters(Hyperparameters::Values{{"C", "0.001"}, {"class_weight", "balanced"}}));
+  auto strong = Fit(
+      d, 3, Hyperparameters(Hyperparameters::Values{{"C", "0.001"}, {"class_weight", "balanced"}}));
   auto p1 = plain->PredictProba(d.x);
   auto p2 = strong->PredictProba(d.x);
   // Strong regularisation pulls the probabilities towards uniform.
