@@ -33,6 +33,17 @@ Result<std::unique_ptr<log::Log>> OpenLog(std::string_view uri, const LogSetting
   return log::OpenFileLog(uri.substr(kFile.size()), settings.file);
 }
 
+Status CheckLogExists(std::string_view uri) {
+  constexpr std::string_view kFile = "file://";
+  if (!uri.starts_with(kFile)) return Status::Ok();
+  const std::string dir(uri.substr(kFile.size()));
+  std::error_code ec;
+  if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
+    return Status::NotFound("no log at " + dir + " (covidflow produce creates one)");
+  }
+  return Status::Ok();
+}
+
 std::string HomeDir(const CliOptions& cli) {
   return cli.home.empty() ? (std::filesystem::current_path() / "covidflow-home").string()
                           : cli.home;
@@ -58,24 +69,37 @@ Result<ingest::GeneratorStats> GenerateFile(const ingest::GeneratorOptions& opti
   return stats;
 }
 
-Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log,
-                                             const std::string& from, const std::string& topic) {
-  int fd = STDIN_FILENO;
-  if (from != "-") {
-    fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return Status::FromErrno(errno, "cannot read " + from);
+Result<UniqueFd> OpenInput(const std::string& from) {
+  if (from == "-") {
+    UniqueFd fd(::dup(STDIN_FILENO));
+    if (!fd.valid()) return Status::FromErrno(errno, "cannot read stdin");
+    return fd;
   }
+  // open(2) succeeds on a directory and the first read fails; say so up front.
+  std::error_code ec;
+  if (std::filesystem::is_directory(from, ec)) {
+    return Status::InvalidArgument("cannot read " + from + ": is a directory");
+  }
+  UniqueFd fd(::open(from.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::FromErrno(errno, "cannot read " + from);
+  return fd;
+}
+
+Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log, UniqueFd input,
+                                             const std::string& name, const std::string& topic) {
   ingest::FileSourceOptions o = s.produce.source;
   o.topic = topic;
-  o.name = from;
+  o.name = name;
   auto producer = log.NewProducer(s.producer);
-  Result<ingest::FileSourceCounts> counts =
-      producer.ok() ? ingest::ProduceFromFd(fd, log, **producer, o) : producer.status();
-  if (fd != STDIN_FILENO) ::close(fd);
-  return counts;
+  if (!producer.ok()) return producer.status();
+  return ingest::ProduceFromFd(input.get(), log, **producer, o);
 }
 
 Result<process::ProcessorOptions> ProcessorOptionsFrom(const Settings& s) {
+  // A bad enricher name is a bad setting (exit 2), found before anything is opened.
+  if (Status st = enrich::CheckEnricher(s.process.enricher); !st.ok()) {
+    return st.WithContext("process.enricher");
+  }
   process::ProcessorOptions o = s.process.processor;
   o.output_partitions = 0;
   o.producer = s.producer;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "app/settings.h"
+#include "base/fs.h"
 #include "base/status.h"
 #include "enrich/enricher.h"
 #include "enrich/enrichment.h"
@@ -26,6 +27,10 @@ namespace covidflow::app {
 // parsed: a bad list fails here, before any connection). kInvalidArgument for another
 // scheme or an empty directory.
 Result<std::unique_ptr<log::Log>> OpenLog(std::string_view uri, const LogSettings& settings);
+// For a file:// URI, kNotFound "no log at DIR" when DIR does not exist; Ok otherwise (Kafka
+// says for itself). Commands that only read a log call it first, so a mistyped path is an
+// error and not a new empty log.
+Status CheckLogExists(std::string_view uri);
 
 // The effective home directory: --home, else ./covidflow-home.
 std::string HomeDir(const CliOptions& cli);
@@ -35,9 +40,14 @@ std::string LogUri(const CliOptions& cli, std::string_view override_uri = {});
 // Writes the synthetic stream to `path` ("-" = stdout).
 Result<ingest::GeneratorStats> GenerateFile(const ingest::GeneratorOptions& options,
                                             const std::string& path);
-// Appends the records of `from` ("-" = stdin) to `topic` of `log` (produce, demo).
-Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log,
-                                             const std::string& from, const std::string& topic);
+// `from` opened for reading ("-" = a duplicate of stdin); kNotFound or kIoError saying
+// "cannot read FROM" (also for a directory). Opened before the log is, so a missing input
+// leaves no log directory behind.
+Result<UniqueFd> OpenInput(const std::string& from);
+// Appends the records read from `input` (named `name` in dead letters) to `topic` of `log`
+// (produce, demo).
+Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log, UniqueFd input,
+                                             const std::string& name, const std::string& topic);
 
 // The processor's options: ProcessSettings with the producer's options and the column mapping (a
 // preset or a "field=Column" list; kInvalidArgument naming parse.mapping when it is neither).

@@ -192,6 +192,13 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("sentiment.column")>(s.sentiment.column);
   b.Enum<K("sentiment.format")>(s.sentiment.format,
                                 {SentimentFormat::kLines, SentimentFormat::kCsv});
+  // Asking for a column means the input is a CSV; `--format lines` with a column is refused
+  // by the command.
+  if (!s.sentiment.column.empty() && !b.Given(K("sentiment.format"))) {
+    s.sentiment.format = SentimentFormat::kCsv;
+  }
+  b.Bind<K("sentiment.list")>(s.sentiment.list);
+  s.sentiment.max_field_bytes = parse.max_field_bytes;
   return s;
 }
 

@@ -103,6 +103,9 @@ int RunDemo(const config::Config&, const app::Settings& s) {
   InstallStopHandlers();
   namespace fs = std::filesystem;
   const bool json_out = s.cli.json;
+  // Settings first: a bad one exits 2 before any directory is made.
+  auto options = app::ProcessorOptionsFrom(s);
+  if (!options.ok()) return Usage("demo", options.status().message());
   const bool temporary = s.cli.home.empty();
   std::string home = s.cli.home;
   if (temporary) {
@@ -140,7 +143,10 @@ int RunDemo(const config::Config&, const app::Settings& s) {
   const std::string uri = "file://" + home + "/log";
   auto log = app::OpenLog(uri, s.log);
   if (!log.ok()) return Fail("demo", log.status());
-  auto prod = app::ProduceFile(s, **log, csv, s.process.processor.input_topic);
+  auto input = app::OpenInput(csv);
+  if (!input.ok()) return Fail("demo", input.status());
+  auto prod =
+      app::ProduceFile(s, **log, std::move(input).value(), csv, s.process.processor.input_topic);
   if (!prod.ok()) return Fail("demo", prod.status());
   Say(json_out, "  produce   %8lld records → %s %8.2f s %10.0f /s\n",
       static_cast<long long>(prod->records), uri.c_str(), prod->seconds,
@@ -149,8 +155,6 @@ int RunDemo(const config::Config&, const app::Settings& s) {
       {"records", prod->records}, {"bytes", prod->bytes}, {"seconds", prod->seconds}};
 
   // 3. process
-  auto options = app::ProcessorOptionsFrom(s);
-  if (!options.ok()) return Usage("demo", options.status().message());
   options->exit_when_idle = true;
   options->group = "covidflow-demo";
   const std::string lake_dir = s.lake.dir.empty() ? home + "/lake" : s.lake.dir;

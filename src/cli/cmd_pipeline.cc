@@ -31,11 +31,13 @@ int RunGenerate(const config::Config&, const app::Settings& s) {
 }
 
 int RunProduce(const config::Config&, const app::Settings& s) {
+  auto input = app::OpenInput(s.produce.from);
+  if (!input.ok()) return Fail("produce", input.status());
   std::string uri = app::LogUri(s.cli, s.produce.to);
   auto log = app::OpenLog(uri, s.log);
   if (!log.ok()) return Fail("produce", log.status());
   const std::string& topic = s.produce.source.topic;
-  auto counts = app::ProduceFile(s, **log, s.produce.from, topic);
+  auto counts = app::ProduceFile(s, **log, std::move(input).value(), s.produce.from, topic);
   if (!counts.ok()) return Fail("produce", counts.status());
   if (s.cli.json) {
     nlohmann::json j = {{"records", counts->records},
@@ -54,11 +56,17 @@ int RunProduce(const config::Config&, const app::Settings& s) {
 
 int RunProcess(const config::Config&, const app::Settings& s) {
   InstallStopHandlers();
-  std::string uri = app::LogUri(s.cli, s.process.from);
-  auto log = app::OpenLog(uri, s.log);
-  if (!log.ok()) return Fail("process", log.status());
+  // Settings first: a bad one exits 2 before the log directory is created.
   auto options = app::ProcessorOptionsFrom(s);
   if (!options.ok()) return Usage("process", options.status().message());
+  std::string uri = app::LogUri(s.cli, s.process.from);
+  // A long-running processor may start before its producer; one that stops when caught up
+  // has nothing to wait for, so a missing log is a mistyped path.
+  if (options->exit_when_idle) {
+    if (Status st = app::CheckLogExists(uri); !st.ok()) return Fail("process", st);
+  }
+  auto log = app::OpenLog(uri, s.log);
+  if (!log.ok()) return Fail("process", log.status());
   if (options->trace) SetMinLogLevel(LogLevel::kTrace);
   auto metrics = app::ProcessMetrics::Start(**log, *options, s.process.metrics_port);
   if (!metrics.ok()) return Fail("process", metrics.status());

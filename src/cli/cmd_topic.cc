@@ -127,6 +127,7 @@ int RunTopic(const config::Config& c, const app::Settings& s) {
   if (pos.size() != 3 || (pos[0] != "tail" && pos[0] != "stats")) {
     return Usage("topic", "expected: topic tail|stats URI TOPIC");
   }
+  if (Status st = app::CheckLogExists(pos[1]); !st.ok()) return Fail("topic", st);
   auto log = app::OpenLog(pos[1], s.log);
   if (!log.ok()) return Fail("topic", log.status());
   return pos[0] == "tail" ? Tail(s, **log, pos[2]) : Stats(s, **log, pos[2]);

@@ -123,8 +123,10 @@ inline constexpr Setting kSettings[] = {
     {"parse.utf8", Type::kEnum, "repair", "--utf8", "process demo",
      "invalid UTF-8: repair (replace with U+FFFD, mark the tweet) or reject (dead letter)", 0, -1,
      "repair|reject"},
-    {"parse.max_field_bytes", Type::kInt, "1048576", "--max-field-bytes", "process demo",
-     "a field longer than this is a dead letter", 16, 1 << 30},
+    {"parse.max_field_bytes", Type::kInt, "1048576", "--max-field-bytes", "process demo sentiment",
+     "a field longer than this is a dead letter (sentiment: a line or value longer than this is "
+     "skipped and counted)",
+     16, 1 << 30},
     {"parse.mapping", Type::kString, "reference", "--mapping", "process demo",
      "CSV column mapping: a preset (reference, corona-nlp) or 'field=Column[:format],...'"},
     {"parse.keep_extra_columns", Type::kBool, "false", "--keep-extra", "process",
@@ -155,8 +157,11 @@ inline constexpr Setting kSettings[] = {
 
     // sentiment
     {"sentiment.enricher", Type::kString, "vader", "--enricher", "sentiment", "enricher by name"},
-    {"sentiment.column", Type::kString, "text", "--column", "sentiment",
-     "with CSV input: the column to score"},
+    {"sentiment.column", Type::kString, "", "--column", "sentiment",
+     "the CSV column to score; giving one reads the input as CSV (with --format csv and no "
+     "column: text)"},
+    {"sentiment.list", Type::kBool, "false", "--list", "sentiment",
+     "print the registered enrichers and exit"},
     {"sentiment.format", Type::kEnum, "lines", "--format", "sentiment",
      "input: one text per line, or a CSV with a header", 0, -1, "lines|csv"},
 };

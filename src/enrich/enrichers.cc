@@ -39,6 +39,8 @@ Result<std::unique_ptr<Enricher>> MakeEnricher(std::string_view name) {
   return Enrichers().Make(name);
 }
 
+Status CheckEnricher(std::string_view name) { return Enrichers().Find(name).status(); }
+
 std::vector<EnricherInfo> ListEnrichers() {
   std::vector<EnricherInfo> out;
   for (auto& e : Enrichers().List()) out.push_back({std::move(e.name), std::move(e.description)});

@@ -26,6 +26,10 @@ using EnricherFactory = std::function<Result<std::unique_ptr<Enricher>>()>;
 // kNotFound for an unknown name ("no enricher named 'x'; known ones are: none, vader").
 Result<std::unique_ptr<Enricher>> MakeEnricher(std::string_view name);
 
+// Ok when an enricher named `name` is registered, without building it; MakeEnricher's
+// kNotFound otherwise. Lets a command reject a bad name before it opens anything.
+Status CheckEnricher(std::string_view name);
+
 // Every registered enricher, sorted by name.
 std::vector<EnricherInfo> ListEnrichers();
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "base/utf8.h"
 #include "enrich/enrichers.h"
@@ -84,19 +85,34 @@ class Writer {
   std::string repaired_;
 };
 
-int RunLines(Writer& writer, std::istream& in) {
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    writer.Write(line);
-  }
+void ReportTooLong(std::ostream& err, int64_t too_long, size_t max_bytes, std::string_view what) {
+  if (too_long == 0) return;
+  err << "sentiment: skipped " << too_long << " " << what << " longer than " << max_bytes
+      << " bytes (parse.max_field_bytes, --max-field-bytes)\n";
+}
+
+int RunLines(Writer& writer, std::istream& in, size_t max_bytes, std::ostream& err) {
+  int64_t too_long = 0;
+  ForEachLine(
+      in, max_bytes, [&writer](std::string_view line) { writer.Write(line); }, &too_long);
+  ReportTooLong(err, too_long, max_bytes, "lines");
   return 0;
 }
 
-int RunCsv(Writer& writer, const std::string& column, std::istream& in, std::ostream& err) {
+int RunCsv(Writer& writer, const std::string& column, std::istream& in, size_t max_bytes,
+           std::ostream& err) {
   int64_t skipped = 0;
+  int64_t too_long = 0;
   const Status st = ForEachCsvValue(
-      in, column, [&writer](std::string_view text) { writer.Write(text); }, &skipped);
+      in, column.empty() ? "text" : column,
+      [&](std::string_view text) {
+        if (text.size() > max_bytes) {
+          ++too_long;
+        } else {
+          writer.Write(text);
+        }
+      },
+      &skipped);
   if (!st.ok()) {
     err << "sentiment: " << st.message() << "\n";
     return 1;
@@ -105,10 +121,51 @@ int RunCsv(Writer& writer, const std::string& column, std::istream& in, std::ost
     err << "sentiment: skipped " << skipped << " rows without column '" << column
         << "' or not valid CSV\n";
   }
+  ReportTooLong(err, too_long, max_bytes, "values");
   return 0;
 }
 
 }  // namespace
+
+void ForEachLine(std::istream& in, size_t max_bytes,
+                 const std::function<void(std::string_view)>& fn, int64_t* too_long) {
+  constexpr size_t kChunk = 1 << 16;
+  std::vector<char> chunk(kChunk);
+  std::string line;
+  bool dropping = false;  // the current line is over max_bytes: skip to its end
+  *too_long = 0;
+  auto emit = [&] {
+    if (dropping) {
+      ++*too_long;
+    } else {
+      std::string_view text = line;
+      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+      fn(text);
+    }
+    dropping = false;
+    line.clear();
+  };
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(kChunk));
+    std::string_view rest(chunk.data(), static_cast<size_t>(in.gcount()));
+    while (!rest.empty()) {
+      const size_t nl = rest.find('\n');
+      if (!dropping) {
+        line.append(rest.substr(0, nl));
+        // A CR before the newline does not count against the limit.
+        const size_t cr = nl != std::string_view::npos && !line.empty() && line.back() == '\r';
+        if (line.size() > max_bytes + cr) {
+          dropping = true;
+          std::string().swap(line);
+        }
+      }
+      if (nl == std::string_view::npos) break;
+      emit();
+      rest.remove_prefix(nl + 1);
+    }
+  }
+  if (dropping || !line.empty()) emit();
+}
 
 Status ForEachCsvValue(std::istream& in, std::string_view column,
                        const std::function<void(std::string_view)>& fn, int64_t* skipped) {
@@ -167,12 +224,20 @@ int RunSentimentCommand(const SentimentCommandOptions& options, std::istream& in
     err << "sentiment: " << enricher.status().ToString() << "\n";
     return 1;
   }
+  const bool csv = options.format == SentimentCommandOptions::Format::kCsv;
+  if (!csv && !options.column.empty()) {
+    err << "sentiment: --column '" << options.column << "' needs CSV input (--format csv)\n";
+    return 2;
+  }
   Writer writer(**enricher, out);
-  const int rc = options.format == SentimentCommandOptions::Format::kCsv
-                     ? RunCsv(writer, options.column, in, err)
-                     : RunLines(writer, in);
+  const int rc = csv ? RunCsv(writer, options.column, in, options.max_field_bytes, err)
+                     : RunLines(writer, in, options.max_field_bytes, err);
   writer.Flush();
   out.flush();
+  if (in.bad()) {
+    err << "sentiment: reading the input failed\n";
+    return 1;
+  }
   return rc;
 }
 

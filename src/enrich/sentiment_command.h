@@ -15,7 +15,12 @@ namespace covidflow::enrich {
 struct SentimentCommandOptions {
   std::string enricher = "vader";  // a name from ListEnrichers()
   enum class Format { kLines, kCsv } format = Format::kLines;
-  std::string column = "text";  // CSV only: the header name of the column to score
+  // The header name of the column to score: CSV only ("" = "text"); with kLines it must be "".
+  std::string column;
+  bool list = false;  // the CLI prints ListEnrichers() instead of scoring
+  // A line or CSV value longer than this is skipped and counted, not scored: scoring holds
+  // several copies of the text (parse.max_field_bytes, as in the processor).
+  size_t max_field_bytes = 1 << 20;
 };
 
 // Calls `fn` with the value of `column` in every row after the header of the CSV read from
@@ -26,15 +31,22 @@ struct SentimentCommandOptions {
 Status ForEachCsvValue(std::istream& in, std::string_view column,
                        const std::function<void(std::string_view)>& fn, int64_t* skipped);
 
-// Reads `in` and writes to `out`, one line per input line (lines format; a trailing CR is
-// dropped) or per CSV row after the header (see ForEachCsvValue; skipped rows are counted on
-// `err`):
+// Calls `fn` with every line of `in` (a trailing CR dropped; a last line without a newline
+// too unless it is empty), in order, holding at most `max_bytes` of one line: a longer line is
+// skipped to its end and counted in *too_long.
+void ForEachLine(std::istream& in, size_t max_bytes,
+                 const std::function<void(std::string_view)>& fn, int64_t* too_long);
+
+// Reads `in` and writes to `out`, one line per input line (see ForEachLine) or per CSV row
+// after the header (see ForEachCsvValue); lines and values over options.max_field_bytes and
+// skipped rows are counted on `err`:
 //   {"text":"...","neg":0.0,"neu":0.517,"pos":0.483,"compound":0.6369,
 //    "positive":0.48...,"neutral":0.51...,"negative":0.0,"label":"positive","enricher":"vader"}
 // neg/neu/pos/compound are VADER's rounded numbers (present for the vader enricher only);
 // positive/neutral/negative/label are the cloud-API shape (see vader.h). Text that is not
 // valid UTF-8 is repaired (U+FFFD) before it is scored and written.
-// Returns 0 on success, 1 when the enricher or the column does not exist (message on err).
+// Returns 0 on success, 1 when the enricher or the column does not exist or `in` could not be
+// read (message on err), 2 when options.column is given with the lines format.
 int RunSentimentCommand(const SentimentCommandOptions& options, std::istream& in, std::ostream& out,
                         std::ostream& err);
 

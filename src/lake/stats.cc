@@ -18,6 +18,9 @@ namespace covidflow::lake {
 namespace fs = std::filesystem;
 
 Result<LakeStats> ComputeStats(const std::string& dir) {
+  // A mistyped path would otherwise read as an empty lake.
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return Status::NotFound("no lake at " + dir);
   ASSIGN_OR_RETURN(auto files, ListLakeFiles(dir));
   LakeStats stats;
   for (const auto& f : files) {

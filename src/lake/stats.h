@@ -36,7 +36,8 @@ struct LakeStats {
   std::vector<PartitionStats> by_day;  // sorted by date
 };
 
-// Reads every committed file's footer and its sentiment_label column.
+// Reads every committed file's footer and its sentiment_label column. kNotFound when `dir`
+// is not a directory.
 Result<LakeStats> ComputeStats(const std::string& dir);
 
 // Merges the committed files of partition `date` into one. A partition with fewer than two

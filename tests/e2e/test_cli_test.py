@@ -192,3 +192,57 @@ def test_process_writes_the_lake_that_duckdb_reads(home):
     after = json.loads(run("lake", "stats", lake, "--json").stdout)
     assert after["rows"] == stats["rows"]
     assert [d for d in after["by_day"] if d["date"] == day][0]["files"] == 1
+
+
+# What a new user hit (issue "newcomer"): each scenario failed before its fix.
+
+def test_bad_enricher_is_a_bad_setting_and_touches_nothing(home):
+    for args in (["process", "--from", f"file://{home}/log", "--exit-when-idle"],
+                 ["sentiment"]):
+        r = run(*args, "--enricher", "nope", check=False, input="fine\n")
+        assert r.returncode == 2, (args, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "no enricher named 'nope'" in lines[0], r.stderr
+        assert "known ones are: none, vader" in lines[0]
+    assert os.listdir(home) == []
+
+
+def test_sentiment_list_names_the_enrichers_process_help_points_to():
+    assert "covidflow sentiment --list" in run("process", "--help").stdout
+    names = [line.split()[0] for line in run("sentiment", "--list").stdout.splitlines()]
+    assert "vader" in names and "none" in names
+
+
+def test_sentiment_on_a_directory_fails(home):
+    r = run("sentiment", home, check=False)
+    assert r.returncode == 1 and r.stdout == ""
+    assert "is a directory" in r.stderr, r.stderr
+
+
+def test_sentiment_column_reads_the_file_as_csv(tmp_path):
+    csv = tmp_path / "t.csv"
+    csv.write_text('id,text\n1,"I love it,\nreally"\n2,awful\n')
+    rows = [json.loads(l) for l in run("sentiment", "--column", "text", csv).stdout.splitlines()]
+    assert [r["text"] for r in rows] == ["I love it,\nreally", "awful"]
+    r = run("sentiment", "--format", "lines", "--column", "text", csv, check=False)
+    assert r.returncode == 2 and "needs CSV input" in r.stderr, r.stderr
+
+
+def test_sentiment_skips_and_reports_a_line_over_the_field_limit(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("good\n" + "x" * 5000 + "\nbad\n")
+    r = run("sentiment", "--max-field-bytes", 1000, path)
+    assert [json.loads(l)["text"] for l in r.stdout.splitlines()] == ["good", "bad"]
+    assert "skipped 1 lines longer than 1000 bytes" in r.stderr, r.stderr
+
+
+def test_missing_paths_fail_and_leave_nothing_behind(home):
+    r = run("produce", "--from", f"{home}/nope.csv", "--to", f"file://{home}/log", check=False)
+    assert r.returncode == 1 and "cannot read" in r.stderr
+    r = run("topic", "stats", f"file://{home}/nolog", "tweets.raw", check=False)
+    assert r.returncode == 1 and "no log at" in r.stderr, r.stderr
+    r = run("process", "--from", f"file://{home}/nolog", "--exit-when-idle", check=False)
+    assert r.returncode == 1 and "no log at" in r.stderr, r.stderr
+    r = run("lake", "stats", f"{home}/nolake", check=False)
+    assert r.returncode == 1 and "no lake at" in r.stderr, r.stderr
+    assert os.listdir(home) == []

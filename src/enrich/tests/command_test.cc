@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -131,6 +132,43 @@ TEST(SentimentCommandTest, CsvRecordsAcrossChunksStayWhole) {
   EXPECT_GT(csv.size(), size_t{2} << 20);  // three chunks
   EXPECT_EQ(skipped, 0);
   EXPECT_EQ(got, want);
+}
+
+// A line over the limit is skipped to its end and counted, whatever chunk it starts or ends
+// in; the lines around it come back whole.
+TEST(SentimentCommandTest, LinesOverTheLimitAreSkippedAndCounted) {
+  const std::string big(200000, 'y');
+  std::istringstream in("short\r\n" + big + "\n" + std::string(100, 'z') + "\r\n" + big);
+  std::vector<std::string> got;
+  int64_t too_long = -1;
+  ForEachLine(
+      in, 100, [&got](std::string_view v) { got.emplace_back(v); }, &too_long);
+  EXPECT_EQ(too_long, 2);
+  EXPECT_EQ(got, (std::vector<std::string>{"short", std::string(100, 'z')}));
+}
+
+TEST(SentimentCommandTest, LongLinesAndValuesAreReportedNotScored) {
+  SentimentCommandOptions o;
+  o.max_field_bytes = 64;
+  CommandRun r = RunCommand(o, "fine\n" + std::string(65, 'a') + "\n");
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_NE(r.err.find("skipped 1 lines longer than 64 bytes"), std::string::npos) << r.err;
+  o.format = SentimentCommandOptions::Format::kCsv;
+  r = RunCommand(o, "text\n\"" + std::string(70, 'b') + "\"\ngood\n");
+  EXPECT_EQ(r.rc, 0);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_NE(r.err.find("skipped 1 values longer than 64 bytes"), std::string::npos) << r.err;
+}
+
+// A column with the lines format is a contradiction, refused rather than ignored.
+TEST(SentimentCommandTest, ColumnWithLinesFormatIsRefused) {
+  SentimentCommandOptions o;
+  o.column = "text";
+  const CommandRun r = RunCommand(o, "a,text\n1,good\n");
+  EXPECT_EQ(r.rc, 2);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_NE(r.err.find("needs CSV input"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -64,10 +64,10 @@ int main(int argc, char** argv) {
   covidflow::enrich::SentimentCommandOptions options;
   if (args[1] == "csv") {
     options.format = covidflow::enrich::SentimentCommandOptions::Format::kCsv;
+    options.column = args[3];
   } else if (args[1] != "lines") {
     return Usage();
   }
-  options.column = args[3];
   std::ifstream in(args[4], std::ios::binary);
   if (!in) {
     std::cerr << "sentiment: cannot open " << args[4] << "\n";
