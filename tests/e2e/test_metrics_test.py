@@ -120,6 +120,7 @@ def test_metrics_port_in_use_is_a_clear_error(home):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
+        os.makedirs(f"{home}/log")  # an empty log: a missing one is refused first
         r = run("process", "--from", f"file://{home}/log", "--exit-when-idle",
                 "--metrics-port", port, check=False)
     assert r.returncode != 0
