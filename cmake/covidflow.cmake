@@ -6,7 +6,7 @@ set(CF_WARNINGS -Wall -Wextra -Wpedantic -Wno-missing-field-initializers)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")  # GCC-only flags (the clang presets: fuzz, tsan)
   list(APPEND CF_WARNINGS -Wshadow=local -Wno-restrict)
 endif()
-if(CF_SANITIZE)
+if(CF_SANITIZE AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   # Sanitizer instrumentation at -O1 makes GCC 12 report -Wmaybe-uninitialized inside
   # libstdc++ (std::function in <regex>); the optimised build keeps the warning as an error.
   list(APPEND CF_WARNINGS -Wno-maybe-uninitialized)

@@ -4,9 +4,10 @@
 #      the format check (scripts/check_format.sh, clang-format-14 from set-up)
 #   1. unit, integration (reference peers) and e2e tests on an optimised build, -Werror
 #   2. the Kafka tests against a real broker this script starts and stops
-#   3. the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   3. the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang-14; the same
+#      build also holds the libFuzzer targets, so step 5 builds nothing more)
 #   4. the threaded stages under ThreadSanitizer (scripts/tsan.sh)
-#   5. every libFuzzer target for a bounded time (CF_FUZZ_SECONDS, default 30)
+#   5. every libFuzzer target for a bounded time (CF_FUZZ_SECONDS, default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CTEST_PARALLEL_LEVEL=${CTEST_PARALLEL_LEVEL:-$(nproc)}
@@ -35,7 +36,7 @@ run_ctest --preset ci --label-exclude kafka
 step "Kafka tests against a real broker on 127.0.0.1"
 tests/integration/kafka_env.sh build/ci 2>&1 | tee -a "$tally"
 
-step "build (asan preset: ASan + UBSan)"
+step "build (asan preset: ASan + UBSan, clang-14, with the libFuzzer targets)"
 scripts/build.sh asan
 step "tests under sanitizers (labels slow and kafka run in the ci preset only)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -45,7 +46,7 @@ step "threaded stages under ThreadSanitizer"
 scripts/tsan.sh
 
 step "fuzzing"
-scripts/fuzz.sh "${CF_FUZZ_SECONDS:-30}"
+FUZZ_BUILD_DIR=build/asan scripts/fuzz.sh "${CF_FUZZ_SECONDS:-20}"
 step "all tests passed"
 # One closing line over every ctest run above (ci, Kafka, sanitizers). A skipped test is
 # not a passed one: ctest counts it as not failed, so it is subtracted and shown apart.
