@@ -1,6 +1,7 @@
 // The built-in families. A new family adds its Register line here.
 #include "base/logging.h"
 #include "model/family.h"
+#include "model/gbt/gbt.h"
 #include "model/linear/linear.h"
 
 namespace covidflow::model {
@@ -11,6 +12,13 @@ NamedRegistry<Family>* MakeFamilies() {
   Status s = registry->Register("linear",
                                 "L2-regularised logistic regression on sparse features (liblinear)",
                                 Family{linear::MakeTrainer, linear::Load});
+  if (!s.ok()) LogLine(LogLevel::kError, s.ToString());
+  s = registry->Register("gbt", "gradient-boosted trees (XGBoost, sigmoid / softmax outputs)",
+                         Family{gbt::MakeGbtTrainer, gbt::LoadGbt});
+  if (!s.ok()) LogLine(LogLevel::kError, s.ToString());
+  s = registry->Register("decision_tree",
+                         "one tree: XGBoost with one round, no shrinkage (the reference's model)",
+                         Family{gbt::MakeDecisionTreeTrainer, gbt::LoadDecisionTree});
   if (!s.ok()) LogLine(LogLevel::kError, s.ToString());
   return registry;
 }

@@ -136,8 +136,8 @@ PromotionDecision DecidePromotion(const PromotionRule& rule, const Result<double
   }
   const double bar = rule.against_champion ? *champion + rule.value : rule.value;
   const bool promote = Holds(rule.comparison, *candidate, bar);
-  std::string reason = std::string(promote ? "promote: " : "keep the champion: ") + subject +
-                       " " + Figure(*candidate) + " ";
+  std::string reason = std::string(promote ? "promote: " : "keep the champion: ") + subject + " " +
+                       Figure(*candidate) + " ";
   if (promote) {
     reason += ComparisonText(rule.comparison);
   } else {

@@ -1,8 +1,9 @@
 #pragma once
 // The promotion rule of a training spec, and the decision it gives with its reason.
 //
-//   <metric> on <split> <op> champion [(+|-) <margin>]     e.g. macro_recall on test >= champion + 0.005
-//   <metric> on <split> <op> <number>                      e.g. weighted_f1 on validation >= 0.95
+//   <metric> on <split> <op> champion [(+|-) <margin>]     e.g. macro_recall on test >= champion +
+//   0.005 <metric> on <split> <op> <number>                      e.g. weighted_f1 on validation >=
+//   0.95
 //
 // <metric> is a name from metrics.h, <split> a word naming the rows (train, validation,
 // test, or any split the spec declares), <op> one of >=, >, <=, <. A rule against the

@@ -158,10 +158,10 @@ Result<DeltaInterval> PairedBootstrap(Metric metric, const ClassifiedRows& a,
     b_better += (HigherIsBetter(metric) ? d > 0 : d < 0) ? 1 : 0;
   }
   if (out.undefined * 2 > options.resamples) {
-    return Status::FailedPrecondition(
-        std::string(MetricName(metric)) + " was undefined on " + std::to_string(out.undefined) +
-        " of " + std::to_string(options.resamples) +
-        " bootstrap resamples (too few rows of a class?)");
+    return Status::FailedPrecondition(std::string(MetricName(metric)) + " was undefined on " +
+                                      std::to_string(out.undefined) + " of " +
+                                      std::to_string(options.resamples) +
+                                      " bootstrap resamples (too few rows of a class?)");
   }
   std::sort(deltas.begin(), deltas.end());
   const double tail = (1.0 - options.confidence) / 2.0;

@@ -34,14 +34,14 @@ TEST(PromotionRuleParse, BadRulesSayWhichPartIsWrong) {
     const char* text;
     const char* says;
   };
-  for (const Case& c : {Case{"recall on test >= champion", "unknown metric 'recall'"},
-                        Case{"macro_recall in test >= champion", "'on' expected"},
-                        Case{"macro_recall on test => champion", "unknown comparison '=>'"},
-                        Case{"macro_recall on test >= champion * 2", "'+' or '-' expected"},
-                        Case{"macro_recall on test >= champion + x", "margin 'x'"},
-                        Case{"macro_recall on test >= 0.7x", "threshold '0.7x'"},
-                        Case{"macro_recall on test", "wrong number of words"},
-                        Case{"", "wrong number of words"}}) {
+  for (const Case& c :
+       {Case{"recall on test >= champion", "unknown metric 'recall'"},
+        Case{"macro_recall in test >= champion", "'on' expected"},
+        Case{"macro_recall on test => champion", "unknown comparison '=>'"},
+        Case{"macro_recall on test >= champion * 2", "'+' or '-' expected"},
+        Case{"macro_recall on test >= champion + x", "margin 'x'"},
+        Case{"macro_recall on test >= 0.7x", "threshold '0.7x'"},
+        Case{"macro_recall on test", "wrong number of words"}, Case{"", "wrong number of words"}}) {
     Result<PromotionRule> r = ParsePromotionRule(c.text);
     ASSERT_FALSE(r.ok()) << c.text;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);

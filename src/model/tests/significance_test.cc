@@ -25,7 +25,8 @@ Pair MakePair(size_t n, double pa, double pb, uint32_t seed) {
     p.truth.push_back(t);
     p.a.push_back(right_a(gen) ? t : (t + 1) % 3);
     p.b.push_back(right_b(gen) ? t : (t + 1) % 3);
-    for (const auto& [pred, proba] : {std::pair{p.a.back(), &p.proba_a}, {p.b.back(), &p.proba_b}}) {
+    for (const auto& [pred, proba] :
+         {std::pair{p.a.back(), &p.proba_a}, {p.b.back(), &p.proba_b}}) {
       for (int32_t c = 0; c < 3; ++c) proba->push_back(c == pred ? 0.8 : 0.1);
     }
   }
@@ -152,7 +153,7 @@ TEST(SignificanceQuantile, LinearLikeNumpy) {
   const std::vector<double> v = {1, 2, 4, 8};
   EXPECT_DOUBLE_EQ(LinearQuantile(v, 0.0), 1);
   EXPECT_DOUBLE_EQ(LinearQuantile(v, 1.0), 8);
-  EXPECT_DOUBLE_EQ(LinearQuantile(v, 0.5), 3);    // position 1.5
+  EXPECT_DOUBLE_EQ(LinearQuantile(v, 0.5), 3);      // position 1.5
   EXPECT_DOUBLE_EQ(LinearQuantile(v, 0.25), 1.75);  // position 0.75
 }
 
