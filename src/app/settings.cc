@@ -199,6 +199,12 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   }
   b.Bind<K("sentiment.list")>(s.sentiment.list);
   s.sentiment.max_field_bytes = parse.max_field_bytes;
+
+  b.Bind<K("monitor.reference")>(s.monitor.reference);
+  b.Bind<K("monitor.current")>(s.monitor.current);
+  b.Bind<K("monitor.columns")>(s.monitor.columns);
+  b.Bind<K("monitor.html")>(s.monitor.html);
+  b.Bind<K("monitor.threads")>(s.monitor.threads);
   return s;
 }
 

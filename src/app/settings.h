@@ -76,6 +76,14 @@ struct DemoSettings {
   bool keep = false;
 };
 
+struct MonitorSettings {
+  std::string reference;  // SRC (monitor/table.h)
+  std::string current;
+  std::string columns;  // comma-separated; "" = every shared column but free text
+  std::string html;     // report file; "" = none
+  int threads = 0;
+};
+
 struct Settings {
   CliOptions cli;
   LogSettings log;
@@ -87,6 +95,7 @@ struct Settings {
   TopicSettings topic;
   DemoSettings demo;
   enrich::SentimentCommandOptions sentiment;
+  MonitorSettings monitor;
 };
 
 // Fills every struct from the validated values of `c`. It cannot fail: values were checked

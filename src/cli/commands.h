@@ -30,6 +30,7 @@ int RunDemo(const config::Config& c, const app::Settings& s);
 int RunConfig(const config::Config& c, const app::Settings& s);
 int RunSentiment(const config::Config& c, const app::Settings& s);
 int RunLake(const config::Config& c, const app::Settings& s);
+int RunMonitor(const config::Config& c, const app::Settings& s);
 
 // Prints "covidflow <command>: error: <message>" on stderr and returns `code`.
 int Fail(std::string_view command, const Status& status, int code = 1);

@@ -33,6 +33,11 @@ constexpr Command kCommands[] = {
      "stats|compact [DIR] [options]", "covidflow lake stats ./covidflow-home/lake", RunLake},
     {"sentiment", "score text lines or a CSV column with a sentiment enricher, as JSONL",
      "[options] [FILE]", "echo 'I love this!' | covidflow sentiment", RunSentiment},
+    {"monitor", "data drift of a current sample against a reference (Evidently's tests)",
+     "drift --reference SRC --current SRC [options]",
+     "covidflow monitor drift --reference ref.csv --current "
+     "lake:./covidflow-home/lake?from=2020-07-25",
+     RunMonitor},
     {"config", "print the effective settings (show) or the settings reference (docs)", "show|docs",
      "covidflow config show --json", RunConfig},
 };

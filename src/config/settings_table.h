@@ -164,6 +164,19 @@ inline constexpr Setting kSettings[] = {
      "print the registered enrichers and exit"},
     {"sentiment.format", Type::kEnum, "lines", "--format", "sentiment",
      "input: one text per line, or a CSV with a header", 0, -1, "lines|csv"},
+
+    // monitor
+    {"monitor.reference", Type::kString, "", "--reference", "monitor",
+     "drift: the reference sample: FILE.csv, FILE.jsonl, FILE.parquet or "
+     "lake:DIR?from=YYYY-MM-DD&to=YYYY-MM-DD"},
+    {"monitor.current", Type::kString, "", "--current", "monitor",
+     "drift: the current sample, in the same forms as --reference"},
+    {"monitor.columns", Type::kString, "", "--columns", "monitor",
+     "drift: comma-separated columns to compare (default: every shared column but free text)"},
+    {"monitor.html", Type::kString, "", "--html", "monitor",
+     "drift: also write a self-contained HTML report (histograms and verdicts) to this file"},
+    {"monitor.threads", Type::kInt, "0", "", "monitor",
+     "drift: columns compared in parallel (0 = one thread per core)", 0, 256},
 };
 
 // A setting of the table, by position. Made only by K() at compile time, so a Key always
