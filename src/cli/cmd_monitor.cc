@@ -17,18 +17,19 @@ constexpr int kExitDatasetDrift = 3;
 nlohmann::json ToJson(const app::DriftRun& run, const app::MonitorSettings& s) {
   nlohmann::json columns = nlohmann::json::array();
   for (const monitor::ColumnDrift& c : run.drift.columns) {
-    columns.push_back({{"column", c.column},
-                       {"kind", c.kind == monitor::ColumnKind::kNumeric ? "numeric" : "categorical"},
-                       {"method", monitor::MethodName(c.method)},
-                       {"score_is_p_value", monitor::IsPValue(c.method)},
-                       {"threshold", c.threshold},
-                       {"score", c.score},
-                       {"drifted", c.drifted},
-                       {"reference_rows", c.reference_rows},
-                       {"current_rows", c.current_rows},
-                       {"distinct_values", c.distinct_values},
-                       {"psi", c.psi},
-                       {"psi_level", monitor::PsiLevelName(c.psi_level)}});
+    columns.push_back(
+        {{"column", c.column},
+         {"kind", c.kind == monitor::ColumnKind::kNumeric ? "numeric" : "categorical"},
+         {"method", monitor::MethodName(c.method)},
+         {"score_is_p_value", monitor::IsPValue(c.method)},
+         {"threshold", c.threshold},
+         {"score", c.score},
+         {"drifted", c.drifted},
+         {"reference_rows", c.reference_rows},
+         {"current_rows", c.current_rows},
+         {"distinct_values", c.distinct_values},
+         {"psi", c.psi},
+         {"psi_level", monitor::PsiLevelName(c.psi_level)}});
   }
   return {{"reference", s.reference},
           {"current", s.current},
@@ -49,16 +50,18 @@ void PrintText(const app::DriftRun& run) {
     std::printf("%-28s %-11s %-13s %10.4g %12.6g  %-8s %8.4f %s\n", c.column.c_str(),
                 c.kind == monitor::ColumnKind::kNumeric ? "numeric" : "categorical",
                 std::string(monitor::MethodName(c.method)).c_str(), c.threshold, c.score,
-                c.drifted ? "DRIFT" : "ok", c.psi, std::string(monitor::PsiLevelName(c.psi_level)).c_str());
+                c.drifted ? "DRIFT" : "ok", c.psi,
+                std::string(monitor::PsiLevelName(c.psi_level)).c_str());
   }
   for (const std::string& name : run.skipped) {
     std::printf("%-28s free text: not compared (compare figures derived from it)\n", name.c_str());
   }
-  std::printf("%s: %zu of %zu columns drifted (share %.3f, threshold 0.5); %zu reference rows, "
-              "%zu current rows, %.3f s\n",
-              run.drift.dataset_drift ? "DATASET DRIFT" : "no dataset drift",
-              run.drift.drifted_columns, run.drift.columns.size(), run.drift.drift_share,
-              run.reference_rows, run.current_rows, run.read_seconds + run.compare_seconds);
+  std::printf(
+      "%s: %zu of %zu columns drifted (share %.3f, threshold 0.5); %zu reference rows, "
+      "%zu current rows, %.3f s\n",
+      run.drift.dataset_drift ? "DATASET DRIFT" : "no dataset drift", run.drift.drifted_columns,
+      run.drift.columns.size(), run.drift.drift_share, run.reference_rows, run.current_rows,
+      run.read_seconds + run.compare_seconds);
 }
 
 }  // namespace
@@ -79,7 +82,8 @@ int RunMonitor(const config::Config& c, const app::Settings& s) {
   if (!s.monitor.html.empty()) {
     const std::string html =
         monitor::DriftHtml(run->drift, {s.monitor.reference, s.monitor.current});
-    if (Status st = ReplaceFileAtomically(s.monitor.html, html, s.monitor.html + ".tmp"); !st.ok()) {
+    if (Status st = ReplaceFileAtomically(s.monitor.html, html, s.monitor.html + ".tmp");
+        !st.ok()) {
       return Fail("monitor", st);
     }
   }

@@ -92,11 +92,10 @@ double OuterProbInside(int64_t m, int64_t n, int64_t g, int64_t h) {
   for (int64_t i = 1; i <= m; ++i) {
     const int64_t lastminj = minj;
     const int64_t lastlen = curlen;
-    minj = std::max<int64_t>(
-        static_cast<int64_t>(
-            std::floor(static_cast<double>(ng * i - h) / static_cast<double>(mg))) +
-            1,
-        0);
+    minj = std::max<int64_t>(static_cast<int64_t>(std::floor(static_cast<double>(ng * i - h) /
+                                                             static_cast<double>(mg))) +
+                                 1,
+                             0);
     minj = std::min(minj, n);
     maxj = std::min<int64_t>(
         static_cast<int64_t>(std::ceil(static_cast<double>(ng * i + h) / static_cast<double>(mg))),
@@ -186,7 +185,8 @@ void SortDoubles(std::vector<double>* values) {
   for (size_t i = 0; i < n; ++i) {
     const uint64_t k = SortKey((*values)[i]);
     keys[i] = k;
-    for (int p = 0; p < kPasses; ++p) ++counts[p * kBuckets + ((k >> (p * kBits)) & (kBuckets - 1))];
+    for (int p = 0; p < kPasses; ++p)
+      ++counts[p * kBuckets + ((k >> (p * kBits)) & (kBuckets - 1))];
   }
   for (int p = 0; p < kPasses; ++p) {
     size_t* c = &counts[p * kBuckets];
@@ -352,7 +352,8 @@ double JensenShannon(std::span<const int64_t> a, std::span<const int64_t> b) {
 }
 
 double Psi(std::span<const int64_t> reference, std::span<const int64_t> current) {
-  const auto tr = static_cast<double>(std::accumulate(reference.begin(), reference.end(), int64_t{0}));
+  const auto tr =
+      static_cast<double>(std::accumulate(reference.begin(), reference.end(), int64_t{0}));
   const auto tc = static_cast<double>(std::accumulate(current.begin(), current.end(), int64_t{0}));
   std::vector<double> r(reference.size());
   std::vector<double> c(current.size());
@@ -413,11 +414,12 @@ std::string FormatNumber(double v) {
 }
 
 // Equal-width bars over both sides' range (Sturges' count, capped), for reports.
-std::vector<HistogramBar> NumericHistogram(std::span<const double> ref,
-                                           std::span<const double> cur, const DriftOptions& o) {
+std::vector<HistogramBar> NumericHistogram(std::span<const double> ref, std::span<const double> cur,
+                                           const DriftOptions& o) {
   const double lo = std::min(ref.front(), cur.front());
   const double hi = std::max(ref.back(), cur.back());
-  int bins = static_cast<int>(std::ceil(std::log2(static_cast<double>(ref.size() + cur.size())) + 1));
+  int bins =
+      static_cast<int>(std::ceil(std::log2(static_cast<double>(ref.size() + cur.size())) + 1));
   bins = std::clamp(bins, 1, std::max(1, o.histogram_bins_max));
   if (hi == lo) bins = 1;
   std::vector<HistogramBar> bars(static_cast<size_t>(bins));
@@ -427,12 +429,14 @@ std::vector<HistogramBar> NumericHistogram(std::span<const double> ref,
   for (int b = 0; b < bins; ++b) {
     const double left = lo + width * b;
     const double right = b + 1 == bins ? hi : lo + width * (b + 1);
-    size_t rend = b + 1 == bins ? ref.size()
-                                : static_cast<size_t>(std::lower_bound(ref.begin(), ref.end(), right) -
-                                                      ref.begin());
-    size_t cend = b + 1 == bins ? cur.size()
-                                : static_cast<size_t>(std::lower_bound(cur.begin(), cur.end(), right) -
-                                                      cur.begin());
+    size_t rend =
+        b + 1 == bins
+            ? ref.size()
+            : static_cast<size_t>(std::lower_bound(ref.begin(), ref.end(), right) - ref.begin());
+    size_t cend =
+        b + 1 == bins
+            ? cur.size()
+            : static_cast<size_t>(std::lower_bound(cur.begin(), cur.end(), right) - cur.begin());
     HistogramBar& bar = bars[static_cast<size_t>(b)];
     bar.label = "[" + FormatNumber(left) + ", " + FormatNumber(right) + (b + 1 == bins ? "]" : ")");
     bar.reference = static_cast<double>(rend - ri) / static_cast<double>(ref.size());
@@ -448,8 +452,8 @@ std::vector<int64_t> CountBins(std::span<const double> sorted, const std::vector
   std::vector<int64_t> counts(edges.size() + 1, 0);
   size_t prev = 0;
   for (size_t k = 0; k < edges.size(); ++k) {
-    const auto end =
-        static_cast<size_t>(std::upper_bound(sorted.begin(), sorted.end(), edges[k]) - sorted.begin());
+    const auto end = static_cast<size_t>(std::upper_bound(sorted.begin(), sorted.end(), edges[k]) -
+                                         sorted.begin());
     counts[k] = static_cast<int64_t>(end - prev);
     prev = end;
   }
@@ -615,9 +619,9 @@ Result<ColumnDrift> ReferenceColumn::Compare(const ColumnSample& current,
     return ref_counts[x] + cur_counts[x] > ref_counts[y] + cur_counts[y];
   });
   const auto shown = std::min(order.size(), static_cast<size_t>(std::max(1, o.categories_shown)));
-  const std::span<const std::string> names =
-      current.categories.size() >= categories_.size() ? current.categories
-                                                      : std::span<const std::string>(categories_);
+  const std::span<const std::string> names = current.categories.size() >= categories_.size()
+                                                 ? current.categories
+                                                 : std::span<const std::string>(categories_);
   HistogramBar other{"(other)", 0, 0};
   for (size_t x = 0; x < order.size(); ++x) {
     const size_t k = order[x];
@@ -664,7 +668,8 @@ Result<DatasetDrift> CompareColumns(std::span<const ReferenceColumn> reference,
     out.drifted_columns += r->drifted ? 1 : 0;
     out.columns.push_back(std::move(*r));
   }
-  out.drift_share = static_cast<double>(out.drifted_columns) / static_cast<double>(out.columns.size());
+  out.drift_share =
+      static_cast<double>(out.drifted_columns) / static_cast<double>(out.columns.size());
   out.dataset_drift = out.drift_share >= options.drift_share;
   return out;
 }

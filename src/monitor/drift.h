@@ -56,9 +56,9 @@ struct DriftOptions {
   int psi_bins = 10;                // numeric PSI: bins at the reference's quantiles
   double psi_moderate = 0.1;
   double psi_significant = 0.25;
-  int histogram_bins_max = 40;      // report histograms (not used by any verdict)
-  int categories_shown = 20;        // report: most frequent categories kept, the rest summed
-  int threads = 0;                  // CompareColumns: 0 = one per core, at most one per column
+  int histogram_bins_max = 40;  // report histograms (not used by any verdict)
+  int categories_shown = 20;    // report: most frequent categories kept, the rest summed
+  int threads = 0;              // CompareColumns: 0 = one per core, at most one per column
 };
 
 // One bar of a report histogram: the share of each side's rows in it.
@@ -97,8 +97,8 @@ struct ColumnSample {
   std::string name;
   ColumnKind kind = ColumnKind::kNumeric;
   bool integer = false;
-  std::span<const double> numbers;   // kNumeric
-  std::span<const int32_t> codes;    // kCategorical
+  std::span<const double> numbers;          // kNumeric
+  std::span<const int32_t> codes;           // kCategorical
   std::span<const std::string> categories;  // kCategorical: the dictionary (for reports)
 };
 
@@ -120,11 +120,11 @@ class ReferenceColumn {
   std::string name_;
   ColumnKind kind_ = ColumnKind::kNumeric;
   bool integer_ = false;
-  std::vector<double> sorted_;          // numeric: finite values, ascending
-  double std_dev_ = 0;                  // numeric: population standard deviation
-  std::vector<int64_t> counts_;         // categorical: rows per code
+  std::vector<double> sorted_;           // numeric: finite values, ascending
+  double std_dev_ = 0;                   // numeric: population standard deviation
+  std::vector<int64_t> counts_;          // categorical: rows per code
   std::vector<std::string> categories_;  // categorical: the dictionary
-  size_t total_ = 0;                    // categorical: rows with a category
+  size_t total_ = 0;                     // categorical: rows with a category
 };
 
 // The drift of each current column against the reference column of the same position, and

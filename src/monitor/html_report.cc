@@ -56,8 +56,7 @@ std::string Histogram(const ColumnDrift& c) {
     svg += "<rect class=\"ref\" x=\"" + Num(x + 1) + "\" y=\"" + Num(kHeight - hr) + "\" width=\"" +
            Num(std::max(1.0, slot / 2 - 1)) + "\" height=\"" + Num(hr) + "\"/>";
     svg += "<rect class=\"cur\" x=\"" + Num(x + slot / 2) + "\" y=\"" + Num(kHeight - hc) +
-           "\" width=\"" + Num(std::max(1.0, slot / 2 - 1)) + "\" height=\"" + Num(hc) +
-           "\"/></g>";
+           "\" width=\"" + Num(std::max(1.0, slot / 2 - 1)) + "\" height=\"" + Num(hc) + "\"/></g>";
   }
   svg += "</svg>";
   if (!c.histogram.empty()) {
@@ -95,17 +94,16 @@ std::string DriftHtml(const DatasetDrift& drift, const ReportLabels& labels) {
          std::to_string(c.reference_rows) + " / " + std::to_string(c.current_rows) + "</td><td>" +
          std::string(MethodName(c.method)) + (IsPValue(c.method) ? " (p-value)" : " (distance)") +
          "</td><td>" + Num(c.threshold) + "</td><td>" + Num(c.score) + "</td><td class=\"" +
-         (c.drifted ? "drift\">drift" : "ok\">no drift") + "</td><td>" + Num(c.psi, "%.4f") +
-         " (" + std::string(PsiLevelName(c.psi_level)) + ")</td></tr>\n";
+         (c.drifted ? "drift\">drift" : "ok\">no drift") + "</td><td>" + Num(c.psi, "%.4f") + " (" +
+         std::string(PsiLevelName(c.psi_level)) + ")</td></tr>\n";
   }
   h += "</table>\n<p class=\"legend\"><span style=\"background:#9e9e9e\"></span>reference"
        "<span style=\"background:#1e88e5\"></span>current (share of each side's rows)</p>\n";
   for (const ColumnDrift& c : drift.columns) {
     h += "<h2 id=\"col-" + Escape(c.column) + "\">" + Escape(c.column) + " — " +
          (c.drifted ? "<span class=\"drift\">drift</span>" : "<span class=\"ok\">no drift</span>") +
-         "</h2>\n<p>" + std::string(MethodName(c.method)) + " = " + Num(c.score) +
-         " (threshold " + Num(c.threshold) + "), PSI " + Num(c.psi, "%.4f") + "</p>\n" +
-         Histogram(c) + "\n";
+         "</h2>\n<p>" + std::string(MethodName(c.method)) + " = " + Num(c.score) + " (threshold " +
+         Num(c.threshold) + "), PSI " + Num(c.psi, "%.4f") + "</p>\n" + Histogram(c) + "\n";
   }
   h += "</body></html>\n";
   return h;

@@ -106,8 +106,7 @@ Result<Table> ReadCsv(const std::string& path, std::string_view data) {
     ++line;
     if (record.empty()) continue;
     if (auto err = schema::SplitCsvFields(record, &fields)) {
-      return Status::InvalidArgument(path + ": record " + std::to_string(line) +
-                                     ": malformed CSV");
+      return Status::InvalidArgument(path + ": record " + std::to_string(line) + ": malformed CSV");
     }
     if (fields.size() != header.size()) {
       return Status::InvalidArgument(path + ": record " + std::to_string(line) + " has " +
@@ -182,11 +181,20 @@ Result<Table> ReadJsonLines(const std::string& path, std::string_view data) {
 
 // The lake columns watched, and the derived ones computed from the text and hashtags.
 const std::vector<std::string>& LakeColumns() {
-  static const std::vector<std::string> kColumns = {
-      "sentiment_positive", "sentiment_neutral", "sentiment_negative", "sentiment_compound",
-      "sentiment_label",    "enricher",          "country",            "location_confidence",
-      "user_followers",     "user_friends",      "user_verified",      "is_retweet",
-      "text",               "hashtags"};
+  static const std::vector<std::string> kColumns = {"sentiment_positive",
+                                                    "sentiment_neutral",
+                                                    "sentiment_negative",
+                                                    "sentiment_compound",
+                                                    "sentiment_label",
+                                                    "enricher",
+                                                    "country",
+                                                    "location_confidence",
+                                                    "user_followers",
+                                                    "user_friends",
+                                                    "user_verified",
+                                                    "is_retweet",
+                                                    "text",
+                                                    "hashtags"};
   return kColumns;
 }
 
@@ -228,7 +236,8 @@ void AppendBatch(const lake::ColumnBatch& batch, Table* t) {
     if (col.name == "hashtag_count") {
       const lake::ColumnVector* tags = batch.Find("hashtags");
       for (size_t r = 0; r < batch.num_rows; ++r) {
-        col.numbers.push_back(static_cast<double>(tags->list_offsets[r + 1] - tags->list_offsets[r]));
+        col.numbers.push_back(
+            static_cast<double>(tags->list_offsets[r + 1] - tags->list_offsets[r]));
       }
       continue;
     }
@@ -289,7 +298,8 @@ Result<Table> ReadLakeRange(const std::string& spec) {
       std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
       const bool date_ok = value.size() == 10 && value[4] == '-' && value[7] == '-';
       if ((key != "from" && key != "to") || !date_ok) {
-        return Status::InvalidArgument("'" + spec + "': expected from=YYYY-MM-DD or to=YYYY-MM-DD, got '" +
+        return Status::InvalidArgument("'" + spec +
+                                       "': expected from=YYYY-MM-DD or to=YYYY-MM-DD, got '" +
                                        std::string(pair) + "'");
       }
       (key == "from" ? options.from_date : options.to_date) = value;

@@ -18,8 +18,8 @@ std::string Write(const testing::TempDir& dir, const std::string& name, const st
 
 TEST(ReadTableTest, CsvCellsAreTypedAsPandasTypesThem) {
   testing::TempDir dir;
-  auto t = ReadTable(Write(dir, "a.csv",
-                           "i,f,gap,b,s\n1,1.5,3,True,x\n2,2,,False,\"y, z\"\n-3,1e3,4,True,x\n"));
+  auto t = ReadTable(
+      Write(dir, "a.csv", "i,f,gap,b,s\n1,1.5,3,True,x\n2,2,,False,\"y, z\"\n-3,1e3,4,True,x\n"));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->rows, 3U);
   EXPECT_EQ(t->Find("i")->type, CellType::kInt);
@@ -37,7 +37,8 @@ TEST(ReadTableTest, CsvCellsAreTypedAsPandasTypesThem) {
 
 TEST(ReadTableTest, JsonLinesAndErrorsNameTheProblem) {
   testing::TempDir dir;
-  auto t = ReadTable(Write(dir, "a.jsonl", "{\"x\": 1, \"t\": \"a\"}\n{\"x\": 2.5, \"t\": null}\n"));
+  auto t =
+      ReadTable(Write(dir, "a.jsonl", "{\"x\": 1, \"t\": \"a\"}\n{\"x\": 2.5, \"t\": null}\n"));
   ASSERT_TRUE(t.ok()) << t.status().ToString();
   EXPECT_EQ(t->Find("x")->type, CellType::kFloat);
   EXPECT_EQ(t->Find("t")->present[1], 0);
@@ -56,8 +57,10 @@ TEST(PrepareSamplesTest, TextIsSkippedAndCategoriesShareADictionary) {
   std::string ref = "id,c,v\n";
   std::string cur = "id,c,v\n";
   for (int i = 0; i < 40; ++i) {
-    ref += "r" + std::to_string(i) + "," + (i % 2 == 0 ? "a" : "b") + "," + std::to_string(i) + ".5\n";
-    cur += "c" + std::to_string(i) + "," + (i % 3 == 0 ? "new" : "a") + "," + std::to_string(i) + ".5\n";
+    ref +=
+        "r" + std::to_string(i) + "," + (i % 2 == 0 ? "a" : "b") + "," + std::to_string(i) + ".5\n";
+    cur += "c" + std::to_string(i) + "," + (i % 3 == 0 ? "new" : "a") + "," + std::to_string(i) +
+           ".5\n";
   }
   auto r = ReadTable(Write(dir, "r.csv", ref));
   auto c = ReadTable(Write(dir, "c.csv", cur));
