@@ -90,6 +90,21 @@ Result<ClientResponse> Client::Post(std::string_view path, std::string_view body
   return Send("POST", path, body, content_type, headers);
 }
 
+Result<ClientResponse> Client::Put(std::string_view path, std::string_view body,
+                                   std::string_view content_type, const Fields& headers) {
+  return Send("PUT", path, body, content_type, headers);
+}
+
+Result<ClientResponse> Client::Patch(std::string_view path, std::string_view body,
+                                     std::string_view content_type, const Fields& headers) {
+  return Send("PATCH", path, body, content_type, headers);
+}
+
+Result<ClientResponse> Client::Delete(std::string_view path, std::string_view body,
+                                      std::string_view content_type, const Fields& headers) {
+  return Send("DELETE", path, body, content_type, headers);
+}
+
 Result<ClientResponse> Client::Send(std::string_view method, std::string_view path,
                                     std::string_view body, std::string_view content_type,
                                     const Fields& headers) {
@@ -115,8 +130,7 @@ Result<ClientResponse> Client::Send(std::string_view method, std::string_view pa
     return true;
   };
 
-  const std::string what = method == "GET" ? "GET " : "POST ";
-  const std::string target = what + impl_->base_url + std::string(path);
+  const std::string target = std::string(method) + " " + impl_->base_url + std::string(path);
   std::lock_guard<std::mutex> lock(mu_);
   const auto start = std::chrono::steady_clock::now();
   httplib::Result res = impl_->client->send(req);

@@ -1,6 +1,6 @@
 #pragma once
-// An HTTP/1.1 client for one base URL (http://host:port or https://host:port): GET and POST
-// with bounded waits, every failure a Status. The HTTP library stays inside client.cc.
+// An HTTP/1.1 client for one base URL (http://host:port or https://host:port): GET, POST,
+// PUT, PATCH and DELETE with bounded waits, every failure a Status. The HTTP library stays inside client.cc.
 //
 // Errors: a refused or unreachable connection → kUnavailable; no connection within
 // connect_timeout, or no response within timeout → kTimeout; a response larger than
@@ -50,6 +50,13 @@ class Client {
   Result<ClientResponse> Get(std::string_view path, const Fields& headers = {});
   Result<ClientResponse> Post(std::string_view path, std::string_view body,
                               std::string_view content_type, const Fields& headers = {});
+  Result<ClientResponse> Put(std::string_view path, std::string_view body,
+                             std::string_view content_type, const Fields& headers = {});
+  Result<ClientResponse> Patch(std::string_view path, std::string_view body,
+                               std::string_view content_type, const Fields& headers = {});
+  // MLflow's REST API, among others, reads a DELETE's arguments from a JSON body.
+  Result<ClientResponse> Delete(std::string_view path, std::string_view body = {},
+                                std::string_view content_type = {}, const Fields& headers = {});
 
  private:
   struct Impl;

@@ -40,6 +40,33 @@ TEST(ClientTest, ConnectionRefusedIsUnavailable) {
   EXPECT_TRUE(r.status().retriable());
 }
 
+// Each method reaches the route of its own name with its body and content type.
+TEST(ClientTest, PutPatchAndDeleteCarryTheirBodies) {
+  Router router;
+  for (const char* method : {"PUT", "PATCH", "DELETE"}) {
+    ASSERT_TRUE(router
+                    .Add(method, "/echo",
+                         [](const Request& r) -> Result<Response> {
+                           const std::string type(r.Header("Content-Type").value_or("none"));
+                           return Response::Text(200, r.method + " " + type + " " + r.body);
+                         })
+                    .ok());
+  }
+  auto server = Server::Start(std::move(router), {});
+  ASSERT_TRUE(server.ok());
+  auto c = Client::Create("http://127.0.0.1:" + std::to_string((*server)->port()));
+  ASSERT_TRUE(c.ok());
+  auto put = (*c)->Put("/echo", "bytes", "application/octet-stream");
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  EXPECT_EQ(put->body, "PUT application/octet-stream bytes");
+  auto patch = (*c)->Patch("/echo", "{}", "application/json");
+  ASSERT_TRUE(patch.ok()) << patch.status().ToString();
+  EXPECT_EQ(patch->body, "PATCH application/json {}");
+  auto del = (*c)->Delete("/echo", "{\"a\":1}", "application/json");
+  ASSERT_TRUE(del.ok()) << del.status().ToString();
+  EXPECT_EQ(del->body, "DELETE application/json {\"a\":1}");
+}
+
 // A handler that answers only when released: the client's bounded wait runs out first.
 TEST(ClientTest, NoAnswerWithinTheTimeoutIsTimeout) {
   std::mutex mu;
