@@ -25,6 +25,9 @@ if(CF_FUZZ)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# Where the mlflow_server fixture keeps its server (scripts/mlflow/start.sh DIR).
+set(CF_MLFLOW_DIR ${PROJECT_BINARY_DIR}/mlflow-server)
+
 # cf_library(NAME SOURCES ... DEPS ...): the library covidflow_<NAME> of module src/<NAME>.
 function(cf_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
@@ -34,9 +37,12 @@ function(cf_library name)
   target_link_libraries(covidflow_${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# cf_test(NAME SOURCES ... DEPS ... [LABELS ...]): a GoogleTest binary registered with ctest.
+# cf_test(NAME SOURCES ... DEPS ... [LABELS ...] [MLFLOW]): a GoogleTest binary registered with
+# ctest. MLFLOW: its tests need a real MLflow server: they get the label "mlflow" and the
+# fixture mlflow_server (tests/integration/CMakeLists.txt), which starts one server before the
+# first of them and stops it after the last; they find it through CF_MLFLOW_DIR.
 function(cf_test name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "MLFLOW" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${CF_WARNINGS})
   target_compile_definitions(${name} PRIVATE
@@ -44,7 +50,13 @@ function(cf_test name)
     CF_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   include(GoogleTest)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+  if(ARG_MLFLOW)
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES
+      LABELS "mlflow;${ARG_LABELS}" FIXTURES_REQUIRED mlflow_server
+      ENVIRONMENT "CF_MLFLOW_DIR=${CF_MLFLOW_DIR}")
+  else()
+    gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
+  endif()
 endfunction()
 
 # cf_fuzzer(NAME SOURCES ... DEPS ...): a libFuzzer target, only when CF_FUZZ is on.

@@ -3,7 +3,8 @@
 #   0. the layer check (scripts/check_layers.py), before anything is built; after set-up,
 #      the format check (scripts/check_format.sh, clang-format-14 from set-up)
 #   1. unit, integration (reference peers) and e2e tests on an optimised build, -Werror
-#   2. the Kafka tests against a real broker this script starts and stops
+#   2. the Kafka tests against a real broker this script starts and stops; the MLflow tests
+#      against one real MLflow server (ctest's mlflow_server fixture starts and stops it)
 #   3. the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang-14; the same
 #      build also holds the libFuzzer targets, so step 5 builds nothing more)
 #   4. the threaded stages under ThreadSanitizer (scripts/tsan.sh)
@@ -30,17 +31,20 @@ scripts/check_format.sh
 
 step "build (ci preset: Release, warnings are errors)"
 scripts/build.sh ci
-step "tests (ci preset; Kafka tests run next, against a broker)"
-run_ctest --preset ci --label-exclude kafka
+step "tests (ci preset; Kafka and MLflow tests run next, against real servers)"
+run_ctest --preset ci --label-exclude 'kafka|mlflow'
 
 step "Kafka tests against a real broker on 127.0.0.1"
 tests/integration/kafka_env.sh build/ci 2>&1 | tee -a "$tally"
 
+step "MLflow tests against one real MLflow server on 127.0.0.1 (scripts/mlflow/start.sh)"
+run_ctest --preset ci -L mlflow
+
 step "build (asan preset: ASan + UBSan, clang-14, with the libFuzzer targets)"
 scripts/build.sh asan
-step "tests under sanitizers (labels slow and kafka run in the ci preset only)"
+step "tests under sanitizers (labels slow, kafka and mlflow run in the ci preset only)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_ctest --preset asan --label-exclude 'slow|kafka'
+  run_ctest --preset asan --label-exclude 'slow|kafka|mlflow'
 
 step "threaded stages under ThreadSanitizer"
 scripts/tsan.sh
@@ -48,7 +52,7 @@ scripts/tsan.sh
 step "fuzzing"
 FUZZ_BUILD_DIR=build/asan scripts/fuzz.sh "${CF_FUZZ_SECONDS:-20}"
 step "all tests passed"
-# One closing line over every ctest run above (ci, Kafka, sanitizers). A skipped test is
+# One closing line over every ctest run above (ci, Kafka, MLflow, sanitizers). A skipped test is
 # not a passed one: ctest counts it as not failed, so it is subtracted and shown apart.
 awk '/tests passed, [0-9]+ tests failed out of/ {
        for (i = 1; i <= NF; i++) if ($i == "out") total += $(i + 2);

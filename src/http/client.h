@@ -1,6 +1,7 @@
 #pragma once
 // An HTTP/1.1 client for one base URL (http://host:port or https://host:port): GET, POST,
-// PUT, PATCH and DELETE with bounded waits, every failure a Status. The HTTP library stays inside client.cc.
+// PUT, PATCH and DELETE with bounded waits, every failure a Status. The HTTP library stays inside
+// client.cc.
 //
 // Errors: a refused or unreachable connection → kUnavailable; no connection within
 // connect_timeout, or no response within timeout → kTimeout; a response larger than
