@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
-#include <tuple>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "base/failpoint.h"
@@ -35,8 +35,7 @@ int64_t NowMs() {
 }
 
 std::string Nonce() {
-  static thread_local std::mt19937_64 rng(std::random_device{}() ^
-                                          static_cast<uint64_t>(NowMs()));
+  static thread_local std::mt19937_64 rng(std::random_device{}() ^ static_cast<uint64_t>(NowMs()));
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(12, '0');
   uint64_t v = rng();
@@ -176,11 +175,12 @@ class MlflowRegistry final : public Registry {
     ASSIGN_OR_RETURN(Experiment e, GetOrCreateExperiment(run.experiment_name));
     json tags = json::array();
     for (const auto& [k, v] : run.tags) tags.push_back({{"key", k}, {"value", v}});
-    ASSIGN_OR_RETURN(json r, rest_->Post("runs/create",
-                                         {{"experiment_id", e.id},
-                                          {"run_name", run.name},
-                                          {"start_time", run.start_ms == 0 ? NowMs() : run.start_ms},
-                                          {"tags", tags}}));
+    ASSIGN_OR_RETURN(
+        json r,
+        rest_->Post("runs/create", {{"experiment_id", e.id},
+                                    {"run_name", run.name},
+                                    {"start_time", run.start_ms == 0 ? NowMs() : run.start_ms},
+                                    {"tags", tags}}));
     return ToRun(r["run"], {});
   }
 
@@ -261,10 +261,10 @@ class MlflowRegistry final : public Registry {
     if (ids.empty() || filter.max_results <= 0) return out;
     std::string token;
     while (static_cast<int>(out.size()) < filter.max_results) {
-      json body = {{"experiment_ids", ids},
-                   {"max_results", std::min(filter.max_results - static_cast<int>(out.size()),
-                                            1000)},
-                   {"order_by", {"attributes.start_time DESC"}}};
+      json body = {
+          {"experiment_ids", ids},
+          {"max_results", std::min(filter.max_results - static_cast<int>(out.size()), 1000)},
+          {"order_by", {"attributes.start_time DESC"}}};
       if (!token.empty()) body["page_token"] = token;
       ASSIGN_OR_RETURN(json r, rest_->Post("runs/search", body));
       for (const json& run : Array(r, "runs")) {
@@ -292,8 +292,8 @@ class MlflowRegistry final : public Registry {
       }
       return r.status();
     }
-    RETURN_IF_ERROR(AppendAudit(name, change, kAuditCreateModel, "model " + std::string(name),
-                                "", std::string(description)));
+    RETURN_IF_ERROR(AppendAudit(name, change, kAuditCreateModel, "model " + std::string(name), "",
+                                std::string(description)));
     return GetModel(name);
   }
 
@@ -310,7 +310,8 @@ class MlflowRegistry final : public Registry {
     for (const json& a : Array(m, "aliases")) out.aliases[Str(a, "alias")] = Int(a, "version");
     ASSIGN_OR_RETURN(std::vector<json> versions, SearchVersions(name));
     out.version_count = static_cast<int64_t>(versions.size());
-    for (const json& v : versions) out.latest_version = std::max(out.latest_version, Int(v, "version"));
+    for (const json& v : versions)
+      out.latest_version = std::max(out.latest_version, Int(v, "version"));
     return out;
   }
 
@@ -356,7 +357,8 @@ class MlflowRegistry final : public Registry {
     const bool holder = run_id.empty();
     if (holder) {
       ASSIGN_OR_RETURN(Run r, CreateRun({std::string(kHolderExperiment),
-                                         "register " + version.model, 0,
+                                         "register " + version.model,
+                                         0,
                                          {{std::string(kHolderTag), version.model}}}));
       run_id = r.id;
     }
@@ -431,9 +433,10 @@ class MlflowRegistry final : public Registry {
     ASSIGN_OR_RETURN(json m, GetModelJson(model));
     const StringMap tags = Tags(m);
     const auto it = tags.find(std::string(key));
-    RETURN_IF_ERROR(rest_->Post("registered-models/set-tag", {{"name", std::string(model)},
-                                                              {"key", std::string(key)},
-                                                              {"value", std::string(value)}})
+    RETURN_IF_ERROR(rest_
+                        ->Post("registered-models/set-tag", {{"name", std::string(model)},
+                                                             {"key", std::string(key)},
+                                                             {"value", std::string(value)}})
                         .status());
     return AppendAudit(model, change, kAuditSetModelTag, "tag " + std::string(key),
                        it == tags.end() ? "" : it->second, std::string(value));
@@ -446,10 +449,11 @@ class MlflowRegistry final : public Registry {
     ASSIGN_OR_RETURN(json v, GetVersionJson(model, version));
     const StringMap tags = Tags(v);
     const auto it = tags.find(std::string(key));
-    RETURN_IF_ERROR(rest_->Post("model-versions/set-tag", {{"name", std::string(model)},
-                                                           {"version", std::to_string(version)},
-                                                           {"key", std::string(key)},
-                                                           {"value", std::string(value)}})
+    RETURN_IF_ERROR(rest_
+                        ->Post("model-versions/set-tag", {{"name", std::string(model)},
+                                                          {"version", std::to_string(version)},
+                                                          {"key", std::string(key)},
+                                                          {"value", std::string(value)}})
                         .status());
     return AppendAudit(model, change, kAuditSetVersionTag,
                        "version " + std::to_string(version) + " tag " + std::string(key),
@@ -469,9 +473,10 @@ class MlflowRegistry final : public Registry {
                                         ", not READY: no alias may point at it");
     }
     ASSIGN_OR_RETURN(std::string from, CurrentAlias(model, alias));
-    RETURN_IF_ERROR(rest_->Post("registered-models/alias", {{"name", std::string(model)},
-                                                            {"alias", std::string(alias)},
-                                                            {"version", std::to_string(version)}})
+    RETURN_IF_ERROR(rest_
+                        ->Post("registered-models/alias", {{"name", std::string(model)},
+                                                           {"alias", std::string(alias)},
+                                                           {"version", std::to_string(version)}})
                         .status());
     return AppendAudit(model, change, action, "alias " + std::string(alias), from,
                        std::to_string(version));
@@ -483,10 +488,10 @@ class MlflowRegistry final : public Registry {
     RETURN_IF_ERROR(CheckChange(change));
     ASSIGN_OR_RETURN(std::string from, CurrentAlias(model, alias));
     if (from.empty()) return AliasNotFound(model, alias);
-    RETURN_IF_ERROR(
-        rest_->Delete("registered-models/alias",
-                      {{"name", std::string(model)}, {"alias", std::string(alias)}})
-            .status());
+    RETURN_IF_ERROR(rest_
+                        ->Delete("registered-models/alias",
+                                 {{"name", std::string(model)}, {"alias", std::string(alias)}})
+                        .status());
     return AppendAudit(model, change, kAuditDeleteAlias, "alias " + std::string(alias), from, "");
   }
 
@@ -577,7 +582,7 @@ class MlflowRegistry final : public Registry {
     out.run_id = Str(v, "run_id");
     out.source = Str(v, "source");
     const std::string status = Str(v, "status");
-    out.status = status == "READY"                  ? VersionStatus::kReady
+    out.status = status == "READY"                 ? VersionStatus::kReady
                  : status == "FAILED_REGISTRATION" ? VersionStatus::kFailedRegistration
                                                    : VersionStatus::kPendingRegistration;
     out.description = Str(v, "description");
@@ -728,8 +733,7 @@ class MlflowRegistry final : public Registry {
 
   // Waits for READY (MLflow copies nothing for a proxy source, so it is READY at once on
   // current servers), then records the registration.
-  Result<ModelVersion> FinishVersion(std::string_view model, int64_t number,
-                                     const Change& change) {
+  Result<ModelVersion> FinishVersion(std::string_view model, int64_t number, const Change& change) {
     for (int i = 0; i < 600; ++i) {
       ASSIGN_OR_RETURN(json v, GetVersionJson(model, number));
       const std::string status = Str(v, "status");
@@ -741,13 +745,13 @@ class MlflowRegistry final : public Registry {
       }
       if (status == "FAILED_REGISTRATION") {
         return Status::Unavailable("model '" + std::string(model) + "': version " +
-                                   std::to_string(number) + " failed registration: " +
-                                   Str(v, "status_message"));
+                                   std::to_string(number) +
+                                   " failed registration: " + Str(v, "status_message"));
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    return Status::Timeout("model '" + std::string(model) + "': version " +
-                           std::to_string(number) + " not READY after 60 s");
+    return Status::Timeout("model '" + std::string(model) + "': version " + std::to_string(number) +
+                           " not READY after 60 s");
   }
 
   Status AppendAudit(std::string_view model, const Change& change, std::string_view action,
@@ -755,8 +759,8 @@ class MlflowRegistry final : public Registry {
     const int64_t now = NowMs();
     std::string stamp = std::to_string(now);
     stamp.insert(0, stamp.size() < 16 ? 16 - stamp.size() : 0, '0');
-    const json entry = {{"time_ms", now},     {"actor", change.actor}, {"action", action},
-                        {"target", target},   {"from", from},          {"to", to},
+    const json entry = {{"time_ms", now},         {"actor", change.actor}, {"action", action},
+                        {"target", target},       {"from", from},          {"to", to},
                         {"reason", change.reason}};
     return rest_
         ->Post("registered-models/set-tag",

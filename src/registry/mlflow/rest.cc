@@ -56,8 +56,7 @@ Status MlflowError(int http_status, std::string_view body, std::string_view what
   if (code == "RESOURCE_ALREADY_EXISTS") return Status::AlreadyExists(text);
   if (code == "INVALID_STATE") return Status::FailedPrecondition(text);
   if (http_status == 403) {
-    return Status::FailedPrecondition(text +
-                                      " (is this host in the server's --allowed-hosts?)");
+    return Status::FailedPrecondition(text + " (is this host in the server's --allowed-hosts?)");
   }
   if (RetriableHttp(http_status)) return Status::Unavailable(text);
   return Status::InvalidArgument(text);

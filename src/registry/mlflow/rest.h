@@ -19,10 +19,9 @@
 // Threads: calls are serialised by the underlying client; one Rest may be shared.
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "http/client.h"

@@ -11,7 +11,7 @@
 
 namespace {
 
-using namespace covidflow;          // NOLINT: a small test program
+using namespace covidflow;            // NOLINT: a small test program
 using namespace covidflow::registry;  // NOLINT
 
 int Fail(const Status& s) {
@@ -60,8 +60,7 @@ int main(int argc, char** argv) {
       return Fail(s);
     }
     auto version = reg.RegisterVersion(
-        {model, run->id, dir, "version " + std::to_string(v), {{"n", std::to_string(v)}}},
-        change);
+        {model, run->id, dir, "version " + std::to_string(v), {{"n", std::to_string(v)}}}, change);
     if (!version.ok()) return Fail(version.status());
   }
   if (Status s = reg.EndRun(run->id, RunStatus::kFinished); !s.ok()) return Fail(s);

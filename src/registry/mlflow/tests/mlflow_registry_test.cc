@@ -142,9 +142,9 @@ TEST_F(MlflowRegistryTest, AuditRecordsEveryChangeInOrder) {
   ASSERT_TRUE(audit.ok());
   std::vector<std::string> actions;
   for (const AuditEntry& e : *audit) actions.push_back(e.action);
-  EXPECT_EQ(actions, (std::vector<std::string>{"create_model", "register_version",
-                                               "register_version", "set_alias", "set_alias",
-                                               "rollback_alias"}));
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"create_model", "register_version", "register_version",
+                                      "set_alias", "set_alias", "rollback_alias"}));
   EXPECT_EQ(audit->at(4).from, "1");
   EXPECT_EQ(audit->at(4).to, "2");
   EXPECT_EQ(audit->at(4).actor, "ops");

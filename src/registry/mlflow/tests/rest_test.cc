@@ -13,15 +13,15 @@ namespace covidflow::registry::mlflow {
 namespace {
 
 TEST(MlflowErrorTest, CodesAreSortedIntoTheProjectsCodes) {
-  EXPECT_EQ(MlflowError(404, R"({"error_code":"RESOURCE_DOES_NOT_EXIST","message":"m"})", "x")
-                .code(),
-            StatusCode::kNotFound);
-  EXPECT_EQ(MlflowError(400, R"({"error_code":"RESOURCE_ALREADY_EXISTS","message":"m"})", "x")
-                .code(),
-            StatusCode::kAlreadyExists);
-  EXPECT_EQ(MlflowError(400, R"({"error_code":"INVALID_PARAMETER_VALUE","message":"m"})", "x")
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      MlflowError(404, R"({"error_code":"RESOURCE_DOES_NOT_EXIST","message":"m"})", "x").code(),
+      StatusCode::kNotFound);
+  EXPECT_EQ(
+      MlflowError(400, R"({"error_code":"RESOURCE_ALREADY_EXISTS","message":"m"})", "x").code(),
+      StatusCode::kAlreadyExists);
+  EXPECT_EQ(
+      MlflowError(400, R"({"error_code":"INVALID_PARAMETER_VALUE","message":"m"})", "x").code(),
+      StatusCode::kInvalidArgument);
   EXPECT_EQ(MlflowError(400, R"({"error_code":"INVALID_STATE","message":"m"})", "x").code(),
             StatusCode::kFailedPrecondition);
   EXPECT_EQ(MlflowError(403, "Invalid host header", "x").code(), StatusCode::kFailedPrecondition);
@@ -65,23 +65,32 @@ TEST(PercentEncodeTest, KeepsUnreservedAndOptionallySlashes) {
   EXPECT_EQ(PercentEncode("covidflow-models/m/1", true), "covidflow-models/m/1");
 }
 
+// An HTTP server of our own answering one route, and a Rest pointed at it.
+struct OneRoute {
+  std::unique_ptr<http::Server> server;
+  std::unique_ptr<Rest> rest;
+};
+
+OneRoute Serve(std::string_view method, std::string_view path, http::Handler handler,
+               RestOptions options = {}) {
+  http::Router router;
+  EXPECT_TRUE(router.Add(method, path, std::move(handler)).ok());
+  auto server = http::Server::Start(std::move(router), {});
+  EXPECT_TRUE(server.ok());
+  options.first_backoff = std::chrono::milliseconds(1);
+  auto rest = Rest::Create("http://127.0.0.1:" + std::to_string((*server)->port()), options);
+  EXPECT_TRUE(rest.ok());
+  return {std::move(*server), std::move(*rest)};
+}
+
 TEST(RestTest, RetriesServerErrorsThenSucceeds) {
   std::atomic<int> calls{0};
-  http::Router router;
-  ASSERT_TRUE(router
-                  .Add("POST", "/api/2.0/mlflow/experiments/create",
-                       [&](const http::Request&) -> Result<http::Response> {
-                         if (++calls < 3) return http::Response::Text(503, "busy");
-                         return http::Response::Json(200, R"({"experiment_id":"7"})");
-                       })
-                  .ok());
-  auto server = http::Server::Start(std::move(router), {});
-  ASSERT_TRUE(server.ok());
-  RestOptions o;
-  o.first_backoff = std::chrono::milliseconds(1);
-  auto rest = Rest::Create("http://127.0.0.1:" + std::to_string((*server)->port()), o);
-  ASSERT_TRUE(rest.ok());
-  auto r = (*rest)->Post("experiments/create", {{"name", "e"}});
+  OneRoute s = Serve("POST", "/api/2.0/mlflow/experiments/create",
+                     [&](const http::Request&) -> Result<http::Response> {
+                       if (++calls < 3) return http::Response::Text(503, "busy");
+                       return http::Response::Json(200, R"({"experiment_id":"7"})");
+                     });
+  auto r = s.rest->Post("experiments/create", {{"name", "e"}});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ((*r)["experiment_id"], "7");
   EXPECT_EQ(calls.load(), 3);
@@ -89,23 +98,14 @@ TEST(RestTest, RetriesServerErrorsThenSucceeds) {
 
 TEST(RestTest, GivesUpAfterItsAttemptsWithAClearError) {
   std::atomic<int> calls{0};
-  http::Router router;
-  ASSERT_TRUE(router
-                  .Add("GET", "/api/2.0/mlflow/runs/get",
-                       [&](const http::Request&) -> Result<http::Response> {
-                         ++calls;
-                         return http::Response::Json(
-                             500, R"({"error_code":"INTERNAL_ERROR","message":"db locked"})");
-                       })
-                  .ok());
-  auto server = http::Server::Start(std::move(router), {});
-  ASSERT_TRUE(server.ok());
-  RestOptions o;
-  o.attempts = 4;
-  o.first_backoff = std::chrono::milliseconds(1);
-  auto rest = Rest::Create("http://127.0.0.1:" + std::to_string((*server)->port()), o);
-  ASSERT_TRUE(rest.ok());
-  auto r = (*rest)->Get("runs/get", {{"run_id", "x"}});
+  OneRoute s = Serve("GET", "/api/2.0/mlflow/runs/get",
+                     [&](const http::Request&) -> Result<http::Response> {
+                       ++calls;
+                       return http::Response::Json(
+                           500, R"({"error_code":"INTERNAL_ERROR","message":"db locked"})");
+                     },
+                     {.attempts = 4});
+  auto r = s.rest->Get("runs/get", {{"run_id", "x"}});
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("after 4 attempts"), std::string::npos)
@@ -116,21 +116,14 @@ TEST(RestTest, GivesUpAfterItsAttemptsWithAClearError) {
 
 TEST(RestTest, ClientErrorsAreNotRetried) {
   std::atomic<int> calls{0};
-  http::Router router;
-  ASSERT_TRUE(router
-                  .Add("GET", "/api/2.0/mlflow/registered-models/get",
-                       [&](const http::Request& req) -> Result<http::Response> {
-                         ++calls;
-                         EXPECT_EQ(req.Query("name").value_or(""), "a b");
-                         return http::Response::Json(
-                             404, R"({"error_code":"RESOURCE_DOES_NOT_EXIST","message":"no"})");
-                       })
-                  .ok());
-  auto server = http::Server::Start(std::move(router), {});
-  ASSERT_TRUE(server.ok());
-  auto rest = Rest::Create("http://127.0.0.1:" + std::to_string((*server)->port()), {});
-  ASSERT_TRUE(rest.ok());
-  auto r = (*rest)->Get("registered-models/get", {{"name", "a b"}});
+  OneRoute s = Serve("GET", "/api/2.0/mlflow/registered-models/get",
+                     [&](const http::Request& req) -> Result<http::Response> {
+                       ++calls;
+                       EXPECT_EQ(req.Query("name").value_or(""), "a b");
+                       return http::Response::Json(
+                           404, R"({"error_code":"RESOURCE_DOES_NOT_EXIST","message":"no"})");
+                     });
+  auto r = s.rest->Get("registered-models/get", {{"name", "a b"}});
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(calls.load(), 1);
 }
@@ -151,8 +144,9 @@ TEST(RestTest, AServerThatIsDownIsUnavailableAfterRetries) {
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("after 3 attempts"), std::string::npos)
       << r.status().message();
-  auto opened = OpenMlflowRegistry("http://127.0.0.1:" + std::to_string(port),
-                                   {.attempts = 1, .connect_timeout = std::chrono::milliseconds(200)});
+  auto opened =
+      OpenMlflowRegistry("http://127.0.0.1:" + std::to_string(port),
+                         {.attempts = 1, .connect_timeout = std::chrono::milliseconds(200)});
   EXPECT_EQ(opened.status().code(), StatusCode::kUnavailable);
 }
 

@@ -14,9 +14,10 @@ inline std::string TestServerUrl(std::string* why) {
   if (const char* u = std::getenv("CF_MLFLOW_URI"); u != nullptr && *u != '\0') return u;
   const char* dir = std::getenv("CF_MLFLOW_DIR");
   if (dir == nullptr || *dir == '\0') {
-    *why = "neither CF_MLFLOW_URI nor CF_MLFLOW_DIR is set: these tests need a real MLflow "
-           "server. Run them through ctest (the mlflow_server fixture starts one) or start one "
-           "with scripts/mlflow/start.sh DIR and set CF_MLFLOW_URI=$(cat DIR/url)";
+    *why =
+        "neither CF_MLFLOW_URI nor CF_MLFLOW_DIR is set: these tests need a real MLflow "
+        "server. Run them through ctest (the mlflow_server fixture starts one) or start one "
+        "with scripts/mlflow/start.sh DIR and set CF_MLFLOW_URI=$(cat DIR/url)";
     return "";
   }
   auto url = ReadWholeFile(std::string(dir) + "/url");
