@@ -12,6 +12,7 @@ import time
 
 import mlflow
 import mlflow.artifacts
+import mlflow.pyfunc
 from mlflow import MlflowClient
 
 
@@ -72,6 +73,12 @@ def test_mlflow_client_sees_what_covidflow_wrote(tmp_path):
     dest = mlflow.artifacts.download_artifacts(f"models:/{model}@champion",
                                                dst_path=str(tmp_path / "champion"))
     assert pathlib.Path(dest, "weights.bin").read_text() == "weights-v2"
+
+    # Every version carries MLflow's model format: pyfunc loads it with covidflow's loader
+    # (scoring needs a real model and the binary: tests/integration/pyfunc_test.py).
+    loaded = mlflow.pyfunc.load_model(f"models:/{model}@champion")
+    assert loaded.metadata.flavors["python_function"]["loader_module"] == "covidflow_pyfunc"
+    assert type(loaded._model_impl).__name__ == "CovidflowModel"
 
     # The audit log is on the registered model, one JSON tag per change.
     audit = [json.loads(v) for k, v in sorted(registered.tags.items())

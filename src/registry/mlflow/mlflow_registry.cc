@@ -12,6 +12,7 @@
 
 #include "base/failpoint.h"
 #include "base/fs.h"
+#include "registry/mlmodel.h"
 #include "registry/names.h"
 
 namespace covidflow::registry::mlflow {
@@ -367,6 +368,13 @@ class MlflowRegistry final : public Registry {
     ASSIGN_OR_RETURN(std::string root, ProxyPath(artifact_uri));
     const std::string folder = "covidflow-model-" + std::to_string(NowMs()) + "-" + Nonce();
     RETURN_IF_ERROR(Upload(version.artifact_dir, root + "/" + folder));
+    // MLflow's model format, so MLflow users can load the version (registry/mlmodel.h); a
+    // directory that brings its own MLmodel keeps it.
+    if (!PathExists(version.artifact_dir + "/" + kMlmodelFile)) {
+      for (const ArtifactFile& f : PyfuncFlavorFiles(NowMs(), Nonce() + Nonce())) {
+        RETURN_IF_ERROR(rest_->PutArtifact(root + "/" + folder + "/" + f.path, f.bytes));
+      }
+    }
     if (holder) RETURN_IF_ERROR(EndRun(run_id, RunStatus::kFinished, 0));
     CF_FAILPOINT("registry.mlflow.register.before_create");
     json tags = json::array();

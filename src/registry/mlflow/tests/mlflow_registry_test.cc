@@ -88,6 +88,11 @@ TEST_F(MlflowRegistryTest, ArtifactsRoundTripThroughTheProxy) {
   ASSERT_TRUE(registry_->DownloadVersion(model, 1, dest).ok());
   EXPECT_EQ(*ReadWholeFile(dest + "/model.bin"), "weights-1");
   EXPECT_EQ(*ReadWholeFile(dest + "/sub/meta.json"), "{\"k\":1}");
+  // MLflow's model format came with it (registry/mlmodel.h).
+  auto mlmodel = ReadWholeFile(dest + "/MLmodel");
+  ASSERT_TRUE(mlmodel.ok());
+  EXPECT_NE(mlmodel->find("loader_module: covidflow_pyfunc"), std::string::npos) << *mlmodel;
+  EXPECT_TRUE(PathExists(dest + "/code/covidflow_pyfunc/__init__.py"));
 }
 
 // A failure before the version is created (after every file is up) leaves no version; the
