@@ -293,8 +293,7 @@ class MlflowRegistry final : public Registry {
       }
       return r.status();
     }
-    RETURN_IF_ERROR(AppendAudit(name, change, kAuditCreateModel, "model " + std::string(name), "",
-                                std::string(description)));
+    RETURN_IF_ERROR(AppendAudit(name, change, kAuditCreateModel, "model", "", std::string(name)));
     return GetModel(name);
   }
 
@@ -341,6 +340,12 @@ class MlflowRegistry final : public Registry {
     for (const auto& [k, v] : version.tags) RETURN_IF_ERROR(ValidateName("tag", k));
     if (version.artifact_dir.empty()) {
       return Status::InvalidArgument("register: artifact_dir is required");
+    }
+    // Everything that can be checked is checked before anything is created.
+    std::error_code ec;
+    if (!std::filesystem::is_directory(version.artifact_dir, ec)) {
+      return Status::NotFound("register: artifact directory '" + version.artifact_dir +
+                              "' not found");
     }
     if (!version.run_id.empty()) RETURN_IF_ERROR(RequireRun(version.run_id));
     auto model = GetModelJson(version.model);
@@ -426,11 +431,7 @@ class MlflowRegistry final : public Registry {
                          const std::string& dest) override {
     ASSIGN_OR_RETURN(json v, GetVersionJson(model, version));
     ASSIGN_OR_RETURN(std::string root, ProxyPath(Str(v, "source")));
-    std::error_code ec;
-    if (std::filesystem::exists(dest, ec) && !std::filesystem::is_empty(dest, ec)) {
-      return Status::InvalidArgument("download: '" + dest + "' exists and is not empty");
-    }
-    RETURN_IF_ERROR(MakeDirs(dest));
+    RETURN_IF_ERROR(PrepareDestination(dest));
     return Download(root, dest);
   }
 
@@ -710,6 +711,15 @@ class MlflowRegistry final : public Registry {
     return out;
   }
 
+  // A download goes into a directory that does not exist yet or is empty.
+  static Status PrepareDestination(const std::string& dest) {
+    std::error_code ec;
+    if (std::filesystem::exists(dest, ec) && !std::filesystem::is_empty(dest, ec)) {
+      return Status::InvalidArgument("download: '" + dest + "' exists and is not empty");
+    }
+    return MakeDirs(dest);
+  }
+
   Status Upload(const std::string& dir, const std::string& root) {
     ASSIGN_OR_RETURN(std::vector<std::string> files, FilesUnder(dir));
     for (const std::string& rel : files) {
@@ -748,7 +758,8 @@ class MlflowRegistry final : public Registry {
       if (status == "READY") {
         CF_FAILPOINT("registry.mlflow.register.before_audit");
         RETURN_IF_ERROR(AppendAudit(model, change, kAuditRegisterVersion,
-                                    "version " + std::to_string(number), "", Str(v, "source")));
+                                    "version " + std::to_string(number), "",
+                                    std::to_string(number)));
         return ToVersion(v);
       }
       if (status == "FAILED_REGISTRATION") {
