@@ -35,7 +35,9 @@ port="${url##*:}"
 mkdir -p "$dir/artifacts"
 
 # setsid: the server (uvicorn and its worker) must outlive this script, and stop.sh signals
-# the whole process group.
+# the whole process group. MLflow's server jobs (GenAI evaluation, trace roll-ups) are not used
+# by covidflow and would start eight more Python processes (a job runner, huey consumers).
+MLFLOW_SERVER_ENABLE_JOB_EXECUTION="${MLFLOW_SERVER_ENABLE_JOB_EXECUTION:-false}" \
 setsid "$mlflow" server \
   --backend-store-uri "sqlite:///$dir/mlflow.db" \
   --artifacts-destination "$dir/artifacts" --serve-artifacts \

@@ -75,7 +75,7 @@ def test_mlflow_client_sees_what_covidflow_wrote(tmp_path):
     assert pathlib.Path(dest, "weights.bin").read_text() == "weights-v2"
 
     # Every version carries MLflow's model format: pyfunc loads it with covidflow's loader
-    # (scoring needs a real model and the binary: tests/integration/pyfunc_test.py).
+    # (scoring needs a real model and covidflow predict).
     loaded = mlflow.pyfunc.load_model(f"models:/{model}@champion")
     assert loaded.metadata.flavors["python_function"]["loader_module"] == "covidflow_pyfunc"
     assert type(loaded._model_impl).__name__ == "CovidflowModel"
