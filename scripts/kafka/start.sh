@@ -47,6 +47,9 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 # A test's consumers join one by one; waiting for more members only slows every test down.
 group.initial.rebalance.delay.ms=0
+# The broker restart test (e2e_kafka_outage) uses a session timeout of a few seconds, below the
+# default minimum of 6 s, so that its outage outlasts the session and the test stays short.
+group.min.session.timeout.ms=1000
 log.segment.bytes=67108864
 PROPS
   cat >"$dir/log4j.properties" <<'PROPS'

@@ -90,6 +90,7 @@ Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log, U
   ingest::FileSourceOptions o = s.produce.source;
   o.topic = topic;
   o.name = name;
+  ASSIGN_OR_RETURN(o.mapping, MappingFrom(s.process.mapping));
   auto producer = log.NewProducer(s.producer);
   if (!producer.ok()) return producer.status();
   return ingest::ProduceFromFd(input.get(), log, **producer, o);
@@ -103,13 +104,16 @@ Result<process::ProcessorOptions> ProcessorOptionsFrom(const Settings& s) {
   process::ProcessorOptions o = s.process.processor;
   o.output_partitions = 0;
   o.producer = s.producer;
-  const std::string& mapping = s.process.mapping;
-  Result<schema::ColumnMapping> m = mapping.find('=') == std::string::npos
-                                        ? schema::ColumnMapping::Preset(mapping)
-                                        : schema::ColumnMapping::Parse(mapping);
-  if (!m.ok()) return m.status().WithContext("parse.mapping");
-  o.parse.mapping = std::move(m).value();
+  ASSIGN_OR_RETURN(o.parse.mapping, MappingFrom(s.process.mapping));
   return o;
+}
+
+Result<schema::ColumnMapping> MappingFrom(const std::string& spec) {
+  Result<schema::ColumnMapping> m = spec.find('=') == std::string::npos
+                                        ? schema::ColumnMapping::Preset(spec)
+                                        : schema::ColumnMapping::Parse(spec);
+  if (!m.ok()) return m.status().WithContext("parse.mapping");
+  return m;
 }
 
 Result<std::shared_ptr<const enrich::Enrichment>> MakeEnrichment(std::string_view enricher,

@@ -45,13 +45,16 @@ Result<ingest::GeneratorStats> GenerateFile(const ingest::GeneratorOptions& opti
 // leaves no log directory behind.
 Result<UniqueFd> OpenInput(const std::string& from);
 // Appends the records read from `input` (named `name` in dead letters) to `topic` of `log`
-// (produce, demo).
+// (produce, demo). A CSV header that parse.mapping cannot read fails before any record is sent.
 Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log, UniqueFd input,
                                              const std::string& name, const std::string& topic);
 
 // The processor's options: ProcessSettings with the producer's options and the column mapping (a
 // preset or a "field=Column" list; kInvalidArgument naming parse.mapping when it is neither).
 Result<process::ProcessorOptions> ProcessorOptionsFrom(const Settings& s);
+// parse.mapping's value: a preset name or a "field=Column[:format],..." list (kInvalidArgument
+// naming parse.mapping otherwise). produce checks a CSV header with it, process reads with it.
+Result<schema::ColumnMapping> MappingFrom(const std::string& spec);
 
 // The processor's enrichment: the sentiment enricher named `enricher` ("none", "vader", ...),
 // then, with `locations`, the location normalizer.

@@ -156,10 +156,12 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("process.dlq_topic")>(proc.dlq_topic);
   b.Bind<K("process.exit_when_idle")>(proc.exit_when_idle);
   b.Bind<K("process.idle_ms")>(proc.idle);
+  b.Bind<K("process.outage_timeout_ms")>(proc.outage_timeout);
   b.Bind<K("process.batch")>(proc.batch);
   b.Bind<K("process.threads")>(proc.threads);
   b.Bind<K("process.send_threads")>(proc.send_threads);
   b.Bind<K("process.trace")>(proc.trace);
+  b.Bind<K("process.allow_all_rejected")>(s.process.allow_all_rejected);
   b.Bind<K("process.metrics_port")>(s.process.metrics_port);
   b.Bind<K("process.enricher")>(s.process.enricher);
   b.Bind<K("process.locations")>(s.process.locations);

@@ -53,6 +53,7 @@ struct ProcessSettings {
   std::string from;      // "" = the log of CliOptions
   std::string enricher;  // sentiment enricher by name
   bool locations = true;
+  bool allow_all_rejected = false;  // a run that rejects every record still exits 0
   int metrics_port = 0;  // serve /metrics on 127.0.0.1:metrics_port while running; 0 = off
 };
 

@@ -31,6 +31,9 @@ int RunGenerate(const config::Config&, const app::Settings& s) {
 }
 
 int RunProduce(const config::Config&, const app::Settings& s) {
+  if (auto mapping = app::MappingFrom(s.process.mapping); !mapping.ok()) {
+    return Usage("produce", mapping.status().message());
+  }
   auto input = app::OpenInput(s.produce.from);
   if (!input.ok()) return Fail("produce", input.status());
   std::string uri = app::LogUri(s.cli, s.produce.to);
@@ -82,6 +85,18 @@ int RunProcess(const config::Config&, const app::Settings& s) {
     std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf("%s", ProcessorCountsText(*counts).c_str());
+  }
+  // A run that enriched nothing is almost always a wrong input or mapping, not a result.
+  if (counts->consumed > 0 && counts->enriched == 0 && !s.process.allow_all_rejected) {
+    std::string reasons;
+    for (const auto& [reason, n] : counts->dead_letters_by_reason) {
+      reasons += (reasons.empty() ? "" : ", ") + reason + " " + std::to_string(n);
+    }
+    return Fail("process",
+                Status::FailedPrecondition(
+                    "every one of the " + std::to_string(counts->consumed) +
+                    " records consumed was rejected (" + reasons +
+                    "); nothing was enriched (--allow-all-rejected accepts such a run)"));
   }
   return 0;
 }

@@ -103,6 +103,11 @@ inline constexpr Setting kSettings[] = {
      "stop when caught up (no new record for process.idle_ms)"},
     {"process.idle_ms", Type::kInt, "500", "--idle-ms", "process demo",
      "with --exit-when-idle: how long without records counts as caught up", 1, 3600000},
+    {"process.outage_timeout_ms", Type::kInt, "120000", "--outage-timeout-ms", "process demo",
+     "how long a run rides out a log it cannot use (a Kafka broker down: commits refused, the "
+     "end-of-input check failing) before it exits 1 saying so; --exit-when-idle never exits 0 "
+     "before every owned partition is committed to its end",
+     1000, 86400000},
     {"process.batch", Type::kInt, "8192", "--batch", "process demo",
      "records per batch: outputs are flushed and offsets committed once per batch", 1, 1000000},
     {"process.threads", Type::kInt, "0", "--threads", "process demo",
@@ -111,6 +116,9 @@ inline constexpr Setting kSettings[] = {
      "output writers, one producer each, splitting the output partitions (0 = min(threads, "
      "partitions))",
      0, 256},
+    {"process.allow_all_rejected", Type::kBool, "false", "--allow-all-rejected", "process",
+     "exit 0 even when every record consumed became a dead letter (otherwise such a run exits 1 "
+     "and says so)"},
     {"process.trace", Type::kBool, "false", "--trace", "process",
      "print a line per partition recovery and offset commit on stderr"},
     {"process.metrics_port", Type::kInt, "0", "--metrics-port", "process",
@@ -127,7 +135,7 @@ inline constexpr Setting kSettings[] = {
      "a field longer than this is a dead letter (sentiment: a line or value longer than this is "
      "skipped and counted)",
      16, 1 << 30},
-    {"parse.mapping", Type::kString, "reference", "--mapping", "process demo",
+    {"parse.mapping", Type::kString, "reference", "--mapping", "produce process demo",
      "CSV column mapping: a preset (reference, corona-nlp) or 'field=Column[:format],...'"},
     {"parse.keep_extra_columns", Type::kBool, "false", "--keep-extra", "process",
      "keep CSV columns beyond the seed schema in the enriched tweet"},

@@ -81,6 +81,10 @@ Result<FileSourceCounts> ProduceFromFd(int fd, log::Log& log, log::Producer& pro
 
   auto send = [&](std::string_view record) -> Status {
     if (!have_header) {
+      if (options.mapping) {
+        Result<schema::CsvLayout> layout = schema::CsvLayout::FromHeader(record, *options.mapping);
+        if (!layout.ok()) return layout.status().WithContext("the CSV header of " + options.name);
+      }
       headers.push_back({std::string(schema::kCsvHeaderHeader), std::string(record)});
       have_header = true;
       return Status::Ok();

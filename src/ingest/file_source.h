@@ -8,10 +8,12 @@
 // in the seed schema). Reading is streamed in 4 MiB chunks, so `generate | produce` works
 // on a live pipe; a record is sent only once its terminator (or EOF) has been read.
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
 #include "log/log.h"
+#include "schema/parse.h"
 
 namespace covidflow::ingest {
 
@@ -21,6 +23,9 @@ struct FileSourceOptions {
   double rate = 0;     // records per second, 0 = unlimited
   int partitions = 4;  // when the topic has to be created
   std::string name;    // file name (for format detection by extension and messages)
+  // CSV only: the header must be readable by this mapping (schema::CsvLayout::FromHeader), or
+  // nothing is sent and the error names the missing columns and the known mappings.
+  std::optional<schema::ColumnMapping> mapping;
 };
 
 struct FileSourceCounts {

@@ -21,6 +21,9 @@ using Clock = std::chrono::steady_clock;
 // With exit_when_idle: the longest wait for a member's first partitions, and for an input
 // that is not caught up yet delivers nothing more (then the run stops anyway).
 constexpr std::chrono::seconds kJoinGrace(15);
+// With exit_when_idle: how long a member that is not caught up waits without a record before
+// it reads its partitions again from their commits (see RewindToCommitted).
+constexpr std::chrono::seconds kRewindAfter(3);
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -120,7 +123,18 @@ class Pipeline {
     return CompleteCommit();
   }
   // With exit_when_idle: has this member committed every partition it owns to its end?
+  // A log that cannot answer now (kUnavailable, kTimeout) is "not yet", not an error.
   Result<bool> CaughtUp();
+  // Sends every owned input partition whose commit is behind its end back to its committed
+  // offset: the records of a commit lost to an outage come again, recovery finds their
+  // outputs, and they are committed this time.
+  Status RewindToCommitted();
+  // Since when commits or the end-of-input check have failed for want of the log (none:
+  // they work). Give up once this is older than outage_timeout.
+  std::optional<std::chrono::steady_clock::time_point> failing_since() const {
+    return failing_since_;
+  }
+  const Status& last_failure() const { return last_failure_; }
   bool owns_partitions() const { return !consumer_->Assignment().empty(); }
 
   Batch& current() { return batches_[cur_]; }
@@ -160,6 +174,14 @@ class Pipeline {
     std::map<PartitionId, Offset> next;
     bool active = false;
   } awaiting_;
+  // An outage: since when, and its last error (see failing_since()).
+  void Failed(const Status& s) {
+    if (!failing_since_) failing_since_ = std::chrono::steady_clock::now();
+    last_failure_ = s;
+  }
+  std::optional<std::chrono::steady_clock::time_point> failing_since_;
+  Status last_failure_;
+  bool owned_before_ = false;  // this member has owned input partitions in this run
   // Two batches in flight: while workers transform batch k, the main thread polls and
   // prepares batch k+1, then writes batch k.
   Batch batches_[2];
@@ -201,6 +223,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::Open(log::Log& log, lake::LakeSink* 
 }
 
 Status Pipeline::Prepare(Batch& batch, std::span<const log::InRecord> recs) {
+  owned_before_ = true;
   recovery_->ForgetUnowned(consumer_->Assignment());
   std::vector<Slot>& slots = batch.slots;
   slots.assign(recs.size(), Slot{});
@@ -286,15 +309,22 @@ Status Pipeline::CompleteCommit() {
   RETURN_IF_ERROR(durable);
   const Status committed = consumer_->Commit(awaiting_.commit);
   probe_.TraceCommit(awaiting_.commit, committed);
-  if (committed.code() == StatusCode::kFailedPrecondition) {
-    // A rebalance took a partition away after its outputs were written. Its new owner
-    // recovers from the last commit's marks and finds these outputs, so nothing is lost or
-    // doubled by carrying on.
+  if (committed.code() == StatusCode::kFailedPrecondition || committed.retriable()) {
+    // A rebalance took a partition away after its outputs were written, or the broker is
+    // away (a restart: this member may have left the group meanwhile). Whoever owns the
+    // partition next, this member after it rejoins included, recovers from the last commit's
+    // marks and finds these outputs, so nothing is lost or doubled by carrying on.
     probe_.RecordLostCommit();
     recovery_->CommitLost(awaiting_.next);
+    if (committed.retriable()) {
+      Failed(committed);
+    } else {
+      failing_since_.reset();
+    }
   } else {
     RETURN_IF_ERROR(committed.WithContext("committing offsets"));
     recovery_->Committed(awaiting_.next);
+    failing_since_.reset();
   }
   probe_.EndPhase(Phase::kCommit);
   probe_.RecordCommitted();
@@ -303,16 +333,66 @@ Status Pipeline::CompleteCommit() {
 
 Result<bool> Pipeline::CaughtUp() {
   std::vector<TopicPartition> owned = consumer_->Assignment();
-  if (owned.empty()) return true;
-  ASSIGN_OR_RETURN(log::TopicInfo input, log_.DescribeTopic(o_.input_topic));
-  ASSIGN_OR_RETURN(log::CommitMap commits, consumer_->Committed(owned));
+  if (!owned.empty()) owned_before_ = true;
+  if (owned.empty()) {
+    // More members than partitions: nothing is this member's.
+    if (!owned_before_) return true;
+    // Owning nothing after owning partitions is the gap between a revoke and the next
+    // assignment (a rejoin after a broker restart), not the end: done only when the whole
+    // input is committed to its end.
+    for (size_t q = 0; q < input_partitions_; ++q) {
+      owned.push_back({o_.input_topic, PartitionId(static_cast<int32_t>(q))});
+    }
+  }
+  Result<log::TopicInfo> input = log_.DescribeTopic(o_.input_topic);
+  Result<log::CommitMap> commits =
+      input.ok() ? consumer_->Committed(owned) : Result<log::CommitMap>(input.status());
+  if (!commits.ok()) {
+    if (!commits.status().retriable()) return commits.status();
+    Failed(commits.status());
+    return false;
+  }
   for (const TopicPartition& tp : owned) {
     if (tp.topic != o_.input_topic) continue;
-    auto it = commits.find(tp);
-    const Offset next = it == commits.end() ? Offset(0) : it->second.next;
-    if (next < EndOf(input, tp.partition)) return false;
+    auto it = commits->find(tp);
+    const Offset next = it == commits->end() ? Offset(0) : it->second.next;
+    if (next < EndOf(*input, tp.partition)) return false;
   }
+  failing_since_.reset();
   return true;
+}
+
+Status Pipeline::RewindToCommitted() {
+  std::vector<TopicPartition> owned = consumer_->Assignment();
+  if (owned.empty()) return Status::Ok();
+  Result<log::TopicInfo> input = log_.DescribeTopic(o_.input_topic);
+  Result<log::CommitMap> commits =
+      input.ok() ? consumer_->Committed(owned) : Result<log::CommitMap>(input.status());
+  if (!commits.ok()) {
+    if (!commits.status().retriable()) return commits.status();
+    Failed(commits.status());
+    return Status::Ok();
+  }
+  for (const TopicPartition& tp : owned) {
+    auto it = commits->find(tp);
+    if (tp.topic != o_.input_topic || it == commits->end()) continue;
+    if (it->second.next >= EndOf(*input, tp.partition)) continue;
+    const Status s = consumer_->Seek(tp, it->second.next);
+    // A partition revoked meanwhile is its next owner's; the broker away again is retried
+    // at the next look.
+    if (s.retriable()) Failed(s);
+    if (!s.ok() && !s.retriable() && s.code() != StatusCode::kFailedPrecondition) return s;
+  }
+  return Status::Ok();
+}
+
+// Ok while the log serves the run, or has failed it for less than outage_timeout.
+Status CheckOutage(const Pipeline& p, const ProcessorOptions& o, Clock::time_point now) {
+  const auto since = p.failing_since();
+  if (!since || now - *since < o.outage_timeout) return Status::Ok();
+  return Status::Unavailable("the log has been unavailable for more than " +
+                             std::to_string(o.outage_timeout.count()) +
+                             " ms (process.outage_timeout_ms): " + p.last_failure().message());
 }
 
 }  // namespace
@@ -336,6 +416,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
 
   auto last_record = Clock::now();
   auto next_idle_check = last_record;  // exit_when_idle: when to ask CaughtUp() again
+  auto next_rewind = last_record + kRewindAfter;
   while (!stop.load(std::memory_order_relaxed)) {
     // 1. Poll batch k+1 (k's records stay valid through this Poll).
     probe.BeginPhase();
@@ -353,12 +434,29 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
       }
       if (now - last_record >= o.idle && now >= next_idle_check) {
         // A quiet poll is not the end of the input: a Kafka fetch can lag behind a busy
-        // broker. Stop only when every owned partition is committed up to its end, or after
-        // kJoinGrace without a record (a stuck input should not hang the run).
+        // broker, and a broker restart looks quiet for a while. Stop only when every owned
+        // partition is committed up to its end; a run that cannot get there gives up with
+        // an error after outage_timeout without a record, never with success.
         ASSIGN_OR_RETURN(bool done, pipeline->CaughtUp());
-        if (done || now - last_record >= kJoinGrace) break;
+        if (done) break;
+        if (now - last_record >= o.outage_timeout) {
+          const Status& why = pipeline->last_failure();
+          return Status::Unavailable(
+              "not caught up after " + std::to_string(o.outage_timeout.count()) +
+              " ms without a record (process.outage_timeout_ms)" +
+              (why.ok() ? std::string(": the input is committed short of its end")
+                        : ": the log is unavailable: " + why.message()));
+        }
+        // Quiet for a while but not caught up: a commit was lost to an outage while this
+        // member kept its partitions (it rejoined, or never left). Read again from the
+        // commits; recovery keeps the outputs single.
+        if (now >= next_rewind) {
+          RETURN_IF_ERROR(pipeline->RewindToCommitted());
+          next_rewind = now + kRewindAfter;
+        }
         next_idle_check = now + o.idle / 2;  // look again after half the idle time
       }
+      RETURN_IF_ERROR(CheckOutage(*pipeline, o, now));
       continue;
     }
     last_record = Clock::now();
@@ -382,6 +480,7 @@ Result<ProcessorCounts> Processor::Run(const std::atomic<bool>& stop) {
     // 4. Write k (commit k-1, lake, send; durable on cf-sync). Its error ends the run; the
     //    pipeline's destructor waits for k+1's transform first.
     RETURN_IF_ERROR(pipeline->Write(prev));
+    RETURN_IF_ERROR(CheckOutage(*pipeline, o, Clock::now()));
     pipeline->Alternate();
     // Idle time counts from the end of the last batch's work, not from its poll: a slow write
     // (a long flush) must not make the next empty poll look like the end of input.

@@ -45,6 +45,10 @@ struct ProcessorOptions {
   int send_threads = 0;
   bool exit_when_idle = false;
   std::chrono::milliseconds idle{500};
+  // How long the run rides out a log it cannot use (a Kafka broker down or restarting:
+  // commits refused, the end-of-input check failing, with exit_when_idle no record while
+  // not caught up) before it gives up with an error saying so.
+  std::chrono::milliseconds outage_timeout{120000};
   int output_partitions = 0;  // when creating output topics; 0 = as many as the input
   log::ProducerOptions producer;
   bool trace = false;  // one stderr line per recovery and commit (for crash analysis)

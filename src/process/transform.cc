@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "base/logging.h"
 #include "process/thread_name.h"
 #include "schema/codec.h"
 #include "schema/raw_record.h"
@@ -50,6 +51,10 @@ const Result<schema::CsvLayout>* Transformer::SharedLayout(std::string_view head
   if (it == layouts_.end()) {
     auto layout = std::make_unique<Result<schema::CsvLayout>>(
         schema::CsvLayout::FromHeader(header, parse_.mapping));
+    if (!layout->ok()) {
+      Logf(LogLevel::kWarning, "every record with this csv-header becomes a dead letter (%s): %s",
+           "unknown_header", layout->status().message().c_str());
+    }
     it = layouts_.emplace(std::string(header), std::move(layout)).first;
   }
   return it->second.get();

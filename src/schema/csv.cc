@@ -1,5 +1,6 @@
 #include "schema/csv.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/utf8.h"
@@ -199,6 +200,11 @@ Result<ColumnMapping> ColumnMapping::Parse(std::string_view spec) {
   return m;
 }
 
+std::span<const std::string_view> ColumnMapping::PresetNames() {
+  static constexpr std::string_view kNames[] = {"reference", "corona-nlp"};
+  return kNames;
+}
+
 Result<ColumnMapping> ColumnMapping::Preset(std::string_view name) {
   if (name == "reference" || name.empty()) return ColumnMapping();
   if (name == "corona-nlp") {
@@ -244,6 +250,7 @@ Result<CsvLayout> CsvLayout::FromHeader(std::string_view header_record,
       layout.columns_[i].name.assign(fields[i].value);
     }
   }
+  std::string missing;  // every mapped column the header lacks, in field order
   for (size_t f = 0; f < kFieldCount; ++f) {
     const ColumnMapping::Column& c = mapping.columns[f];
     if (c.source.empty()) continue;
@@ -256,12 +263,35 @@ Result<CsvLayout> CsvLayout::FromHeader(std::string_view header_record,
       found = static_cast<int>(i);
     }
     if (found < 0) {
-      return Status::InvalidArgument("header lacks column '" + c.source + "' (for field '" +
-                                     std::string(FieldName(static_cast<Field>(f))) + "')");
+      missing += (missing.empty() ? "'" : ", '") + c.source + "'";
+      continue;
     }
     layout.columns_[static_cast<size_t>(found)].field = static_cast<int8_t>(f);
     layout.mapped_[f] = true;
     layout.formats_[f] = c.format;
+  }
+  if (!missing.empty()) {
+    // Name the presets that do read this header: the usual mistake is a missing --mapping.
+    std::string fits;
+    for (std::string_view name : ColumnMapping::PresetNames()) {
+      Result<ColumnMapping> preset = ColumnMapping::Preset(name);
+      if (!preset.ok()) continue;
+      const bool reads_all = std::all_of(
+          preset->columns.begin(), preset->columns.end(), [&](const ColumnMapping::Column& c) {
+            return c.source.empty() ||
+                   std::any_of(layout.columns_.begin(), layout.columns_.end(),
+                               [&](const Column& column) { return column.name == c.source; });
+          });
+      if (reads_all) fits += (fits.empty() ? "" : ", ") + std::string(name);
+    }
+    std::string known;
+    for (std::string_view name : ColumnMapping::PresetNames()) {
+      known += (known.empty() ? "" : ", ") + std::string(name);
+    }
+    return Status::InvalidArgument("header lacks column(s) " + missing +
+                                   " of the column mapping (known mappings: " + known +
+                                   ", or 'field=Column,...')" +
+                                   (fits.empty() ? std::string() : "; it fits --mapping " + fits));
   }
   // Names reach Tweet::extra and the output topics: they must be valid UTF-8 too. Matched
   // above as they are, then repaired (a fuzz finding: tests/fuzz/corpus/csv/regressions/).

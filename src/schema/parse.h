@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,8 @@ struct ColumnMapping {
   static Result<ColumnMapping> Parse(std::string_view spec);
   // "reference" (the identity) or "corona-nlp" (Corona_NLP_train.csv's columns).
   static Result<ColumnMapping> Preset(std::string_view name);
+  // The names Preset knows, in the order error messages list them.
+  static std::span<const std::string_view> PresetNames();
   // The spec that Parse reads back to this mapping.
   std::string ToString() const;
 

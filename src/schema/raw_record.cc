@@ -16,7 +16,7 @@ std::optional<ParseError> ParseRawRecord(std::string_view value, const RawRecord
   }
   const Result<CsvLayout>& layout = layouts.LayoutFor(*headers.csv_header);
   if (!layout.ok()) {
-    return ParseError{Reason::kColumnCount, "csv-header unusable: " + layout.status().message(),
+    return ParseError{Reason::kUnknownHeader, "csv-header unusable: " + layout.status().message(),
                       ""};
   }
   return ParseCsvRecord(value, *layout, options, out);

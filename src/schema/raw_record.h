@@ -5,7 +5,7 @@
 //   otherwise a csv-header header → the CSV reader with the layout of that header;
 //   otherwise → dead letter kUnknownFormat.
 // An unusable csv-header (a header the mapping cannot read) rejects its records as
-// kColumnCount.
+// kUnknownHeader: the header is the problem, not the row.
 #include <optional>
 #include <string_view>
 

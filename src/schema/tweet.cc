@@ -9,9 +9,9 @@ namespace covidflow::schema {
 namespace {
 
 constexpr std::array<std::string_view, kReasonCount> kReasonNames = {
-    "malformed_csv", "malformed_json", "column_count",   "missing_field", "bad_number",
-    "bad_timestamp", "bad_bool",       "bad_hashtags",   "invalid_utf8",  "field_too_large",
-    "out_of_range",  "empty_record",   "unknown_format",
+    "malformed_csv", "malformed_json", "column_count",   "missing_field",  "bad_number",
+    "bad_timestamp", "bad_bool",       "bad_hashtags",   "invalid_utf8",   "field_too_large",
+    "out_of_range",  "empty_record",   "unknown_format", "unknown_header",
 };
 
 }  // namespace

@@ -76,11 +76,12 @@ enum class Reason {
   kOutOfRange,     // a value outside its allowed range (e.g. a date in the future)
   kEmptyRecord,    // an empty or all-empty row
   kUnknownFormat,  // a record whose content type the processor cannot read
+  kUnknownHeader,  // a CSV record whose csv-header lacks columns the column mapping reads
 };
 std::string_view ReasonName(Reason reason);  // "bad_timestamp"
 // The inverse of ReasonName; false when `name` is not a reason.
 bool ReasonFromName(std::string_view name, Reason* reason);
-inline constexpr int kReasonCount = static_cast<int>(Reason::kUnknownFormat) + 1;
+inline constexpr int kReasonCount = static_cast<int>(Reason::kUnknownHeader) + 1;
 
 // The 13 fields of the seed schema, in the reference files' column order.
 enum class Field : uint8_t {

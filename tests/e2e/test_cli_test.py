@@ -129,7 +129,8 @@ def test_real_covid19_tweets_file_all_rows_accounted(home):
 
 def test_real_corona_nlp_with_mapping(home):
     src = data_file("corona-nlp/Corona_NLP_train.csv")
-    _, prod, counts = pipeline(home, src, "--mapping", "corona-nlp")
+    _, prod, counts = pipeline(home, src, "--mapping", "corona-nlp",
+                               produce_args=("--mapping", "corona-nlp"))
     assert prod["records"] == 41157
     assert counts["enriched"] > 40000
 
@@ -246,3 +247,27 @@ def test_missing_paths_fail_and_leave_nothing_behind(home):
     r = run("lake", "stats", f"{home}/nolake", check=False)
     assert r.returncode == 1 and "no lake at" in r.stderr, r.stderr
     assert os.listdir(home) == []
+
+
+def test_unknown_csv_header_is_refused_and_an_all_rejected_run_fails(home):
+    csv = f"{home}/nlp.csv"
+    with open(csv, "w") as f:
+        f.write("UserName,ScreenName,Location,TweetAt,OriginalTweet,Sentiment\n"
+                "1,2,London,16-03-2020,all good,Positive\n3,4,Paris,17-03-2020,bad,Negative\n")
+    uri = f"file://{home}/log"
+    r = run("produce", "--from", csv, "--to", uri, check=False)
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "lacks column(s) 'user_name', 'user_location'" in lines[0]
+    assert "known mappings: reference, corona-nlp" in lines[0]
+    assert "fits --mapping corona-nlp" in lines[0]
+    # Records that reach the processor with a header it cannot read (produced with the
+    # mapping, processed without it): the reason names the header, and the run fails.
+    run("produce", "--from", csv, "--to", uri, "--mapping", "corona-nlp")
+    r = run("process", "--from", uri, "--group", "g", "--exit-when-idle", "--json", check=False)
+    assert r.returncode == 1, r.stderr
+    assert json.loads(r.stdout)["dead_letters_by_reason"] == {"unknown_header": 2}
+    assert "every one of the 2 records consumed was rejected (unknown_header 2)" in r.stderr
+    assert "csv-header" in r.stderr  # the warning when the header is first seen
+    r = run("process", "--from", uri, "--group", "g2", "--exit-when-idle", "--allow-all-rejected")
+    assert r.returncode == 0

@@ -12,6 +12,8 @@ trap '"$root/scripts/kafka/stop.sh" "$dir"; rm -rf "$dir"' EXIT
 
 CF_KAFKA_BOOTSTRAP="$("$root/scripts/kafka/start.sh" "$dir/broker")"
 export CF_KAFKA_BOOTSTRAP
+# The broker restart test (e2e_kafka_outage) kills and restarts this broker.
+export CF_KAFKA_BROKER_DIR="$dir/broker"
 echo "kafka_env: broker at $CF_KAFKA_BOOTSTRAP"
 # The broker's own log goes to stderr on failure, which is where one looks first.
 if ! ctest --test-dir "$build" -L kafka --output-on-failure; then

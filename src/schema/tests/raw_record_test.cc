@@ -93,13 +93,26 @@ TEST(RawRecordTest, NoFormatIsUnknownFormat) {
   EXPECT_EQ(err->reason, Reason::kUnknownFormat);
 }
 
-TEST(RawRecordTest, UnusableCsvHeaderIsColumnCount) {
+// The header is the problem, not the row: the reason and message say so, naming every
+// column the mapping misses, the known mappings, and the preset that reads the header.
+TEST(RawRecordTest, UnusableCsvHeaderIsUnknownHeader) {
   Layouts layouts;
   Tweet t;
-  auto err = ParseRawRecord(kRow, {kContentTypeCsv, "just,two"}, ParseOptions(), layouts, &t);
+  auto err = ParseRawRecord(kRow, {kContentTypeCsv, "UserName,Location,TweetAt,OriginalTweet"},
+                            ParseOptions(), layouts, &t);
   ASSERT_TRUE(err.has_value());
-  EXPECT_EQ(err->reason, Reason::kColumnCount);
+  EXPECT_EQ(err->reason, Reason::kUnknownHeader);
+  EXPECT_EQ(ReasonName(err->reason), "unknown_header");
   EXPECT_NE(err->message.find("csv-header unusable"), std::string::npos);
+  EXPECT_NE(err->message.find("lacks column(s) 'user_name', 'user_location', 'user_description'"),
+            std::string::npos)
+      << err->message;
+  EXPECT_NE(err->message.find("known mappings: reference, corona-nlp"), std::string::npos);
+  EXPECT_NE(err->message.find("it fits --mapping corona-nlp"), std::string::npos);
+  err = ParseRawRecord(kRow, {kContentTypeCsv, "just,two"}, ParseOptions(), layouts, &t);
+  ASSERT_TRUE(err.has_value());
+  EXPECT_EQ(err->reason, Reason::kUnknownHeader);
+  EXPECT_EQ(err->message.find("it fits"), std::string::npos) << err->message;
 }
 
 }  // namespace
