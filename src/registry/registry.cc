@@ -87,7 +87,8 @@ Result<int64_t> RollbackAlias(Registry& registry, std::string_view model, std::s
       held.pop_back();
     }
   }
-  const std::string where = "model '" + std::string(model) + "': alias '" + std::string(alias) + "'";
+  const std::string where =
+      "model '" + std::string(model) + "': alias '" + std::string(alias) + "'";
   if (held.empty()) return Status::NotFound(where + " not found");
   if (held.size() < 2 || held[held.size() - 2].empty()) {
     return Status::FailedPrecondition(where + " has no earlier version to roll back to");

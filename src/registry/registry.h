@@ -141,7 +141,7 @@ struct Change {
 std::string DefaultActor();
 
 struct NewVersion {
-  std::string model;  // created (and audited) when missing
+  std::string model;   // created (and audited) when missing
   std::string run_id;  // must exist when not empty
   // A local directory whose files (recursively) become the version's artifacts. Required:
   // a version without artifacts could not be served.
@@ -205,8 +205,7 @@ class Registry {
   virtual Result<std::vector<RegisteredModel>> ListModels() = 0;
   // Stores the artifacts, then makes the version (READY) in one step; the model is created
   // when missing. On any failure no version exists.
-  virtual Result<ModelVersion> RegisterVersion(const NewVersion& version,
-                                               const Change& change) = 0;
+  virtual Result<ModelVersion> RegisterVersion(const NewVersion& version, const Change& change) = 0;
   virtual Result<ModelVersion> GetVersion(std::string_view model, int64_t version) = 0;
   // Ascending by version. kNotFound when the model does not exist.
   virtual Result<std::vector<ModelVersion>> ListVersions(std::string_view model) = 0;
@@ -224,8 +223,7 @@ class Registry {
   // elsewhere. Audited as kAuditSetAlias, or `action` when given (rollback uses
   // kAuditRollbackAlias). Setting an alias to the version it already holds is Ok and audited.
   virtual Status SetAlias(std::string_view model, std::string_view alias, int64_t version,
-                          const Change& change,
-                          std::string_view action = kAuditSetAlias) = 0;
+                          const Change& change, std::string_view action = kAuditSetAlias) = 0;
   virtual Status DeleteAlias(std::string_view model, std::string_view alias,
                              const Change& change) = 0;
   virtual Result<ModelVersion> GetVersionByAlias(std::string_view model,

@@ -1,0 +1,140 @@
+#include "features/pipeline.h"
+
+#include <gtest/gtest.h>
+
+namespace covidflow::features {
+namespace {
+
+Table Sample() {
+  Table t;
+  t.AddColumn("text") = {"I love this :)", "I hate this", "not bad at all", "@bob love love",
+                         "meh https://x.y", "I love it"};
+  t.AddColumn("followers") = {"10", "2000", "", "5", "abc", "7"};
+  t.AddColumn("verified") = {"True", "False", "True", "False", "False", "1"};
+  t.AddColumn("source") = {"web", "android", "web", "iphone", "web", "android"};
+  t.AddColumn("date") = {"2020-07-25 11:28:59", "2020-07-26 00:00:00", "",
+                         "2020-07-27 23:59:59", "bad", "2020-07-25 11:00:00"};
+  return t;
+}
+
+std::vector<FeatureDef> AllKinds() {
+  std::vector<FeatureDef> defs;
+  FeatureDef text;
+  text.name = "t";
+  text.column = "text";
+  text.min_df = 1;
+  text.hash_bits = 12;
+  defs.push_back(text);
+  auto add = [&](std::string name, FeatureKind kind, std::string column) {
+    FeatureDef d;
+    d.name = std::move(name);
+    d.kind = kind;
+    d.column = std::move(column);
+    defs.push_back(d);
+  };
+  add("v", FeatureKind::kVader, "text");
+  add("c", FeatureKind::kTextCounts, "text");
+  add("f", FeatureKind::kNumeric, "followers");
+  add("b", FeatureKind::kBoolean, "verified");
+  add("s", FeatureKind::kCategorical, "source");
+  add("h", FeatureKind::kHour, "date");
+  add("w", FeatureKind::kWeekday, "date");
+  return defs;
+}
+
+TEST(PipelineTest, EveryKindGivesValidRowsInItsOwnColumns) {
+  Result<Pipeline> p = Pipeline::Fit(AllKinds(), Sample(), 3);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  Result<SparseRows> x = p->Transform(Sample());
+  ASSERT_TRUE(x.ok());
+  EXPECT_TRUE(x->Validate().ok());
+  EXPECT_EQ(x->rows(), 6u);
+  EXPECT_EQ(x->cols, p->cols());
+  // 4 vader + 10 counts + 1 numeric + 1 boolean + 3 sources + 24 hours + 7 weekdays.
+  EXPECT_GT(p->cols(), 50);
+  EXPECT_EQ(p->InputColumns(), (std::vector<std::string>{"text", "followers", "verified",
+                                                         "source", "date"}));
+}
+
+TEST(PipelineTest, TextRowsAreL2Normalised) {
+  std::vector<FeatureDef> defs = {AllKinds().front()};
+  defs[0].char_min = 0;
+  defs[0].char_max = 0;
+  Result<Pipeline> p = Pipeline::Fit(defs, Sample(), 3);
+  ASSERT_TRUE(p.ok());
+  SparseRows x = *p->Transform(Sample());
+  for (size_t r = 0; r < x.rows(); ++r) {
+    double sum = 0;
+    for (float v : x.RowValues(r)) sum += static_cast<double>(v) * v;
+    EXPECT_NEAR(sum, 1.0, 1e-5) << r;
+  }
+}
+
+// The serving path: the fitted state through JSON text and back gives identical vectors.
+TEST(PipelineTest, TrainingAndServingPathsGiveIdenticalVectors) {
+  Result<Pipeline> trained = Pipeline::Fit(AllKinds(), Sample(), 42);
+  ASSERT_TRUE(trained.ok());
+  const std::string saved = trained->ToJson().dump();
+  Result<Pipeline> served = Pipeline::FromJson(nlohmann::json::parse(saved));
+  ASSERT_TRUE(served.ok()) << served.status().ToString();
+  Table unseen = Sample();
+  unseen.AddColumn("text")[0] = "brand new words here :(";
+  unseen.AddColumn("source")[1] = "tractor";
+  for (const Table& t : {Sample(), unseen}) {
+    SparseRows a = *trained->Transform(t);
+    SparseRows b = *served->Transform(t);
+    EXPECT_EQ(a.cols, b.cols);
+    EXPECT_EQ(a.offsets, b.offsets);
+    EXPECT_EQ(a.indices, b.indices);
+    EXPECT_EQ(a.values, b.values);
+  }
+}
+
+TEST(PipelineTest, AColumnMissingEverywhereIsRefusedByName) {
+  std::vector<FeatureDef> defs = AllKinds();
+  defs[3].column = "no_such_column";
+  Result<Pipeline> p = Pipeline::Fit(defs, Sample(), 1);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("'no_such_column' is missing everywhere"),
+            std::string::npos);
+  Table empty_text = Sample();
+  for (std::string& v : empty_text.AddColumn("followers")) v.clear();
+  EXPECT_FALSE(Pipeline::Fit(AllKinds(), empty_text, 1).ok());
+}
+
+TEST(PipelineTest, TransformNamesAMissingInputColumn) {
+  Result<Pipeline> p = Pipeline::Fit(AllKinds(), Sample(), 1);
+  Table only_text;
+  only_text.AddColumn("text") = {"hello"};
+  Result<SparseRows> x = p->Transform(only_text);
+  ASSERT_FALSE(x.ok());
+  EXPECT_NE(x.status().message().find("'followers'"), std::string::npos);
+}
+
+TEST(PipelineTest, BadStateIsCorruptionNotACrash) {
+  Result<Pipeline> p = Pipeline::Fit(AllKinds(), Sample(), 1);
+  nlohmann::json state = p->ToJson();
+  state["features"][0]["state"]["word_idf"].erase(0);
+  EXPECT_EQ(Pipeline::FromJson(state).status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(Pipeline::FromJson(nlohmann::json::array()).status().code(),
+            StatusCode::kCorruption);
+  nlohmann::json bad_kind = p->ToJson();
+  bad_kind["features"][1]["kind"] = "telepathy";
+  EXPECT_FALSE(Pipeline::FromJson(bad_kind).ok());
+}
+
+TEST(FeatureDefTest, ValidateNamesTheOption) {
+  FeatureDef d;
+  d.name = "t";
+  d.column = "text";
+  d.hash_bits = 40;
+  EXPECT_NE(d.Validate().message().find("hash_bits"), std::string::npos);
+  d.hash_bits = 20;
+  d.word_min = 3;
+  d.word_max = 2;
+  EXPECT_NE(d.Validate().message().find("word_ngrams"), std::string::npos);
+  EXPECT_FALSE(ParseFeatureKind("telepathy").ok());
+}
+
+}  // namespace
+}  // namespace covidflow::features

@@ -1,0 +1,302 @@
+#include "train/trainer.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "base/crc32c.h"
+#include "base/fs.h"
+#include "features/pipeline.h"
+#include "features/table.h"
+#include "model/artifact.h"
+#include "model/family.h"
+#include "schema/time.h"
+
+namespace covidflow::train {
+namespace {
+
+using nlohmann::json;
+
+struct Input {
+  std::string path;
+  uint64_t bytes = 0;
+  uint32_t crc32c = 0;
+  int64_t rows = 0;
+};
+
+Result<features::Table> ReadInputs(const std::vector<std::string>& paths,
+                                   std::vector<Input>& inputs) {
+  features::Table all;
+  for (const std::string& path : paths) {
+    ASSIGN_OR_RETURN(features::FileFormat format, features::ParseFileFormat("auto", path));
+    Result<features::Table> t = features::ReadTable(path, format);
+    if (!t.ok()) {
+      return Status::InvalidArgument("input " + path + ": " + t.status().message());
+    }
+    ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
+    inputs.push_back({path, bytes.size(), Crc32c(bytes), static_cast<int64_t>(t->rows())});
+    features::AppendTable(all, *t);
+  }
+  return all;
+}
+
+std::string Distribution(const std::vector<std::string>& classes,
+                         const std::vector<int64_t>& counts) {
+  std::string out = "{";
+  for (size_t c = 0; c < classes.size(); ++c) {
+    out += (c ? ", " : "") + classes[c] + ": " + std::to_string(counts[c]);
+  }
+  return out + "}";
+}
+
+struct Labelled {
+  std::string name;
+  features::Table rows;
+  std::vector<int32_t> labels;
+};
+
+class Clock {
+ public:
+  explicit Clock(const TrainOptions& o, TrainReport& r) : options_(o), report_(r) {}
+  void Phase(std::string_view name) {
+    Close();
+    current_ = name;
+    start_ = std::chrono::steady_clock::now();
+    if (options_.on_phase) options_.on_phase(name);
+  }
+  void Close() {
+    if (current_.empty()) return;
+    report_.phase_seconds.emplace_back(
+        current_,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+    current_.clear();
+  }
+
+ private:
+  const TrainOptions& options_;
+  TrainReport& report_;
+  std::string current_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+std::string_view BuildCommit() { return CF_GIT_COMMIT; }
+
+Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
+  TrainReport report;
+  report.spec_name = spec.name;
+  report.family = spec.family;
+  report.model_dir = options.out_dir;
+  Clock clock(options, report);
+
+  // The family and its hyperparameters are part of the spec: check them before any work.
+  model::Hyperparameters params(spec.hyperparameters);
+  Result<std::unique_ptr<model::Trainer>> trainer = model::MakeTrainer(spec.family, params);
+  if (!trainer.ok()) {
+    const std::string field = trainer.status().code() == StatusCode::kNotFound
+                                  ? "model.family"
+                                  : "model.hyperparameters";
+    return Status::InvalidArgument("spec field '" + field + "': " + trainer.status().message());
+  }
+  for (const std::string& m : spec.metrics) {
+    if (!model::ParseMetric(m).ok()) {
+      return Status::InvalidArgument("spec field 'metrics': unknown metric '" + m + "'");
+    }
+  }
+
+  // Rows of each split.
+  clock.Phase("read");
+  std::vector<Input> inputs;
+  std::vector<std::pair<std::string, features::Table>> raw;
+  std::string date_min, date_max;
+  if (spec.split.by == SplitSpec::By::kFiles) {
+    if (!options.data_files.empty()) {
+      return Status::InvalidArgument(
+          "--data: this spec splits by named files (split.by: files); give no --data");
+    }
+    for (auto [name, files] : {std::pair{"train", &spec.split.train_files},
+                               std::pair{"validation", &spec.split.validation_files},
+                               std::pair{"test", &spec.split.test_files}}) {
+      if (files->empty()) continue;
+      ASSIGN_OR_RETURN(features::Table t, ReadInputs(*files, inputs));
+      raw.emplace_back(name, std::move(t));
+    }
+  } else {
+    const std::vector<std::string>& files =
+        options.data_files.empty() ? spec.split.train_files : options.data_files;
+    if (files.empty()) {
+      return Status::InvalidArgument("a time split needs rows: --data FILE... or split.files");
+    }
+    ASSIGN_OR_RETURN(features::Table all, ReadInputs(files, inputs));
+    const std::vector<std::string>* times = all.Column(spec.split.time_column);
+    if (times == nullptr) {
+      return Status::InvalidArgument("spec field 'split.column': the rows have no column '" +
+                                     spec.split.time_column + "'");
+    }
+    const auto validation_from = schema::ParseTimestamp(spec.split.validation_from);
+    const auto test_from = spec.split.test_from.empty()
+                               ? std::optional<schema::Timestamp>()
+                               : schema::ParseTimestamp(spec.split.test_from);
+    std::vector<size_t> parts[3];
+    for (size_t r = 0; r < all.rows(); ++r) {
+      const auto t = schema::ParseTimestamp((*times)[r], spec.split.time_format);
+      if (!t) {
+        ++report.untimed_rows;
+        continue;
+      }
+      const std::string text = schema::FormatTimestamp(*t);
+      if (date_min.empty() || text < date_min) date_min = text;
+      if (date_max.empty() || text > date_max) date_max = text;
+      const int part = (test_from && *t >= *test_from) ? 2 : (*t >= *validation_from ? 1 : 0);
+      parts[part].push_back(r);
+    }
+    const char* names[] = {"train", "validation", "test"};
+    for (int k = 0; k < 3; ++k) {
+      if (k == 2 && !test_from) continue;
+      raw.emplace_back(names[k], features::SelectRows(all, parts[k]));
+    }
+  }
+
+  // Labels. The classes are the mapping's (in its order) or the training split's values.
+  std::vector<std::string> classes = spec.label.class_order;
+  if (classes.empty()) {
+    const std::vector<std::string>* column = raw.front().second.Column(spec.label.column);
+    if (column == nullptr) {
+      return Status::InvalidArgument("spec field 'label': the training rows have no column '" +
+                                     spec.label.column + "'");
+    }
+    std::map<std::string, int> seen;
+    for (const std::string& v : *column) {
+      if (auto c = ClassOf(spec.label, v)) seen[*c];
+    }
+    for (const auto& [c, unused] : seen) classes.push_back(c);
+  }
+  std::vector<Labelled> splits;
+  for (auto& [name, table] : raw) {
+    const std::vector<std::string>* column = table.Column(spec.label.column);
+    if (column == nullptr) {
+      return Status::InvalidArgument("spec field 'label': the " + name +
+                                     " rows have no column '" + spec.label.column + "'");
+    }
+    Labelled l;
+    l.name = name;
+    std::vector<size_t> keep;
+    for (size_t r = 0; r < column->size(); ++r) {
+      std::optional<std::string> c = ClassOf(spec.label, (*column)[r]);
+      auto it = c ? std::find(classes.begin(), classes.end(), *c) : classes.end();
+      if (it == classes.end()) {
+        ++report.unlabelled_rows;
+        continue;
+      }
+      keep.push_back(r);
+      l.labels.push_back(static_cast<int32_t>(it - classes.begin()));
+    }
+    l.rows = features::SelectRows(table, keep);
+    splits.push_back(std::move(l));
+  }
+  report.classes = classes;
+
+  // Refusals, each naming the label's distribution.
+  for (const Labelled& s : splits) {
+    std::vector<int64_t> counts(classes.size(), 0);
+    for (int32_t y : s.labels) ++counts[y];
+    const std::string dist = "label '" + spec.label.text + "' in the " +
+                             std::to_string(s.labels.size()) + " " + s.name +
+                             " rows: " + Distribution(classes, counts);
+    if (s.labels.empty()) {
+      return Status::FailedPrecondition("the " + s.name + " split is empty; " + dist);
+    }
+    if (s.name != "train") continue;
+    int present = 0;
+    for (int64_t n : counts) present += n > 0;
+    if (present < 2) {
+      return Status::FailedPrecondition("the label has " + std::to_string(present) +
+                                        " class in the training rows, a model needs 2; " + dist);
+    }
+    for (size_t c = 0; c < classes.size(); ++c) {
+      if (counts[c] < spec.min_class_rows) {
+        return Status::FailedPrecondition("class '" + classes[c] + "' has " +
+                                          std::to_string(counts[c]) +
+                                          " training rows, fewer than min_class_rows " +
+                                          std::to_string(spec.min_class_rows) + "; " + dist);
+      }
+    }
+    if (spec.task == Task::kBinary && classes.size() != 2) {
+      return Status::FailedPrecondition("task binary but the label has " +
+                                        std::to_string(classes.size()) + " classes; " + dist);
+    }
+  }
+
+  clock.Phase("features");
+  Result<features::Pipeline> pipeline =
+      features::Pipeline::Fit(spec.features, splits.front().rows, spec.seed);
+  if (!pipeline.ok()) return Status::FailedPrecondition(pipeline.status().message());
+  report.features = pipeline->cols();
+  std::vector<features::SparseRows> matrices;
+  for (const Labelled& s : splits) {
+    Result<features::SparseRows> x = pipeline->Transform(s.rows);
+    if (!x.ok()) return x.status().WithContext(s.name + " rows");
+    matrices.push_back(std::move(*x));
+  }
+
+  clock.Phase("fit");
+  ASSIGN_OR_RETURN(std::unique_ptr<model::Classifier> classifier,
+                   (*trainer)->Fit({matrices[0], splits[0].labels,
+                                    static_cast<int>(classes.size()), spec.seed}));
+
+  clock.Phase("evaluate");
+  json metrics = json::object();
+  for (size_t k = 0; k < splits.size(); ++k) {
+    ASSIGN_OR_RETURN(std::vector<double> p, classifier->PredictProba(matrices[k]));
+    const std::vector<int32_t> predicted = model::ArgMax(p, static_cast<int>(classes.size()));
+    SplitResult result;
+    result.name = splits[k].name;
+    result.rows = static_cast<int64_t>(splits[k].labels.size());
+    result.class_rows.assign(classes.size(), 0);
+    for (int32_t y : splits[k].labels) ++result.class_rows[y];
+    ASSIGN_OR_RETURN(result.metrics,
+                     model::EvaluateClassification({static_cast<int>(classes.size()),
+                                                    splits[k].labels, predicted, p}));
+    json m = {{"rows", result.rows},
+              {"accuracy", result.metrics.accuracy},
+              {"macro_recall", result.metrics.macro_recall},
+              {"macro_f1", result.metrics.macro_f1},
+              {"weighted_f1", result.metrics.weighted_f1}};
+    if (result.metrics.roc_auc.ok()) m["roc_auc"] = *result.metrics.roc_auc;
+    if (result.metrics.log_loss.ok()) m["log_loss"] = *result.metrics.log_loss;
+    metrics[result.name] = m;
+    report.splits.push_back(std::move(result));
+  }
+
+  clock.Phase("save");
+  json lineage_inputs = json::array();
+  for (const Input& in : inputs) {
+    lineage_inputs.push_back(
+        {{"path", in.path}, {"bytes", in.bytes}, {"crc32c", in.crc32c}, {"rows", in.rows}});
+  }
+  json rows = json::object();
+  for (const SplitResult& s : report.splits) {
+    rows[s.name] = {{"rows", s.rows}, {"classes", s.class_rows}};
+  }
+  json record = {{"spec_name", spec.name},
+                 {"spec_hash", spec.hash},
+                 {"spec", spec.source_text},
+                 {"seed", spec.seed},
+                 {"lineage",
+                  {{"inputs", lineage_inputs},
+                   {"rows", rows},
+                   {"unlabelled_rows", report.unlabelled_rows},
+                   {"untimed_rows", report.untimed_rows},
+                   {"date_range", date_min.empty() ? json(nullptr) : json({date_min, date_max})},
+                   {"git_commit", std::string(BuildCommit())}}},
+                 {"metrics", metrics}};
+  RETURN_IF_ERROR(
+      model::SaveModel(options.out_dir, *pipeline, *classifier, classes, record));
+  clock.Close();
+  return report;
+}
+
+}  // namespace covidflow::train

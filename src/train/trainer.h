@@ -1,0 +1,57 @@
+#pragma once
+// Training a spec end to end: read the rows, split them, read the labels, refuse what
+// cannot give an honest model, fit the feature pipeline and the model on the training rows,
+// evaluate every split with model/metrics.h, and write the model artifact (model/artifact.h)
+// with the spec, its hash and the lineage (input digests, rows, classes, date range, build).
+//
+// Errors: kInvalidArgument for a spec or input that is wrong (the CLI exits 2);
+// kFailedPrecondition when the data cannot give a model: a label with one class, a class
+// with fewer than min_class_rows training rows, an empty split, a feature missing everywhere
+// (the message names the label's distribution; the CLI exits 1).
+//
+// Threads: Train runs on the calling thread.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/metrics.h"
+#include "train/spec.h"
+
+namespace covidflow::train {
+
+struct TrainOptions {
+  // Rows for a time split (all files are read, then split by time). With a files split the
+  // spec names the files and `data_files` must be empty.
+  std::vector<std::string> data_files;
+  std::string out_dir;     // where the artifact goes (must not exist or be empty)
+  // Called at each phase ("read", "features", "fit", "evaluate", "save"), for progress.
+  std::function<void(std::string_view phase)> on_phase;
+};
+
+struct SplitResult {
+  std::string name;  // train, validation, test
+  int64_t rows = 0;
+  std::vector<int64_t> class_rows;  // per class
+  model::ClassificationMetrics metrics;
+};
+
+struct TrainReport {
+  std::string spec_name;
+  std::string model_dir;
+  std::string family;
+  std::vector<std::string> classes;
+  int32_t features = 0;
+  int64_t unlabelled_rows = 0;  // dropped: no label, or a value outside the mapping
+  int64_t untimed_rows = 0;     // dropped from a time split: no parsable time
+  std::vector<SplitResult> splits;
+  std::vector<std::pair<std::string, double>> phase_seconds;
+};
+
+// The git commit this binary was configured from ("unknown" outside a checkout).
+std::string_view BuildCommit();
+
+Result<TrainReport> Train(const Spec& spec, const TrainOptions& options);
+
+}  // namespace covidflow::train
