@@ -19,10 +19,14 @@ struct KindName {
   std::string_view name;
 };
 constexpr KindName kKinds[] = {
-    {FeatureKind::kText, "text"},         {FeatureKind::kVader, "vader"},
-    {FeatureKind::kTextCounts, "text_counts"}, {FeatureKind::kNumeric, "numeric"},
-    {FeatureKind::kBoolean, "boolean"},   {FeatureKind::kCategorical, "categorical"},
-    {FeatureKind::kHour, "hour"},         {FeatureKind::kWeekday, "weekday"},
+    {FeatureKind::kText, "text"},
+    {FeatureKind::kVader, "vader"},
+    {FeatureKind::kTextCounts, "text_counts"},
+    {FeatureKind::kNumeric, "numeric"},
+    {FeatureKind::kBoolean, "boolean"},
+    {FeatureKind::kCategorical, "categorical"},
+    {FeatureKind::kHour, "hour"},
+    {FeatureKind::kWeekday, "weekday"},
 };
 
 // Buffers reused across the rows of one Transform call.
@@ -424,11 +428,16 @@ std::unique_ptr<Block> MakeBlock(const FeatureDef& def) {
 }
 
 json DefToJson(const FeatureDef& d) {
-  return {{"name", d.name},          {"kind", FeatureKindName(d.kind)},
-          {"column", d.column},      {"word_ngrams", {d.word_min, d.word_max}},
-          {"char_ngrams", {d.char_min, d.char_max}}, {"hash_bits", d.hash_bits},
-          {"min_df", d.min_df},      {"sublinear_tf", d.sublinear_tf},
-          {"min_count", d.min_count}, {"time_format", d.time_format}};
+  return {{"name", d.name},
+          {"kind", FeatureKindName(d.kind)},
+          {"column", d.column},
+          {"word_ngrams", {d.word_min, d.word_max}},
+          {"char_ngrams", {d.char_min, d.char_max}},
+          {"hash_bits", d.hash_bits},
+          {"min_df", d.min_df},
+          {"sublinear_tf", d.sublinear_tf},
+          {"min_count", d.min_count},
+          {"time_format", d.time_format}};
 }
 
 Result<FeatureDef> DefFromJson(const json& j) {
@@ -479,10 +488,12 @@ Status FeatureDef::Validate() const {
   if (column.empty()) return Status::InvalidArgument(where + "column is required");
   if (kind == FeatureKind::kText) {
     if (word_min < 0 || word_max < word_min || word_max > 4 || (word_min == 0 && word_max != 0)) {
-      return Status::InvalidArgument(where + "word_ngrams must be [min, max] with 1 <= min <= max <= 4, or [0, 0]");
+      return Status::InvalidArgument(
+          where + "word_ngrams must be [min, max] with 1 <= min <= max <= 4, or [0, 0]");
     }
     if (char_min < 0 || char_max < char_min || char_max > 8 || (char_min == 0 && char_max != 0)) {
-      return Status::InvalidArgument(where + "char_ngrams must be [min, max] with 1 <= min <= max <= 8, or [0, 0]");
+      return Status::InvalidArgument(
+          where + "char_ngrams must be [min, max] with 1 <= min <= max <= 8, or [0, 0]");
     }
     if (word_max == 0 && char_max == 0) {
       return Status::InvalidArgument(where + "word_ngrams and char_ngrams are both off");
@@ -517,8 +528,8 @@ Result<Pipeline> Pipeline::Fit(const std::vector<FeatureDef>& defs, const Table&
     RETURN_IF_ERROR(def.Validate());
     const std::vector<std::string>* column = rows.Column(def.column);
     const bool empty_everywhere =
-        column == nullptr || std::all_of(column->begin(), column->end(),
-                                         [](const std::string& v) { return v.empty(); });
+        column == nullptr ||
+        std::all_of(column->begin(), column->end(), [](const std::string& v) { return v.empty(); });
     if (empty_everywhere && def.kind != FeatureKind::kBoolean) {
       return Status::InvalidArgument("feature '" + def.name + "': column '" + def.column +
                                      "' is missing everywhere in the " +

@@ -18,11 +18,10 @@
 // Threads: a fitted Pipeline is immutable; Transform may be called from many threads.
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "features/sparse_rows.h"

@@ -55,8 +55,7 @@ Result<Table> ReadCsv(const std::string& path, std::string_view data) {
     ++line;
     if (record.empty()) continue;
     if (auto err = schema::SplitCsvFields(record, &fields)) {
-      return Status::InvalidArgument(path + ": record " + std::to_string(line) +
-                                     ": malformed CSV");
+      return Status::InvalidArgument(path + ": record " + std::to_string(line) + ": malformed CSV");
     }
     if (fields.size() != t.names.size()) {
       return Status::InvalidArgument(path + ": record " + std::to_string(line) + ": " +
@@ -101,8 +100,7 @@ Result<Table> ReadJsonl(const std::string& path, std::string_view data) {
 
 }  // namespace
 
-Result<Table> ReadTable(const std::string& path, FileFormat format,
-                        std::string_view lines_column) {
+Result<Table> ReadTable(const std::string& path, FileFormat format, std::string_view lines_column) {
   ASSIGN_OR_RETURN(std::string data, ReadWholeFile(path));
   switch (format) {
     case FileFormat::kCsv:

@@ -27,8 +27,7 @@ uint32_t DecodeCodepoint(std::string_view s, size_t i, size_t len) {
   if (len == 2) return ((b(0) & 0x1Fu) << 6) | (b(1) & 0x3Fu);
   if (len == 3) return ((b(0) & 0x0Fu) << 12) | ((b(1) & 0x3Fu) << 6) | (b(2) & 0x3Fu);
   if (len == 4) {
-    return ((b(0) & 0x07u) << 18) | ((b(1) & 0x3Fu) << 12) | ((b(2) & 0x3Fu) << 6) |
-           (b(3) & 0x3Fu);
+    return ((b(0) & 0x07u) << 18) | ((b(1) & 0x3Fu) << 12) | ((b(2) & 0x3Fu) << 6) | (b(3) & 0x3Fu);
   }
   return b(0);
 }
@@ -46,10 +45,10 @@ struct Emoticon {
   std::string_view token;
 };
 constexpr std::array<Emoticon, 20> kEmoticons = {{
-    {":-)", "<smile>"}, {":)", "<smile>"},   {"(:", "<smile>"},  {"=)", "<smile>"},
-    {":-(", "<sad>"},   {":(", "<sad>"},     {":'(", "<sad>"},   {"):", "<sad>"},
-    {":-D", "<laugh>"}, {":D", "<laugh>"},   {"xD", "<laugh>"},  {"XD", "<laugh>"},
-    {";-)", "<wink>"},  {";)", "<wink>"},    {":P", "<tongue>"}, {":p", "<tongue>"},
+    {":-)", "<smile>"}, {":)", "<smile>"},   {"(:", "<smile>"},    {"=)", "<smile>"},
+    {":-(", "<sad>"},   {":(", "<sad>"},     {":'(", "<sad>"},     {"):", "<sad>"},
+    {":-D", "<laugh>"}, {":D", "<laugh>"},   {"xD", "<laugh>"},    {"XD", "<laugh>"},
+    {";-)", "<wink>"},  {";)", "<wink>"},    {":P", "<tongue>"},   {":p", "<tongue>"},
     {"<3", "<heart>"},  {":/", "<annoyed>"}, {":-/", "<annoyed>"}, {":|", "<annoyed>"},
 }};
 
@@ -123,8 +122,8 @@ void NormalizeTweet(std::string_view s, std::string& out) {
           i += len;
           continue;
         }
-        if (IsEmojiModifier(cp) || cp == 0x2019 || cp == 0x201C || cp == 0x201D ||
-            cp == 0x2026 || cp == 0xA0) {
+        if (IsEmojiModifier(cp) || cp == 0x2019 || cp == 0x201C || cp == 0x201D || cp == 0x2026 ||
+            cp == 0xA0) {
           i += len;
           continue;
         }
@@ -144,7 +143,8 @@ void NormalizeTweet(std::string_view s, std::string& out) {
       const unsigned char w = static_cast<unsigned char>(s[i]);
       if (w < 0x80) {
         if (!IsAsciiWordByte(w)) break;
-        const char lower = (w >= 'A' && w <= 'Z') ? static_cast<char>(w - 'A' + 'a') : static_cast<char>(w);
+        const char lower =
+            (w >= 'A' && w <= 'Z') ? static_cast<char>(w - 'A' + 'a') : static_cast<char>(w);
         run = lower == last ? run + 1 : 1;
         last = lower;
         if (run <= 2) {
@@ -229,8 +229,8 @@ void HashNgrams(std::string_view normalized, const NgramOptions& options,
 }
 
 const char* const kTextCountNames[kTextCountColumns] = {
-    "exclamations", "questions", "capital_words", "elongated_words", "negations",
-    "emoji",        "hashtags",  "mentions",      "urls",            "characters"};
+    "exclamations", "questions", "capital_words", "elongated_words", "negations", "emoji",
+    "hashtags",     "mentions",  "urls",          "characters"};
 
 void TextCounts(std::string_view s, float* out) {
   std::memset(out, 0, sizeof(float) * kTextCountColumns);
@@ -268,7 +268,8 @@ void TextCounts(std::string_view s, float* out) {
       if (letters >= 2 && upper == letters) out[2] += 1;
       if (elongated) out[3] += 1;
       const std::string_view word = s.substr(start, i - start);
-      if (StartsWithCaseless(word, 0, "not") && word.size() == 3) out[4] += 1;
+      if (StartsWithCaseless(word, 0, "not") && word.size() == 3)
+        out[4] += 1;
       else if ((StartsWithCaseless(word, 0, "no") && word.size() == 2) ||
                (StartsWithCaseless(word, 0, "never") && word.size() == 5) ||
                (StartsWithCaseless(word, 0, "nothing") && word.size() == 7) ||

@@ -7,7 +7,8 @@
 //   - ASCII letters lower-cased; a run of 3 or more of the same letter is cut to 2 and the
 //     token "<elong>" follows the word ("soooo good" → "soo <elong> good");
 //   - emoticons (":)", ":-(", ":D", "<3", ...) → "<smile>", "<sad>", "<laugh>", "<heart>",
-//     "<wink>", "<tongue>", "<annoyed>"; each emoji (U+2600–U+27BF, U+1F000 and above) is a token of its own;
+//     "<wink>", "<tongue>", "<annoyed>"; each emoji (U+2600–U+27BF, U+1F000 and above) is a token
+//     of its own;
 //   - "!" and "?" runs → one "!" or "?" token; other punctuation separates tokens;
 //   - other non-ASCII characters (accented letters, other scripts) are word characters.
 // The result is the tokens joined by single spaces.

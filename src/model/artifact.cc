@@ -39,12 +39,12 @@ Result<std::string> ReadListed(const std::string& dir, const json& files, const 
     const std::string path = dir + "/" + name;
     Result<std::string> bytes = ReadWholeFile(path);
     if (!bytes.ok()) {
-      return Status::Corruption(path + ": listed in the manifest but cannot be read: " +
-                                bytes.status().message());
+      return Status::Corruption(
+          path + ": listed in the manifest but cannot be read: " + bytes.status().message());
     }
     if (bytes->size() != entry["size"].get<uint64_t>()) {
-      return Status::Corruption(path + ": truncated or extended: " +
-                                std::to_string(bytes->size()) + " bytes, the manifest says " +
+      return Status::Corruption(path + ": truncated or extended: " + std::to_string(bytes->size()) +
+                                " bytes, the manifest says " +
                                 std::to_string(entry["size"].get<uint64_t>()));
     }
     if (Crc32c(*bytes) != entry["crc32c"].get<uint64_t>()) {
@@ -70,16 +70,15 @@ Status SaveModel(const std::string& dir, const features::Pipeline& pipeline,
   const std::string features = DumpJson(pipeline.ToJson()) + "\n";
   RETURN_IF_ERROR(WriteFile(dir + "/" + kFeaturesFile, features));
   RETURN_IF_ERROR(SaveClassifier(dir, classifier, classes));
-  ASSIGN_OR_RETURN(std::string classifier_manifest,
-                   ReadWholeFile(dir + "/" + kClassifierManifest));
-  json manifest = {{"format_version", kArtifactFormatVersion},
-                   {"family", std::string(classifier.Family())},
-                   {"classes", classes},
-                   {"features", pipeline.cols()},
-                   {"files",
-                    {FileEntry(kFeaturesFile, features),
-                     FileEntry(kClassifierManifest, classifier_manifest)}},
-                   {"record", record}};
+  ASSIGN_OR_RETURN(std::string classifier_manifest, ReadWholeFile(dir + "/" + kClassifierManifest));
+  json manifest = {
+      {"format_version", kArtifactFormatVersion},
+      {"family", std::string(classifier.Family())},
+      {"classes", classes},
+      {"features", pipeline.cols()},
+      {"files",
+       {FileEntry(kFeaturesFile, features), FileEntry(kClassifierManifest, classifier_manifest)}},
+      {"record", record}};
   return WriteFile(dir + "/" + kArtifactManifest, DumpJson(manifest, 2) + "\n");
 }
 
@@ -101,10 +100,9 @@ Result<Model> LoadModel(const std::string& dir) {
   }
   const int version = manifest["format_version"].get<int>();
   if (version > kArtifactFormatVersion) {
-    return Status::FailedPrecondition(path + ": format version " + std::to_string(version) +
-                                      " is newer than this build reads (" +
-                                      std::to_string(kArtifactFormatVersion) +
-                                      "); upgrade covidflow");
+    return Status::FailedPrecondition(
+        path + ": format version " + std::to_string(version) + " is newer than this build reads (" +
+        std::to_string(kArtifactFormatVersion) + "); upgrade covidflow");
   }
   if (version < 1) return Status::Corruption(path + ": format_version must be at least 1");
   if (!manifest.contains("files") || !manifest["files"].is_array()) {

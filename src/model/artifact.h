@@ -10,10 +10,9 @@
 //
 // Threads: a loaded Model is immutable; PredictProba may be called from many threads.
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "features/pipeline.h"

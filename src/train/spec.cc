@@ -50,8 +50,8 @@ Result<int> IntField(const YAML::Node& node, const std::string& field, int fallb
   char* end = nullptr;
   const long v = std::strtol(text.c_str(), &end, 10);
   if (end == text.c_str() || *end != '\0' || v < min || v > max) {
-    return Bad(field, "must be an integer in [" + std::to_string(min) + ", " +
-                          std::to_string(max) + "], got '" + text + "'");
+    return Bad(field, "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
+                          "], got '" + text + "'");
   }
   return static_cast<int>(v);
 }
@@ -69,7 +69,8 @@ Status ParseLabel(const YAML::Node& node, LabelSpec& label) {
   if (node.IsScalar()) {
     // "retweets > 0" or a bare column name.
     label.text = node.as<std::string>();
-    static const std::regex kExpr(R"(^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.eE+-]+)\s*$)");
+    static const std::regex kExpr(
+        R"(^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.eE+-]+)\s*$)");
     std::smatch m;
     if (std::regex_match(label.text, m, kExpr)) {
       label.column = m[1];
@@ -130,8 +131,8 @@ Status ParseFeatures(const YAML::Node& node, std::vector<features::FeatureDef>& 
     d.kind = *k;
     ASSIGN_OR_RETURN(d.column, Scalar(f["column"], at + ".column"));
     d.name = f["name"].IsDefined() ? f["name"].as<std::string>() : d.column + "_" + kind;
-    static const char* kKnown[] = {"name",   "kind",         "column",    "word_ngrams",
-                                   "char_ngrams", "hash_bits", "min_df",   "sublinear_tf",
+    static const char* kKnown[] = {"name",        "kind",       "column", "word_ngrams",
+                                   "char_ngrams", "hash_bits",  "min_df", "sublinear_tf",
                                    "min_count",   "time_format"};
     for (const auto& kv : f) {
       const std::string key = kv.first.as<std::string>();
@@ -184,8 +185,8 @@ Status ParseSplit(const YAML::Node& node, const std::string& base_dir, SplitSpec
     ASSIGN_OR_RETURN(split.validation_from,
                      Scalar(node["validation_from"], "split.validation_from"));
     if (!schema::ParseTimestamp(split.validation_from)) {
-      return Bad("split.validation_from", "'" + split.validation_from +
-                                              "' is not 'YYYY-MM-DD HH:MM:SS'");
+      return Bad("split.validation_from",
+                 "'" + split.validation_from + "' is not 'YYYY-MM-DD HH:MM:SS'");
     }
     if (node["test_from"].IsDefined()) {
       ASSIGN_OR_RETURN(split.test_from, Scalar(node["test_from"], "split.test_from"));
@@ -204,9 +205,9 @@ Status ParseSplit(const YAML::Node& node, const std::string& base_dir, SplitSpec
 
 Result<Spec> ParseNode(const YAML::Node& root, const std::string& base_dir) {
   if (!root.IsMap()) return Bad("(top level)", "a spec is a YAML map");
-  static const char* kKnown[] = {"name",  "task",  "seed",    "label",      "features",
-                                 "model", "split", "metrics", "promotion",  "min_class_rows",
-                                 "description"};
+  static const char* kKnown[] = {"name",      "task",           "seed",       "label",
+                                 "features",  "model",          "split",      "metrics",
+                                 "promotion", "min_class_rows", "description"};
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -286,8 +287,7 @@ Result<Spec> ParseSpec(const std::string& yaml, const std::string& base_dir) {
   try {
     spec = ParseNode(root, base_dir);
   } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument("spec: line " + std::to_string(e.mark.line + 1) + ": " +
-                                   e.msg);
+    return Status::InvalidArgument("spec: line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
   }
   if (!spec.ok()) return spec;
   spec->source_text = yaml;

@@ -69,8 +69,7 @@ class Clock {
   void Close() {
     if (current_.empty()) return;
     report_.phase_seconds.emplace_back(
-        current_,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+        current_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
     current_.clear();
   }
 
@@ -96,9 +95,8 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
   model::Hyperparameters params(spec.hyperparameters);
   Result<std::unique_ptr<model::Trainer>> trainer = model::MakeTrainer(spec.family, params);
   if (!trainer.ok()) {
-    const std::string field = trainer.status().code() == StatusCode::kNotFound
-                                  ? "model.family"
-                                  : "model.hyperparameters";
+    const std::string field =
+        trainer.status().code() == StatusCode::kNotFound ? "model.family" : "model.hyperparameters";
     return Status::InvalidArgument("spec field '" + field + "': " + trainer.status().message());
   }
   for (const std::string& m : spec.metrics) {
@@ -178,8 +176,8 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
   for (auto& [name, table] : raw) {
     const std::vector<std::string>* column = table.Column(spec.label.column);
     if (column == nullptr) {
-      return Status::InvalidArgument("spec field 'label': the " + name +
-                                     " rows have no column '" + spec.label.column + "'");
+      return Status::InvalidArgument("spec field 'label': the " + name + " rows have no column '" +
+                                     spec.label.column + "'");
     }
     Labelled l;
     l.name = name;
@@ -244,8 +242,8 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
 
   clock.Phase("fit");
   ASSIGN_OR_RETURN(std::unique_ptr<model::Classifier> classifier,
-                   (*trainer)->Fit({matrices[0], splits[0].labels,
-                                    static_cast<int>(classes.size()), spec.seed}));
+                   (*trainer)->Fit({matrices[0], splits[0].labels, static_cast<int>(classes.size()),
+                                    spec.seed}));
 
   clock.Phase("evaluate");
   json metrics = json::object();
@@ -258,8 +256,8 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
     result.class_rows.assign(classes.size(), 0);
     for (int32_t y : splits[k].labels) ++result.class_rows[y];
     ASSIGN_OR_RETURN(result.metrics,
-                     model::EvaluateClassification({static_cast<int>(classes.size()),
-                                                    splits[k].labels, predicted, p}));
+                     model::EvaluateClassification(
+                         {static_cast<int>(classes.size()), splits[k].labels, predicted, p}));
     json m = {{"rows", result.rows},
               {"accuracy", result.metrics.accuracy},
               {"macro_recall", result.metrics.macro_recall},
@@ -293,8 +291,7 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
                    {"date_range", date_min.empty() ? json(nullptr) : json({date_min, date_max})},
                    {"git_commit", std::string(BuildCommit())}}},
                  {"metrics", metrics}};
-  RETURN_IF_ERROR(
-      model::SaveModel(options.out_dir, *pipeline, *classifier, classes, record));
+  RETURN_IF_ERROR(model::SaveModel(options.out_dir, *pipeline, *classifier, classes, record));
   clock.Close();
   return report;
 }

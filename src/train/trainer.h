@@ -25,7 +25,7 @@ struct TrainOptions {
   // Rows for a time split (all files are read, then split by time). With a files split the
   // spec names the files and `data_files` must be empty.
   std::vector<std::string> data_files;
-  std::string out_dir;     // where the artifact goes (must not exist or be empty)
+  std::string out_dir;  // where the artifact goes (must not exist or be empty)
   // Called at each phase ("read", "features", "fit", "evaluate", "save"), for progress.
   std::function<void(std::string_view phase)> on_phase;
 };

@@ -7,13 +7,14 @@ namespace {
 
 Table Sample() {
   Table t;
-  t.AddColumn("text") = {"I love this :)", "I hate this", "not bad at all", "@bob love love",
-                         "meh https://x.y", "I love it"};
+  t.AddColumn("text") = {"I love this :)", "I hate this",     "not bad at all",
+                         "@bob love love", "meh https://x.y", "I love it"};
   t.AddColumn("followers") = {"10", "2000", "", "5", "abc", "7"};
   t.AddColumn("verified") = {"True", "False", "True", "False", "False", "1"};
   t.AddColumn("source") = {"web", "android", "web", "iphone", "web", "android"};
-  t.AddColumn("date") = {"2020-07-25 11:28:59", "2020-07-26 00:00:00", "",
-                         "2020-07-27 23:59:59", "bad", "2020-07-25 11:00:00"};
+  t.AddColumn("date") = {
+      "2020-07-25 11:28:59", "2020-07-26 00:00:00", "", "2020-07-27 23:59:59", "bad",
+      "2020-07-25 11:00:00"};
   return t;
 }
 
@@ -52,8 +53,8 @@ TEST(PipelineTest, EveryKindGivesValidRowsInItsOwnColumns) {
   EXPECT_EQ(x->cols, p->cols());
   // 4 vader + 10 counts + 1 numeric + 1 boolean + 3 sources + 24 hours + 7 weekdays.
   EXPECT_GT(p->cols(), 50);
-  EXPECT_EQ(p->InputColumns(), (std::vector<std::string>{"text", "followers", "verified",
-                                                         "source", "date"}));
+  EXPECT_EQ(p->InputColumns(),
+            (std::vector<std::string>{"text", "followers", "verified", "source", "date"}));
 }
 
 TEST(PipelineTest, TextRowsAreL2Normalised) {
@@ -95,8 +96,7 @@ TEST(PipelineTest, AColumnMissingEverywhereIsRefusedByName) {
   defs[3].column = "no_such_column";
   Result<Pipeline> p = Pipeline::Fit(defs, Sample(), 1);
   ASSERT_FALSE(p.ok());
-  EXPECT_NE(p.status().message().find("'no_such_column' is missing everywhere"),
-            std::string::npos);
+  EXPECT_NE(p.status().message().find("'no_such_column' is missing everywhere"), std::string::npos);
   Table empty_text = Sample();
   for (std::string& v : empty_text.AddColumn("followers")) v.clear();
   EXPECT_FALSE(Pipeline::Fit(AllKinds(), empty_text, 1).ok());
@@ -116,8 +116,7 @@ TEST(PipelineTest, BadStateIsCorruptionNotACrash) {
   nlohmann::json state = p->ToJson();
   state["features"][0]["state"]["word_idf"].erase(0);
   EXPECT_EQ(Pipeline::FromJson(state).status().code(), StatusCode::kCorruption);
-  EXPECT_EQ(Pipeline::FromJson(nlohmann::json::array()).status().code(),
-            StatusCode::kCorruption);
+  EXPECT_EQ(Pipeline::FromJson(nlohmann::json::array()).status().code(), StatusCode::kCorruption);
   nlohmann::json bad_kind = p->ToJson();
   bad_kind["features"][1]["kind"] = "telepathy";
   EXPECT_FALSE(Pipeline::FromJson(bad_kind).ok());

@@ -18,8 +18,8 @@ TEST(TableTest, ReadsCsvJsonlAndLines) {
   EXPECT_EQ((*t->Column("text"))[0], "hi, there");
 
   const std::string jsonl = dir.Sub("a.jsonl");
-  ASSERT_TRUE(ReplaceFileAtomically(jsonl, "{\"text\":\"a\",\"n\":3}\n\n{\"text\":\"b\",\"x\":true}\n",
-                                    jsonl + ".t")
+  ASSERT_TRUE(ReplaceFileAtomically(
+                  jsonl, "{\"text\":\"a\",\"n\":3}\n\n{\"text\":\"b\",\"x\":true}\n", jsonl + ".t")
                   .ok());
   t = ReadTable(jsonl, FileFormat::kJsonl);
   ASSERT_TRUE(t.ok());

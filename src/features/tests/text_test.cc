@@ -24,7 +24,8 @@ TEST(NormalizeTweetTest, ElongationsAreCutAndMarked) {
 TEST(NormalizeTweetTest, EmoticonsEmojiAndPunctuation) {
   EXPECT_EQ(Norm("great :) but sad :( <3"), "great <smile> but sad <sad> <heart>");
   EXPECT_EQ(Norm("what?!!! ok."), "what ? ! ok");
-  EXPECT_EQ(Norm("love it\xF0\x9F\x98\x80\xF0\x9F\x98\x80"), "love it \xF0\x9F\x98\x80 \xF0\x9F\x98\x80");
+  EXPECT_EQ(Norm("love it\xF0\x9F\x98\x80\xF0\x9F\x98\x80"),
+            "love it \xF0\x9F\x98\x80 \xF0\x9F\x98\x80");
   EXPECT_EQ(Norm("caf\xC3\xA9 ok"), "caf\xC3\xA9 ok");
 }
 

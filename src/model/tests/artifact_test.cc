@@ -48,11 +48,12 @@ class ArtifactTest : public ::testing::Test {
     auto c = (*trainer)->Fit({x, y, 2, 5});
     ASSERT_TRUE(c.ok());
     expected_ = *(*c)->PredictProba(x);
-    ASSERT_TRUE(SaveModel(dir_.Sub("m"), *p, **c, {"negative", "positive"},
-                          {{"spec_hash", "abc"}})
-                    .ok());
+    ASSERT_TRUE(
+        SaveModel(dir_.Sub("m"), *p, **c, {"negative", "positive"}, {{"spec_hash", "abc"}}).ok());
   }
-  std::string M(const std::string& f = "") const { return dir_.Sub("m") + (f.empty() ? "" : "/" + f); }
+  std::string M(const std::string& f = "") const {
+    return dir_.Sub("m") + (f.empty() ? "" : "/" + f);
+  }
   void Edit(const std::string& f, const std::function<void(std::string&)>& change) {
     std::string bytes = *ReadWholeFile(M(f));
     change(bytes);
