@@ -12,6 +12,8 @@
 #include "enrich/location/normalizer.h"
 #include "kafka/kafka_log.h"
 #include "log/open.h"
+#include "registry/embedded.h"
+#include "registry/mlflow/mlflow_registry.h"
 
 namespace covidflow::app {
 
@@ -53,6 +55,38 @@ std::string LogUri(const CliOptions& cli, std::string_view override_uri) {
   if (!override_uri.empty()) return std::string(override_uri);
   if (!cli.log_uri.empty()) return cli.log_uri;
   return "file://" + HomeDir(cli) + "/log";
+}
+
+Result<std::unique_ptr<registry::Registry>> OpenRegistry(std::string_view uri,
+                                                         const CliOptions& cli) {
+  constexpr std::string_view kSqlite = "sqlite:///";
+  std::string dir;
+  std::string database;
+  if (uri.starts_with("http://") || uri.starts_with("https://")) {
+    return registry::mlflow::OpenMlflowRegistry(uri);
+  }
+  if (uri.empty()) {
+    dir = HomeDir(cli) + "/registry";
+  } else if (uri.starts_with(kSqlite)) {
+    database = std::string(uri.substr(kSqlite.size()));
+    if (database.empty() || database.back() == '/') {
+      return Status::InvalidArgument("registry.uri '" + std::string(uri) +
+                                     "' names no database file");
+    }
+    dir = DirName(database);
+  } else if (uri.find("://") != std::string_view::npos) {
+    return Status::InvalidArgument("registry.uri '" + std::string(uri) +
+                                   "': expected a directory, sqlite:///FILE or http://HOST:PORT");
+  } else {
+    dir = std::string(uri);
+  }
+  if (database.empty()) database = dir + "/registry.db";
+  return registry::OpenEmbeddedRegistry(registry::EmbeddedOptions{database, dir + "/artifacts"});
+}
+
+registry::Change ChangeFrom(const RegistrySettings& settings) {
+  return registry::Change{settings.actor.empty() ? registry::DefaultActor() : settings.actor,
+                          settings.reason};
 }
 
 Result<ingest::GeneratorStats> GenerateFile(const ingest::GeneratorOptions& options,

@@ -19,6 +19,7 @@
 #include "log/log.h"
 #include "metrics/registry.h"
 #include "process/processor.h"
+#include "registry/registry.h"
 
 namespace covidflow::app {
 
@@ -36,6 +37,16 @@ Status CheckLogExists(std::string_view uri);
 std::string HomeDir(const CliOptions& cli);
 // log.uri, else file://HOME/log. `override_uri` (produce --to, process --from) wins.
 std::string LogUri(const CliOptions& cli, std::string_view override_uri = {});
+
+// The one entry point for a registry URI: "" → the embedded registry in HOME/registry;
+// sqlite:///FILE → embedded, database FILE (relative unless FILE starts with '/', as in
+// MLflow's and SQLAlchemy's URIs), artifacts beside it in <dir of FILE>/artifacts; a plain
+// directory DIR → embedded, DIR/registry.db and DIR/artifacts; http://HOST:PORT → an MLflow
+// server. kInvalidArgument naming registry.uri for anything else.
+Result<std::unique_ptr<registry::Registry>> OpenRegistry(std::string_view uri,
+                                                         const CliOptions& cli);
+// registry.actor, else the OS user.
+registry::Change ChangeFrom(const RegistrySettings& settings);
 
 // Writes the synthetic stream to `path` ("-" = stdout).
 Result<ingest::GeneratorStats> GenerateFile(const ingest::GeneratorOptions& options,

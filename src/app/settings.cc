@@ -207,6 +207,15 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("monitor.columns")>(s.monitor.columns);
   b.Bind<K("monitor.html")>(s.monitor.html);
   b.Bind<K("monitor.threads")>(s.monitor.threads);
+  RegistrySettings& reg = s.registry;
+  b.Bind<K("registry.uri")>(reg.uri);
+  b.Bind<K("registry.actor")>(reg.actor);
+  b.Bind<K("registry.reason")>(reg.reason);
+  b.Bind<K("models.alias")>(reg.alias);
+  b.Bind<K("models.artifact")>(reg.artifact);
+  b.Bind<K("models.run")>(reg.run);
+  b.Bind<K("runs.experiment")>(reg.experiment);
+  b.Bind<K("runs.count")>(reg.count);
   return s;
 }
 

@@ -83,6 +83,16 @@ struct MonitorSettings {
   std::string columns;  // comma-separated; "" = every shared column but free text
   std::string html;     // report file; "" = none
   int threads = 0;
+// The registry's URI and who/why of changes (app::OpenRegistry, cli models/runs).
+struct RegistrySettings {
+  std::string uri;     // "" = HOME/registry
+  std::string actor;   // "" = the OS user
+  std::string reason;  // audit log "why"
+  std::string alias = "champion";
+  std::string artifact;    // models register --artifact
+  std::string run;         // models register --run
+  std::string experiment;  // runs list --experiment
+  int64_t count = 20;      // runs list -n
 };
 
 struct Settings {
@@ -97,6 +107,7 @@ struct Settings {
   DemoSettings demo;
   enrich::SentimentCommandOptions sentiment;
   MonitorSettings monitor;
+  RegistrySettings registry;
 };
 
 // Fills every struct from the validated values of `c`. It cannot fail: values were checked

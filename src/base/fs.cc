@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 
 namespace covidflow {
 namespace {
@@ -29,13 +30,14 @@ UniqueFd::~UniqueFd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Status MakeDirs(const std::string& path) {
+Status MakeDirs(const std::string& path, int mode) {
   if (path.empty()) return Status::InvalidArgument("empty directory path");
   size_t pos = 0;
   while (true) {
     pos = path.find('/', pos + 1);
     std::string prefix = path.substr(0, pos);
-    if (!prefix.empty() && ::mkdir(prefix.c_str(), 0755) != 0 && errno != EEXIST) {
+    if (!prefix.empty() && ::mkdir(prefix.c_str(), static_cast<mode_t>(mode)) != 0 &&
+        errno != EEXIST) {
       return Status::FromErrno(errno, "mkdir " + prefix);
     }
     if (pos == std::string::npos) break;
@@ -128,6 +130,51 @@ Status ReplaceFileAtomically(const std::string& path, std::string_view data,
     return s;
   }
   return FsyncDir(DirName(path));
+}
+
+Status CopyTreeDurably(const std::string& from, const std::string& to, int file_mode,
+                       int dir_mode) {
+  struct stat st;
+  if (::lstat(from.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::NotFound(from + ": no such file or directory");
+    return Status::FromErrno(errno, "stat " + from);
+  }
+  if (!S_ISDIR(st.st_mode)) return Status::InvalidArgument(from + " is not a directory");
+  if (::mkdir(to.c_str(), static_cast<mode_t>(dir_mode)) != 0) {
+    return Status::FromErrno(errno, "mkdir " + to);
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> names, ListDir(from));
+  for (const std::string& name : names) {
+    const std::string src = from + "/" + name;
+    const std::string dst = to + "/" + name;
+    if (::lstat(src.c_str(), &st) != 0) return Status::FromErrno(errno, "stat " + src);
+    if (S_ISDIR(st.st_mode)) {
+      RETURN_IF_ERROR(CopyTreeDurably(src, dst, file_mode, dir_mode));
+      continue;
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return Status::InvalidArgument(src + " is not a regular file or a directory");
+    }
+    ASSIGN_OR_RETURN(UniqueFd in, OpenFile(src, O_RDONLY));
+    ASSIGN_OR_RETURN(UniqueFd out, OpenFile(dst, O_WRONLY | O_CREAT | O_EXCL, file_mode));
+    std::string buf(1 << 20, '\0');
+    uint64_t pos = 0;
+    while (true) {
+      ASSIGN_OR_RETURN(size_t n, PreadFull(in.get(), buf.data(), buf.size(), pos));
+      if (n == 0) break;
+      RETURN_IF_ERROR(PwriteFull(out.get(), std::string_view(buf.data(), n), pos, dst));
+      pos += n;
+    }
+    if (::fsync(out.get()) != 0) return Status::FromErrno(errno, "fsync " + dst);
+  }
+  return FsyncDir(to);
+}
+
+Status RemoveTree(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+  if (ec) return Status::IoError("remove " + path + ": " + ec.message());
+  return Status::Ok();
 }
 
 Status RemoveFileIfExists(const std::string& path) {

@@ -37,9 +37,9 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-// mkdir -p (mode 0755); Ok when `path` already is a directory, kIoError naming the component
-// that failed or when `path` exists and is not a directory.
-Status MakeDirs(const std::string& path);
+// mkdir -p (new directories get `mode`, less the umask); Ok when `path` already is a directory,
+// kIoError naming the component that failed or when `path` exists and is not a directory.
+Status MakeDirs(const std::string& path, int mode = 0755);
 // open(2) with O_CLOEXEC added. kNotFound when the file (or a parent) does not exist.
 Result<UniqueFd> OpenFile(const std::string& path, int flags, int mode = 0644);
 // The whole file, read to its end. kNotFound when it does not exist.
@@ -61,6 +61,15 @@ Status FsyncDir(const std::string& dir);
 // own (the lake appends ".tmp", the embedded log uses a hidden ".tmp-<pid>-<n>-" prefix).
 Status ReplaceFileAtomically(const std::string& path, std::string_view data,
                              const std::string& temp_path);
+// Copies the regular files and directories under `from` (recursively) to the new directory
+// `to`, which must not exist, with modes `file_mode` and `dir_mode`; every file and directory
+// written is fsynced before it returns, so a rename of `to` afterwards publishes a durable
+// tree. kInvalidArgument naming an entry that is neither (a symlink, a socket): a copy never
+// follows links out of `from`. kNotFound when `from` does not exist.
+Status CopyTreeDurably(const std::string& from, const std::string& to, int file_mode = 0644,
+                       int dir_mode = 0755);
+// rm -rf: removes `path` and everything under it; Ok when it does not exist.
+Status RemoveTree(const std::string& path);
 // unlink(2) that treats a file already gone as success.
 Status RemoveFileIfExists(const std::string& path);
 Result<uint64_t> FileSize(int fd);

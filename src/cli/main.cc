@@ -38,6 +38,14 @@ constexpr Command kCommands[] = {
      "covidflow monitor drift --reference ref.csv --current "
      "lake:./covidflow-home/lake?from=2020-07-25",
      RunMonitor},
+    {"runs", "tracked runs: list the newest, show one's params, metrics, lineage and tags",
+     "list|show RUN_ID [options]", "covidflow runs list --experiment tweet-sentiment", RunRuns},
+    {"models", "registered models: list, show, versions, register, promote, rollback, diff, audit",
+     "list | show NAME | versions NAME | register NAME --artifact DIR [--run ID] | promote NAME "
+     "VERSION [--alias A] --reason TEXT | rollback NAME [--alias A] --reason TEXT | diff NAME V1 "
+     "V2 | audit NAME",
+     "covidflow models promote tweets 3 --alias champion --reason 'better macro recall'",
+     RunModels},
     {"config", "print the effective settings (show) or the settings reference (docs)", "show|docs",
      "covidflow config show --json", RunConfig},
 };

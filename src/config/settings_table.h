@@ -163,6 +163,24 @@ inline constexpr Setting kSettings[] = {
     {"demo.keep", Type::kBool, "false", "--keep", "demo",
      "keep the temporary home directory after the demo"},
 
+    // registry (runs, models, train)
+    {"registry.uri", Type::kString, "", "--registry", "runs models train",
+     "the tracking and model registry: a directory or sqlite:///FILE (embedded: SQLite plus an "
+     "artifact directory), or http://HOST:PORT (an MLflow server) (default: HOME/registry)"},
+    {"registry.actor", Type::kString, "", "--actor", "models train",
+     "who makes a registry change, recorded in the audit log (default: the OS user)"},
+    {"registry.reason", Type::kString, "", "--reason", "models",
+     "why a registry change is made, recorded in the audit log"},
+    {"models.alias", Type::kString, "champion", "--alias", "models",
+     "promote/rollback: the alias to move (champion, challenger or any name)"},
+    {"models.artifact", Type::kString, "", "--artifact", "models",
+     "register: the directory of the model's files"},
+    {"models.run", Type::kString, "", "--run", "models",
+     "register: the id of the run that produced the model"},
+    {"runs.experiment", Type::kString, "", "--experiment", "runs",
+     "list: only the runs of this experiment"},
+    {"runs.count", Type::kInt, "20", "-n", "runs", "list: the newest runs to show", 1, 100000},
+
     // sentiment
     {"sentiment.enricher", Type::kString, "vader", "--enricher", "sentiment", "enricher by name"},
     {"sentiment.column", Type::kString, "", "--column", "sentiment",

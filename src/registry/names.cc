@@ -53,6 +53,42 @@ Status ValidateAlias(std::string_view alias) {
   return Status::Ok();
 }
 
+Status ValidateTags(std::string_view field, const StringMap& tags) {
+  for (const auto& [key, value] : tags) {
+    RETURN_IF_ERROR(ValidateName(field, key));
+    if (value.size() > kMaxTagValueBytes) {
+      return Refuse(field, key,
+                    "its value is over " + std::to_string(kMaxTagValueBytes) + " bytes");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateRunData(const RunData& data) {
+  for (const auto& [key, value] : data.params) {
+    RETURN_IF_ERROR(ValidateName("param", key));
+    if (value.size() > kMaxParamValueBytes) {
+      return Refuse("param", key,
+                    "its value is over " + std::to_string(kMaxParamValueBytes) + " bytes");
+    }
+  }
+  for (const Metric& m : data.metrics) RETURN_IF_ERROR(ValidateName("metric", m.key));
+  RETURN_IF_ERROR(ValidateTags("tag", data.tags));
+  return ValidateTags("lineage key", data.lineage);
+}
+
+Status ValidateChange(const Change& change) {
+  if (change.actor.empty()) {
+    return Status::InvalidArgument("a change needs an actor (--actor, or the OS user)");
+  }
+  RETURN_IF_ERROR(ValidateName("actor", change.actor));
+  if (change.reason.size() > kMaxTagValueBytes) {
+    return Status::InvalidArgument("reason is over " + std::to_string(kMaxTagValueBytes) +
+                                   " bytes");
+  }
+  return Status::Ok();
+}
+
 Result<int64_t> ParseVersion(std::string_view text) {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);

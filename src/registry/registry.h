@@ -191,6 +191,10 @@ class Registry {
   // `artifact_path` ("" = the root; checked like a name, one level, no '/').
   virtual Status LogArtifacts(std::string_view run_id, const std::string& dir,
                               std::string_view artifact_path) = 0;
+  // Copies the run's artifacts under `artifact_path` ("" = all of them) into the local
+  // directory `dest` (created; must not exist or be empty). kNotFound naming the run or path.
+  virtual Status DownloadRunArtifacts(std::string_view run_id, std::string_view artifact_path,
+                                      const std::string& dest) = 0;
   // Sets the final status and end time (0 = now). kFailedPrecondition when already ended.
   virtual Status EndRun(std::string_view run_id, RunStatus status, int64_t end_ms = 0) = 0;
   virtual Result<Run> GetRun(std::string_view run_id) = 0;

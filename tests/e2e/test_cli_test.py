@@ -8,7 +8,8 @@ import pytest
 
 from conftest import covidflow_bin, read_topic, run
 
-COMMANDS = ["demo", "generate", "produce", "process", "topic", "lake", "sentiment", "config"]
+COMMANDS = ["demo", "generate", "produce", "process", "topic", "lake", "sentiment", "config",
+            "runs", "models"]
 DATA = os.environ.get("CF_SHARED_DATA_DIR", "")
 
 

@@ -158,5 +158,40 @@ TEST(TempDirTest, RemovesItsTreeEvenWithoutPermissions) {
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 
+TEST(CopyTreeDurablyTest, CopiesFilesAndDirectoriesWithTheGivenModes) {
+  TempDir dir("cf_copy_tree");
+  ASSERT_TRUE(MakeDirs(dir.Sub("from/sub/deeper")).ok());
+  std::ofstream(dir.Sub("from/a.txt")) << "alpha";
+  std::ofstream(dir.Sub("from/sub/deeper/b.bin")) << std::string(3 << 20, 'b');
+  ASSERT_TRUE(CopyTreeDurably(dir.Sub("from"), dir.Sub("to"), 0600, 0700).ok());
+  EXPECT_EQ(ReadWholeFile(dir.Sub("to/a.txt")).value(), "alpha");
+  EXPECT_EQ(ReadWholeFile(dir.Sub("to/sub/deeper/b.bin")).value(), std::string(3 << 20, 'b'));
+  struct stat st;
+  ASSERT_EQ(::stat(dir.Sub("to/a.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat(dir.Sub("to/sub").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+}
+
+TEST(CopyTreeDurablyTest, RefusesSymlinksAnExistingTargetAndAMissingSource) {
+  TempDir dir("cf_copy_tree");
+  ASSERT_TRUE(MakeDirs(dir.Sub("from")).ok());
+  ASSERT_EQ(::symlink("/etc/passwd", dir.Sub("from/link").c_str()), 0);
+  Status s = CopyTreeDurably(dir.Sub("from"), dir.Sub("to"));
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("link"), std::string::npos) << s.message();
+  EXPECT_EQ(CopyTreeDurably(dir.Sub("from"), dir.Sub("to")).code(), StatusCode::kIoError);
+  EXPECT_EQ(CopyTreeDurably(dir.Sub("none"), dir.Sub("to2")).code(), StatusCode::kNotFound);
+}
+
+TEST(RemoveTreeTest, RemovesEverythingAndAcceptsMissing) {
+  TempDir dir("cf_remove_tree");
+  ASSERT_TRUE(MakeDirs(dir.Sub("t/a/b")).ok());
+  std::ofstream(dir.Sub("t/a/b/f")) << "x";
+  ASSERT_TRUE(RemoveTree(dir.Sub("t")).ok());
+  EXPECT_FALSE(PathExists(dir.Sub("t")));
+  EXPECT_TRUE(RemoveTree(dir.Sub("t")).ok());
+}
+
 }  // namespace
 }  // namespace covidflow

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
-#include <filesystem>
 
 #include "log/file/clients.h"
 #include "log/file/names.h"
@@ -33,11 +32,6 @@ Result<int> ParseTopicMeta(std::string_view text, const std::string& path) {
     return Status::Corruption(path + ": bad partition count");
   }
   return n;
-}
-
-void RemoveTree(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::remove_all(path, ec);  // best effort: only our own temporary directory
 }
 
 }  // namespace
@@ -116,12 +110,12 @@ Status FileLog::CreateTopic(std::string_view topic, int partitions) {
     return ReplaceFileAtomically(meta, TopicMeta(partitions), TempPathFor(meta));
   }();
   if (!s.ok()) {
-    RemoveTree(tmp);
+    (void)RemoveTree(tmp);  // best effort: only our own temporary directory
     return s.WithContext("create topic '" + std::string(topic) + "'");
   }
   if (::rename(tmp.c_str(), TopicDir(topic).c_str()) != 0) {
     int err = errno;
-    RemoveTree(tmp);
+    (void)RemoveTree(tmp);  // best effort: only our own temporary directory
     if (err == EEXIST || err == ENOTEMPTY) return compare_existing();
     return Status::FromErrno(err, "create topic '" + std::string(topic) + "': rename");
   }

@@ -231,6 +231,27 @@ class MlflowRegistry final : public Registry {
     return Upload(dir, root);
   }
 
+  Status DownloadRunArtifacts(std::string_view run_id, std::string_view artifact_path,
+                              const std::string& dest) override {
+    if (!artifact_path.empty()) RETURN_IF_ERROR(ValidateName("artifact path", artifact_path));
+    ASSIGN_OR_RETURN(json info, GetRunJson(run_id));
+    ASSIGN_OR_RETURN(std::string root, ProxyPath(Str(info["info"], "artifact_uri")));
+    if (!artifact_path.empty()) {
+      root += "/" + std::string(artifact_path);
+      ASSIGN_OR_RETURN(json listing, rest_->ListArtifacts(root));
+      if (Array(listing, "files").empty()) {
+        return Status::NotFound("run '" + std::string(run_id) + "': artifact '" +
+                                std::string(artifact_path) + "' not found");
+      }
+    }
+    std::error_code ec;
+    if (std::filesystem::exists(dest, ec) && !std::filesystem::is_empty(dest, ec)) {
+      return Status::InvalidArgument("download: '" + dest + "' exists and is not empty");
+    }
+    RETURN_IF_ERROR(MakeDirs(dest));
+    return Download(root, dest);
+  }
+
   Status EndRun(std::string_view run_id, RunStatus status, int64_t end_ms) override {
     ASSIGN_OR_RETURN(json r, GetRunJson(run_id));
     const std::string current = Str(r["info"], "status");
