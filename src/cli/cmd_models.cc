@@ -36,8 +36,8 @@ void Print(const json& j) { std::printf("%s\n", j.dump().c_str()); }
 json RunJson(const registry::Run& r) {
   json metrics = json::array();
   for (const registry::Metric& m : r.metrics) {
-    metrics.push_back({{"key", m.key}, {"value", m.value}, {"step", m.step},
-                       {"timestamp_ms", m.timestamp_ms}});
+    metrics.push_back(
+        {{"key", m.key}, {"value", m.value}, {"step", m.step}, {"timestamp_ms", m.timestamp_ms}});
   }
   return {{"id", r.id},
           {"experiment_id", r.experiment_id},
@@ -95,14 +95,15 @@ std::string Aliases(const std::vector<std::string>& aliases) {
 }
 
 void PrintVersionLine(const ModelVersion& v) {
-  std::printf("  %5lld  %-19s  %-6s  run %-32s  %s\n", static_cast<long long>(v.version),
-              Time(v.created_ms).c_str(), std::string(registry::VersionStatusName(v.status)).c_str(),
+  std::printf("  %5lld  %-19s  %-6s  %-36s  %s\n", static_cast<long long>(v.version),
+              Time(v.created_ms).c_str(),
+              std::string(registry::VersionStatusName(v.status)).c_str(),
               v.run_id.empty() ? "-" : v.run_id.c_str(), Aliases(v.aliases).c_str());
 }
 
 int RunsList(registry::Registry& reg, const app::Settings& s) {
-  auto runs = reg.ListRuns(
-      registry::RunFilter{s.registry.experiment, static_cast<int>(s.registry.count)});
+  auto runs =
+      reg.ListRuns(registry::RunFilter{s.registry.experiment, static_cast<int>(s.registry.count)});
   if (!runs.ok()) return FailRegistry("runs", runs.status());
   if (s.cli.json) {
     json out = json::array();
@@ -209,9 +210,9 @@ int ModelsRegister(registry::Registry& reg, const app::Settings& s, const std::s
   if (s.registry.artifact.empty()) {
     return Usage("models", "register needs --artifact DIR (the model's files)");
   }
-  auto v = reg.RegisterVersion(
-      registry::NewVersion{name, s.registry.run, s.registry.artifact, "", {}},
-      app::ChangeFrom(s.registry));
+  auto v =
+      reg.RegisterVersion(registry::NewVersion{name, s.registry.run, s.registry.artifact, "", {}},
+                          app::ChangeFrom(s.registry));
   if (!v.ok()) return FailRegistry("models", v.status());
   if (s.cli.json) {
     Print(VersionJson(*v));
@@ -322,7 +323,9 @@ int ModelsDiff(registry::Registry& reg, const app::Settings& s, const std::strin
     if (out[section].empty()) continue;
     std::printf("%s\n", section);
     for (const json& row : out[section]) {
-      auto text = [](const json& v) { return v.is_null() ? std::string("-") : v.get<std::string>(); };
+      auto text = [](const json& v) {
+        return v.is_null() ? std::string("-") : v.get<std::string>();
+      };
       std::printf("%s %-26s %-24s %s\n", row["differs"].get<bool>() ? "*" : " ",
                   row["key"].get<std::string>().c_str(), text(row["a"]).c_str(),
                   text(row["b"]).c_str());
@@ -343,8 +346,8 @@ int ModelsAudit(registry::Registry& reg, const app::Settings& s, const std::stri
   for (const AuditEntry& e : *entries) {
     std::printf("%s  %-12s %-16s %-18s %s → %s%s%s\n", Time(e.time_ms).c_str(), e.actor.c_str(),
                 e.action.c_str(), e.target.c_str(), e.from.empty() ? "-" : e.from.c_str(),
-                e.to.empty() ? "-" : e.to.c_str(), e.reason.empty() ? "" : "  because: ",
-                e.reason.c_str());
+                e.to.empty() ? "-" : e.to.c_str(),
+                e.reason.empty() ? "" : "  because: ", e.reason.c_str());
   }
   return 0;
 }
@@ -364,12 +367,13 @@ int RunRuns(const config::Config& c, const app::Settings& s) {
 int RunModels(const config::Config& c, const app::Settings& s) {
   const auto& pos = c.positional();
   const std::string sub = pos.empty() ? "" : pos[0];
-  const size_t want = sub == "list"                                              ? 1
+  const size_t want = sub == "list" ? 1
                       : sub == "show" || sub == "versions" || sub == "register" ||
-                              sub == "rollback" || sub == "audit"                ? 2
-                      : sub == "promote"                                         ? 3
-                      : sub == "diff"                                            ? 4
-                                                                                 : 0;
+                              sub == "rollback" || sub == "audit"
+                          ? 2
+                      : sub == "promote" ? 3
+                      : sub == "diff"    ? 4
+                                         : 0;
   if (want == 0 || pos.size() != want) {
     return Usage("models",
                  "expected: models list | show NAME | versions NAME | register NAME --artifact "

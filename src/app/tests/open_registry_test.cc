@@ -40,8 +40,8 @@ TEST(OpenRegistryTest, DefaultDirectoryAndSqliteUris) {
   EXPECT_EQ(RegisterOne("", cli, dir.Sub("src")).rfind(dir.Sub("home/registry/artifacts/"), 0), 0u);
   EXPECT_TRUE(PathExists(dir.Sub("home/registry/registry.db")));
 
-  EXPECT_EQ(RegisterOne(dir.Sub("plain"), cli, dir.Sub("src")).rfind(dir.Sub("plain/artifacts/"), 0),
-            0u);
+  EXPECT_EQ(
+      RegisterOne(dir.Sub("plain"), cli, dir.Sub("src")).rfind(dir.Sub("plain/artifacts/"), 0), 0u);
   EXPECT_TRUE(PathExists(dir.Sub("plain/registry.db")));
 
   EXPECT_EQ(RegisterOne("sqlite:///" + dir.Sub("lite/reg.db"), cli, dir.Sub("src"))

@@ -72,8 +72,8 @@ int64_t NowMs() {
 }
 
 std::string RandomHex(size_t digits) {
-  static thread_local std::mt19937_64 gen(std::random_device{}() ^
-                                          static_cast<uint64_t>(::getpid()) << 32);
+  static thread_local std::mt19937_64 gen(std::random_device{}() ^ static_cast<uint64_t>(::getpid())
+                                                                       << 32);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(digits);
@@ -177,7 +177,8 @@ class EmbeddedRegistry final : public Registry {
       RETURN_IF_ERROR(put.Bind(run_id, key, value).Run());
     }
     for (const Metric& m : data.metrics) {
-      ASSIGN_OR_RETURN(Statement put, db_->Prepare("INSERT INTO run_metrics VALUES(?1,?2,?3,?4,?5)"));
+      ASSIGN_OR_RETURN(Statement put,
+                       db_->Prepare("INSERT INTO run_metrics VALUES(?1,?2,?3,?4,?5)"));
       RETURN_IF_ERROR(
           put.Bind(run_id, m.key, m.step, m.timestamp_ms != 0 ? m.timestamp_ms : NowMs(), m.value)
               .Run());
@@ -231,7 +232,8 @@ class EmbeddedRegistry final : public Registry {
     ASSIGN_OR_RETURN(bool found, get.Step());
     if (!found) return RunNotFound(run_id);
     if (get.Int(0) != 0) return Status::FailedPrecondition("run " + Quoted(run_id) + " has ended");
-    ASSIGN_OR_RETURN(Statement put, db_->Prepare("UPDATE runs SET status=?2, end_ms=?3 WHERE id=?1"));
+    ASSIGN_OR_RETURN(Statement put,
+                     db_->Prepare("UPDATE runs SET status=?2, end_ms=?3 WHERE id=?1"));
     RETURN_IF_ERROR(put.Bind(run_id, RunStatusName(status), end_ms != 0 ? end_ms : NowMs()).Run());
     return tx.Commit();
   }
@@ -378,7 +380,8 @@ class EmbeddedRegistry final : public Registry {
     get.Bind(model, key);
     ASSIGN_OR_RETURN(bool had, get.Step());
     const std::string old = had ? get.Text(0) : std::string();
-    ASSIGN_OR_RETURN(Statement put, db_->Prepare("INSERT OR REPLACE INTO model_tags VALUES(?1,?2,?3)"));
+    ASSIGN_OR_RETURN(Statement put,
+                     db_->Prepare("INSERT OR REPLACE INTO model_tags VALUES(?1,?2,?3)"));
     RETURN_IF_ERROR(put.Bind(model, key, value).Run());
     RETURN_IF_ERROR(TouchLocked(model));
     RETURN_IF_ERROR(AuditLocked(model, change, kAuditSetModelTag, "tag " + std::string(key), old,
@@ -418,7 +421,8 @@ class EmbeddedRegistry final : public Registry {
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_));
     RETURN_IF_ERROR(VersionExistsLocked(model, version));
     ASSIGN_OR_RETURN(std::string old, AliasLocked(model, alias));
-    ASSIGN_OR_RETURN(Statement put, db_->Prepare("INSERT OR REPLACE INTO aliases VALUES(?1,?2,?3)"));
+    ASSIGN_OR_RETURN(Statement put,
+                     db_->Prepare("INSERT OR REPLACE INTO aliases VALUES(?1,?2,?3)"));
     RETURN_IF_ERROR(put.Bind(model, alias, version).Run());
     RETURN_IF_ERROR(TouchLocked(model));
     RETURN_IF_ERROR(AuditLocked(model, change, action, "alias " + std::string(alias), old,
@@ -438,11 +442,12 @@ class EmbeddedRegistry final : public Registry {
     if (!exists) return ModelNotFound(model);
     ASSIGN_OR_RETURN(std::string old, AliasLocked(model, alias));
     if (old.empty()) return AliasNotFound(model, alias);
-    ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM aliases WHERE model=?1 AND alias=?2"));
+    ASSIGN_OR_RETURN(Statement del,
+                     db_->Prepare("DELETE FROM aliases WHERE model=?1 AND alias=?2"));
     RETURN_IF_ERROR(del.Bind(model, alias).Run());
     RETURN_IF_ERROR(TouchLocked(model));
-    RETURN_IF_ERROR(AuditLocked(model, change, kAuditDeleteAlias, "alias " + std::string(alias),
-                                old, ""));
+    RETURN_IF_ERROR(
+        AuditLocked(model, change, kAuditDeleteAlias, "alias " + std::string(alias), old, ""));
     return tx.Commit();
   }
 
@@ -474,8 +479,8 @@ class EmbeddedRegistry final : public Registry {
     while (true) {
       ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
-      entries.push_back(AuditEntry{st.Int(0), st.Int(1), st.Text(2), std::string(model),
-                                   st.Text(3), st.Text(4), st.Text(5), st.Text(6), st.Text(7)});
+      entries.push_back(AuditEntry{st.Int(0), st.Int(1), st.Text(2), std::string(model), st.Text(3),
+                                   st.Text(4), st.Text(5), st.Text(6), st.Text(7)});
     }
     return entries;
   }
@@ -484,7 +489,8 @@ class EmbeddedRegistry final : public Registry {
     std::lock_guard lock(mu_);
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_));
     RETURN_IF_ERROR(db_->Exec(kSchema));
-    ASSIGN_OR_RETURN(Statement get, db_->Prepare("SELECT value FROM meta WHERE key='format_version'"));
+    ASSIGN_OR_RETURN(Statement get,
+                     db_->Prepare("SELECT value FROM meta WHERE key='format_version'"));
     ASSIGN_OR_RETURN(bool found, get.Step());
     if (found) {
       const std::string v = get.Text(0);
@@ -556,13 +562,13 @@ class EmbeddedRegistry final : public Registry {
                                VersionStatusName(VersionStatus::kReady), version.description, now)
                           .Run());
       for (const auto& [key, value] : version.tags) {
-        ASSIGN_OR_RETURN(Statement tag, db_->Prepare("INSERT INTO version_tags VALUES(?1,?2,?3,?4)"));
+        ASSIGN_OR_RETURN(Statement tag,
+                         db_->Prepare("INSERT INTO version_tags VALUES(?1,?2,?3,?4)"));
         RETURN_IF_ERROR(tag.Bind(version.model, number, key, value).Run());
       }
       RETURN_IF_ERROR(TouchLocked(version.model));
       RETURN_IF_ERROR(AuditLocked(version.model, change, kAuditRegisterVersion,
-                                  "version " + std::to_string(number), "",
-                                  std::to_string(number)));
+                                  "version " + std::to_string(number), "", std::to_string(number)));
       CF_FAILPOINT("registry.register.before_commit");
       return tx.Commit();
     }();
@@ -627,9 +633,10 @@ class EmbeddedRegistry final : public Registry {
       run.end_ms = st.Int(5);
       run.artifact_uri = st.Text(6);
     }
-    ASSIGN_OR_RETURN(run.params, MapLocked("SELECT key, value FROM run_params WHERE run_id=?1",
-                                           run_id));
-    ASSIGN_OR_RETURN(run.tags, MapLocked("SELECT key, value FROM run_tags WHERE run_id=?1", run_id));
+    ASSIGN_OR_RETURN(run.params,
+                     MapLocked("SELECT key, value FROM run_params WHERE run_id=?1", run_id));
+    ASSIGN_OR_RETURN(run.tags,
+                     MapLocked("SELECT key, value FROM run_tags WHERE run_id=?1", run_id));
     ASSIGN_OR_RETURN(run.lineage,
                      MapLocked("SELECT key, value FROM run_lineage WHERE run_id=?1", run_id));
     ASSIGN_OR_RETURN(Statement st,
@@ -794,8 +801,9 @@ Result<std::string> Absolute(const std::string& dir) {
 
 Result<std::unique_ptr<Registry>> OpenEmbeddedRegistry(const EmbeddedOptions& options) {
   if (options.database.empty() || options.artifact_dir.empty()) {
-    return Status::InvalidArgument("the embedded registry needs a database file and an "
-                                   "artifact directory");
+    return Status::InvalidArgument(
+        "the embedded registry needs a database file and an "
+        "artifact directory");
   }
   RETURN_IF_ERROR(MakeDirs(DirName(options.database), kDirMode));
   RETURN_IF_ERROR(MakeDirs(options.artifact_dir + "/models", kDirMode));

@@ -50,15 +50,15 @@ std::string RegistryConformanceTest::MakeArtifacts(
 namespace {
 
 // Asserts a Result is ok and yields its value.
-#define CF_ASSERT_OK_AND_ASSIGN(lhs, expr)                                      \
-  auto CF_CONCAT(r_, __LINE__) = (expr);                                         \
+#define CF_ASSERT_OK_AND_ASSIGN(lhs, expr)                                                  \
+  auto CF_CONCAT(r_, __LINE__) = (expr);                                                    \
   ASSERT_TRUE(CF_CONCAT(r_, __LINE__).ok()) << CF_CONCAT(r_, __LINE__).status().ToString(); \
   lhs = std::move(CF_CONCAT(r_, __LINE__)).value()
 
-#define CF_ASSERT_OK(expr)                                  \
-  do {                                                      \
-    ::covidflow::Status s_ = (expr);                        \
-    ASSERT_TRUE(s_.ok()) << s_.ToString();                  \
+#define CF_ASSERT_OK(expr)                 \
+  do {                                     \
+    ::covidflow::Status s_ = (expr);       \
+    ASSERT_TRUE(s_.ok()) << s_.ToString(); \
   } while (0)
 
 TEST_P(RegistryConformanceTest, ExperimentsAreCreatedOnceAndFoundByName) {
@@ -77,7 +77,8 @@ TEST_P(RegistryConformanceTest, ExperimentsAreCreatedOnceAndFoundByName) {
 TEST_P(RegistryConformanceTest, ARunKeepsParamsMetricsTagsLineageAndStatus) {
   const std::string experiment = UniqueName("exp");
   CF_ASSERT_OK_AND_ASSIGN(
-      registry::Run run, registry_->CreateRun(NewRun{experiment, "first", 0, {{"spec", "tweet-sentiment"}}}));
+      registry::Run run,
+      registry_->CreateRun(NewRun{experiment, "first", 0, {{"spec", "tweet-sentiment"}}}));
   EXPECT_EQ(run.status, RunStatus::kRunning);
   EXPECT_EQ(run.end_ms, 0);
   EXPECT_GT(run.start_ms, 0);
@@ -111,7 +112,8 @@ TEST_P(RegistryConformanceTest, ARunKeepsParamsMetricsTagsLineageAndStatus) {
 }
 
 TEST_P(RegistryConformanceTest, ParamsAreWrittenOnce) {
-  CF_ASSERT_OK_AND_ASSIGN(registry::Run run, registry_->CreateRun(NewRun{UniqueName("exp"), "r", 0, {}}));
+  CF_ASSERT_OK_AND_ASSIGN(registry::Run run,
+                          registry_->CreateRun(NewRun{UniqueName("exp"), "r", 0, {}}));
   CF_ASSERT_OK(registry_->LogRunData(run.id, RunData{{{"C", "1"}}, {}, {}, {}}));
   CF_ASSERT_OK(registry_->LogRunData(run.id, RunData{{{"C", "1"}}, {}, {}, {}}));
   Status s = registry_->LogRunData(run.id, RunData{{{"C", "2"}}, {}, {}, {}});
@@ -124,7 +126,8 @@ TEST_P(RegistryConformanceTest, ParamsAreWrittenOnce) {
 // More than MLflow takes in one log-batch call (1,000 metrics, 100 params, 100 tags): the
 // backend splits, nothing is lost.
 TEST_P(RegistryConformanceTest, ABatchBeyondMlflowLimitsIsStoredWhole) {
-  CF_ASSERT_OK_AND_ASSIGN(registry::Run run, registry_->CreateRun(NewRun{UniqueName("exp"), "big", 0, {}}));
+  CF_ASSERT_OK_AND_ASSIGN(registry::Run run,
+                          registry_->CreateRun(NewRun{UniqueName("exp"), "big", 0, {}}));
   RunData data;
   for (int i = 0; i < 2500; ++i) {
     data.metrics.push_back(Metric{"m" + std::to_string(i % 7), i * 0.25, i, 1000 + i});
@@ -145,21 +148,26 @@ TEST_P(RegistryConformanceTest, RunsAreListedNewestFirstByExperiment) {
   std::vector<std::string> ids;
   for (int i = 0; i < 3; ++i) {
     CF_ASSERT_OK_AND_ASSIGN(
-        registry::Run r, registry_->CreateRun(NewRun{experiment, "r" + std::to_string(i), 1000 + i, {}}));
+        registry::Run r,
+        registry_->CreateRun(NewRun{experiment, "r" + std::to_string(i), 1000 + i, {}}));
     ids.push_back(r.id);
   }
-  CF_ASSERT_OK_AND_ASSIGN(registry::Run other, registry_->CreateRun(NewRun{UniqueName("exp"), "x", 5000, {}}));
-  CF_ASSERT_OK_AND_ASSIGN(std::vector<registry::Run> runs, registry_->ListRuns(RunFilter{experiment, 10}));
+  CF_ASSERT_OK_AND_ASSIGN(registry::Run other,
+                          registry_->CreateRun(NewRun{UniqueName("exp"), "x", 5000, {}}));
+  CF_ASSERT_OK_AND_ASSIGN(std::vector<registry::Run> runs,
+                          registry_->ListRuns(RunFilter{experiment, 10}));
   ASSERT_EQ(runs.size(), 3u);
   EXPECT_EQ(runs[0].id, ids[2]);
   EXPECT_EQ(runs[2].id, ids[0]);
-  CF_ASSERT_OK_AND_ASSIGN(std::vector<registry::Run> two, registry_->ListRuns(RunFilter{experiment, 2}));
+  CF_ASSERT_OK_AND_ASSIGN(std::vector<registry::Run> two,
+                          registry_->ListRuns(RunFilter{experiment, 2}));
   EXPECT_EQ(two.size(), 2u);
   for (const registry::Run& r : runs) EXPECT_NE(r.id, other.id);
 }
 
 TEST_P(RegistryConformanceTest, EndingARunTwiceOrAnUnknownRunFails) {
-  CF_ASSERT_OK_AND_ASSIGN(registry::Run run, registry_->CreateRun(NewRun{UniqueName("exp"), "r", 0, {}}));
+  CF_ASSERT_OK_AND_ASSIGN(registry::Run run,
+                          registry_->CreateRun(NewRun{UniqueName("exp"), "r", 0, {}}));
   CF_ASSERT_OK(registry_->EndRun(run.id, RunStatus::kFailed));
   EXPECT_EQ(registry_->EndRun(run.id, RunStatus::kFinished).code(),
             StatusCode::kFailedPrecondition);
@@ -174,7 +182,8 @@ TEST_P(RegistryConformanceTest, EndingARunTwiceOrAnUnknownRunFails) {
 }
 
 TEST_P(RegistryConformanceTest, RunArtifactsRoundTrip) {
-  CF_ASSERT_OK_AND_ASSIGN(registry::Run run, registry_->CreateRun(NewRun{UniqueName("exp"), "r", 0, {}}));
+  CF_ASSERT_OK_AND_ASSIGN(registry::Run run,
+                          registry_->CreateRun(NewRun{UniqueName("exp"), "r", 0, {}}));
   const std::string src =
       MakeArtifacts("run_art", {{"report.json", "{\"ok\":true}"}, {"plots/a.txt", "AAA"}});
   CF_ASSERT_OK(registry_->LogArtifacts(run.id, src, "eval"));
@@ -188,13 +197,13 @@ TEST_P(RegistryConformanceTest, RunArtifactsRoundTrip) {
 
 TEST_P(RegistryConformanceTest, VersionsAreNumberedFromOneAndCarryTheirArtifacts) {
   const std::string model = UniqueName("tweets");
-  CF_ASSERT_OK_AND_ASSIGN(registry::Run run, registry_->CreateRun(NewRun{UniqueName("exp"), "r", 0, {}}));
+  CF_ASSERT_OK_AND_ASSIGN(registry::Run run,
+                          registry_->CreateRun(NewRun{UniqueName("exp"), "r", 0, {}}));
   const std::string a = MakeArtifacts("a", {{"manifest.json", "v1"}, {"weights/w.bin", "111"}});
   const std::string b = MakeArtifacts("b", {{"manifest.json", "v2"}, {"weights/w.bin", "222"}});
   CF_ASSERT_OK_AND_ASSIGN(
-      ModelVersion v1,
-      registry_->RegisterVersion(NewVersion{model, run.id, a, "first", {{"family", "linear"}}},
-                                 change_));
+      ModelVersion v1, registry_->RegisterVersion(
+                           NewVersion{model, run.id, a, "first", {{"family", "linear"}}}, change_));
   CF_ASSERT_OK_AND_ASSIGN(ModelVersion v2,
                           registry_->RegisterVersion(NewVersion{model, "", b, "", {}}, change_));
   EXPECT_EQ(v1.version, 1);
@@ -231,8 +240,8 @@ TEST_P(RegistryConformanceTest, AFailedRegistrationLeavesNoVersion) {
                 .code(),
             StatusCode::kNotFound);
   EXPECT_EQ(registry_
-                ->RegisterVersion(
-                    NewVersion{model, "0123456789abcdef0123456789abcdef", a, "", {}}, change_)
+                ->RegisterVersion(NewVersion{model, "0123456789abcdef0123456789abcdef", a, "", {}},
+                                  change_)
                 .status()
                 .code(),
             StatusCode::kNotFound);
@@ -242,8 +251,8 @@ TEST_P(RegistryConformanceTest, AFailedRegistrationLeavesNoVersion) {
   } else {
     EXPECT_EQ(versions.status().code(), StatusCode::kNotFound);
   }
-  CF_ASSERT_OK_AND_ASSIGN(ModelVersion v, registry_->RegisterVersion(
-                                              NewVersion{model, "", a, "", {}}, change_));
+  CF_ASSERT_OK_AND_ASSIGN(ModelVersion v,
+                          registry_->RegisterVersion(NewVersion{model, "", a, "", {}}, change_));
   EXPECT_EQ(v.version, 1);
 }
 
@@ -276,8 +285,7 @@ TEST_P(RegistryConformanceTest, MissingThingsAreNotFoundAndNamed) {
   EXPECT_THAT(no_model.status().message(), HasSubstr(model));
   EXPECT_EQ(registry_->ListVersions(model).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(registry_->Audit(model).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(registry_->GetVersionByAlias(model, "champion").status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(registry_->GetVersionByAlias(model, "champion").status().code(), StatusCode::kNotFound);
 
   const std::string a = MakeArtifacts("a", {{"m", "1"}});
   CF_ASSERT_OK(registry_->RegisterVersion(NewVersion{model, "", a, "", {}}, change_).status());
@@ -297,9 +305,8 @@ TEST_P(RegistryConformanceTest, MissingThingsAreNotFoundAndNamed) {
 TEST_P(RegistryConformanceTest, BadNamesAreRefusedBeforeAnythingIsStored) {
   const std::string a = MakeArtifacts("a", {{"m", "1"}});
   const std::string too_long(kMaxNameBytes + 1, 'm');
-  for (const std::string& bad :
-       {std::string("a/b"), std::string(".."), std::string("../../etc"), std::string("x\ny"),
-        too_long, std::string()}) {
+  for (const std::string& bad : {std::string("a/b"), std::string(".."), std::string("../../etc"),
+                                 std::string("x\ny"), too_long, std::string()}) {
     EXPECT_EQ(registry_->RegisterVersion(NewVersion{bad, "", a, "", {}}, change_).status().code(),
               StatusCode::kInvalidArgument)
         << bad;
@@ -313,7 +320,8 @@ TEST_P(RegistryConformanceTest, BadNamesAreRefusedBeforeAnythingIsStored) {
   EXPECT_EQ(registry_->SetAlias(model, "v1", 1, change_).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(registry_->SetAlias(model, "champion", 1, Change{"", "no actor"}).code(),
             StatusCode::kInvalidArgument);
-  CF_ASSERT_OK_AND_ASSIGN(registry::Run run, registry_->CreateRun(NewRun{UniqueName("exp"), "r", 0, {}}));
+  CF_ASSERT_OK_AND_ASSIGN(registry::Run run,
+                          registry_->CreateRun(NewRun{UniqueName("exp"), "r", 0, {}}));
   EXPECT_EQ(registry_->LogRunData(run.id, RunData{{{"a/b", "1"}}, {}, {}, {}}).code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(registry_->LogArtifacts(run.id, a, "../up").code(), StatusCode::kInvalidArgument);
@@ -359,10 +367,9 @@ TEST_P(RegistryConformanceTest, EveryChangeIsAuditedWithWhoWhatFromToAndWhy) {
   ASSERT_EQ(audit.size(), 9u);
   std::vector<std::string> actions;
   for (const AuditEntry& e : audit) actions.push_back(e.action);
-  EXPECT_THAT(actions,
-              ElementsAre(kAuditCreateModel, kAuditRegisterVersion, kAuditRegisterVersion,
-                          kAuditSetAlias, kAuditSetAlias, kAuditSetModelTag, kAuditSetModelTag,
-                          kAuditSetVersionTag, kAuditDeleteAlias));
+  EXPECT_THAT(actions, ElementsAre(kAuditCreateModel, kAuditRegisterVersion, kAuditRegisterVersion,
+                                   kAuditSetAlias, kAuditSetAlias, kAuditSetModelTag,
+                                   kAuditSetModelTag, kAuditSetVersionTag, kAuditDeleteAlias));
   for (size_t i = 1; i < audit.size(); ++i) {
     EXPECT_LT(audit[i - 1].seq, audit[i].seq);
     EXPECT_LE(audit[i - 1].time_ms, audit[i].time_ms);

@@ -46,8 +46,7 @@ class RegistryConformanceTest : public ::testing::TestWithParam<RegistryUnderTes
   static std::string UniqueName(std::string_view base);
   // A directory of artifacts under the case's temp dir: `files` maps relative paths (with
   // sub-directories) to contents.
-  std::string MakeArtifacts(std::string_view name,
-                            const std::map<std::string, std::string>& files);
+  std::string MakeArtifacts(std::string_view name, const std::map<std::string, std::string>& files);
 
   std::unique_ptr<Registry> registry_;
   ::covidflow::testing::TempDir dir_{"cf_registry_conformance"};

@@ -92,7 +92,8 @@ int Check(const std::string& dir, const std::string& model) {
     std::fprintf(stderr, "open: %s\n", reg.status().ToString().c_str());
     return 1;
   }
-  nlohmann::json out = {{"versions", 0}, {"champion", nullptr}, {"problems", nlohmann::json::array()}};
+  nlohmann::json out = {
+      {"versions", 0}, {"champion", nullptr}, {"problems", nlohmann::json::array()}};
   auto versions = (*reg)->ListVersions(model);
   if (!versions.ok()) {
     if (versions.status().code() != StatusCode::kNotFound) {
