@@ -207,6 +207,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("monitor.columns")>(s.monitor.columns);
   b.Bind<K("monitor.html")>(s.monitor.html);
   b.Bind<K("monitor.threads")>(s.monitor.threads);
+
   RegistrySettings& reg = s.registry;
   b.Bind<K("registry.uri")>(reg.uri);
   b.Bind<K("registry.actor")>(reg.actor);

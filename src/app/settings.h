@@ -83,6 +83,8 @@ struct MonitorSettings {
   std::string columns;  // comma-separated; "" = every shared column but free text
   std::string html;     // report file; "" = none
   int threads = 0;
+};
+
 // The registry's URI and who/why of changes (app::OpenRegistry, cli models/runs).
 struct RegistrySettings {
   std::string uri;     // "" = HOME/registry
