@@ -45,7 +45,8 @@ Result<std::vector<PartitionProgress>> TopicProgress(log::Log& log, log::Consume
   return out;
 }
 
-double GroupProgressMetrics::Read(const std::string& topic, bool committed_side, bool lag) {
+double GroupProgressMetrics::Read(const std::string& topic, bool committed_side, bool lag,
+                                  int32_t partition) {
   std::lock_guard<std::mutex> lock(mu_);
   auto progress = TopicProgress(*log_, committed_side ? consumer_.get() : nullptr, topic);
   if (!progress.ok()) {
@@ -55,6 +56,7 @@ double GroupProgressMetrics::Read(const std::string& topic, bool committed_side,
   }
   int64_t sum = 0;
   for (const PartitionProgress& p : *progress) {
+    if (partition >= 0 && p.partition.value() != partition) continue;
     sum += lag ? p.lag() : committed_side ? p.committed : p.end;
   }
   return static_cast<double>(sum);
@@ -96,6 +98,26 @@ Result<std::unique_ptr<GroupProgressMetrics>> GroupProgressMetrics::Register(
           "Records appended to the topic that the group has not committed yet.",
           [self, input_topic] { return self->Read(input_topic, true, true); }, labels));
   m->handles_.push_back(std::move(lag));
+  // Per partition, for the partitions the input topic has now (a topic created later by the
+  // processor has its sum above only).
+  if (auto info = log.DescribeTopic(input_topic); info.ok()) {
+    for (const log::PartitionInfo& p : info->partitions) {
+      const int32_t partition = p.partition.value();
+      metrics::Labels pl = labels;
+      pl.push_back({"partition", std::to_string(partition)});
+      ASSIGN_OR_RETURN(
+          metrics::CallbackHandle h,
+          registry.AddGaugeCallback(
+              "covidflow_consumer_partition_lag_records",
+              "Records appended to one partition of the topic that the group has not committed "
+              "yet.",
+              [self, input_topic, partition] {
+                return self->Read(input_topic, true, true, partition);
+              },
+              std::move(pl)));
+      m->handles_.push_back(std::move(h));
+    }
+  }
   return m;
 }
 

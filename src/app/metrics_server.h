@@ -38,6 +38,9 @@ Result<std::vector<PartitionProgress>> TopicProgress(log::Log& log, log::Consume
 //   covidflow_log_end_offset{topic}                    sum over partitions (records appended)
 //   covidflow_consumer_committed_offset{group,topic}   sum of the group's next offsets
 //   covidflow_consumer_lag_records{group,topic}        end - committed
+//   covidflow_consumer_partition_lag_records{group,topic,partition}
+//                                                      the same per partition (the partitions
+//                                                      the input topic has at registration)
 // A topic that does not exist yet reads 0; a failed read reads NaN. Each scrape asks the log
 // (DescribeTopic and one Committed call per topic); the series go when this object does,
 // which must be before the registry and the log.
@@ -51,8 +54,9 @@ class GroupProgressMetrics {
  private:
   GroupProgressMetrics() = default;
   // The topic's end offsets, or the group's committed offsets (`committed_side`), or its lag,
-  // summed over partitions. Under mu_: the consumer is one thread's at a time.
-  double Read(const std::string& topic, bool committed_side, bool lag);
+  // summed over partitions (or of `partition` alone, when >= 0). Under mu_: the consumer is
+  // one thread's at a time.
+  double Read(const std::string& topic, bool committed_side, bool lag, int32_t partition = -1);
 
   log::Log* log_ = nullptr;
   std::mutex mu_;

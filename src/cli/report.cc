@@ -17,7 +17,8 @@ nlohmann::json ProcessorCountsJson(const process::ProcessorCounts& c) {
           {"tweets_per_second", c.active_seconds > 0 ? c.consumed / c.active_seconds : 0.0},
           {"dead_letters_by_reason", c.dead_letters_by_reason},
           {"phase_seconds", c.phase_seconds},
-          {"lake_rows", c.lake_rows}};
+          {"lake_rows", c.lake_rows},
+          {"lake_files", c.lake_files}};
 }
 
 std::string ProcessorCountsText(const process::ProcessorCounts& c) {

@@ -219,6 +219,7 @@ Status LakeSink::Commit() {
   // (the next Open), never undone, and the rows must not be written again.
   buffers_.clear();
   buffered_ = 0;
+  files_committed_ += static_cast<int64_t>(pending.size());
   for (size_t i = 0; i < pending.size(); ++i) {
     RETURN_IF_ERROR(Rename(pending[i].tmp_path, pending[i].final_path));
     if (i == 0) CF_FAILPOINT("lake.commit.after_first_rename");

@@ -57,6 +57,9 @@ class LakeSink {
   Result<std::map<TopicPartition, Offset>> CommittedPositions() const;
 
   size_t buffered_rows() const { return buffered_; }
+  // Data files this sink has committed since it was opened (one per date partition a
+  // commit touched), counted at the commit point.
+  int64_t files_committed() const { return files_committed_; }
   const std::string& dir() const { return dir_; }
 
  private:
@@ -68,6 +71,7 @@ class LakeSink {
   UniqueFd lock_;  // holds the writer's flock while open
   std::map<std::string, std::vector<schema::EnrichedTweet>> buffers_;  // by date
   size_t buffered_ = 0;
+  int64_t files_committed_ = 0;
 };
 
 // Completes or discards what crashed writers left behind for `writer_id` (see Open), and

@@ -33,6 +33,8 @@ ProcessorProbe::Series::Series(metrics::Registry& r)
       recovered(r.AddCounter("covidflow_process_records_recovered_total",
                              "Replayed input records whose output an earlier run wrote.")),
       lake_rows(r.AddCounter("covidflow_process_lake_rows_total", "Rows committed to the lake.")),
+      lake_files(
+          r.AddCounter("covidflow_process_lake_files_total", "Data files committed to the lake.")),
       batches(r.AddCounter("covidflow_process_batches_total", "Batches written.")),
       lost_commits(r.AddCounter("covidflow_process_lost_commits_total",
                                 "Batch commits refused after a rebalance.")),

@@ -34,7 +34,8 @@ struct ProcessorCounts {
   // Of the above, records whose output an earlier run had already written (replay after a
   // crash): counted with that outcome, not written again.
   int64_t recovered = 0;
-  int64_t lake_rows = 0;  // rows committed to the lake by this run
+  int64_t lake_rows = 0;   // rows committed to the lake by this run
+  int64_t lake_files = 0;  // data files committed to the lake by this run
   int64_t batches = 0;
   // Batches whose commit was refused because a rebalance moved the partition meanwhile.
   int64_t lost_commits = 0;
@@ -79,9 +80,14 @@ class ProcessorProbe {
     ++counts_.handed_over;
     if (series_) series_->handed_over.Inc();
   }
-  void RecordLakeRows(int64_t rows) {
+  // Rows committed to the lake by the last commit, and the sink's running count of files.
+  void RecordLakeRows(int64_t rows, int64_t files_committed) {
     counts_.lake_rows += rows;
-    if (series_) series_->lake_rows.Inc(rows);
+    if (series_) {
+      series_->lake_rows.Inc(rows);
+      series_->lake_files.Inc(files_committed - counts_.lake_files);
+    }
+    counts_.lake_files = files_committed;
   }
   // A batch written; its cycle is the time since the previous one.
   void RecordBatch();
@@ -114,6 +120,7 @@ class ProcessorProbe {
     metrics::Counter& enriched;
     metrics::Counter& recovered;
     metrics::Counter& lake_rows;
+    metrics::Counter& lake_files;
     metrics::Counter& batches;
     metrics::Counter& lost_commits;
     metrics::Counter& handed_over;

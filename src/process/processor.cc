@@ -95,6 +95,8 @@ class LakeStage {
     RETURN_IF_ERROR(sink_->Commit().WithContext("committing the lake"));
     return rows;
   }
+  // Data files committed so far by this run.
+  int64_t files_committed() const { return sink_ == nullptr ? 0 : sink_->files_committed(); }
 
  private:
   lake::LakeSink* sink_;
@@ -262,7 +264,7 @@ Status Pipeline::Write(Batch& b) {
   // writing them here could land after its recovery scan and be written twice.
   const Owned owned(*consumer_, o_.input_topic, input_partitions_);
   ASSIGN_OR_RETURN(int64_t lake_rows, lake_.Write(b, owned));
-  probe_.RecordLakeRows(lake_rows);
+  probe_.RecordLakeRows(lake_rows, lake_.files_committed());
   probe_.EndPhase(Phase::kLake);
 
   std::map<PartitionId, Offset> next;

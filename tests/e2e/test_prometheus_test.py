@@ -1,7 +1,8 @@
 """A real Prometheus (Debian's `prometheus`, bound to 127.0.0.1, started and stopped here)
 scrapes a running `covidflow process --metrics-port N` every second; the series of every stage
 are read back through Prometheus' HTTP API (/api/v1/query) and must equal the run's own --json
-counts: records consumed and enriched, dead letters by reason, consumer lag, batches, lake rows,
+counts: records consumed and enriched, dead letters by reason, consumer lag (summed and per
+partition), batches, lake rows and files,
 and the batch and per-phase latency histograms (phase "sync" is the fsync of the outputs).
 `promtool check metrics` must accept the exposition."""
 import json
@@ -90,6 +91,8 @@ def test_prometheus_reads_every_stage_series(home):
             "dead": query(prom_port, "covidflow_process_dead_letters_total"),
             "batches": query(prom_port, "covidflow_process_batches_total"),
             "lake_rows": query(prom_port, "covidflow_process_lake_rows_total"),
+            "lake_files": query(prom_port, "covidflow_process_lake_files_total"),
+            "partition_lag": query(prom_port, "covidflow_consumer_partition_lag_records"),
             "batch_count": query(prom_port, "covidflow_process_batch_seconds_count"),
             "sync_count": query(prom_port, 'covidflow_process_phase_seconds_count{phase="sync"}'),
             "buckets": query(prom_port, "covidflow_process_batch_seconds_bucket"),
@@ -109,6 +112,14 @@ def test_prometheus_reads_every_stage_series(home):
     assert sum(by_reason.values()) == counts["dead_letters"] > 0
     assert list(series["batches"].values()) == [counts["batches"]]
     assert list(series["lake_rows"].values()) == [counts["lake_rows"]] == [counts["enriched"]]
+    assert list(series["lake_files"].values()) == [counts["lake_files"]]
+    assert counts["lake_files"] > 0
+    lake_files = sum(len(fs) for _, _, fs in os.walk(f"{home}/lake/tweets"))
+    assert counts["lake_files"] == lake_files  # no compaction ran: every file is still there
+    # One lag series per partition of the input topic, every one at 0 once all is committed.
+    partitions = {dict(k)["partition"]: v for k, v in series["partition_lag"].items()}
+    assert sorted(partitions) == [str(p) for p in range(4)], partitions
+    assert set(partitions.values()) == {0.0}
     assert list(series["sync_count"].values())[0] > 0
     assert list(series["batch_count"].values())[0] > 0
     # Cumulative buckets: +Inf holds every observation.

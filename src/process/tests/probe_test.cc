@@ -18,7 +18,7 @@ TEST(ProbeTest, SnapshotCountsEveryOutcome) {
   probe.RecordRecovered("");
   probe.RecordRecovered("bad_number");
   probe.RecordHandedOver();
-  probe.RecordLakeRows(5);
+  probe.RecordLakeRows(5, 2);
   probe.RecordBatch();
   probe.RecordLostCommit();
   ProcessorCounts c = probe.Snapshot();
@@ -32,6 +32,7 @@ TEST(ProbeTest, SnapshotCountsEveryOutcome) {
   EXPECT_EQ(c.dead_letters_by_reason.size(), 2u);
   EXPECT_EQ(c.handed_over, 1);
   EXPECT_EQ(c.lake_rows, 5);
+  EXPECT_EQ(c.lake_files, 2);
   EXPECT_EQ(c.batches, 1);
   EXPECT_EQ(c.lost_commits, 1);
   EXPECT_GE(c.seconds, 0);
@@ -77,7 +78,8 @@ TEST(ProbeTest, CountsGoToTheRegistryAsTheyHappen) {
   probe.RecordDeadLetter("bad_number");
   probe.RecordDeadLetter("bad_number");
   probe.RecordRecovered("");
-  probe.RecordLakeRows(3);
+  probe.RecordLakeRows(3, 2);
+  probe.RecordLakeRows(4, 5);  // the sink's running count: 3 more files
   probe.RecordBatch();
   probe.RecordBatch();
   probe.BeginPhase();
@@ -86,8 +88,9 @@ TEST(ProbeTest, CountsGoToTheRegistryAsTheyHappen) {
   for (const char* line :
        {"covidflow_process_records_consumed_total 4", "covidflow_process_records_enriched_total 2",
         "covidflow_process_dead_letters_total{reason=\"bad_number\"} 2",
-        "covidflow_process_records_recovered_total 1", "covidflow_process_lake_rows_total 3",
-        "covidflow_process_batches_total 2", "covidflow_process_batch_seconds_count 1",
+        "covidflow_process_records_recovered_total 1", "covidflow_process_lake_rows_total 7",
+        "covidflow_process_lake_files_total 5", "covidflow_process_batches_total 2",
+        "covidflow_process_batch_seconds_count 1",
         "covidflow_process_phase_seconds_count{phase=\"send\"} 1",
         "covidflow_process_phase_seconds_count{phase=\"poll\"} 0"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
