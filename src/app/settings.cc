@@ -217,6 +217,16 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("models.run")>(reg.run);
   b.Bind<K("runs.experiment")>(reg.experiment);
   b.Bind<K("runs.count")>(reg.count);
+  b.Bind<K("train.spec")>(s.train.spec);
+  b.Bind<K("train.data")>(s.train.data);
+  b.Bind<K("train.out")>(s.train.out);
+  b.Bind<K("predict.model")>(s.predict.model);
+  b.Bind<K("predict.input")>(s.predict.input);
+  using PredictFormat = PredictSettings::Format;
+  b.Enum<K("predict.format")>(s.predict.format, {PredictFormat::kAuto, PredictFormat::kCsv,
+                                                 PredictFormat::kJsonl, PredictFormat::kLines});
+  b.Bind<K("predict.column")>(s.predict.column);
+  b.Bind<K("predict.out")>(s.predict.out);
   return s;
 }
 

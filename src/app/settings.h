@@ -97,6 +97,21 @@ struct RegistrySettings {
   int64_t count = 20;      // runs list -n
 };
 
+struct TrainSettings {
+  std::string spec;  // YAML spec file
+  std::string data;  // comma-separated input files (time split)
+  std::string out;   // artifact directory; "" = HOME/models/<spec name>/<UTC time>
+};
+
+struct PredictSettings {
+  std::string model;  // artifact directory
+  std::string input;  // file to score
+  enum class Format { kAuto, kCsv, kJsonl, kLines };
+  Format format = Format::kAuto;  // auto: from the file's extension
+  std::string column = "text";    // lines: the column each line fills
+  std::string out = "-";          // "-" = stdout
+};
+
 struct Settings {
   CliOptions cli;
   LogSettings log;
@@ -110,6 +125,8 @@ struct Settings {
   enrich::SentimentCommandOptions sentiment;
   MonitorSettings monitor;
   RegistrySettings registry;
+  TrainSettings train;
+  PredictSettings predict;
 };
 
 // Fills every struct from the validated values of `c`. It cannot fail: values were checked

@@ -46,6 +46,13 @@ constexpr Command kCommands[] = {
      "V2 | audit NAME",
      "covidflow models promote tweets 3 --alias champion --reason 'better macro recall'",
      RunModels},
+    {"train", "train a spec (docs/specs.md) on files; write the model artifact and the metrics",
+     "--spec FILE [--data FILE,...] [--out DIR] [options]",
+     "covidflow train --spec specs/tweet-sentiment.yaml --out ./models/sentiment", RunTrain},
+    {"predict", "score rows with a model artifact: one JSON line per row (class, probabilities)",
+     "--model DIR --input FILE [options]",
+     "covidflow predict --model ./models/sentiment --input tweets.csv --out predictions.jsonl",
+     RunPredict},
     {"config", "print the effective settings (show) or the settings reference (docs)", "show|docs",
      "covidflow config show --json", RunConfig},
 };

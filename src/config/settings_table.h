@@ -191,6 +191,24 @@ inline constexpr Setting kSettings[] = {
     {"sentiment.format", Type::kEnum, "lines", "--format", "sentiment",
      "input: one text per line, or a CSV with a header", 0, -1, "lines|csv"},
 
+    // train
+    {"train.spec", Type::kString, "", "--spec", "train", "the training spec (YAML, docs/specs.md)"},
+    {"train.data", Type::kString, "", "--data", "train",
+     "comma-separated CSV/JSONL input files for a time split (a files split names its own)"},
+    {"train.out", Type::kString, "", "--out", "train",
+     "the model artifact directory to write (default: HOME/models/<spec name>/<UTC time>)"},
+
+    // predict
+    {"predict.model", Type::kString, "", "--model", "predict", "the model artifact directory"},
+    {"predict.input", Type::kString, "", "--input", "predict", "rows to score (a file)"},
+    {"predict.format", Type::kEnum, "auto", "--format", "predict",
+     "input format (auto: from the extension: .csv, .jsonl/.json, else one text per line)", 0, -1,
+     "auto|csv|jsonl|lines"},
+    {"predict.column", Type::kString, "text", "--column", "predict",
+     "with --format lines: the column each line fills (the spec's text feature)"},
+    {"predict.out", Type::kString, "-", "--out", "predict",
+     "where the JSON lines go ('-' = stdout)"},
+
     // monitor
     {"monitor.reference", Type::kString, "", "--reference", "monitor",
      "drift: the reference sample: FILE.csv, FILE.jsonl, FILE.parquet or "

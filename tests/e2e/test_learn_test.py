@@ -1,0 +1,134 @@
+"""covidflow train and predict from the command line, on a sample of the CONSTRAINT fake-news
+posts (../shared/data): the summary, the artifact, predictions that agree with training's
+own evaluation, determinism, and the exit codes of a bad spec and of data that cannot train."""
+import csv
+import filecmp
+import json
+import os
+
+import pytest
+
+from conftest import run
+
+DATA = os.path.join(os.environ.get("CF_SHARED_DATA_DIR", "../../../shared/data"),
+                    "constraint-covid19-fake-news")
+
+
+def sample(src, dst, rows):
+    if not os.path.exists(src):
+        pytest.fail(f"{src} is missing: the learning tests read ../shared/data (see its README)")
+    with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="",
+                                                              encoding="utf-8") as g:
+        r, w = csv.reader(f), csv.writer(g)
+        w.writerow(next(r))
+        for i, row in enumerate(r):
+            if i >= rows:
+                break
+            w.writerow(row)
+
+
+SPEC = """name: fake-news-sample
+task: binary
+seed: 7
+label: {label}
+features:
+  - {{name: text, kind: text, column: tweet, word_ngrams: [1, 2], char_ngrams: [2, 4]}}
+  - {{name: counts, kind: text_counts, column: tweet}}
+model:
+  family: linear
+  hyperparameters: {{C: 1.0}}
+split:
+  by: files
+  train: train.csv
+  validation: val.csv
+metrics: [weighted_f1]
+"""
+
+
+@pytest.fixture
+def workdir(home):
+    sample(os.path.join(DATA, "Constraint_Train.csv"), os.path.join(home, "train.csv"), 1500)
+    sample(os.path.join(DATA, "Constraint_Val.csv"), os.path.join(home, "val.csv"), 600)
+    with open(os.path.join(home, "spec.yaml"), "w") as f:
+        f.write(SPEC.format(label="label"))
+    return home
+
+
+def train(workdir, out, *extra, check=True):
+    return run("train", "--spec", os.path.join(workdir, "spec.yaml"), "--out",
+               os.path.join(workdir, out), *extra, check=check)
+
+
+def test_train_reports_metrics_and_predict_agrees_with_them(workdir):
+    report = json.loads(train(workdir, "m", "--json").stdout)
+    assert report["classes"] == ["fake", "real"]
+    val = report["splits"]["validation"]
+    assert val["rows"] == 600 and sum(val["class_rows"].values()) == 600
+    m = val["metrics"]
+    assert 0.75 < m["accuracy"] <= 1.0, m
+    assert sum(map(sum, m["confusion"])) == 600
+    for name in ("manifest.json", "features.json"):
+        assert os.path.exists(os.path.join(workdir, "m", name)), name
+
+    out = os.path.join(workdir, "pred.jsonl")
+    run("predict", "--model", os.path.join(workdir, "m"), "--input",
+        os.path.join(workdir, "val.csv"), "--out", out)
+    preds = [json.loads(line) for line in open(out)]
+    with open(os.path.join(workdir, "val.csv"), newline="", encoding="utf-8") as f:
+        truth = [row["label"] for row in csv.DictReader(f)]
+    assert len(preds) == len(truth)
+    for p in preds:
+        probs = p["probabilities"]
+        assert set(probs) == {"fake", "real"}
+        assert abs(sum(probs.values()) - 1) < 1e-9
+        assert p["class"] == max(probs, key=probs.get)
+    # The serving path (predict: load, features, model) gives what training measured.
+    correct = sum(p["class"] == t for p, t in zip(preds, truth))
+    assert correct == sum(m["confusion"][i][i] for i in range(2))
+
+
+def test_same_spec_data_and_seed_give_identical_model_and_predictions(workdir):
+    train(workdir, "a")
+    train(workdir, "b")
+    a, b = os.path.join(workdir, "a"), os.path.join(workdir, "b")
+    names = sorted(os.listdir(a))
+    assert names == sorted(os.listdir(b))
+    match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
+    assert not mismatch and not errors, (mismatch, errors)
+    outs = []
+    for m in (a, b):
+        out = os.path.join(workdir, os.path.basename(m) + ".jsonl")
+        run("predict", "--model", m, "--input", os.path.join(workdir, "val.csv"), "--out", out)
+        outs.append(open(out, "rb").read())
+    assert outs[0] == outs[1] and outs[0]
+
+
+def test_bad_spec_exits_2_naming_the_field(workdir):
+    with open(os.path.join(workdir, "spec.yaml"), "w") as f:
+        f.write(SPEC.format(label="label").replace("family: linear", "family: nope"))
+    r = train(workdir, "m", check=False)
+    assert r.returncode == 2, r.stderr
+    assert "family" in r.stderr
+
+
+def test_a_label_with_one_class_refuses_with_exit_1_naming_the_distribution(workdir):
+    for name in ("train.csv", "val.csv"):
+        path = os.path.join(workdir, name)
+        rows = list(csv.DictReader(open(path, newline="", encoding="utf-8")))
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=["id", "tweet", "label"])
+            w.writeheader()
+            for row in rows:
+                w.writerow({**row, "label": "real"})
+    r = train(workdir, "m", check=False)
+    assert r.returncode == 1, r.stderr
+    assert "real" in r.stderr
+    assert not os.path.exists(os.path.join(workdir, "m", "manifest.json"))
+
+
+def test_predict_on_a_missing_model_or_input_exits_1_and_a_missing_flag_2(workdir):
+    r = run("predict", "--model", os.path.join(workdir, "none"), "--input",
+            os.path.join(workdir, "val.csv"), check=False)
+    assert r.returncode == 1 and "none" in r.stderr
+    r = run("predict", "--model", os.path.join(workdir, "none"), check=False)
+    assert r.returncode == 2 and "--input" in r.stderr
