@@ -1,8 +1,8 @@
 #include "app/learn.h"
 
 #include <charconv>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -80,10 +80,10 @@ Result<train::TrainReport> RunTrain(const TrainSettings& s, const CliOptions& cl
   ASSIGN_OR_RETURN(train::Spec spec, train::ReadSpec(s.spec));
   train::TrainOptions options;
   options.data_files = SplitList(s.data);
-  options.out_dir = s.out.empty()
-                        ? (std::filesystem::path(HomeDir(cli)) / "models" / spec.name / UtcStamp())
-                              .string()
-                        : s.out;
+  options.out_dir =
+      s.out.empty()
+          ? (std::filesystem::path(HomeDir(cli)) / "models" / spec.name / UtcStamp()).string()
+          : s.out;
   options.on_phase = std::move(on_phase);
   return train::Train(spec, options);
 }

@@ -22,10 +22,8 @@ json MetricsJson(const model::ClassificationMetrics& m, const std::vector<std::s
   json per_class = json::object();
   for (size_t c = 0; c < m.per_class.size() && c < classes.size(); ++c) {
     const model::ClassScores& s = m.per_class[c];
-    per_class[classes[c]] = {{"precision", s.precision},
-                             {"recall", s.recall},
-                             {"f1", s.f1},
-                             {"support", s.support}};
+    per_class[classes[c]] = {
+        {"precision", s.precision}, {"recall", s.recall}, {"f1", s.f1}, {"support", s.support}};
   }
   json confusion = json::array();
   for (int t = 0; t < m.num_classes; ++t) {
@@ -33,12 +31,9 @@ json MetricsJson(const model::ClassificationMetrics& m, const std::vector<std::s
     for (int p = 0; p < m.num_classes; ++p) row.push_back(m.Confusion(t, p));
     confusion.push_back(row);
   }
-  json j = {{"accuracy", m.accuracy},
-            {"macro_precision", m.macro_precision},
-            {"macro_recall", m.macro_recall},
-            {"macro_f1", m.macro_f1},
-            {"weighted_f1", m.weighted_f1},
-            {"per_class", per_class},
+  json j = {{"accuracy", m.accuracy},         {"macro_precision", m.macro_precision},
+            {"macro_recall", m.macro_recall}, {"macro_f1", m.macro_f1},
+            {"weighted_f1", m.weighted_f1},   {"per_class", per_class},
             {"confusion", confusion}};
   j["roc_auc"] = m.roc_auc.ok() ? json(*m.roc_auc) : json(nullptr);
   j["log_loss"] = m.log_loss.ok() ? json(*m.log_loss) : json(nullptr);
@@ -58,18 +53,22 @@ json TrainJson(const train::TrainReport& r) {
   }
   json phases = json::object();
   for (const auto& [phase, seconds] : r.phase_seconds) phases[phase] = seconds;
-  return {{"spec", r.spec_name},       {"model_dir", r.model_dir},
-          {"family", r.family},        {"classes", r.classes},
-          {"features", r.features},    {"unlabelled_rows", r.unlabelled_rows},
-          {"untimed_rows", r.untimed_rows}, {"splits", splits},
+  return {{"spec", r.spec_name},
+          {"model_dir", r.model_dir},
+          {"family", r.family},
+          {"classes", r.classes},
+          {"features", r.features},
+          {"unlabelled_rows", r.unlabelled_rows},
+          {"untimed_rows", r.untimed_rows},
+          {"splits", splits},
           {"seconds", phases}};
 }
 
 void PrintTrain(const train::TrainReport& r) {
-  std::printf("trained %s (%s, %d feature columns) → %s\n", r.spec_name.c_str(),
-              r.family.c_str(), r.features, r.model_dir.c_str());
-  std::printf("%-11s %9s %9s %12s %9s %11s %9s %9s\n", "split", "rows", "accuracy",
-              "macro_recall", "macro_f1", "weighted_f1", "roc_auc", "log_loss");
+  std::printf("trained %s (%s, %d feature columns) → %s\n", r.spec_name.c_str(), r.family.c_str(),
+              r.features, r.model_dir.c_str());
+  std::printf("%-11s %9s %9s %12s %9s %11s %9s %9s\n", "split", "rows", "accuracy", "macro_recall",
+              "macro_f1", "weighted_f1", "roc_auc", "log_loss");
   for (const train::SplitResult& s : r.splits) {
     const model::ClassificationMetrics& m = s.metrics;
     std::printf("%-11s %9lld %9.4f %12.4f %9.4f %11.4f ", s.name.c_str(),
@@ -87,8 +86,8 @@ void PrintTrain(const train::TrainReport& r) {
     }
   }
   for (const train::SplitResult& s : r.splits) {
-    std::printf("\nconfusion on %s (rows: true class, columns: predicted)\n%-14s",
-                s.name.c_str(), "");
+    std::printf("\nconfusion on %s (rows: true class, columns: predicted)\n%-14s", s.name.c_str(),
+                "");
     for (const std::string& c : r.classes) std::printf(" %10.10s", c.c_str());
     std::printf("\n");
     for (int t = 0; t < s.metrics.num_classes; ++t) {
@@ -118,7 +117,8 @@ int RunTrain(const config::Config& c, const app::Settings& s) {
   // Phases on stderr, on a TTY only: --json output and pipes stay clean.
   const bool progress = !s.cli.json && isatty(STDERR_FILENO);
   auto report = app::RunTrain(s.train, s.cli, [progress](std::string_view phase) {
-    if (progress) std::fprintf(stderr, "train: %.*s…\n", static_cast<int>(phase.size()), phase.data());
+    if (progress)
+      std::fprintf(stderr, "train: %.*s…\n", static_cast<int>(phase.size()), phase.data());
   });
   if (!report.ok()) return Fail("train", report.status(), ExitCodeFor(report.status()));
   if (s.cli.json) {
