@@ -95,6 +95,19 @@ class Binder {
 
 int64_t HoursToMs(int64_t hours) { return hours < 0 ? -1 : hours * 3600 * 1000; }
 
+// "a.csv,b.csv" → {"a.csv", "b.csv"}; empty items are dropped.
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    if (comma > start) out.push_back(list.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
@@ -227,6 +240,12 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
                                                  PredictFormat::kJsonl, PredictFormat::kLines});
   b.Bind<K("predict.column")>(s.predict.column);
   b.Bind<K("predict.out")>(s.predict.out);
+  b.Bind<K("evaluate.model")>(s.evaluate.model_dir);
+  b.Bind<K("evaluate.against")>(s.evaluate.against_dir);
+  s.evaluate.data_files = SplitList(b.Value<K("evaluate.data")>());
+  b.Bind<K("evaluate.resamples")>(s.evaluate.bootstrap.resamples);
+  b.Bind<K("evaluate.confidence")>(s.evaluate.bootstrap.confidence);
+  b.Bind<K("evaluate.seed")>(s.evaluate.bootstrap.seed);
   return s;
 }
 

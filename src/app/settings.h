@@ -15,6 +15,7 @@
 #include "log/log.h"
 #include "log/open.h"
 #include "process/processor.h"
+#include "train/evaluate.h"
 
 namespace covidflow::app {
 
@@ -127,6 +128,7 @@ struct Settings {
   RegistrySettings registry;
   TrainSettings train;
   PredictSettings predict;
+  train::EvaluateOptions evaluate;  // data_files from evaluate.data split at commas
 };
 
 // Fills every struct from the validated values of `c`. It cannot fail: values were checked

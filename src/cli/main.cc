@@ -53,6 +53,11 @@ constexpr Command kCommands[] = {
      "--model DIR --input FILE [options]",
      "covidflow predict --model ./models/sentiment --input tweets.csv --out predictions.jsonl",
      RunPredict},
+    {"evaluate",
+     "a model (and the champion) on labelled rows: metrics, deltas with intervals, promotion",
+     "--model DIR [--against DIR] --data FILE[,FILE...] [options]",
+     "covidflow evaluate --model models/new --against models/champion --data test.csv",
+     RunEvaluate},
     {"config", "print the effective settings (show) or the settings reference (docs)", "show|docs",
      "covidflow config show --json", RunConfig},
 };

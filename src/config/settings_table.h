@@ -221,6 +221,19 @@ inline constexpr Setting kSettings[] = {
      "drift: also write a self-contained HTML report (histograms and verdicts) to this file"},
     {"monitor.threads", Type::kInt, "0", "", "monitor",
      "drift: columns compared in parallel (0 = one thread per core)", 0, 256},
+    // evaluate
+    {"evaluate.model", Type::kString, "", "--model", "evaluate",
+     "the candidate model: a model directory written by covidflow train"},
+    {"evaluate.against", Type::kString, "", "--against", "evaluate",
+     "the champion model directory to compare with on the same rows (optional)"},
+    {"evaluate.data", Type::kString, "", "--data", "evaluate",
+     "labelled rows to evaluate on: CSV or JSONL files, comma-separated"},
+    {"evaluate.resamples", Type::kInt, "1000", "--resamples", "evaluate",
+     "paired bootstrap resamples behind each metric delta's interval", 10, 100000},
+    {"evaluate.confidence", Type::kDouble, "0.95", "--confidence", "evaluate",
+     "coverage of the bootstrap intervals", 0.5, 0.999},
+    {"evaluate.seed", Type::kInt, "1", "--seed", "evaluate",
+     "bootstrap seed (the same seed gives the same intervals)", 0, kIntMax},
 };
 
 // A setting of the table, by position. Made only by K() at compile time, so a Key always

@@ -1,0 +1,39 @@
+#pragma once
+// `covidflow evaluate`: a trained model (the candidate) and optionally the current champion
+// on the same labelled rows. The rows' labels are read with the candidate's own spec (the
+// YAML recorded in its artifact), both models predict through their own feature pipelines,
+// and model/comparison.h gives the metrics, the deltas with their bootstrap intervals,
+// McNemar's test and the spec's promotion decision with its reason.
+//
+// Rows without a label under the spec (empty, or a value outside the spec's mapping) are
+// left out and counted. Errors: kInvalidArgument for a bad input file or a model whose
+// record has no spec; LoadModel's errors for a damaged artifact.
+//
+// Threads: Evaluate runs on the calling thread.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/comparison.h"
+
+namespace covidflow::train {
+
+struct EvaluateOptions {
+  std::string model_dir;                // the candidate's artifact
+  std::string against_dir;              // the champion's; empty = none
+  std::vector<std::string> data_files;  // CSV or JSONL (by extension), read in order
+  model::BootstrapOptions bootstrap;
+};
+
+struct EvaluateReport {
+  std::string spec_name;
+  std::string promotion_rule;  // as written in the candidate's spec; may be empty
+  int64_t input_rows = 0;
+  int64_t unlabelled_rows = 0;
+  model::ModelComparison comparison;
+};
+
+Result<EvaluateReport> Evaluate(const EvaluateOptions& options);
+
+}  // namespace covidflow::train
