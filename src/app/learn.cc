@@ -25,18 +25,6 @@ double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::vector<std::string> SplitList(const std::string& list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    if (comma > start) out.push_back(list.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
 // UTC time as 20201206T153000Z: sortable, and a valid directory name everywhere.
 std::string UtcStamp() {
   const std::time_t now = std::time(nullptr);
@@ -79,7 +67,7 @@ Result<train::TrainReport> RunTrain(const TrainSettings& s, const CliOptions& cl
   if (s.spec.empty()) return Status::InvalidArgument("--spec FILE is required");
   ASSIGN_OR_RETURN(train::Spec spec, train::ReadSpec(s.spec));
   train::TrainOptions options;
-  options.data_files = SplitList(s.data);
+  options.data_files = s.data_files;
   options.out_dir =
       s.out.empty()
           ? (std::filesystem::path(HomeDir(cli)) / "models" / spec.name / UtcStamp()).string()

@@ -11,19 +11,6 @@ double Since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-std::vector<std::string> SplitList(const std::string& list) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos <= list.size()) {
-    size_t comma = list.find(',', pos);
-    if (comma == std::string::npos) comma = list.size();
-    std::string item = list.substr(pos, comma - pos);
-    if (!item.empty()) out.push_back(item);
-    pos = comma + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<DriftRun> RunDrift(const MonitorSettings& s) {
@@ -34,7 +21,7 @@ Result<DriftRun> RunDrift(const MonitorSettings& s) {
   if (!reference.ok()) return reference.status().WithContext("--reference");
   auto current = monitor::ReadTable(s.current);
   if (!current.ok()) return current.status().WithContext("--current");
-  auto samples = monitor::PrepareSamples(*reference, *current, SplitList(s.columns));
+  auto samples = monitor::PrepareSamples(*reference, *current, s.columns);
   if (!samples.ok()) return samples.status();
   DriftRun run;
   run.read_seconds = Since(t0);

@@ -217,7 +217,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
 
   b.Bind<K("monitor.reference")>(s.monitor.reference);
   b.Bind<K("monitor.current")>(s.monitor.current);
-  b.Bind<K("monitor.columns")>(s.monitor.columns);
+  s.monitor.columns = SplitList(b.Value<K("monitor.columns")>());
   b.Bind<K("monitor.html")>(s.monitor.html);
   b.Bind<K("monitor.threads")>(s.monitor.threads);
 
@@ -231,7 +231,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("runs.experiment")>(reg.experiment);
   b.Bind<K("runs.count")>(reg.count);
   b.Bind<K("train.spec")>(s.train.spec);
-  b.Bind<K("train.data")>(s.train.data);
+  s.train.data_files = SplitList(b.Value<K("train.data")>());
   b.Bind<K("train.out")>(s.train.out);
   b.Bind<K("predict.model")>(s.predict.model);
   b.Bind<K("predict.input")>(s.predict.input);

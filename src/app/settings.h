@@ -81,8 +81,9 @@ struct DemoSettings {
 struct MonitorSettings {
   std::string reference;  // SRC (monitor/table.h)
   std::string current;
-  std::string columns;  // comma-separated; "" = every shared column but free text
-  std::string html;     // report file; "" = none
+  std::vector<std::string>
+      columns;       // from a comma-separated list; empty = every shared column but free text
+  std::string html;  // report file; "" = none
   int threads = 0;
 };
 
@@ -99,9 +100,9 @@ struct RegistrySettings {
 };
 
 struct TrainSettings {
-  std::string spec;  // YAML spec file
-  std::string data;  // comma-separated input files (time split)
-  std::string out;   // artifact directory; "" = HOME/models/<spec name>/<UTC time>
+  std::string spec;                     // YAML spec file
+  std::vector<std::string> data_files;  // input files of a time split (train.data, commas)
+  std::string out;  // artifact directory; "" = HOME/models/<spec name>/<UTC time>
 };
 
 struct PredictSettings {

@@ -7,6 +7,7 @@
 
 #include "app/learn.h"
 #include "cli/commands.h"
+#include "cli/metrics_report.h"
 #include "model/metrics.h"
 
 namespace covidflow::cli {
@@ -18,28 +19,6 @@ using nlohmann::json;
 // a missing file or a failed write is the work failing (1).
 int ExitCodeFor(const Status& s) { return s.code() == StatusCode::kInvalidArgument ? 2 : 1; }
 
-json MetricsJson(const model::ClassificationMetrics& m, const std::vector<std::string>& classes) {
-  json per_class = json::object();
-  for (size_t c = 0; c < m.per_class.size() && c < classes.size(); ++c) {
-    const model::ClassScores& s = m.per_class[c];
-    per_class[classes[c]] = {
-        {"precision", s.precision}, {"recall", s.recall}, {"f1", s.f1}, {"support", s.support}};
-  }
-  json confusion = json::array();
-  for (int t = 0; t < m.num_classes; ++t) {
-    json row = json::array();
-    for (int p = 0; p < m.num_classes; ++p) row.push_back(m.Confusion(t, p));
-    confusion.push_back(row);
-  }
-  json j = {{"accuracy", m.accuracy},         {"macro_precision", m.macro_precision},
-            {"macro_recall", m.macro_recall}, {"macro_f1", m.macro_f1},
-            {"weighted_f1", m.weighted_f1},   {"per_class", per_class},
-            {"confusion", confusion}};
-  j["roc_auc"] = m.roc_auc.ok() ? json(*m.roc_auc) : json(nullptr);
-  j["log_loss"] = m.log_loss.ok() ? json(*m.log_loss) : json(nullptr);
-  return j;
-}
-
 json TrainJson(const train::TrainReport& r) {
   json splits = json::object();
   for (const train::SplitResult& s : r.splits) {
@@ -49,7 +28,7 @@ json TrainJson(const train::TrainReport& r) {
     }
     splits[s.name] = {{"rows", s.rows},
                       {"class_rows", class_rows},
-                      {"metrics", MetricsJson(s.metrics, r.classes)}};
+                      {"metrics", ClassificationMetricsJson(s.metrics, r.classes)}};
   }
   json phases = json::object();
   for (const auto& [phase, seconds] : r.phase_seconds) phases[phase] = seconds;
