@@ -1,0 +1,92 @@
+#include "serve/tests/test_model.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "base/fs.h"
+#include "model/artifact.h"
+#include "model/family.h"
+
+namespace covidflow::serve::testmodel {
+namespace {
+
+template <typename T>
+T Check(Result<T> r, const char* what) {
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, r.status().ToString().c_str());
+    std::abort();
+  }
+  return std::move(*r);
+}
+
+void Check(const Status& st, const char* what) {
+  if (!st.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, st.ToString().c_str());
+    std::abort();
+  }
+}
+
+}  // namespace
+
+features::Table TrainingRows() {
+  std::vector<std::string> text, label;
+  const char* pos[] = {"love it", "great day :)", "so happy", "wonderful news", "best ever"};
+  const char* neg[] = {"hate it", "awful day :(", "so sad", "terrible news", "worst ever"};
+  for (int k = 0; k < 10; ++k) {
+    text.push_back(std::string(pos[k % 5]) + " " + std::to_string(k));
+    label.push_back("positive");
+    text.push_back(std::string(neg[k % 5]) + " " + std::to_string(k));
+    label.push_back("negative");
+  }
+  features::Table t;
+  t.AddColumn("text") = text;
+  t.AddColumn("label") = label;
+  return t;
+}
+
+void WriteModel(const std::string& dir, int seed) {
+  features::FeatureDef def;
+  def.name = "text";
+  def.column = "text";
+  def.min_df = 1;
+  def.hash_bits = 12;
+  const features::Table rows = TrainingRows();
+  features::Pipeline p =
+      Check(features::Pipeline::Fit({def}, rows, static_cast<uint64_t>(seed)), "fit features");
+  features::SparseRows x = Check(p.Transform(rows), "transform");
+  std::vector<int32_t> y;
+  for (const std::string& l : *rows.Column("label")) y.push_back(l == "positive" ? 1 : 0);
+  model::Hyperparameters hp;
+  auto trainer = Check(model::MakeTrainer("linear", hp), "trainer");
+  auto classifier = Check(trainer->Fit({x, y, 2, static_cast<uint64_t>(seed)}), "fit");
+  Check(model::SaveModel(dir, p, *classifier, {"negative", "positive"}, {{"seed", seed}}),
+        "save model");
+}
+
+int64_t RegisterModel(registry::Registry& registry, const std::string& model,
+                      const std::string& scratch, int seed) {
+  static int counter = 0;
+  const std::string dir = scratch + "/model-" + std::to_string(++counter);
+  WriteModel(dir, seed);
+  registry::NewVersion v;
+  v.model = model;
+  v.artifact_dir = dir;
+  return Check(registry.RegisterVersion(v, {"test", ""}), "register").version;
+}
+
+int64_t RegisterBrokenModel(registry::Registry& registry, const std::string& model,
+                            const std::string& scratch) {
+  static int counter = 0;
+  const std::string dir = scratch + "/broken-" + std::to_string(++counter);
+  WriteModel(dir, 1);
+  std::string bytes = Check(ReadWholeFile(dir + "/linear.model"), "read");
+  bytes[bytes.size() / 2] ^= 0x01;
+  Check(ReplaceFileAtomically(dir + "/linear.model", bytes, dir + "/linear.model.tmp"), "damage");
+  registry::NewVersion v;
+  v.model = model;
+  v.artifact_dir = dir;
+  return Check(registry.RegisterVersion(v, {"test", ""}), "register").version;
+}
+
+}  // namespace covidflow::serve::testmodel

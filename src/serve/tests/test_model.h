@@ -1,0 +1,26 @@
+#pragma once
+// A small two-class text model for serve's tests: trained in milliseconds on twenty fixed
+// tweets, saved as a model artifact, optionally registered as a version.
+#include <string>
+
+#include "features/table.h"
+#include "registry/registry.h"
+
+namespace covidflow::serve::testmodel {
+
+// Twenty rows: a "text" column and a "label" column ("positive"/"negative").
+features::Table TrainingRows();
+
+// Trains and saves an artifact into `dir` (must not exist). `seed` changes the model a little,
+// so two versions differ.
+void WriteModel(const std::string& dir, int seed = 1);
+
+// WriteModel into `scratch`, then registers it as a new version of `model`; the version.
+int64_t RegisterModel(registry::Registry& registry, const std::string& model,
+                      const std::string& scratch, int seed = 1);
+
+// A version whose classifier file is damaged after its manifest was written: it fails to load.
+int64_t RegisterBrokenModel(registry::Registry& registry, const std::string& model,
+                            const std::string& scratch);
+
+}  // namespace covidflow::serve::testmodel
