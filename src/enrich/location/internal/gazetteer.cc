@@ -24,6 +24,7 @@ float DefaultWeight(Kind kind) {
     case Kind::kCity:
       return 0.7f;
     case Kind::kBlocked:
+    case Kind::kGeneric:
       return 0.0f;
   }
   return 0.0f;
@@ -48,6 +49,9 @@ bool ParseKind(char c, Kind* kind) {
       return true;
     case 'X':
       *kind = Kind::kBlocked;
+      return true;
+    case 'G':
+      *kind = Kind::kGeneric;
       return true;
     default:
       return false;
@@ -88,6 +92,14 @@ Result<std::unique_ptr<Gazetteer>> Gazetteer::Parse(const std::vector<Source>& s
       }
     }
   }
+  // G names mark entries of the other tables, whichever file lists them first.
+  for (const std::string& key : g->generic_) {
+    auto it = g->entries_.find(key);
+    if (it == g->entries_.end() || it->second.candidates.empty()) {
+      return Status::InvalidArgument("G name '" + key + "' names no place in the tables");
+    }
+    it->second.generic = true;
+  }
   // Every country's ISO alpha-2 code, read where a code is expected ("Amsterdam, NL").
   std::sort(g->countries_.begin(), g->countries_.end());
   g->countries_.erase(std::unique(g->countries_.begin(), g->countries_.end()), g->countries_.end());
@@ -121,8 +133,8 @@ Status Gazetteer::ParseLine(std::string_view line) {
       return Status::InvalidArgument("weight '" + w + "' is not in (0, 1]");
     }
   }
-  if (c.kind == Kind::kBlocked) {
-    if (code != "-") return Status::InvalidArgument("an X line has the code '-'");
+  if (c.kind == Kind::kBlocked || c.kind == Kind::kGeneric) {
+    if (code != "-") return Status::InvalidArgument("X and G lines have the code '-'");
   } else {
     if (!ValidCode(code)) return Status::InvalidArgument("bad code '" + std::string(code) + "'");
     c.country = PackCountry(code);
@@ -146,8 +158,15 @@ Status Gazetteer::ParseLine(std::string_view line) {
     if (WordCount(key) > kMaxNameWords) {
       return Status::InvalidArgument("name '" + std::string(name) + "' has too many words");
     }
-    if (c.kind == Kind::kRegionCode && key.find(' ') != std::string::npos) {
-      return Status::InvalidArgument("a code is one word: '" + std::string(name) + "'");
+    if ((c.kind == Kind::kRegionCode || c.kind == Kind::kGeneric) &&
+        key.find(' ') != std::string::npos) {
+      return Status::InvalidArgument("codes and G names are one word: '" + std::string(name) + "'");
+    }
+    if (c.kind == Kind::kGeneric) {
+      generic_.push_back(key);
+      if (bar == std::string_view::npos) break;
+      rest = rest.substr(bar + 1);
+      continue;
     }
     Add(key, c);
     // Multi-word names are also written as one word: "Andhrapradesh", "NewYork".

@@ -6,6 +6,9 @@
 // country ("IN") or an ISO 3166-2 region ("IN-MH"), and KIND says how a name is read:
 //   C country name or alias       R first-level region name      K county or area in a region
 //   T city or town                 P region code ("NY", "ON")     X phrase that names no place
+//   G a one-word name that is also an ordinary word ("jersey", "turkey", "china"): it keeps
+//     its readings, but counts fully only when no unknown word stands beside it in its segment
+//     ("China Grove", "Jersey Shore" are other places; normalizer.cc lowers their weight)
 // P codes, and the ISO alpha-2 codes derived from the C lines, count only where a code is
 // expected (see normalizer.cc). WEIGHT (default by kind) is the prior that the name means
 // that place; a name with several lines is ambiguous, and the weights say how much.
@@ -32,6 +35,7 @@ enum class Kind : uint8_t {
   kRegionCode,
   kCountryCode,
   kBlocked,
+  kGeneric,  // marks an entry (Entry::generic); never a candidate
 };
 
 struct Candidate {
@@ -44,6 +48,7 @@ struct Candidate {
 struct Entry {
   std::vector<Candidate> candidates;  // empty for a word that only starts longer names
   uint8_t max_words = 1;              // the longest name that starts with this word
+  bool generic = false;               // a G line lists it: the name is also an ordinary word
 };
 
 inline constexpr size_t kMaxNameWords = 8;
@@ -90,7 +95,8 @@ class Gazetteer {
   std::unordered_map<std::string_view, Entry> entries_;
   std::deque<std::string> regions_{""};  // stable: region_ids_ views these
   std::unordered_map<std::string_view, uint16_t> region_ids_;
-  std::vector<uint16_t> countries_;  // sorted
+  std::vector<uint16_t> countries_;   // sorted
+  std::vector<std::string> generic_;  // G names, marked once every table is read
 };
 
 }  // namespace covidflow::enrich::location::internal

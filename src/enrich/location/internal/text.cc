@@ -117,6 +117,12 @@ class Builder {
     pending_ = std::max(pending_, sep);
   }
 
+  // A list mark between two words ('/', '|', '&', '+', " - ", a bullet): they are items.
+  void ListMark() {
+    list_ = true;
+    Separator(Sep::kHard);
+  }
+
   // A ':' right after a word makes that word a label.
   void Colon() {
     if (in_word_) t_->words[t_->count - 1].label = true;
@@ -174,13 +180,18 @@ class Builder {
  private:
   void StartWord(Word& w) {
     w.before = t_->count == 0 ? Sep::kHard : std::max(pending_, Sep::kSoft);
-    if (t_->count > 0) t_->words[t_->count - 1].after = w.before;
+    if (t_->count > 0) {
+      t_->words[t_->count - 1].after = w.before;
+      t_->words[t_->count - 1].list_after = list_;
+    }
     pending_ = Sep::kNone;
+    list_ = false;
     ++t_->count;
   }
 
   Tokens* t_;
   Sep pending_ = Sep::kNone;
+  bool list_ = false;
   bool in_word_ = false;
   bool has_upper_ = false;
   bool has_lower_ = false;
@@ -207,11 +218,19 @@ Tokens Tokenize(std::string_view input) {
           break;
         }
         case Class::kSoft:
-          b.Separator(Sep::kSoft);
+          // A dash with a space before it separates items ("London - New York"); within a
+          // word it joins ("Stoke-on-Trent").
+          if (c == '-' && i > 0 && input[i - 1] == ' ') {
+            b.ListMark();
+          } else {
+            b.Separator(Sep::kSoft);
+          }
           break;
         case Class::kHard:
           if (c == ':') {
             b.Colon();
+          } else if (c == '/' || c == '|' || c == '&' || c == '+') {
+            b.ListMark();
           } else {
             b.Separator(Sep::kHard);
           }
@@ -285,6 +304,10 @@ Tokens Tokenize(std::string_view input) {
       } else {
         b.Separator(Sep::kHard);
       }
+      continue;
+    }
+    if (cp == 0x2013 || cp == 0x2014 || cp == 0x2022 || cp == 0xB7) {  // – — • ·
+      b.ListMark();
       continue;
     }
     const Class cls = ClassifyWide(cp);

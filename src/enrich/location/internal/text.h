@@ -34,6 +34,9 @@ struct Word {
   Sep after = Sep::kHard;
   bool upper = false;  // written in capitals ("NY", "IN"), which is how codes are written
   bool label = false;  // directly followed by ':' ("ÜT: 40.7,-74.0", "iPhone: ..."): a prefix
+  // The separators after it include a list mark ('/', '|', '&', '+', a bullet, or a dash with
+  // a space before it: "London - New York", "NYC/London"), not an address comma.
+  bool list_after = false;
   // For a flag emoji, its ISO code ("NG", or "GB-SCT" for the subdivision flags); else empty.
   char flag[8] = {};
 

@@ -58,10 +58,24 @@ TEST(Gazetteer, BrokenLinesAreReportedWithTheirPlace) {
   EXPECT_FALSE(ParseOne("R US-NEWYORK new york").ok());  // region part too long
   EXPECT_FALSE(ParseOne("T:1.5 FR paris").ok());         // weight out of (0, 1]
   EXPECT_FALSE(ParseOne("T:x FR paris").ok());
-  EXPECT_FALSE(ParseOne("P US-NY new york").ok());    // a code is one word
-  EXPECT_FALSE(ParseOne("X US south america").ok());  // X lines have the code '-'
-  EXPECT_FALSE(ParseOne("C NG").ok());                // no names
-  EXPECT_FALSE(ParseOne("C NG a||b").ok());           // empty name
+  EXPECT_FALSE(ParseOne("P US-NY new york").ok());               // a code is one word
+  EXPECT_FALSE(ParseOne("X US south america").ok());             // X lines have the code '-'
+  EXPECT_FALSE(ParseOne("C NG").ok());                           // no names
+  EXPECT_FALSE(ParseOne("C NG a||b").ok());                      // empty name
+  EXPECT_FALSE(ParseOne("C JE jersey\nG JE jersey").ok());       // G lines have the code '-'
+  EXPECT_FALSE(ParseOne("C JE jersey\nG - jersey shore").ok());  // G names are one word
+  EXPECT_FALSE(ParseOne("G - jersey").ok());                     // a G name must name a place
+}
+
+TEST(Gazetteer, OrdinaryWordNamesAreMarkedGeneric) {
+  auto g = Gazetteer::Parse({{"t.txt", "G - jersey\nC JE jersey\nC TD chad"}});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ASSERT_NE((*g)->Find("jersey"), nullptr);
+  EXPECT_TRUE((*g)->Find("jersey")->generic);
+  EXPECT_EQ((*g)->Find("jersey")->candidates.size(), 1u);  // the mark adds no reading
+  EXPECT_FALSE((*g)->Find("chad")->generic);
+  EXPECT_EQ(Gazetteer::Embedded().Find("island"), nullptr);  // "Ísland" is not listed
+  EXPECT_TRUE(Gazetteer::Embedded().Find("turkey")->generic);
 }
 
 }  // namespace

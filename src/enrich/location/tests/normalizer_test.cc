@@ -98,6 +98,45 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"ÜT: 40.7,-74.0", "", ""},           // a label before coordinates is no code
         Case{"Born in the USA", "US", ""}));
 
+// The false-confidence classes of issue 11 (defect 7): two places are not one, a generic word
+// is not a country, territories get one answer.
+INSTANTIATE_TEST_SUITE_P(
+    NotOnePlace, Resolves,
+    ::testing::Values(Case{"London - New York", "", ""}, Case{"London and New York", "", ""},
+                      Case{"NYC/London", "", ""}, Case{"Shanghai HongKong", "", ""},
+                      Case{"New York | London", "", ""}, Case{"Island", "", ""},
+                      Case{"Paradise Island", "", ""},  // "Ísland" folds to "island"
+                      Case{"Paris Texas", "US", "US-TX"}, Case{"Lagos | Nigeria", "NG", ""},
+                      Case{"Stoke-on-Trent", "GB", "GB-ENG"}));
+
+INSTANTIATE_TEST_SUITE_P(Territories, Resolves,
+                         ::testing::Values(Case{"Puerto Rico, USA", "PR", ""},
+                                           Case{"San Juan, Puerto Rico", "PR", ""},
+                                           Case{"San Juan, PR", "PR", ""},
+                                           Case{"Bayamon PR", "PR", ""}, Case{"Guam", "GU", ""},
+                                           Case{"Guam, USA", "GU", ""}));
+
+// Weak evidence answers with confidence at most 0.5 (README.md, "What confidence means"); the
+// same names standing on their own, or confirmed, keep a high one.
+TEST(LocationConfidence, WeakEvidenceScoresAtMostHalf) {
+  for (const char* text : {"MV", "LV", "NG",                   // a country code alone
+                           "China Grove", "USA Today",         // a name, then an unknown word
+                           "Jersey Shore", "Bank of America",  // an ordinary word beside one
+                           "Dubai, Karnataka",                 // a homonym guessed, unconfirmed
+                           "Stockholm | Tabiano Castello",     // a list item naming no place
+                           ".fi .fr .se .uk .de"}) {
+    const schema::Location l = Norm(text);
+    EXPECT_FALSE(l.country.empty()) << text;
+    EXPECT_LE(l.confidence, 0.5) << text;
+  }
+  for (const char* text : {"China", "Jersey", "Riga, LV", "Lagos, NG", "Somewhere in India",
+                           "Puerto Rico", "Lagos State, Nigeria", "USA 2020"}) {
+    const schema::Location l = Norm(text);
+    EXPECT_FALSE(l.country.empty()) << text;
+    EXPECT_GE(l.confidence, 0.9) << text;
+  }
+}
+
 TEST(LocationConfidence, AmbiguousReadingScoresLowerThanAClearOne) {
   const schema::Location clear = Norm("Birmingham, England");
   const schema::Location ambiguous = Norm("Birmingham");

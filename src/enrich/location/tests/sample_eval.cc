@@ -1,5 +1,6 @@
 #include "enrich/location/tests/sample_eval.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -19,6 +20,16 @@ std::string TweetsCsvPath() {
   return std::string(CF_SHARED_DATA_DIR) + "/covid19-tweets/covid19_tweets_2020-07-25_early.csv";
 }
 
+std::string VaccineLabelsPath() {
+  return std::string(CF_SOURCE_DIR) +
+         "/src/enrich/location/tests/data/location_vaccine_400_labels.tsv";
+}
+
+std::string VaccineCsvPath() {
+  return std::string(CF_SHARED_DATA_DIR) +
+         "/covid19-vaccine-tweets/vaccination_tweets_before_2021-03-03.csv";
+}
+
 Result<std::vector<std::string>> ReadLocationColumn(const std::string& csv_path) {
   std::ifstream in(csv_path, std::ios::binary);
   if (!in) return Status::NotFound("missing shared data file " + csv_path);
@@ -26,6 +37,7 @@ Result<std::vector<std::string>> ReadLocationColumn(const std::string& csv_path)
   std::vector<std::string> out;
   std::string field;
   size_t column = 0;
+  size_t wanted = SIZE_MAX;  // the user_location column, found in the header
   bool quoted = false;
   bool header = true;
   for (size_t i = 0; i < csv.size(); ++i) {
@@ -42,10 +54,16 @@ Result<std::vector<std::string>> ReadLocationColumn(const std::string& csv_path)
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',' || c == '\n') {
-      if (column == 1 && !header) out.push_back(field);
+      if (header && field == "user_location") wanted = column;
+      if (column == wanted && !header) out.push_back(field);
       field.clear();
       column = c == ',' ? column + 1 : 0;
-      if (c == '\n') header = false;
+      if (c == '\n') {
+        if (header && wanted == SIZE_MAX) {
+          return Status::Corruption(csv_path + ": no user_location column in the header");
+        }
+        header = false;
+      }
     } else if (c != '\r') {
       field += c;
     }
@@ -121,6 +139,8 @@ SampleScore Score(const LocationNormalizer& normalizer,
     }
     ++s.resolved;
     s.resolved_resolvable += resolvable;
+    const int band = got.confidence >= 0.9 ? 2 : got.confidence >= 0.6 ? 1 : 0;
+    ++s.band_resolved[band];
     const bool country_ok = got.country == row.country;
     const bool region_ok = got.region.empty() || got.region == row.region;
     s.country_correct += country_ok;
@@ -130,6 +150,7 @@ SampleScore Score(const LocationNormalizer& normalizer,
     }
     if (country_ok && region_ok) {
       ++s.correct;
+      ++s.band_correct[band];
     } else {
       s.errors.push_back("WRONG: '" + row.text + "' -> " + got.country +
                          (got.region.empty() ? "" : "/" + got.region) + ", truth " +
@@ -149,7 +170,31 @@ std::string SampleScore::Summary() const {
                 total, resolvable, resolved, 100.0 * resolved_share_of_all(),
                 100.0 * resolved_share_of_resolvable(), 100.0 * precision(), correct, resolved,
                 country_correct, resolved, regions_given, regions_correct);
-  return buf;
+  std::string out = buf;
+  static const char* const kBands[] = {"low [0.3, 0.6)", "medium [0.6, 0.9)", "high [0.9, 1]"};
+  for (int b = 0; b < 3; ++b) {
+    std::snprintf(buf, sizeof(buf), "\n  confidence %-17s %3d answers, %3d right (%.1f%%)",
+                  kBands[b], band_resolved[b], band_correct[b], 100.0 * band_precision(b));
+    out += buf;
+  }
+  return out;
+}
+
+SampleScore& SampleScore::operator+=(const SampleScore& o) {
+  total += o.total;
+  resolvable += o.resolvable;
+  resolved += o.resolved;
+  resolved_resolvable += o.resolved_resolvable;
+  correct += o.correct;
+  country_correct += o.country_correct;
+  regions_given += o.regions_given;
+  regions_correct += o.regions_correct;
+  for (int b = 0; b < 3; ++b) {
+    band_resolved[b] += o.band_resolved[b];
+    band_correct[b] += o.band_correct[b];
+  }
+  errors.insert(errors.end(), o.errors.begin(), o.errors.end());
+  return *this;
 }
 
 }  // namespace covidflow::enrich::location::testing

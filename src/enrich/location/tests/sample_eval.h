@@ -32,6 +32,13 @@ std::string HoldoutLabelsPath();
 Result<std::vector<LabelledLocation>> ReadHoldout(const std::string& labels_path,
                                                   const std::string& csv_path);
 
+// A third sample, from another data set (vaccine tweets, Dec 2020 – Mar 2021), drawn and
+// labelled by a second person, without running the normalizer, after the rules for issue 11's
+// false-confidence classes were written: data/location_vaccine_400_labels.tsv holds record
+// indices; the strings are read from the shared data.
+std::string VaccineLabelsPath();
+std::string VaccineCsvPath();
+
 struct SampleScore {
   int total = 0;
   int resolvable = 0;           // the truth has a country
@@ -42,6 +49,14 @@ struct SampleScore {
   int regions_given = 0;
   int regions_correct = 0;
   std::vector<std::string> errors;  // "text -> got XX/XX-YY, truth ZZ/ZZ-WW"
+  // Answers and right answers by confidence band: [0.3, 0.6), [0.6, 0.9), [0.9, 1].
+  int band_resolved[3] = {};
+  int band_correct[3] = {};
+
+  double band_precision(int band) const {
+    return band_resolved[band] == 0 ? 0 : double(band_correct[band]) / band_resolved[band];
+  }
+  SampleScore& operator+=(const SampleScore& other);
 
   double precision() const { return resolved == 0 ? 0 : double(correct) / resolved; }
   double resolved_share_of_resolvable() const {

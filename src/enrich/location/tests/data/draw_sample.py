@@ -12,7 +12,12 @@ tables were written: their figures are the out-of-sample ones. So that no more t
 strings of the data file are copied into the project, that file holds the 0-based record
 index (header excluded) instead of the string, and the test reads the string from the data.
 
-Usage: draw_sample.py CSV [--holdout] > unlabelled.tsv
+--vaccine draws the rows of location_vaccine_400_labels.tsv from
+vaccination_tweets_before_2021-03-03.csv (covid19-vaccine-tweets): random.Random(20210303),
+400 rows out of all its rows, labelled by a second person after the rules for issue 11's
+false-confidence classes were written. Its labels file holds record indices too.
+
+Usage: draw_sample.py CSV [--holdout | --vaccine] > unlabelled.tsv
 """
 import csv
 import random
@@ -26,7 +31,9 @@ def main() -> None:
     if "--holdout" in sys.argv[2:]:
         rest = sorted(set(range(len(rows))) - set(picked))
         picked = sorted(random.Random(20200726).sample(rest, 300))
-    holdout = "--holdout" in sys.argv[2:]
+    if "--vaccine" in sys.argv[2:]:
+        picked = sorted(random.Random(20210303).sample(range(len(rows)), 400))
+    holdout = "--holdout" in sys.argv[2:] or "--vaccine" in sys.argv[2:]
     print("row\tcountry\tregion" if holdout else "location\tcountry\tregion")
     for i in picked:
         if holdout:
