@@ -1,5 +1,6 @@
 #include "app/learn.h"
 
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -14,6 +15,9 @@
 #include "features/table.h"
 #include "model/artifact.h"
 #include "model/classifier.h"
+#include "model/metrics.h"
+#include "registry/names.h"
+#include "registry/registry.h"
 #include "train/spec.h"
 
 namespace covidflow::app {
@@ -60,20 +64,188 @@ void AppendNumber(std::string& out, double v) {
   out.append(buf, ec == std::errc() ? end : buf);
 }
 
+// HOME/models/<spec>/<stamp>, or <stamp>-2, -3... when a run of the same second has it.
+std::string FreshModelDir(const std::string& home, const std::string& spec,
+                          const std::string& stamp) {
+  const std::string base = (std::filesystem::path(home) / "models" / spec / stamp).string();
+  std::string dir = base;
+  for (int n = 2; PathExists(dir); ++n) dir = base + "-" + std::to_string(n);
+  return dir;
+}
+
+// A key MLflow accepts and registry/names.h passes: letters, digits, '_', '-', '.', ' ';
+// anything else (a '/', a control character, non-ASCII) becomes '_', and ".." becomes "_.".
+std::string RegistryKey(std::string_view raw) {
+  std::string key;
+  for (char c : raw) {
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ' ';
+    key += ok ? c : '_';
+  }
+  for (size_t at = key.find(".."); at != std::string::npos; at = key.find("..", at)) key[at] = '_';
+  return key.substr(0, registry::kMaxNameBytes);
+}
+
+// The tags that say which spec a run or version came from.
+registry::StringMap SpecTags(const train::Spec& spec) {
+  return {{"covidflow.spec_name", spec.name},
+          {"covidflow.spec_hash", spec.hash},
+          {"covidflow.family", spec.family}};
+}
+
+// The spec flattened into params (MLflow's write-once key → text, at most 6,000 bytes each;
+// the backend splits the batch within MLflow's 100 per call), the metrics of every split,
+// tags and lineage.
+registry::RunData RunDataOf(const train::Spec& spec, const std::string& spec_path,
+                            const train::TrainReport& report) {
+  registry::RunData d;
+  auto param = [&d](std::string_view key, std::string value) {
+    if (value.size() > registry::kMaxParamValueBytes) value.resize(registry::kMaxParamValueBytes);
+    d.params[RegistryKey(key)] = std::move(value);
+  };
+  param("task", spec.task == train::Task::kBinary ? "binary" : "multiclass");
+  param("seed", std::to_string(spec.seed));
+  param("label", spec.label.text);
+  param("min_class_rows", std::to_string(spec.min_class_rows));
+  param("model.family", spec.family);
+  for (const auto& [key, value] : spec.hyperparameters) param("model." + key, value);
+  for (size_t i = 0; i < spec.features.size(); ++i) {
+    const features::FeatureDef& f = spec.features[i];
+    const std::string p = "feature." + (f.name.empty() ? std::to_string(i) : f.name) + ".";
+    param(p + "kind", std::string(features::FeatureKindName(f.kind)));
+    param(p + "column", f.column);
+    if (f.kind == features::FeatureKind::kText) {
+      param(p + "word_ngrams", std::to_string(f.word_min) + "-" + std::to_string(f.word_max));
+      param(p + "char_ngrams", std::to_string(f.char_min) + "-" + std::to_string(f.char_max));
+      param(p + "hash_bits", std::to_string(f.hash_bits));
+      param(p + "min_df", std::to_string(f.min_df));
+      param(p + "sublinear_tf", f.sublinear_tf ? "true" : "false");
+    } else if (f.kind == features::FeatureKind::kCategorical) {
+      param(p + "min_count", std::to_string(f.min_count));
+    } else if (f.kind == features::FeatureKind::kHour ||
+               f.kind == features::FeatureKind::kWeekday) {
+      param(p + "time_format", f.time_format);
+    }
+  }
+  const train::SplitSpec& split = spec.split;
+  param("split.by", split.by == train::SplitSpec::By::kFiles ? "files" : "time");
+  if (split.by == train::SplitSpec::By::kTime) {
+    param("split.time_column", split.time_column);
+    param("split.validation_from", split.validation_from);
+    param("split.test_from", split.test_from);
+  }
+
+  // Metrics: one point each, step 0, named <split>_<metric> as in the spec's promotion rule.
+  for (const train::SplitResult& r : report.splits) {
+    d.metrics.push_back({RegistryKey(r.name + "_rows"), static_cast<double>(r.rows), 0, 0});
+    for (int m = static_cast<int>(model::Metric::kAccuracy);
+         m <= static_cast<int>(model::Metric::kLogLoss); ++m) {
+      const auto metric = static_cast<model::Metric>(m);
+      Result<double> value = model::MetricOf(r.metrics, metric);
+      // A metric the split cannot give (ROC-AUC without both classes) is left out, not faked.
+      if (!value.ok() || !std::isfinite(*value)) continue;
+      d.metrics.push_back(
+          {RegistryKey(r.name + "_" + std::string(model::MetricName(metric))), *value, 0, 0});
+    }
+  }
+  for (const auto& [phase, seconds] : report.phase_seconds) {
+    d.metrics.push_back({RegistryKey("seconds_" + phase), seconds, 0, 0});
+  }
+
+  d.tags = SpecTags(spec);
+  d.tags["covidflow.model_dir"] = report.model_dir;
+  d.tags["covidflow.classes"] = nlohmann::json(report.classes).dump();
+
+  // Lineage: where the rows came from, so `models diff` shows it side by side.
+  std::error_code ec;
+  const std::filesystem::path abs = std::filesystem::absolute(spec_path, ec);
+  d.lineage["spec"] = ec ? spec_path : abs.lexically_normal().string();
+  d.lineage["spec.hash"] = spec.hash;
+  const nlohmann::json& l = report.lineage;
+  if (l.is_object()) {
+    if (l.contains("git_commit")) d.lineage["code.version"] = l["git_commit"].get<std::string>();
+    if (l.contains("inputs")) {
+      for (size_t i = 0; i < l["inputs"].size(); ++i) {
+        d.lineage["input." + std::to_string(i)] = model::DumpJson(l["inputs"][i]);
+      }
+    }
+    if (l.contains("date_range") && l["date_range"].is_array() && l["date_range"].size() == 2) {
+      d.lineage["data.window"] =
+          l["date_range"][0].get<std::string>() + ".." + l["date_range"][1].get<std::string>();
+    }
+  }
+  for (const train::SplitResult& r : report.splits) {
+    d.lineage[RegistryKey("split." + r.name)] = std::to_string(r.rows) + " rows";
+  }
+  return d;
+}
+
 }  // namespace
 
-Result<train::TrainReport> RunTrain(const TrainSettings& s, const CliOptions& cli,
-                                    std::function<void(std::string_view phase)> on_phase) {
-  if (s.spec.empty()) return Status::InvalidArgument("--spec FILE is required");
-  ASSIGN_OR_RETURN(train::Spec spec, train::ReadSpec(s.spec));
+Result<TrainRun> RunTrain(const Settings& s, std::function<void(std::string_view phase)> on_phase) {
+  const TrainSettings& t = s.train;
+  if (t.spec.empty()) return Status::InvalidArgument("--spec FILE is required");
+  ASSIGN_OR_RETURN(train::Spec spec, train::ReadSpec(t.spec));
+  TrainRecord record;
+  record.experiment = t.experiment.empty() ? spec.name : t.experiment;
+  record.model = t.register_model;
+  record.alias = t.alias;
+  // Every name is checked before the run exists: a typo costs no training and leaves no run.
+  RETURN_IF_ERROR(registry::ValidateName("train.experiment", record.experiment));
+  if (!record.model.empty())
+    RETURN_IF_ERROR(registry::ValidateName("train.register", record.model));
+  if (!record.alias.empty()) {
+    if (record.model.empty()) {
+      return Status::InvalidArgument("train.alias (--alias) needs train.register (--register)");
+    }
+    RETURN_IF_ERROR(registry::ValidateAlias(record.alias));
+  }
+  const registry::Change change = ChangeFrom(s.registry);
+  RETURN_IF_ERROR(registry::ValidateChange(change));
+
   train::TrainOptions options;
-  options.data_files = s.data_files;
-  options.out_dir =
-      s.out.empty()
-          ? (std::filesystem::path(HomeDir(cli)) / "models" / spec.name / UtcStamp()).string()
-          : s.out;
+  options.data_files = t.data_files;
+  const std::string stamp = UtcStamp();
+  options.out_dir = t.out.empty() ? FreshModelDir(HomeDir(s.cli), spec.name, stamp) : t.out;
   options.on_phase = std::move(on_phase);
-  return train::Train(spec, options);
+
+  ASSIGN_OR_RETURN(std::unique_ptr<registry::Registry> reg, OpenRegistry(s.registry.uri, s.cli));
+  record.registry = reg->Describe();
+  ASSIGN_OR_RETURN(registry::Run run,
+                   reg->CreateRun({record.experiment, spec.name + " " + stamp, 0, SpecTags(spec)}));
+  record.run_id = run.id;
+  // From here on the run ends FINISHED or FAILED, never stays RUNNING.
+  auto fail = [&](const Status& why) {
+    registry::RunData error;
+    error.tags["covidflow.error"] = why.ToString().substr(0, registry::kMaxTagValueBytes);
+    (void)reg->LogRunData(run.id, error);
+    (void)reg->EndRun(run.id, registry::RunStatus::kFailed);
+    return why;
+  };
+  Result<train::TrainReport> report = train::Train(spec, options);
+  if (!report.ok()) return fail(report.status());
+  Status done = reg->LogRunData(run.id, RunDataOf(spec, t.spec, *report));
+  if (done.ok()) done = reg->LogArtifacts(run.id, report->model_dir, "model");
+  if (done.ok() && !record.model.empty()) {
+    registry::NewVersion nv;
+    nv.model = record.model;
+    nv.run_id = run.id;
+    nv.artifact_dir = report->model_dir;
+    nv.description = "trained from spec " + spec.name + " (" + spec.hash + ")";
+    nv.tags = SpecTags(spec);
+    Result<registry::ModelVersion> v = reg->RegisterVersion(nv, change);
+    if (v.ok()) {
+      record.version = v->version;
+      if (!record.alias.empty()) {
+        done = reg->SetAlias(record.model, record.alias, record.version, change);
+      }
+    } else {
+      done = v.status();
+    }
+  }
+  if (!done.ok()) return fail(done);
+  RETURN_IF_ERROR(reg->EndRun(run.id, registry::RunStatus::kFinished));
+  return TrainRun{std::move(*report), std::move(record)};
 }
 
 Result<PredictRun> RunPredict(const PredictSettings& s) {

@@ -12,11 +12,36 @@
 
 namespace covidflow::app {
 
-// Reads the spec, resolves --data and --out (default HOME/models/<spec name>/<UTC time>) and
-// trains. kInvalidArgument (bad spec, flag or input: exit 2) and kFailedPrecondition (the
-// data cannot give an honest model: exit 1) come from train::Train unchanged.
-Result<train::TrainReport> RunTrain(const TrainSettings& s, const CliOptions& cli,
-                                    std::function<void(std::string_view phase)> on_phase = {});
+// What `train` left in the registry.
+struct TrainRecord {
+  std::string registry;    // the backend, as Registry::Describe says
+  std::string experiment;  // train.experiment, else the spec's name
+  std::string run_id;      // the run, FINISHED
+  std::string model;       // train.register; "" = no version made
+  int64_t version = 0;     // the new version (0 without train.register)
+  std::string alias;       // train.alias, now pointing at `version`; "" = none
+};
+
+struct TrainRun {
+  train::TrainReport report;
+  TrainRecord record;
+};
+
+// Reads the spec, resolves --data and --out (default HOME/models/<spec name>/<UTC time>),
+// opens the registry (registry.uri, default HOME/registry) and records one run around
+// training: params (the spec's model, hyperparameters, features and split, flattened),
+// metrics per split (`validation_macro_recall`, `train_rows`, ...), tags, lineage (the
+// inputs with their digests, rows per split, date range, the build's commit) and the model
+// directory as the run's artifact `model`. With train.register it then registers the model
+// as a new version of that model (and points train.alias at it), audited with registry.actor
+// and registry.reason. The run ends FINISHED when all of that succeeded and FAILED when
+// anything after its creation failed (training refusing included): none is left RUNNING.
+//
+// Errors: kInvalidArgument (bad spec, flag, name or input: exit 2) before any run exists;
+// kFailedPrecondition (the data cannot give an honest model: exit 1) from train::Train
+// unchanged; a registry failure as the registry gave it.
+Result<TrainRun> RunTrain(const Settings& s,
+                          std::function<void(std::string_view phase)> on_phase = {});
 
 struct PredictRun {
   int64_t rows = 0;

@@ -233,6 +233,9 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("train.spec")>(s.train.spec);
   s.train.data_files = SplitList(b.Value<K("train.data")>());
   b.Bind<K("train.out")>(s.train.out);
+  b.Bind<K("train.experiment")>(s.train.experiment);
+  b.Bind<K("train.register")>(s.train.register_model);
+  b.Bind<K("train.alias")>(s.train.alias);
   b.Bind<K("predict.model")>(s.predict.model);
   b.Bind<K("predict.input")>(s.predict.input);
   using PredictFormat = PredictSettings::Format;

@@ -102,7 +102,10 @@ struct RegistrySettings {
 struct TrainSettings {
   std::string spec;                     // YAML spec file
   std::vector<std::string> data_files;  // input files of a time split (train.data, commas)
-  std::string out;  // artifact directory; "" = HOME/models/<spec name>/<UTC time>
+  std::string out;             // artifact directory; "" = HOME/models/<spec name>/<UTC time>
+  std::string experiment;      // registry experiment of the run; "" = the spec's name
+  std::string register_model;  // registered model to add a version to; "" = none
+  std::string alias;           // with register_model: alias moved to the new version
 };
 
 struct PredictSettings {

@@ -1,4 +1,5 @@
-// train --spec FILE and predict --model DIR --input FILE: the learning commands.
+// train --spec FILE (recording its run, optionally registering its model) and predict --model
+// DIR --input FILE: the learning commands.
 #include <unistd.h>
 
 #include <cstdio>
@@ -19,7 +20,9 @@ using nlohmann::json;
 // a missing file or a failed write is the work failing (1).
 int ExitCodeFor(const Status& s) { return s.code() == StatusCode::kInvalidArgument ? 2 : 1; }
 
-json TrainJson(const train::TrainReport& r) {
+json TrainJson(const app::TrainRun& run) {
+  const train::TrainReport& r = run.report;
+  const app::TrainRecord& rec = run.record;
   json splits = json::object();
   for (const train::SplitResult& s : r.splits) {
     json class_rows = json::object();
@@ -40,10 +43,19 @@ json TrainJson(const train::TrainReport& r) {
           {"unlabelled_rows", r.unlabelled_rows},
           {"untimed_rows", r.untimed_rows},
           {"splits", splits},
-          {"seconds", phases}};
+          {"seconds", phases},
+          {"registry",
+           {{"backend", rec.registry},
+            {"experiment", rec.experiment},
+            {"run_id", rec.run_id},
+            {"model", rec.model.empty() ? json(nullptr) : json(rec.model)},
+            {"version", rec.version == 0 ? json(nullptr) : json(rec.version)},
+            {"alias", rec.alias.empty() ? json(nullptr) : json(rec.alias)}}}};
 }
 
-void PrintTrain(const train::TrainReport& r) {
+void PrintTrain(const app::TrainRun& run) {
+  const train::TrainReport& r = run.report;
+  const app::TrainRecord& rec = run.record;
   std::printf("trained %s (%s, %d feature columns) → %s\n", r.spec_name.c_str(), r.family.c_str(),
               r.features, r.model_dir.c_str());
   std::printf("%-11s %9s %9s %12s %9s %11s %9s %9s\n", "split", "rows", "accuracy", "macro_recall",
@@ -86,7 +98,14 @@ void PrintTrain(const train::TrainReport& r) {
   for (const auto& [phase, seconds] : r.phase_seconds) {
     std::printf(" %s %.2f s", phase.c_str(), seconds);
   }
-  std::printf("\n");
+  std::printf("\nrun %s recorded in experiment %s (%s)\n", rec.run_id.c_str(),
+              rec.experiment.c_str(), rec.registry.c_str());
+  if (rec.version != 0) {
+    std::printf("registered %s version %lld", rec.model.c_str(),
+                static_cast<long long>(rec.version));
+    if (!rec.alias.empty()) std::printf(" as @%s", rec.alias.c_str());
+    std::printf("\n");
+  }
 }
 
 }  // namespace
@@ -95,7 +114,7 @@ int RunTrain(const config::Config& c, const app::Settings& s) {
   if (!c.positional().empty()) return Usage("train", "takes no positional arguments");
   // Phases on stderr, on a TTY only: --json output and pipes stay clean.
   const bool progress = !s.cli.json && isatty(STDERR_FILENO);
-  auto report = app::RunTrain(s.train, s.cli, [progress](std::string_view phase) {
+  auto report = app::RunTrain(s, [progress](std::string_view phase) {
     if (progress)
       std::fprintf(stderr, "train: %.*s…\n", static_cast<int>(phase.size()), phase.data());
   });

@@ -46,9 +46,13 @@ constexpr Command kCommands[] = {
      "V2 | audit NAME",
      "covidflow models promote tweets 3 --alias champion --reason 'better macro recall'",
      RunModels},
-    {"train", "train a spec (docs/specs.md) on files; write the model artifact and the metrics",
-     "--spec FILE [--data FILE,...] [--out DIR] [options]",
-     "covidflow train --spec specs/tweet-sentiment.yaml --out ./models/sentiment", RunTrain},
+    {"train",
+     "train a spec (docs/specs.md) on files; write the model artifact and the metrics, record "
+     "the run in the registry and optionally register the model",
+     "--spec FILE [--data FILE,...] [--out DIR] [--registry URI] [--register NAME [--alias A]] "
+     "[options]",
+     "covidflow train --spec specs/tweet-sentiment.yaml --register tweets --alias challenger",
+     RunTrain},
     {"predict", "score rows with a model artifact: one JSON line per row (class, probabilities)",
      "--model DIR --input FILE [options]",
      "covidflow predict --model ./models/sentiment --input tweets.csv --out predictions.jsonl",

@@ -169,7 +169,7 @@ inline constexpr Setting kSettings[] = {
      "artifact directory), or http://HOST:PORT (an MLflow server) (default: HOME/registry)"},
     {"registry.actor", Type::kString, "", "--actor", "models train",
      "who makes a registry change, recorded in the audit log (default: the OS user)"},
-    {"registry.reason", Type::kString, "", "--reason", "models",
+    {"registry.reason", Type::kString, "", "--reason", "models train",
      "why a registry change is made, recorded in the audit log"},
     {"models.alias", Type::kString, "champion", "--alias", "models",
      "promote/rollback: the alias to move (champion, challenger or any name)"},
@@ -197,6 +197,13 @@ inline constexpr Setting kSettings[] = {
      "comma-separated CSV/JSONL input files for a time split (a files split names its own)"},
     {"train.out", Type::kString, "", "--out", "train",
      "the model artifact directory to write (default: HOME/models/<spec name>/<UTC time>)"},
+    {"train.experiment", Type::kString, "", "--experiment", "train",
+     "the registry experiment the run is recorded in (default: the spec's name)"},
+    {"train.register", Type::kString, "", "--register", "train",
+     "register the trained model as a new version of this registered model (default: the run "
+     "is recorded, no version is made)"},
+    {"train.alias", Type::kString, "", "--alias", "train",
+     "with --register: point this alias (champion, challenger, any name) at the new version"},
 
     // predict
     {"predict.model", Type::kString, "", "--model", "predict", "the model artifact directory"},

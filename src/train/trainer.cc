@@ -279,18 +279,14 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
   for (const SplitResult& s : report.splits) {
     rows[s.name] = {{"rows", s.rows}, {"classes", s.class_rows}};
   }
-  json record = {{"spec_name", spec.name},
-                 {"spec_hash", spec.hash},
-                 {"spec", spec.source_text},
-                 {"seed", spec.seed},
-                 {"lineage",
-                  {{"inputs", lineage_inputs},
-                   {"rows", rows},
-                   {"unlabelled_rows", report.unlabelled_rows},
-                   {"untimed_rows", report.untimed_rows},
-                   {"date_range", date_min.empty() ? json(nullptr) : json({date_min, date_max})},
-                   {"git_commit", std::string(BuildCommit())}}},
-                 {"metrics", metrics}};
+  report.lineage = {{"inputs", lineage_inputs},
+                    {"rows", rows},
+                    {"unlabelled_rows", report.unlabelled_rows},
+                    {"untimed_rows", report.untimed_rows},
+                    {"date_range", date_min.empty() ? json(nullptr) : json({date_min, date_max})},
+                    {"git_commit", std::string(BuildCommit())}};
+  json record = {{"spec_name", spec.name}, {"spec_hash", spec.hash},    {"spec", spec.source_text},
+                 {"seed", spec.seed},      {"lineage", report.lineage}, {"metrics", metrics}};
   RETURN_IF_ERROR(model::SaveModel(options.out_dir, *pipeline, *classifier, classes, record));
   clock.Close();
   return report;

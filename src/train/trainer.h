@@ -12,6 +12,7 @@
 // Threads: Train runs on the calling thread.
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct TrainReport {
   int64_t untimed_rows = 0;     // dropped from a time split: no parsable time
   std::vector<SplitResult> splits;
   std::vector<std::pair<std::string, double>> phase_seconds;
+  // The lineage written into the artifact's manifest (docs/formats/model.md): inputs with
+  // their digests, rows per split, date range, the build's commit. The registry records it.
+  nlohmann::json lineage;
 };
 
 // The git commit this binary was configured from ("unknown" outside a checkout).

@@ -55,8 +55,9 @@ def workdir(home):
 
 
 def train(workdir, out, *extra, check=True):
+    # The run is recorded in the home's registry: keep it in the scratch directory.
     return run("train", "--spec", os.path.join(workdir, "spec.yaml"), "--out",
-               os.path.join(workdir, out), *extra, check=check)
+               os.path.join(workdir, out), "--home", workdir, *extra, check=check)
 
 
 def test_train_reports_metrics_and_predict_agrees_with_them(workdir):
@@ -132,3 +133,38 @@ def test_predict_on_a_missing_model_or_input_exits_1_and_a_missing_flag_2(workdi
     assert r.returncode == 1 and "none" in r.stderr
     r = run("predict", "--model", os.path.join(workdir, "none"), check=False)
     assert r.returncode == 2 and "--input" in r.stderr
+
+
+def test_train_records_its_run_and_registers_in_the_default_registry(workdir):
+    # No --home, no --registry: ./covidflow-home/registry of the working directory, which
+    # `models` and `runs` then read with no flags either.
+    spec = os.path.join(workdir, "spec.yaml")
+    report = json.loads(run("train", "--spec", spec, "--register", "fake-news", "--alias",
+                            "champion", "--reason", "first model", "--json", cwd=workdir).stdout)
+    rec = report["registry"]
+    assert rec["model"] == "fake-news" and rec["version"] == 1 and rec["alias"] == "champion"
+    assert os.path.isdir(os.path.join(workdir, "covidflow-home", "registry"))
+
+    models = json.loads(run("models", "list", "--json", cwd=workdir).stdout)
+    assert [(m["name"], m["latest_version"], m["aliases"]) for m in models] == [
+        ("fake-news", 1, {"champion": 1})]
+    shown = json.loads(run("runs", "show", rec["run_id"], "--json", cwd=workdir).stdout)
+    assert shown["status"] == "FINISHED"
+    latest = {m["key"]: m["value"] for m in shown["metrics"]}
+    val = report["splits"]["validation"]["metrics"]
+    assert latest["validation_weighted_f1"] == pytest.approx(val["weighted_f1"], abs=1e-12)
+    assert latest["validation_rows"] == 600
+    assert shown["params"]["model.family"] == "linear"
+    assert shown["tags"]["covidflow.spec_name"] == "fake-news-sample"
+    audit = json.loads(run("models", "audit", "fake-news", "--json", cwd=workdir).stdout)
+    assert {e["reason"] for e in audit} == {"first model"}
+
+    # A refused training leaves its run FAILED, not RUNNING, and registers nothing.
+    with open(spec, "w") as f:
+        f.write(SPEC.format(label="{column: label, mapping: {real: x, fake: x}}"))
+    r = run("train", "--spec", spec, "--register", "fake-news", cwd=workdir, check=False)
+    assert r.returncode == 1, r.stderr
+    runs = json.loads(run("runs", "list", "--json", cwd=workdir).stdout)
+    assert sorted(x["status"] for x in runs) == ["FAILED", "FINISHED"]
+    versions = json.loads(run("models", "versions", "fake-news", "--json", cwd=workdir).stdout)
+    assert [v["version"] for v in versions] == [1]

@@ -15,6 +15,7 @@
 #include "base/fs.h"
 #include "registry/embedded.h"
 #include "registry/embedded/sqlite.h"
+#include "registry/mlmodel.h"
 #include "registry/names.h"
 
 namespace covidflow::registry {
@@ -326,6 +327,15 @@ class EmbeddedRegistry final : public Registry {
     // 1. A durable copy under a temporary name, outside the lock: copying may take a while.
     const std::string tmp = TempName(model_dir);
     Status copied = CopyTreeDurably(version.artifact_dir, tmp, kFileMode, kDirMode);
+    // MLflow's model format beside the files, as the MLflow backend writes it, so a version
+    // copied out of this store loads in mlflow.pyfunc; a directory that brings its own MLmodel
+    // keeps it. Written into the temporary copy, so it is durable before the version exists.
+    if (copied.ok() && !PathExists(tmp + "/" + kMlmodelFile)) {
+      for (const ArtifactFile& f : PyfuncFlavorFiles(NowMs(), RandomHex(32))) {
+        copied = WriteNewFileDurably(tmp, f.path, f.bytes);
+        if (!copied.ok()) break;
+      }
+    }
     if (!copied.ok()) {
       (void)RemoveTree(tmp);
       return copied.WithContext("register " + Quoted(version.model));
@@ -516,6 +526,25 @@ class EmbeddedRegistry final : public Registry {
     static std::atomic<uint64_t> counter{0};
     return dir + "/.tmp-" + std::to_string(::getpid()) + "-" +
            std::to_string(counter.fetch_add(1)) + "-" + RandomHex(8);
+  }
+
+  // Writes `bytes` to the new file `root`/`relative` (0600), creating its folders (0700);
+  // fsyncs the file and every folder on the way, so the tree under `root` stays durable.
+  static Status WriteNewFileDurably(const std::string& root, const std::string& relative,
+                                    std::string_view bytes) {
+    const std::string path = root + "/" + relative;
+    const std::string dir = DirName(path);
+    RETURN_IF_ERROR(MakeDirs(dir, kDirMode));
+    {
+      ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_WRONLY | O_CREAT | O_EXCL, kFileMode));
+      RETURN_IF_ERROR(WriteFull(fd.get(), bytes, path));
+      if (::fsync(fd.get()) != 0) return Status::FromErrno(errno, "fsync " + path);
+    }
+    for (std::string d = dir;; d = DirName(d)) {
+      RETURN_IF_ERROR(FsyncDir(d));
+      if (d.size() <= root.size()) break;
+    }
+    return Status::Ok();
   }
 
   // Renames every entry of `from` into `to`; kAlreadyExists naming one that is there already.

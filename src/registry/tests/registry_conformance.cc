@@ -232,6 +232,32 @@ TEST_P(RegistryConformanceTest, VersionsAreNumberedFromOneAndCarryTheirArtifacts
   EXPECT_EQ(ReadWholeFile(d2 + "/weights/w.bin").value(), "222");
 }
 
+// Every version carries MLflow's model format (registry/mlmodel.h), so mlflow.pyfunc loads it
+// whichever backend stored it; a directory that brings its own MLmodel keeps it.
+TEST_P(RegistryConformanceTest, EveryVersionCarriesMlflowsModelFormat) {
+  const std::string model = UniqueName("pyfunc");
+  const std::string plain = MakeArtifacts("plain", {{"manifest.json", "m"}});
+  const std::string own = MakeArtifacts("own", {{"manifest.json", "m"}, {"MLmodel", "mine\n"}});
+  CF_ASSERT_OK(registry_->RegisterVersion(NewVersion{model, "", plain, "", {}}, change_).status());
+  CF_ASSERT_OK(registry_->RegisterVersion(NewVersion{model, "", own, "", {}}, change_).status());
+
+  const std::string d1 = dir_.Sub("d1");
+  CF_ASSERT_OK(registry_->DownloadVersion(model, 1, d1));
+  CF_ASSERT_OK_AND_ASSIGN(std::string mlmodel, ReadWholeFile(d1 + "/MLmodel"));
+  EXPECT_NE(mlmodel.find("python_function:"), std::string::npos) << mlmodel;
+  EXPECT_NE(mlmodel.find("loader_module: covidflow_pyfunc"), std::string::npos) << mlmodel;
+  CF_ASSERT_OK_AND_ASSIGN(std::string loader,
+                          ReadWholeFile(d1 + "/code/covidflow_pyfunc/__init__.py"));
+  EXPECT_NE(loader.find("def _load_pyfunc"), std::string::npos);
+  EXPECT_EQ(ReadWholeFile(d1 + "/manifest.json").value(), "m");
+  // The caller's directory is left as it was.
+  EXPECT_FALSE(PathExists(plain + "/MLmodel"));
+
+  const std::string d2 = dir_.Sub("d2");
+  CF_ASSERT_OK(registry_->DownloadVersion(model, 2, d2));
+  EXPECT_EQ(ReadWholeFile(d2 + "/MLmodel").value(), "mine\n");
+}
+
 TEST_P(RegistryConformanceTest, AFailedRegistrationLeavesNoVersion) {
   const std::string model = UniqueName("tweets");
   const std::string a = MakeArtifacts("a", {{"m", "1"}});

@@ -1,0 +1,189 @@
+// app::RunTrain against the embedded registry: the run it records (params, metrics per split,
+// tags, lineage, the model as an artifact, FINISHED), the version and alias it registers with
+// the actor and reason audited, a FAILED run when training refuses, and names refused before
+// any run exists.
+#include "app/learn.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+#include "app/app.h"
+#include "base/fs.h"
+#include "base/testing/temp_dir.h"
+#include "model/artifact.h"
+#include "registry/registry.h"
+
+namespace covidflow::app {
+namespace {
+
+class LearnTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string train = "label,text\n";
+    std::string val = "label,text\n";
+    const char* pos[] = {"love this", "great day :)", "so happy", "wonderful", "best ever"};
+    const char* neg[] = {"hate this", "awful day :(", "so sad", "terrible", "worst ever"};
+    for (int k = 0; k < 40; ++k) {
+      std::string& out = k < 30 ? train : val;
+      out += "pos," + std::string(pos[k % 5]) + " " + std::to_string(k) + "\n";
+      out += "neg," + std::string(neg[k % 5]) + " " + std::to_string(k) + "\n";
+    }
+    Write("train.csv", train);
+    Write("val.csv", val);
+    WriteSpec("label");
+    s_.cli.home = dir_.Sub("home");
+    s_.train.spec = dir_.Sub("spec.yaml");
+    s_.registry.actor = "trainer-bot";
+    s_.registry.reason = "nightly retrain";
+  }
+  void Write(const std::string& name, const std::string& bytes) {
+    ASSERT_TRUE(ReplaceFileAtomically(dir_.Sub(name), bytes, dir_.Sub(name) + ".tmp").ok());
+  }
+  void WriteSpec(const std::string& label) {
+    Write("spec.yaml", "name: tiny\ntask: binary\nseed: 3\nlabel: " + label +
+                           "\nfeatures: [{name: words, kind: text, column: text, min_df: 1, "
+                           "hash_bits: 12}]\nmodel: {family: linear, hyperparameters: {C: 2}}\n"
+                           "split: {by: files, train: train.csv, validation: val.csv}\n");
+  }
+  std::unique_ptr<registry::Registry> Open() {
+    auto reg = OpenRegistry(s_.registry.uri, s_.cli);
+    EXPECT_TRUE(reg.ok()) << reg.status().ToString();
+    return reg.ok() ? std::move(*reg) : nullptr;
+  }
+
+  testing::TempDir dir_{"cf_app_learn"};
+  Settings s_;
+};
+
+TEST_F(LearnTest, RecordsTheRunInTheDefaultRegistry) {
+  Result<TrainRun> r = RunTrain(s_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->record.experiment, "tiny");
+  EXPECT_EQ(r->record.version, 0);
+  // No --registry: the embedded one under the home.
+  EXPECT_NE(r->record.registry.find(dir_.Sub("home/registry")), std::string::npos)
+      << r->record.registry;
+
+  auto reg = Open();
+  ASSERT_NE(reg, nullptr);
+  Result<registry::Run> run = reg->GetRun(r->record.run_id);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->status, registry::RunStatus::kFinished);
+  EXPECT_GT(run->end_ms, 0);
+  EXPECT_EQ(run->params.at("model.family"), "linear");
+  EXPECT_EQ(run->params.at("model.C"), "2");
+  EXPECT_EQ(run->params.at("feature.words.column"), "text");
+  EXPECT_EQ(run->params.at("feature.words.hash_bits"), "12");
+  EXPECT_EQ(run->params.at("split.by"), "files");
+  // The metrics are training's own, per split.
+  const train::SplitResult& val = r->report.splits.at(1);
+  ASSERT_EQ(val.name, "validation");
+  EXPECT_EQ(run->LatestMetric("validation_macro_recall"), val.metrics.macro_recall);
+  EXPECT_EQ(run->LatestMetric("validation_accuracy"), val.metrics.accuracy);
+  EXPECT_EQ(run->LatestMetric("validation_rows"), 20.0);
+  EXPECT_EQ(run->LatestMetric("train_rows"), 60.0);
+  EXPECT_TRUE(run->LatestMetric("train_log_loss").has_value());
+  EXPECT_EQ(run->tags.at("covidflow.spec_hash"), run->lineage.at("spec.hash"));
+  EXPECT_EQ(run->tags.at("covidflow.model_dir"), r->report.model_dir);
+  EXPECT_EQ(run->lineage.at("split.train"), "60 rows");
+  EXPECT_NE(run->lineage.at("input.0").find("train.csv"), std::string::npos);
+  EXPECT_NE(run->lineage.at("input.1").find("crc32c"), std::string::npos);
+  EXPECT_FALSE(run->lineage.at("code.version").empty());
+
+  // The model is the run's artifact, loadable as it was written.
+  const std::string copy = dir_.Sub("copy");
+  ASSERT_TRUE(reg->DownloadRunArtifacts(run->id, "model", copy).ok());
+  Result<model::Model> m = model::LoadModel(copy);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->classes, r->report.classes);
+  // No version without --register.
+  EXPECT_TRUE(reg->ListModels().value().empty());
+}
+
+TEST_F(LearnTest, RegistersAVersionAndMovesTheAliasAudited) {
+  s_.train.register_model = "tweets";
+  s_.train.alias = "challenger";
+  s_.train.experiment = "nightly";
+  Result<TrainRun> first = RunTrain(s_);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  Result<TrainRun> second = RunTrain(s_);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(first->record.version, 1);
+  EXPECT_EQ(second->record.version, 2);
+  EXPECT_EQ(second->record.experiment, "nightly");
+
+  auto reg = Open();
+  ASSERT_NE(reg, nullptr);
+  Result<registry::ModelVersion> v = reg->GetVersionByAlias("tweets", "challenger");
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->version, 2);
+  EXPECT_EQ(v->run_id, second->record.run_id);
+  EXPECT_EQ(reg->GetRun(v->run_id)->status, registry::RunStatus::kFinished);
+
+  // The version is the model plus MLflow's format: covidflow loads it, MLflow finds MLmodel.
+  const std::string copy = dir_.Sub("v2");
+  ASSERT_TRUE(reg->DownloadVersion("tweets", 2, copy).ok());
+  EXPECT_TRUE(model::LoadModel(copy).ok());
+  EXPECT_TRUE(PathExists(copy + "/MLmodel"));
+
+  Result<std::vector<registry::AuditEntry>> audit = reg->Audit("tweets");
+  ASSERT_TRUE(audit.ok()) << audit.status().ToString();
+  int registered = 0;
+  int aliased = 0;
+  for (const registry::AuditEntry& e : *audit) {
+    EXPECT_EQ(e.actor, "trainer-bot") << e.action;
+    EXPECT_EQ(e.reason, "nightly retrain") << e.action;
+    registered += e.action == registry::kAuditRegisterVersion;
+    aliased += e.action == registry::kAuditSetAlias;
+  }
+  EXPECT_EQ(registered, 2);
+  EXPECT_EQ(aliased, 2);
+}
+
+TEST_F(LearnTest, ARefusedTrainingEndsTheRunFailed) {
+  // Only one class is left after the mapping: training refuses after the run was created.
+  WriteSpec("{column: label, mapping: {pos: yes, neg: yes}}");
+  s_.train.register_model = "tweets";
+  Result<TrainRun> r = RunTrain(s_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+
+  auto reg = Open();
+  ASSERT_NE(reg, nullptr);
+  Result<std::vector<registry::Run>> runs = reg->ListRuns({"tiny", 10});
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ(runs->front().status, registry::RunStatus::kFailed);
+  EXPECT_GT(runs->front().end_ms, 0);
+  EXPECT_NE(reg->GetRun(runs->front().id)->tags.at("covidflow.error").find("yes"),
+            std::string::npos);
+  // Nothing was registered.
+  EXPECT_EQ(reg->GetModel("tweets").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(LearnTest, BadNamesAreRefusedBeforeAnyRunExists) {
+  s_.train.register_model = "../escape";
+  Result<TrainRun> r = RunTrain(s_);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("train.register"), std::string::npos)
+      << r.status().ToString();
+
+  s_.train.register_model = "";
+  s_.train.alias = "champion";
+  r = RunTrain(s_);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("--register"), std::string::npos) << r.status().ToString();
+
+  s_.train.register_model = "tweets";
+  s_.train.alias = "latest";
+  r = RunTrain(s_);
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+
+  // No registry was even created, let alone a run.
+  EXPECT_FALSE(PathExists(dir_.Sub("home/registry")));
+}
+
+}  // namespace
+}  // namespace covidflow::app
