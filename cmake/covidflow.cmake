@@ -25,6 +25,19 @@ if(CF_FUZZ)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# Test code (GoogleTest binaries and the conformance suites they share) gets CF_TEST_FLAGS after
+# the preset's flags, so a preset can build it cheaper without touching the code under test.
+# The asan preset uses "-O0 -fno-sanitize=fuzzer-no-link": ASan and UBSan stay on, but test
+# files (half of that build) skip the optimiser and libFuzzer's coverage instrumentation, which
+# only the code under test needs for fuzzing; that halves their compile time.
+set(CF_TEST_FLAGS "" CACHE STRING "Extra compile options for test code, e.g. -O0")
+separate_arguments(CF_TEST_FLAGS_LIST NATIVE_COMMAND "${CF_TEST_FLAGS}")
+
+# cf_test_code(TARGET): the warnings and CF_TEST_FLAGS of test code on TARGET.
+function(cf_test_code target)
+  target_compile_options(${target} PRIVATE ${CF_WARNINGS} ${CF_TEST_FLAGS_LIST})
+endfunction()
+
 # Where the mlflow_server fixture keeps its server (scripts/mlflow/start.sh DIR).
 set(CF_MLFLOW_DIR ${PROJECT_BINARY_DIR}/mlflow-server)
 
@@ -44,7 +57,7 @@ endfunction()
 function(cf_test name)
   cmake_parse_arguments(ARG "MLFLOW" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_compile_options(${name} PRIVATE ${CF_WARNINGS})
+  cf_test_code(${name})
   target_compile_definitions(${name} PRIVATE
     CF_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     CF_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
