@@ -100,6 +100,7 @@ void NormalizeTweet(std::string_view s, std::string& out) {
     }
     bool matched = false;
     for (const Emoticon& e : kEmoticons) {
+      if (e.text[0] != static_cast<char>(c)) continue;  // most bytes start no emoticon
       if (s.substr(i, e.text.size()) == e.text) {
         AddToken(out, e.token);
         i += e.text.size();

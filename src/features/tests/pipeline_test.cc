@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+
 namespace covidflow::features {
 namespace {
 
@@ -69,6 +72,32 @@ TEST(PipelineTest, TextRowsAreL2Normalised) {
     for (float v : x.RowValues(r)) sum += static_cast<double>(v) * v;
     EXPECT_NEAR(sum, 1.0, 1e-5) << r;
   }
+}
+
+// A row of hundreds of n-grams over more than 256 columns (sorted by radix, several passes):
+// columns ascending and unique, and every n-gram's occurrences counted into its column.
+TEST(PipelineTest, LongRowsCountEveryNgramInAscendingColumns) {
+  std::string text;
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    for (int w = 0; w < 300; ++w) text += "w" + std::to_string(w) + " ";
+  }
+  Table t;
+  t.AddColumn("text") = {text};
+  FeatureDef def;
+  def.name = "t";
+  def.column = "text";
+  def.word_max = 1;
+  def.char_min = 0;
+  def.char_max = 0;
+  def.min_df = 1;
+  Result<Pipeline> p = Pipeline::Fit({def}, t, 7);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->cols(), 300);  // no two of the 300 words share a bucket with this seed
+  SparseRows x = *p->Transform(t);
+  ASSERT_TRUE(x.Validate().ok());
+  ASSERT_EQ(x.RowIndices(0).size(), 300u);
+  // Each word three times and one row (equal idf): equal weights, L2-normalised.
+  for (float v : x.RowValues(0)) EXPECT_FLOAT_EQ(v, 1.0f / std::sqrt(300.0f));
 }
 
 // The serving path: the fitted state through JSON text and back gives identical vectors.

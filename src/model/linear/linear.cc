@@ -55,6 +55,12 @@ class LinearClassifier final : public Classifier {
       std::fill(dec.begin(), dec.end(), 0.0);
       auto idx = rows.RowIndices(r);
       auto val = rows.RowValues(r);
+      // Every weight row is a likely cache miss: ask for all of them before the first is used.
+      for (size_t k = 0; k < idx.size(); ++k) {
+        if (idx[k] < num_features_) {
+          __builtin_prefetch(&weights_[static_cast<size_t>(idx[k]) * num_w_]);
+        }
+      }
       for (size_t k = 0; k < idx.size(); ++k) {
         if (idx[k] >= num_features_) continue;
         const double* w = &weights_[static_cast<size_t>(idx[k]) * num_w_];
