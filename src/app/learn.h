@@ -48,7 +48,8 @@ struct PredictRun {
   std::string model_dir;
   double load_seconds = 0;
   double read_seconds = 0;
-  double predict_seconds = 0;  // features + model
+  double predict_seconds = 0;      // features + model
+  double predict_cpu_seconds = 0;  // the same phase's CPU time (it runs on one thread)
   double write_seconds = 0;
 };
 

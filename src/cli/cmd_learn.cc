@@ -142,6 +142,7 @@ int RunPredict(const config::Config& c, const app::Settings& s) {
                         {{"load", run->load_seconds},
                          {"read", run->read_seconds},
                          {"predict", run->predict_seconds},
+                         {"predict_cpu", run->predict_cpu_seconds},
                          {"write", run->write_seconds}}}})
                      .dump()
                      .c_str());
