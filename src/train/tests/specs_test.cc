@@ -53,6 +53,21 @@ TEST(SpecsTest, MisinformationReachesNinetyFiveWeightedF1OnValidation) {
   EXPECT_GE(val.metrics.weighted_f1, 0.95);
 }
 
+// Issue target: >= 0.71 macro-recall on validation, not reached (docs/specs.md, "tweet-sentiment",
+// holds the sweep). This holds the level measured when written, 0.6964, against regressions,
+// and the distance above VADER's zero-shot 0.5977 on the same rows. ~20 s on a quiet machine.
+TEST(SpecsTest, TweetSentimentHoldsItsMeasuredMacroRecallOnValidation) {
+  RequireData("tweeteval-sentiment");
+  Result<Spec> spec = ReadSpec(SpecPath("tweet-sentiment.yaml"));
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  testing::TempDir dir;
+  Result<TrainReport> r = TrainSpec(*spec, dir, "model");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const SplitResult& val = SplitNamed(*r, "validation");
+  EXPECT_EQ(val.rows, 2000);
+  EXPECT_GE(val.metrics.macro_recall, 0.69);
+}
+
 // is_retweet is False in every real row: training must refuse and name the distribution.
 TEST(SpecsTest, ReferenceRetweetRefusesNamingTheLabelDistribution) {
   RequireData("covid19-tweets");
