@@ -102,6 +102,12 @@ Result<Table> ReadJsonl(const std::string& path, std::string_view data) {
 
 Result<Table> ReadTable(const std::string& path, FileFormat format, std::string_view lines_column) {
   ASSIGN_OR_RETURN(std::string data, ReadWholeFile(path));
+  return ParseTable(data, format, path, lines_column);
+}
+
+Result<Table> ParseTable(std::string_view data, FileFormat format, std::string_view name,
+                         std::string_view lines_column) {
+  const std::string path(name);
   switch (format) {
     case FileFormat::kCsv:
       return ReadCsv(path, data);

@@ -39,6 +39,11 @@ Result<FileFormat> ParseFileFormat(std::string_view name, std::string_view path)
 Result<Table> ReadTable(const std::string& path, FileFormat format,
                         std::string_view lines_column = "text");
 
+// The same from bytes in memory (a request body); errors name `name` where ReadTable names
+// the file.
+Result<Table> ParseTable(std::string_view data, FileFormat format, std::string_view name,
+                         std::string_view lines_column = "text");
+
 // The rows of `t` at `rows`, in that order.
 Table SelectRows(const Table& t, const std::vector<size_t>& rows);
 

@@ -28,8 +28,41 @@ int HttpStatusFor(StatusCode code) {
   return 500;
 }
 
-Response ErrorResponse(int http_status, std::string_view code, std::string_view message) {
-  nlohmann::json body = {{"error", {{"code", code}, {"message", message}}}};
+namespace {
+
+std::string_view MlflowErrorCode(int http_status) {
+  switch (http_status) {
+    case 400:
+      return "BAD_REQUEST";
+    case 404:
+      return "RESOURCE_DOES_NOT_EXIST";
+    case 409:
+      return "INVALID_STATE";
+    case 413:
+      return "REQUEST_LIMIT_EXCEEDED";
+    case 503:
+      return "TEMPORARILY_UNAVAILABLE";
+    default:
+      return http_status >= 400 && http_status < 500 ? "BAD_REQUEST" : "INTERNAL_ERROR";
+  }
+}
+
+}  // namespace
+
+Response ErrorResponse(int http_status, std::string_view code, std::string_view message,
+                       ErrorShape shape) {
+  nlohmann::json body;
+  switch (shape) {
+    case ErrorShape::kCovidflow:
+      body = {{"error", {{"code", code}, {"message", message}}}};
+      break;
+    case ErrorShape::kMlflow:
+      body = {{"error_code", MlflowErrorCode(http_status)}, {"message", message}};
+      break;
+    case ErrorShape::kOpenInference:
+      body = {{"error", message}};
+      break;
+  }
   // replace: a message carrying invalid UTF-8 (a user's bytes echoed back) must still give
   // valid JSON rather than throw.
   Response r = Response::Json(http_status,
@@ -38,13 +71,13 @@ Response ErrorResponse(int http_status, std::string_view code, std::string_view 
   return r;
 }
 
-Response ErrorResponse(const Status& status) {
+Response ErrorResponse(const Status& status, ErrorShape shape) {
   if (status.ok()) {
     return ErrorResponse(500, StatusCodeName(StatusCode::kInternal),
-                         "an error response was made from an OK status");
+                         "an error response was made from an OK status", shape);
   }
   return ErrorResponse(HttpStatusFor(status.code()), StatusCodeName(status.code()),
-                       status.message());
+                       status.message(), shape);
 }
 
 Status StatusFromHttp(int http_status, std::string_view body) {

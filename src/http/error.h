@@ -21,11 +21,22 @@ namespace covidflow::http {
 // kOk → 200.
 int HttpStatusFor(StatusCode code);
 
-// The error response for `status` (which must not be OK; an OK status is a bug → 500).
-Response ErrorResponse(const Status& status);
+// The body shape of an error. kCovidflow is the one above. The scoring server's protocols
+// answer in the shape their clients parse, with the same HTTP status:
+//   kMlflow         {"error_code": "BAD_REQUEST", "message": "..."} (MLflow's scoring server;
+//                   error_code from the HTTP status: 400 BAD_REQUEST, 404
+//                   RESOURCE_DOES_NOT_EXIST, 409 INVALID_STATE, 413 REQUEST_LIMIT_EXCEEDED,
+//                   503 TEMPORARILY_UNAVAILABLE, other 4xx BAD_REQUEST, 5xx INTERNAL_ERROR)
+//   kOpenInference  {"error": "..."} (Open Inference Protocol v2)
+enum class ErrorShape { kCovidflow, kMlflow, kOpenInference };
 
-// The error response of the HTTP layer itself (routing, limits, malformed requests).
-Response ErrorResponse(int http_status, std::string_view code, std::string_view message);
+// The error response for `status` (which must not be OK; an OK status is a bug → 500).
+Response ErrorResponse(const Status& status, ErrorShape shape = ErrorShape::kCovidflow);
+
+// The error response of the HTTP layer itself (routing, limits, malformed requests), or of a
+// handler answering a status no Status code has (415).
+Response ErrorResponse(int http_status, std::string_view code, std::string_view message,
+                       ErrorShape shape = ErrorShape::kCovidflow);
 
 // The other direction, for clients: a non-2xx response → a Status whose code is what the
 // HTTP status says (400 → kInvalidArgument, 404 → kNotFound, 409 → kAlreadyExists,

@@ -30,6 +30,27 @@ TEST(ErrorTest, OneJsonShape) {
   EXPECT_TRUE(r.headers.empty());
 }
 
+TEST(ErrorTest, TheScoringProtocolsHaveTheirOwnShapes) {
+  Response m = ErrorResponse(Status::InvalidArgument("no dataframe_split"), ErrorShape::kMlflow);
+  EXPECT_EQ(m.status, 400);
+  EXPECT_EQ(
+      nlohmann::json::parse(m.body),
+      nlohmann::json::parse(R"({"error_code": "BAD_REQUEST", "message": "no dataframe_split"})"));
+  EXPECT_EQ(nlohmann::json::parse(
+                ErrorResponse(Status::NotFound("x"), ErrorShape::kMlflow).body)["error_code"],
+            "RESOURCE_DOES_NOT_EXIST");
+  Response big = ErrorResponse(413, "PayloadTooLarge", "too big", ErrorShape::kMlflow);
+  EXPECT_EQ(nlohmann::json::parse(big.body)["error_code"], "REQUEST_LIMIT_EXCEEDED");
+  Response u = ErrorResponse(Status::Unavailable("loading"), ErrorShape::kMlflow);
+  EXPECT_EQ(nlohmann::json::parse(u.body)["error_code"], "TEMPORARILY_UNAVAILABLE");
+  EXPECT_EQ(FindHeader(u.headers, "retry-after"), "1");
+
+  Response v2 = ErrorResponse(Status::NotFound("model 'x' not served"), ErrorShape::kOpenInference);
+  EXPECT_EQ(v2.status, 404);
+  EXPECT_EQ(nlohmann::json::parse(v2.body),
+            nlohmann::json::parse(R"({"error": "model 'x' not served"})"));
+}
+
 TEST(ErrorTest, UnavailableSaysWhenToRetry) {
   Response r = ErrorResponse(Status::Unavailable("the model is loading"));
   EXPECT_EQ(r.status, 503);

@@ -1,0 +1,328 @@
+#include "serve/service.h"
+
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "base/logging.h"
+#include "http/error.h"
+#include "http/metrics_handler.h"
+#include "model/artifact.h"
+#include "serve/protocol.h"
+#include "serve/scoring.h"
+
+namespace covidflow::serve {
+namespace {
+
+using http::ErrorShape;
+using nlohmann::json;
+using Model = std::shared_ptr<const LoadedModel>;
+// A handler that scores with the one model its request took from the slot.
+using ModelHandler = std::function<Result<http::Response>(const http::Request&, const Model&)>;
+
+constexpr char kModelHeader[] = "X-Covidflow-Model";
+
+void CountLoad(metrics::Registry& m, bool ok) {
+  m.AddCounter("covidflow_serve_model_loads_total",
+               "Models loaded and smoke-tested (ok) or refused (failed).",
+               {{"result", ok ? "ok" : "failed"}})
+      .Inc();
+}
+
+void SetVersionGauge(metrics::Registry& m, const LoadedModel& model) {
+  m.AddGauge("covidflow_serve_model_version", "The model version in the serving slot.",
+             {{"model", model.name}})
+      .Set(static_cast<double>(model.version));
+}
+
+http::Response JsonResponse(const json& body) {
+  return http::Response::Json(200, model::DumpJson(body));
+}
+
+// The media type of a Content-Type value, lowercased, without parameters.
+std::string MediaType(std::string_view content_type) {
+  std::string out;
+  for (char c : content_type) {
+    if (c == ';') break;
+    if (c != ' ' && c != '\t')
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+// Is `m` the model a v2 path names (name, and version when the path has one)?
+Status CheckV2Target(const http::Request& req, const LoadedModel& m) {
+  const std::string_view name = req.PathParam("name");
+  const std::string_view version = req.PathParam("version");
+  if (name != m.name) {
+    return Status::NotFound("model '" + std::string(name) + "' is not served (serving '" + m.name +
+                            "')");
+  }
+  if (!version.empty() && version != std::to_string(m.version)) {
+    return Status::NotFound("model '" + m.name + "' version " + std::string(version) +
+                            " is not served (serving version " + std::to_string(m.version) + ")");
+  }
+  return Status::Ok();
+}
+
+class Routes : public std::enable_shared_from_this<Routes> {
+ public:
+  Routes(ModelSlot& slot, metrics::Registry& metrics, AliasWatcher* watcher, ServiceOptions options)
+      : slot_(slot), metrics_(metrics), watcher_(watcher), options_(std::move(options)) {}
+
+  // Wraps a handler: takes the model once, shapes its errors, counts and times it.
+  http::Handler Wrap(std::string endpoint, ErrorShape shape, ModelHandler handler) const {
+    metrics::Histogram& latency = metrics_.AddHistogram(
+        "covidflow_serve_request_duration_seconds", "Time to answer a scoring-server request.",
+        {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1},
+        {{"endpoint", endpoint}});
+    // The handler holds the Routes: it lives as long as the router's handlers do.
+    return [self = shared_from_this(), endpoint, shape, handler = std::move(handler),
+            &latency](const http::Request& req) -> Result<http::Response> {
+      const Routes& routes = *self;
+      const auto start = std::chrono::steady_clock::now();
+      const Model model = routes.slot_.Load();
+      Result<http::Response> r = handler(req, model);
+      http::Response response = r.ok() ? std::move(*r) : http::ErrorResponse(r.status(), shape);
+      response.headers.emplace_back(kModelHeader, model->Id());
+      latency.Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      routes.metrics_
+          .AddCounter("covidflow_serve_requests_total", "Scoring-server requests answered.",
+                      {{"endpoint", endpoint},
+                       {"code", std::to_string(response.status)},
+                       {"model", model->name},
+                       {"version", std::to_string(model->version)}})
+          .Inc();
+      return response;
+    };
+  }
+
+  Result<http::Response> Score(const features::Table& rows, const Model& model) const {
+    ASSIGN_OR_RETURN(Scores s, serve::Score(model, rows));
+    metrics_
+        .AddCounter("covidflow_serve_rows_total", "Rows scored by the scoring server.",
+                    {{"model", model->name}, {"version", std::to_string(model->version)}})
+        .Inc(static_cast<int64_t>(s.rows));
+    return http::Response::Json(200, MlflowResponse(s));
+  }
+
+  Result<http::Response> Invocations(const http::Request& req, const Model& model) const {
+    const std::string type = MediaType(req.Header("Content-Type").value_or(""));
+    if (type == "application/json") {
+      ASSIGN_OR_RETURN(features::Table rows,
+                       ParseMlflowJson(req.body, TextColumn(model->model), options_.max_rows));
+      return Score(rows, model);
+    }
+    if (type == "text/csv") {
+      ASSIGN_OR_RETURN(features::Table rows, ParseMlflowCsv(req.body, options_.max_rows));
+      return Score(rows, model);
+    }
+    return http::ErrorResponse(415, "UnsupportedMediaType",
+                               "Content-Type '" +
+                                   std::string(req.Header("Content-Type").value_or("")) +
+                                   "' is not supported; use application/json or text/csv",
+                               ErrorShape::kMlflow);
+  }
+
+  Result<http::Response> Infer(const http::Request& req, const Model& model) const {
+    RETURN_IF_ERROR(CheckV2Target(req, *model));
+    ASSIGN_OR_RETURN(InferRequest in,
+                     ParseInferRequest(req.body, TextColumn(model->model), options_.max_rows));
+    ASSIGN_OR_RETURN(Scores s, serve::Score(model, in.rows));
+    metrics_
+        .AddCounter("covidflow_serve_rows_total", "Rows scored by the scoring server.",
+                    {{"model", model->name}, {"version", std::to_string(model->version)}})
+        .Inc(static_cast<int64_t>(s.rows));
+    ASSIGN_OR_RETURN(std::string body, InferResponse(s, in));
+    return http::Response::Json(200, std::move(body));
+  }
+
+  static Result<http::Response> Metadata(const http::Request& req, const Model& model) {
+    RETURN_IF_ERROR(CheckV2Target(req, *model));
+    json inputs = json::array();
+    for (const std::string& c : model->model.pipeline.InputColumns()) {
+      inputs.push_back({{"name", c}, {"datatype", "BYTES"}, {"shape", json::array({-1})}});
+    }
+    const auto k = static_cast<int64_t>(model->model.classes.size());
+    return JsonResponse(
+        {{"name", model->name},
+         {"versions", json::array({std::to_string(model->version)})},
+         {"platform", "covidflow"},
+         {"inputs", std::move(inputs)},
+         {"outputs",
+          json::array({{{"name", "label"}, {"datatype", "BYTES"}, {"shape", json::array({-1})}},
+                       {{"name", "probabilities"},
+                        {"datatype", "FP64"},
+                        {"shape", json::array({-1, k})}}})}});
+  }
+
+  static Result<http::Response> Ready(const http::Request& req, const Model& model) {
+    RETURN_IF_ERROR(CheckV2Target(req, *model));
+    return JsonResponse({{"name", model->name}, {"ready", true}});
+  }
+
+  Result<http::Response> Reload(const http::Request& req, const Model&) const {
+    if (options_.token.empty()) {
+      return http::ErrorResponse(403, "Forbidden",
+                                 "reload is disabled: no serve.token is configured");
+    }
+    const std::string expected = "Bearer " + options_.token;
+    if (req.Header("Authorization").value_or("") != expected) {
+      http::Response r =
+          http::ErrorResponse(401, "Unauthorized", "a valid bearer token is required");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    if (watcher_ == nullptr) {
+      return Status::FailedPrecondition(
+          "this server follows no alias (a pinned version or a directory): nothing to reload");
+    }
+    ASSIGN_OR_RETURN(bool swapped, watcher_->CheckNow());
+    const Model now = slot_.Load();
+    return JsonResponse({{"swapped", swapped}, {"model", now->name}, {"version", now->version}});
+  }
+
+  Status Add(http::Router& router) const {
+    const ErrorShape ml = ErrorShape::kMlflow;
+    const ErrorShape v2 = ErrorShape::kOpenInference;
+    auto ok = [](std::string body, std::string type) {
+      return [body, type](const http::Request&, const Model&) -> Result<http::Response> {
+        return http::Response::Text(200, body, type);
+      };
+    };
+    RETURN_IF_ERROR(router.Add("GET", "/ping", Wrap("/ping", ml, ok("\n", "application/json"))));
+    RETURN_IF_ERROR(
+        router.Add("GET", "/health", Wrap("/health", ml, ok("\n", "application/json"))));
+    RETURN_IF_ERROR(router.Add(
+        "GET", "/version",
+        Wrap("/version", ml, [](const http::Request&, const Model& m) -> Result<http::Response> {
+          return JsonResponse({{"server", "covidflow"},
+                               {"model", m->name},
+                               {"model_version", m->version},
+                               {"run_id", m->run_id}});
+        })));
+    RETURN_IF_ERROR(router.Add(
+        "POST", "/invocations",
+        Wrap("/invocations", ml,
+             [this](const http::Request& req, const Model& m) { return Invocations(req, m); })));
+
+    RETURN_IF_ERROR(router.Add(
+        "GET", "/v2",
+        Wrap("/v2", v2, [](const http::Request&, const Model&) -> Result<http::Response> {
+          return JsonResponse(
+              {{"name", "covidflow"}, {"version", "2"}, {"extensions", json::array()}});
+        })));
+    RETURN_IF_ERROR(
+        router.Add("GET", "/v2/health/live",
+                   Wrap("/v2/health/live", v2,
+                        [](const http::Request&, const Model&) -> Result<http::Response> {
+                          return JsonResponse({{"live", true}});
+                        })));
+    RETURN_IF_ERROR(
+        router.Add("GET", "/v2/health/ready",
+                   Wrap("/v2/health/ready", v2,
+                        [](const http::Request&, const Model&) -> Result<http::Response> {
+                          return JsonResponse({{"ready", true}});
+                        })));
+    for (const std::string base : {"/v2/models/{name}", "/v2/models/{name}/versions/{version}"}) {
+      RETURN_IF_ERROR(router.Add("GET", base, Wrap(base, v2, &Routes::Metadata)));
+      RETURN_IF_ERROR(
+          router.Add("GET", base + "/ready", Wrap(base + "/ready", v2, &Routes::Ready)));
+      RETURN_IF_ERROR(router.Add(
+          "POST", base + "/infer",
+          Wrap(base + "/infer", v2,
+               [this](const http::Request& req, const Model& m) { return Infer(req, m); })));
+    }
+    RETURN_IF_ERROR(router.Add(
+        "POST", "/admin/reload",
+        Wrap("/admin/reload", ErrorShape::kCovidflow,
+             [this](const http::Request& req, const Model& m) { return Reload(req, m); })));
+    return Status::Ok();
+  }
+
+ private:
+  ModelSlot& slot_;
+  metrics::Registry& metrics_;
+  AliasWatcher* watcher_;
+  const ServiceOptions options_;
+};
+
+}  // namespace
+
+Status AddScoringRoutes(http::Router& router, ModelSlot& slot, metrics::Registry& metrics,
+                        AliasWatcher* watcher, ServiceOptions options) {
+  auto routes = std::make_shared<Routes>(slot, metrics, watcher, std::move(options));
+  RETURN_IF_ERROR(routes->Add(router));
+  RETURN_IF_ERROR(router.Add("GET", "/metrics", http::MetricsHandler(metrics)));
+  SetVersionGauge(metrics, *slot.Load());
+  return Status::Ok();
+}
+
+AliasWatcher::AliasWatcher(registry::Registry& registry, ModelRef ref, std::string cache_dir,
+                           ModelSlot& slot, metrics::Registry& metrics)
+    : registry_(registry),
+      ref_(std::move(ref)),
+      cache_dir_(std::move(cache_dir)),
+      slot_(slot),
+      metrics_(metrics) {}
+
+AliasWatcher::~AliasWatcher() { Stop(); }
+
+Result<bool> AliasWatcher::CheckNow() {
+  std::lock_guard<std::mutex> lock(check_mu_);
+  ASSIGN_OR_RETURN(const int64_t version, ResolveVersion(registry_, ref_));
+  const Model current = slot_.Load();
+  if (version == current->version) return false;
+  if (version == refused_) {
+    return Status::FailedPrecondition(
+        ref_.ToString() + " names version " + std::to_string(version) +
+        ", which was refused; still serving version " + std::to_string(current->version));
+  }
+  ModelRef pinned = ref_;
+  pinned.alias.clear();
+  pinned.version = version;
+  Result<Model> next = LoadFromRegistry(registry_, pinned, cache_dir_);
+  CountLoad(metrics_, next.ok());
+  if (!next.ok()) {
+    refused_ = version;
+    Logf(LogLevel::kWarning, "serve: %s moved to version %lld, refused: %s; still serving %s",
+         ref_.ToString().c_str(), static_cast<long long>(version), next.status().ToString().c_str(),
+         current->Id().c_str());
+    return next.status();
+  }
+  slot_.Swap(*next);
+  metrics_.AddCounter("covidflow_serve_model_swaps_total", "Models swapped into the slot.").Inc();
+  SetVersionGauge(metrics_, **next);
+  Logf(LogLevel::kInfo, "serve: %s moved: now serving %s (was %s)", ref_.ToString().c_str(),
+       (*next)->Id().c_str(), current->Id().c_str());
+  return true;
+}
+
+void AliasWatcher::Start(std::chrono::milliseconds interval) {
+  thread_ = std::thread([this, interval] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, interval, [this] { return stop_; })) {
+      lock.unlock();
+      // Errors are logged by CheckNow (a refused version) or are passing (the registry is
+      // briefly unreachable): the slot keeps serving what it has.
+      Result<bool> r = CheckNow();
+      if (!r.ok() && r.status().code() != StatusCode::kFailedPrecondition) {
+        Logf(LogLevel::kDebug, "serve: checking %s: %s", ref_.ToString().c_str(),
+             r.status().ToString().c_str());
+      }
+      lock.lock();
+    }
+  });
+}
+
+void AliasWatcher::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace covidflow::serve

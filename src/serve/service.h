@@ -1,0 +1,89 @@
+#pragma once
+// The scoring server's endpoints on an http::Router, and the watcher that follows an alias.
+// docs/http_api.md documents every endpoint; protocol.h the bodies.
+//
+//   MLflow scoring protocol   GET /ping, GET /health, GET /version, POST /invocations
+//   Open Inference v2         GET /v2, /v2/health/live, /v2/health/ready,
+//                             /v2/models/{name}[/versions/{version}][/ready],
+//                             POST /v2/models/{name}[/versions/{version}]/infer
+//   covidflow                 GET /metrics; POST /admin/reload (a bearer token)
+//
+// Every request takes the slot's model once (ModelSlot::Load) and uses it to the end, so
+// each response names the version that produced it (in the body and in the header
+// X-Covidflow-Model: NAME/VERSION) and a swap never fails a request. Errors: MLflow's
+// endpoints answer MLflow's error shape, v2's the v2 shape (http::ErrorShape); a body that is
+// not JSON or has the wrong shape or types, or too many rows, is 400; an unknown model or
+// version 404; another content type on /invocations 415.
+//
+// Metrics (the registry given): covidflow_serve_requests_total{endpoint,code,model,version},
+// covidflow_serve_request_duration_seconds{endpoint}, covidflow_serve_rows_total{model,version},
+// covidflow_serve_model_loads_total{result}, covidflow_serve_model_swaps_total,
+// covidflow_serve_model_version{model} (the version in the slot).
+//
+// Threads: handlers run on the server's workers; the watcher on its own thread. The slot,
+// registry and metrics registry outlive the service and the watcher.
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/status.h"
+#include "http/router.h"
+#include "metrics/registry.h"
+#include "registry/registry.h"
+#include "serve/model_source.h"
+
+namespace covidflow::serve {
+
+struct ServiceOptions {
+  size_t max_rows = 10000;  // rows in one request; more is 400
+  // The bearer token of POST /admin/reload; empty = the endpoint answers 403.
+  std::string token;
+};
+
+class AliasWatcher;
+
+// Adds every endpoint to `router`. `watcher` may be null (a pinned version or a directory):
+// /admin/reload then answers 409.
+Status AddScoringRoutes(http::Router& router, ModelSlot& slot, metrics::Registry& metrics,
+                        AliasWatcher* watcher, ServiceOptions options);
+
+// Follows `ref` in the registry: each CheckNow resolves it; when it names another version
+// than the slot holds, that version is loaded, smoke-tested and swapped in. A version that
+// fails is not swapped in, its reason is logged once and it is not tried again until the
+// reference moves on. Start runs CheckNow every `interval` on a thread until Stop.
+class AliasWatcher {
+ public:
+  AliasWatcher(registry::Registry& registry, ModelRef ref, std::string cache_dir, ModelSlot& slot,
+               metrics::Registry& metrics);
+  ~AliasWatcher();
+  AliasWatcher(const AliasWatcher&) = delete;
+  AliasWatcher& operator=(const AliasWatcher&) = delete;
+
+  // One check; true when a new version was swapped in. An error says why the reference
+  // could not be resolved or the version was refused (the slot keeps its model).
+  Result<bool> CheckNow();
+
+  void Start(std::chrono::milliseconds interval);
+  // Idempotent; returns when the thread has ended.
+  void Stop();
+
+ private:
+  registry::Registry& registry_;
+  const ModelRef ref_;
+  const std::string cache_dir_;
+  ModelSlot& slot_;
+  metrics::Registry& metrics_;
+
+  std::mutex check_mu_;  // one check at a time (the thread and /admin/reload)
+  int64_t refused_ = 0;  // the last version refused, not retried while the ref holds it
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace covidflow::serve

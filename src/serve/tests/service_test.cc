@@ -1,0 +1,276 @@
+// The scoring server's endpoints over a real socket (http::Server + http::Client), and hot
+// swap: the alias promoted 10 times while a client sends requests.
+#include "serve/service.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "base/testing/temp_dir.h"
+#include "http/client.h"
+#include "http/server.h"
+#include "registry/embedded.h"
+#include "serve/tests/test_model.h"
+
+namespace covidflow::serve {
+namespace {
+
+using nlohmann::json;
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    registry::EmbeddedOptions o;
+    o.database = dir_.Sub("reg/registry.db");
+    o.artifact_dir = dir_.Sub("reg/artifacts");
+    auto opened = registry::OpenEmbeddedRegistry(o);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    registry_ = std::move(*opened);
+    v1_ = testmodel::RegisterModel(*registry_, "tweets", dir_.path(), 1);
+    ASSERT_TRUE(registry_->SetAlias("tweets", "champion", v1_, {"test", ""}).ok());
+    ref_ = *ParseModelRef("tweets@champion");
+    auto first = LoadFromRegistry(*registry_, ref_, dir_.Sub("cache"));
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    slot_ = std::make_unique<ModelSlot>(*first);
+    watcher_ =
+        std::make_unique<AliasWatcher>(*registry_, ref_, dir_.Sub("cache"), *slot_, metrics_);
+  }
+  void StartServer(ServiceOptions options = {}) {
+    http::Router router;
+    ASSERT_TRUE(AddScoringRoutes(router, *slot_, metrics_, watcher_.get(), options).ok());
+    http::ServerOptions so;
+    so.max_body_bytes = 4096;
+    auto server = http::Server::Start(std::move(router), so);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    auto client = http::Client::Create("http://127.0.0.1:" + std::to_string(server_->port()));
+    ASSERT_TRUE(client.ok());
+    client_ = std::move(*client);
+  }
+  void TearDown() override {
+    if (watcher_) watcher_->Stop();
+    if (server_) server_->Stop();
+  }
+  http::ClientResponse Get(const std::string& path) {
+    Result<http::ClientResponse> r = client_->Get(path);
+    EXPECT_TRUE(r.ok()) << path << ": " << r.status().ToString();
+    return r.ok() ? *r : http::ClientResponse{};
+  }
+  http::ClientResponse Post(const std::string& path, const std::string& body,
+                            const std::string& type = "application/json",
+                            const http::Fields& headers = {}) {
+    Result<http::ClientResponse> r = client_->Post(path, body, type, headers);
+    EXPECT_TRUE(r.ok()) << path << ": " << r.status().ToString();
+    return r.ok() ? *r : http::ClientResponse{};
+  }
+
+  covidflow::testing::TempDir dir_;
+  std::unique_ptr<registry::Registry> registry_;
+  int64_t v1_ = 0;
+  ModelRef ref_;
+  metrics::Registry metrics_;
+  std::unique_ptr<ModelSlot> slot_;
+  std::unique_ptr<AliasWatcher> watcher_;
+  std::unique_ptr<http::Server> server_;
+  std::unique_ptr<http::Client> client_;
+};
+
+TEST_F(ServiceTest, MlflowEndpoints) {
+  StartServer();
+  EXPECT_EQ(Get("/ping").status, 200);
+  EXPECT_EQ(Get("/health").status, 200);
+  http::ClientResponse version = Get("/version");
+  EXPECT_EQ(json::parse(version.body)["model_version"], v1_);
+
+  http::ClientResponse r =
+      Post("/invocations", R"({"instances": ["love it so happy", "hate it so sad"]})",
+           "application/json; charset=utf-8");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json p = json::parse(r.body)["predictions"];
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0]["label"], "positive");
+  EXPECT_EQ(p[1]["label"], "negative");
+  EXPECT_EQ(p[0]["model"], "tweets");
+  EXPECT_EQ(p[0]["version"], v1_);
+  EXPECT_EQ(r.Header("X-Covidflow-Model"), "tweets/1");
+
+  http::ClientResponse csv = Post("/invocations", "text\nlove it\n", "text/csv");
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(json::parse(csv.body)["predictions"][0]["label"], "positive");
+
+  http::ClientResponse type = Post("/invocations", "love it", "text/plain");
+  EXPECT_EQ(type.status, 415);
+  EXPECT_EQ(json::parse(type.body)["error_code"], "BAD_REQUEST");
+  http::ClientResponse malformed = Post("/invocations", "{\"instances\": [");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(json::parse(malformed.body)["error_code"], "BAD_REQUEST");
+  http::ClientResponse two = Post("/invocations", R"({"instances": ["a"], "inputs": ["b"]})");
+  EXPECT_EQ(two.status, 400);
+  EXPECT_NE(json::parse(two.body)["message"].get<std::string>().find("exactly one"),
+            std::string::npos);
+  http::ClientResponse missing = Post("/invocations", R"({"dataframe_records": [{"body": "a"}]})");
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_NE(missing.body.find("text"), std::string::npos);
+  EXPECT_EQ(Post("/invocations", std::string(5000, ' ')).status, 413);
+}
+
+TEST_F(ServiceTest, TooManyRowsIs400) {
+  ServiceOptions o;
+  o.max_rows = 2;
+  StartServer(o);
+  http::ClientResponse r = Post("/invocations", R"({"instances": ["a", "b", "c"]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("limit of 2"), std::string::npos);
+}
+
+TEST_F(ServiceTest, OpenInferenceEndpoints) {
+  StartServer();
+  EXPECT_EQ(json::parse(Get("/v2/health/live").body)["live"], true);
+  EXPECT_EQ(json::parse(Get("/v2/health/ready").body)["ready"], true);
+  EXPECT_EQ(json::parse(Get("/v2").body)["name"], "covidflow");
+  json meta = json::parse(Get("/v2/models/tweets").body);
+  EXPECT_EQ(meta["name"], "tweets");
+  EXPECT_EQ(meta["versions"], json::array({"1"}));
+  EXPECT_EQ(meta["inputs"][0]["name"], "text");
+  EXPECT_EQ(Get("/v2/models/tweets/versions/1").status, 200);
+  EXPECT_EQ(json::parse(Get("/v2/models/tweets/ready").body)["ready"], true);
+  EXPECT_EQ(Get("/v2/models/tweets/versions/1/ready").status, 200);
+
+  const std::string body =
+      R"({"id": "req-7", "inputs": [{"name": "text", "shape": [2], "datatype": "BYTES",
+          "data": ["love it so happy", "hate it so sad"]}]})";
+  for (const std::string path : {"/v2/models/tweets/infer", "/v2/models/tweets/versions/1/infer"}) {
+    http::ClientResponse r = Post(path, body);
+    ASSERT_EQ(r.status, 200) << r.body;
+    json out = json::parse(r.body);
+    EXPECT_EQ(out["id"], "req-7");
+    EXPECT_EQ(out["model_name"], "tweets");
+    EXPECT_EQ(out["model_version"], "1");
+    EXPECT_EQ(out["outputs"][0]["data"], json::array({"positive", "negative"}));
+  }
+  http::ClientResponse unknown = Post("/v2/models/other/infer", body);
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_TRUE(json::parse(unknown.body)["error"].is_string());
+  EXPECT_EQ(Get("/v2/models/tweets/versions/9").status, 404);
+  EXPECT_EQ(Post("/v2/models/tweets/versions/9/infer", body).status, 404);
+  http::ClientResponse bad = Post("/v2/models/tweets/infer", R"({"inputs": 3})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(json::parse(bad.body)["error"].get<std::string>().find("inputs"), std::string::npos);
+}
+
+TEST_F(ServiceTest, MetricsCountRequestsByEndpointCodeAndVersion) {
+  StartServer();
+  Post("/invocations", R"({"instances": ["a"]})");
+  Post("/invocations", "x", "text/plain");
+  const std::string text = Get("/metrics").body;
+  EXPECT_NE(
+      text.find(
+          R"(covidflow_serve_requests_total{code="200",endpoint="/invocations",model="tweets",version="1"} 1)"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(covidflow_serve_requests_total{code="415",endpoint="/invocations")"),
+            std::string::npos);
+  EXPECT_NE(text.find("covidflow_serve_request_duration_seconds_bucket"), std::string::npos);
+  EXPECT_NE(text.find(R"(covidflow_serve_model_version{model="tweets"} 1)"), std::string::npos);
+}
+
+TEST_F(ServiceTest, ReloadNeedsTheBearerToken) {
+  ServiceOptions o;
+  o.token = "s3cret";
+  StartServer(o);
+  EXPECT_EQ(Post("/admin/reload", "").status, 401);
+  EXPECT_EQ(
+      Post("/admin/reload", "", "application/json", {{"Authorization", "Bearer nope"}}).status,
+      401);
+  const int64_t v2 = testmodel::RegisterModel(*registry_, "tweets", dir_.path(), 2);
+  ASSERT_TRUE(registry_->SetAlias("tweets", "champion", v2, {"test", ""}).ok());
+  http::ClientResponse r =
+      Post("/admin/reload", "", "application/json", {{"Authorization", "Bearer s3cret"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["swapped"], true);
+  EXPECT_EQ(json::parse(r.body)["version"], v2);
+}
+
+TEST_F(ServiceTest, ReloadWithoutATokenConfiguredIsForbidden) {
+  StartServer();
+  EXPECT_EQ(Post("/admin/reload", "", "application/json", {{"Authorization", "Bearer "}}).status,
+            403);
+}
+
+// Promote 10 times while a client sends requests: no request fails, each names the version
+// that produced it, and the versions a client sees only move forward. A broken version is
+// refused and the server keeps the last good one.
+TEST_F(ServiceTest, HotSwapTenPromotionsWithoutAFailedRequest) {
+  std::vector<int64_t> versions;
+  for (int i = 0; i < 10; ++i) {
+    versions.push_back(testmodel::RegisterModel(*registry_, "tweets", dir_.path(), i + 2));
+  }
+  const int64_t broken = testmodel::RegisterBrokenModel(*registry_, "tweets", dir_.path());
+  StartServer();
+  watcher_->Start(std::chrono::milliseconds(5));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> seen{0};
+  std::atomic<int> failures{0}, requests{0}, backwards{0};
+  std::thread load([&] {
+    auto made = http::Client::Create("http://127.0.0.1:" + std::to_string(server_->port()));
+    if (!made.ok()) {
+      ++failures;
+      return;
+    }
+    std::unique_ptr<http::Client> client = std::move(*made);
+    int64_t last = 0;
+    while (!stop.load()) {
+      Result<http::ClientResponse> r = client->Post(
+          "/invocations", R"({"instances": ["love it", "hate it"]})", "application/json");
+      ++requests;
+      if (!r.ok() || r->status != 200) {
+        ++failures;
+        continue;
+      }
+      json p = json::parse(r->body)["predictions"];
+      const int64_t v = p[0]["version"].get<int64_t>();
+      if (p[1]["version"].get<int64_t>() != v) ++failures;  // one request, one model
+      if (v < last) ++backwards;
+      last = v;
+      seen.store(v);
+    }
+  });
+  auto wait_for = [&](int64_t version) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    const int before = requests.load();
+    // The version must have answered a request issued after the swap was seen.
+    while ((seen.load() != version || requests.load() < before + 2) &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+    return seen.load() == version;
+  };
+  for (int64_t v : versions) {
+    ASSERT_TRUE(registry_->SetAlias("tweets", "champion", v, {"test", "promote"}).ok());
+    EXPECT_TRUE(wait_for(v)) << "version " << v << " never answered";
+  }
+  ASSERT_TRUE(registry_->SetAlias("tweets", "champion", broken, {"test", "broken"}).ok());
+  Result<bool> refused = watcher_->CheckNow();
+  EXPECT_FALSE(refused.ok());
+  const int before = requests.load();
+  while (requests.load() < before + 5) std::this_thread::yield();
+  stop = true;
+  load.join();
+
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(backwards.load(), 0);
+  EXPECT_EQ(slot_->Load()->version, versions.back());
+  EXPECT_EQ(seen.load(), versions.back());
+  const std::string text = metrics_.Exposition();
+  EXPECT_NE(text.find("covidflow_serve_model_swaps_total 10"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(covidflow_serve_model_loads_total{result="failed"} 1)"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace covidflow::serve
