@@ -243,6 +243,16 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
                                                  PredictFormat::kJsonl, PredictFormat::kLines});
   b.Bind<K("predict.column")>(s.predict.column);
   b.Bind<K("predict.out")>(s.predict.out);
+  b.Bind<K("serve.model")>(s.serve.model);
+  b.Bind<K("serve.model_dir")>(s.serve.model_dir);
+  b.Bind<K("serve.host")>(s.serve.host);
+  b.Bind<K("serve.port")>(s.serve.port);
+  b.Bind<K("serve.threads")>(s.serve.threads);
+  b.Bind<K("serve.max_body_bytes")>(s.serve.max_body_bytes);
+  b.Bind<K("serve.max_rows")>(s.serve.max_rows);
+  b.Bind<K("serve.poll_interval")>(s.serve.poll_interval_s);
+  b.Bind<K("serve.token")>(s.serve.token);
+  b.Bind<K("serve.cache_dir")>(s.serve.cache_dir);
   b.Bind<K("evaluate.model")>(s.evaluate.model_dir);
   b.Bind<K("evaluate.against")>(s.evaluate.against_dir);
   s.evaluate.data_files = SplitList(b.Value<K("evaluate.data")>());

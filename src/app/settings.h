@@ -117,6 +117,20 @@ struct PredictSettings {
   std::string out = "-";          // "-" = stdout
 };
 
+// covidflow serve (app::StartServing).
+struct ServeSettings {
+  std::string model;      // NAME@ALIAS | NAME/VERSION | NAME
+  std::string model_dir;  // an artifact directory instead
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 0;  // 0 = one per core, at least 2
+  int64_t max_body_bytes = 10 << 20;
+  int64_t max_rows = 10000;
+  double poll_interval_s = 5;
+  std::string token;      // POST /admin/reload; "" = disabled
+  std::string cache_dir;  // "" = HOME/serve-cache
+};
+
 struct Settings {
   CliOptions cli;
   LogSettings log;
@@ -132,6 +146,7 @@ struct Settings {
   RegistrySettings registry;
   TrainSettings train;
   PredictSettings predict;
+  ServeSettings serve;
   train::EvaluateOptions evaluate;  // data_files from evaluate.data split at commas
 };
 

@@ -57,6 +57,12 @@ constexpr Command kCommands[] = {
      "--model DIR --input FILE [options]",
      "covidflow predict --model ./models/sentiment --input tweets.csv --out predictions.jsonl",
      RunPredict},
+    {"serve",
+     "the scoring server: MLflow's scoring protocol and Open Inference v2 over HTTP, following "
+     "a registry alias (hot swap) or serving a model directory",
+     "--model NAME@ALIAS|NAME/VERSION|NAME | --model-dir DIR [--registry URI] [--host H] "
+     "[--port N] [--poll-interval S] [--json]",
+     "covidflow serve --model tweet-sentiment@champion --port 8080", RunServe},
     {"evaluate",
      "a model (and the champion) on labelled rows: metrics, deltas with intervals, promotion",
      "--model DIR [--against DIR] --data FILE[,FILE...] [options]",

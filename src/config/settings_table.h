@@ -164,7 +164,7 @@ inline constexpr Setting kSettings[] = {
      "keep the temporary home directory after the demo"},
 
     // registry (runs, models, train)
-    {"registry.uri", Type::kString, "", "--registry", "runs models train",
+    {"registry.uri", Type::kString, "", "--registry", "runs models train serve",
      "the tracking and model registry: a directory or sqlite:///FILE (embedded: SQLite plus an "
      "artifact directory), or http://HOST:PORT (an MLflow server) (default: HOME/registry)"},
     {"registry.actor", Type::kString, "", "--actor", "models train",
@@ -215,6 +215,30 @@ inline constexpr Setting kSettings[] = {
      "with --format lines: the column each line fills (the spec's text feature)"},
     {"predict.out", Type::kString, "-", "--out", "predict",
      "where the JSON lines go ('-' = stdout)"},
+
+    // serve
+    {"serve.model", Type::kString, "", "--model", "serve",
+     "the registered model to serve: NAME@ALIAS (follows the alias), NAME/VERSION or NAME (the "
+     "latest version when the server starts)"},
+    {"serve.model_dir", Type::kString, "", "--model-dir", "serve",
+     "serve a model artifact directory instead of a registered model"},
+    {"serve.host", Type::kString, "127.0.0.1", "--host", "serve",
+     "the address to listen on (loopback by default; 0.0.0.0 serves other hosts)"},
+    {"serve.port", Type::kInt, "8080", "--port", "serve",
+     "the port to listen on (0 = a free port, printed on stderr and with --json)", 0, 65535},
+    {"serve.threads", Type::kInt, "0", "--threads", "serve",
+     "request worker threads (0 = one per core, at least 2)", 0, 1024},
+    {"serve.max_body_bytes", Type::kInt, "10485760", "--max-body-bytes", "serve",
+     "largest request body; a larger one is answered 413 unread", 1024, 1 << 30},
+    {"serve.max_rows", Type::kInt, "10000", "--max-rows", "serve",
+     "most rows in one scoring request; more is answered 400", 1, 10000000},
+    {"serve.poll_interval", Type::kDouble, "5", "--poll-interval", "serve",
+     "seconds between checks of the alias in the registry (NAME@ALIAS only)", 0.01, 86400},
+    {"serve.token", Type::kString, "", "", "serve",
+     "bearer token of POST /admin/reload (set it in the config file or COVIDFLOW_SERVE_TOKEN, "
+     "not on the command line; empty = reload is disabled)"},
+    {"serve.cache_dir", Type::kString, "", "", "serve",
+     "where registry versions are downloaded (default: HOME/serve-cache)"},
 
     // monitor
     {"monitor.reference", Type::kString, "", "--reference", "monitor",

@@ -1,0 +1,69 @@
+#include "app/serve.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+#include <utility>
+
+#include "app/app.h"
+
+namespace covidflow::app {
+
+std::string Serving::ModelId() const { return slot->Load()->Id(); }
+int64_t Serving::ModelVersion() const { return slot->Load()->version; }
+const std::string& Serving::ModelName() const { return slot->Load()->name; }
+
+Result<std::unique_ptr<Serving>> StartServing(const Settings& s) {
+  const ServeSettings& o = s.serve;
+  if (o.model.empty() == o.model_dir.empty()) {
+    return Status::InvalidArgument(
+        "give exactly one of --model NAME@ALIAS|NAME/VERSION|NAME (serve.model) and --model-dir "
+        "DIR (serve.model_dir)");
+  }
+  auto out = std::make_unique<Serving>();
+  out->metrics = std::make_unique<metrics::Registry>();
+  std::shared_ptr<const serve::LoadedModel> first;
+  serve::ModelRef ref;
+  const std::string cache_dir = o.cache_dir.empty() ? HomeDir(s.cli) + "/serve-cache" : o.cache_dir;
+  if (!o.model_dir.empty()) {
+    ASSIGN_OR_RETURN(first, serve::LoadFromDir(o.model_dir));
+  } else {
+    ASSIGN_OR_RETURN(ref, serve::ParseModelRef(o.model, "serve.model (--model)"));
+    ASSIGN_OR_RETURN(out->registry, OpenRegistry(s.registry.uri, s.cli));
+    Result<std::shared_ptr<const serve::LoadedModel>> loaded =
+        serve::LoadFromRegistry(*out->registry, ref, cache_dir);
+    if (!loaded.ok()) {
+      // The user named something that is not there: not a bad flag, but the work fails.
+      const StatusCode code = loaded.status().code() == StatusCode::kInvalidArgument
+                                  ? StatusCode::kFailedPrecondition
+                                  : loaded.status().code();
+      return Status(code, loaded.status().message());
+    }
+    first = std::move(*loaded);
+  }
+  out->slot = std::make_unique<serve::ModelSlot>(first);
+  if (!ref.alias.empty()) {
+    out->watcher = std::make_unique<serve::AliasWatcher>(*out->registry, ref, cache_dir, *out->slot,
+                                                         *out->metrics);
+  }
+  serve::ServiceOptions options;
+  options.max_rows = static_cast<size_t>(o.max_rows);
+  options.token = o.token;
+  http::Router router;
+  RETURN_IF_ERROR(
+      serve::AddScoringRoutes(router, *out->slot, *out->metrics, out->watcher.get(), options));
+  http::ServerOptions so;
+  so.host = o.host;
+  so.port = o.port;
+  so.threads = o.threads > 0 ? o.threads
+                             : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  so.max_body_bytes = static_cast<size_t>(o.max_body_bytes);
+  ASSIGN_OR_RETURN(out->server, http::Server::Start(std::move(router), so));
+  if (out->watcher != nullptr) {
+    out->watcher->Start(std::chrono::milliseconds(
+        std::max<int64_t>(1, static_cast<int64_t>(o.poll_interval_s * 1000))));
+  }
+  return out;
+}
+
+}  // namespace covidflow::app

@@ -1,0 +1,43 @@
+// serve --model NAME@ALIAS | --model-dir DIR: the scoring server (docs/http_api.md) until
+// SIGINT or SIGTERM.
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "app/serve.h"
+#include "cli/commands.h"
+
+namespace covidflow::cli {
+
+int RunServe(const config::Config&, const app::Settings& s) {
+  InstallStopHandlers();
+  Result<std::unique_ptr<app::Serving>> serving = app::StartServing(s);
+  if (!serving.ok()) {
+    return Fail("serve", serving.status(),
+                serving.status().code() == StatusCode::kInvalidArgument ? 2 : 1);
+  }
+  app::Serving& sv = **serving;
+  const std::string url = "http://" + sv.server->host() + ":" + std::to_string(sv.server->port());
+  // Scripts read the port from this line (or from --json's first line with --port 0).
+  std::fprintf(stderr, "covidflow serve: listening on %s:%d, serving %s\n",
+               sv.server->host().c_str(), sv.server->port(), sv.ModelId().c_str());
+  if (s.cli.json) {
+    std::printf("%s\n", nlohmann::json{{"url", url},
+                                       {"host", sv.server->host()},
+                                       {"port", sv.server->port()},
+                                       {"model", sv.ModelName()},
+                                       {"version", sv.ModelVersion()}}
+                            .dump()
+                            .c_str());
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  // The signal handler only sets a flag; this thread notices it within 100 ms.
+  while (!StopRequested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::fprintf(stderr, "covidflow serve: stopping (serving %s)\n", sv.ModelId().c_str());
+  serving->reset();
+  return 0;
+}
+
+}  // namespace covidflow::cli

@@ -1,0 +1,192 @@
+"""covidflow serve from the command line: a model trained on a sample of TweetEval
+(../shared/data), registered and promoted with `covidflow models`, served on a free port;
+every endpoint called over HTTP, the 4xx cases, a promotion followed without a restart, and
+SIGTERM exits 0."""
+import csv
+import json
+import os
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import covidflow_bin, run
+
+DATA = os.path.join(os.environ.get("CF_SHARED_DATA_DIR", "../../../shared/data"),
+                    "tweeteval-sentiment")
+
+SPEC = """name: serve-sample
+task: multiclass
+seed: {seed}
+label: label_name
+features:
+  - {{name: text, kind: text, column: text, word_ngrams: [1, 2], char_ngrams: [2, 4]}}
+  - {{name: counts, kind: text_counts, column: text}}
+model:
+  family: linear
+  hyperparameters: {{C: 1.0}}
+split:
+  by: files
+  train: train.csv
+  validation: val.csv
+metrics: [macro_recall]
+"""
+
+
+def sample(src, dst, rows):
+    if not os.path.exists(src):
+        pytest.fail(f"{src} is missing: the serve test reads ../shared/data (see its README)")
+    with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="",
+                                                              encoding="utf-8") as g:
+        r, w = csv.reader(f), csv.writer(g)
+        w.writerow(next(r))
+        for i, row in enumerate(r):
+            if i >= rows:
+                break
+            w.writerow(row)
+
+
+def call(url, body=None, content_type="application/json", headers=None):
+    data = None if body is None else (body if isinstance(body, bytes) else body.encode())
+    req = urllib.request.Request(url, data=data, method="GET" if data is None else "POST")
+    if data is not None:
+        req.add_header("Content-Type", content_type)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), dict(e.headers)
+
+
+@pytest.fixture
+def registered(home):
+    sample(os.path.join(DATA, "train.csv"), os.path.join(home, "train.csv"), 1500)
+    sample(os.path.join(DATA, "val.csv"), os.path.join(home, "val.csv"), 300)
+    for seed in (1, 2):
+        with open(os.path.join(home, f"spec{seed}.yaml"), "w") as f:
+            f.write(SPEC.format(seed=seed))
+        run("train", "--spec", os.path.join(home, f"spec{seed}.yaml"), "--out",
+            os.path.join(home, f"m{seed}"), "--home", home)
+        run("models", "register", "sentiment", "--artifact", os.path.join(home, f"m{seed}"),
+            "--home", home)
+    run("models", "promote", "sentiment", "1", "--alias", "champion", "--reason", "first",
+        "--home", home)
+    return home
+
+
+@pytest.fixture
+def server(registered):
+    env = dict(os.environ, COVIDFLOW_SERVE_TOKEN="t0ken")
+    p = subprocess.Popen([covidflow_bin(), "serve", "--model", "sentiment@champion", "--port", "0",
+                          "--poll-interval", "0.05", "--home", registered, "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    line = p.stdout.readline()
+    if not line:
+        p.kill()
+        pytest.fail("serve did not start: " + p.stderr.read())
+    info = json.loads(line)
+    yield p, "http://127.0.0.1:%d" % info["port"], info, registered
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+
+
+def test_every_endpoint_and_the_error_cases(server):
+    p, url, info, home = server
+    assert info["model"] == "sentiment" and info["version"] == 1
+    assert call(url + "/ping")[0] == 200
+    assert call(url + "/health")[0] == 200
+    assert json.loads(call(url + "/version")[1])["model_version"] == 1
+
+    tweets = ["I love this, what a great day :)", "This is awful, I hate it"]
+    bodies = [
+        {"instances": tweets},
+        {"inputs": {"text": tweets}},
+        {"dataframe_records": [{"text": t} for t in tweets]},
+        {"dataframe_split": {"columns": ["text"], "data": [[t] for t in tweets]}},
+    ]
+    answers = []
+    for body in bodies:
+        status, text, headers = call(url + "/invocations", json.dumps(body))
+        assert status == 200, text
+        preds = json.loads(text)["predictions"]
+        assert len(preds) == 2
+        for pr in preds:
+            assert pr["model"] == "sentiment" and pr["version"] == 1
+            assert set(pr["probabilities"]) == {"negative", "neutral", "positive"}
+            assert abs(sum(pr["probabilities"].values()) - 1) < 1e-9
+            assert pr["label"] == max(pr["probabilities"], key=pr["probabilities"].get)
+        assert headers.get("X-Covidflow-Model") == "sentiment/1"
+        answers.append(preds)
+    assert all(a == answers[0] for a in answers)  # one pipeline whatever the input format
+    labels = [pr["label"] for pr in answers[0]]
+    assert labels[0] == "positive"
+    csv_body = "text\n" + "\n".join('"%s"' % t for t in tweets) + "\n"
+    status, text, _ = call(url + "/invocations", csv_body, "text/csv")
+    assert status == 200 and json.loads(text)["predictions"] == answers[0]
+
+    # v2
+    assert json.loads(call(url + "/v2/health/live")[1]) == {"live": True}
+    assert json.loads(call(url + "/v2/health/ready")[1]) == {"ready": True}
+    assert json.loads(call(url + "/v2")[1])["name"] == "covidflow"
+    meta = json.loads(call(url + "/v2/models/sentiment")[1])
+    assert meta["versions"] == ["1"] and meta["inputs"][0]["name"] == "text"
+    assert call(url + "/v2/models/sentiment/versions/1/ready")[0] == 200
+    infer = {"id": "abc-1", "inputs": [{"name": "text", "shape": [2], "datatype": "BYTES",
+                                        "data": tweets}]}
+    status, text, _ = call(url + "/v2/models/sentiment/versions/1/infer", json.dumps(infer))
+    assert status == 200, text
+    out = json.loads(text)
+    assert out["id"] == "abc-1" and out["model_version"] == "1"
+    assert out["outputs"][0]["data"] == labels
+
+    # 4xx, each in its protocol's error shape
+    status, text, _ = call(url + "/invocations", "{not json")
+    assert status == 400 and json.loads(text)["error_code"] == "BAD_REQUEST"
+    status, text, _ = call(url + "/invocations", json.dumps({"instances": ["a"], "inputs": ["b"]}))
+    assert status == 400 and "exactly one" in json.loads(text)["message"]
+    assert call(url + "/invocations", "hello", "text/plain")[0] == 415
+    status, text, _ = call(url + "/v2/models/nope/infer", json.dumps(infer))
+    assert status == 404 and "nope" in json.loads(text)["error"]
+    assert call(url + "/v2/models/sentiment/versions/7")[0] == 404
+    assert call(url + "/v2/models/sentiment/infer", json.dumps({"inputs": [{"name": "text"}]}))[0] == 400
+    assert call(url + "/invocations", json.dumps({"instances": ["x"] * 10001}))[0] == 400
+    assert call(url + "/invocations", b"x" * (11 << 20))[0] == 413
+    assert call(url + "/admin/reload", "")[0] == 401
+
+    metrics = call(url + "/metrics")[1]
+    assert 'covidflow_serve_requests_total{code="200",endpoint="/invocations",model="sentiment",version="1"} 5' in metrics
+
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=30) == 0
+
+
+def test_a_promotion_is_followed_without_a_restart(server):
+    p, url, _, home = server
+    run("models", "promote", "sentiment", "2", "--alias", "champion", "--reason", "better",
+        "--home", home)
+    deadline = time.time() + 30
+    version = 1
+    while time.time() < deadline and version != 2:
+        status, text, _ = call(url + "/invocations", json.dumps({"instances": ["ok"]}))
+        assert status == 200, text
+        version = json.loads(text)["predictions"][0]["version"]
+    assert version == 2
+    assert json.loads(call(url + "/v2/models/sentiment")[1])["versions"] == ["2"]
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=30) == 0
+
+
+def test_bad_flags_exit_2_and_a_missing_model_exits_1(home):
+    assert run("serve", "--home", home, check=False).returncode == 2
+    r = run("serve", "--model", "x@", "--home", home, check=False)
+    assert r.returncode == 2 and "serve.model" in r.stderr
+    r = run("serve", "--model", "ghost@champion", "--home", home, "--port", "0", check=False)
+    assert r.returncode == 1 and "ghost" in r.stderr
+    assert run("serve", "--model-dir", os.path.join(home, "none"), "--port", "0",
+               check=False).returncode == 1
