@@ -7,7 +7,7 @@
 #      against one real MLflow server (ctest's mlflow_server fixture starts and stops it)
 #   3. the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang-14; the same
 #      build also holds the libFuzzer targets, so step 5 builds nothing more; test code itself
-#      is compiled at -O0 without fuzzer coverage, CF_TEST_FLAGS in cmake/covidflow.cmake)
+#      is compiled without fuzzer coverage, CF_TEST_FLAGS in cmake/covidflow.cmake)
 #   4. the threaded stages under ThreadSanitizer (scripts/tsan.sh)
 #   5. every libFuzzer target for a bounded time (CF_FUZZ_SECONDS, default 10: the whole run
 #      must stay under 40 minutes on 2 cores; give more when fuzzing on its own)
