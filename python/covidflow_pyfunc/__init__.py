@@ -37,13 +37,32 @@ class CovidflowModel:
 
     def __init__(self, model_dir):
         self.model_dir = model_dir
+        self._columns = None
+
+    def input_columns(self):
+        """The columns the model reads, in the order its features.json names them."""
+        if self._columns is None:
+            with open(os.path.join(self.model_dir, "features.json"), encoding="utf-8") as f:
+                features = json.load(f)["features"]
+            self._columns = list(dict.fromkeys(x["column"] for x in features if "column" in x))
+        return self._columns
+
+    def _named(self, frame):
+        """spark_udf called with bare columns names them "0", "1", ...: those are the model's
+        input columns in order (udf(struct(...)) keeps the real names instead)."""
+        positional = [str(i) for i in range(len(frame.columns))]
+        if [str(c) for c in frame.columns] != positional:
+            return frame
+        wanted = self.input_columns()
+        if len(wanted) < len(positional):
+            raise RuntimeError(f"covidflow_pyfunc: {len(positional)} unnamed columns for a model "
+                               f"that reads {len(wanted)}: {wanted}")
+        return frame.set_axis(wanted[:len(positional)], axis=1)
 
     def predict(self, model_input, params=None):  # noqa: ARG002  MLflow's signature
         frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(
             model_input)
-        # spark_udf without a signature names its columns 0, 1, ...: one column is the text.
-        if "text" not in frame.columns and len(frame.columns) == 1:
-            frame = frame.rename(columns={frame.columns[0]: "text"})
+        frame = self._named(frame)
         with tempfile.TemporaryDirectory(prefix="covidflow-pyfunc-") as tmp:
             src = os.path.join(tmp, "input.jsonl")
             out = os.path.join(tmp, "predictions.jsonl")
