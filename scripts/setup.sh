@@ -10,7 +10,7 @@ DEB_PACKAGES=(
   clang-14 libclang-rt-14-dev lld-14 clang-format-14
   libgtest-dev libgmock-dev libbenchmark-dev
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libfmt-dev
-  libzstd-dev libsnappy-dev zlib1g-dev librdkafka-dev libsqlite3-dev libcpp-httplib-dev
+  libzstd-dev libsnappy-dev zlib1g-dev librdkafka-dev libsqlite3-dev libcpp-httplib-dev libboost-dev
   libxgboost-dev liblinear-dev
   kcat hyperfine prometheus wrk chromium
   openjdk-17-jre-headless maven
