@@ -2,6 +2,7 @@
 
 // Boost.Beast and Asio stay inside this file: they are the slowest headers of the build, and
 // no other module needs them (docs/decisions/0008-http-server-on-beast.md).
+#include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,7 +17,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <atomic>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -80,9 +80,9 @@ Fields ParseQuery(std::string_view query) {
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (pair.empty()) continue;
     const size_t eq = pair.find('=');
-    out.emplace_back(PercentDecode(pair.substr(0, eq), true),
-                     eq == std::string_view::npos ? std::string()
-                                                  : PercentDecode(pair.substr(eq + 1), true));
+    out.emplace_back(
+        PercentDecode(pair.substr(0, eq), true),
+        eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1), true));
   }
   return out;
 }
@@ -122,8 +122,7 @@ struct State {
 // buffer). Every wait is bounded by a timeout of ServerOptions.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(State& server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket)) {}
+  Connection(State& server, tcp::socket socket) : server_(server), stream_(std::move(socket)) {}
 
   ~Connection() {
     std::lock_guard lock(server_.mu);
@@ -211,16 +210,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void ReadBody() {
     stream_.expires_after(server_.options.read_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        if (ec == bhttp::error::body_limit) return self->RefuseBody();
-                        if (ec && IsDisconnect(ec)) return self->Close();
-                        if (ec) {
-                          return self->Refuse(
-                              ErrorResponse(400, "BadRequest", "malformed request body"));
-                        }
-                        self->Handle();
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+          if (ec == bhttp::error::body_limit) return self->RefuseBody();
+          if (ec && IsDisconnect(ec)) return self->Close();
+          if (ec) {
+            return self->Refuse(ErrorResponse(400, "BadRequest", "malformed request body"));
+          }
+          self->Handle();
+        });
   }
 
   void Handle() {
@@ -408,7 +406,8 @@ Result<std::unique_ptr<Server>> Server::Start(Router router, ServerOptions optio
   // would let a second server bind a port in use and silently take half its connections.
   if (acceptor.open(endpoint.protocol(), ec) ||
       acceptor.set_option(asio::socket_base::reuse_address(true), ec) ||
-      acceptor.bind(endpoint, ec) || acceptor.listen(asio::socket_base::max_listen_connections, ec)) {
+      acceptor.bind(endpoint, ec) ||
+      acceptor.listen(asio::socket_base::max_listen_connections, ec)) {
     return cannot_listen(ec.message());
   }
   const int port = acceptor.local_endpoint(ec).port();

@@ -29,12 +29,11 @@ Router EchoRouter() {
                          return Response::Json(200, R"({"status":"ok"})");
                        })
                   .ok());
-  EXPECT_TRUE(router
-                  .Add("POST", "/echo",
-                       [](const Request& r) -> Result<Response> {
-                         return Response::Text(200, r.body);
-                       })
-                  .ok());
+  EXPECT_TRUE(
+      router
+          .Add("POST", "/echo",
+               [](const Request& r) -> Result<Response> { return Response::Text(200, r.body); })
+          .ok());
   return router;
 }
 
@@ -163,7 +162,8 @@ TEST(ServerConnectionsTest, HeadAnswersTheGetLengthWithoutABody) {
   ASSERT_TRUE(server.ok());
   Socket s((*server)->port());
   s.ExpectHeadAnswer();
-  ASSERT_TRUE(s.Send("HEAD /ping HTTP/1.1\r\nHost: x\r\n\r\nHEAD /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      s.Send("HEAD /ping HTTP/1.1\r\nHost: x\r\n\r\nHEAD /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
   const std::string first = s.ReadResponse();
   EXPECT_EQ(first.rfind("HTTP/1.1 200", 0), 0u) << first;
   EXPECT_NE(first.find("Content-Length: 15\r\n"), std::string::npos) << first;
