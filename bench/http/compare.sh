@@ -19,10 +19,7 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-# wrk's latency ("812.00us", "1.20ms", "2.01s") in milliseconds.
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}' <<<"$1"; }
+source bench/wrk_common.sh
 
 # run IMPL THREADS CONNECTIONS ENDPOINT → "rps p50 p99 errors"
 run() {
@@ -35,12 +32,7 @@ run() {
   [ "$endpoint" = echo ] && script=(-s bench/http/echo.lua)
   out=$(wrk -t2 -c"$conns" -d"${seconds}s" --latency "${script[@]}" "http://127.0.0.1:$port/$endpoint")
   cleanup
-  local rps p50 p99 errors
-  rps=$(awk '/^Requests\/sec/ {printf "%.0f", $2}' <<<"$out")
-  p50=$(to_ms "$(awk '$1=="50%" {print $2}' <<<"$out")")
-  p99=$(to_ms "$(awk '$1=="99%" {print $2}' <<<"$out")")
-  errors=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' <<<"$out")
-  echo "$rps $p50 $p99 ${errors:-none}"
+  wrk_summary "$out"
 }
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores; wrk -t2 -d${seconds}s"
@@ -53,7 +45,7 @@ for endpoint in ping echo; do
       read -r rps p50 p99 errors <<<"$(run "$impl" "$threads" "$conns" "$endpoint")"
       printf '%-9s %-8s %-5s %-7s %10s %9s %9s  %s\n' "$endpoint" "$impl" "$threads" "$conns" "$rps" "$p50" "$p99" "$errors"
       if [ "$impl" = httplib ]; then
-        [ "$rps" -gt "$best" ] && best=$rps
+        best=$(awk -v a="$rps" -v b="$best" 'BEGIN {print (a > b) ? a : b}')
       else
         awk -v a="$rps" -v b="$best" -v e="$endpoint" -v c="$conns" \
           'BEGIN {printf "  → covidflow / best httplib (%s, %s connections): %.2fx requests/s\n", e, c, a/b}'

@@ -33,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/wrk_common.sh
 wait_ready() {  # URL SECONDS NAME
   local deadline=$((SECONDS + $2))
   until curl -sf -o /dev/null "$1"; do
@@ -41,8 +41,6 @@ wait_ready() {  # URL SECONDS NAME
     sleep 0.2
   done
 }
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; printf "%.2f", v}' <<<"$1"; }
-
 declare -A RPS P50 P99 ERR
 # bench NAME URL [BODY FILE] → fills RPS/P50/P99/ERR[NAME]
 bench() {
@@ -52,10 +50,7 @@ bench() {
   else
     out=$(wrk -t2 -c"$conns" -d"${seconds}s" --latency "$url")
   fi
-  RPS[$name]=$(awk '/^Requests\/sec/ {printf "%.1f", $2}' <<<"$out")
-  P50[$name]=$(to_ms "$(awk '$1=="50%" {print $2}' <<<"$out")")
-  P99[$name]=$(to_ms "$(awk '$1=="99%" {print $2}' <<<"$out")")
-  ERR[$name]=$(awk '/Non-2xx|Socket errors/ {printf "%s; ", $0}' <<<"$out")
+  read -r RPS[$name] P50[$name] P99[$name] ERR[$name] <<<"$(wrk_summary "$out")"
 }
 
 echo "== training (same files: $data/train.csv, validation $data/val.csv)"
@@ -106,7 +101,7 @@ printf '\n%-16s %10s %10s %9s %9s  %s\n' run "req/s" "tweets/s" "p50 ms" "p99 ms
 for n in "${names[@]}"; do
   tweets=${n##*_}; [ "$tweets" = ping ] && tweets=0
   printf '%-16s %10s %10s %9s %9s  %s\n' "$n" "${RPS[$n]}" \
-    "$(awk -v r="${RPS[$n]}" -v t="$tweets" 'BEGIN {printf "%.0f", r*t}')" "${P50[$n]}" "${P99[$n]}" "${ERR[$n]:-none}"
+    "$(awk -v r="${RPS[$n]}" -v t="$tweets" 'BEGIN {printf "%.0f", r*t}')" "${P50[$n]}" "${P99[$n]}" "${ERR[$n]}"
 done
 if ((have_serve)); then
   echo
