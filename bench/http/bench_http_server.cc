@@ -53,7 +53,7 @@ int ServeCovidflow(int port, int threads) {
   return 0;
 }
 
-// cpp-httplib as http::Server configured it before the switch (docs/decisions/0008).
+// cpp-httplib as http::Server configured it before the switch (docs/decisions/0009).
 int ServeHttplib(int port, int threads) {
   httplib::Server s;
   const size_t n = static_cast<size_t>(threads);

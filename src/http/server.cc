@@ -1,7 +1,7 @@
 #include "http/server.h"
 
 // Boost.Beast and Asio stay inside this file: they are the slowest headers of the build, and
-// no other module needs them (docs/decisions/0008-http-server-on-beast.md).
+// no other module needs them (docs/decisions/0009-http-server-on-beast.md).
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>

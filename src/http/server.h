@@ -1,6 +1,6 @@
 #pragma once
 // An HTTP/1.1 server: a listening socket, worker threads, and a Router. The HTTP library
-// (Boost.Beast + Asio, docs/decisions/0008-http-server-on-beast.md) is an implementation
+// (Boost.Beast + Asio, docs/decisions/0009-http-server-on-beast.md) is an implementation
 // detail of server.cc (no header of it leaks out). Connections are served asynchronously: a
 // kept-alive connection waiting for its next request holds no worker; pipelined requests are
 // answered in order.
