@@ -220,6 +220,17 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   s.monitor.columns = SplitList(b.Value<K("monitor.columns")>());
   b.Bind<K("monitor.html")>(s.monitor.html);
   b.Bind<K("monitor.threads")>(s.monitor.threads);
+  b.Bind<K("monitor.predictions")>(s.monitor.predictions);
+  b.Bind<K("monitor.labels")>(s.monitor.labels);
+  b.Bind<K("monitor.label_column")>(s.monitor.label_column);
+  b.Bind<K("monitor.id_column")>(s.monitor.id_column);
+  b.Bind<K("monitor.window")>(s.monitor.window);
+  b.Bind<K("monitor.lateness")>(s.monitor.lateness);
+  b.Bind<K("monitor.model")>(s.monitor.model);
+  b.Bind<K("monitor.events_topic")>(s.monitor.events_topic);
+  b.Bind<K("monitor.min_accuracy")>(s.monitor.min_accuracy);
+  b.Bind<K("monitor.min_macro_f1")>(s.monitor.min_macro_f1);
+  b.Bind<K("monitor.metrics_port")>(s.monitor.metrics_port);
 
   RegistrySettings& reg = s.registry;
   b.Bind<K("registry.uri")>(reg.uri);

@@ -85,6 +85,18 @@ struct MonitorSettings {
       columns;       // from a comma-separated list; empty = every shared column but free text
   std::string html;  // report file; "" = none
   int threads = 0;
+  // monitor quality
+  std::string predictions;  // LOG_URI[#topic]
+  std::string labels;       // FILE.csv, FILE.jsonl or LOG_URI#topic
+  std::string label_column;
+  std::string id_column;
+  std::string window;    // a duration (monitor::ParseDurationMs)
+  std::string lateness;  // a duration
+  std::string model;     // "" = every model
+  std::string events_topic;
+  double min_accuracy = 0;  // 0 = no events
+  double min_macro_f1 = 0;
+  int metrics_port = 0;
 };
 
 // The registry's URI and who/why of changes (app::OpenRegistry, cli models/runs).

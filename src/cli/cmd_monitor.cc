@@ -1,6 +1,9 @@
 // monitor drift --reference SRC --current SRC: data drift with Evidently's default tests.
+// monitor quality --predictions LOG_URI[#topic] --labels SRC: live quality per window.
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "app/monitor.h"
 #include "base/fs.h"
@@ -64,12 +67,127 @@ void PrintText(const app::DriftRun& run) {
       run.read_seconds + run.compare_seconds);
 }
 
+nlohmann::json ToJson(const monitor::WindowQuality& w) {
+  nlohmann::json j = {{"window_start_ms", w.start_ms},
+                      {"window_end_ms", w.end_ms},
+                      {"closed", w.closed},
+                      {"model", w.model},
+                      {"version", w.version},
+                      {"classes", w.classes},
+                      {"predictions", w.predictions},
+                      {"joined", w.joined},
+                      {"unlabelled", w.unlabelled},
+                      {"late_labels", w.late_labels},
+                      {"foreign_labels", w.foreign_labels}};
+  // A figure that is undefined on these rows is null, with the reason beside it.
+  if (w.metrics.ok()) {
+    j["accuracy"] = w.metrics->accuracy;
+    j["macro_f1"] = w.metrics->macro_f1;
+    if (w.metrics->roc_auc.ok()) {
+      j["roc_auc"] = *w.metrics->roc_auc;
+    } else {
+      j["roc_auc"] = nullptr;
+      j["roc_auc_undefined"] = w.metrics->roc_auc.status().message();
+    }
+  } else {
+    j["accuracy"] = j["macro_f1"] = j["roc_auc"] = nullptr;
+    j["undefined"] = w.metrics.status().message();
+  }
+  return j;
+}
+
+nlohmann::json ToJson(const app::QualityRun& run) {
+  const monitor::QualityCounts& c = run.report.counts;
+  nlohmann::json windows = nlohmann::json::array();
+  for (const monitor::WindowQuality& w : run.report.windows) windows.push_back(ToJson(w));
+  return {{"predictions", run.predictions_uri + "#" + run.predictions_topic},
+          {"window_ms", run.window_ms},
+          {"lateness_ms", run.lateness_ms},
+          {"watermark_ms", c.watermark_ms},
+          {"windows", windows},
+          {"prediction_counts",
+           {{"read", c.predictions_read},
+            {"without_tweet_id", c.predictions_without_tweet_id},
+            {"other_models", c.predictions_of_other_models},
+            {"duplicate", c.duplicate_predictions}}},
+          {"label_counts",
+           {{"read", c.labels_read},
+            {"joined", c.labels_joined},
+            {"late", c.labels_late},
+            {"unknown", c.labels_unknown},
+            {"duplicate", c.duplicate_labels}}},
+          {"malformed", c.malformed},
+          {"events_published", run.events_published}};
+}
+
+std::string Figure(const Result<double>& v) {
+  if (!v.ok()) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.4f", *v);
+  return buf;
+}
+
+void PrintText(const app::QualityRun& run) {
+  std::printf("%-20s %-20s %-8s %7s %7s %6s %5s %9s %9s %9s\n", "window (UTC ms)", "model",
+              "version", "preds", "joined", "unlab", "late", "accuracy", "macro_f1", "roc_auc");
+  for (const monitor::WindowQuality& w : run.report.windows) {
+    const bool ok = w.metrics.ok();
+    std::printf("%-20lld %-20s %-8s %7lld %7lld %6lld %5lld %9s %9s %9s%s\n",
+                static_cast<long long>(w.start_ms), w.model.c_str(), w.version.c_str(),
+                static_cast<long long>(w.predictions), static_cast<long long>(w.joined),
+                static_cast<long long>(w.unlabelled), static_cast<long long>(w.late_labels),
+                ok ? Figure(w.metrics->accuracy).c_str() : "-",
+                ok ? Figure(w.metrics->macro_f1).c_str() : "-",
+                ok ? Figure(w.metrics->roc_auc).c_str() : "-", w.closed ? "" : "  (open)");
+  }
+  const monitor::QualityCounts& c = run.report.counts;
+  int64_t malformed = 0;
+  for (const auto& [reason, n] : c.malformed) malformed += n;
+  std::printf(
+      "labels: %lld read, %lld joined, %lld late, %lld unknown id, %lld duplicate; "
+      "%lld malformed records; %lld events published\n",
+      static_cast<long long>(c.labels_read), static_cast<long long>(c.labels_joined),
+      static_cast<long long>(c.labels_late), static_cast<long long>(c.labels_unknown),
+      static_cast<long long>(c.duplicate_labels), static_cast<long long>(malformed),
+      static_cast<long long>(run.events_published));
+}
+
+int RunQualityCommand(const app::Settings& s) {
+  InstallStopHandlers();
+  auto run = app::RunQuality(s);
+  if (!run.ok()) {
+    return Fail("monitor", run.status(),
+                run.status().code() == StatusCode::kInvalidArgument ||
+                        run.status().code() == StatusCode::kNotFound
+                    ? 2
+                    : 1);
+  }
+  if (s.cli.json) {
+    std::printf("%s\n", ToJson(*run).dump().c_str());
+  } else {
+    PrintText(*run);
+  }
+  std::fflush(stdout);
+  if (s.monitor.metrics_port == 0) return 0;
+  auto served = app::QualityMetrics::Start(*run, s.monitor.metrics_port);
+  if (!served.ok()) return Fail("monitor", served.status());
+  std::fprintf(stderr, "covidflow monitor: metrics at http://127.0.0.1:%d/metrics until SIGTERM\n",
+               (*served)->port());
+  // The gauges hold the run's figures until a scraper has read them and the process is told
+  // to stop.
+  while (!StopRequested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return 0;
+}
+
 }  // namespace
 
 int RunMonitor(const config::Config& c, const app::Settings& s) {
   const auto& pos = c.positional();
+  if (pos.size() == 1 && pos[0] == "quality") return RunQualityCommand(s);
   if (pos.size() != 1 || pos[0] != "drift") {
-    return Usage("monitor", "expected: monitor drift --reference SRC --current SRC");
+    return Usage("monitor",
+                 "expected: monitor drift --reference SRC --current SRC, or monitor quality "
+                 "--predictions LOG_URI[#topic] --labels SRC");
   }
   auto run = app::RunDrift(s.monitor);
   if (!run.ok()) {

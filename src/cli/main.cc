@@ -33,8 +33,11 @@ constexpr Command kCommands[] = {
      "stats|compact [DIR] [options]", "covidflow lake stats ./covidflow-home/lake", RunLake},
     {"sentiment", "score text lines or a CSV column with a sentiment enricher, as JSONL",
      "[options] [FILE]", "echo 'I love this!' | covidflow sentiment", RunSentiment},
-    {"monitor", "data drift of a current sample against a reference (Evidently's tests)",
-     "drift --reference SRC --current SRC [options]",
+    {"monitor",
+     "data drift of a current sample against a reference (Evidently's tests); live quality "
+     "of the prediction log against delayed labels",
+     "drift --reference SRC --current SRC [options] | quality --predictions LOG_URI[#topic] "
+     "--labels FILE|LOG_URI#topic [options]",
      "covidflow monitor drift --reference ref.csv --current "
      "lake:./covidflow-home/lake?from=2020-07-25",
      RunMonitor},

@@ -185,9 +185,9 @@ TEST(ParseLabelJsonTest, ReadsIdsAsTextExactlyAndTimes) {
             "label: no tweet_id");
   EXPECT_EQ(ParseLabelJson(R"({"tweet_id":"1"})", "tweet_id", "label", 0).status().message(),
             "label: no label");
-  EXPECT_FALSE(ParseLabelJson(R"({"tweet_id":"1","label":"x","time_ms":"soon"})", "tweet_id",
-                              "label", 0)
-                   .ok());
+  EXPECT_FALSE(
+      ParseLabelJson(R"({"tweet_id":"1","label":"x","time_ms":"soon"})", "tweet_id", "label", 0)
+          .ok());
 }
 
 TEST(ReadLabelFileTest, CountsMalformedRowsAndRejectsAHeaderWithoutTheColumns) {
