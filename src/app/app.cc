@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <filesystem>
 
 #include "enrich/enrichers.h"
@@ -49,6 +50,38 @@ Status CheckLogExists(std::string_view uri) {
 std::string HomeDir(const CliOptions& cli) {
   return cli.home.empty() ? (std::filesystem::current_path() / "covidflow-home").string()
                           : cli.home;
+}
+
+Status ForEachRecord(log::Log& log, const std::string& topic,
+                     const std::function<Status(const log::InRecord&)>& visit) {
+  ASSIGN_OR_RETURN(log::TopicInfo info, log.DescribeTopic(topic));
+  std::vector<std::pair<TopicPartition, Offset>> positions;
+  int64_t remaining = 0;
+  for (const log::PartitionInfo& p : info.partitions) {
+    if (p.end.value() <= p.start.value()) continue;
+    positions.push_back({{topic, p.partition}, p.start});
+    remaining += p.end.value() - p.start.value();
+  }
+  if (positions.empty()) return Status::Ok();
+  log::ConsumerOptions options;
+  options.max_poll_records = 65536;
+  ASSIGN_OR_RETURN(auto consumer, log.NewConsumer(options));
+  RETURN_IF_ERROR(consumer->Assign(positions));
+  // The records are there already: a run of empty polls means the log stopped answering.
+  int empty = 0;
+  while (remaining > 0 && empty < 100) {
+    ASSIGN_OR_RETURN(auto records, consumer->Poll(std::chrono::milliseconds(100)));
+    empty = records.empty() ? empty + 1 : 0;
+    for (const log::InRecord& r : records) {
+      RETURN_IF_ERROR(visit(r));
+      --remaining;
+    }
+  }
+  if (remaining > 0) {
+    return Status::Timeout("topic " + topic + ": " + std::to_string(remaining) +
+                           " records could not be read");
+  }
+  return Status::Ok();
 }
 
 std::string LogUri(const CliOptions& cli, std::string_view override_uri) {

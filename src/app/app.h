@@ -4,6 +4,7 @@
 // or Kafka; enricher name → enricher; file or stdin → a source), so every other module
 // talks to interfaces and plain option structs only, and cli/ parses, calls this, prints.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,12 @@ Result<std::unique_ptr<log::Log>> OpenLog(std::string_view uri, const LogSetting
 // says for itself). Commands that only read a log call it first, so a mistyped path is an
 // error and not a new empty log.
 Status CheckLogExists(std::string_view uri);
+
+// Calls `visit` on every record `topic` holds when called, partition by partition from its
+// start (no group, nothing committed); stops at the first error `visit` returns. kTimeout when
+// the log stops delivering records it said it holds.
+Status ForEachRecord(log::Log& log, const std::string& topic,
+                     const std::function<Status(const log::InRecord&)>& visit);
 
 // The effective home directory: --home, else ./covidflow-home.
 std::string HomeDir(const CliOptions& cli);

@@ -24,39 +24,6 @@ std::pair<std::string, std::string> SplitTopic(const std::string& source,
   return {source.substr(0, hash), source.substr(hash + 1)};
 }
 
-// Calls `visit` on every record the topic holds now, partition by partition from its start.
-Status ForEachRecord(log::Log& log, const std::string& topic,
-                     const std::function<void(const log::InRecord&)>& visit) {
-  ASSIGN_OR_RETURN(log::TopicInfo info, log.DescribeTopic(topic));
-  std::vector<std::pair<TopicPartition, Offset>> positions;
-  int64_t remaining = 0;
-  for (const log::PartitionInfo& p : info.partitions) {
-    if (p.end.value() <= p.start.value()) continue;
-    positions.push_back({{topic, p.partition}, p.start});
-    remaining += p.end.value() - p.start.value();
-  }
-  if (positions.empty()) return Status::Ok();
-  log::ConsumerOptions options;
-  options.max_poll_records = 65536;
-  ASSIGN_OR_RETURN(auto consumer, log.NewConsumer(options));
-  RETURN_IF_ERROR(consumer->Assign(positions));
-  // The records are there already: a run of empty polls means the log stopped answering.
-  int empty = 0;
-  while (remaining > 0 && empty < 100) {
-    ASSIGN_OR_RETURN(auto records, consumer->Poll(std::chrono::milliseconds(100)));
-    empty = records.empty() ? empty + 1 : 0;
-    for (const log::InRecord& r : records) {
-      visit(r);
-      --remaining;
-    }
-  }
-  if (remaining > 0) {
-    return Status::Timeout("topic " + topic + ": " + std::to_string(remaining) +
-                           " records could not be read");
-  }
-  return Status::Ok();
-}
-
 Result<std::unique_ptr<log::Log>> OpenExistingLog(const std::string& uri, const Settings& s,
                                                   const std::string& flag) {
   if (Status st = CheckLogExists(uri); !st.ok()) return st.WithContext(flag);
@@ -127,6 +94,7 @@ Result<QualityRun> RunQuality(const Settings& s) {
     } else {
       join.CountMalformed("prediction: " + record.status().message());
     }
+    return Status::Ok();
   }));
   if (m.labels.find("://") == std::string::npos) {
     RETURN_IF_ERROR(monitor::ReadLabelFile(m.labels, m.id_column, m.label_column, join));
@@ -144,6 +112,7 @@ Result<QualityRun> RunQuality(const Settings& s) {
       } else {
         join.CountMalformed(label.status().message());
       }
+      return Status::Ok();
     }));
   }
   run.report = join.Report();

@@ -64,32 +64,15 @@ struct SentimentReport {
 // Reads the whole enriched topic back: the report is computed from what was written.
 Result<SentimentReport> ReadSentiment(log::Log& log, const std::string& topic) {
   SentimentReport rep;
-  ASSIGN_OR_RETURN(log::TopicInfo info, log.DescribeTopic(topic));
-  std::vector<std::pair<TopicPartition, Offset>> positions;
-  int64_t remaining = 0;
-  for (const auto& p : info.partitions) {
-    positions.push_back({{topic, p.partition}, p.start});
-    remaining += p.end.value() - p.start.value();
-  }
-  log::ConsumerOptions o;
-  o.max_poll_records = 65536;
-  ASSIGN_OR_RETURN(auto consumer, log.NewConsumer(o));
-  RETURN_IF_ERROR(consumer->Assign(positions));
-  int empty = 0;
-  while (remaining > 0 && empty < 50) {
-    ASSIGN_OR_RETURN(auto recs, consumer->Poll(std::chrono::milliseconds(100)));
-    if (recs.empty()) ++empty;
-    for (const log::InRecord& r : recs) {
-      --remaining;
-      ASSIGN_OR_RETURN(schema::EnrichedTweet t, schema::DecodeEnrichedJson(r.value));
-      rep.overall.Add(t.sentiment.label);
-      rep.by_hour[schema::FormatTimestamp(t.tweet.date).substr(0, 13)].Add(t.sentiment.label);
-      rep.by_country[t.location.country.empty() ? "(unknown)" : t.location.country].Add(
-          t.sentiment.label);
-      ++rep.enricher[t.enricher];
-    }
-  }
-  if (remaining > 0) return Status::Timeout("could not read the whole enriched topic");
+  RETURN_IF_ERROR(app::ForEachRecord(log, topic, [&](const log::InRecord& r) -> Status {
+    ASSIGN_OR_RETURN(schema::EnrichedTweet t, schema::DecodeEnrichedJson(r.value));
+    rep.overall.Add(t.sentiment.label);
+    rep.by_hour[schema::FormatTimestamp(t.tweet.date).substr(0, 13)].Add(t.sentiment.label);
+    rep.by_country[t.location.country.empty() ? "(unknown)" : t.location.country].Add(
+        t.sentiment.label);
+    ++rep.enricher[t.enricher];
+    return Status::Ok();
+  }));
   return rep;
 }
 

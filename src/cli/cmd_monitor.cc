@@ -17,6 +17,13 @@ namespace {
 constexpr int kExitNoDrift = 0;
 constexpr int kExitDatasetDrift = 3;
 
+// A bad flag, setting or a missing input is 2 (the caller's to fix); anything else 1.
+int ExitCode(const Status& status) {
+  return status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound
+             ? 2
+             : 1;
+}
+
 nlohmann::json ToJson(const app::DriftRun& run, const app::MonitorSettings& s) {
   nlohmann::json columns = nlohmann::json::array();
   for (const monitor::ColumnDrift& c : run.drift.columns) {
@@ -156,11 +163,7 @@ int RunQualityCommand(const app::Settings& s) {
   InstallStopHandlers();
   auto run = app::RunQuality(s);
   if (!run.ok()) {
-    return Fail("monitor", run.status(),
-                run.status().code() == StatusCode::kInvalidArgument ||
-                        run.status().code() == StatusCode::kNotFound
-                    ? 2
-                    : 1);
+    return Fail("monitor", run.status(), ExitCode(run.status()));
   }
   if (s.cli.json) {
     std::printf("%s\n", ToJson(*run).dump().c_str());
@@ -191,11 +194,7 @@ int RunMonitor(const config::Config& c, const app::Settings& s) {
   }
   auto run = app::RunDrift(s.monitor);
   if (!run.ok()) {
-    return Fail("monitor", run.status(),
-                run.status().code() == StatusCode::kInvalidArgument ||
-                        run.status().code() == StatusCode::kNotFound
-                    ? 2
-                    : 1);
+    return Fail("monitor", run.status(), ExitCode(run.status()));
   }
   if (!s.monitor.html.empty()) {
     const std::string html =
