@@ -38,6 +38,7 @@ struct Scratch {
   std::vector<uint64_t> chars;
   std::vector<int32_t> columns;
   std::vector<int32_t> sort_buffer;
+  std::vector<uint64_t> unused;  // the n-grams of the kind a HashNgrams call does not want
   float counts[kTextCountColumns];
 };
 
@@ -214,17 +215,15 @@ class TextBlock final : public Block {
  public:
   explicit TextBlock(const FeatureDef& def) {
     options_ = {def.word_min, def.word_max, def.char_min, def.char_max, 0};
+    raw_chars_ = def.char_tokens == "whitespace";
     words_.Configure(def.hash_bits, def.min_df, def.sublinear_tf);
     chars_.Configure(def.hash_bits, def.min_df, def.sublinear_tf);
   }
   Status Fit(const std::vector<std::string>& column, uint64_t seed) override {
     options_.seed = seed;
     std::vector<std::vector<uint64_t>> words(column.size()), chars(column.size());
-    std::string normalized;
-    for (size_t r = 0; r < column.size(); ++r) {
-      NormalizeTweet(column[r], normalized);
-      HashNgrams(normalized, options_, words[r], chars[r]);
-    }
+    Scratch s;
+    for (size_t r = 0; r < column.size(); ++r) Hash(column[r], s, words[r], chars[r]);
     words_.Fit(column.size(), [&](size_t r) -> const std::vector<uint64_t>& { return words[r]; });
     chars_.Fit(column.size(), [&](size_t r) -> const std::vector<uint64_t>& { return chars[r]; });
     return Status::Ok();
@@ -232,8 +231,7 @@ class TextBlock final : public Block {
   int32_t Width() const override { return words_.Width() + chars_.Width(); }
   void Transform(std::string_view value, int32_t offset, Scratch& s, std::vector<int32_t>& idx,
                  std::vector<float>& val) const override {
-    NormalizeTweet(value, s.normalized);
-    HashNgrams(s.normalized, options_, s.words, s.chars);
+    Hash(value, s, s.words, s.chars);
     words_.Transform(s.words, offset, s.columns, s.sort_buffer, idx, val);
     chars_.Transform(s.chars, offset + words_.Width(), s.columns, s.sort_buffer, idx, val);
   }
@@ -254,7 +252,24 @@ class TextBlock final : public Block {
   }
 
  private:
+  void Hash(std::string_view text, Scratch& s, std::vector<uint64_t>& words,
+            std::vector<uint64_t>& chars) const {
+    NormalizeTweet(text, s.normalized);
+    if (!raw_chars_) {
+      HashNgrams(s.normalized, options_, words, chars);
+      return;
+    }
+    NgramOptions words_only = options_;
+    words_only.char_min = words_only.char_max = 0;
+    HashNgrams(s.normalized, words_only, words, s.unused);
+    LowercaseTokens(text, s.normalized);
+    NgramOptions chars_only = options_;
+    chars_only.word_min = chars_only.word_max = 0;
+    HashNgrams(s.normalized, chars_only, s.unused, chars);
+  }
+
   NgramOptions options_;
+  bool raw_chars_ = false;
   TfIdf words_;
   TfIdf chars_;
 };
@@ -492,6 +507,7 @@ json DefToJson(const FeatureDef& d) {
           {"hash_bits", d.hash_bits},
           {"min_df", d.min_df},
           {"sublinear_tf", d.sublinear_tf},
+          {"char_tokens", d.char_tokens},
           {"min_count", d.min_count},
           {"time_format", d.time_format}};
 }
@@ -509,6 +525,8 @@ Result<FeatureDef> DefFromJson(const json& j) {
     d.hash_bits = j.at("hash_bits").get<int>();
     d.min_df = j.at("min_df").get<int>();
     d.sublinear_tf = j.at("sublinear_tf").get<bool>();
+    // Absent in the models saved before it.
+    d.char_tokens = j.value("char_tokens", std::string("tweet"));
     d.min_count = j.at("min_count").get<int>();
     d.time_format = j.at("time_format").get<std::string>();
   } catch (const json::exception& e) {
@@ -558,6 +576,9 @@ Status FeatureDef::Validate() const {
       return Status::InvalidArgument(where + "hash_bits must be in [10, 24]");
     }
     if (min_df < 1) return Status::InvalidArgument(where + "min_df must be at least 1");
+    if (char_tokens != "tweet" && char_tokens != "whitespace") {
+      return Status::InvalidArgument(where + "char_tokens must be tweet or whitespace");
+    }
   }
   if (kind == FeatureKind::kCategorical && min_count < 1) {
     return Status::InvalidArgument(where + "min_count must be at least 1");

@@ -5,7 +5,8 @@
 // (FromJson), and Transform gives the same vectors on both paths.
 //
 // Blocks, each with its own column range in the order the definitions are given:
-//   text        hashed word and char_wb n-grams of the normalised tweet (features/text.h),
+//   text        hashed word and char_wb n-grams of the normalised tweet (the char n-grams
+//               optionally of its lower-cased white-space tokens; features/text.h),
 //               each part tf-idf weighted (smooth idf, sublinear tf optional) over the
 //               buckets seen in at least min_df training rows, and L2-normalised
 //   vader       VADER's neg, neu, pos, compound of the column (enrich/vader.h), standardised
@@ -56,6 +57,9 @@ struct FeatureDef {
   int hash_bits = 20;
   int min_df = 2;
   bool sublinear_tf = true;
+  // Where character n-grams come from: "tweet", NormalizeTweet's tokens (as word n-grams
+  // always do); "whitespace", LowercaseTokens' (features/text.h).
+  std::string char_tokens = "tweet";
   // categorical
   int min_count = 1;
   // hour, weekday: how the column's times are written (schema/time.h notation)

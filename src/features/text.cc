@@ -180,6 +180,20 @@ void NormalizeTweet(std::string_view s, std::string& out) {
   }
 }
 
+void LowercaseTokens(std::string_view s, std::string& out) {
+  out.clear();
+  bool space = false;
+  for (char ch : s) {
+    if (IsSpace(static_cast<unsigned char>(ch))) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back((ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch);
+  }
+}
+
 void HashNgrams(std::string_view normalized, const NgramOptions& options,
                 std::vector<uint64_t>& words, std::vector<uint64_t>& chars) {
   words.clear();

@@ -28,6 +28,12 @@ namespace covidflow::features {
 // Appends the normalised text of `text` to `out` (cleared first).
 void NormalizeTweet(std::string_view text, std::string& out);
 
+// The other tokens character n-grams may be taken from (FeatureDef::char_tokens "whitespace"):
+// the text split at white space, ASCII letters lower-cased, nothing else changed (punctuation,
+// URLs and emoticons stay inside their tokens, as scikit-learn's char_wb sees them). Tokens
+// joined by single spaces.
+void LowercaseTokens(std::string_view text, std::string& out);
+
 struct NgramOptions {
   int word_min = 1;  // word n-gram orders [word_min, word_max]; 0 = no word n-grams
   int word_max = 2;

@@ -131,9 +131,9 @@ Status ParseFeatures(const YAML::Node& node, std::vector<features::FeatureDef>& 
     d.kind = *k;
     ASSIGN_OR_RETURN(d.column, Scalar(f["column"], at + ".column"));
     d.name = f["name"].IsDefined() ? f["name"].as<std::string>() : d.column + "_" + kind;
-    static const char* kKnown[] = {"name",        "kind",       "column", "word_ngrams",
-                                   "char_ngrams", "hash_bits",  "min_df", "sublinear_tf",
-                                   "min_count",   "time_format"};
+    static const char* kKnown[] = {"name",        "kind",        "column",     "word_ngrams",
+                                   "char_ngrams", "hash_bits",   "min_df",     "sublinear_tf",
+                                   "min_count",   "time_format", "char_tokens"};
     for (const auto& kv : f) {
       const std::string key = kv.first.as<std::string>();
       if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown)) {
@@ -150,6 +150,9 @@ Status ParseFeatures(const YAML::Node& node, std::vector<features::FeatureDef>& 
       ASSIGN_OR_RETURN(std::string s, Scalar(f["sublinear_tf"], at + ".sublinear_tf"));
       if (s != "true" && s != "false") return Bad(at + ".sublinear_tf", "must be true or false");
       d.sublinear_tf = s == "true";
+    }
+    if (f["char_tokens"].IsDefined()) {
+      ASSIGN_OR_RETURN(d.char_tokens, Scalar(f["char_tokens"], at + ".char_tokens"));
     }
     if (f["time_format"].IsDefined()) {
       ASSIGN_OR_RETURN(d.time_format, Scalar(f["time_format"], at + ".time_format"));

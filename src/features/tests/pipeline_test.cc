@@ -100,6 +100,24 @@ TEST(PipelineTest, LongRowsCountEveryNgramInAscendingColumns) {
   for (float v : x.RowValues(0)) EXPECT_FLOAT_EQ(v, 1.0f / std::sqrt(300.0f));
 }
 
+// char_tokens "whitespace": the char n-grams see the punctuation that the tweet tokens drop,
+// the word n-grams stay the tweet's, and the choice travels with the saved state.
+TEST(PipelineTest, WhitespaceCharTokensKeepPunctuationAndSurviveTheSavedState) {
+  Table t;
+  t.AddColumn("text") = {"good!!!", "good", "bad...", "bad"};
+  std::vector<FeatureDef> defs = {AllKinds().front()};
+  Result<Pipeline> tweet = Pipeline::Fit(defs, t, 5);
+  defs[0].char_tokens = "whitespace";
+  Result<Pipeline> raw = Pipeline::Fit(defs, t, 5);
+  ASSERT_TRUE(tweet.ok() && raw.ok());
+  EXPECT_GT(raw->cols(), tweet->cols());  // "d..", ".." and the like are n-grams now
+  Result<Pipeline> served = Pipeline::FromJson(nlohmann::json::parse(raw->ToJson().dump()));
+  ASSERT_TRUE(served.ok()) << served.status().ToString();
+  EXPECT_EQ(served->defs()[0].char_tokens, "whitespace");
+  EXPECT_EQ(served->Transform(t)->values, raw->Transform(t)->values);
+  EXPECT_EQ(served->Transform(t)->indices, raw->Transform(t)->indices);
+}
+
 // The serving path: the fitted state through JSON text and back gives identical vectors.
 TEST(PipelineTest, TrainingAndServingPathsGiveIdenticalVectors) {
   Result<Pipeline> trained = Pipeline::Fit(AllKinds(), Sample(), 42);
@@ -161,6 +179,9 @@ TEST(FeatureDefTest, ValidateNamesTheOption) {
   d.word_min = 3;
   d.word_max = 2;
   EXPECT_NE(d.Validate().message().find("word_ngrams"), std::string::npos);
+  d.word_min = 1;
+  d.char_tokens = "bytes";
+  EXPECT_NE(d.Validate().message().find("char_tokens"), std::string::npos);
   EXPECT_FALSE(ParseFeatureKind("telepathy").ok());
 }
 

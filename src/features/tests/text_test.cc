@@ -37,6 +37,14 @@ TEST(NormalizeTweetTest, AnyBytesAreSafe) {
   EXPECT_FALSE(out.empty());
 }
 
+TEST(LowercaseTokensTest, SplitsAtWhiteSpaceAndKeepsPunctuation) {
+  std::string out;
+  LowercaseTokens("  Gas hit $3.39!!!!\tI\xE2\x80\x99m :) GOOD\n", out);
+  EXPECT_EQ(out, "gas hit $3.39!!!! i\xE2\x80\x99m :) good");
+  LowercaseTokens(" \t\n", out);
+  EXPECT_EQ(out, "");
+}
+
 TEST(HashNgramsTest, CountsFollowTheOrders) {
   std::vector<uint64_t> words, chars;
   NgramOptions o;  // words 1-2, chars 2-5

@@ -73,6 +73,7 @@ TEST(SpecTest, BadSpecsNameTheField) {
       {"kind: vader", "kind: telepathy", "'features[1].kind'"},
       {"min_df: 2", "min_df: 0", "'features[0].min_df'"},
       {"word_ngrams: [1, 2]", "word_ngrams: [3, 2]", "'features[0]'"},
+      {"min_df: 2}", "min_df: 2, char_tokens: bytes}", "'features[0]'"},
       {"family: linear", "family: [linear]", "'model.family'"},
       {"by: files", "by: chance", "'split.by'"},
       {"promotion:", "promotoin:", "'promotoin'"},
