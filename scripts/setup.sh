@@ -2,8 +2,17 @@
 # Installs everything covidflow needs to build, test and run, idempotently: Debian packages
 # and a Python virtualenv (.venv) with the reference peers the tests compare against.
 # Fast when everything is already there. Safe to run as often as you like.
+#   scripts/setup.sh                 everything
+#   scripts/setup.sh --system-only   the Debian packages (what building needs)
+#   scripts/setup.sh --python-only   the .venv and the Kafka jars (what testing needs); CI runs
+#                                    this in the background while the first build compiles
 set -euo pipefail
 cd "$(dirname "$0")/.."
+part="${1:-all}"
+case "$part" in
+  all | --system-only | --python-only) ;;
+  *) echo "usage: scripts/setup.sh [--system-only | --python-only]" >&2; exit 2 ;;
+esac
 
 DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config git python3-venv
@@ -17,6 +26,7 @@ DEB_PACKAGES=(
 )
 
 missing=()
+[ "$part" = --python-only ] && DEB_PACKAGES=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
@@ -28,6 +38,11 @@ if ((${#missing[@]})); then
 fi
 
 # Python peers (vaderSentiment, pyarrow, ...) live in .venv, pinned in requirements-dev.txt.
+if [ "$part" = --system-only ]; then
+  echo "setup: ok (system packages)"
+  exit 0
+fi
+
 if [ -f requirements-dev.txt ]; then
   stamp=.venv/.requirements.sha256
   want=$(sha256sum requirements-dev.txt | cut -d' ' -f1)
