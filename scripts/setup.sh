@@ -2,16 +2,17 @@
 # Installs everything covidflow needs to build, test and run, idempotently: Debian packages
 # and a Python virtualenv (.venv) with the reference peers the tests compare against.
 # Fast when everything is already there. Safe to run as often as you like.
-#   scripts/setup.sh                 everything
-#   scripts/setup.sh --system-only   the Debian packages (what building needs)
-#   scripts/setup.sh --python-only   the .venv and the Kafka jars (what testing needs); CI runs
-#                                    this in the background while the first build compiles
+#   scripts/setup.sh               everything
+#   scripts/setup.sh --build-only  what building needs (Debian packages: compilers, libraries)
+#   scripts/setup.sh --test-only   what only the tests need: the peers' Debian packages (Kafka's
+#                                  JRE, Prometheus, Chromium, ...), the .venv and the Kafka jars;
+#                                  CI runs this in the background while the first build compiles
 set -euo pipefail
 cd "$(dirname "$0")/.."
 part="${1:-all}"
 case "$part" in
-  all | --system-only | --python-only) ;;
-  *) echo "usage: scripts/setup.sh [--system-only | --python-only]" >&2; exit 2 ;;
+  all | --build-only | --test-only) ;;
+  *) echo "usage: scripts/setup.sh [--build-only | --test-only]" >&2; exit 2 ;;
 esac
 
 DEB_PACKAGES=(
@@ -21,12 +22,18 @@ DEB_PACKAGES=(
   libyaml-cpp-dev nlohmann-json3-dev libsimdjson-dev libfmt-dev
   libzstd-dev libsnappy-dev zlib1g-dev librdkafka-dev libsqlite3-dev libcpp-httplib-dev libboost-dev
   libxgboost-dev liblinear-dev
+)
+# Needed by tests and benchmarks only, never by the build.
+DEB_TEST_PACKAGES=(
   kcat hyperfine prometheus wrk chromium
   openjdk-17-jre-headless maven
 )
+case "$part" in
+  all) DEB_PACKAGES+=("${DEB_TEST_PACKAGES[@]}") ;;
+  --test-only) DEB_PACKAGES=("${DEB_TEST_PACKAGES[@]}") ;;
+esac
 
 missing=()
-[ "$part" = --python-only ] && DEB_PACKAGES=()
 for p in "${DEB_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
@@ -38,8 +45,8 @@ if ((${#missing[@]})); then
 fi
 
 # Python peers (vaderSentiment, pyarrow, ...) live in .venv, pinned in requirements-dev.txt.
-if [ "$part" = --system-only ]; then
-  echo "setup: ok (system packages)"
+if [ "$part" = --build-only ]; then
+  echo "setup: ok (what building needs)"
   exit 0
 fi
 

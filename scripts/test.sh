@@ -25,25 +25,25 @@ run_ctest() { ctest "$@" 2>&1 | tee -a "$tally"; }
 step "layers (src/README.md: which module may include which)"
 python3 scripts/check_layers.py
 
-step "set-up (Debian packages; the Python .venv and Kafka jars install while the ci build runs)"
-scripts/setup.sh --system-only
-python_setup_log=$(mktemp)
-trap 'rm -f "$tally" "$python_setup_log"' EXIT
-scripts/setup.sh --python-only > "$python_setup_log" 2>&1 &
-python_setup=$!
+step "set-up (what building needs; what only the tests need installs while the ci build runs)"
+scripts/setup.sh --build-only
+test_setup_log=$(mktemp)
+trap 'rm -f "$tally" "$test_setup_log"' EXIT
+scripts/setup.sh --test-only > "$test_setup_log" 2>&1 &
+test_setup=$!
 
 step "format (.clang-format, scripts/check_format.sh)"
 scripts/check_format.sh
 
 step "build (ci preset: Release, warnings are errors)"
 scripts/build.sh ci
-step "set-up of the Python .venv and the Kafka jars (started before the build)"
-if ! wait "$python_setup"; then
-  cat "$python_setup_log" >&2
-  echo "set-up of the Python .venv failed" >&2
+step "set-up of what only the tests need (started before the build)"
+if ! wait "$test_setup"; then
+  cat "$test_setup_log" >&2
+  echo "set-up of what the tests need failed" >&2
   exit 1
 fi
-cat "$python_setup_log"
+cat "$test_setup_log"
 step "tests (ci preset; Kafka and MLflow tests run next, against real servers)"
 run_ctest --preset ci --label-exclude 'kafka|mlflow'
 
