@@ -9,7 +9,7 @@
 #      build also holds the libFuzzer targets, so step 5 builds nothing more; test code itself
 #      is compiled without fuzzer coverage, CF_TEST_FLAGS in cmake/covidflow.cmake)
 #   4. the threaded stages under ThreadSanitizer (scripts/tsan.sh)
-#   5. every libFuzzer target for a bounded time (CF_FUZZ_SECONDS, default 10: the whole run
+#   5. every libFuzzer target for a bounded time (CF_FUZZ_SECONDS, default 5: the whole run
 #      must stay under 40 minutes on 2 cores; give more when fuzzing on its own)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,7 +63,7 @@ step "threaded stages under ThreadSanitizer"
 scripts/tsan.sh
 
 step "fuzzing"
-FUZZ_BUILD_DIR=build/asan scripts/fuzz.sh "${CF_FUZZ_SECONDS:-10}"
+FUZZ_BUILD_DIR=build/asan scripts/fuzz.sh "${CF_FUZZ_SECONDS:-5}"
 step "all tests passed"
 # One closing line over every ctest run above (ci, Kafka, MLflow, sanitizers). A skipped test is
 # not a passed one: ctest counts it as not failed, so it is subtracted and shown apart.
