@@ -1,4 +1,5 @@
 """Shared fixtures of the CLI scenario tests: the covidflow binary and a scratch home."""
+import csv
 import os
 import shutil
 import subprocess
@@ -36,3 +37,18 @@ def read_topic(uri, topic):
     import json
     out = run("topic", "tail", uri, topic, "--offset", "0", "-n", "100000000", "--json").stdout
     return [json.loads(line) for line in out.splitlines() if line]
+
+
+def sample_csv(src, dst, rows):
+    """Copies the header and the first `rows` records of the shared data file `src` to `dst`;
+    fails the test, naming the file, when the data is missing."""
+    if not os.path.exists(src):
+        pytest.fail(f"{src} is missing: this test reads ../shared/data (see its README)")
+    with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="",
+                                                              encoding="utf-8") as g:
+        r, w = csv.reader(f), csv.writer(g)
+        w.writerow(next(r))
+        for i, row in enumerate(r):
+            if i >= rows:
+                break
+            w.writerow(row)

@@ -8,23 +8,12 @@ import os
 
 import pytest
 
-from conftest import run
+from conftest import run, sample_csv
 
 DATA = os.path.join(os.environ.get("CF_SHARED_DATA_DIR", "../../../shared/data"),
                     "constraint-covid19-fake-news")
 
 
-def sample(src, dst, rows):
-    if not os.path.exists(src):
-        pytest.fail(f"{src} is missing: the learning tests read ../shared/data (see its README)")
-    with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="",
-                                                              encoding="utf-8") as g:
-        r, w = csv.reader(f), csv.writer(g)
-        w.writerow(next(r))
-        for i, row in enumerate(r):
-            if i >= rows:
-                break
-            w.writerow(row)
 
 
 SPEC = """name: fake-news-sample
@@ -47,8 +36,8 @@ metrics: [weighted_f1]
 
 @pytest.fixture
 def workdir(home):
-    sample(os.path.join(DATA, "Constraint_Train.csv"), os.path.join(home, "train.csv"), 1500)
-    sample(os.path.join(DATA, "Constraint_Val.csv"), os.path.join(home, "val.csv"), 600)
+    sample_csv(os.path.join(DATA, "Constraint_Train.csv"), os.path.join(home, "train.csv"), 1500)
+    sample_csv(os.path.join(DATA, "Constraint_Val.csv"), os.path.join(home, "val.csv"), 600)
     with open(os.path.join(home, "spec.yaml"), "w") as f:
         f.write(SPEC.format(label="label"))
     return home

@@ -2,7 +2,6 @@
 (../shared/data), registered and promoted with `covidflow models`, served on a free port;
 every endpoint called over HTTP, the 4xx cases, a promotion followed without a restart, and
 SIGTERM exits 0."""
-import csv
 import json
 import os
 import signal
@@ -13,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import covidflow_bin, run
+from conftest import covidflow_bin, run, sample_csv
 
 DATA = os.path.join(os.environ.get("CF_SHARED_DATA_DIR", "../../../shared/data"),
                     "tweeteval-sentiment")
@@ -36,17 +35,6 @@ metrics: [macro_recall]
 """
 
 
-def sample(src, dst, rows):
-    if not os.path.exists(src):
-        pytest.fail(f"{src} is missing: the serve test reads ../shared/data (see its README)")
-    with open(src, newline="", encoding="utf-8") as f, open(dst, "w", newline="",
-                                                              encoding="utf-8") as g:
-        r, w = csv.reader(f), csv.writer(g)
-        w.writerow(next(r))
-        for i, row in enumerate(r):
-            if i >= rows:
-                break
-            w.writerow(row)
 
 
 def call(url, body=None, content_type="application/json", headers=None):
@@ -65,8 +53,8 @@ def call(url, body=None, content_type="application/json", headers=None):
 
 @pytest.fixture
 def registered(home):
-    sample(os.path.join(DATA, "train.csv"), os.path.join(home, "train.csv"), 1500)
-    sample(os.path.join(DATA, "val.csv"), os.path.join(home, "val.csv"), 300)
+    sample_csv(os.path.join(DATA, "train.csv"), os.path.join(home, "train.csv"), 1500)
+    sample_csv(os.path.join(DATA, "val.csv"), os.path.join(home, "val.csv"), 300)
     for seed in (1, 2):
         with open(os.path.join(home, f"spec{seed}.yaml"), "w") as f:
             f.write(SPEC.format(seed=seed))
