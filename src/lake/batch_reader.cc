@@ -45,6 +45,8 @@ struct BatchReader::State {
   size_t group_rows_left = 0;
   std::vector<internal::Buffer> chunk_buffers;  // per projected column
   std::vector<internal::ChunkReader> readers;
+  // Per projected column: the current file has no chunk for it (the rows get empty values).
+  std::vector<bool> absent;
   bool failed = false;
 
   Status Fail(Status st) {
@@ -104,6 +106,8 @@ struct BatchReader::State {
         if (g.num_rows == 0) continue;
         for (size_t i = 0; i < projection.size(); ++i) {
           const size_t c = projection[i];
+          absent[i] = c >= g.chunks.size();  // a schema version 1 file lacks the model's columns
+          if (absent[i]) continue;
           const internal::ChunkRange& r = g.chunks[c];
           auto bytes = file.Read(r.start, static_cast<size_t>(r.size), &chunk_buffers[i]);
           if (!bytes.ok()) return Context(bytes.status(), c);
@@ -137,6 +141,31 @@ BatchReader::~BatchReader() = default;
 
 namespace {
 
+// Appends `n` empty values (null where the column is nullable) for a column the file lacks.
+void AppendEmpty(size_t n, ColumnVector* c) {
+  switch (c->type) {
+    case ColumnType::kString:
+      c->offsets.insert(c->offsets.end(), n, c->offsets.back());
+      break;
+    case ColumnType::kStringList:
+      c->list_offsets.insert(c->list_offsets.end(), n, c->list_offsets.back());
+      break;
+    case ColumnType::kDouble:
+      c->doubles.insert(c->doubles.end(), n, 0.0);
+      break;
+    case ColumnType::kBool:
+      c->bools.insert(c->bools.end(), n, 0);
+      break;
+    case ColumnType::kInt32:
+    case ColumnType::kInt64:
+    case ColumnType::kTimestampMicros:
+    case ColumnType::kTimestampMillis:
+      c->ints.insert(c->ints.end(), n, 0);
+      break;
+  }
+  if (c->nullable) c->valid.insert(c->valid.end(), n, 0);
+}
+
 Result<std::vector<size_t>> Projection(const std::vector<std::string>& names) {
   std::vector<size_t> out;
   if (names.empty()) {
@@ -163,6 +192,7 @@ Result<std::unique_ptr<BatchReader>> BatchReader::Open(const std::string& lake_d
   state->options = std::move(options);
   state->chunk_buffers.resize(state->projection.size());
   state->readers.resize(state->projection.size());
+  state->absent.resize(state->projection.size());
   return std::unique_ptr<BatchReader>(new BatchReader(std::move(state)));
 }
 
@@ -174,6 +204,7 @@ Result<std::unique_ptr<BatchReader>> BatchReader::OpenBytes(std::string_view byt
   state->options = std::move(options);
   state->chunk_buffers.resize(state->projection.size());
   state->readers.resize(state->projection.size());
+  state->absent.resize(state->projection.size());
   state->files.push_back(internal::FileSource::FromBytes(bytes));
   return std::unique_ptr<BatchReader>(new BatchReader(std::move(state)));
 }
@@ -201,6 +232,10 @@ Result<bool> BatchReader::NextInto(ColumnBatch* batch) {
     }
     const size_t k = std::min(want - batch->num_rows, s.group_rows_left);
     for (size_t i = 0; i < s.projection.size(); ++i) {
+      if (s.absent[i]) {
+        AppendEmpty(k, &batch->columns[i]);
+        continue;
+      }
       Status st = s.readers[i].Read(k, &batch->columns[i]);
       if (!st.ok()) return s.Fail(s.Context(st, s.projection[i]));
     }
@@ -208,6 +243,7 @@ Result<bool> BatchReader::NextInto(ColumnBatch* batch) {
     batch->num_rows += k;
     if (s.group_rows_left == 0) {
       for (size_t i = 0; i < s.projection.size(); ++i) {
+        if (s.absent[i]) continue;
         Status st = s.readers[i].Finish();
         if (!st.ok()) return s.Fail(s.Context(st, s.projection[i]));
       }

@@ -72,6 +72,7 @@ Result<std::vector<schema::EnrichedTweet>> ReadRows(const FileSource& file,
     const auto n = static_cast<size_t>(rg.num_rows);
     for (size_t c = 0; c < cols.size(); ++c) {
       if (!wanted[c]) continue;
+      if (c >= rg.chunks.size()) continue;  // a schema version 1 file: the empty value stays
       const internal::ChunkRange& r = rg.chunks[c];
       auto bytes = file.Read(r.start, static_cast<size_t>(r.size), &scratch);
       Status st = bytes.status();

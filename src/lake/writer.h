@@ -62,7 +62,9 @@ inline constexpr std::string_view kEnrichersKey = "covidflow.enrichers";
 inline constexpr std::string_view kSourceOffsetsKey = "covidflow.source_offsets";
 // Written by compaction: the file names (in the same partition) this file replaces.
 inline constexpr std::string_view kReplacesKey = "covidflow.replaces";
-inline constexpr int kSchemaVersion = 1;
+// 2: the model's columns appended (model, model_label, model_confidence, model_probabilities);
+// readers read version 1 files too, with those columns empty.
+inline constexpr int kSchemaVersion = 2;
 
 // JSON: [{"topic":"t","partition":0,"first":5,"last":9,"count":5}, ...]
 std::string EncodeSourceRanges(const SourceRanges& ranges);

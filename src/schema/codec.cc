@@ -205,6 +205,32 @@ void AppendEnrichedJson(std::string& out, const EnrichedTweet& e, bool tweet_utf
   AppendPosition(out, e.source);
   out.append(",\"ingest_time_ms\":");
   AppendInt(out, e.ingest_time_ms);
+  // Only a scored tweet has the key: the stream without a model writes what it always wrote.
+  if (!e.prediction.model.empty()) {
+    const ModelPrediction& m = e.prediction;
+    out.append(",\"model\":{\"id\":");
+    AppendSafeString(out, m.model);
+    out.append(",\"label\":");
+    AppendSafeString(out, m.label);
+    out.append(",\"confidence\":");
+    Number(out, m.confidence);
+    out.append(",\"probabilities\":");
+    // Made by AppendProbabilitiesJson: valid JSON already.
+    out.append(m.probabilities.empty() ? std::string_view("{}") : m.probabilities);
+    out.push_back('}');
+  }
+  out.push_back('}');
+}
+
+void AppendProbabilitiesJson(std::string& out, std::span<const std::string> classes,
+                             const double* probabilities) {
+  out.push_back('{');
+  for (size_t c = 0; c < classes.size(); ++c) {
+    if (c > 0) out.push_back(',');
+    AppendSafeString(out, classes[c]);
+    out.push_back(':');
+    AppendDouble(out, probabilities[c]);
+  }
   out.push_back('}');
 }
 
@@ -379,6 +405,24 @@ Result<EnrichedTweet> DecodeEnrichedJson(std::string_view json) {
   RETURN_IF_ERROR(lr.Double("confidence", &e.location.confidence));
   RETURN_IF_ERROR(r.Position("source_position", &e.source));
   RETURN_IF_ERROR(r.Int("ingest_time_ms", &e.ingest_time_ms));
+  simdjson::dom::object mo;
+  if (!r["model"].get_object().get(mo)) {
+    Reader mr(mo, kWhat);
+    RETURN_IF_ERROR(mr.Str("id", &e.prediction.model));
+    RETURN_IF_ERROR(mr.Str("label", &e.prediction.label));
+    RETURN_IF_ERROR(mr.Double("confidence", &e.prediction.confidence));
+    simdjson::dom::object po;
+    if (mr["probabilities"].get_object().get(po)) return Bad(kWhat, "model.probabilities");
+    std::vector<std::string> classes;
+    std::vector<double> values;
+    for (auto [key, value] : po) {
+      double v = 0;
+      if (value.get_double().get(v)) return Bad(kWhat, "model.probabilities");
+      classes.emplace_back(key);
+      values.push_back(v);
+    }
+    AppendProbabilitiesJson(e.prediction.probabilities, classes, values.data());
+  }
   return e;
 }
 

@@ -2,8 +2,10 @@
 // The JSON values written to the topics tweets.enriched and tweets.dlq, and read back by
 // `topic tail`, the demo report and tests. The layout is documented in
 // docs/formats/records.md; encoders append to a caller-owned buffer so a batch reuses one.
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "schema/tweet.h"
@@ -16,7 +18,14 @@ namespace covidflow::schema {
 // seed field holding the tweeting app.) Invalid UTF-8 in any string is written repaired.
 // `tweet_utf8_checked`: the tweet's strings are known to be valid UTF-8 (the CSV and JSON
 // readers guarantee it for every tweet they return), so they are not checked again.
+// A scored tweet (prediction.model set) also has "model": {"id", "label", "confidence",
+// "probabilities"}; an unscored one has no "model" key.
 void AppendEnrichedJson(std::string& out, const EnrichedTweet& t, bool tweet_utf8_checked = false);
+
+// {"negative":0.1,"positive":0.9}: each class with its probability, in the given order, as
+// ModelPrediction::probabilities holds them.
+void AppendProbabilitiesJson(std::string& out, std::span<const std::string> classes,
+                             const double* probabilities);
 
 // One dead letter as a JSON object: "reason", "message", "field", the raw bytes as "raw"
 // (a JSON string) when they are valid UTF-8, else as "raw_base64", then "source"

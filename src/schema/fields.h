@@ -132,10 +132,24 @@ inline constexpr auto kColumnDefs = [] {
       Enriched<V::kInt32, &E::source, &SourcePosition::partition>{.name = "source_partition"},
       Enriched<V::kInt64, &E::source, &SourcePosition::offset>{.name = "source_offset"},
       Enriched<V::kTimestampMillis, &E::ingest_time_ms>{.name = "ingest_time"},
+      // Schema version 2: the model's answer (process --model), null when no model scored the
+      // tweet. Appended, so a version-1 file's columns are a prefix of these.
+      Enriched<V::kString, &E::prediction, &ModelPrediction::model>{.name = "model",
+                                                                    .nullable = true},
+      Enriched<V::kString, &E::prediction, &ModelPrediction::label>{.name = "model_label",
+                                                                    .nullable = true},
+      Enriched<V::kDouble, &E::prediction, &ModelPrediction::confidence>{.name =
+                                                                             "model_confidence"},
+      Enriched<V::kString, &E::prediction, &ModelPrediction::probabilities>{
+          .name = "model_probabilities", .nullable = true},
   };
 }();
 
 inline constexpr size_t kColumnCount = std::tuple_size_v<decltype(kColumnDefs)>;
+// The columns of lake schema version 1 (before the model's columns): files written then have
+// these, a prefix of the table.
+inline constexpr size_t kColumnCountV1 = 26;
+static_assert(kColumnCount == kColumnCountV1 + 4);
 static_assert(kFieldCount <= kColumnCount);
 
 // The definition of column I, and of seed field F (column static_cast<size_t>(F)).

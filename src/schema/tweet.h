@@ -52,6 +52,17 @@ struct Location {
   double confidence = 0;
 };
 
+// What a served model says about the tweet (process --model). Empty `model`: not scored.
+struct ModelPrediction {
+  std::string model;      // "NAME/VERSION" of the registry version, or NAME for a directory's model
+  std::string label;      // the most probable class
+  double confidence = 0;  // the label's probability
+  // Every class's probability as a JSON object, in the model's class order:
+  // {"negative":0.1,"neutral":0.2,"positive":0.7} (the class set is the model's, so a column of
+  // its own per class would change the schema with every model).
+  std::string probabilities;
+};
+
 struct EnrichedTweet {
   Tweet tweet;
   Sentiment sentiment;
@@ -59,6 +70,7 @@ struct EnrichedTweet {
   Location location;
   SourcePosition source;
   int64_t ingest_time_ms = 0;
+  ModelPrediction prediction;
 };
 
 // Why a record was rejected. Codes are stable: they appear in dead letters and metrics.

@@ -72,7 +72,7 @@ def test_pyarrow_sees_types_and_metadata(written):
     assert schema.field("hashtags").type.value_type == pa.string()
     assert schema.field("country").nullable
     meta = {k.decode(): v.decode() for k, v in schema.metadata.items()}
-    assert meta["covidflow.schema_version"] == "1"
+    assert meta["covidflow.schema_version"] == "2"
     assert set(meta["covidflow.enrichers"].split(",")) == {"vader", "model@3"}
     ranges = json.loads(meta["covidflow.source_offsets"])
     assert sum(r["count"] for r in ranges) == 6

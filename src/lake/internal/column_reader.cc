@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "lake/internal/parquet_format.h"
+#include "schema/fields.h"
 
 namespace covidflow::lake::internal {
 namespace {
@@ -126,11 +127,13 @@ Status CheckSchema(const ThriftStruct& meta) {
     leaves.push_back(name->bin);
   }
   const auto cols = TweetColumns();
-  if (leaves.size() != cols.size()) {
+  // A schema version 1 file lacks the model's columns, which come last (schema/fields.h).
+  if (leaves.size() != cols.size() && leaves.size() != schema::kColumnCountV1) {
     return Status::Corruption("not a lake file: " + std::to_string(leaves.size()) +
-                              " leaf columns, expected " + std::to_string(cols.size()));
+                              " leaf columns, expected " + std::to_string(cols.size()) + " (or " +
+                              std::to_string(schema::kColumnCountV1) + " for schema version 1)");
   }
-  for (size_t i = 0; i < cols.size(); ++i) {
+  for (size_t i = 0; i < leaves.size(); ++i) {
     const std::string_view want =
         cols[i].kind == ColumnKind::kStringList ? "element" : cols[i].name;
     if (leaves[i] != want) {
@@ -164,9 +167,13 @@ Result<FileLayout> ParseLayout(const Footer& footer) {
     }
     rows += out.num_rows;
     ASSIGN_OR_RETURN(const auto* chunks, GetList(rg, pf::rg::kColumns, "columns"));
-    if (chunks->size() != cols.size()) return Status::Corruption(where + ": wrong column count");
-    out.chunks.resize(cols.size());
-    for (size_t c = 0; c < cols.size(); ++c) {
+    if (chunks->size() != cols.size() && chunks->size() != schema::kColumnCountV1) {
+      return Status::Corruption(where + ": wrong column count");
+    }
+    // A schema version 1 file has chunks for the first columns only; readers give the others
+    // their empty value (null for the model's columns).
+    out.chunks.resize(chunks->size());
+    for (size_t c = 0; c < chunks->size(); ++c) {
       const std::string cwhere = where + " column " + cols[c].name;
       if (!(*chunks)[c].is_struct()) return Status::Corruption(cwhere + ": not a struct");
       auto md = GetStruct(*(*chunks)[c].fields, pf::cc::kMetaData, "meta_data");

@@ -87,7 +87,9 @@ struct ChunkRange {
 };
 struct RowGroupLayout {
   int64_t num_rows = 0;
-  std::vector<ChunkRange> chunks;  // one per column, in file order
+  // One per column the file has, in table order: every column, or the first
+  // schema::kColumnCountV1 in a schema version 1 file.
+  std::vector<ChunkRange> chunks;
 };
 struct FileLayout {
   int64_t num_rows = 0;

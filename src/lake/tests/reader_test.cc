@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "lake/batch_reader.h"
 #include "lake/internal/tweet_columns.h"
 #include "lake/tests/test_rows.h"
 #include "lake/writer.h"
@@ -105,6 +106,36 @@ INSTANTIATE_TEST_SUITE_P(Codecs, RoundTrip,
                                                 With(Compression::kSnappy, true, 2048, 50000)}),
                          [](const auto& p) { return std::string(p.param.name); });
 
+// A file our writer wrote at schema version 1, before the model's columns
+// (tests/data/schema_v1.parquet: testing::EdgeRows() as they were then, zstd) reads with those
+// columns empty, by both readers.
+TEST(Reader, ASchemaVersion1FileReadsWithTheModelColumnsEmpty) {
+  const std::string path = std::string(CF_SOURCE_DIR) + "/src/lake/tests/data/schema_v1.parquet";
+  auto info = ReadFileInfo(path);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->metadata.at("covidflow.schema_version"), "1");
+  auto got = ReadFile(path);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  auto want = testing::EdgeRows();
+  for (auto& r : want) r.prediction = {};
+  ExpectSameRows(want, *got);
+
+  const std::string bytes = ReadBytes(path);  // outlives the reader, which views it
+  auto reader = BatchReader::OpenBytes(bytes, {.columns = {"text", "model", "model_confidence"}});
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  auto batch = (*reader)->Next();
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_TRUE(batch->has_value());
+  const size_t n = want.size();
+  ASSERT_EQ((*batch)->num_rows, n);
+  const ColumnVector* model = (*batch)->Find("model");
+  ASSERT_NE(model, nullptr);
+  EXPECT_EQ(model->valid, std::vector<uint8_t>(n, 0));  // all null
+  EXPECT_EQ(model->offsets, std::vector<int64_t>(n + 1, 0));
+  EXPECT_EQ((*batch)->Find("model_confidence")->doubles, std::vector<double>(n, 0.0));
+  EXPECT_EQ((*batch)->Find("text")->offsets.size(), n + 1);
+}
+
 TEST(Reader, EmptyFileHasNoRows) {
   TempDir dir;
   const std::string path = dir.path() + "/e.parquet";
@@ -144,7 +175,7 @@ TEST(Reader, FileInfoCarriesOffsetsEnrichersAndSchemaVersion) {
   auto info = ReadFileInfo(path);
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->num_rows, 110);
-  EXPECT_EQ(info->metadata.at("covidflow.schema_version"), "1");
+  EXPECT_EQ(info->metadata.at("covidflow.schema_version"), "2");
   EXPECT_EQ(info->metadata.at("covidflow.enrichers"), "vader,model@4");
   EXPECT_EQ(info->metadata.at("k"), "v");
   const SourceRanges want = {

@@ -28,6 +28,7 @@ inline std::vector<schema::EnrichedTweet> MakeRows(size_t n, int days = 3, int64
                                  "cases"};
   static const char* kSources[] = {"Twitter for Android", "Twitter for iPhone", "Twitter Web App",
                                    "TweetDeck", ""};
+  static const char* kLabels[] = {"negative", "neutral", "positive"};
   static const char* kCountries[] = {"US", "IN", "GB", "", "", "BR"};
   static const char* kTags[] = {"COVID19", "Vaccine", "StayHome", "коронавирус", "マスク"};
   std::vector<schema::EnrichedTweet> rows(n);
@@ -78,6 +79,13 @@ inline std::vector<schema::EnrichedTweet> MakeRows(size_t n, int days = 3, int64
     r.source.partition = PartitionId(partition);
     r.source.offset = Offset(first_offset + static_cast<int64_t>(i));
     r.ingest_time_ms = 1595635200000 + static_cast<int64_t>(i);
+    if (i % 3 != 0) {  // a third of the rows was not scored by a model: nulls
+      r.prediction.model = i % 3 == 1 ? "tweet-sentiment/3" : "tweet-sentiment/4";
+      // From the row's index, not next(): the other columns keep their values.
+      r.prediction.label = kLabels[i % 3];
+      r.prediction.confidence = static_cast<double>(i % 1000) / 1000.0;
+      r.prediction.probabilities = "{\"negative\":0.25,\"positive\":0.75}";
+    }
   }
   return rows;
 }

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "base/utf8.h"
 
 namespace covidflow::schema {
@@ -66,6 +69,38 @@ TEST(Codec, EnrichedRoundTrips) {
   EXPECT_EQ(back->ingest_time_ms, e.ingest_time_ms);
   EXPECT_NE(json.find("\"source\":\"Twitter for Android\""), std::string::npos);
   EXPECT_NE(json.find("\"date\":\"2020-07-25 11:28:59\""), std::string::npos);
+}
+
+TEST(Codec, AScoredTweetCarriesTheModelAndAnUnscoredOneDoesNot) {
+  EnrichedTweet e = Sample();
+  std::string unscored;
+  AppendEnrichedJson(unscored, e);
+  EXPECT_EQ(unscored.find("\"model\""), std::string::npos);
+  auto plain = DecodeEnrichedJson(unscored);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(plain->prediction.model.empty());
+
+  const std::vector<std::string> classes = {"negative", "neutral", "positive"};
+  const double p[] = {0.125, 0.25, 0.625};
+  e.prediction.model = "tweet-sentiment/3";
+  e.prediction.label = "positive";
+  e.prediction.confidence = 0.625;
+  AppendProbabilitiesJson(e.prediction.probabilities, classes, p);
+  EXPECT_EQ(e.prediction.probabilities, R"({"negative":0.125,"neutral":0.25,"positive":0.625})");
+  std::string json;
+  AppendEnrichedJson(json, e);
+  EXPECT_NE(json.find(R"("model":{"id":"tweet-sentiment/3","label":"positive","confidence":0.625,)"
+                      R"("probabilities":{"negative":0.125,"neutral":0.25,"positive":0.625}})"),
+            std::string::npos)
+      << json;
+  auto back = DecodeEnrichedJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->prediction.model, e.prediction.model);
+  EXPECT_EQ(back->prediction.label, e.prediction.label);
+  EXPECT_EQ(back->prediction.confidence, e.prediction.confidence);
+  EXPECT_EQ(back->prediction.probabilities, e.prediction.probabilities);
+  // The rest is unchanged by the model's key.
+  EXPECT_EQ(json.substr(0, unscored.size() - 1), unscored.substr(0, unscored.size() - 1));
 }
 
 // The processor skips the second UTF-8 check for tweets its readers returned: the bytes
