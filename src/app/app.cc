@@ -15,6 +15,7 @@
 #include "log/open.h"
 #include "registry/embedded.h"
 #include "registry/mlflow/mlflow_registry.h"
+#include "serve/stream_step.h"
 
 namespace covidflow::app {
 
@@ -168,6 +169,14 @@ Result<process::ProcessorOptions> ProcessorOptionsFrom(const Settings& s) {
   if (Status st = enrich::CheckEnricher(s.process.enricher); !st.ok()) {
     return st.WithContext("process.enricher");
   }
+  // So is a model named twice or malformed (the model itself is loaded with the processor).
+  if (!s.process.model.empty() && !s.process.model_dir.empty()) {
+    return Status::InvalidArgument(
+        "process.model and process.model_dir: name one model (--model or --model-dir), not both");
+  }
+  if (!s.process.model.empty()) {
+    RETURN_IF_ERROR(serve::ParseModelRef(s.process.model, "process.model").status());
+  }
   process::ProcessorOptions o = s.process.processor;
   o.output_partitions = 0;
   o.producer = s.producer;
@@ -218,11 +227,37 @@ Result<std::unique_ptr<lake::LakeSink>> OpenLakeSink(std::string_view dir,
   return lake::LakeSink::Open(std::string(dir), std::move(options));
 }
 
+Result<std::shared_ptr<const serve::LoadedModel>> LoadServedModel(const Settings& s,
+                                                                  std::string_view ref,
+                                                                  std::string_view dir,
+                                                                  std::string_view field) {
+  if (ref.empty() == dir.empty()) {
+    return Status::InvalidArgument(std::string(field) +
+                                   ": name one model, a registry reference (--model "
+                                   "NAME@ALIAS) or an artifact directory (--model-dir DIR)");
+  }
+  if (!dir.empty()) return serve::LoadFromDir(std::string(dir));
+  ASSIGN_OR_RETURN(serve::ModelRef parsed, serve::ParseModelRef(ref, field));
+  ASSIGN_OR_RETURN(std::unique_ptr<registry::Registry> registry,
+                   OpenRegistry(s.registry.uri, s.cli));
+  return serve::LoadFromRegistry(*registry, parsed, HomeDir(s.cli) + "/serve-cache");
+}
+
 Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
                                      process::ProcessorOptions options, std::string_view lake_dir,
                                      metrics::Registry* metrics) {
   ProcessorStack stack;
   ASSIGN_OR_RETURN(std::shared_ptr<const enrich::Enrichment> enrichment, MakeEnrichment(s));
+  if (!s.process.model.empty() || !s.process.model_dir.empty()) {
+    ASSIGN_OR_RETURN(std::shared_ptr<const serve::LoadedModel> model,
+                     LoadServedModel(s, s.process.model, s.process.model_dir, "process.model"));
+    RETURN_IF_ERROR(
+        serve::CheckStreamable(model->model).WithContext("process.model " + model->Id()));
+    stack.model = std::make_shared<serve::ModelSlot>(std::move(model));
+    std::vector<std::shared_ptr<const enrich::EnrichmentStep>> steps = enrichment->steps();
+    steps.push_back(std::make_shared<const serve::ModelStep>(stack.model));
+    enrichment = std::make_shared<const enrich::Enrichment>(std::move(steps));
+  }
   stack.enrichment = std::make_shared<enrich::EnrichmentSlot>(std::move(enrichment));
   ASSIGN_OR_RETURN(stack.lake, OpenLakeSink(lake_dir, s.lake.writer_id, options.group));
   stack.processor = std::make_unique<process::Processor>(log, *stack.enrichment, stack.lake.get(),

@@ -21,6 +21,7 @@
 #include "metrics/registry.h"
 #include "process/processor.h"
 #include "registry/registry.h"
+#include "serve/model_source.h"
 
 namespace covidflow::app {
 
@@ -87,13 +88,26 @@ Result<std::unique_ptr<lake::LakeSink>> OpenLakeSink(std::string_view dir,
                                                      std::string_view writer_id,
                                                      std::string_view group);
 
+// A model to serve or to score the stream with: `ref` ("NAME@ALIAS", "NAME/VERSION", "NAME")
+// from the registry of registry.uri, downloaded into HOME/serve-cache, or the artifact
+// directory `dir`; loaded and smoke-tested (serve/model_source.h). kInvalidArgument naming
+// `field` when both or neither are given or the reference is malformed.
+Result<std::shared_ptr<const serve::LoadedModel>> LoadServedModel(const Settings& s,
+                                                                  std::string_view ref,
+                                                                  std::string_view dir,
+                                                                  std::string_view field);
+
 // A processor with what it runs on; members are destroyed processor first.
 struct ProcessorStack {
+  // With process.model or process.model_dir: the model scoring the stream (the last
+  // enrichment step reads it once per chunk; Swap replaces it). Null without a model.
+  std::shared_ptr<serve::ModelSlot> model;
   std::shared_ptr<enrich::EnrichmentSlot> enrichment;  // Swap replaces it at the next batch
   std::unique_ptr<lake::LakeSink> lake;                // null without a lake
   std::unique_ptr<process::Processor> processor;
 };
-// The enrichment the settings name, the lake sink in `lake_dir` (empty = none; commands pass
+// The enrichment the settings name (then the model's step with process.model or
+// process.model_dir), the lake sink in `lake_dir` (empty = none; commands pass
 // lake.dir or their own default; writer id lake.writer_id) and a processor over `log`, whose
 // probe also counts into `metrics` when given (it must outlive the processor).
 Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,

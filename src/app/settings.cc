@@ -178,6 +178,8 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("process.metrics_port")>(s.process.metrics_port);
   b.Bind<K("process.enricher")>(s.process.enricher);
   b.Bind<K("process.locations")>(s.process.locations);
+  b.Bind<K("process.model")>(s.process.model);
+  b.Bind<K("process.model_dir")>(s.process.model_dir);
 
   schema::ParseOptions& parse = proc.parse;
   b.Enum<K("parse.utf8")>(parse.utf8, {schema::Utf8Policy::kRepair, schema::Utf8Policy::kReject});

@@ -56,6 +56,10 @@ struct ProcessSettings {
   bool locations = true;
   bool allow_all_rejected = false;  // a run that rejects every record still exits 0
   int metrics_port = 0;  // serve /metrics on 127.0.0.1:metrics_port while running; 0 = off
+  // The model that scores the stream too: a registry reference, or an artifact directory
+  // (at most one of them; both empty = no model).
+  std::string model;
+  std::string model_dir;
 };
 
 struct LakeSettings {

@@ -128,6 +128,12 @@ inline constexpr Setting kSettings[] = {
      "sentiment enricher by name (covidflow sentiment --list)"},
     {"process.locations", Type::kBool, "true", "--locations", "process demo",
      "resolve user_location to a country and region (--locations=false leaves them empty)"},
+    {"process.model", Type::kString, "", "--model", "process",
+     "score every tweet with this registered model too (NAME@ALIAS, NAME/VERSION or NAME = the "
+     "latest; from registry.uri): its label and probabilities go to the enriched topic and the "
+     "lake beside VADER"},
+    {"process.model_dir", Type::kString, "", "--model-dir", "process",
+     "score every tweet with the model artifact in this directory (instead of process.model)"},
     {"parse.utf8", Type::kEnum, "repair", "--utf8", "process demo",
      "invalid UTF-8: repair (replace with U+FFFD, mark the tweet) or reject (dead letter)", 0, -1,
      "repair|reject"},
@@ -164,7 +170,7 @@ inline constexpr Setting kSettings[] = {
      "keep the temporary home directory after the demo"},
 
     // registry (runs, models, train)
-    {"registry.uri", Type::kString, "", "--registry", "runs models train serve",
+    {"registry.uri", Type::kString, "", "--registry", "runs models train serve process",
      "the tracking and model registry: a directory or sqlite:///FILE (embedded: SQLite plus an "
      "artifact directory), or http://HOST:PORT (an MLflow server) (default: HOME/registry)"},
     {"registry.actor", Type::kString, "", "--actor", "models train",

@@ -1,0 +1,134 @@
+#include "serve/stream_step.h"
+
+#include <map>
+#include <type_traits>
+#include <utility>
+
+#include "base/logging.h"
+#include "schema/codec.h"
+#include "schema/fields.h"
+#include "schema/text_writer.h"
+#include "schema/time.h"
+#include "serve/scoring.h"
+
+namespace covidflow::serve {
+namespace {
+
+using Append = void (*)(const schema::EnrichedTweet&, std::string&);
+
+// Column I of a tweet as text, the way the reference CSV writes the value.
+template <size_t I>
+void AppendColumn(const schema::EnrichedTweet& t, std::string& out) {
+  using Def = std::remove_cvref_t<decltype(schema::kColumnDef<I>)>;
+  using V = schema::ValueType;
+  const auto& v = Def::Ref(t);
+  if constexpr (Def::type == V::kString) {
+    out.append(v);
+  } else if constexpr (Def::type == V::kStringList) {
+    // "['COVID19', 'Vaccine']", as the reference files write hashtags; none is empty.
+    if (v.empty()) return;
+    out.push_back('[');
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i > 0) out.append(", ");
+      out.push_back('\'');
+      out.append(v[i]);
+      out.push_back('\'');
+    }
+    out.push_back(']');
+  } else if constexpr (Def::type == V::kInt32) {
+    schema::AppendInt(out, v.value());
+  } else if constexpr (Def::type == V::kInt64) {
+    if constexpr (std::is_same_v<std::remove_cvref_t<decltype(v)>, Offset>) {
+      schema::AppendInt(out, v.value());
+    } else {
+      schema::AppendInt(out, v);
+    }
+  } else if constexpr (Def::type == V::kDouble) {
+    schema::AppendDouble(out, v);
+  } else if constexpr (Def::type == V::kBool) {
+    out.append(v ? "True" : "False");
+  } else if constexpr (Def::type == V::kTimestamp) {
+    schema::AppendTimestamp(out, v);
+  } else if constexpr (Def::type == V::kTimestampMillis) {
+    schema::AppendInt(out, v);
+  } else {
+    static_assert(Def::type == V::kLabel, "a column type the stream step lacks");
+    out.append(schema::LabelName(v));
+  }
+}
+
+// Every name a tweet field answers to: seed columns by their reference name ("date") and
+// their lake name ("event_time"), the others by their lake name.
+const std::map<std::string, Append, std::less<>>& Fields() {
+  static const std::map<std::string, Append, std::less<>> fields = [] {
+    std::map<std::string, Append, std::less<>> m;
+    schema::ForEachColumn([&](auto i) {
+      constexpr size_t I = decltype(i)::value;
+      const auto& def = schema::kColumnDef<I>;
+      m.emplace(std::string(def.name), &AppendColumn<I>);
+      if constexpr (I < schema::kFieldCount)
+        m.emplace(std::string(def.SeedName()), &AppendColumn<I>);
+    });
+    return m;
+  }();
+  return fields;
+}
+
+Status NotAField(std::string_view column) {
+  return Status::InvalidArgument("the model reads column '" + std::string(column) +
+                                 "', which no tweet field fills (the stream has the reference "
+                                 "schema's columns and the lake's)");
+}
+
+}  // namespace
+
+Status CheckStreamable(const model::Model& model) {
+  for (const std::string& column : model.pipeline.InputColumns()) {
+    if (!Fields().contains(column)) return NotAField(column);
+  }
+  return Status::Ok();
+}
+
+Result<features::Table> TweetRows(const std::vector<std::string>& columns,
+                                  std::span<const schema::EnrichedTweet* const> tweets) {
+  features::Table table;
+  table.names = columns;
+  table.columns.resize(columns.size());
+  for (size_t c = 0; c < columns.size(); ++c) {
+    const auto it = Fields().find(columns[c]);
+    if (it == Fields().end()) return NotAField(columns[c]);
+    std::vector<std::string>& values = table.columns[c];
+    values.resize(tweets.size());
+    for (size_t r = 0; r < tweets.size(); ++r) it->second(*tweets[r], values[r]);
+  }
+  return table;
+}
+
+void ModelStep::Apply(std::span<schema::EnrichedTweet* const> tweets) const {
+  if (tweets.empty()) return;
+  std::shared_ptr<const LoadedModel> loaded = slot_->Load();
+  Status status = [&]() -> Status {
+    ASSIGN_OR_RETURN(features::Table rows, TweetRows(loaded->model.pipeline.InputColumns(),
+                                                     std::span<const schema::EnrichedTweet* const>(
+                                                         tweets.data(), tweets.size())));
+    ASSIGN_OR_RETURN(Scores scores, Score(loaded, rows));
+    const std::string id = loaded->Id();
+    const size_t k = scores.classes().size();
+    for (size_t r = 0; r < tweets.size(); ++r) {
+      schema::ModelPrediction& p = tweets[r]->prediction;
+      p.model = id;
+      p.label = scores.Label(r);
+      p.confidence = scores.Probability(r, scores.labels[r]);
+      p.probabilities.clear();
+      schema::AppendProbabilitiesJson(p.probabilities, scores.classes(),
+                                      scores.probabilities.data() + r * k);
+    }
+    return Status::Ok();
+  }();
+  if (!status.ok()) {
+    Logf(LogLevel::kWarning, "model %s did not score %zu tweets: %s", loaded->Id().c_str(),
+         tweets.size(), status.ToString().c_str());
+  }
+}
+
+}  // namespace covidflow::serve

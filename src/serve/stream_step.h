@@ -1,0 +1,57 @@
+#pragma once
+// The stream scored by a model (`covidflow process --model`): an enrichment step
+// (enrich/enrichment.h) that scores the processor's tweets, chunk by chunk in its transform
+// workers, with the model in a ModelSlot, and writes the answer into each tweet's
+// EnrichedTweet::prediction — the enriched topic's "model" object and the lake's model
+// columns (docs/formats/records.md, docs/formats/lake.md).
+//
+// The tweets reach the model as the rows training read: each column the model's pipeline reads
+// is filled from the tweet field of that name — a reference-schema column name (`text`,
+// `date`, `user_followers`, ...) or a lake column name (`event_time`, `sentiment_compound`,
+// ...) — written as the reference CSV writes it, so `covidflow predict` on the same tweets
+// gives the same answers.
+//
+// The step takes the slot's model once per chunk: a model swapped in (the alias moved) scores
+// the next chunk, and every tweet names the version that scored it.
+//
+// Threads: Apply is const and runs on many transform workers at once (a LoadedModel is
+// immutable); the slot may be swapped meanwhile from any thread.
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "enrich/enrichment.h"
+#include "features/table.h"
+#include "model/artifact.h"
+#include "schema/tweet.h"
+#include "serve/model_source.h"
+
+namespace covidflow::serve {
+
+// kInvalidArgument naming the column when `model` reads a column no tweet field fills (a model
+// trained on other data than tweets cannot score the stream).
+Status CheckStreamable(const model::Model& model);
+
+// The rows `columns` of `tweets` as a features::Table, each value as the reference CSV writes
+// it. kInvalidArgument naming a column that is not a tweet field.
+Result<features::Table> TweetRows(const std::vector<std::string>& columns,
+                                  std::span<const schema::EnrichedTweet* const> tweets);
+
+class ModelStep : public enrich::EnrichmentStep {
+ public:
+  // `slot` holds a model CheckStreamable accepts, now and after every swap (the caller checks
+  // before it swaps).
+  explicit ModelStep(std::shared_ptr<const ModelSlot> slot) : slot_(std::move(slot)) {}
+  std::string_view Id() const override { return "model"; }
+  // Scores `tweets`; when the model cannot (it should not, once checked), they stay unscored
+  // and a warning names the model and the reason.
+  void Apply(std::span<schema::EnrichedTweet* const> tweets) const override;
+
+ private:
+  std::shared_ptr<const ModelSlot> slot_;
+};
+
+}  // namespace covidflow::serve

@@ -1,0 +1,123 @@
+// The stream's model step: tweets as the model's rows, scores written into each tweet, a
+// swap taking effect at the next chunk.
+#include "serve/stream_step.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/testing/temp_dir.h"
+#include "serve/scoring.h"
+#include "serve/tests/test_model.h"
+
+namespace covidflow::serve {
+namespace {
+
+schema::EnrichedTweet Tweet(std::string text) {
+  schema::EnrichedTweet e;
+  e.tweet.user_name = "Ann";
+  e.tweet.user_followers = 17;
+  e.tweet.user_verified = true;
+  e.tweet.date = schema::Timestamp{1595676539};
+  e.tweet.text = std::move(text);
+  e.tweet.hashtags = {"COVID19", "Vaccine"};
+  e.sentiment.compound = -0.25;
+  e.sentiment.label = schema::Sentiment::Label::kNegative;
+  e.source.offset = Offset(42);
+  return e;
+}
+
+TEST(TweetRowsTest, FieldsAreWrittenAsTheReferenceCsvWritesThem) {
+  const schema::EnrichedTweet t = Tweet("so good");
+  const schema::EnrichedTweet* rows[] = {&t};
+  auto table =
+      TweetRows({"text", "date", "event_time", "user_followers", "user_verified", "hashtags",
+                 "sentiment_compound", "sentiment_label", "source_offset", "is_retweet"},
+                rows);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  ASSERT_EQ(table->rows(), 1u);
+  auto value = [&](const char* name) { return table->Column(name)->at(0); };
+  EXPECT_EQ(value("text"), "so good");
+  EXPECT_EQ(value("date"), "2020-07-25 11:28:59");
+  EXPECT_EQ(value("event_time"), "2020-07-25 11:28:59");
+  EXPECT_EQ(value("user_followers"), "17");
+  EXPECT_EQ(value("user_verified"), "True");
+  EXPECT_EQ(value("is_retweet"), "False");
+  EXPECT_EQ(value("hashtags"), "['COVID19', 'Vaccine']");
+  EXPECT_EQ(value("sentiment_compound"), "-0.25");
+  EXPECT_EQ(value("sentiment_label"), "negative");
+  EXPECT_EQ(value("source_offset"), "42");
+}
+
+TEST(TweetRowsTest, AColumnNoFieldFillsIsRefusedByName) {
+  const schema::EnrichedTweet t = Tweet("x");
+  const schema::EnrichedTweet* rows[] = {&t};
+  auto table = TweetRows({"text", "retweet_count"}, rows);
+  ASSERT_EQ(table.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(table.status().message().find("'retweet_count'"), std::string::npos);
+}
+
+class ModelStepTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<const LoadedModel> Load(const std::string& name, int seed) {
+    testmodel::WriteModel(dir_.Sub(name), seed);
+    auto m = LoadFromDir(dir_.Sub(name));
+    EXPECT_TRUE(m.ok()) << m.status().ToString();
+    return *m;
+  }
+  covidflow::testing::TempDir dir_;
+};
+
+TEST_F(ModelStepTest, EveryTweetGetsTheModelsAnswer) {
+  auto model = Load("m1", 1);
+  ASSERT_TRUE(CheckStreamable(model->model).ok());
+  auto slot = std::make_shared<ModelSlot>(model);
+  ModelStep step(slot);
+
+  const std::vector<std::string> texts = {"what a great day", "awful terrible news", "", "ok"};
+  std::vector<schema::EnrichedTweet> tweets;
+  for (const auto& t : texts) tweets.push_back(Tweet(t));
+  std::vector<schema::EnrichedTweet*> ptrs;
+  for (auto& t : tweets) ptrs.push_back(&t);
+  step.Apply(ptrs);
+
+  // The same rows scored directly.
+  features::Table direct;
+  direct.names = {"text"};
+  direct.columns = {texts};
+  auto scores = Score(model, direct);
+  ASSERT_TRUE(scores.ok()) << scores.status().ToString();
+  for (size_t r = 0; r < tweets.size(); ++r) {
+    const schema::ModelPrediction& p = tweets[r].prediction;
+    EXPECT_EQ(p.model, "m1");
+    EXPECT_EQ(p.label, scores->Label(r));
+    EXPECT_EQ(p.confidence, scores->Probability(r, scores->labels[r]));
+    const auto probabilities = nlohmann::ordered_json::parse(p.probabilities);
+    ASSERT_EQ(probabilities.size(), scores->classes().size());
+    size_t c = 0;
+    for (const auto& [name, value] : probabilities.items()) {
+      EXPECT_EQ(name, scores->classes()[c]);
+      EXPECT_EQ(value.get<double>(), scores->Probability(r, c));
+      ++c;
+    }
+  }
+}
+
+TEST_F(ModelStepTest, ASwappedModelScoresTheNextChunk) {
+  auto slot = std::make_shared<ModelSlot>(Load("m1", 1));
+  ModelStep step(slot);
+  schema::EnrichedTweet a = Tweet("good"), b = Tweet("bad");
+  schema::EnrichedTweet* first[] = {&a};
+  step.Apply(first);
+  slot->Swap(Load("m2", 2));
+  schema::EnrichedTweet* second[] = {&b};
+  step.Apply(second);
+  EXPECT_EQ(a.prediction.model, "m1");
+  EXPECT_EQ(b.prediction.model, "m2");
+}
+
+}  // namespace
+}  // namespace covidflow::serve
