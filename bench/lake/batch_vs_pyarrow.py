@@ -34,6 +34,7 @@ PROJECTIONS = {
     "text": ["text"],
     "training": ["text", "hashtags", "user_followers", "user_verified", "event_time",
                  "sentiment_label", "country"],
+    "model": ["model", "model_label", "model_confidence", "model_probabilities"],
 }
 
 

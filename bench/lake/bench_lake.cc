@@ -1,5 +1,6 @@
 // Times our Parquet writer and reader on rows prepared by lake_vs_pyarrow.py (JSON Lines,
-// one enriched tweet per line with the lake's column names), and prints one JSON object.
+// one enriched tweet per line with the lake's column names, schema version 2's model columns
+// included), and prints one JSON object.
 //   bench_lake write ROWS.jsonl OUT.parquet zstd|snappy|none REPEATS [THREADS]
 //   bench_lake read FILE.parquet REPEATS
 //   bench_lake scan LAKE_DIR REPEATS BATCH_ROWS [COLUMN,COLUMN,...]   (BatchReader; all columns
@@ -56,6 +57,13 @@ EnrichedTweet FromJson(const nlohmann::json& j) {
   r.source.partition = covidflow::PartitionId(j["source_partition"].get<int32_t>());
   r.source.offset = covidflow::Offset(j["source_offset"].get<int64_t>());
   r.ingest_time_ms = j["ingest_time"];
+  // Schema version 2: the model's columns, null (absent) on a tweet no model scored.
+  if (j.contains("model") && !j["model"].is_null()) {
+    r.prediction.model = j["model"];
+    r.prediction.label = j["model_label"];
+    r.prediction.confidence = j["model_confidence"];
+    r.prediction.probabilities = j["model_probabilities"];
+  }
   return r;
 }
 

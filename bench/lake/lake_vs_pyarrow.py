@@ -4,7 +4,9 @@
 Rows: the real tweets of /work/shared/data/covid19-tweets (seed schema), cycled to --rows
 (each later cycle's text gets a " [n]" suffix so texts stay unique, as in a live stream;
 users, sources and locations repeat) with dense source offsets, a deterministic
-pseudo-sentiment and location. Reads: our reader vs pq.read_table on our file.
+pseudo-sentiment and location, and the model columns of lake schema version 2 as `process
+--model` writes them (model NAME/VERSION, label, confidence, probabilities as a JSON object) on
+--scored of the rows (the rest null, as tweets no model scored). Reads: our reader vs pq.read_table on our file.
 Every timing is the best of --repeats. Prints a table and the ratios (>1 = we are faster /
 smaller is better for size).
 
@@ -77,7 +79,7 @@ def load_tweets():
     return out
 
 
-def prepare(path, n):
+def prepare(path, n, scored=0.9):
     tweets = load_tweets()
     rnd = random.Random(42)
     countries = ["US", "IN", "GB", "", "", "", "CA", "AU"]
@@ -102,6 +104,18 @@ def prepare(path, n):
                 "location_confidence": 0.9 if country else 0.0, "source_topic": "tweets.raw",
                 "source_partition": i % 4, "source_offset": i // 4,
                 "ingest_time": 1595635200000 + i})
+            if rnd.random() < scored:
+                # The model's own answer, independent of VADER's (another scorer), 3 classes.
+                a, b = rnd.random(), rnd.random()
+                p = {"negative": round(min(a, b), 6), "neutral": round(abs(a - b), 6),
+                     "positive": round(1 - max(a, b), 6)}
+                label = max(p, key=p.get)
+                t.update({"model": "tweet-sentiment/3", "model_label": label,
+                          "model_confidence": p[label],
+                          "model_probabilities": json.dumps(p, separators=(",", ":"))})
+            else:
+                t.update({"model": None, "model_label": None, "model_confidence": None,
+                          "model_probabilities": None})
             out.write(json.dumps(t, ensure_ascii=False) + "\n")
     return len(tweets)
 
@@ -125,10 +139,12 @@ def main():
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--codecs", default="zstd,snappy")
+    ap.add_argument("--scored", type=float, default=0.9,
+                    help="share of rows with the model columns (the rest null)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         rows_file = Path(tmp) / "rows.jsonl"
-        distinct = prepare(rows_file, args.rows)
+        distinct = prepare(rows_file, args.rows, args.scored)
         print(f"rows: {args.rows} ({distinct} distinct real tweets cycled), "
               f"repeats: {args.repeats} (best of), pyarrow {pq.__name__ and __import__('pyarrow').__version__}")
         header = f"{'codec':8}{'what':28}{'ours':>14}{'pyarrow':>14}{'ratio':>9}"
@@ -142,6 +158,8 @@ def main():
                       "2"])
             table = pq.read_table(ours_file)
             assert table.num_rows == args.rows
+            scored = table.num_rows - table.column("model").null_count
+            assert abs(scored - args.scored * args.rows) <= max(50, 0.02 * args.rows), scored
             level = {"zstd": 1}.get(codec)  # our WriterOptions.zstd_level default
             pa_write = best(lambda: pq.write_table(table, theirs_file, compression=codec,
                                                    compression_level=level),

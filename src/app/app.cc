@@ -227,20 +227,32 @@ Result<std::unique_ptr<lake::LakeSink>> OpenLakeSink(std::string_view dir,
   return lake::LakeSink::Open(std::string(dir), std::move(options));
 }
 
-Result<std::shared_ptr<const serve::LoadedModel>> LoadServedModel(const Settings& s,
-                                                                  std::string_view ref,
-                                                                  std::string_view dir,
-                                                                  std::string_view field) {
+Result<ServedModel> LoadServedModel(const Settings& s, std::string_view ref, std::string_view dir,
+                                    std::string_view field) {
   if (ref.empty() == dir.empty()) {
     return Status::InvalidArgument(std::string(field) +
                                    ": name one model, a registry reference (--model "
-                                   "NAME@ALIAS) or an artifact directory (--model-dir DIR)");
+                                   "NAME@ALIAS|NAME/VERSION|NAME) or an artifact directory "
+                                   "(--model-dir DIR)");
   }
-  if (!dir.empty()) return serve::LoadFromDir(std::string(dir));
-  ASSIGN_OR_RETURN(serve::ModelRef parsed, serve::ParseModelRef(ref, field));
-  ASSIGN_OR_RETURN(std::unique_ptr<registry::Registry> registry,
-                   OpenRegistry(s.registry.uri, s.cli));
-  return serve::LoadFromRegistry(*registry, parsed, HomeDir(s.cli) + "/serve-cache");
+  ServedModel out;
+  if (!dir.empty()) {
+    ASSIGN_OR_RETURN(out.model, serve::LoadFromDir(std::string(dir)));
+    return out;
+  }
+  ASSIGN_OR_RETURN(out.ref, serve::ParseModelRef(ref, field));
+  ASSIGN_OR_RETURN(out.registry, OpenRegistry(s.registry.uri, s.cli));
+  out.cache_dir = s.serve.cache_dir.empty() ? HomeDir(s.cli) + "/serve-cache" : s.serve.cache_dir;
+  Result<std::shared_ptr<const serve::LoadedModel>> loaded =
+      serve::LoadFromRegistry(*out.registry, out.ref, out.cache_dir);
+  if (!loaded.ok()) {
+    const StatusCode code = loaded.status().code() == StatusCode::kInvalidArgument
+                                ? StatusCode::kFailedPrecondition
+                                : loaded.status().code();
+    return Status(code, loaded.status().message());
+  }
+  out.model = std::move(*loaded);
+  return out;
 }
 
 Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
@@ -249,11 +261,11 @@ Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
   ProcessorStack stack;
   ASSIGN_OR_RETURN(std::shared_ptr<const enrich::Enrichment> enrichment, MakeEnrichment(s));
   if (!s.process.model.empty() || !s.process.model_dir.empty()) {
-    ASSIGN_OR_RETURN(std::shared_ptr<const serve::LoadedModel> model,
+    ASSIGN_OR_RETURN(ServedModel served,
                      LoadServedModel(s, s.process.model, s.process.model_dir, "process.model"));
-    RETURN_IF_ERROR(
-        serve::CheckStreamable(model->model).WithContext("process.model " + model->Id()));
-    stack.model = std::make_shared<serve::ModelSlot>(std::move(model));
+    RETURN_IF_ERROR(serve::CheckStreamable(served.model->model)
+                        .WithContext("process.model " + served.model->Id()));
+    stack.model = std::make_shared<serve::ModelSlot>(std::move(served.model));
     std::vector<std::shared_ptr<const enrich::EnrichmentStep>> steps = enrichment->steps();
     steps.push_back(std::make_shared<const serve::ModelStep>(stack.model));
     enrichment = std::make_shared<const enrich::Enrichment>(std::move(steps));

@@ -88,14 +88,21 @@ Result<std::unique_ptr<lake::LakeSink>> OpenLakeSink(std::string_view dir,
                                                      std::string_view writer_id,
                                                      std::string_view group);
 
-// A model to serve or to score the stream with: `ref` ("NAME@ALIAS", "NAME/VERSION", "NAME")
-// from the registry of registry.uri, downloaded into HOME/serve-cache, or the artifact
-// directory `dir`; loaded and smoke-tested (serve/model_source.h). kInvalidArgument naming
-// `field` when both or neither are given or the reference is malformed.
-Result<std::shared_ptr<const serve::LoadedModel>> LoadServedModel(const Settings& s,
-                                                                  std::string_view ref,
-                                                                  std::string_view dir,
-                                                                  std::string_view field);
+// A model to serve or to score the stream with, and what following it needs.
+struct ServedModel {
+  std::unique_ptr<registry::Registry> registry;  // null for an artifact directory
+  serve::ModelRef ref;                            // the parsed reference; empty for a directory
+  std::string cache_dir;                          // serve.cache_dir, else HOME/serve-cache
+  std::shared_ptr<const serve::LoadedModel> model;
+};
+// The one loading of a served model (serve --model, serve --challenger, process --model):
+// `ref` ("NAME@ALIAS", "NAME/VERSION", "NAME") from the registry of registry.uri, downloaded
+// into the cache, or the artifact directory `dir`; loaded and smoke-tested
+// (serve/model_source.h). kInvalidArgument naming `field` when both or neither are given or
+// the reference is malformed; a version that is missing or refuses to load is kNotFound or
+// kFailedPrecondition (the flags were well formed: the work fails, not the command line).
+Result<ServedModel> LoadServedModel(const Settings& s, std::string_view ref, std::string_view dir,
+                                    std::string_view field);
 
 // A processor with what it runs on; members are destroyed processor first.
 struct ProcessorStack {

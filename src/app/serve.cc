@@ -15,36 +15,15 @@ const std::string& Serving::ModelName() const { return slot->Load()->name; }
 
 Result<std::unique_ptr<Serving>> StartServing(const Settings& s) {
   const ServeSettings& o = s.serve;
-  if (o.model.empty() == o.model_dir.empty()) {
-    return Status::InvalidArgument(
-        "give exactly one of --model NAME@ALIAS|NAME/VERSION|NAME (serve.model) and --model-dir "
-        "DIR (serve.model_dir)");
-  }
   auto out = std::make_unique<Serving>();
   out->metrics = std::make_unique<metrics::Registry>();
-  std::shared_ptr<const serve::LoadedModel> first;
-  serve::ModelRef ref;
-  const std::string cache_dir = o.cache_dir.empty() ? HomeDir(s.cli) + "/serve-cache" : o.cache_dir;
-  if (!o.model_dir.empty()) {
-    ASSIGN_OR_RETURN(first, serve::LoadFromDir(o.model_dir));
-  } else {
-    ASSIGN_OR_RETURN(ref, serve::ParseModelRef(o.model, "serve.model (--model)"));
-    ASSIGN_OR_RETURN(out->registry, OpenRegistry(s.registry.uri, s.cli));
-    Result<std::shared_ptr<const serve::LoadedModel>> loaded =
-        serve::LoadFromRegistry(*out->registry, ref, cache_dir);
-    if (!loaded.ok()) {
-      // The user named something that is not there: not a bad flag, but the work fails.
-      const StatusCode code = loaded.status().code() == StatusCode::kInvalidArgument
-                                  ? StatusCode::kFailedPrecondition
-                                  : loaded.status().code();
-      return Status(code, loaded.status().message());
-    }
-    first = std::move(*loaded);
-  }
-  out->slot = std::make_unique<serve::ModelSlot>(first);
-  if (!ref.alias.empty()) {
-    out->watcher = std::make_unique<serve::AliasWatcher>(*out->registry, ref, cache_dir, *out->slot,
-                                                         *out->metrics);
+  ASSIGN_OR_RETURN(ServedModel served,
+                   LoadServedModel(s, o.model, o.model_dir, "serve.model (--model)"));
+  out->registry = std::move(served.registry);
+  out->slot = std::make_unique<serve::ModelSlot>(std::move(served.model));
+  if (!served.ref.alias.empty()) {
+    out->watcher = std::make_unique<serve::AliasWatcher>(*out->registry, served.ref,
+                                                         served.cache_dir, *out->slot, *out->metrics);
   }
   serve::ServiceOptions options;
   options.max_rows = static_cast<size_t>(o.max_rows);
