@@ -91,8 +91,8 @@ Result<std::unique_ptr<lake::LakeSink>> OpenLakeSink(std::string_view dir,
 // A model to serve or to score the stream with, and what following it needs.
 struct ServedModel {
   std::unique_ptr<registry::Registry> registry;  // null for an artifact directory
-  serve::ModelRef ref;                            // the parsed reference; empty for a directory
-  std::string cache_dir;                          // serve.cache_dir, else HOME/serve-cache
+  serve::ModelRef ref;                           // the parsed reference; empty for a directory
+  std::string cache_dir;                         // serve.cache_dir, else HOME/serve-cache
   std::shared_ptr<const serve::LoadedModel> model;
 };
 // The one loading of a served model (serve --model, serve --challenger, process --model):

@@ -22,8 +22,8 @@ Result<std::unique_ptr<Serving>> StartServing(const Settings& s) {
   out->registry = std::move(served.registry);
   out->slot = std::make_unique<serve::ModelSlot>(std::move(served.model));
   if (!served.ref.alias.empty()) {
-    out->watcher = std::make_unique<serve::AliasWatcher>(*out->registry, served.ref,
-                                                         served.cache_dir, *out->slot, *out->metrics);
+    out->watcher = std::make_unique<serve::AliasWatcher>(
+        *out->registry, served.ref, served.cache_dir, *out->slot, *out->metrics);
   }
   serve::ServiceOptions options;
   options.max_rows = static_cast<size_t>(o.max_rows);
