@@ -6,7 +6,10 @@
 
 #include "app/app.h"
 #include "app/metrics_server.h"
+#include "base/failpoint.h"
+#include "base/logging.h"
 #include "monitor/table.h"
+#include "schema/codec.h"
 #include "serve/prediction_log.h"
 
 namespace covidflow::app {
@@ -201,6 +204,251 @@ Result<DriftRun> RunDrift(const MonitorSettings& s) {
   run.compare_seconds = Since(t1);
   run.drift = std::move(*drift);
   return run;
+}
+
+nlohmann::json DriftColumnsJson(const monitor::DatasetDrift& drift) {
+  nlohmann::json columns = nlohmann::json::array();
+  for (const monitor::ColumnDrift& c : drift.columns) {
+    columns.push_back(
+        {{"column", c.column},
+         {"kind", c.kind == monitor::ColumnKind::kNumeric ? "numeric" : "categorical"},
+         {"method", monitor::MethodName(c.method)},
+         {"score_is_p_value", monitor::IsPValue(c.method)},
+         {"threshold", c.threshold},
+         {"score", c.score},
+         {"drifted", c.drifted},
+         {"reference_rows", c.reference_rows},
+         {"current_rows", c.current_rows},
+         {"distinct_values", c.distinct_values},
+         {"psi", c.psi},
+         {"psi_level", monitor::PsiLevelName(c.psi_level)}});
+  }
+  return columns;
+}
+
+std::string DriftEventJson(const monitor::StreamWindow& w, std::string_view source,
+                           std::string_view group, std::string_view reference,
+                           const Result<monitor::DatasetDrift>& drift,
+                           const std::vector<std::string>& skipped) {
+  nlohmann::json j = {{"v", 1},
+                      {"kind", "drift"},
+                      {"source", source},
+                      {"group", group},
+                      {"reference", reference},
+                      {"window_start_ms", w.start_ms},
+                      {"window_end_ms", w.end_ms},
+                      {"rows", w.table.rows}};
+  if (!drift.ok()) {
+    j["error"] = drift.status().ToString();
+    return j.dump();
+  }
+  j["columns"] = DriftColumnsJson(*drift);
+  j["skipped_text_columns"] = skipped;
+  j["drifted_columns"] = drift->drifted_columns;
+  j["drift_share"] = drift->drift_share;
+  j["dataset_drift"] = drift->dataset_drift;
+  return j.dump();
+}
+
+Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
+                                                           metrics::Registry& registry) {
+  const MonitorSettings& m = s.monitor;
+  if (m.reference.empty()) return Status::InvalidArgument("--reference is required");
+  if (m.events_topic.empty()) return Status::InvalidArgument("--events-topic is empty");
+  if (m.group.empty()) return Status::InvalidArgument("--group is empty");
+  auto window = monitor::ParseDurationMs(m.window);
+  if (!window.ok()) return window.status().WithContext("--window");
+  auto lateness = monitor::ParseDurationMs(m.lateness);
+  if (!lateness.ok()) return lateness.status().WithContext("--lateness");
+  std::unique_ptr<StreamMonitor> mon(new StreamMonitor());
+  const std::string& default_topic = s.process.processor.enriched_topic;
+  auto [uri, topic] = m.enriched.empty() ? std::pair{LogUri(s.cli), default_topic}
+                                         : SplitTopic(m.enriched, default_topic);
+  if (topic.empty()) return Status::InvalidArgument("--enriched " + m.enriched + ": empty topic");
+  mon->source_ = uri + "#" + topic;
+  mon->topic_ = topic;
+  mon->group_ = m.group;
+  mon->reference_name_ = m.reference;
+  mon->events_topic_ = m.events_topic;
+  mon->exit_when_idle_ = m.exit_when_idle;
+  mon->columns_ = m.columns;
+  mon->drift_options_.threads = m.threads;
+  auto reference = monitor::ReadTable(m.reference);
+  if (!reference.ok()) return reference.status().WithContext("--reference");
+  mon->reference_ = std::move(*reference);
+  for (const std::string& c : m.columns) {
+    if (mon->reference_.Find(c) == nullptr) {
+      return Status::InvalidArgument("--columns: the reference has no column '" + c + "'");
+    }
+  }
+  ASSIGN_OR_RETURN(mon->log_, OpenExistingLog(uri, s, "--enriched"));
+  log::Log& log = *mon->log_;
+  auto info = log.DescribeTopic(topic);
+  if (!info.ok()) {
+    return Status::NotFound("--enriched: no topic " + topic + " (" + info.status().message() + ")");
+  }
+  if (!log.DescribeTopic(m.events_topic).ok()) RETURN_IF_ERROR(log.CreateTopic(m.events_topic, 1));
+
+  // Where the last run stopped: the group's commits, and the windows already published (a
+  // crash may have come between publishing and committing).
+  ASSIGN_OR_RETURN(mon->consumer_, log.NewConsumer({.group = m.group}));
+  std::vector<TopicPartition> partitions;
+  for (const log::PartitionInfo& p : info->partitions) partitions.push_back({topic, p.partition});
+  ASSIGN_OR_RETURN(log::CommitMap committed, mon->consumer_->Committed(partitions));
+  monitor::WindowsState state;
+  for (const auto& [tp, point] : committed) monitor::MergeWindowsState(point.metadata, &state);
+  // A partition with records and no time yet holds the watermark back until it is read.
+  for (const log::PartitionInfo& p : info->partitions) {
+    if (p.end.value() > p.start.value()) {
+      state.partition_time_ms.emplace(p.partition.value(), monitor::WindowsState::kNone);
+    }
+  }
+  RETURN_IF_ERROR(ForEachRecord(log, m.events_topic, [&](const log::InRecord& r) {
+    const auto j = nlohmann::json::parse(r.value, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.value("kind", "") == "drift" && j.value("group", "") == mon->group_ &&
+        j.value("source", "") == mon->source_) {
+      state.closed_through_ms =
+          std::max(state.closed_through_ms, j.value("window_end_ms", monitor::WindowsState::kNone));
+    }
+    return Status::Ok();
+  }));
+  mon->windows_ = std::make_unique<monitor::DriftWindows>(*window, *lateness, state);
+  RETURN_IF_ERROR(mon->consumer_->Subscribe({topic}));
+  ASSIGN_OR_RETURN(mon->producer_, log.NewProducer(s.producer));
+
+  mon->registry_ = &registry;
+  const char* kRecords = "covidflow_monitor_records_total";
+  const char* kRecordsHelp = "enriched records read by the stream monitor, by what became of them";
+  mon->windowed_ = &registry.AddCounter(kRecords, kRecordsHelp, {{"outcome", "windowed"}});
+  mon->late_ = &registry.AddCounter(kRecords, kRecordsHelp, {{"outcome", "late"}});
+  mon->malformed_ = &registry.AddCounter(kRecords, kRecordsHelp, {{"outcome", "malformed"}});
+  mon->published_ = &registry.AddCounter("covidflow_monitor_windows_total",
+                                         "closed windows whose drift event was published");
+  mon->open_ = &registry.AddGauge("covidflow_monitor_open_windows", "windows not closed yet");
+  mon->watermark_ =
+      &registry.AddGauge("covidflow_monitor_watermark_seconds",
+                         "the earliest of the partitions' latest event times read, Unix seconds");
+  return mon;
+}
+
+StreamMonitor::~StreamMonitor() {
+  // The producer and consumer go before the log that made them.
+  producer_.reset();
+  consumer_.reset();
+}
+
+StreamMonitorStats StreamMonitor::stats() const {
+  return {windowed_->Value() + late_->Value() + malformed_->Value(), malformed_->Value(),
+          late_->Value(), published_->Value(), static_cast<int64_t>(open_->Value())};
+}
+
+Status StreamMonitor::Run() {
+  auto last_commit = std::chrono::steady_clock::now();
+  while (!stop_.load()) {
+    RETURN_IF_ERROR(Poll());
+    if (!dirty_) {
+      if (exit_when_idle_) break;
+      continue;
+    }
+    RETURN_IF_ERROR(PublishClosed());
+    // Progress within open windows is committed now and then, so a restart reads less again.
+    if (dirty_ && Since(last_commit) > 5.0) {
+      RETURN_IF_ERROR(Commit());
+      last_commit = std::chrono::steady_clock::now();
+    }
+  }
+  return dirty_ ? Commit() : Status::Ok();
+}
+
+Status StreamMonitor::Poll() {
+  ASSIGN_OR_RETURN(auto records, consumer_->Poll(std::chrono::milliseconds(200)));
+  if (records.empty()) {
+    // Idle: what was read is committed, so a stop loses nothing.
+    if (dirty_) RETURN_IF_ERROR(Commit());
+    return Status::Ok();
+  }
+  for (const log::InRecord& r : records) {
+    next_[r.partition.value()] = r.offset.value() + 1;
+    auto tweet = schema::DecodeEnrichedJson(r.value);
+    if (!tweet.ok()) {
+      malformed_->Inc();
+      continue;
+    }
+    const int64_t late = windows_->counts().late;
+    windows_->Add(*tweet, r.partition.value(), r.offset.value());
+    (windows_->counts().late > late ? late_ : windowed_)->Inc();
+  }
+  dirty_ = true;
+  if (const int64_t w = windows_->state().Watermark(); w != monitor::WindowsState::kNone) {
+    watermark_->Set(static_cast<double>(w) / 1000.0);
+  }
+  return Status::Ok();
+}
+
+Status StreamMonitor::PublishClosed() {
+  std::vector<monitor::StreamWindow> closed = windows_->TakeClosed();
+  open_->Set(static_cast<double>(windows_->open_windows()));
+  if (closed.empty()) return Status::Ok();
+  metrics::Registry& r = *registry_;
+  for (const monitor::StreamWindow& w : closed) {
+    std::vector<std::string> skipped;
+    // As `monitor drift` compares two tables: the same columns, usage and statistics.
+    Result<monitor::DatasetDrift> drift = [&]() -> Result<monitor::DatasetDrift> {
+      ASSIGN_OR_RETURN(auto samples, monitor::PrepareSamples(reference_, w.table, columns_));
+      skipped = samples.skipped;
+      return monitor::CompareColumns(samples.reference, samples.current, drift_options_);
+    }();
+    const std::string event = DriftEventJson(w, source_, group_, reference_name_, drift, skipped);
+    log::OutRecord record;
+    record.key = "drift";
+    record.value = event;
+    RETURN_IF_ERROR(producer_->Send(events_topic_, record));
+    if (!drift.ok()) {
+      LogLine(LogLevel::kWarning,
+              "monitor: window " + std::to_string(w.start_ms) + ": " + drift.status().ToString());
+      continue;
+    }
+    for (const monitor::ColumnDrift& c : drift->columns) {
+      const metrics::Labels labels = {{"column", c.column}};
+      r.AddGauge("covidflow_drift_score",
+                 "the column's drift statistic in the latest closed window (p-value or distance)",
+                 labels)
+          .Set(c.score);
+      r.AddGauge("covidflow_drift_threshold", "the threshold its method compares the score with",
+                 labels)
+          .Set(c.threshold);
+      r.AddGauge("covidflow_drift_detected", "1 when the column drifted in the latest window",
+                 labels)
+          .Set(c.drifted ? 1 : 0);
+      r.AddGauge("covidflow_drift_psi", "the column's PSI in the latest closed window", labels)
+          .Set(c.psi);
+    }
+    r.AddGauge("covidflow_drift_dataset_detected", "1 when the latest closed window drifted")
+        .Set(drift->dataset_drift ? 1 : 0);
+    r.AddGauge("covidflow_drift_share", "share of drifted columns in the latest closed window")
+        .Set(drift->drift_share);
+    r.AddGauge("covidflow_drift_window_start_seconds", "start of the latest closed window")
+        .Set(static_cast<double>(w.start_ms) / 1000.0);
+    r.AddGauge("covidflow_drift_window_rows", "rows of the latest closed window")
+        .Set(static_cast<double>(w.table.rows));
+  }
+  RETURN_IF_ERROR(producer_->Flush());
+  published_->Inc(static_cast<int64_t>(closed.size()));
+  // A crash here has published windows the commit does not know of: Open reads them back.
+  CF_FAILPOINT("monitor.run.after_events");
+  return Commit();
+}
+
+Status StreamMonitor::Commit() {
+  log::CommitMap points;
+  const std::string metadata = monitor::EncodeWindowsState(windows_->state());
+  for (const auto& [partition, next] : next_) {
+    points[{topic_, PartitionId(partition)}] = {Offset(windows_->ResumeOffset(partition, next)),
+                                                metadata};
+  }
+  if (!points.empty()) RETURN_IF_ERROR(consumer_->Commit(points));
+  dirty_ = false;
+  return Status::Ok();
 }
 
 }  // namespace covidflow::app

@@ -1,16 +1,23 @@
 #pragma once
 // The monitor commands' wiring: MonitorSettings → the two samples → drift; the prediction
-// log and the delayed labels → live quality, its events and gauges.
+// log and the delayed labels → live quality, its events and gauges; the enriched stream →
+// drift per window (StreamMonitor).
+#include <atomic>
+#include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
 #include "app/settings.h"
 #include "base/status.h"
 #include "http/server.h"
+#include "log/log.h"
 #include "metrics/registry.h"
 #include "monitor/drift.h"
 #include "monitor/quality.h"
+#include "monitor/table.h"
+#include "monitor/windows.h"
 
 namespace covidflow::app {
 
@@ -66,5 +73,84 @@ class QualityMetrics {
   metrics::Registry registry_;
   std::unique_ptr<http::Server> server_;
 };
+
+// monitor run: the long-running monitor of the enriched stream. Per tumbling event-time
+// window (monitor/windows.h) it compares the window's rows with the reference, as `monitor
+// drift` does (monitor/table.h, monitor/drift.h), and publishes one "drift" event per closed
+// window on the events topic and gauges in a registry. `covidflow monitor run` runs it in its
+// own process; `up` runs it on a thread of its own.
+//
+// Durability: the consumer group (monitor.group) commits, after the events of the windows
+// closed so far are flushed, the first offset each partition's open windows still need, with
+// the watermark in the commit's metadata; on start, the events topic tells which windows were
+// already published (a crash between the events and the commit publishes nothing twice). So a
+// kill -9 and a restart neither re-emit nor skip a window.
+//
+// Threads: Run on one thread; Stop and the registry's scrapes from any other.
+struct StreamMonitorStats {
+  int64_t records = 0;    // read from the enriched topic
+  int64_t malformed = 0;  // records that are not an enriched tweet
+  int64_t late = 0;       // in a window already closed (monitor/windows.h)
+  int64_t windows = 0;    // closed windows published by this run
+  int64_t open_windows = 0;
+};
+
+class StreamMonitor {
+ public:
+  // Reads the reference (monitor.reference), opens the log of monitor.enriched and the
+  // group monitor.group. kInvalidArgument names the setting at fault; a missing log, topic or
+  // file is kNotFound. The series (docs/monitoring.md) go into `registry`, which must outlive
+  // this object.
+  static Result<std::unique_ptr<StreamMonitor>> Open(const Settings& s,
+                                                     metrics::Registry& registry);
+  ~StreamMonitor();
+
+  // Consumes until Stop (or, with monitor.exit_when_idle, until a poll brings nothing),
+  // publishing each closed window; commits before returning.
+  Status Run();
+  void Stop() { stop_.store(true); }
+
+  StreamMonitorStats stats() const;
+
+ private:
+  StreamMonitor() = default;
+  Status Poll();
+  Status PublishClosed();
+  Status Commit();
+
+  std::string source_;  // LOG_URI#topic, as the events name it
+  std::string topic_;
+  std::string group_;
+  std::string reference_name_;
+  std::string events_topic_;
+  bool exit_when_idle_ = false;
+  std::vector<std::string> columns_;
+  monitor::Table reference_;
+  monitor::DriftOptions drift_options_;
+  std::unique_ptr<log::Log> log_;
+  std::unique_ptr<log::Consumer> consumer_;
+  std::unique_ptr<log::Producer> producer_;
+  std::unique_ptr<monitor::DriftWindows> windows_;
+  std::map<int32_t, int64_t> next_;  // partition → the next offset to read
+  bool dirty_ = false;               // read something since the last commit
+  std::atomic<bool> stop_{false};
+  metrics::Registry* registry_ = nullptr;
+  metrics::Counter* windowed_ = nullptr;
+  metrics::Counter* late_ = nullptr;
+  metrics::Counter* malformed_ = nullptr;
+  metrics::Counter* published_ = nullptr;
+  metrics::Gauge* open_ = nullptr;
+  metrics::Gauge* watermark_ = nullptr;
+};
+
+// The per-column figures of `monitor drift --json` and of the drift events: one helper.
+nlohmann::json DriftColumnsJson(const monitor::DatasetDrift& drift);
+
+// The event of one closed window (docs/formats/monitor_events.md): the figures of `drift`, or
+// its error.
+std::string DriftEventJson(const monitor::StreamWindow& w, std::string_view source,
+                           std::string_view group, std::string_view reference,
+                           const Result<monitor::DatasetDrift>& drift,
+                           const std::vector<std::string>& skipped);
 
 }  // namespace covidflow::app

@@ -228,6 +228,9 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("monitor.id_column")>(s.monitor.id_column);
   b.Bind<K("monitor.window")>(s.monitor.window);
   b.Bind<K("monitor.lateness")>(s.monitor.lateness);
+  b.Bind<K("monitor.enriched")>(s.monitor.enriched);
+  b.Bind<K("monitor.group")>(s.monitor.group);
+  b.Bind<K("monitor.exit_when_idle")>(s.monitor.exit_when_idle);
   b.Bind<K("monitor.model")>(s.monitor.model);
   b.Bind<K("monitor.events_topic")>(s.monitor.events_topic);
   b.Bind<K("monitor.min_accuracy")>(s.monitor.min_accuracy);

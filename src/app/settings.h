@@ -101,6 +101,10 @@ struct MonitorSettings {
   double min_accuracy = 0;  // 0 = no events
   double min_macro_f1 = 0;
   int metrics_port = 0;
+  // monitor run
+  std::string enriched;  // LOG_URI[#topic]; "" = the log of CliOptions, process.enriched_topic
+  std::string group;
+  bool exit_when_idle = false;
 };
 
 // The registry's URI and who/why of changes (app::OpenRegistry, cli models/runs).

@@ -1,10 +1,14 @@
 // monitor drift --reference SRC --current SRC: data drift with Evidently's default tests.
 // monitor quality --predictions LOG_URI[#topic] --labels SRC: live quality per window.
+// monitor run --reference SRC: drift per event-time window of the enriched stream, until
+// SIGTERM (or idle, with --exit-when-idle).
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "app/metrics_server.h"
 #include "app/monitor.h"
 #include "base/fs.h"
 #include "cli/commands.h"
@@ -25,27 +29,11 @@ int ExitCode(const Status& status) {
 }
 
 nlohmann::json ToJson(const app::DriftRun& run, const app::MonitorSettings& s) {
-  nlohmann::json columns = nlohmann::json::array();
-  for (const monitor::ColumnDrift& c : run.drift.columns) {
-    columns.push_back(
-        {{"column", c.column},
-         {"kind", c.kind == monitor::ColumnKind::kNumeric ? "numeric" : "categorical"},
-         {"method", monitor::MethodName(c.method)},
-         {"score_is_p_value", monitor::IsPValue(c.method)},
-         {"threshold", c.threshold},
-         {"score", c.score},
-         {"drifted", c.drifted},
-         {"reference_rows", c.reference_rows},
-         {"current_rows", c.current_rows},
-         {"distinct_values", c.distinct_values},
-         {"psi", c.psi},
-         {"psi_level", monitor::PsiLevelName(c.psi_level)}});
-  }
   return {{"reference", s.reference},
           {"current", s.current},
           {"reference_rows", run.reference_rows},
           {"current_rows", run.current_rows},
-          {"columns", columns},
+          {"columns", app::DriftColumnsJson(run.drift)},
           {"skipped_text_columns", run.skipped},
           {"drifted_columns", run.drift.drifted_columns},
           {"drift_share", run.drift.drift_share},
@@ -182,15 +170,63 @@ int RunQualityCommand(const app::Settings& s) {
   return 0;
 }
 
+int RunStreamCommand(const app::Settings& s) {
+  InstallStopHandlers();
+  metrics::Registry registry;
+  auto opened = app::StreamMonitor::Open(s, registry);
+  if (!opened.ok()) return Fail("monitor", opened.status(), ExitCode(opened.status()));
+  app::StreamMonitor& monitor = **opened;
+  int port = 0;
+  decltype(app::StartMetricsServer(registry, 0)) server(nullptr);
+  if (s.monitor.metrics_port != 0) {
+    server = app::StartMetricsServer(registry, s.monitor.metrics_port);
+    if (!server.ok()) return Fail("monitor", server.status());
+    port = (*server)->port();
+  }
+  // Scripts read the port from this line.
+  std::fprintf(stderr, "covidflow monitor: watching the stream; metrics port %d\n", port);
+  std::fflush(stderr);
+  // The signal handler only sets a flag; this thread passes it on within 50 ms.
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!done.load() && !StopRequested().load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    monitor.Stop();
+  });
+  const Status st = monitor.Run();
+  done.store(true);
+  watcher.join();
+  const app::StreamMonitorStats stats = monitor.stats();
+  if (s.cli.json) {
+    std::printf("%s\n", nlohmann::json{{"records", stats.records},
+                                       {"malformed", stats.malformed},
+                                       {"late", stats.late},
+                                       {"windows_published", stats.windows},
+                                       {"open_windows", stats.open_windows}}
+                            .dump()
+                            .c_str());
+  } else {
+    std::printf(
+        "%lld records read (%lld late, %lld malformed); %lld windows published, %lld open\n",
+        static_cast<long long>(stats.records), static_cast<long long>(stats.late),
+        static_cast<long long>(stats.malformed), static_cast<long long>(stats.windows),
+        static_cast<long long>(stats.open_windows));
+  }
+  if (!st.ok()) return Fail("monitor", st);
+  return 0;
+}
+
 }  // namespace
 
 int RunMonitor(const config::Config& c, const app::Settings& s) {
   const auto& pos = c.positional();
   if (pos.size() == 1 && pos[0] == "quality") return RunQualityCommand(s);
+  if (pos.size() == 1 && pos[0] == "run") return RunStreamCommand(s);
   if (pos.size() != 1 || pos[0] != "drift") {
     return Usage("monitor",
-                 "expected: monitor drift --reference SRC --current SRC, or monitor quality "
-                 "--predictions LOG_URI[#topic] --labels SRC");
+                 "expected: monitor drift --reference SRC --current SRC, monitor quality "
+                 "--predictions LOG_URI[#topic] --labels SRC, or monitor run --reference SRC");
   }
   auto run = app::RunDrift(s.monitor);
   if (!run.ok()) {

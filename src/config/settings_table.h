@@ -268,20 +268,30 @@ inline constexpr Setting kSettings[] = {
     {"monitor.id_column", Type::kString, "tweet_id", "--id-column", "monitor",
      "quality: the labels' column (or field) holding the tweet id"},
     {"monitor.window", Type::kString, "1h", "--window", "monitor",
-     "quality: tumbling windows of prediction time, aligned to the epoch (ms, s, m, h, d)"},
+     "quality, run: tumbling windows of prediction (quality) or event (run) time, aligned to "
+     "the epoch (ms, s, m, h, d)"},
     {"monitor.lateness", Type::kString, "1d", "--lateness", "monitor",
-     "quality: a window closes this long after its end; labels arriving later are late"},
+     "quality, run: a window closes this long after its end (by the latest time seen); labels "
+     "or records arriving later are late"},
+    {"monitor.enriched", Type::kString, "", "--enriched", "monitor",
+     "run: the enriched stream, LOG_URI[#topic] (default: the log of --log, topic "
+     "process.enriched_topic)"},
+    {"monitor.group", Type::kString, "covidflow-monitor", "--group", "monitor",
+     "run: the consumer group whose commits hold the monitor's progress"},
+    {"monitor.exit_when_idle", Type::kBool, "false", "--exit-when-idle", "monitor",
+     "run: stop once a poll brings nothing new (for batch runs and tests)"},
     {"monitor.model", Type::kString, "", "--model", "monitor",
      "quality: only this model's predictions (default: every model, per version)"},
     {"monitor.events_topic", Type::kString, "monitor.events", "--events-topic", "monitor",
-     "quality: the topic (on the prediction log's log) events go to"},
+     "quality, run: the topic events go to (quality: on the prediction log's log; run: on the "
+     "enriched stream's)"},
     {"monitor.min_accuracy", Type::kDouble, "0", "--min-accuracy", "monitor",
      "quality: a closed window below this accuracy is an event (0 = no events)", 0, 1},
     {"monitor.min_macro_f1", Type::kDouble, "0", "--min-macro-f1", "monitor",
      "quality: a closed window below this macro-F1 is an event (0 = no events)", 0, 1},
     {"monitor.metrics_port", Type::kInt, "0", "--metrics-port", "monitor",
-     "quality: after the run, serve its gauges at http://127.0.0.1:PORT/metrics until "
-     "SIGTERM (0 = off)",
+     "quality, run: serve the gauges at http://127.0.0.1:PORT/metrics (quality: after the "
+     "run, until SIGTERM; run: while running) (0 = off)",
      0, 65535},
     // evaluate
     {"evaluate.model", Type::kString, "", "--model", "evaluate",

@@ -1,18 +1,22 @@
 #include "monitor/table.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "base/fs.h"
 #include "base/utf8.h"
 #include "lake/batch_reader.h"
+#include "schema/codec.h"
 #include "schema/csv.h"
+#include "schema/fields.h"
 
 namespace covidflow::monitor {
 namespace {
@@ -198,6 +202,13 @@ const std::vector<std::string>& LakeColumns() {
   return kColumns;
 }
 
+// `text_length`: code points of the text (bytes that do not continue a UTF-8 sequence).
+double CodePoints(std::string_view s) {
+  double points = 0;
+  for (char ch : s) points += (static_cast<unsigned char>(ch) & 0xC0) != 0x80 ? 1 : 0;
+  return points;
+}
+
 void AppendBatch(const lake::ColumnBatch& batch, Table* t) {
   if (t->columns.empty()) {
     for (const lake::ColumnVector& v : batch.columns) {
@@ -226,10 +237,7 @@ void AppendBatch(const lake::ColumnBatch& batch, Table* t) {
     if (col.name == "text_length") {
       const lake::ColumnVector* text = batch.Find("text");
       for (size_t r = 0; r < batch.num_rows; ++r) {
-        std::string_view s = text->String(r);
-        double points = 0;
-        for (char ch : s) points += (static_cast<unsigned char>(ch) & 0xC0) != 0x80 ? 1 : 0;
-        col.numbers.push_back(points);
+        col.numbers.push_back(CodePoints(text->String(r)));
       }
       continue;
     }
@@ -318,6 +326,67 @@ const TableColumn* Table::Find(std::string_view name) const {
     if (c.name == name) return &c;
   }
   return nullptr;
+}
+
+void AppendEnriched(const schema::EnrichedTweet& t, Table* table) {
+  // The table column of each schema column (-1 = not watched), in LakeColumns' order so the
+  // stream's windows and a lake range give the same table.
+  static const std::array<int, schema::kColumnCount> kSlot = [] {
+    std::array<int, schema::kColumnCount> slot;
+    slot.fill(-1);
+    int next = 0;
+    for (const std::string& name : LakeColumns()) {
+      if (name == "text" || name == "hashtags") continue;
+      slot[*schema::FindColumn(name)] = next++;
+    }
+    return slot;
+  }();
+  if (table->columns.empty()) {
+    table->columns.resize(static_cast<size_t>(*std::max_element(kSlot.begin(), kSlot.end())) + 1);
+    const std::span<const schema::ColumnInfo> info = schema::Columns();
+    for (size_t i = 0; i < info.size(); ++i) {
+      if (kSlot[i] < 0) continue;
+      TableColumn& col = table->columns[static_cast<size_t>(kSlot[i])];
+      col.name = info[i].name;
+      switch (info[i].type) {
+        case schema::ValueType::kDouble:
+          col.type = CellType::kFloat;
+          break;
+        case schema::ValueType::kBool:
+          col.type = CellType::kBool;
+          break;
+        case schema::ValueType::kString:
+        case schema::ValueType::kLabel:
+          col.type = CellType::kString;
+          break;
+        default:
+          col.type = CellType::kInt;
+      }
+    }
+    table->columns.push_back({"text_length", CellType::kInt, {}, {}, {}});
+    table->columns.push_back({"hashtag_count", CellType::kInt, {}, {}, {}});
+  }
+  schema::ForEachColumn([&](auto index) {
+    constexpr size_t kIndex = decltype(index)::value;
+    if (kSlot[kIndex] < 0) return;
+    TableColumn& col = table->columns[static_cast<size_t>(kSlot[kIndex])];
+    const auto& value = schema::kColumnDef<kIndex>.Ref(t);
+    using Def = std::remove_cvref_t<decltype(schema::kColumnDef<kIndex>)>;
+    using T = std::remove_cvref_t<decltype(value)>;
+    if constexpr (Def::type == schema::ValueType::kString) {
+      col.strings.push_back(value);
+      col.present.push_back(value.empty() ? 0 : 1);
+    } else if constexpr (Def::type == schema::ValueType::kLabel) {
+      col.strings.emplace_back(schema::LabelName(value));
+      col.present.push_back(1);
+    } else if constexpr (std::is_arithmetic_v<T>) {  // double, int64_t, bool
+      col.numbers.push_back(static_cast<double>(value));
+    }
+  });
+  const size_t n = table->columns.size();
+  table->columns[n - 2].numbers.push_back(CodePoints(t.tweet.text));
+  table->columns[n - 1].numbers.push_back(static_cast<double>(t.tweet.hashtags.size()));
+  ++table->rows;
 }
 
 Result<Table> ReadTable(const std::string& source) {

@@ -22,6 +22,7 @@
 
 #include "base/status.h"
 #include "monitor/drift.h"
+#include "schema/tweet.h"
 
 namespace covidflow::monitor {
 
@@ -44,6 +45,11 @@ struct Table {
 // Reads SRC (see the header comment). kInvalidArgument for an unknown source form, a
 // malformed file, or a lake range with no rows; kNotFound for a missing file.
 Result<Table> ReadTable(const std::string& source);
+
+// Appends one enriched tweet (a record of the processor's output topic) as a row of the
+// columns a lake source holds, in the same order and types: a window of the stream and the
+// same rows read back from the lake are the same table. `table` starts empty.
+void AppendEnriched(const schema::EnrichedTweet& t, Table* table);
 
 // How a column is compared, from its type and the current data (Evidently's inference):
 // float → numeric; int → categorical with at most 10 distinct values, else numeric; bool →
