@@ -209,30 +209,38 @@ double CodePoints(std::string_view s) {
   return points;
 }
 
-void AppendBatch(const lake::ColumnBatch& batch, Table* t) {
-  if (t->columns.empty()) {
-    for (const lake::ColumnVector& v : batch.columns) {
-      if (v.name == "text" || v.name == "hashtags") continue;
-      TableColumn col;
-      col.name = v.name;
-      switch (v.type) {
-        case lake::ColumnType::kDouble:
-          col.type = CellType::kFloat;
-          break;
-        case lake::ColumnType::kBool:
-          col.type = CellType::kBool;
-          break;
-        case lake::ColumnType::kString:
-          col.type = CellType::kString;
-          break;
-        default:
-          col.type = CellType::kInt;
-      }
-      t->columns.push_back(std::move(col));
+// The empty columns of a lake source, in LakeColumns' order, typed from the schema's table
+// (the lake writes its files from it): text and hashtags give way to the figures derived from
+// them.
+std::vector<TableColumn> LakeTableColumns() {
+  std::vector<TableColumn> columns;
+  for (const std::string& name : LakeColumns()) {
+    if (name == "text" || name == "hashtags") continue;
+    TableColumn col;
+    col.name = name;
+    switch (schema::Columns()[*schema::FindColumn(name)].type) {
+      case schema::ValueType::kDouble:
+        col.type = CellType::kFloat;
+        break;
+      case schema::ValueType::kBool:
+        col.type = CellType::kBool;
+        break;
+      case schema::ValueType::kString:
+      case schema::ValueType::kLabel:
+        col.type = CellType::kString;
+        break;
+      default:
+        col.type = CellType::kInt;
     }
-    t->columns.push_back({"text_length", CellType::kInt, {}, {}, {}});
-    t->columns.push_back({"hashtag_count", CellType::kInt, {}, {}, {}});
+    columns.push_back(std::move(col));
   }
+  columns.push_back({"text_length", CellType::kInt, {}, {}, {}});
+  columns.push_back({"hashtag_count", CellType::kInt, {}, {}, {}});
+  return columns;
+}
+
+void AppendBatch(const lake::ColumnBatch& batch, Table* t) {
+  if (t->columns.empty()) t->columns = LakeTableColumns();
   for (TableColumn& col : t->columns) {
     if (col.name == "text_length") {
       const lake::ColumnVector* text = batch.Find("text");
@@ -331,7 +339,7 @@ const TableColumn* Table::Find(std::string_view name) const {
 void AppendEnriched(const schema::EnrichedTweet& t, Table* table) {
   // The table column of each schema column (-1 = not watched), in LakeColumns' order so the
   // stream's windows and a lake range give the same table.
-  static const std::array<int, schema::kColumnCount> kSlot = [] {
+  static const std::array<int, schema::kColumnCount> kSlots = [] {
     std::array<int, schema::kColumnCount> slot;
     slot.fill(-1);
     int next = 0;
@@ -341,35 +349,12 @@ void AppendEnriched(const schema::EnrichedTweet& t, Table* table) {
     }
     return slot;
   }();
-  if (table->columns.empty()) {
-    table->columns.resize(static_cast<size_t>(*std::max_element(kSlot.begin(), kSlot.end())) + 1);
-    const std::span<const schema::ColumnInfo> info = schema::Columns();
-    for (size_t i = 0; i < info.size(); ++i) {
-      if (kSlot[i] < 0) continue;
-      TableColumn& col = table->columns[static_cast<size_t>(kSlot[i])];
-      col.name = info[i].name;
-      switch (info[i].type) {
-        case schema::ValueType::kDouble:
-          col.type = CellType::kFloat;
-          break;
-        case schema::ValueType::kBool:
-          col.type = CellType::kBool;
-          break;
-        case schema::ValueType::kString:
-        case schema::ValueType::kLabel:
-          col.type = CellType::kString;
-          break;
-        default:
-          col.type = CellType::kInt;
-      }
-    }
-    table->columns.push_back({"text_length", CellType::kInt, {}, {}, {}});
-    table->columns.push_back({"hashtag_count", CellType::kInt, {}, {}, {}});
-  }
+  const std::array<int, schema::kColumnCount>& slots = kSlots;
+  if (table->columns.empty()) table->columns = LakeTableColumns();
   schema::ForEachColumn([&](auto index) {
     constexpr size_t kIndex = decltype(index)::value;
-    if (kSlot[kIndex] < 0) return;
-    TableColumn& col = table->columns[static_cast<size_t>(kSlot[kIndex])];
+    if (slots[kIndex] < 0) return;
+    TableColumn& col = table->columns[static_cast<size_t>(slots[kIndex])];
     const auto& value = schema::kColumnDef<kIndex>.Ref(t);
     using Def = std::remove_cvref_t<decltype(schema::kColumnDef<kIndex>)>;
     using T = std::remove_cvref_t<decltype(value)>;
