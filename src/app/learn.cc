@@ -239,6 +239,7 @@ Result<TrainRun> RunTrain(const Settings& s, std::function<void(std::string_view
     nv.model = record.model;
     nv.run_id = run.id;
     nv.artifact_dir = report->model_dir;
+    nv.run_artifact_path = "model";  // logged just above: the MLflow backend stores it once
     nv.description = "trained from spec " + spec.name + " (" + spec.hash + ")";
     nv.tags = SpecTags(spec);
     Result<registry::ModelVersion> v = reg->RegisterVersion(nv, change);

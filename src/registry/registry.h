@@ -148,6 +148,12 @@ struct NewVersion {
   std::string artifact_dir;
   std::string description;
   StringMap tags;
+  // When the files of `artifact_dir` are already the artifacts of `run_id` under this path
+  // (LogArtifacts), a backend may make the version from the run's copy instead of storing a
+  // second one: the MLflow backend does, as MLflow's own runs:/ID/PATH sources do; the
+  // embedded backend copies into the version's own folder (a local copy is cheap, and a version
+  // then outlives its run's files). "" = upload `artifact_dir`.
+  std::string run_artifact_path;
 };
 
 // One change to a model. `action` is one of the kAudit* names below; `target` what it

@@ -36,6 +36,12 @@ def check(reg):
     return state
 
 
+def leftovers(reg):
+    """Temporary copies left in the model's artifact folder (a killed writer's)."""
+    folder = reg / "artifacts" / "models" / MODEL
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".tmp-"))
+
+
 def register(reg, count, env=None):
     return subprocess.run([driver(), "register", str(reg), MODEL, str(count)],
                           capture_output=True, timeout=120, env=env)
@@ -85,6 +91,8 @@ def test_sigkill_at_each_named_point_leaves_a_whole_version_or_none(tmp_path, po
     assert again.returncode == 0, again.stderr.decode()
     assert int(again.stdout) == versions_after_kill + 1
     assert check(reg)["versions"] == versions_after_kill + 1
+    # The killed writer's temporary copy is removed by the next writer.
+    assert leftovers(reg) == []
 
 
 def test_sigkill_at_random_moments(tmp_path):
@@ -105,3 +113,4 @@ def test_sigkill_at_random_moments(tmp_path):
     assert final.returncode == 0, final.stderr.decode()
     state = check(reg)
     assert state["champion"] == state["versions"]
+    assert leftovers(reg) == []

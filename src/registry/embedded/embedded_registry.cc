@@ -1,6 +1,7 @@
 // The embedded registry: SQLite (WAL) plus an artifact directory. The store and the commit
 // protocol of a registration are in docs/formats/registry.md.
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -110,6 +111,24 @@ Status ClearTarget(const std::string& dest) {
   return Status::Ok();
 }
 
+// Removes what a process killed while copying left behind: the `.tmp-PID-...` entries of
+// `dir` (TempName) whose process no longer exists. A live process's copy is left alone, so
+// writers never remove each other's work; a PID reused since is taken as alive and its copy
+// waits for a later call. Best effort: a leftover only costs disk space.
+void RemoveOrphanedTemps(const std::string& dir) {
+  Result<std::vector<std::string>> names = ListDir(dir);
+  if (!names.ok()) return;
+  constexpr std::string_view kPrefix = ".tmp-";
+  for (const std::string& name : *names) {
+    if (name.compare(0, kPrefix.size(), kPrefix) != 0) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(name.c_str() + kPrefix.size(), &end, 10);
+    if (pid <= 0 || end == nullptr || *end != '-') continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;
+    (void)RemoveTree(dir + "/" + name);
+  }
+}
+
 class EmbeddedRegistry final : public Registry {
  public:
   EmbeddedRegistry(std::unique_ptr<Database> db, std::string database, std::string artifacts)
@@ -199,6 +218,7 @@ class EmbeddedRegistry final : public Registry {
     const std::string root = RunArtifactDir(run_id);
     const std::string base = artifact_path.empty() ? root : root + "/" + std::string(artifact_path);
     RETURN_IF_ERROR(MakeDirs(base, kDirMode));
+    RemoveOrphanedTemps(root);
     const std::string tmp = TempName(root);
     Status s = CopyTreeDurably(dir, tmp, kFileMode, kDirMode);
     if (s.ok()) s = MoveEntries(tmp, base);
@@ -324,6 +344,7 @@ class EmbeddedRegistry final : public Registry {
     }
     const std::string model_dir = artifacts_ + "/models/" + version.model;
     RETURN_IF_ERROR(MakeDirs(model_dir, kDirMode));
+    RemoveOrphanedTemps(model_dir);
     // 1. A durable copy under a temporary name, outside the lock: copying may take a while.
     const std::string tmp = TempName(model_dir);
     Status copied = CopyTreeDurably(version.artifact_dir, tmp, kFileMode, kDirMode);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <random>
 #include <thread>
 #include <tuple>
@@ -28,6 +29,9 @@ constexpr std::string_view kAuditPrefix = "covidflow.audit.";
 constexpr std::string_view kHolderExperiment = "covidflow-registrations";
 constexpr std::string_view kHolderTag = "covidflow.artifact_holder";
 constexpr std::string_view kProxyScheme = "mlflow-artifacts:";
+// Every registration tags its version with a nonce, so that a create whose answer was lost can
+// be found again instead of being sent twice (CreateVersion). Internal: not reported.
+constexpr std::string_view kRegistrationTag = "covidflow.registration";
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -392,11 +396,29 @@ class MlflowRegistry final : public Registry {
     ASSIGN_OR_RETURN(json run, GetRunJson(run_id));
     const std::string artifact_uri = Str(run["info"], "artifact_uri");
     ASSIGN_OR_RETURN(std::string root, ProxyPath(artifact_uri));
-    const std::string folder = "covidflow-model-" + std::to_string(NowMs()) + "-" + Nonce();
-    RETURN_IF_ERROR(Upload(version.artifact_dir, root + "/" + folder));
+    // Files the run holds already (NewVersion::run_artifact_path) become the version as they
+    // are, as MLflow's own runs:/ID/PATH sources do: the model is stored once.
+    const bool in_run = !holder && !version.run_artifact_path.empty();
+    std::string folder;
+    bool has_mlmodel = PathExists(version.artifact_dir + "/" + kMlmodelFile);
+    if (in_run) {
+      RETURN_IF_ERROR(ValidateName("artifact path", version.run_artifact_path));
+      folder = version.run_artifact_path;
+      ASSIGN_OR_RETURN(json listing, rest_->ListArtifacts(root + "/" + folder));
+      if (Array(listing, "files").empty()) {
+        return Status::NotFound("register: run '" + run_id + "' has no artifacts under '" + folder +
+                                "'");
+      }
+      for (const json& f : Array(listing, "files")) {
+        if (Str(f, "path") == kMlmodelFile) has_mlmodel = true;
+      }
+    } else {
+      folder = "covidflow-model-" + std::to_string(NowMs()) + "-" + Nonce();
+      RETURN_IF_ERROR(Upload(version.artifact_dir, root + "/" + folder));
+    }
     // MLflow's model format, so MLflow users can load the version (registry/mlmodel.h); a
     // directory that brings its own MLmodel keeps it.
-    if (!PathExists(version.artifact_dir + "/" + kMlmodelFile)) {
+    if (!has_mlmodel) {
       for (const ArtifactFile& f : PyfuncFlavorFiles(NowMs(), Nonce() + Nonce())) {
         RETURN_IF_ERROR(rest_->PutArtifact(root + "/" + folder + "/" + f.path, f.bytes));
       }
@@ -406,19 +428,26 @@ class MlflowRegistry final : public Registry {
     json tags = json::array();
     for (const auto& [k, v] : version.tags) tags.push_back({{"key", k}, {"value", v}});
     if (holder) tags.push_back({{"key", std::string(kHolderTag)}, {"value", "true"}});
+    const std::string registration = Nonce() + Nonce();
+    tags.push_back({{"key", std::string(kRegistrationTag)}, {"value", registration}});
     json body = {{"name", version.model},
                  {"source", artifact_uri + "/" + folder},
                  {"run_id", run_id},
                  {"description", version.description},
                  {"tags", tags}};
-    ASSIGN_OR_RETURN(json created, rest_->Post("model-versions/create", body));
-    const int64_t number = Int(created["model_version"], "version");
+    ASSIGN_OR_RETURN(const int64_t number, CreateVersion(version.model, body, registration));
     Result<ModelVersion> ready = FinishVersion(version.model, number, change);
     if (!ready.ok()) {
       // No version may stay behind a failed registration; if even the delete fails, the
       // version is left without an alias and marked by its status (never READY here).
       (void)rest_->Delete("model-versions/delete",
                           {{"name", version.model}, {"version", std::to_string(number)}});
+    } else {
+      // The nonce served only while the create's answer was uncertain. Best effort: left
+      // behind, it is harmless and never reported (ToVersion).
+      (void)rest_->Delete("model-versions/delete-tag", {{"name", version.model},
+                                                        {"version", std::to_string(number)},
+                                                        {"key", std::string(kRegistrationTag)}});
     }
     return ready;
   }
@@ -617,6 +646,7 @@ class MlflowRegistry final : public Registry {
                                                    : VersionStatus::kPendingRegistration;
     out.description = Str(v, "description");
     out.tags = Tags(v);
+    out.tags.erase(std::string(kRegistrationTag));
     if (out.tags.erase(std::string(kHolderTag)) > 0) out.run_id.clear();
     out.created_ms = Int(v, "creation_timestamp");
     for (const json& a : Array(v, "aliases")) {
@@ -682,6 +712,52 @@ class MlflowRegistry final : public Registry {
       token = Str(r, "next_page_token");
     } while (!token.empty());
     return out;
+  }
+
+  // model-versions/create, sent again only when the earlier attempt surely made nothing. A
+  // version has no name of its own to collide on, so a blind retry after a lost answer (the
+  // connection dropped, a 5xx or a timeout after MLflow acted) would make a second version:
+  // after a backoff the model's versions are searched for this registration's tag first.
+  Result<int64_t> CreateVersion(std::string_view model, const json& body,
+                                const std::string& registration) {
+    const RestOptions& o = rest_->options();
+    std::chrono::milliseconds backoff = o.first_backoff;
+    Status last;
+    for (int attempt = 1; attempt <= o.attempts; ++attempt) {
+      if (attempt > 1) {
+        std::this_thread::sleep_for(backoff);
+        backoff = std::min(backoff * 2, o.max_backoff);
+        ASSIGN_OR_RETURN(std::optional<int64_t> made, FindRegistration(model, registration));
+        if (made.has_value()) return *made;
+      }
+      Result<json> created = rest_->PostOnce("model-versions/create", body);
+      if (created.ok()) {
+        // Stands for an answer lost on its way back: the version exists, the caller never
+        // heard of it.
+        Status lost = failpoint::Reached("registry.mlflow.register.answer_lost");
+        if (lost.ok()) return Int((*created)["model_version"], "version");
+        created = Status::Unavailable("model-versions/create: the answer was lost (" +
+                                      lost.message() + ")");
+      }
+      if (!created.status().retriable()) return created.status();
+      last = created.status();
+    }
+    ASSIGN_OR_RETURN(std::optional<int64_t> made, FindRegistration(model, registration));
+    if (made.has_value()) return *made;
+    return last;
+  }
+
+  Result<std::optional<int64_t>> FindRegistration(std::string_view model,
+                                                  const std::string& registration) {
+    ASSIGN_OR_RETURN(std::vector<json> versions, SearchVersions(model));
+    for (const json& v : versions) {
+      const StringMap tags = Tags(v);
+      auto it = tags.find(std::string(kRegistrationTag));
+      if (it != tags.end() && it->second == registration) {
+        return std::optional<int64_t>(Int(v, "version"));
+      }
+    }
+    return std::optional<int64_t>();
   }
 
   // The version an alias points at now, "" when it points nowhere.

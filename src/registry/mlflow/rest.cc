@@ -77,12 +77,14 @@ Result<std::unique_ptr<Rest>> Rest::Create(std::string_view base_url, RestOption
 }
 
 Result<http::ClientResponse> Rest::Send(Method method, const std::string& path,
-                                        std::string_view body, std::string_view content_type) {
+                                        std::string_view body, std::string_view content_type,
+                                        int attempts) {
   const std::string_view name = MethodName(static_cast<int>(method));
   const std::string what = std::string(name) + " " + path;
+  if (attempts <= 0) attempts = options_.attempts;
   std::chrono::milliseconds backoff = options_.first_backoff;
   Status last;
-  for (int attempt = 1; attempt <= options_.attempts; ++attempt) {
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
     if (attempt > 1) {
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, options_.max_backoff);
@@ -113,16 +115,19 @@ Result<http::ClientResponse> Rest::Send(Method method, const std::string& path,
     last = std::move(s);
   }
   const std::string text = "MLflow at " + base_url_ + ": " + what + " failed after " +
-                           std::to_string(options_.attempts) + " attempts: " + last.message();
+                           std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s") +
+                           ": " + last.message();
   return last.code() == StatusCode::kTimeout ? Status::Timeout(text) : Status::Unavailable(text);
 }
 
 Result<nlohmann::json> Rest::Json(Method method, std::string_view endpoint,
-                                  const std::string& query, const nlohmann::json* body) {
+                                  const std::string& query, const nlohmann::json* body,
+                                  int attempts) {
   std::string path = std::string(kApi) + std::string(endpoint) + query;
   std::string payload = body == nullptr ? std::string() : body->dump();
-  ASSIGN_OR_RETURN(http::ClientResponse r,
-                   Send(method, path, payload, body == nullptr ? "" : "application/json"));
+  ASSIGN_OR_RETURN(
+      http::ClientResponse r,
+      Send(method, path, payload, body == nullptr ? "" : "application/json", attempts));
   if (r.body.empty()) return nlohmann::json::object();
   nlohmann::json j = nlohmann::json::parse(r.body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
@@ -134,6 +139,10 @@ Result<nlohmann::json> Rest::Json(Method method, std::string_view endpoint,
 
 Result<nlohmann::json> Rest::Post(std::string_view endpoint, const nlohmann::json& body) {
   return Json(Method::kPost, endpoint, "", &body);
+}
+
+Result<nlohmann::json> Rest::PostOnce(std::string_view endpoint, const nlohmann::json& body) {
+  return Json(Method::kPost, endpoint, "", &body, /*attempts=*/1);
 }
 
 Result<nlohmann::json> Rest::Patch(std::string_view endpoint, const nlohmann::json& body) {

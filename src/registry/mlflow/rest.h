@@ -42,9 +42,14 @@ class Rest {
   static Result<std::unique_ptr<Rest>> Create(std::string_view base_url, RestOptions options);
 
   const std::string& base_url() const { return base_url_; }
+  const RestOptions& options() const { return options_; }
 
   // POST/PATCH/DELETE `endpoint` (after /api/2.0/mlflow/) with a JSON body; the JSON answer.
   Result<nlohmann::json> Post(std::string_view endpoint, const nlohmann::json& body);
+  // POST sent once, never retried: for a create whose retry could act twice (a new model
+  // version has no name of its own to collide on). The caller decides, after an error,
+  // whether the first attempt acted.
+  Result<nlohmann::json> PostOnce(std::string_view endpoint, const nlohmann::json& body);
   Result<nlohmann::json> Patch(std::string_view endpoint, const nlohmann::json& body);
   Result<nlohmann::json> Delete(std::string_view endpoint, const nlohmann::json& body);
   // GET `endpoint` with `query` (name → value, percent-encoded here).
@@ -63,11 +68,12 @@ class Rest {
  private:
   Rest(std::string base_url, RestOptions options, std::unique_ptr<http::Client> client);
   enum class Method { kGet, kPost, kPut, kPatch, kDelete };
-  // One request with retries; a non-2xx answer becomes a Status through MlflowError.
+  // One request, sent up to `attempts` times (0 = options' attempts); a non-2xx answer
+  // becomes a Status through MlflowError.
   Result<http::ClientResponse> Send(Method method, const std::string& path, std::string_view body,
-                                    std::string_view content_type);
+                                    std::string_view content_type, int attempts = 0);
   Result<nlohmann::json> Json(Method method, std::string_view endpoint, const std::string& query,
-                              const nlohmann::json* body);
+                              const nlohmann::json* body, int attempts = 0);
 
   std::string base_url_;
   RestOptions options_;

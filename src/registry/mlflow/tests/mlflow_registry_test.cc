@@ -12,6 +12,7 @@
 #include "base/fs.h"
 #include "base/testing/temp_dir.h"
 #include "registry/mlflow/tests/server.h"
+#include "registry/mlmodel.h"
 
 namespace covidflow::registry::mlflow {
 namespace {
@@ -132,6 +133,54 @@ TEST_F(MlflowRegistryTest, FailureAfterCreateRemovesTheVersion) {
   const std::string dest = tmp_.path() + "/" + Unique("down");
   ASSERT_TRUE(registry_->DownloadVersion(model, v3->version, dest).ok());
   EXPECT_EQ(*ReadWholeFile(dest + "/model.bin"), "w3");
+}
+
+// A model the run logged already (as `train --register` does) becomes the version from the
+// run's copy: the run's artifacts hold it once, and the version downloads whole, MLflow's model
+// format added beside it.
+TEST_F(MlflowRegistryTest, ARunsLoggedModelIsStoredOnce) {
+  const std::string model = Unique("once");
+  auto run = registry_->CreateRun({Unique("exp"), "train", 0, {}});
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  const std::string dir = ModelDir("w1");
+  ASSERT_TRUE(registry_->LogArtifacts(run->id, dir, "model").ok());
+  NewVersion nv{model, run->id, dir, "", {}};
+  nv.run_artifact_path = "model";
+  auto v = registry_->RegisterVersion(nv, change_);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->run_id, run->id);
+  EXPECT_EQ(v->source.substr(v->source.size() - 6), "/model") << v->source;
+
+  const std::string all = tmp_.path() + "/" + Unique("run");
+  ASSERT_TRUE(registry_->DownloadRunArtifacts(run->id, "", all).ok());
+  auto names = ListDir(all);
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, std::vector<std::string>{"model"});
+  const std::string dest = tmp_.path() + "/" + Unique("down");
+  ASSERT_TRUE(registry_->DownloadVersion(model, v->version, dest).ok());
+  EXPECT_EQ(*ReadWholeFile(dest + "/model.bin"), "w1");
+  EXPECT_TRUE(PathExists(dest + "/sub/meta.json"));
+  EXPECT_TRUE(PathExists(dest + "/" + std::string(kMlmodelFile)));
+
+  // A path the run does not hold is refused before anything is made.
+  nv.run_artifact_path = "elsewhere";
+  EXPECT_EQ(registry_->RegisterVersion(nv, change_).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(registry_->ListVersions(model)->size(), 1u);
+}
+
+// MLflow made the version but its answer never came back: the registration finds that version
+// again instead of creating a second one.
+TEST_F(MlflowRegistryTest, ALostCreateAnswerMakesOneVersion) {
+  const std::string model = Unique("lost-answer");
+  failpoint::Arm("registry.mlflow.register.answer_lost", failpoint::Action::kError);
+  auto v = registry_->RegisterVersion({model, "", ModelDir("w1"), "", {{"k", "v"}}}, change_);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_TRUE(failpoint::Armed().empty()) << "the failpoint was never reached";
+  auto versions = registry_->ListVersions(model);
+  ASSERT_TRUE(versions.ok());
+  ASSERT_EQ(versions->size(), 1u);
+  EXPECT_EQ(versions->front().version, v->version);
+  EXPECT_EQ(versions->front().tags, (StringMap{{"k", "v"}}));  // the internal tag is not shown
 }
 
 TEST_F(MlflowRegistryTest, AuditRecordsEveryChangeInOrder) {
