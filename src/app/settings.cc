@@ -241,6 +241,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("registry.uri")>(reg.uri);
   b.Bind<K("registry.actor")>(reg.actor);
   b.Bind<K("registry.reason")>(reg.reason);
+  b.Bind<K("audit.since")>(reg.since);
   b.Bind<K("models.alias")>(reg.alias);
   b.Bind<K("models.artifact")>(reg.artifact);
   b.Bind<K("models.run")>(reg.run);

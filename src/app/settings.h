@@ -117,6 +117,7 @@ struct RegistrySettings {
   std::string run;         // models register --run
   std::string experiment;  // runs list --experiment
   int64_t count = 20;      // runs list -n
+  std::string since;       // audit --since
 };
 
 struct TrainSettings {

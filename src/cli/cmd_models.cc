@@ -1,7 +1,10 @@
-// runs list|show and models list|show|versions|register|promote|rollback|diff|audit: the
-// tracking and model registry from the command line. The registry is app::OpenRegistry's
+// runs list|show, models list|show|versions|register|promote|rollback|diff|audit and audit (every
+// model's story, oldest first): the tracking and model registry from the command line. The registry
+// is app::OpenRegistry's
 // (--registry, default HOME/registry). Exit codes: 2 for a wrong command line or a refused
 // name, 1 for anything the registry could not do (an unknown model, version or alias, named).
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -9,6 +12,7 @@
 
 #include "app/app.h"
 #include "cli/commands.h"
+#include "monitor/quality.h"
 #include "registry/names.h"
 #include "registry/registry.h"
 #include "schema/time.h"
@@ -86,6 +90,15 @@ json AuditJson(const AuditEntry& e) {
   return {{"seq", e.seq},     {"time_ms", e.time_ms}, {"actor", e.actor},
           {"model", e.model}, {"action", e.action},   {"target", e.target},
           {"from", e.from},   {"to", e.to},           {"reason", e.reason}};
+}
+
+// One entry per line: when, who, what, on which target, from → to, and why.
+void PrintAuditLine(const AuditEntry& e, bool with_model) {
+  std::printf("%s  %s%-14s %-16s %-16s %s → %s%s%s\n", Time(e.time_ms).c_str(),
+              with_model ? (e.model + "  ").c_str() : "", e.actor.c_str(), e.action.c_str(),
+              e.target.c_str(), e.from.empty() ? "-" : e.from.c_str(),
+              e.to.empty() ? "-" : e.to.c_str(),
+              e.reason.empty() ? "" : "  because: ", e.reason.c_str());
 }
 
 std::string Aliases(const std::vector<std::string>& aliases) {
@@ -343,13 +356,19 @@ int ModelsAudit(registry::Registry& reg, const app::Settings& s, const std::stri
     Print(out);
     return 0;
   }
-  for (const AuditEntry& e : *entries) {
-    std::printf("%s  %-12s %-16s %-18s %s → %s%s%s\n", Time(e.time_ms).c_str(), e.actor.c_str(),
-                e.action.c_str(), e.target.c_str(), e.from.empty() ? "-" : e.from.c_str(),
-                e.to.empty() ? "-" : e.to.c_str(),
-                e.reason.empty() ? "" : "  because: ", e.reason.c_str());
-  }
+  for (const AuditEntry& e : *entries) PrintAuditLine(e, false);
   return 0;
+}
+
+// --since: a UTC time or an age (30m, 2h, 1d) before `now_ms`; kInvalidArgument naming it.
+Result<int64_t> SinceMs(const std::string& since, int64_t now_ms) {
+  if (since.empty()) return 0;
+  if (auto t = schema::ParseTimestamp(since)) return t->seconds * 1000;
+  if (auto age = monitor::ParseDurationMs(since); age.ok()) return now_ms - *age;
+  return Status::InvalidArgument(
+      "audit.since: expected \"YYYY-MM-DD HH:MM:SS\" or an age such "
+      "as 30m, 2h, 1d; got '" +
+      since + "'");
 }
 
 }  // namespace
@@ -393,6 +412,48 @@ int RunModels(const config::Config& c, const app::Settings& s) {
   if (sub == "rollback") return ModelsRollback(r, s, pos[1]);
   if (sub == "diff") return ModelsDiff(r, s, pos[1], pos[2], pos[3]);
   return ModelsAudit(r, s, pos[1]);
+}
+
+int RunAudit(const config::Config& c, const app::Settings& s) {
+  const auto& pos = c.positional();
+  if (pos.size() > 1) return Usage("audit", "expected: audit [MODEL] [--since TIME|AGE]");
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  auto since = SinceMs(s.registry.since, now_ms);
+  if (!since.ok()) return FailRegistry("audit", since.status());
+  auto reg = app::OpenRegistry(s.registry.uri, s.cli);
+  if (!reg.ok()) return FailRegistry("audit", reg.status());
+  std::vector<std::string> names;
+  if (pos.empty()) {
+    auto models = (*reg)->ListModels();
+    if (!models.ok()) return FailRegistry("audit", models.status());
+    for (const RegisteredModel& m : *models) names.push_back(m.name);
+  } else {
+    if (Status name = registry::ValidateName("model", pos[0]); !name.ok()) {
+      return FailRegistry("audit", name);
+    }
+    names.push_back(pos[0]);
+  }
+  std::vector<AuditEntry> story;
+  for (const std::string& name : names) {
+    auto entries = (*reg)->Audit(name);
+    if (!entries.ok()) return FailRegistry("audit", entries.status());
+    for (AuditEntry& e : *entries) {
+      if (e.time_ms >= *since) story.push_back(std::move(e));
+    }
+  }
+  // One story across models: by time, each model's own order kept within a millisecond.
+  std::stable_sort(story.begin(), story.end(),
+                   [](const AuditEntry& a, const AuditEntry& b) { return a.time_ms < b.time_ms; });
+  if (s.cli.json) {
+    json out = json::array();
+    for (const AuditEntry& e : story) out.push_back(AuditJson(e));
+    Print(out);
+    return 0;
+  }
+  for (const AuditEntry& e : story) PrintAuditLine(e, names.size() > 1);
+  return 0;
 }
 
 }  // namespace covidflow::cli

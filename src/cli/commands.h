@@ -33,6 +33,7 @@ int RunLake(const config::Config& c, const app::Settings& s);
 int RunMonitor(const config::Config& c, const app::Settings& s);
 int RunRuns(const config::Config& c, const app::Settings& s);
 int RunModels(const config::Config& c, const app::Settings& s);
+int RunAudit(const config::Config& c, const app::Settings& s);
 int RunTrain(const config::Config& c, const app::Settings& s);
 int RunPredict(const config::Config& c, const app::Settings& s);
 int RunEvaluate(const config::Config& c, const app::Settings& s);

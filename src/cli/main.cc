@@ -50,6 +50,10 @@ constexpr Command kCommands[] = {
      "V2 | audit NAME",
      "covidflow models promote tweets 3 --alias champion --reason 'better macro recall'",
      RunModels},
+    {"audit",
+     "the story of every model (or one): changes, retraining triggers, evaluations, staging "
+     "gates, promotions, rejections and rollbacks, oldest first",
+     "[MODEL] [--since TIME|AGE] [--json]", "covidflow audit --since 1h", RunAudit},
     {"train",
      "train a spec (docs/specs.md) on files; write the model artifact and the metrics, record "
      "the run in the registry and optionally register the model",

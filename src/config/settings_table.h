@@ -170,7 +170,7 @@ inline constexpr Setting kSettings[] = {
      "keep the temporary home directory after the demo"},
 
     // registry (runs, models, train)
-    {"registry.uri", Type::kString, "", "--registry", "runs models train serve process",
+    {"registry.uri", Type::kString, "", "--registry", "runs models train serve process audit",
      "the tracking and model registry: a directory or sqlite:///FILE (embedded: SQLite plus an "
      "artifact directory), or http://HOST:PORT (an MLflow server) (default: HOME/registry)"},
     {"registry.actor", Type::kString, "", "--actor", "models train",
@@ -186,6 +186,9 @@ inline constexpr Setting kSettings[] = {
     {"runs.experiment", Type::kString, "", "--experiment", "runs",
      "list: only the runs of this experiment"},
     {"runs.count", Type::kInt, "20", "-n", "runs", "list: the newest runs to show", 1, 100000},
+    {"audit.since", Type::kString, "", "--since", "audit",
+     "only entries from this time on: \"YYYY-MM-DD HH:MM:SS\" (UTC) or an age such as 30m, 2h, "
+     "1d (default: all)"},
 
     // sentiment
     {"sentiment.enricher", Type::kString, "vader", "--enricher", "sentiment", "enricher by name"},

@@ -178,6 +178,17 @@ inline constexpr std::string_view kAuditRollbackAlias = "rollback_alias";
 inline constexpr std::string_view kAuditDeleteAlias = "delete_alias";
 inline constexpr std::string_view kAuditSetModelTag = "set_model_tag";
 inline constexpr std::string_view kAuditSetVersionTag = "set_version_tag";
+// Decisions of the retraining loop (orchestrate/), recorded with RecordDecision: they change
+// nothing in the registry themselves but belong to the model's story. `target` is the
+// pipeline run ("run 4"), `from`/`to` its stage before and after, `reason` the figures.
+// Its promotions and rollbacks are the alias moves themselves (set_alias, rollback_alias),
+// with the figures as their reason.
+inline constexpr std::string_view kAuditTrigger = "trigger";
+inline constexpr std::string_view kAuditTrain = "train";
+inline constexpr std::string_view kAuditGate = "staging_gate";
+inline constexpr std::string_view kAuditReject = "reject";
+inline constexpr std::string_view kAuditWatch = "watch";
+inline constexpr std::string_view kAuditAbandon = "abandon";
 
 class Registry {
  public:
@@ -242,6 +253,12 @@ class Registry {
   // --- audit ---
   // The model's changes, oldest first. kNotFound when the model does not exist.
   virtual Result<std::vector<AuditEntry>> Audit(std::string_view model) = 0;
+  // Appends one entry that no change made: a decision about the model (the kAudit* names of
+  // the retraining loop), with `change` as its actor and reason. kNotFound when the model does
+  // not exist; kInvalidArgument for an empty action or actor.
+  virtual Status RecordDecision(std::string_view model, std::string_view action,
+                                std::string_view target, std::string_view from, std::string_view to,
+                                const Change& change) = 0;
 };
 
 // Moves `alias` back to the version it held before its last move, read from the audit log

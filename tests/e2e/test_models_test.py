@@ -70,6 +70,26 @@ def test_register_promote_rollback_audit(home):
     assert "because: regression on monday" in models(home, "audit", "tweets").stdout
 
 
+def test_audit_tells_every_models_story_in_time_order_and_filters_by_since(home):
+    models(home, "register", "a", "--artifact", make_artifact(home, "x", "x"))
+    models(home, "register", "b", "--artifact", make_artifact(home, "y", "y"))
+    models(home, "promote", "a", "1", "--reason", "first of a")
+    story = json.loads(run("audit", "--registry", os.path.join(home, "reg"), "--json").stdout)
+    assert [(e["model"], e["action"]) for e in story] == [
+        ("a", "create_model"), ("a", "register_version"), ("b", "create_model"),
+        ("b", "register_version"), ("a", "set_alias")]
+    assert [e["time_ms"] for e in story] == sorted(e["time_ms"] for e in story)
+    text = run("audit", "--registry", os.path.join(home, "reg")).stdout
+    assert "because: first of a" in text and text.count("\n") == 5
+    only_b = json.loads(run("audit", "b", "--registry", os.path.join(home, "reg"), "--json").stdout)
+    assert {e["model"] for e in only_b} == {"b"}
+    assert json.loads(run("audit", "--registry", os.path.join(home, "reg"), "--since", "2099-01-01 00:00:00",
+                          "--json").stdout) == []
+    assert len(json.loads(run("audit", "--registry", os.path.join(home, "reg"), "--since", "1h", "--json").stdout)) == 5
+    bad = run("audit", "--registry", os.path.join(home, "reg"), "--since", "yesterday", check=False)
+    assert bad.returncode == 2 and "audit.since" in bad.stderr
+
+
 def test_diff_shows_params_metrics_and_lineage_of_the_runs(home):
     # Runs are recorded by train; here a version without a run diffs its tags only.
     models(home, "register", "m", "--artifact", make_artifact(home, "a", "x"))

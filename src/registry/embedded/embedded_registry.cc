@@ -516,6 +516,20 @@ class EmbeddedRegistry final : public Registry {
     return entries;
   }
 
+  Status RecordDecision(std::string_view model, std::string_view action, std::string_view target,
+                        std::string_view from, std::string_view to, const Change& change) override {
+    RETURN_IF_ERROR(ValidateName("model", model));
+    RETURN_IF_ERROR(ValidateChange(change));
+    if (action.empty()) return Status::InvalidArgument("audit: action is required");
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_));
+    ASSIGN_OR_RETURN(bool exists, ModelExistsLocked(model));
+    if (!exists) return ModelNotFound(model);
+    RETURN_IF_ERROR(AuditLocked(model, change, action, std::string(target), std::string(from),
+                                std::string(to)));
+    return tx.Commit();
+  }
+
   Status Init() {
     std::lock_guard lock(mu_);
     ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_));

@@ -594,6 +594,16 @@ class MlflowRegistry final : public Registry {
     return out;
   }
 
+  Status RecordDecision(std::string_view model, std::string_view action, std::string_view target,
+                        std::string_view from, std::string_view to, const Change& change) override {
+    RETURN_IF_ERROR(ValidateName("model", model));
+    RETURN_IF_ERROR(CheckChange(change));
+    if (action.empty()) return Status::InvalidArgument("audit: action is required");
+    RETURN_IF_ERROR(GetModelJson(model).status());
+    return AppendAudit(model, change, action, std::string(target), std::string(from),
+                       std::string(to));
+  }
+
  private:
   static Status CheckChange(const Change& change) {
     if (change.actor.empty()) return Status::InvalidArgument("change: actor is required");

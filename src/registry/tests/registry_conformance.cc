@@ -417,6 +417,30 @@ TEST_P(RegistryConformanceTest, EveryChangeIsAuditedWithWhoWhatFromToAndWhy) {
   for (const AuditEntry& e : audit) EXPECT_EQ(e.model, model);
 }
 
+TEST_P(RegistryConformanceTest, DecisionsAreAuditedBetweenChangesAndNeedAModel) {
+  const std::string model = UniqueName("tweets");
+  const Change loop{"loop", "macro_recall 0.71 >= 0.70"};
+  EXPECT_EQ(registry_->RecordDecision(model, kAuditTrigger, "run 1", "", "triggered", loop).code(),
+            StatusCode::kNotFound);
+  CF_ASSERT_OK(registry_->CreateModel(model, "", loop).status());
+  CF_ASSERT_OK(registry_->RecordDecision(model, kAuditTrigger, "run 1", "", "triggered", loop));
+  EXPECT_EQ(registry_->RecordDecision(model, "", "run 1", "", "x", loop).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(registry_->RecordDecision(model, kAuditGate, "run 1", "", "x", Change{}).code(),
+            StatusCode::kInvalidArgument);
+  CF_ASSERT_OK(registry_->RecordDecision(model, kAuditGate, "run 1", "registered", "gated", loop));
+
+  CF_ASSERT_OK_AND_ASSIGN(std::vector<AuditEntry> audit, registry_->Audit(model));
+  ASSERT_EQ(audit.size(), 3u);
+  EXPECT_EQ(audit[1].action, kAuditTrigger);
+  EXPECT_EQ(audit[2].action, kAuditGate);
+  EXPECT_EQ(audit[2].target, "run 1");
+  EXPECT_EQ(audit[2].from, "registered");
+  EXPECT_EQ(audit[2].to, "gated");
+  EXPECT_EQ(audit[2].actor, "loop");
+  EXPECT_EQ(audit[2].reason, "macro_recall 0.71 >= 0.70");
+}
+
 TEST_P(RegistryConformanceTest, RollbackWalksTheAliasHistoryBack) {
   const std::string model = UniqueName("tweets");
   const std::string a = MakeArtifacts("a", {{"m", "1"}});
