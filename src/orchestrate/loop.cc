@@ -331,7 +331,7 @@ Result<std::string> Orchestrator::Advance(const Observation& obs) {
       if (obs.champion == run.previous_champion) {
         return Finish(Stage::kRolledBack, "alias back at v" + std::to_string(obs.champion));
       }
-      state_.known_champion = obs.champion;
+      // known_champion stays on this run's version: the next tick watches the new one.
       return Finish(Stage::kDone, "alias moved to v" + std::to_string(obs.champion) +
                                       " outside the loop; watch ended");
     }
