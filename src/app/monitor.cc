@@ -138,14 +138,12 @@ std::string QualityEventJson(const monitor::WindowQuality& w, std::string_view m
   return j.dump();
 }
 
-Result<std::unique_ptr<QualityMetrics>> QualityMetrics::Start(const QualityRun& run, int port) {
-  std::unique_ptr<QualityMetrics> m(new QualityMetrics());
+void SetQualityGauges(metrics::Registry& r, const monitor::QualityReport& report) {
   // The latest window with joined rows of each model version.
   std::map<std::pair<std::string, std::string>, const monitor::WindowQuality*> latest;
-  for (const monitor::WindowQuality& w : run.report.windows) {
+  for (const monitor::WindowQuality& w : report.windows) {
     if (w.joined > 0) latest[{w.model, w.version}] = &w;
   }
-  metrics::Registry& r = m->registry_;
   for (const auto& [key, w] : latest) {
     const metrics::Labels labels = {{"model", w->model}, {"version", w->version}};
     r.AddGauge("covidflow_live_accuracy", "accuracy of the latest labelled window", labels)
@@ -161,7 +159,7 @@ Result<std::unique_ptr<QualityMetrics>> QualityMetrics::Start(const QualityRun& 
     r.AddGauge("covidflow_live_window_start_seconds", "start of the latest labelled window", labels)
         .Set(static_cast<double>(w->start_ms) / 1000.0);
   }
-  const monitor::QualityCounts& c = run.report.counts;
+  const monitor::QualityCounts& c = report.counts;
   const std::pair<const char*, int64_t> outcomes[] = {{"joined", c.labels_joined},
                                                       {"late", c.labels_late},
                                                       {"unknown", c.labels_unknown},
@@ -175,8 +173,41 @@ Result<std::unique_ptr<QualityMetrics>> QualityMetrics::Start(const QualityRun& 
   for (const auto& [reason, n] : c.malformed) malformed += n;
   r.AddGauge("covidflow_live_malformed_records", "records of either input that could not be read")
       .Set(static_cast<double>(malformed));
+}
+
+Result<std::unique_ptr<QualityMetrics>> QualityMetrics::Start(const QualityRun& run, int port) {
+  std::unique_ptr<QualityMetrics> m(new QualityMetrics());
+  SetQualityGauges(m->registry_, run.report);
   ASSIGN_OR_RETURN(m->server_, StartMetricsServer(m->registry_, port));
   return m;
+}
+
+nlohmann::json QualityWindowJson(const monitor::WindowQuality& w) {
+  nlohmann::json j = {{"window_start_ms", w.start_ms},
+                      {"window_end_ms", w.end_ms},
+                      {"closed", w.closed},
+                      {"model", w.model},
+                      {"version", w.version},
+                      {"classes", w.classes},
+                      {"predictions", w.predictions},
+                      {"joined", w.joined},
+                      {"unlabelled", w.unlabelled},
+                      {"late_labels", w.late_labels},
+                      {"foreign_labels", w.foreign_labels}};
+  if (w.metrics.ok()) {
+    j["accuracy"] = w.metrics->accuracy;
+    j["macro_f1"] = w.metrics->macro_f1;
+    if (w.metrics->roc_auc.ok()) {
+      j["roc_auc"] = *w.metrics->roc_auc;
+    } else {
+      j["roc_auc"] = nullptr;
+      j["roc_auc_undefined"] = w.metrics->roc_auc.status().message();
+    }
+  } else {
+    j["accuracy"] = j["macro_f1"] = j["roc_auc"] = nullptr;
+    j["undefined"] = w.metrics.status().message();
+  }
+  return j;
 }
 
 QualityMetrics::~QualityMetrics() { server_.reset(); }
@@ -253,7 +284,12 @@ std::string DriftEventJson(const monitor::StreamWindow& w, std::string_view sour
 Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
                                                            metrics::Registry& registry) {
   const MonitorSettings& m = s.monitor;
-  if (m.reference.empty()) return Status::InvalidArgument("--reference is required");
+  const bool drift = !m.reference.empty();
+  const bool quality = !m.predictions.empty();
+  if (!drift && !quality) {
+    return Status::InvalidArgument("--reference (drift) or --predictions (quality) is required");
+  }
+  if (quality && m.labels.empty()) return Status::InvalidArgument("--labels is required");
   if (m.events_topic.empty()) return Status::InvalidArgument("--events-topic is empty");
   if (m.group.empty()) return Status::InvalidArgument("--group is empty");
   auto window = monitor::ParseDurationMs(m.window);
@@ -262,9 +298,12 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
   if (!lateness.ok()) return lateness.status().WithContext("--lateness");
   std::unique_ptr<StreamMonitor> mon(new StreamMonitor());
   const std::string& default_topic = s.process.processor.enriched_topic;
-  auto [uri, topic] = m.enriched.empty() ? std::pair{LogUri(s.cli), default_topic}
-                                         : SplitTopic(m.enriched, default_topic);
+  std::string uri;
+  std::string topic;
+  std::tie(uri, topic) = m.enriched.empty() ? std::pair{LogUri(s.cli), default_topic}
+                                            : SplitTopic(m.enriched, default_topic);
   if (topic.empty()) return Status::InvalidArgument("--enriched " + m.enriched + ": empty topic");
+  const std::string events_uri = uri;
   mon->source_ = uri + "#" + topic;
   mon->topic_ = topic;
   mon->group_ = m.group;
@@ -273,49 +312,20 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
   mon->exit_when_idle_ = m.exit_when_idle;
   mon->columns_ = m.columns;
   mon->drift_options_.threads = m.threads;
-  auto reference = monitor::ReadTable(m.reference);
-  if (!reference.ok()) return reference.status().WithContext("--reference");
-  mon->reference_ = std::move(*reference);
-  for (const std::string& c : m.columns) {
-    if (mon->reference_.Find(c) == nullptr) {
-      return Status::InvalidArgument("--columns: the reference has no column '" + c + "'");
+  if (drift) {
+    auto reference = monitor::ReadTable(m.reference);
+    if (!reference.ok()) return reference.status().WithContext("--reference");
+    mon->reference_ = std::move(*reference);
+    for (const std::string& c : m.columns) {
+      if (mon->reference_.Find(c) == nullptr) {
+        return Status::InvalidArgument("--columns: the reference has no column '" + c + "'");
+      }
     }
   }
   ASSIGN_OR_RETURN(mon->log_, OpenExistingLog(uri, s, "--enriched"));
   log::Log& log = *mon->log_;
-  auto info = log.DescribeTopic(topic);
-  if (!info.ok()) {
-    return Status::NotFound("--enriched: no topic " + topic + " (" + info.status().message() + ")");
-  }
   if (!log.DescribeTopic(m.events_topic).ok()) RETURN_IF_ERROR(log.CreateTopic(m.events_topic, 1));
-
-  // Where the last run stopped: the group's commits, and the windows already published (a
-  // crash may have come between publishing and committing).
-  ASSIGN_OR_RETURN(mon->consumer_, log.NewConsumer({.group = m.group}));
-  std::vector<TopicPartition> partitions;
-  for (const log::PartitionInfo& p : info->partitions) partitions.push_back({topic, p.partition});
-  ASSIGN_OR_RETURN(log::CommitMap committed, mon->consumer_->Committed(partitions));
-  monitor::WindowsState state;
-  for (const auto& [tp, point] : committed) monitor::MergeWindowsState(point.metadata, &state);
-  // A partition with records and no time yet holds the watermark back until it is read.
-  for (const log::PartitionInfo& p : info->partitions) {
-    if (p.end.value() > p.start.value()) {
-      state.partition_time_ms.emplace(p.partition.value(), monitor::WindowsState::kNone);
-    }
-  }
-  RETURN_IF_ERROR(ForEachRecord(log, m.events_topic, [&](const log::InRecord& r) {
-    const auto j = nlohmann::json::parse(r.value, nullptr, /*allow_exceptions=*/false);
-    if (j.is_object() && j.value("kind", "") == "drift" && j.value("group", "") == mon->group_ &&
-        j.value("source", "") == mon->source_) {
-      state.closed_through_ms =
-          std::max(state.closed_through_ms, j.value("window_end_ms", monitor::WindowsState::kNone));
-    }
-    return Status::Ok();
-  }));
-  mon->windows_ = std::make_unique<monitor::DriftWindows>(*window, *lateness, state);
-  RETURN_IF_ERROR(mon->consumer_->Subscribe({topic}));
   ASSIGN_OR_RETURN(mon->producer_, log.NewProducer(s.producer));
-
   mon->registry_ = &registry;
   const char* kRecords = "covidflow_monitor_records_total";
   const char* kRecordsHelp = "enriched records read by the stream monitor, by what became of them";
@@ -324,32 +334,141 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
   mon->malformed_ = &registry.AddCounter(kRecords, kRecordsHelp, {{"outcome", "malformed"}});
   mon->published_ = &registry.AddCounter("covidflow_monitor_windows_total",
                                          "closed windows whose drift event was published");
+  mon->quality_published_count_ =
+      &registry.AddCounter("covidflow_monitor_quality_windows_total",
+                           "closed windows of a model version whose quality event was published");
   mon->open_ = &registry.AddGauge("covidflow_monitor_open_windows", "windows not closed yet");
   mon->watermark_ =
       &registry.AddGauge("covidflow_monitor_watermark_seconds",
                          "the earliest of the partitions' latest event times read, Unix seconds");
+
+  // What this group published before: a crash may have come between publishing and
+  // committing (drift), and the join is rebuilt from the inputs' starts (quality).
+  monitor::WindowsState state;
+  if (quality) {
+    std::tie(uri, topic) = SplitTopic(m.predictions, "predictions");
+    if (topic.empty())
+      return Status::InvalidArgument("--predictions " + m.predictions + ": empty topic");
+    mon->predictions_source_ = uri + "#" + topic;
+  }
+  RETURN_IF_ERROR(ForEachRecord(log, m.events_topic, [&](const log::InRecord& r) {
+    const auto j = nlohmann::json::parse(r.value, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || j.value("group", "") != mon->group_) return Status::Ok();
+    const std::string kind = j.value("kind", "");
+    if (kind == "drift" && j.value("source", "") == mon->source_) {
+      state.closed_through_ms =
+          std::max(state.closed_through_ms, j.value("window_end_ms", monitor::WindowsState::kNone));
+    } else if (kind == "quality" && j.value("source", "") == mon->predictions_source_) {
+      mon->quality_published_.insert(
+          {j.value("window_start_ms", int64_t{0}), j.value("model", ""), j.value("version", "")});
+    }
+    return Status::Ok();
+  }));
+
+  if (drift) {
+    auto info = log.DescribeTopic(mon->topic_);
+    if (!info.ok()) {
+      return Status::NotFound("--enriched: no topic " + mon->topic_ + " (" +
+                              info.status().message() + ")");
+    }
+    ASSIGN_OR_RETURN(mon->consumer_, log.NewConsumer({.group = m.group}));
+    std::vector<TopicPartition> partitions;
+    for (const log::PartitionInfo& p : info->partitions) {
+      partitions.push_back({mon->topic_, p.partition});
+    }
+    ASSIGN_OR_RETURN(log::CommitMap committed, mon->consumer_->Committed(partitions));
+    for (const auto& [tp, point] : committed) monitor::MergeWindowsState(point.metadata, &state);
+    // A partition with records and no time yet holds the watermark back until it is read.
+    for (const log::PartitionInfo& p : info->partitions) {
+      if (p.end.value() > p.start.value()) {
+        state.partition_time_ms.emplace(p.partition.value(), monitor::WindowsState::kNone);
+      }
+    }
+    mon->windows_ = std::make_unique<monitor::DriftWindows>(*window, *lateness, state);
+    RETURN_IF_ERROR(mon->consumer_->Subscribe({mon->topic_}));
+  }
+
+  if (quality) {
+    mon->join_ = std::make_unique<monitor::QualityJoin>(
+        monitor::QualityOptions{.window_ms = *window, .lateness_ms = *lateness, .model = m.model});
+    mon->id_column_ = m.id_column;
+    mon->label_column_ = m.label_column;
+    // Both inputs are read from their starts, outside any group (the join is in memory).
+    auto from_start = [&](const std::string& log_uri, const std::string& name,
+                          const std::string& flag, std::unique_ptr<log::Consumer>* out) -> Status {
+      log::Log* l = &log;
+      if (log_uri != events_uri) {
+        if (mon->quality_log_ == nullptr) {
+          ASSIGN_OR_RETURN(mon->quality_log_, OpenExistingLog(log_uri, s, flag));
+        }
+        l = mon->quality_log_.get();
+      }
+      auto info = l->DescribeTopic(name);
+      if (!info.ok()) {
+        return Status::NotFound(flag + ": no topic " + name + " (" + info.status().message() + ")");
+      }
+      std::vector<std::pair<TopicPartition, Offset>> positions;
+      for (const log::PartitionInfo& p : info->partitions) {
+        positions.push_back({{name, p.partition}, p.start});
+      }
+      ASSIGN_OR_RETURN(*out, l->NewConsumer(log::ConsumerOptions{}));
+      return (*out)->Assign(positions);
+    };
+    RETURN_IF_ERROR(from_start(uri, topic, "--predictions", &mon->predictions_));
+    if (m.labels.find("://") == std::string::npos) {
+      RETURN_IF_ERROR(monitor::ReadLabelFile(m.labels, m.id_column, m.label_column, *mon->join_));
+    } else {
+      auto [labels_uri, labels_topic] = SplitTopic(m.labels, "");
+      if (labels_topic.empty()) {
+        return Status::InvalidArgument("--labels " + m.labels + ": no #topic");
+      }
+      if (labels_uri != uri) {
+        return Status::InvalidArgument("--labels " + m.labels +
+                                       ": monitor run reads labels from the predictions' log");
+      }
+      RETURN_IF_ERROR(from_start(labels_uri, labels_topic, "--labels", &mon->labels_));
+    }
+  }
   return mon;
 }
 
 StreamMonitor::~StreamMonitor() {
-  // The producer and consumer go before the log that made them.
+  // Producers and consumers go before the logs that made them.
   producer_.reset();
   consumer_.reset();
+  predictions_.reset();
+  labels_.reset();
 }
 
 StreamMonitorStats StreamMonitor::stats() const {
-  return {windowed_->Value() + late_->Value() + malformed_->Value(), malformed_->Value(),
-          late_->Value(), published_->Value(), static_cast<int64_t>(open_->Value())};
+  return {windowed_->Value() + late_->Value() + malformed_->Value(),
+          malformed_->Value(),
+          late_->Value(),
+          published_->Value(),
+          static_cast<int64_t>(open_->Value()),
+          quality_published_count_->Value()};
 }
 
 Status StreamMonitor::Run() {
   auto last_commit = std::chrono::steady_clock::now();
+  auto last_report = last_commit;
   while (!stop_.load()) {
-    RETURN_IF_ERROR(Poll());
-    if (!dirty_) {
-      if (exit_when_idle_) break;
+    bool read = false;
+    if (consumer_ != nullptr) RETURN_IF_ERROR(Poll(&read));
+    if (join_ != nullptr) {
+      RETURN_IF_ERROR(PollQuality(&read));
+      // The join is reported once its inputs are caught up (a window is published with the
+      // labels that had arrived), at most every second while they flow.
+      if (quality_new_ && quality_caught_up_ && (!read || Since(last_report) > 1.0)) {
+        RETURN_IF_ERROR(PublishQuality());
+        last_report = std::chrono::steady_clock::now();
+      }
+    }
+    if (!read) {
+      if (exit_when_idle_ && !quality_new_) break;
       continue;
     }
+    if (consumer_ == nullptr) continue;
     RETURN_IF_ERROR(PublishClosed());
     // Progress within open windows is committed now and then, so a restart reads less again.
     if (dirty_ && Since(last_commit) > 5.0) {
@@ -360,13 +479,72 @@ Status StreamMonitor::Run() {
   return dirty_ ? Commit() : Status::Ok();
 }
 
-Status StreamMonitor::Poll() {
-  ASSIGN_OR_RETURN(auto records, consumer_->Poll(std::chrono::milliseconds(200)));
+Status StreamMonitor::PollQuality(bool* read) {
+  const auto timeout = std::chrono::milliseconds(consumer_ == nullptr ? 200 : 0);
+  const size_t full = log::ConsumerOptions{}.max_poll_records;
+  ASSIGN_OR_RETURN(auto predictions, predictions_->Poll(timeout));
+  for (const log::InRecord& r : predictions) {
+    auto record = serve::DecodePrediction(r.value);
+    if (record.ok()) {
+      join_->AddPrediction(FromRecord(std::move(*record)));
+    } else {
+      join_->CountMalformed("prediction: " + record.status().message());
+    }
+  }
+  size_t labels_read = 0;
+  if (labels_ != nullptr) {
+    ASSIGN_OR_RETURN(auto labels, labels_->Poll(std::chrono::milliseconds(0)));
+    labels_read = labels.size();
+    for (const log::InRecord& r : labels) {
+      auto label = monitor::ParseLabelJson(r.value, id_column_, label_column_, r.timestamp_ms);
+      if (label.ok()) {
+        join_->AddLabel(std::move(*label));
+      } else {
+        join_->CountMalformed(label.status().message());
+      }
+    }
+  }
+  quality_caught_up_ = predictions.size() < full && labels_read < full;
+  if (!predictions.empty() || labels_read > 0) {
+    quality_new_ = true;
+    *read = true;
+  }
+  return Status::Ok();
+}
+
+Status StreamMonitor::PublishQuality() {
+  quality_new_ = false;
+  const monitor::QualityReport report = join_->Report();
+  int64_t published = 0;
+  for (const monitor::WindowQuality& w : report.windows) {
+    if (!w.closed || !quality_published_.insert({w.start_ms, w.model, w.version}).second) continue;
+    nlohmann::json j = QualityWindowJson(w);
+    j["v"] = 1;
+    j["kind"] = "quality";
+    j["source"] = predictions_source_;
+    j["group"] = group_;
+    const std::string event = j.dump();
+    log::OutRecord record;
+    record.key = "quality";
+    record.value = event;
+    RETURN_IF_ERROR(producer_->Send(events_topic_, record));
+    ++published;
+  }
+  if (published > 0) RETURN_IF_ERROR(producer_->Flush());
+  quality_published_count_->Inc(published);
+  SetQualityGauges(*registry_, report);
+  return Status::Ok();
+}
+
+Status StreamMonitor::Poll(bool* read) {
+  ASSIGN_OR_RETURN(auto records,
+                   consumer_->Poll(std::chrono::milliseconds(join_ == nullptr ? 200 : 100)));
   if (records.empty()) {
     // Idle: what was read is committed, so a stop loses nothing.
     if (dirty_) RETURN_IF_ERROR(Commit());
     return Status::Ok();
   }
+  *read = true;
   for (const log::InRecord& r : records) {
     next_[r.partition.value()] = r.offset.value() + 1;
     auto tweet = schema::DecodeEnrichedJson(r.value);

@@ -6,7 +6,9 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "app/settings.h"
@@ -77,8 +79,9 @@ class QualityMetrics {
 // monitor run: the long-running monitor of the enriched stream. Per tumbling event-time
 // window (monitor/windows.h) it compares the window's rows with the reference, as `monitor
 // drift` does (monitor/table.h, monitor/drift.h), and publishes one "drift" event per closed
-// window on the events topic and gauges in a registry. `covidflow monitor run` runs it in its
-// own process; `up` runs it on a thread of its own.
+// window on the events topic and gauges in a registry; with the prediction log and delayed
+// labels, one "quality" event per closed window and model version (monitor/quality.h). `covidflow
+// monitor run` runs it in its own process; `up` runs it on a thread of its own.
 //
 // Durability: the consumer group (monitor.group) commits, after the events of the windows
 // closed so far are flushed, the first offset each partition's open windows still need, with
@@ -93,20 +96,25 @@ struct StreamMonitorStats {
   int64_t late = 0;       // in a window already closed (monitor/windows.h)
   int64_t windows = 0;    // closed windows published by this run
   int64_t open_windows = 0;
+  int64_t quality_windows = 0;  // closed quality windows published by this run
 };
 
 class StreamMonitor {
  public:
-  // Reads the reference (monitor.reference), opens the log of monitor.enriched and the
-  // group monitor.group. kInvalidArgument names the setting at fault; a missing log, topic or
-  // file is kNotFound. The series (docs/monitoring.md) go into `registry`, which must outlive
-  // this object.
+  // Drift, when monitor.reference is set: reads the reference, opens the log of
+  // monitor.enriched and the group monitor.group. Live quality, when monitor.predictions is
+  // set (monitor.labels too): opens the prediction topic and the labels (a file, read now, or
+  // a topic). Events go to monitor.events_topic on the log of monitor.enriched (default: the
+  // log of --log). kInvalidArgument names the setting at fault (neither part asked for is
+  // one); a missing log, topic or file is kNotFound. The series (docs/monitoring.md) go into
+  // `registry`, which must outlive this object.
   static Result<std::unique_ptr<StreamMonitor>> Open(const Settings& s,
                                                      metrics::Registry& registry);
   ~StreamMonitor();
 
   // Consumes until Stop (or, with monitor.exit_when_idle, until a poll brings nothing),
-  // publishing each closed window; commits before returning.
+  // publishing each closed window (drift) and each closed window and model version
+  // (quality); commits before returning.
   Status Run();
   void Stop() { stop_.store(true); }
 
@@ -114,9 +122,11 @@ class StreamMonitor {
 
  private:
   StreamMonitor() = default;
-  Status Poll();
+  Status Poll(bool* read);
   Status PublishClosed();
   Status Commit();
+  Status PollQuality(bool* read);
+  Status PublishQuality();
 
   std::string source_;  // LOG_URI#topic, as the events name it
   std::string topic_;
@@ -141,7 +151,28 @@ class StreamMonitor {
   metrics::Counter* published_ = nullptr;
   metrics::Gauge* open_ = nullptr;
   metrics::Gauge* watermark_ = nullptr;
+
+  // Live quality: the join holds the whole prediction topic and the labels (read again from
+  // their starts after a restart; the windows published before are skipped by key).
+  std::unique_ptr<monitor::QualityJoin> join_;
+  std::string predictions_source_;         // LOG_URI#topic
+  std::unique_ptr<log::Log> quality_log_;  // when not the events' log
+  std::unique_ptr<log::Consumer> predictions_;
+  std::unique_ptr<log::Consumer> labels_;  // a labels topic; a file was read by Open
+  std::string id_column_;
+  std::string label_column_;
+  bool quality_new_ = false;        // read something since the last report
+  bool quality_caught_up_ = false;  // the last polls of both inputs were not full
+  std::set<std::tuple<int64_t, std::string, std::string>> quality_published_;
+  metrics::Counter* quality_published_count_ = nullptr;
 };
+
+// The JSON of one quality window (monitor quality --json's windows, the quality events): a
+// figure undefined on its rows is null with the reason beside it.
+nlohmann::json QualityWindowJson(const monitor::WindowQuality& w);
+
+// The live-quality gauges of a report (QualityMetrics, the stream monitor).
+void SetQualityGauges(metrics::Registry& r, const monitor::QualityReport& report);
 
 // The per-column figures of `monitor drift --json` and of the drift events: one helper.
 nlohmann::json DriftColumnsJson(const monitor::DatasetDrift& drift);

@@ -1,7 +1,8 @@
 // monitor drift --reference SRC --current SRC: data drift with Evidently's default tests.
 // monitor quality --predictions LOG_URI[#topic] --labels SRC: live quality per window.
-// monitor run --reference SRC: drift per event-time window of the enriched stream, until
-// SIGTERM (or idle, with --exit-when-idle).
+// monitor run [--reference SRC] [--predictions LOG_URI --labels SRC]: drift per event-time
+// window of the enriched stream and live quality per closed window, until SIGTERM (or idle,
+// with --exit-when-idle).
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -62,39 +63,12 @@ void PrintText(const app::DriftRun& run) {
       run.read_seconds + run.compare_seconds);
 }
 
-nlohmann::json ToJson(const monitor::WindowQuality& w) {
-  nlohmann::json j = {{"window_start_ms", w.start_ms},
-                      {"window_end_ms", w.end_ms},
-                      {"closed", w.closed},
-                      {"model", w.model},
-                      {"version", w.version},
-                      {"classes", w.classes},
-                      {"predictions", w.predictions},
-                      {"joined", w.joined},
-                      {"unlabelled", w.unlabelled},
-                      {"late_labels", w.late_labels},
-                      {"foreign_labels", w.foreign_labels}};
-  // A figure that is undefined on these rows is null, with the reason beside it.
-  if (w.metrics.ok()) {
-    j["accuracy"] = w.metrics->accuracy;
-    j["macro_f1"] = w.metrics->macro_f1;
-    if (w.metrics->roc_auc.ok()) {
-      j["roc_auc"] = *w.metrics->roc_auc;
-    } else {
-      j["roc_auc"] = nullptr;
-      j["roc_auc_undefined"] = w.metrics->roc_auc.status().message();
-    }
-  } else {
-    j["accuracy"] = j["macro_f1"] = j["roc_auc"] = nullptr;
-    j["undefined"] = w.metrics.status().message();
-  }
-  return j;
-}
-
 nlohmann::json ToJson(const app::QualityRun& run) {
   const monitor::QualityCounts& c = run.report.counts;
   nlohmann::json windows = nlohmann::json::array();
-  for (const monitor::WindowQuality& w : run.report.windows) windows.push_back(ToJson(w));
+  for (const monitor::WindowQuality& w : run.report.windows) {
+    windows.push_back(app::QualityWindowJson(w));
+  }
   return {{"predictions", run.predictions_uri + "#" + run.predictions_topic},
           {"window_ms", run.window_ms},
           {"lateness_ms", run.lateness_ms},
@@ -203,15 +177,17 @@ int RunStreamCommand(const app::Settings& s) {
                                        {"malformed", stats.malformed},
                                        {"late", stats.late},
                                        {"windows_published", stats.windows},
-                                       {"open_windows", stats.open_windows}}
+                                       {"open_windows", stats.open_windows},
+                                       {"quality_windows_published", stats.quality_windows}}
                             .dump()
                             .c_str());
   } else {
     std::printf(
-        "%lld records read (%lld late, %lld malformed); %lld windows published, %lld open\n",
+        "%lld records read (%lld late, %lld malformed); %lld drift windows published, %lld "
+        "open; %lld quality windows published\n",
         static_cast<long long>(stats.records), static_cast<long long>(stats.late),
         static_cast<long long>(stats.malformed), static_cast<long long>(stats.windows),
-        static_cast<long long>(stats.open_windows));
+        static_cast<long long>(stats.open_windows), static_cast<long long>(stats.quality_windows));
   }
   if (!st.ok()) return Fail("monitor", st);
   return 0;
@@ -226,7 +202,8 @@ int RunMonitor(const config::Config& c, const app::Settings& s) {
   if (pos.size() != 1 || pos[0] != "drift") {
     return Usage("monitor",
                  "expected: monitor drift --reference SRC --current SRC, monitor quality "
-                 "--predictions LOG_URI[#topic] --labels SRC, or monitor run --reference SRC");
+                 "--predictions LOG_URI[#topic] --labels SRC, or monitor run [--reference SRC] "
+                 "[--predictions LOG_URI --labels SRC]");
   }
   auto run = app::RunDrift(s.monitor);
   if (!run.ok()) {

@@ -37,8 +37,8 @@ constexpr Command kCommands[] = {
      "data drift of a current sample against a reference (Evidently's tests); live quality "
      "of the prediction log against delayed labels; drift per window of the enriched stream",
      "drift --reference SRC --current SRC [options] | quality --predictions LOG_URI[#topic] "
-     "--labels FILE|LOG_URI#topic [options] | run --reference SRC [--enriched LOG_URI[#topic]] "
-     "[options]",
+     "--labels FILE|LOG_URI#topic [options] | run [--reference SRC] [--enriched LOG_URI[#topic]] "
+     "[--predictions LOG_URI[#topic] --labels FILE|LOG_URI#topic] [options]",
      "covidflow monitor drift --reference ref.csv --current "
      "lake:./covidflow-home/lake?from=2020-07-25",
      RunMonitor},

@@ -262,9 +262,9 @@ inline constexpr Setting kSettings[] = {
     {"monitor.threads", Type::kInt, "0", "", "monitor",
      "drift: columns compared in parallel (0 = one thread per core)", 0, 256},
     {"monitor.predictions", Type::kString, "", "--predictions", "monitor",
-     "quality: the prediction log, LOG_URI[#topic] (topic default: predictions)"},
+     "quality, run: the prediction log, LOG_URI[#topic] (topic default: predictions)"},
     {"monitor.labels", Type::kString, "", "--labels", "monitor",
-     "quality: the delayed labels: FILE.csv, FILE.jsonl, or LOG_URI#topic of JSON records "
+     "quality, run: the delayed labels: FILE.csv, FILE.jsonl, or LOG_URI#topic of JSON records "
      "{tweet_id, label, time_ms}"},
     {"monitor.label_column", Type::kString, "label", "--label-column", "monitor",
      "quality: the labels' column (or field) holding the true class"},

@@ -213,3 +213,31 @@ def test_bad_input_is_exit_2_naming_the_flag(case):
     bad = run("monitor", "quality", "--predictions", f"file://{case['home']}/nolog",
               "--labels", case["csv"], check=False)
     assert bad.returncode == 2 and "--predictions" in bad.stderr
+
+
+def test_monitor_run_publishes_each_closed_window_once(case):
+    """`monitor run` with --predictions and --labels: one "quality" event per closed window
+    and model version, equal to that window in `monitor quality --json`; a restart publishes
+    none of them again."""
+    want = json.loads(run("monitor", "quality", "--predictions", case["uri"], "--labels",
+                          case["csv"], "--lateness", "1h", "--json").stdout)
+    closed = {(w["window_start_ms"], w["model"], w["version"]): w
+              for w in want["windows"] if w["closed"]}
+    assert len(closed) > 1
+    args = ["monitor", "run", "--home", case["home"], "--log", case["uri"], "--predictions",
+            case["uri"], "--labels", case["csv"], "--lateness", "1h", "--exit-when-idle", "--json"]
+
+    def quality_events():
+        return [e for e in (json.loads(r["value"]) for r in read_topic(case["uri"],
+                                                                       "monitor.events"))
+                if e.get("kind") == "quality"]
+
+    assert json.loads(run(*args).stdout)["quality_windows_published"] == len(closed)
+    events = quality_events()
+    got = {(e["window_start_ms"], e["model"], e["version"]): e for e in events}
+    assert len(events) == len(got) == len(closed) and set(got) == set(closed)
+    for key, w in closed.items():
+        assert {k: got[key][k] for k in w} == w, key
+        assert got[key]["source"] == case["uri"] + "#predictions"
+    assert json.loads(run(*args).stdout)["quality_windows_published"] == 0
+    assert len(quality_events()) == len(closed)
