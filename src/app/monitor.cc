@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/app.h"
 #include "app/metrics_server.h"
@@ -352,15 +353,25 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
     mon->predictions_source_ = uri + "#" + topic;
   }
   RETURN_IF_ERROR(ForEachRecord(log, m.events_topic, [&](const log::InRecord& r) {
+    // Other writers share the topic: a record of another shape is none of ours, never an error.
     const auto j = nlohmann::json::parse(r.value, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object() || j.value("group", "") != mon->group_) return Status::Ok();
-    const std::string kind = j.value("kind", "");
-    if (kind == "drift" && j.value("source", "") == mon->source_) {
-      state.closed_through_ms =
-          std::max(state.closed_through_ms, j.value("window_end_ms", monitor::WindowsState::kNone));
-    } else if (kind == "quality" && j.value("source", "") == mon->predictions_source_) {
-      mon->quality_published_.insert(
-          {j.value("window_start_ms", int64_t{0}), j.value("model", ""), j.value("version", "")});
+    if (!j.is_object()) return Status::Ok();
+    auto text = [&](const char* key) {
+      auto it = j.find(key);
+      return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
+    auto number = [&](const char* key) -> std::optional<int64_t> {
+      auto it = j.find(key);
+      if (it == j.end() || !it->is_number_integer()) return std::nullopt;
+      return it->get<int64_t>();
+    };
+    if (text("group") != mon->group_) return Status::Ok();
+    const std::string kind = text("kind");
+    if (kind == "drift" && text("source") == mon->source_ && number("window_end_ms")) {
+      state.closed_through_ms = std::max(state.closed_through_ms, *number("window_end_ms"));
+    } else if (kind == "quality" && text("source") == mon->predictions_source_ &&
+               number("window_start_ms")) {
+      mon->quality_published_.insert({*number("window_start_ms"), text("model"), text("version")});
     }
     return Status::Ok();
   }));
