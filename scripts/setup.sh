@@ -3,7 +3,8 @@
 # and a Python virtualenv (.venv) with the reference peers the tests compare against.
 # Fast when everything is already there. Safe to run as often as you like.
 #   scripts/setup.sh               everything
-#   scripts/setup.sh --build-only  what building needs (Debian packages: compilers, libraries)
+#   scripts/setup.sh --build-only  what building needs (Debian packages: compilers, libraries;
+#                                  the npm package the dashboard embeds)
 #   scripts/setup.sh --test-only   what only the tests need: the peers' Debian packages (Kafka's
 #                                  JRE, Prometheus, Chromium, ...), the .venv and the Kafka jars;
 #                                  CI runs this in the background while the first build compiles
@@ -42,6 +43,25 @@ if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The dashboard's charting library (uPlot), pinned in package-lock.json, is embedded in the
+# binary at build time (docs/decisions/0011-dashboard-assets.md): building needs it. Node and npm
+# come from Debian when the machine has none.
+if [ "$part" != --test-only ]; then
+  if ! command -v npm >/dev/null; then
+    echo "setup: installing Debian packages: nodejs npm"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  stamp=node_modules/.package-lock.sha256
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ ! -f node_modules/uplot/dist/uPlot.iife.min.js ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing npm packages (package-lock.json) into node_modules"
+    npm ci --no-audit --no-fund --loglevel=error >/dev/null
+    echo "$want" > "$stamp"
+  fi
 fi
 
 # Python peers (vaderSentiment, pyarrow, ...) live in .venv, pinned in requirements-dev.txt.

@@ -23,39 +23,17 @@ Result<std::unique_ptr<http::Server>> StartMetricsServer(const metrics::Registry
   return server;
 }
 
-Result<std::vector<PartitionProgress>> TopicProgress(log::Log& log, log::Consumer* consumer,
-                                                     const std::string& topic) {
-  ASSIGN_OR_RETURN(log::TopicInfo info, log.DescribeTopic(topic));
-  log::CommitMap committed;
-  if (consumer != nullptr) {
-    std::vector<TopicPartition> tps;
-    for (const log::PartitionInfo& p : info.partitions) tps.push_back({topic, p.partition});
-    ASSIGN_OR_RETURN(committed, consumer->Committed(tps));
-  }
-  std::vector<PartitionProgress> out;
-  for (const log::PartitionInfo& p : info.partitions) {
-    PartitionProgress pp;
-    pp.partition = p.partition;
-    pp.start = p.start.value();
-    pp.end = p.end.value();
-    auto it = committed.find({topic, p.partition});
-    pp.committed = it == committed.end() ? pp.start : it->second.next.value();
-    out.push_back(pp);
-  }
-  return out;
-}
-
 double GroupProgressMetrics::Read(const std::string& topic, bool committed_side, bool lag,
                                   int32_t partition) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto progress = TopicProgress(*log_, committed_side ? consumer_.get() : nullptr, topic);
+  auto progress = log::TopicProgress(*log_, committed_side ? consumer_.get() : nullptr, topic);
   if (!progress.ok()) {
     // Before the processor creates its output topics they do not exist: nothing appended.
     if (progress.status().code() == StatusCode::kNotFound) return 0;
     return std::numeric_limits<double>::quiet_NaN();
   }
   int64_t sum = 0;
-  for (const PartitionProgress& p : *progress) {
+  for (const log::PartitionProgress& p : *progress) {
     if (partition >= 0 && p.partition.value() != partition) continue;
     sum += lag ? p.lag() : committed_side ? p.committed : p.end;
   }

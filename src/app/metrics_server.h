@@ -10,6 +10,7 @@
 #include "base/status.h"
 #include "http/server.h"
 #include "log/log.h"
+#include "log/progress.h"
 #include "metrics/registry.h"
 #include "process/processor.h"
 
@@ -19,20 +20,6 @@ namespace covidflow::app {
 // (0 = a free port; read it back with port()). `registry` must outlive the server.
 Result<std::unique_ptr<http::Server>> StartMetricsServer(const metrics::Registry& registry,
                                                          int port);
-
-// A group's position on one topic, per partition: what `topic stats --group` prints and
-// what the lag gauges export. A partition the group never committed counts from its start.
-struct PartitionProgress {
-  PartitionId partition;
-  int64_t start = 0;
-  int64_t end = 0;
-  int64_t committed = 0;  // the group's next offset (start when it never committed)
-  int64_t lag() const { return end - committed; }
-};
-// `consumer` is one made with the group (it need not subscribe); nullptr = no group, and
-// committed is the partition's start.
-Result<std::vector<PartitionProgress>> TopicProgress(log::Log& log, log::Consumer* consumer,
-                                                     const std::string& topic);
 
 // Scrape-time gauges of a consumer group reading `input_topic` and writing `output_topics`:
 //   covidflow_log_end_offset{topic}                    sum over partitions (records appended)

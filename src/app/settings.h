@@ -152,6 +152,13 @@ struct ServeSettings {
   std::string cache_dir;  // "" = HOME/serve-cache
 };
 
+// covidflow dashboard (app::StartDashboard).
+struct DashboardSettings {
+  std::string host = "127.0.0.1";
+  int port = 8050;
+  double interval_s = 1;
+};
+
 struct Settings {
   CliOptions cli;
   LogSettings log;
@@ -168,6 +175,7 @@ struct Settings {
   TrainSettings train;
   PredictSettings predict;
   ServeSettings serve;
+  DashboardSettings dashboard;
   train::EvaluateOptions evaluate;  // data_files from evaluate.data split at commas
 };
 

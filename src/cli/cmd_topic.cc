@@ -6,6 +6,7 @@
 #include "app/app.h"
 #include "app/metrics_server.h"
 #include "cli/commands.h"
+#include "log/progress.h"
 
 namespace covidflow::cli {
 namespace {
@@ -79,11 +80,11 @@ int Stats(const app::Settings& s, log::Log& log, const std::string& topic) {
     if (!made.ok()) return Fail("topic", made.status());
     consumer = std::move(made).value();
   }
-  auto progress = app::TopicProgress(log, consumer.get(), topic);
+  auto progress = log::TopicProgress(log, consumer.get(), topic);
   if (!progress.ok()) return Fail("topic", progress.status());
   json parts = json::array();
   int64_t total = 0, lag_total = 0;
-  for (const app::PartitionProgress& p : *progress) {
+  for (const log::PartitionProgress& p : *progress) {
     json j = {{"partition", p.partition.value()},
               {"start", p.start},
               {"end", p.end},

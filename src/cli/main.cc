@@ -71,6 +71,11 @@ constexpr Command kCommands[] = {
      "--model NAME@ALIAS|NAME/VERSION|NAME | --model-dir DIR [--registry URI] [--host H] "
      "[--port N] [--poll-interval S] [--json]",
      "covidflow serve --model tweet-sentiment@champion --port 8080", RunServe},
+    {"dashboard",
+     "the dashboard over an existing home: live charts of throughput, dead letters, sentiment, "
+     "drift, live quality and the model timeline",
+     "[--home DIR] [--port N] [--host H] [--interval S] [--json]",
+     "covidflow dashboard --home covidflow-home --port 8050", RunDashboard},
     {"evaluate",
      "a model (and the champion) on labelled rows: metrics, deltas with intervals, promotion",
      "--model DIR [--against DIR] --data FILE[,FILE...] [options]",

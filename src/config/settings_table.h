@@ -249,6 +249,15 @@ inline constexpr Setting kSettings[] = {
     {"serve.cache_dir", Type::kString, "", "", "serve",
      "where registry versions are downloaded (default: HOME/serve-cache)"},
 
+    // dashboard
+    {"dashboard.host", Type::kString, "127.0.0.1", "--host", "dashboard",
+     "the address the dashboard listens on (loopback by default; 0.0.0.0 serves other hosts)"},
+    {"dashboard.port", Type::kInt, "8050", "--port", "dashboard",
+     "the dashboard's port (0 = a free port, printed on stderr and with --json)", 0, 65535},
+    {"dashboard.interval", Type::kDouble, "1", "--interval", "dashboard",
+     "seconds between two samples of the topics and the registry (the page polls as often)", 0.05,
+     3600},
+
     // monitor
     {"monitor.reference", Type::kString, "", "--reference", "monitor",
      "drift: the reference sample: FILE.csv, FILE.jsonl, FILE.parquet or "
