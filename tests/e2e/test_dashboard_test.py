@@ -1,11 +1,16 @@
 """covidflow dashboard in headless Chromium (Debian's chromium, driven over the DevTools
 protocol from the .venv's websockets): a home with a generated stream that drifts and has
-malformed records, produced, processed into the lake; a model trained on a TweetEval sample
-(../shared/data), registered twice, promoted and rolled back. The page must draw every chart
-with data (each card's data-points), log no console error or exception, and a 1280x800
-screenshot is kept in CF_OUT_DIR (ctest: build/<preset>/tests/e2e/dashboard/)."""
+malformed records, produced, processed into the lake; `monitor run` publishing a drift event
+per hour of it; a model trained on a TweetEval sample (../shared/data), registered twice,
+promoted and rolled back; its answers on the validation rows written to the prediction log by
+the server's own writer (monitor_quality_driver) and joined with their labels by `monitor
+quality`, whose windows below 0.99 accuracy are events. The page must draw every chart with
+data (each card's data-points), follow a second batch produced while it is open (live
+throughput), log no console error or exception, and a 1280x800 screenshot is kept in CF_OUT_DIR
+(ctest: build/<preset>/tests/e2e/dashboard/)."""
 import asyncio
 import base64
+import csv
 import json
 import os
 import re
@@ -23,7 +28,10 @@ from conftest import covidflow_bin, run, sample_csv
 DATA = os.path.join(os.environ.get("CF_SHARED_DATA_DIR", "../../../shared/data"),
                     "tweeteval-sentiment")
 OUT_DIR = os.environ.get("CF_OUT_DIR") or tempfile.mkdtemp(prefix="cf-dashboard-")
-CARDS = ["throughput", "dead-letters", "sentiment", "sentiment-country", "models", "timeline"]
+CARDS = ["throughput", "dead-letters", "sentiment", "sentiment-country", "drift", "quality",
+         "models", "timeline"]
+HOUR_MS = 3600 * 1000
+T0_MS = 1595656800000  # 2020-07-25 06:00 UTC, the generator's first tweet
 
 SPEC = """name: dashboard-sample
 task: multiclass
@@ -59,7 +67,43 @@ def populated(home):
     run("models", "promote", "tweet-sentiment", "1", "--reason", "first model", "--home", home)
     run("models", "promote", "tweet-sentiment", "2", "--reason", "challenger", "--home", home)
     run("models", "rollback", "tweet-sentiment", "--reason", "worse live", "--home", home)
+    # Drift: the generated stream (06:00 to about 07:40, the second half drifted) in 15-minute
+    # windows against the whole stream.
+    run("monitor", "run", "--home", home, "--reference",
+        f"lake:{home}/lake?from=2020-07-25&to=2020-07-25", "--window", "15m", "--lateness", "1m",
+        "--exit-when-idle")
+    # Live quality: version 1's answers on the validation rows, spread over three hours, labelled
+    # a minute later with the truth.
+    run("predict", "--model", os.path.join(home, "m1"), "--input", os.path.join(home, "val.csv"),
+        "--out", os.path.join(home, "predicted.jsonl"))
+    with open(os.path.join(home, "val.csv"), newline="", encoding="utf-8") as f:
+        truth = [row["label_name"] for row in csv.DictReader(f)]
+    records, labels = [], ["tweet_id,label,time_ms"]
+    with open(os.path.join(home, "predicted.jsonl")) as f:
+        for i, (line, label) in enumerate(zip(f, truth)):
+            p = json.loads(line)
+            t = T0_MS + i * 3 * HOUR_MS // len(truth)
+            records.append(json.dumps({
+                "v": 1, "request_id": f"r{i}", "row": 0, "tweet_id": str(10**18 + i),
+                "input_digest": "00000000", "model": "tweet-sentiment", "version": "1",
+                "role": "champion", "label": p["class"], "probabilities": p["probabilities"],
+                "latency_seconds": 0.001, "time_ms": t}))
+            labels.append(f"{10**18 + i},{label},{t + 60000}")
+    subprocess.run([quality_driver(), f"file://{home}/log", "predictions"],
+                   input="\n".join(records) + "\n", text=True, check=True, capture_output=True)
+    with open(os.path.join(home, "labels.csv"), "w") as f:
+        f.write("\n".join(labels) + "\n")
+    run("monitor", "quality", "--predictions", f"file://{home}/log", "--labels",
+        os.path.join(home, "labels.csv"), "--window", "1h", "--lateness", "1m",
+        "--min-accuracy", "0.99")
     return home
+
+
+def quality_driver():
+    path = os.environ.get("CF_QUALITY_DRIVER", "")
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail(f"CF_QUALITY_DRIVER must name monitor_quality_driver (got {path!r})")
+    return path
 
 
 @pytest.fixture
@@ -71,7 +115,7 @@ def dashboard(populated):
     if not line:
         p.kill()
         pytest.fail("dashboard did not start: " + p.stderr.read())
-    yield json.loads(line)["url"]
+    yield json.loads(line)["url"], populated
     p.terminate()
     assert p.wait(timeout=10) == 0
 
@@ -144,7 +188,7 @@ class Page:
         return out
 
 
-async def drive(devtools, url):
+async def drive(devtools, url, home):
     with urllib.request.urlopen(devtools + "/json/list", timeout=30) as r:
         target = next(t for t in json.load(r) if t["type"] == "page")
     async with websockets.connect(target["webSocketDebuggerUrl"], max_size=64 << 20) as ws:
@@ -164,19 +208,36 @@ async def drive(devtools, url):
             if all(points.get(c, 0) > 0 for c in CARDS):
                 break
             await asyncio.sleep(0.25)
-        # Two more polls with the charts drawn: updates must not raise either.
-        await asyncio.sleep(3.2)
+        # Live: a second batch produced and processed while the page is open must show as a
+        # rate on the throughput chart and in the totals.
+        run("generate", "--count", "1000", "--seed", "9",
+            "--out", os.path.join(home, "more.csv"))
+        run("produce", "--from", os.path.join(home, "more.csv"), "--home", home)
+        run("process", "--home", home, "--lake", os.path.join(home, "lake"), "--exit-when-idle")
+        live = None
+        while time.time() < deadline + 30:
+            live = await page.evaluate(
+                "({totals: document.getElementById('totals').textContent,"
+                " peak: Math.max(...charts['throughput'].data[1].map(v => v || 0))})")
+            if "ingested 4,000" in live["totals"] and live["peak"] > 0:
+                break
+            await asyncio.sleep(0.25)
+        # One more poll with the charts drawn: updates must not raise either.
+        await asyncio.sleep(1.6)
         page_errors = await page.evaluate("Number(document.body.dataset.errors)")
         totals = await page.evaluate("document.getElementById('totals').textContent")
         timeline = await page.evaluate(
             "[...document.querySelectorAll('#timeline td:nth-child(3)')].map(t => t.textContent)")
         shot = await page.call("Page.captureScreenshot", format="png")
         await page.call("Runtime.evaluate", expression="1")  # collect the last events
-        return points, page_errors, page.errors(), totals, timeline, base64.b64decode(shot["data"])
+        return (points, live, page_errors, page.errors(), totals, timeline,
+                base64.b64decode(shot["data"]))
 
 
 def test_every_chart_has_data_and_no_console_error(dashboard, chromium):
-    points, page_errors, errors, totals, timeline, png = asyncio.run(drive(chromium, dashboard))
+    url, home = dashboard
+    points, live, page_errors, errors, totals, timeline, png = asyncio.run(
+        drive(chromium, url, home))
     os.makedirs(OUT_DIR, exist_ok=True)
     path = os.path.join(OUT_DIR, "dashboard.png")
     with open(path, "wb") as f:
@@ -185,8 +246,10 @@ def test_every_chart_has_data_and_no_console_error(dashboard, chromium):
         assert points.get(card, 0) > 0, f"card {card} has no data: {points}"
     assert errors == [], errors
     assert page_errors == 0
-    # The figures of this home: 3000 produced, 2% malformed, all processed.
-    assert "ingested 3,000" in totals and "dead letters 60" in totals and "lag 0" in totals, totals
+    # The figures of this home: 3000 + 1000 produced, 2% of the first 3000 malformed, all
+    # processed; the second batch seen live as a rate.
+    assert "ingested 4,000" in totals and "dead letters 60" in totals and "lag 0" in totals, totals
+    assert live["peak"] > 0, live
     for action in ("register_version", "set_alias", "rollback_alias"):
         assert action in timeline, timeline
     # A PNG of the requested size (width and height are in the IHDR chunk).

@@ -56,7 +56,7 @@ function draw(id, doc, opts) {
     width: Math.max(200, box.clientWidth || card.clientWidth - 16),
     height: 140,
     scales: Object.assign({x: {time: opts.time !== false}}, opts.scales || {}),
-    axes: opts.axes || [{}, {size: 45}],
+    axes: opts.axes || [{}, {size: 55}],
     legend: {live: false},
     series: series,
   }, data, box);
@@ -80,7 +80,7 @@ function drawThroughput(doc) {
       fmt(t.predicted) + " · lag " + fmt(t.lag);
   draw("throughput", doc, {
     scales: {y: {}, lag: {}},
-    axes: [{}, {size: 45}, {scale: "lag", side: 1, size: 45, grid: {show: false}}],
+    axes: [{}, {size: 55}, {scale: "lag", side: 1, size: 55, grid: {show: false}}],
     seriesOpts: s => (s.name === "lag" ? {scale: "lag", dash: [4, 4]} : {}),
   });
 }
@@ -103,7 +103,7 @@ function drawSentiment(doc) {
     scales: {x: {time: false, range: [-0.5, Math.max(0.5, x.length - 0.5)]}, y: {range: [0, 1]}},
     axes: [{values: (u, ticks) => ticks.map(i => (Number.isInteger(i) ? c.countries[i] || "" : "")),
             incrs: [1, 2, 5], space: 12},
-           {size: 45}],
+           {size: 55}],
     seriesOpts: s => ({paths: uPlot.paths.bars({size: [0.6, 60]}), points: {show: false},
                        stroke: SENTIMENT_COLORS[s.name], fill: SENTIMENT_COLORS[s.name]}),
   });
