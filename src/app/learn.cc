@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "base/fs.h"
 #include "features/table.h"
+#include "lake/layout.h"
 #include "model/artifact.h"
 #include "model/classifier.h"
 #include "model/metrics.h"
@@ -188,16 +189,58 @@ registry::RunData RunDataOf(const train::Spec& spec, const std::string& spec_pat
   return d;
 }
 
+// The lake range of train or evaluate flags; nullopt without a lake.
+Result<std::optional<features::LakeQuery>> LakeQueryOf(const LakeRangeSettings& r,
+                                                       std::string_view command) {
+  const std::string prefix(command);
+  if (r.dir.empty()) {
+    if (!r.from.empty() || !r.to.empty()) {
+      return Status::InvalidArgument(prefix + ".from/" + prefix + ".to (--from/--to) need " +
+                                     prefix + ".lake (--lake)");
+    }
+    return std::optional<features::LakeQuery>();
+  }
+  for (const auto& [value, key] : {std::pair{&r.from, "from"}, std::pair{&r.to, "to"}}) {
+    if (!value->empty() && !lake::IsDate(*value)) {
+      return Status::InvalidArgument(prefix + "." + key + " (--" + key + "): '" + *value +
+                                     "' is not a date YYYY-MM-DD");
+    }
+  }
+  if (!r.from.empty() && !r.to.empty() && r.to < r.from) {
+    return Status::InvalidArgument(prefix + ".to (--to) " + r.to + " is before " + prefix +
+                                   ".from (--from) " + r.from + ": the range is empty");
+  }
+  features::LakeQuery q;
+  q.dir = r.dir;
+  q.from_date = r.from;
+  q.to_date = r.to;
+  return std::optional<features::LakeQuery>(std::move(q));
+}
+
 }  // namespace
 
 Result<TrainRun> RunTrain(const Settings& s, std::function<void(std::string_view phase)> on_phase) {
   const TrainSettings& t = s.train;
   if (t.spec.empty()) return Status::InvalidArgument("--spec FILE is required");
-  ASSIGN_OR_RETURN(train::Spec spec, train::ReadSpec(t.spec));
+  TrainRequest request;
+  ASSIGN_OR_RETURN(request.spec, train::ReadSpec(t.spec));
+  request.spec_path = t.spec;
+  request.options.data_files = t.data_files;
+  ASSIGN_OR_RETURN(request.options.lake, LakeQueryOf(t.lake, "train"));
+  request.options.out_dir = t.out;
+  request.options.on_phase = std::move(on_phase);
+  request.experiment = t.experiment;
+  request.register_model = t.register_model;
+  request.alias = t.alias;
+  return TrainSpec(s, std::move(request));
+}
+
+Result<TrainRun> TrainSpec(const Settings& s, TrainRequest request) {
+  const train::Spec& spec = request.spec;
   TrainRecord record;
-  record.experiment = t.experiment.empty() ? spec.name : t.experiment;
-  record.model = t.register_model;
-  record.alias = t.alias;
+  record.experiment = request.experiment.empty() ? spec.name : request.experiment;
+  record.model = request.register_model;
+  record.alias = request.alias;
   // Every name is checked before the run exists: a typo costs no training and leaves no run.
   RETURN_IF_ERROR(registry::ValidateName("train.experiment", record.experiment));
   if (!record.model.empty())
@@ -211,11 +254,9 @@ Result<TrainRun> RunTrain(const Settings& s, std::function<void(std::string_view
   const registry::Change change = ChangeFrom(s.registry);
   RETURN_IF_ERROR(registry::ValidateChange(change));
 
-  train::TrainOptions options;
-  options.data_files = t.data_files;
+  train::TrainOptions& options = request.options;
   const std::string stamp = UtcStamp();
-  options.out_dir = t.out.empty() ? FreshModelDir(HomeDir(s.cli), spec.name, stamp) : t.out;
-  options.on_phase = std::move(on_phase);
+  if (options.out_dir.empty()) options.out_dir = FreshModelDir(HomeDir(s.cli), spec.name, stamp);
 
   ASSIGN_OR_RETURN(std::unique_ptr<registry::Registry> reg, OpenRegistry(s.registry.uri, s.cli));
   record.registry = reg->Describe();
@@ -232,7 +273,7 @@ Result<TrainRun> RunTrain(const Settings& s, std::function<void(std::string_view
   };
   Result<train::TrainReport> report = train::Train(spec, options);
   if (!report.ok()) return fail(report.status());
-  Status done = reg->LogRunData(run.id, RunDataOf(spec, t.spec, *report));
+  Status done = reg->LogRunData(run.id, RunDataOf(spec, request.spec_path, *report));
   if (done.ok()) done = reg->LogArtifacts(run.id, report->model_dir, "model");
   if (done.ok() && !record.model.empty()) {
     registry::NewVersion nv;
@@ -255,6 +296,12 @@ Result<TrainRun> RunTrain(const Settings& s, std::function<void(std::string_view
   if (!done.ok()) return fail(done);
   RETURN_IF_ERROR(reg->EndRun(run.id, registry::RunStatus::kFinished));
   return TrainRun{std::move(*report), std::move(record)};
+}
+
+Result<train::EvaluateReport> RunEvaluate(const Settings& s) {
+  train::EvaluateOptions options = s.evaluate;
+  ASSIGN_OR_RETURN(options.lake, LakeQueryOf(s.evaluate_lake, "evaluate"));
+  return train::Evaluate(options);
 }
 
 Result<PredictRun> RunPredict(const PredictSettings& s) {

@@ -8,6 +8,8 @@
 
 #include "app/settings.h"
 #include "base/status.h"
+#include "train/evaluate.h"
+#include "train/spec.h"
 #include "train/trainer.h"
 
 namespace covidflow::app {
@@ -42,6 +44,30 @@ struct TrainRun {
 // unchanged; a registry failure as the registry gave it.
 Result<TrainRun> RunTrain(const Settings& s,
                           std::function<void(std::string_view phase)> on_phase = {});
+
+// One training for a caller in this process (the loop, `covidflow up`): a parsed spec and its
+// rows given directly, recorded and registered as RunTrain does (RunTrain builds one of these
+// from the settings). Settings give only the home directory and the registry (uri, actor,
+// reason). For a time window of the lake, set options.lake = {.dir = LAKE, .from_ms = FROM,
+// .to_ms = TO}: the partitions of those dates are read and rows outside [FROM, TO) dropped;
+// the spec's split (validation_from, test_from) then cuts the window, so set them inside it.
+// The held-out rows' metrics are report.splits ("test" when the spec has test_from).
+struct TrainRequest {
+  train::Spec spec;
+  std::string spec_path;        // recorded as lineage; "" for a spec built in memory
+  train::TrainOptions options;  // rows (lake or data_files); out_dir "" = HOME/models/<spec>/<time>
+  std::string experiment;       // "" = the spec's name
+  std::string register_model;   // "" = the run is recorded, no version made
+  std::string alias;            // with register_model: moved to the new version
+};
+Result<TrainRun> TrainSpec(const Settings& s, TrainRequest request);
+
+// `covidflow evaluate`: s.evaluate with the rows of --lake/--from/--to when given.
+// In process, call train::Evaluate directly: options.lake = {.dir = LAKE, .from_ms = FROM,
+// .to_ms = TO} evaluates the candidate (and the champion, `against_dir`) on the same rows of
+// that window, with the candidate's promotion rule; for the held-out rows of a training
+// window, FROM is the spec's test_from.
+Result<train::EvaluateReport> RunEvaluate(const Settings& s);
 
 struct PredictRun {
   int64_t rows = 0;

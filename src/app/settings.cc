@@ -249,6 +249,9 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("runs.count")>(reg.count);
   b.Bind<K("train.spec")>(s.train.spec);
   s.train.data_files = SplitList(b.Value<K("train.data")>());
+  b.Bind<K("train.lake")>(s.train.lake.dir);
+  b.Bind<K("train.from")>(s.train.lake.from);
+  b.Bind<K("train.to")>(s.train.lake.to);
   b.Bind<K("train.out")>(s.train.out);
   b.Bind<K("train.experiment")>(s.train.experiment);
   b.Bind<K("train.register")>(s.train.register_model);
@@ -276,6 +279,9 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("evaluate.model")>(s.evaluate.model_dir);
   b.Bind<K("evaluate.against")>(s.evaluate.against_dir);
   s.evaluate.data_files = SplitList(b.Value<K("evaluate.data")>());
+  b.Bind<K("evaluate.lake")>(s.evaluate_lake.dir);
+  b.Bind<K("evaluate.from")>(s.evaluate_lake.from);
+  b.Bind<K("evaluate.to")>(s.evaluate_lake.to);
   b.Bind<K("evaluate.resamples")>(s.evaluate.bootstrap.resamples);
   b.Bind<K("evaluate.confidence")>(s.evaluate.bootstrap.confidence);
   b.Bind<K("evaluate.seed")>(s.evaluate.bootstrap.seed);

@@ -120,9 +120,17 @@ struct RegistrySettings {
   std::string since;       // audit --since
 };
 
+// A lake and a range of its partition dates, as the train and evaluate flags give them.
+struct LakeRangeSettings {
+  std::string dir;   // "" = not from the lake
+  std::string from;  // "YYYY-MM-DD" or ""
+  std::string to;    // inclusive, or ""
+};
+
 struct TrainSettings {
   std::string spec;                     // YAML spec file
   std::vector<std::string> data_files;  // input files of a time split (train.data, commas)
+  LakeRangeSettings lake;               // train.lake, train.from, train.to
   std::string out;             // artifact directory; "" = HOME/models/<spec name>/<UTC time>
   std::string experiment;      // registry experiment of the run; "" = the spec's name
   std::string register_model;  // registered model to add a version to; "" = none
@@ -177,6 +185,7 @@ struct Settings {
   ServeSettings serve;
   DashboardSettings dashboard;
   train::EvaluateOptions evaluate;  // data_files from evaluate.data split at commas
+  LakeRangeSettings evaluate_lake;  // evaluate.lake, evaluate.from, evaluate.to (app::RunEvaluate)
 };
 
 // Fills every struct from the validated values of `c`. It cannot fail: values were checked

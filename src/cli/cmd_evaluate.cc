@@ -1,8 +1,10 @@
-// evaluate --model A [--against B] --data FILES: the candidate (and the champion) on the same
-// labelled rows; metric deltas with bootstrap intervals, McNemar, the promotion decision.
+// evaluate --model A [--against B] --data FILES | --lake DIR [--from D] [--to D]: the candidate
+// (and the champion) on the same labelled rows; metric deltas with bootstrap intervals, McNemar,
+// the promotion decision.
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "app/learn.h"
 #include "cli/commands.h"
 #include "cli/metrics_report.h"
 #include "train/evaluate.h"
@@ -112,8 +114,10 @@ int RunEvaluate(const config::Config& c, const app::Settings& s) {
   const train::EvaluateOptions& o = s.evaluate;
   if (!c.positional().empty()) return Usage("evaluate", "no positional arguments expected");
   if (o.model_dir.empty()) return Usage("evaluate", "--model DIR is required");
-  if (o.data_files.empty()) return Usage("evaluate", "--data FILE[,FILE...] is required");
-  Result<train::EvaluateReport> r = train::Evaluate(o);
+  if (o.data_files.empty() && s.evaluate_lake.dir.empty()) {
+    return Usage("evaluate", "--data FILE[,FILE...] or --lake DIR is required");
+  }
+  Result<train::EvaluateReport> r = app::RunEvaluate(s);
   if (!r.ok()) {
     return Fail("evaluate", r.status(), r.status().code() == StatusCode::kInvalidArgument ? 2 : 1);
   }

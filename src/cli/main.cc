@@ -55,10 +55,10 @@ constexpr Command kCommands[] = {
      "gates, promotions, rejections and rollbacks, oldest first",
      "[MODEL] [--since TIME|AGE] [--json]", "covidflow audit --since 1h", RunAudit},
     {"train",
-     "train a spec (docs/specs.md) on files; write the model artifact and the metrics, record "
-     "the run in the registry and optionally register the model",
-     "--spec FILE [--data FILE,...] [--out DIR] [--registry URI] [--register NAME [--alias A]] "
-     "[options]",
+     "train a spec (docs/specs.md) on files or the lake; write the model artifact and the "
+     "metrics, record the run in the registry and optionally register the model",
+     "--spec FILE [--data FILE,... | --lake DIR [--from DATE] [--to DATE]] [--out DIR] "
+     "[--registry URI] [--register NAME [--alias A]] [options]",
      "covidflow train --spec specs/tweet-sentiment.yaml --register tweets --alias challenger",
      RunTrain},
     {"predict", "score rows with a model artifact: one JSON line per row (class, probabilities)",
@@ -78,7 +78,8 @@ constexpr Command kCommands[] = {
      "covidflow dashboard --home covidflow-home --port 8050", RunDashboard},
     {"evaluate",
      "a model (and the champion) on labelled rows: metrics, deltas with intervals, promotion",
-     "--model DIR [--against DIR] --data FILE[,FILE...] [options]",
+     "--model DIR [--against DIR] --data FILE[,FILE...] | --lake DIR [--from D] [--to D] "
+     "[options]",
      "covidflow evaluate --model models/new --against models/champion --data test.csv",
      RunEvaluate},
     {"config", "print the effective settings (show) or the settings reference (docs)", "show|docs",

@@ -1,5 +1,7 @@
 #include "lake/batch_reader.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "lake/internal/column_reader.h"
@@ -47,6 +49,7 @@ struct BatchReader::State {
   std::vector<internal::ChunkReader> readers;
   // Per projected column: the current file has no chunk for it (the rows get empty values).
   std::vector<bool> absent;
+  std::vector<FileRead> files_read;
   bool failed = false;
 
   Status Fail(Status st) {
@@ -93,6 +96,13 @@ struct BatchReader::State {
     auto layout_or = internal::ParseLayout(*footer);
     if (!layout_or.ok()) return layout_or.status().WithContext(file_name);
     layout = std::move(layout_or).value();
+    FileRead read{file_name, file.size(), 0, layout.num_rows};
+    struct stat st_buf {};
+    if (!file_name.empty() && ::stat(file_name.c_str(), &st_buf) == 0) {
+      read.mtime_ns = static_cast<int64_t>(st_buf.st_mtim.tv_sec) * 1000000000 +
+                      static_cast<int64_t>(st_buf.st_mtim.tv_nsec);
+    }
+    files_read.push_back(std::move(read));
     return Status::Ok();
   }
 
@@ -251,6 +261,38 @@ Result<bool> BatchReader::NextInto(ColumnBatch* batch) {
   }
   rows_read_ += static_cast<int64_t>(batch->num_rows);
   return batch->num_rows > 0;
+}
+
+const std::vector<FileRead>& BatchReader::files_read() const { return state_->files_read; }
+
+Result<LakeUri> ParseLakeUri(std::string_view uri) {
+  constexpr std::string_view kScheme = "lake:";
+  if (uri.substr(0, kScheme.size()) != kScheme) {
+    return Status::InvalidArgument("'" + std::string(uri) + "': expected lake:DIR");
+  }
+  std::string_view rest = uri.substr(kScheme.size());
+  const size_t q = rest.find('?');
+  LakeUri out;
+  out.dir = std::string(rest.substr(0, q));
+  if (out.dir.empty()) {
+    return Status::InvalidArgument("'" + std::string(uri) + "': lake:DIR needs a directory");
+  }
+  std::string_view query = q == std::string_view::npos ? std::string_view() : rest.substr(q + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    std::string_view key = pair.substr(0, eq);
+    std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if ((key != "from" && key != "to") || !IsDate(value)) {
+      return Status::InvalidArgument("'" + std::string(uri) +
+                                     "': expected from=YYYY-MM-DD or to=YYYY-MM-DD, got '" +
+                                     std::string(pair) + "'");
+    }
+    (key == "from" ? out.from_date : out.to_date) = std::move(value);
+  }
+  return out;
 }
 
 Result<std::optional<ColumnBatch>> BatchReader::Next() {

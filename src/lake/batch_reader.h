@@ -74,6 +74,25 @@ struct ColumnBatch {
   const ColumnVector* Find(std::string_view name) const;
 };
 
+// A file a reader opened, for lineage: lake files are written once under a unique name and
+// renamed into place, so path, size and modification time name its bytes.
+struct FileRead {
+  std::string path;  // empty for OpenBytes
+  uint64_t bytes = 0;
+  int64_t mtime_ns = 0;
+  int64_t rows = 0;  // the file's rows (all of them are read)
+};
+
+// A lake date range as a source string: "lake:DIR[?from=YYYY-MM-DD][&to=YYYY-MM-DD]" (both
+// dates inclusive; absent = unbounded). The one parser of that form (monitor's samples, train).
+struct LakeUri {
+  std::string dir;
+  std::string from_date;
+  std::string to_date;
+};
+// kInvalidArgument naming the bad part (no directory, an unknown key, a malformed date).
+Result<LakeUri> ParseLakeUri(std::string_view uri);
+
 struct BatchReaderOptions {
   // Column names (docs/formats/lake.md) to read, in the order the batch holds them; empty
   // means all, in file order. An unknown name is kInvalidArgument at Open.
@@ -103,6 +122,8 @@ class BatchReader {
 
   // Rows returned so far.
   int64_t rows_read() const { return rows_read_; }
+  // The files opened so far, in reading order (after the last batch: every file read).
+  const std::vector<FileRead>& files_read() const;
 
  private:
   struct State;

@@ -296,33 +296,15 @@ Result<Table> ReadLake(std::unique_ptr<lake::BatchReader> reader, const std::str
 }
 
 Result<Table> ReadLakeRange(const std::string& spec) {
-  // lake:DIR[?from=D][&to=D]
-  std::string rest = spec.substr(5);
+  ASSIGN_OR_RETURN(lake::LakeUri uri, lake::ParseLakeUri(spec));
   lake::BatchReaderOptions options;
   options.columns = LakeColumns();
-  const size_t q = rest.find('?');
-  std::string dir = rest.substr(0, q);
-  if (dir.empty()) return Status::InvalidArgument("'" + spec + "': lake:DIR needs a directory");
-  if (q != std::string::npos) {
-    std::string_view query = std::string_view(rest).substr(q + 1);
-    while (!query.empty()) {
-      const size_t amp = query.find('&');
-      std::string_view pair = query.substr(0, amp);
-      query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-      const size_t eq = pair.find('=');
-      std::string_view key = pair.substr(0, eq);
-      std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-      const bool date_ok = value.size() == 10 && value[4] == '-' && value[7] == '-';
-      if ((key != "from" && key != "to") || !date_ok) {
-        return Status::InvalidArgument("'" + spec +
-                                       "': expected from=YYYY-MM-DD or to=YYYY-MM-DD, got '" +
-                                       std::string(pair) + "'");
-      }
-      (key == "from" ? options.from_date : options.to_date) = value;
-    }
+  options.from_date = uri.from_date;
+  options.to_date = uri.to_date;
+  if (!PathExists(uri.dir)) {
+    return Status::NotFound("lake directory " + uri.dir + " does not exist");
   }
-  if (!PathExists(dir)) return Status::NotFound("lake directory " + dir + " does not exist");
-  auto reader = lake::BatchReader::Open(dir, options);
+  auto reader = lake::BatchReader::Open(uri.dir, options);
   if (!reader.ok()) return reader.status();
   return ReadLake(std::move(*reader), spec);
 }

@@ -1,9 +1,11 @@
 #include "train/evaluate.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "features/table.h"
 #include "model/artifact.h"
+#include "schema/fields.h"
 #include "train/spec.h"
 
 namespace covidflow::train {
@@ -21,16 +23,35 @@ Result<features::Table> ReadRows(const std::vector<std::string>& paths) {
   return all;
 }
 
-// The rows `keep` of `table`, every column.
-features::Table Select(const features::Table& table, const std::vector<size_t>& keep) {
-  features::Table out;
-  out.names = table.names;
-  out.columns.resize(table.columns.size());
-  for (size_t c = 0; c < table.columns.size(); ++c) {
-    out.columns[c].reserve(keep.size());
-    for (size_t r : keep) out.columns[c].push_back(table.columns[c][r]);
+// The rows of a lake range: the columns the models and the label read.
+Result<features::Table> ReadLake(features::LakeQuery query, const model::Model& candidate,
+                                 const model::Model* champion, const Spec& spec) {
+  std::vector<std::string> wanted = candidate.pipeline.InputColumns();
+  if (champion != nullptr) {
+    for (std::string& c : champion->pipeline.InputColumns()) wanted.push_back(std::move(c));
   }
-  return out;
+  wanted.push_back(spec.label.column);
+  query.columns.clear();
+  for (std::string& c : wanted) {
+    if (std::find(query.columns.begin(), query.columns.end(), c) == query.columns.end()) {
+      query.columns.push_back(std::move(c));
+    }
+  }
+  for (const std::string& c : query.columns) {
+    if (!schema::FindColumn(c)) {
+      return Status::InvalidArgument("--lake: the models read column '" + c +
+                                     "', which the lake does not have");
+    }
+  }
+  Result<features::LakeRows> rows = features::ReadLakeRows(query);
+  if (!rows.ok()) {
+    if (rows.status().code() == StatusCode::kCorruption) return rows.status();
+    return Status::InvalidArgument("--lake " + query.dir + ": " + rows.status().message());
+  }
+  if (rows->table.rows() == 0) {
+    return Status::InvalidArgument("--lake " + query.dir + ": no rows in the range");
+  }
+  return std::move(rows->table);
 }
 
 Result<Spec> SpecOf(const model::Model& m, const std::string& dir) {
@@ -55,7 +76,16 @@ Result<EvaluateReport> Evaluate(const EvaluateOptions& options) {
     champion = std::move(*m);
   }
   ASSIGN_OR_RETURN(Spec spec, SpecOf(*candidate, options.model_dir));
-  ASSIGN_OR_RETURN(features::Table table, ReadRows(options.data_files));
+  features::Table table;
+  if (options.lake) {
+    if (!options.data_files.empty()) {
+      return Status::InvalidArgument("--lake and --data: give one source of rows");
+    }
+    ASSIGN_OR_RETURN(table,
+                     ReadLake(*options.lake, *candidate, champion ? &*champion : nullptr, spec));
+  } else {
+    ASSIGN_OR_RETURN(table, ReadRows(options.data_files));
+  }
 
   EvaluateReport report;
   report.spec_name = spec.name;
@@ -79,7 +109,7 @@ Result<EvaluateReport> Evaluate(const EvaluateOptions& options) {
     return Status::FailedPrecondition("none of the " + std::to_string(report.input_rows) +
                                       " input rows has a label under spec '" + spec.name + "'");
   }
-  const features::Table rows = Select(table, keep);
+  const features::Table rows = features::SelectRows(table, keep);
   ASSIGN_OR_RETURN(std::vector<double> candidate_p, candidate->PredictProba(rows));
   std::vector<double> champion_p;
   std::optional<model::ScoredRows> champion_rows;

@@ -11,10 +11,12 @@
 //
 // Threads: Evaluate runs on the calling thread.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "features/table.h"
 #include "model/comparison.h"
 
 namespace covidflow::train {
@@ -22,7 +24,12 @@ namespace covidflow::train {
 struct EvaluateOptions {
   std::string model_dir;                // the candidate's artifact
   std::string against_dir;              // the champion's; empty = none
-  std::vector<std::string> data_files;  // CSV or JSONL (by extension), read in order
+  std::vector<std::string> data_files;  // CSV, JSONL or Parquet (by extension), read in order
+  // Rows from the lake instead: the partitions of [from_date, to_date], then the rows whose
+  // event time is in [from_ms, to_ms) (features/table.h). The columns read are the ones both
+  // models' pipelines and the label need (`columns` is ignored). A missing lake, or no rows
+  // in the range, is kInvalidArgument.
+  std::optional<features::LakeQuery> lake;
   model::BootstrapOptions bootstrap;
 };
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 
 #include "base/crc32c.h"
@@ -12,6 +13,7 @@
 #include "features/table.h"
 #include "model/artifact.h"
 #include "model/family.h"
+#include "schema/fields.h"
 #include "schema/time.h"
 
 namespace covidflow::train {
@@ -19,12 +21,8 @@ namespace {
 
 using nlohmann::json;
 
-struct Input {
-  std::string path;
-  uint64_t bytes = 0;
-  uint32_t crc32c = 0;
-  int64_t rows = 0;
-};
+// An input in the lineage: a file with its digest, or a lake file with its size and mtime.
+using Input = nlohmann::json;
 
 Result<features::Table> ReadInputs(const std::vector<std::string>& paths,
                                    std::vector<Input>& inputs) {
@@ -36,10 +34,77 @@ Result<features::Table> ReadInputs(const std::vector<std::string>& paths,
       return Status::InvalidArgument("input " + path + ": " + t.status().message());
     }
     ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(path));
-    inputs.push_back({path, bytes.size(), Crc32c(bytes), static_cast<int64_t>(t->rows())});
+    inputs.push_back(
+        {{"path", path}, {"bytes", bytes.size()}, {"crc32c", Crc32c(bytes)}, {"rows", t->rows()}});
     features::AppendTable(all, *t);
   }
   return all;
+}
+
+// The columns a spec reads, each with the spec field that names it.
+std::vector<std::pair<std::string, std::string>> SpecColumns(const Spec& spec) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&out](const std::string& column, std::string field) {
+    for (const auto& [c, f] : out) {
+      if (c == column) return;
+    }
+    out.emplace_back(column, std::move(field));
+  };
+  for (size_t i = 0; i < spec.features.size(); ++i) {
+    const features::FeatureDef& f = spec.features[i];
+    add(f.column,
+        "features[" + std::to_string(i) + "]" + (f.name.empty() ? "" : " (" + f.name + ")"));
+  }
+  add(spec.label.column, "label");
+  if (spec.split.by == SplitSpec::By::kTime) add(spec.split.time_column, "split.column");
+  return out;
+}
+
+// The rows of a lake range, every file read recorded in `inputs`.
+Result<features::Table> ReadLake(const Spec& spec, features::LakeQuery query,
+                                 std::vector<Input>& inputs, nlohmann::json& lake_lineage) {
+  if (spec.split.by != SplitSpec::By::kTime) {
+    return Status::InvalidArgument(
+        "--lake: spec field 'split.by' is files; rows from the lake need a time split");
+  }
+  query.columns.clear();
+  for (const auto& [column, field] : SpecColumns(spec)) {
+    if (!schema::FindColumn(column)) {
+      return Status::InvalidArgument("--lake: spec field '" + field + "' reads column '" + column +
+                                     "', which the lake does not have");
+    }
+    query.columns.push_back(column);
+  }
+  Result<features::LakeRows> rows = features::ReadLakeRows(query);
+  if (!rows.ok()) {
+    if (rows.status().code() == StatusCode::kNotFound ||
+        rows.status().code() == StatusCode::kInvalidArgument) {
+      return Status::InvalidArgument("--lake " + query.dir + ": " + rows.status().message());
+    }
+    return rows.status();
+  }
+  for (const lake::FileRead& f : rows->files) {
+    inputs.push_back(
+        {{"path", f.path}, {"bytes", f.bytes}, {"mtime_ns", f.mtime_ns}, {"rows", f.rows}});
+  }
+  auto bound = [](int64_t ms, int64_t unbounded) {
+    return ms == unbounded ? json(nullptr) : json(ms);
+  };
+  lake_lineage = {{"dir", query.dir},
+                  {"from_date", query.from_date.empty() ? json(nullptr) : json(query.from_date)},
+                  {"to_date", query.to_date.empty() ? json(nullptr) : json(query.to_date)},
+                  {"from_ms", bound(query.from_ms, std::numeric_limits<int64_t>::min())},
+                  {"to_ms", bound(query.to_ms, std::numeric_limits<int64_t>::max())},
+                  {"files", rows->files.size()},
+                  {"rows", rows->table.rows()},
+                  {"rows_outside_window", rows->rows_outside_window}};
+  if (rows->table.rows() == 0) {
+    return Status::InvalidArgument("--lake " + query.dir + ": no rows in the range " +
+                                   (query.from_date.empty() ? "(start)" : query.from_date) +
+                                   " .. " + (query.to_date.empty() ? "(end)" : query.to_date) +
+                                   " (" + std::to_string(rows->files.size()) + " files read)");
+  }
+  return std::move(rows->table);
 }
 
 std::string Distribution(const std::vector<std::string>& classes,
@@ -108,9 +173,13 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
   // Rows of each split.
   clock.Phase("read");
   std::vector<Input> inputs;
+  json lake_lineage;
   std::vector<std::pair<std::string, features::Table>> raw;
   std::string date_min, date_max;
-  if (spec.split.by == SplitSpec::By::kFiles) {
+  if (options.lake && !options.data_files.empty()) {
+    return Status::InvalidArgument("--lake and --data: give one source of rows");
+  }
+  if (spec.split.by == SplitSpec::By::kFiles && !options.lake) {
     if (!options.data_files.empty()) {
       return Status::InvalidArgument(
           "--data: this spec splits by named files (split.by: files); give no --data");
@@ -123,12 +192,18 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
       raw.emplace_back(name, std::move(t));
     }
   } else {
-    const std::vector<std::string>& files =
-        options.data_files.empty() ? spec.split.train_files : options.data_files;
-    if (files.empty()) {
-      return Status::InvalidArgument("a time split needs rows: --data FILE... or split.files");
+    features::Table all;
+    if (options.lake) {
+      ASSIGN_OR_RETURN(all, ReadLake(spec, *options.lake, inputs, lake_lineage));
+    } else {
+      const std::vector<std::string>& files =
+          options.data_files.empty() ? spec.split.train_files : options.data_files;
+      if (files.empty()) {
+        return Status::InvalidArgument(
+            "a time split needs rows: --lake DIR, --data FILE... or split.files");
+      }
+      ASSIGN_OR_RETURN(all, ReadInputs(files, inputs));
     }
-    ASSIGN_OR_RETURN(features::Table all, ReadInputs(files, inputs));
     const std::vector<std::string>* times = all.Column(spec.split.time_column);
     if (times == nullptr) {
       return Status::InvalidArgument("spec field 'split.column': the rows have no column '" +
@@ -271,10 +346,7 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
 
   clock.Phase("save");
   json lineage_inputs = json::array();
-  for (const Input& in : inputs) {
-    lineage_inputs.push_back(
-        {{"path", in.path}, {"bytes", in.bytes}, {"crc32c", in.crc32c}, {"rows", in.rows}});
-  }
+  for (Input& in : inputs) lineage_inputs.push_back(std::move(in));
   json rows = json::object();
   for (const SplitResult& s : report.splits) {
     rows[s.name] = {{"rows", s.rows}, {"classes", s.class_rows}};
@@ -285,6 +357,7 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
                     {"untimed_rows", report.untimed_rows},
                     {"date_range", date_min.empty() ? json(nullptr) : json({date_min, date_max})},
                     {"git_commit", std::string(BuildCommit())}};
+  if (!lake_lineage.is_null()) report.lineage["lake"] = lake_lineage;
   json record = {{"spec_name", spec.name}, {"spec_hash", spec.hash},    {"spec", spec.source_text},
                  {"seed", spec.seed},      {"lineage", report.lineage}, {"metrics", metrics}};
   RETURN_IF_ERROR(model::SaveModel(options.out_dir, *pipeline, *classifier, classes, record));

@@ -13,10 +13,12 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "features/table.h"
 #include "model/metrics.h"
 #include "train/spec.h"
 
@@ -26,6 +28,11 @@ struct TrainOptions {
   // Rows for a time split (all files are read, then split by time). With a files split the
   // spec names the files and `data_files` must be empty.
   std::vector<std::string> data_files;
+  // Rows from the lake instead (a time split only): its partitions in [from_date, to_date],
+  // then the rows whose event time is in [from_ms, to_ms). The columns read are the ones the
+  // spec's features, label and split name (`columns` is ignored). A missing lake, a column the
+  // lake lacks, or no rows in the range is kInvalidArgument naming it.
+  std::optional<features::LakeQuery> lake;
   std::string out_dir;  // where the artifact goes (must not exist or be empty)
   // Called at each phase ("read", "features", "fit", "evaluate", "save"), for progress.
   std::function<void(std::string_view phase)> on_phase;

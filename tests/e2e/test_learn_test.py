@@ -157,3 +157,67 @@ def test_train_records_its_run_and_registers_in_the_default_registry(workdir):
     assert sorted(x["status"] for x in runs) == ["FAILED", "FINISHED"]
     versions = json.loads(run("models", "versions", "fake-news", "--json", cwd=workdir).stdout)
     assert [v["version"] for v in versions] == [1]
+
+
+LAKE_SPEC = """name: lake-sentiment
+task: multiclass
+seed: 3
+label: sentiment_label
+features:
+  - {name: text, kind: text, column: text, hash_bits: 16}
+  - {name: followers, kind: numeric, column: {followers}}
+  - {name: hour, kind: hour, column: event_time}
+model: {family: linear, hyperparameters: {C: 1.0}}
+split: {by: time, column: event_time, validation_from: '2020-07-25 11:00:00'}
+"""
+
+
+def test_train_from_the_lake_that_process_writes(home):
+    # 12,000 generated tweets from 2020-07-25 06:00 to about 13:00 (one date partition; the
+    # unit tests in src/train/tests/lake_test.cc cover pruning across partitions).
+    tweets, uri, lake = f"{home}/t.csv", f"file://{home}/log", f"{home}/lake"
+    run("generate", "--count", 12000, "--seed", 3, "--out", tweets)
+    run("produce", "--from", tweets, "--to", uri)
+    counts = json.loads(run("process", "--from", uri, "--group", "g", "--exit-when-idle",
+                            "--lake", lake, "--json").stdout)
+    spec = os.path.join(home, "spec.yaml")
+    with open(spec, "w") as f:
+        f.write(LAKE_SPEC.replace("{followers}", "user_followers"))
+
+    def train_lake(out, *extra, check=True):
+        return run("train", "--spec", spec, "--lake", lake, "--out", os.path.join(home, out),
+                   "--home", home, "--json", *extra, check=check)
+
+    report = json.loads(train_lake("m").stdout)
+    splits = report["splits"]
+    assert splits["train"]["rows"] + splits["validation"]["rows"] == counts["enriched"]
+    assert splits["train"]["rows"] > 0 and splits["validation"]["rows"] > 0
+    # The VADER label is learnt from the text well above chance (three classes).
+    assert splits["validation"]["metrics"]["macro_recall"] > 0.6
+    manifest = json.load(open(os.path.join(home, "m", "manifest.json")))
+    lineage = manifest["record"]["lineage"]
+    assert lineage["lake"]["dir"] == lake
+    assert sum(i["rows"] for i in lineage["inputs"]) == counts["enriched"]
+    assert all("/tweets/date=2020-07-25/" in i["path"] for i in lineage["inputs"])
+
+    # The same lake, spec and seed: the same model files.
+    train_lake("m2")
+    for name in ("features.json", "classifier.json", "linear.model"):
+        assert filecmp.cmp(os.path.join(home, "m", name), os.path.join(home, "m2", name),
+                           shallow=False), name
+
+    # A range before the lake's first date: no rows, exit 2.
+    r = train_lake("m3", "--to", "2020-07-24", check=False)
+    assert r.returncode == 2 and "no rows" in r.stderr, r.stderr
+
+    # Exit 2, naming what is wrong: no lake, an empty range, a bad date, a missing column.
+    r = run("train", "--spec", spec, "--lake", f"{home}/nope", "--home", home, check=False)
+    assert r.returncode == 2 and "nope" in r.stderr, r.stderr
+    r = train_lake("m4", "--from", "2030-01-01", check=False)
+    assert r.returncode == 2 and "no rows" in r.stderr, r.stderr
+    r = train_lake("m5", "--from", "July", check=False)
+    assert r.returncode == 2 and "train.from" in r.stderr, r.stderr
+    with open(spec, "w") as f:
+        f.write(LAKE_SPEC.replace("{followers}", "retweets"))
+    r = train_lake("m6", check=False)
+    assert r.returncode == 2 and "'retweets'" in r.stderr, r.stderr

@@ -12,8 +12,10 @@
 #include "app/app.h"
 #include "base/fs.h"
 #include "base/testing/temp_dir.h"
+#include "lake/sink.h"
 #include "model/artifact.h"
 #include "registry/registry.h"
+#include "train/evaluate.h"
 
 namespace covidflow::app {
 namespace {
@@ -183,6 +185,75 @@ TEST_F(LearnTest, BadNamesAreRefusedBeforeAnyRunExists) {
 
   // No registry was even created, let alone a run.
   EXPECT_FALSE(PathExists(dir_.Sub("home/registry")));
+}
+
+// The loop's calls: train a spec on an event-time window of the lake, judge it against the
+// champion on the same held-out rows, register it.
+TEST_F(LearnTest, TrainsALakeWindowEvaluatesAgainstTheChampionAndRegisters) {
+  constexpr int64_t kDay = 86400;
+  constexpr int64_t kStart = 1609718400;  // 2021-01-04 00:00:00 UTC
+  {
+    auto sink = lake::LakeSink::Open(dir_.Sub("lake"));
+    ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+    const char* pos[] = {"love this", "great day", "so happy", "wonderful", "best ever"};
+    const char* neg[] = {"hate this", "awful day", "so sad", "terrible", "worst ever"};
+    for (int i = 0; i < 240; ++i) {
+      schema::EnrichedTweet t;
+      const bool positive = i % 3 != 0;
+      t.tweet.text = std::string(positive ? pos[i % 5] : neg[i % 5]) + " " + std::to_string(i);
+      t.tweet.date.seconds = kStart + (i % 6) * kDay + (i * 379) % kDay;
+      t.sentiment.label =
+          positive ? schema::Sentiment::Label::kPositive : schema::Sentiment::Label::kNegative;
+      (*sink)->Append(std::move(t));
+    }
+    ASSERT_TRUE((*sink)->Commit().ok());
+  }
+  auto request = [&](int first_day, const std::string& model) {
+    TrainRequest r;
+    auto at = [&](int day) { return "2021-01-0" + std::to_string(4 + day) + " 00:00:00"; };
+    Result<train::Spec> spec = train::ParseSpec(
+        "name: window\ntask: binary\nseed: 1\nlabel: sentiment_label\nmin_class_rows: 5\n"
+        "features: [{kind: text, column: text, min_df: 1, hash_bits: 12}]\n"
+        "model: {family: linear}\npromotion: 'accuracy on test >= champion - 1'\n"
+        "split: {by: time, column: event_time, validation_from: '" +
+            at(first_day + 2) + "', test_from: '" + at(first_day + 3) + "'}\n",
+        dir_.path());
+    EXPECT_TRUE(spec.ok()) << spec.status().ToString();
+    r.spec = *spec;
+    features::LakeQuery q;
+    q.dir = dir_.Sub("lake");
+    q.from_ms = (kStart + first_day * kDay) * 1000;
+    q.to_ms = (kStart + (first_day + 4) * kDay) * 1000;
+    r.options.lake = q;
+    r.register_model = model;
+    r.alias = model.empty() ? "" : "champion";
+    return r;
+  };
+  Result<TrainRun> champion = TrainSpec(s_, request(0, "tweets"));
+  ASSERT_TRUE(champion.ok()) << champion.status().ToString();
+  EXPECT_EQ(champion->record.version, 1);
+  ASSERT_EQ(champion->report.splits.size(), 3u);
+  EXPECT_EQ(champion->report.splits[2].name, "test");
+  EXPECT_EQ(champion->report.splits[0].rows + champion->report.splits[1].rows +
+                champion->report.splits[2].rows,
+            160);                                           // days 0-3 of six
+  EXPECT_EQ(champion->report.lineage["lake"]["files"], 4);  // pruned to the window's dates
+
+  Result<TrainRun> challenger = TrainSpec(s_, request(2, ""));
+  ASSERT_TRUE(challenger.ok()) << challenger.status().ToString();
+  EXPECT_EQ(challenger->record.version, 0);
+  train::EvaluateOptions ev;
+  ev.model_dir = challenger->report.model_dir;
+  ev.against_dir = champion->report.model_dir;
+  ev.lake = features::LakeQuery{};
+  ev.lake->dir = dir_.Sub("lake");
+  ev.lake->from_ms = (kStart + 5 * kDay) * 1000;  // the challenger's held-out day
+  Result<train::EvaluateReport> cmp = train::Evaluate(ev);
+  ASSERT_TRUE(cmp.ok()) << cmp.status().ToString();
+  EXPECT_EQ(cmp->comparison.rows, challenger->report.splits[2].rows);
+  EXPECT_EQ(cmp->comparison.candidate.accuracy, challenger->report.splits[2].metrics.accuracy);
+  ASSERT_TRUE(cmp->comparison.decision.has_value());
+  EXPECT_TRUE(cmp->comparison.decision->promote) << cmp->comparison.decision->reason;
 }
 
 }  // namespace
