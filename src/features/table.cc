@@ -106,6 +106,7 @@ Result<Table> ReadJsonl(const std::string& path, std::string_view data) {
 
 // Row r of column `v` as the seed files write it (the header comment of LakeQuery).
 void AppendCell(const lake::ColumnVector& v, size_t r, std::string& out) {
+  if (!v.valid.empty() && v.valid[r] == 0) return;  // a null is ""
   char buf[32];
   switch (v.type) {
     case lake::ColumnType::kString:

@@ -51,7 +51,7 @@ Result<Table> ParseTable(std::string_view data, FileFormat format, std::string_v
 // Rows of the lake (lake/batch_reader.h): the partitions of [from_date, to_date] (others are
 // never opened), then the rows whose event time is in [from_ms, to_ms). Values are rendered
 // as the seed files write them, so a lake row and the same row in a CSV export give the same
-// Table: strings as they are (a null is ""), booleans True/False, integers in decimal,
+// Table: strings as they are, a null of any type "", booleans True/False, integers in decimal,
 // doubles in the shortest form that reads back exactly, timestamps "YYYY-MM-DD HH:MM:SS"
 // (UTC), string lists "['a', 'b']" ("" when empty).
 struct LakeQuery {
