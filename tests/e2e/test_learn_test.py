@@ -206,6 +206,18 @@ def test_train_from_the_lake_that_process_writes(home):
         assert filecmp.cmp(os.path.join(home, "m", name), os.path.join(home, "m2", name),
                            shallow=False), name
 
+    # evaluate on the same lake: both models on every row, the same predictions, no promotion
+    # of a model over its twin; a date range with no rows exits 2.
+    ev = json.loads(run("evaluate", "--model", os.path.join(home, "m"), "--against",
+                        os.path.join(home, "m2"), "--lake", lake, "--from", "2020-07-25",
+                        "--json").stdout)
+    assert ev["input_rows"] == counts["enriched"]
+    assert ev["mcnemar"]["only_candidate_correct"] == 0
+    assert ev["mcnemar"]["only_champion_correct"] == 0
+    r = run("evaluate", "--model", os.path.join(home, "m"), "--lake", lake, "--to", "2020-07-01",
+            check=False)
+    assert r.returncode == 2 and "no rows" in r.stderr, r.stderr
+
     # A range before the lake's first date: no rows, exit 2.
     r = train_lake("m3", "--to", "2020-07-24", check=False)
     assert r.returncode == 2 and "no rows" in r.stderr, r.stderr
