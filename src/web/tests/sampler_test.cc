@@ -34,8 +34,9 @@ class SamplerTest : public ::testing::Test {
 
   void Send(const std::string& topic, const std::string& value, int n = 1) {
     for (int i = 0; i < n; ++i) {
+      const std::string key = std::to_string(i);  // OutRecord holds views: the key must outlive it
       log::OutRecord r;
-      r.key = std::to_string(i);
+      r.key = key;
       r.value = value;
       ASSERT_TRUE(producer_->Send(topic, r).ok());
     }
