@@ -27,6 +27,12 @@ std::string Figures(const std::map<std::string, double>& figures) {
   return out;
 }
 
+// A decision's reason with the figures it rests on, as the audit log records it.
+std::string ReasonWithFigures(const std::string& reason,
+                              const std::map<std::string, double>& figures) {
+  return figures.empty() ? reason : reason + "; " + Figures(figures);
+}
+
 std::string RunName(const PipelineRun& run) { return "run " + std::to_string(run.id); }
 
 // The tag that finds a run's version again after a restart: unique per run and state file.
@@ -383,7 +389,7 @@ Result<std::string> Orchestrator::Advance(const Observation& obs) {
       run.decision = c.reason;
       const Stage to = c.promote ? Stage::kTrained : Stage::kRejected;
       RETURN_IF_ERROR(Audit(registry::kAuditTrain, run, StageName(run.stage), to,
-                            c.reason + (c.figures.empty() ? "" : "; " + Figures(c.figures))));
+                            ReasonWithFigures(c.reason, c.figures)));
       CF_FAILPOINT("orchestrate.after_train");
       if (!c.promote) return Finish(Stage::kRejected, "evaluation: " + c.reason);
       run.stage = Stage::kTrained;
@@ -417,7 +423,7 @@ Result<std::string> Orchestrator::Advance(const Observation& obs) {
       for (const auto& [k, v] : g.figures) run.figures["gate_" + k] = v;
       const Stage to = g.pass ? Stage::kGated : Stage::kRejected;
       RETURN_IF_ERROR(Audit(registry::kAuditGate, run, StageName(run.stage), to,
-                            g.reason + (g.figures.empty() ? "" : "; " + Figures(g.figures))));
+                            ReasonWithFigures(g.reason, g.figures)));
       CF_FAILPOINT("orchestrate.after_gate");
       if (!g.pass) return Finish(Stage::kRejected, "staging gate: " + g.reason);
       run.stage = Stage::kGated;
