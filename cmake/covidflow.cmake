@@ -39,6 +39,21 @@ function(cf_test_code target)
   target_compile_options(${target} PRIVATE ${CF_WARNINGS} ${CF_TEST_FLAGS_LIST})
 endfunction()
 
+# CF_TEST_SET: which GoogleTest binaries a build registers and builds by default, so that CI
+# compiles each unit test once (ADR 0012). A binary labelled slow, kafka or mlflow runs only in
+# an optimised build (too slow under the sanitizers, or it needs a server); every other one runs
+# under ASan + UBSan in CI.
+#   all        every binary (the default: dev, release)
+#   sanitized  the binaries the sanitizer run executes (the asan preset)
+#   optimised  only the binaries an optimised build alone runs (the ci preset)
+# A binary outside the set is still a target (excluded from "all", not registered with ctest),
+# so `cmake --build --target NAME` builds it and settings on it still apply.
+set(CF_TEST_SET "all" CACHE STRING "GoogleTest binaries to build: all, sanitized or optimised")
+set_property(CACHE CF_TEST_SET PROPERTY STRINGS all sanitized optimised)
+if(NOT CF_TEST_SET MATCHES "^(all|sanitized|optimised)$")
+  message(FATAL_ERROR "CF_TEST_SET is \"${CF_TEST_SET}\"; expected all, sanitized or optimised")
+endif()
+
 # Where the mlflow_server fixture keeps its server (scripts/mlflow/start.sh DIR).
 set(CF_MLFLOW_DIR ${PROJECT_BINARY_DIR}/mlflow-server)
 
@@ -63,6 +78,17 @@ function(cf_test name)
     CF_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     CF_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
+  set(optimised_only FALSE)
+  foreach(label slow kafka mlflow)
+    if(label IN_LIST ARG_LABELS OR (label STREQUAL "mlflow" AND ARG_MLFLOW))
+      set(optimised_only TRUE)
+    endif()
+  endforeach()
+  if((CF_TEST_SET STREQUAL "sanitized" AND optimised_only)
+     OR (CF_TEST_SET STREQUAL "optimised" AND NOT optimised_only))
+    set_target_properties(${name} PROPERTIES EXCLUDE_FROM_ALL TRUE)
+    return()
+  endif()
   include(GoogleTest)
   if(ARG_MLFLOW)
     gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES

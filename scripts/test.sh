@@ -2,10 +2,13 @@
 # Sets up, builds and runs every test: the one command CI runs (.ci/run calls it).
 #   0. the layer check (scripts/check_layers.py), before anything is built; after set-up,
 #      the format check (scripts/check_format.sh, clang-format-14 from set-up)
-#   1. unit, integration (reference peers) and e2e tests on an optimised build, -Werror
+#   1. integration (reference peers) and e2e tests on an optimised build, -Werror; of the unit
+#      tests only those labelled slow (too slow under sanitizers): every other unit test is
+#      built and run once, in step 3 (CF_TEST_SET, ADR 0012)
 #   2. the Kafka tests against a real broker this script starts and stops; the MLflow tests
 #      against one real MLflow server (ctest's mlflow_server fixture starts and stops it)
-#   3. the unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang-14; the same
+#   3. the unit, integration and e2e tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#      (clang-14, -Werror; the same
 #      build also holds the libFuzzer targets, so step 5 builds nothing more; test code itself
 #      is compiled without fuzzer coverage, CF_TEST_FLAGS in cmake/covidflow.cmake)
 #   4. the threaded stages under ThreadSanitizer (scripts/tsan.sh)
@@ -35,8 +38,8 @@ test_setup=$!
 step "format (.clang-format, scripts/check_format.sh)"
 scripts/check_format.sh
 
-step "build (ci preset: Release, warnings are errors)"
-scripts/build.sh ci
+step "build (ci preset: Release, warnings are errors; the unit tests are built in the asan step)"
+scripts/build.sh ci -DCF_TEST_SET=optimised
 step "set-up of what only the tests need (started before the build)"
 if ! wait "$test_setup"; then
   cat "$test_setup_log" >&2
@@ -54,7 +57,7 @@ step "MLflow tests against one real MLflow server on 127.0.0.1 (scripts/mlflow/s
 run_ctest --preset ci -L mlflow
 
 step "build (asan preset: ASan + UBSan, clang-14, with the libFuzzer targets)"
-scripts/build.sh asan
+scripts/build.sh asan -DCF_TEST_SET=sanitized
 step "tests under sanitizers (labels slow, kafka and mlflow run in the ci preset only)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest --preset asan --label-exclude 'slow|kafka|mlflow'
