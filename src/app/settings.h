@@ -14,6 +14,7 @@
 #include "kafka/kafka_log.h"
 #include "log/log.h"
 #include "log/open.h"
+#include "orchestrate/loop.h"
 #include "process/processor.h"
 #include "train/evaluate.h"
 
@@ -167,6 +168,20 @@ struct DashboardSettings {
   double interval_s = 1;
 };
 
+// covidflow up: the retraining loop's options (orchestrate/loop.h; state_path is set from HOME)
+// and how `up` feeds it.
+struct LoopSettings {
+  orchestrate::LoopOptions options;
+  std::string spec;  // its split is replaced by the lake window
+  int64_t tick_ms = 1000;
+  int64_t window_rows = 20000;
+  double holdout = 0.2;
+  std::string events_topic = "monitor.events";
+  int64_t quality_rows = 1000;
+  int64_t gate_requests = 200;
+  double gate_p99_ms = 50;
+};
+
 struct Settings {
   CliOptions cli;
   LogSettings log;
@@ -184,6 +199,7 @@ struct Settings {
   PredictSettings predict;
   ServeSettings serve;
   DashboardSettings dashboard;
+  LoopSettings loop;
   train::EvaluateOptions evaluate;  // data_files from evaluate.data split at commas
   LakeRangeSettings evaluate_lake;  // evaluate.lake, evaluate.from, evaluate.to (app::RunEvaluate)
 };

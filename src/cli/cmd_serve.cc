@@ -1,11 +1,12 @@
 // serve --model NAME@ALIAS | --model-dir DIR: the scoring server (docs/http_api.md) until
-// SIGINT or SIGTERM.
+// SIGINT or SIGTERM; up: the processor, the retraining loop and the server in one process.
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "app/serve.h"
+#include "app/up.h"
 #include "cli/commands.h"
 
 namespace covidflow::cli {
@@ -37,6 +38,21 @@ int RunServe(const config::Config&, const app::Settings& s) {
   while (!StopRequested().load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::fprintf(stderr, "covidflow serve: stopping (serving %s)\n", sv.ModelId().c_str());
   serving->reset();
+  return 0;
+}
+
+int RunUp(const config::Config& c, const app::Settings& s) {
+  if (!c.positional().empty()) return Usage("up", "takes no positional arguments");
+  InstallStopHandlers();
+  // One line per endpoint and per decision of the loop, flushed: scripts follow it.
+  Status done = app::RunUp(s, StopRequested(), [](const std::string& line) {
+    std::printf("covidflow up: %s\n", line.c_str());
+    std::fflush(stdout);
+  });
+  if (!done.ok()) {
+    return Fail("up", done, done.code() == StatusCode::kInvalidArgument ? 2 : 1);
+  }
+  std::printf("covidflow up: stopped\n");
   return 0;
 }
 

@@ -39,6 +39,7 @@ int RunPredict(const config::Config& c, const app::Settings& s);
 int RunEvaluate(const config::Config& c, const app::Settings& s);
 int RunServe(const config::Config& c, const app::Settings& s);
 int RunDashboard(const config::Config& c, const app::Settings& s);
+int RunUp(const config::Config& c, const app::Settings& s);
 
 // Prints "covidflow <command>: error: <message>" on stderr and returns `code`.
 int Fail(std::string_view command, const Status& status, int code = 1);

@@ -76,6 +76,12 @@ constexpr Command kCommands[] = {
      "drift, live quality and the model timeline",
      "[--home DIR] [--port N] [--host H] [--interval S] [--json]",
      "covidflow dashboard --home covidflow-home --port 8050", RunDashboard},
+    {"up",
+     "one process: the processor (log → lake), the retraining loop (triggers, train, evaluate, "
+     "register, staging gate, promote, watch, roll back) and the server following @champion",
+     "[--spec FILE] [--port N] [--min-rows N] [--new-rows N] [--interval S] [--watch S] "
+     "[options]",
+     "covidflow up --port 8080 --new-rows 50000", RunUp},
     {"evaluate",
      "a model (and the champion) on labelled rows: metrics, deltas with intervals, promotion",
      "--model DIR [--against DIR] --data FILE[,FILE...] | --lake DIR [--from D] [--to D] "

@@ -1,0 +1,300 @@
+#include "app/up.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "app/app.h"
+#include "app/serve.h"
+#include "lake/reader.h"
+#include "lake/stats.h"
+#include "model/metrics.h"
+#include "orchestrate/loop.h"
+#include "schema/codec.h"
+#include "schema/text_writer.h"
+#include "schema/time.h"
+#include "serve/scoring.h"
+#include "train/evaluate.h"
+#include "train/spec.h"
+#include "train/trainer.h"
+
+namespace covidflow::app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct LakeRow {
+  int64_t time_s = 0;
+  std::string text;
+  std::string label;
+};
+
+// The newest `n` rows of the lake by event time, oldest first.
+Result<std::vector<LakeRow>> NewestRows(const std::string& lake_dir, int64_t n) {
+  lake::LakeReadOptions read;
+  read.columns = {"event_time", "text", "sentiment_label"};
+  ASSIGN_OR_RETURN(std::vector<schema::EnrichedTweet> tweets, lake::ReadLake(lake_dir, read));
+  std::vector<LakeRow> rows;
+  rows.reserve(tweets.size());
+  for (schema::EnrichedTweet& t : tweets) {
+    rows.push_back({t.tweet.date.seconds, std::move(t.tweet.text),
+                    std::string(schema::LabelName(t.sentiment.label))});
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const LakeRow& a, const LakeRow& b) { return a.time_s < b.time_s; });
+  if (static_cast<int64_t>(rows.size()) > n) rows.erase(rows.begin(), rows.end() - n);
+  return rows;
+}
+
+Status WriteCsv(const std::string& path, const std::vector<LakeRow>& rows, size_t from, size_t to) {
+  std::string out = "date,text,sentiment\n";
+  for (size_t i = from; i < to; ++i) {
+    out += schema::FormatTimestamp(schema::Timestamp{rows[i].time_s});
+    out += ',';
+    schema::AppendCsvField(out, rows[i].text);
+    out += ',';
+    out += rows[i].label;
+    out += '\n';
+  }
+  return ReplaceFileAtomically(path, out, path + ".tmp");
+}
+
+features::Table TableOf(const std::vector<LakeRow>& rows, size_t from, size_t to) {
+  features::Table t;
+  auto& text = t.AddColumn("text");
+  for (size_t i = from; i < to; ++i) text.push_back(rows[i].text);
+  auto& date = t.AddColumn("date");
+  for (size_t i = from; i < to; ++i) {
+    date.push_back(schema::FormatTimestamp(schema::Timestamp{rows[i].time_s}));
+  }
+  return t;
+}
+
+// The loop's work on the real components; models are loaded once per version.
+class LakeSteps : public orchestrate::Steps {
+ public:
+  LakeSteps(const Settings& s, registry::Registry& registry, std::string lake_dir, std::string home)
+      : s_(s), registry_(registry), lake_dir_(std::move(lake_dir)), home_(std::move(home)) {}
+
+  Result<orchestrate::Candidate> Train(const orchestrate::PipelineRun& run,
+                                       int64_t champion) override {
+    const std::string dir =
+        home_ + "/loop/runs/" + std::to_string(run.id) + "-" + std::to_string(run.started_ms);
+    RETURN_IF_ERROR(MakeDirs(dir));
+    ASSIGN_OR_RETURN(std::vector<LakeRow> rows, NewestRows(lake_dir_, s_.loop.window_rows));
+    const size_t n = rows.size();
+    const size_t held = static_cast<size_t>(std::ceil(n * s_.loop.holdout));
+    if (n < 100 || held < 20) {
+      return Status::FailedPrecondition("the lake holds " + std::to_string(n) +
+                                        " rows: too few to train on");
+    }
+    RETURN_IF_ERROR(WriteCsv(dir + "/train.csv", rows, 0, n - held));
+    RETURN_IF_ERROR(WriteCsv(dir + "/holdout.csv", rows, n - held, n));
+    ASSIGN_OR_RETURN(train::Spec spec, train::ReadSpec(s_.loop.spec));
+    spec.split = train::SplitSpec{};
+    spec.split.train_files = {dir + "/train.csv"};
+    spec.split.validation_files = {dir + "/holdout.csv"};
+    train::TrainOptions options;
+    options.out_dir = dir + "/model";
+    RETURN_IF_ERROR(RemoveTree(options.out_dir));  // a run resumed after a kill trains again
+    ASSIGN_OR_RETURN(train::TrainReport report, train::Train(spec, options));
+
+    train::EvaluateOptions eval;
+    eval.model_dir = report.model_dir;
+    eval.data_files = {dir + "/holdout.csv"};
+    eval.bootstrap.resamples = 0;
+    if (champion != 0) {
+      eval.against_dir = dir + "/champion";
+      RETURN_IF_ERROR(RemoveTree(eval.against_dir));
+      RETURN_IF_ERROR(registry_.DownloadVersion(s_.loop.options.model, champion, eval.against_dir));
+    }
+    ASSIGN_OR_RETURN(train::EvaluateReport er, train::Evaluate(eval));
+    orchestrate::Candidate c;
+    c.model_dir = report.model_dir;
+    const model::ModelComparison& cmp = er.comparison;
+    c.promote = cmp.decision && cmp.decision->promote;
+    c.reason = cmp.decision ? cmp.decision->reason : "the spec has no promotion rule";
+    c.figures["window_rows"] = static_cast<double>(n);
+    c.figures["holdout_rows"] = static_cast<double>(cmp.rows);
+    c.figures["candidate_accuracy"] = cmp.candidate.accuracy;
+    c.figures["candidate_macro_recall"] = cmp.candidate.macro_recall;
+    if (cmp.champion) {
+      c.figures["champion_accuracy"] = cmp.champion->accuracy;
+      c.figures["champion_macro_recall"] = cmp.champion->macro_recall;
+    }
+    return c;
+  }
+
+  Result<orchestrate::GateVerdict> Gate(const orchestrate::PipelineRun& run) override {
+    ASSIGN_OR_RETURN(auto candidate, Load(run.version));  // download, load, smoke test
+    ASSIGN_OR_RETURN(std::vector<LakeRow> rows, NewestRows(lake_dir_, s_.loop.gate_requests));
+    if (rows.empty()) return Status::FailedPrecondition("no lake rows to send to the gate");
+    std::shared_ptr<const serve::LoadedModel> champion;
+    if (run.previous_champion != 0) {
+      ASSIGN_OR_RETURN(champion, Load(run.previous_champion));
+    }
+    std::vector<double> ms;
+    int64_t agree = 0;
+    for (size_t i = 0; i < rows.size(); ++i) {
+      const features::Table one = TableOf(rows, i, i + 1);
+      const auto start = Clock::now();
+      ASSIGN_OR_RETURN(serve::Scores got, serve::Score(candidate, one));
+      ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+      if (champion) {
+        ASSIGN_OR_RETURN(serve::Scores was, serve::Score(champion, one));
+        agree += got.Label(0) == was.Label(0);
+      }
+    }
+    std::sort(ms.begin(), ms.end());
+    const double p99 = ms[std::min(ms.size() - 1, static_cast<size_t>(0.99 * ms.size()))];
+    orchestrate::GateVerdict g;
+    g.figures = {{"requests", static_cast<double>(ms.size())}, {"p99_ms", p99}};
+    if (champion) g.figures["agreement"] = static_cast<double>(agree) / rows.size();
+    g.pass = p99 <= s_.loop.gate_p99_ms;
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "loaded, smoke-tested, %zu shadow requests, p99 %.2f ms %s %.2f ms", ms.size(),
+                  p99, g.pass ? "<=" : ">", s_.loop.gate_p99_ms);
+    g.reason = buf;
+    return g;
+  }
+
+  // Accuracy of each version against the labels of the newest labelled rows (the same rows).
+  std::map<int64_t, orchestrate::LiveQuality> Live(const std::vector<int64_t>& versions) {
+    std::map<int64_t, orchestrate::LiveQuality> out;
+    auto rows = NewestRows(lake_dir_, s_.loop.quality_rows);
+    if (!rows.ok() || rows->empty()) return out;
+    const features::Table table = TableOf(*rows, 0, rows->size());
+    for (int64_t v : versions) {
+      if (v <= 0 || out.count(v)) continue;
+      auto model = Load(v);
+      if (!model.ok()) continue;
+      auto scores = serve::Score(*model, table);
+      if (!scores.ok()) continue;
+      int64_t right = 0;
+      for (size_t i = 0; i < rows->size(); ++i) right += scores->Label(i) == (*rows)[i].label;
+      out[v] = {static_cast<double>(right) / rows->size(), static_cast<int64_t>(rows->size())};
+    }
+    return out;
+  }
+
+ private:
+  Result<std::shared_ptr<const serve::LoadedModel>> Load(int64_t version) {
+    auto it = models_.find(version);
+    if (it != models_.end()) return it->second;
+    ASSIGN_OR_RETURN(ServedModel m,
+                     LoadServedModel(s_, s_.loop.options.model + "/" + std::to_string(version), "",
+                                     "loop.model"));
+    models_[version] = m.model;
+    return m.model;
+  }
+
+  const Settings& s_;
+  registry::Registry& registry_;
+  std::string lake_dir_;
+  std::string home_;
+  std::map<int64_t, std::shared_ptr<const serve::LoadedModel>> models_;
+};
+
+// Drift events so far on `topic` (docs/formats/monitor_events.md: kind "drift" with
+// dataset_drift), and the newest one's summary; 0 while the topic is absent.
+std::pair<int64_t, std::string> DriftEvents(log::Log& log, const std::string& topic) {
+  int64_t n = 0;
+  std::string last;
+  (void)ForEachRecord(log, topic, [&](const log::InRecord& r) -> Status {
+    nlohmann::json j = nlohmann::json::parse(r.value, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && j.value("kind", "") == "drift" && j.value("dataset_drift", false)) {
+      ++n;
+      last = std::to_string(j.value("drifted_columns", 0)) + " columns drifted (share " +
+             std::to_string(j.value("drift_share", 0.0)).substr(0, 4) + ") in " +
+             j.value("source", std::string("the stream"));
+    }
+    return Status::Ok();
+  });
+  return {n, last};
+}
+
+}  // namespace
+
+Status RunUp(const Settings& s, const std::atomic<bool>& stop,
+             const std::function<void(const std::string&)>& say) {
+  const std::string home = HomeDir(s.cli);
+  const std::string lake_dir = s.lake.dir.empty() ? home + "/lake" : s.lake.dir;
+  RETURN_IF_ERROR(MakeDirs(home + "/loop"));
+  ASSIGN_OR_RETURN(std::unique_ptr<log::Log> log, OpenLog(LogUri(s.cli), s.log));
+  ASSIGN_OR_RETURN(std::unique_ptr<registry::Registry> reg, OpenRegistry(s.registry.uri, s.cli));
+  ASSIGN_OR_RETURN(process::ProcessorOptions popts, ProcessorOptionsFrom(s));
+  popts.exit_when_idle = false;
+
+  // The processor on its own thread; a failure stops the whole process.
+  std::atomic<bool> halt{false};
+  Status processor_status;
+  std::thread processor([&] {
+    auto counts = RunProcessor(s, *log, popts, lake_dir, halt);
+    if (!counts.ok()) processor_status = counts.status();
+    halt = true;
+  });
+  say("processor: " + LogUri(s.cli) + " " + popts.input_topic + " → " + popts.enriched_topic +
+      ", lake " + lake_dir);
+
+  LakeSteps steps(s, *reg, lake_dir, home);
+  orchestrate::LoopOptions options = s.loop.options;
+  options.state_path = home + "/loop/state.json";
+  Status status = Status::Ok();
+  auto loop = orchestrate::Orchestrator::Open(options, *reg, steps);
+  if (!loop.ok()) status = loop.status();
+  say("loop: model " + options.model + "@" + options.alias + ", state " + options.state_path);
+
+  std::unique_ptr<Serving> serving;
+  while (status.ok() && !stop && !halt) {
+    orchestrate::Observation obs;
+    obs.now_ms = NowMs();
+    if (auto stats = lake::ComputeStats(lake_dir); stats.ok()) obs.lake_rows = stats->rows;
+    std::tie(obs.drift_events, obs.drift_summary) = DriftEvents(*log, s.loop.events_topic);
+    if (auto champ = reg->GetVersionByAlias(options.model, options.alias); champ.ok()) {
+      obs.champion = champ->version;
+    }
+    std::vector<int64_t> versions = {obs.champion, (*loop)->state().known_champion};
+    if ((*loop)->state().current) versions.push_back((*loop)->state().current->previous_champion);
+    obs.live = steps.Live(versions);
+    auto said = (*loop)->Tick(obs);
+    if (!said.ok()) {
+      say("loop: " + said.status().ToString() + " (retried at the next tick)");
+    } else if (!said->empty()) {
+      say("loop: " + *said);
+    }
+    if (!serving && obs.champion != 0) {
+      Settings ss = s;
+      ss.serve.model = options.model + "@" + options.alias;
+      auto started = StartServing(ss);
+      if (!started.ok()) {
+        status = started.status();
+        break;
+      }
+      serving = std::move(*started);
+      say("serving: http://" + s.serve.host + ":" + std::to_string(serving->server->port()) +
+          "/invocations (" + serving->ModelId() + ", following @" + options.alias + ")");
+    }
+    for (int64_t waited = 0; waited < s.loop.tick_ms && !stop && !halt; waited += 10) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  serving.reset();
+  halt = true;
+  processor.join();
+  RETURN_IF_ERROR(status);
+  return processor_status;
+}
+
+}  // namespace covidflow::app

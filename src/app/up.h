@@ -1,0 +1,35 @@
+#pragma once
+// covidflow up: one process running the processor (tweets.raw → enriched topics and the
+// lake), the retraining loop (orchestrate/loop.h) on the real components, and the scoring
+// server following the loop's alias.
+//
+// How `up` feeds the loop (docs/decisions/0010-retraining-loop.md):
+//   - training: the newest loop.window_rows lake rows by event time; the newest loop.holdout
+//     of them are held out, the spec's split is replaced by these two files, the challenger
+//     is trained on the rest (train::Train) and compared with the champion on the held-out
+//     rows by the spec's promotion rule (train::Evaluate);
+//   - the labels: the VADER label the processor wrote for each tweet. It stands in for labels
+//     people would give later: the model learns sentiment from the text alone (no VADER
+//     feature in specs/lake-sentiment.yaml) and is judged against it;
+//   - live quality: each version's accuracy on the newest loop.quality_rows labelled lake
+//     rows (the champion and the one it replaced on the same rows);
+//   - drift: events of `monitor run` on loop.events_topic with "kind": "drift" and
+//     "dataset_drift": true (docs/formats/monitor_events.md);
+//   - staging gate: load from the registry with its smoke test, then loop.gate_requests
+//     one-row requests (the newest lake rows) within loop.gate_p99_ms at p99.
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "app/settings.h"
+#include "base/status.h"
+
+namespace covidflow::app {
+
+// Runs until `stop` is set (SIGTERM). `say` receives one line per endpoint and per loop
+// decision. Restarting resumes: the log's committed offsets, the registry, the loop's state
+// file (HOME/loop/state.json) with its pending triggers and its run in progress.
+Status RunUp(const Settings& s, const std::atomic<bool>& stop,
+             const std::function<void(const std::string&)>& say);
+
+}  // namespace covidflow::app
