@@ -193,8 +193,11 @@ class LakeSteps : public orchestrate::Steps {
   Result<std::shared_ptr<const serve::LoadedModel>> Load(int64_t version) {
     auto it = models_.find(version);
     if (it != models_.end()) return it->second;
+    // Its own download cache: the server's watcher loads into HOME/serve-cache meanwhile.
+    Settings own = s_;
+    own.serve.cache_dir = home_ + "/loop/model-cache";
     ASSIGN_OR_RETURN(ServedModel m,
-                     LoadServedModel(s_, s_.loop.options.model + "/" + std::to_string(version), "",
+                     LoadServedModel(own, s_.loop.options.model + "/" + std::to_string(version), "",
                                      "loop.model"));
     models_[version] = m.model;
     return m.model;
