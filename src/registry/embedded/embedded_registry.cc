@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <random>
 
@@ -861,6 +862,27 @@ Result<std::string> Absolute(const std::string& dir) {
   return out;
 }
 
+// Creates the database file with our mode (SQLite gives -wal and -shm the database's mode)
+// without ever opening and closing the database itself: close(2) of any descriptor on a file
+// drops every POSIX lock this process holds on it, including those of SQLite connections
+// already open on it here (`up` opens several registries). Without them another process that
+// closes its connection believes it is the last one, checkpoints and deletes -wal and -shm,
+// and this process's connections go on in the deleted files, never seeing that process's
+// writes again nor showing it theirs. So the file is made under a name of its own and linked
+// into place (link(2) never replaces an existing database).
+Status CreateDatabaseFile(const std::string& path) {
+  if (PathExists(path)) return Status::Ok();
+  const std::string temp = path + ".new-" + std::to_string(::getpid()) + "-" + RandomHex(8);
+  { ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(temp, O_RDWR | O_CREAT | O_EXCL, kFileMode)); }
+  const int rc = ::link(temp.c_str(), path.c_str());
+  const int err = errno;
+  RETURN_IF_ERROR(RemoveFileIfExists(temp));
+  if (rc != 0 && err != EEXIST) {
+    return Status::IoError("link " + path + ": " + std::strerror(err));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Registry>> OpenEmbeddedRegistry(const EmbeddedOptions& options) {
@@ -873,10 +895,7 @@ Result<std::unique_ptr<Registry>> OpenEmbeddedRegistry(const EmbeddedOptions& op
   RETURN_IF_ERROR(MakeDirs(options.artifact_dir + "/models", kDirMode));
   RETURN_IF_ERROR(MakeDirs(options.artifact_dir + "/runs", kDirMode));
   ASSIGN_OR_RETURN(std::string artifacts, Absolute(options.artifact_dir));
-  {
-    // Created here so its mode is ours; SQLite gives -wal and -shm the database's mode.
-    ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(options.database, O_RDWR | O_CREAT, kFileMode));
-  }
+  RETURN_IF_ERROR(CreateDatabaseFile(options.database));
   ASSIGN_OR_RETURN(std::unique_ptr<Database> db,
                    Database::Open(options.database, options.busy_timeout_ms));
   auto registry =
