@@ -65,14 +65,21 @@ tail -n +4001 "$home/stream.jsonl" >"$home/after.jsonl"
 "$cf" produce "${common[@]}" --from "$home/before.jsonl" >/dev/null
 say "produced 4000 tweets before the drift"
 
-# 2. One process: processor → lake, the retraining loop, the server (following @champion).
-up_flags=(--spec "$root/specs/lake-sentiment.yaml" --port 0 --tick-ms 200 --min-rows 3000
-  --new-rows 3000 --cooldown 1 --watch 4 --poll-interval 0.2)
+# 2. One process: processor → lake, the monitor (drift per 15-minute window of event time
+#    against the champion's training rows), the retraining loop, the server (following
+#    @champion), the dashboard and /metrics.
+up_flags=(--spec "$root/specs/lake-sentiment.yaml" --port 0 --dashboard-port 0 --tick-ms 200
+  --min-rows 3000 --cooldown 1 --watch 4 --poll-interval 0.2 --window 15m --lateness 1m)
 "$cf" up "${common[@]}" "${up_flags[@]}" >"$uplog" 2>"$home/up.err" &
 up_pid=$!
+wait_for "dashboard: http" "up's own server"
 wait_for "run 1: promoted v1" "first model trained, gated and promoted"
 wait_for "serving: http" "served"
-url=$(grep -oE 'http://[0-9.]+:[0-9]+' "$home/up.log" | head -1)
+wait_for "monitor: drift" "monitor watching the stream"
+url=$(grep -E 'serving: http' "$uplog" | grep -oE 'http://[0-9.]+:[0-9]+' | head -1)
+ops=$(grep -E 'dashboard: http' "$uplog" | grep -oE 'http://[0-9.]+:[0-9]+' | head -1)
+curl -sf "$ops/" | grep -q uPlot || fail "the dashboard page at $ops/ did not load"
+curl -sf "$ops/api/models" | grep -q '"version"' || fail "the dashboard's model timeline is empty"
 
 # 3. Requests all along from here: every answer must be 200, through the swaps.
 body='{"instances": ["I love the new vaccine centre, great work", "Lockdown again, this is awful"]}'
@@ -86,21 +93,13 @@ body='{"instances": ["I love the new vaccine centre, great work", "Lockdown agai
 ) &
 load_pid=$!
 
-# 4. The drift arrives; the monitor's drift test on the raw stream sees it.
+# 4. The drift arrives: the monitor inside up publishes drift events, the drift trigger fires.
 "$cf" produce "${common[@]}" --from "$home/after.jsonl" >/dev/null
 say "produced 4000 tweets after the drift"
-# monitor drift exits 3 when it finds drift.
-rc=0
-"$cf" monitor drift --reference "$home/before.jsonl" --current "$home/after.jsonl" \
-  --columns hashtags,user_location --json >"$home/drift.json" || rc=$?
-[ "$rc" = 0 ] || [ "$rc" = 3 ] || fail "monitor drift failed (exit $rc)"
-drifted=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(", ".join("%s (%s %.3f)" % (c["column"], c["method"], c["score"]) for c in d["columns"] if c["drifted"]))' "$home/drift.json")
-[ -n "$drifted" ] || fail "monitor drift saw no drift"
-say "drift detected by monitor drift: $drifted"
 
 # 5. Retrained on the newest window, compared with the champion on the same held-out rows,
 #    gated and promoted while the requests flow.
-wait_for "run 2: triggered" "retraining triggered"
+wait_for "run 2: triggered by drift" "drift detected by up's monitor, retraining triggered"
 wait_for "run 2: passed the staging gate" "challenger passed the staging gate"
 wait_for "run 2: promoted v2" "challenger promoted"
 wait_for "run 2: done" "challenger kept after its watch" 30
@@ -125,18 +124,40 @@ say "requests during the swaps: $ok answered 200, $errors failed"
 champion=$("$cf" models show tweets "${common[@]}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["aliases"]["champion"])')
 [ "$champion" = 2 ] || fail "@champion is v$champion after the rollback, expected v2"
 
+metrics=$(curl -sf "$ops/metrics") || fail "no /metrics at $ops"
+for series in covidflow_process_records_enriched_total covidflow_consumer_lag_records \
+  covidflow_monitor_windows_total covidflow_serve_requests_total; do
+  grep -q "^$series" <<<"$metrics" || fail "/metrics lacks $series"
+done
+say "/metrics: $(grep -c '^covidflow_' <<<"$metrics") covidflow series (processor, lag, monitor, server)"
+
 kill -TERM "$up_pid"; wait "$up_pid" || fail "covidflow up did not stop cleanly"; up_pid=""
 grep -q "stopped" "$uplog" || fail "covidflow up did not say it stopped"
 say "covidflow up stopped on SIGTERM"
 
-# 7. Started again, it resumes: the champion is served at once and no first model is trained.
-uplog=$home/up2.log
+# 7. Started again, it resumes: the champion is served at once and no first model is trained;
+#    then killed with -9 and started once more: the same.
+for how in TERM KILL; do
+  uplog=$home/up-after-$how.log
+  "$cf" up "${common[@]}" "${up_flags[@]}" >"$uplog" 2>"$home/up.err" &
+  up_pid=$!
+  wait_for "serving: http.*tweets/2" "restarted: resumed with v2 served"
+  wait_for "monitor: drift.*v2" "restarted: the monitor against v2's reference"
+  ! grep -q "bootstrap" "$uplog" || fail "the restart trained a first model again"
+  if [ "$how" = TERM ]; then
+    kill -TERM "$up_pid"; wait "$up_pid" || fail "the restarted covidflow up did not stop cleanly"
+  else
+    kill -KILL "$up_pid"; wait "$up_pid" 2>/dev/null || true
+    say "killed with -9"
+  fi
+  up_pid=""
+done
+uplog=$home/up-final.log
 "$cf" up "${common[@]}" "${up_flags[@]}" >"$uplog" 2>"$home/up.err" &
 up_pid=$!
-wait_for "serving: http.*tweets/2" "restarted: resumed with v2 served"
-sleep 1  # a few ticks: nothing may start from scratch
-! grep -q "bootstrap" "$uplog" || fail "the restart trained a first model again"
-kill -TERM "$up_pid"; wait "$up_pid" || fail "the restarted covidflow up did not stop cleanly"; up_pid=""
+wait_for "serving: http.*tweets/2" "restarted after kill -9: resumed with v2 served"
+kill -TERM "$up_pid"; wait "$up_pid" || fail "covidflow up did not stop cleanly after a kill -9"
+up_pid=""
 echo
 echo "== the audit trail (covidflow audit)"
 "$cf" audit "${common[@]}"

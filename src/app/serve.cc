@@ -13,10 +13,11 @@ std::string Serving::ModelId() const { return slot->Load()->Id(); }
 int64_t Serving::ModelVersion() const { return slot->Load()->version; }
 const std::string& Serving::ModelName() const { return slot->Load()->name; }
 
-Result<std::unique_ptr<Serving>> StartServing(const Settings& s) {
+Result<std::unique_ptr<Serving>> StartServing(const Settings& s, metrics::Registry* shared) {
   const ServeSettings& o = s.serve;
   auto out = std::make_unique<Serving>();
-  out->metrics = std::make_unique<metrics::Registry>();
+  if (shared == nullptr) out->own_metrics = std::make_unique<metrics::Registry>();
+  out->metrics = shared != nullptr ? shared : out->own_metrics.get();
   ASSIGN_OR_RETURN(ServedModel served,
                    LoadServedModel(s, o.model, o.model_dir, "serve.model (--model)"));
   out->registry = std::move(served.registry);

@@ -17,8 +17,9 @@ namespace covidflow::app {
 // Members are destroyed in reverse order: the server (requests in flight finish) first, then
 // the watcher's thread, then what they used.
 struct Serving {
-  std::unique_ptr<registry::Registry> registry;  // null with --model-dir
-  std::unique_ptr<metrics::Registry> metrics;
+  std::unique_ptr<registry::Registry> registry;    // null with --model-dir
+  std::unique_ptr<metrics::Registry> own_metrics;  // null when the caller's registry is used
+  metrics::Registry* metrics = nullptr;            // the series of the server and the watcher
   std::unique_ptr<serve::ModelSlot> slot;
   std::unique_ptr<serve::AliasWatcher> watcher;  // null unless serving NAME@ALIAS
   std::unique_ptr<http::Server> server;
@@ -32,6 +33,9 @@ struct Serving {
 // Loads the model serve.model or serve.model_dir names (exactly one; kInvalidArgument naming
 // them otherwise or for a bad reference), starts the watcher for NAME@ALIAS and the server
 // on serve.host:serve.port. A model that fails to load or its smoke test is an error naming it.
-Result<std::unique_ptr<Serving>> StartServing(const Settings& s);
+// Its series go into `shared` when given (`up`: one registry for the whole process; it must
+// outlive the Serving), else into a registry of its own.
+Result<std::unique_ptr<Serving>> StartServing(const Settings& s,
+                                              metrics::Registry* shared = nullptr);
 
 }  // namespace covidflow::app

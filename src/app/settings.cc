@@ -280,6 +280,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   orchestrate::TriggerOptions& t = l.options.triggers;
   b.Bind<K("loop.model")>(l.options.model);
   b.Bind<K("loop.spec")>(l.spec);
+  b.Bind<K("loop.dashboard_port")>(l.dashboard_port);
   b.Bind<K("loop.tick_ms")>(l.tick_ms);
   b.Bind<K("loop.window_rows")>(l.window_rows);
   b.Bind<K("loop.holdout")>(l.holdout);

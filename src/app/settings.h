@@ -172,7 +172,8 @@ struct DashboardSettings {
 // and how `up` feeds it.
 struct LoopSettings {
   orchestrate::LoopOptions options;
-  std::string spec;  // its split is replaced by the lake window
+  std::string spec;           // its split is replaced by the lake window
+  int dashboard_port = 8050;  // up's own server: the dashboard and /metrics
   int64_t tick_ms = 1000;
   int64_t window_rows = 20000;
   double holdout = 0.2;

@@ -5,14 +5,20 @@
 #include <cmath>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "app/app.h"
+#include "app/dashboard.h"
+#include "app/metrics_server.h"
+#include "app/monitor.h"
 #include "app/serve.h"
+#include "http/metrics_handler.h"
 #include "lake/reader.h"
 #include "lake/stats.h"
 #include "model/metrics.h"
+#include "monitor/table.h"
 #include "orchestrate/loop.h"
 #include "schema/codec.h"
 #include "schema/text_writer.h"
@@ -228,6 +234,84 @@ std::pair<int64_t, std::string> DriftEvents(log::Log& log, const std::string& to
   return {n, last};
 }
 
+// The monitor's reference for `champion`: monitor.reference when set, else the newest
+// loop.window_rows lake rows (the champion's training window, as the lake holds them when it
+// is first seen) in the columns a lake source has, kept in HOME/loop/reference-vN.jsonl so a
+// restart compares against the same rows.
+Result<std::string> MonitorReference(const Settings& s, const std::string& lake_dir,
+                                     const std::string& home, int64_t champion) {
+  if (!s.monitor.reference.empty()) return s.monitor.reference;
+  const std::string path = home + "/loop/reference-v" + std::to_string(champion) + ".jsonl";
+  if (PathExists(path)) return path;
+  ASSIGN_OR_RETURN(monitor::Table t, monitor::ReadTable("lake:" + lake_dir));
+  const size_t n = static_cast<size_t>(s.loop.window_rows);
+  std::string out;
+  for (size_t i = t.rows > n ? t.rows - n : 0; i < t.rows; ++i) {
+    nlohmann::json row = nlohmann::json::object();
+    for (const monitor::TableColumn& c : t.columns) {
+      nlohmann::json& cell = row[c.name];
+      if (c.type == monitor::CellType::kString) {
+        if (c.present[i] != 0) cell = c.strings[i];
+      } else if (!std::isnan(c.numbers[i])) {
+        if (c.type == monitor::CellType::kBool) {
+          cell = c.numbers[i] != 0;
+        } else if (c.type == monitor::CellType::kInt) {
+          cell = static_cast<int64_t>(c.numbers[i]);
+        } else {
+          cell = c.numbers[i];
+        }
+      }
+    }
+    out += row.dump() + "\n";
+  }
+  RETURN_IF_ERROR(ReplaceFileAtomically(path, out, path + ".tmp"));
+  return path;
+}
+
+// `monitor run` on a thread of this process: drift per window of the enriched stream against
+// the champion's reference, published to monitor.events_topic (the drift trigger reads them)
+// and into the process's metrics. Reopened when the champion changes.
+class MonitorThread {
+ public:
+  ~MonitorThread() { Stop(); }
+
+  Status Start(const Settings& s, const std::string& reference, int64_t champion,
+               metrics::Registry& metrics) {
+    Stop();
+    Settings ms = s;
+    ms.monitor.reference = reference;
+    ms.monitor.predictions.clear();  // live quality is the loop's (up.h)
+    ms.monitor.exit_when_idle = false;
+    ms.monitor.events_topic = s.loop.events_topic;
+    ASSIGN_OR_RETURN(monitor_, StreamMonitor::Open(ms, metrics));
+    champion_ = champion;
+    thread_ = std::thread([this] {
+      Status done = monitor_->Run();
+      std::lock_guard lock(mu_);
+      status_ = done;
+    });
+    return Status::Ok();
+  }
+  void Stop() {
+    if (monitor_) monitor_->Stop();
+    if (thread_.joinable()) thread_.join();
+    monitor_.reset();
+  }
+  int64_t champion() const { return champion_; }
+  // The thread's error once it has ended on one (Ok while it runs).
+  Status status() {
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  std::unique_ptr<StreamMonitor> monitor_;
+  std::thread thread_;
+  std::mutex mu_;
+  Status status_;
+  int64_t champion_ = 0;
+};
+
 }  // namespace
 
 Status RunUp(const Settings& s, const std::atomic<bool>& stop,
@@ -240,11 +324,35 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
   ASSIGN_OR_RETURN(process::ProcessorOptions popts, ProcessorOptionsFrom(s));
   popts.exit_when_idle = false;
 
+  // Every series of the process (processor, consumer lag, monitor, server) in one registry,
+  // served at /metrics by up's own server beside the dashboard, and by the scoring server.
+  metrics::Registry metrics;
+  ASSIGN_OR_RETURN(std::unique_ptr<GroupProgressMetrics> progress,
+                   GroupProgressMetrics::Register(metrics, *log, popts.group, popts.input_topic,
+                                                  {popts.enriched_topic, popts.dlq_topic}));
+  web::DashboardOptions dopts;
+  dopts.interval = std::chrono::milliseconds(static_cast<int64_t>(s.dashboard.interval_s * 1000));
+  ASSIGN_OR_RETURN(std::unique_ptr<web::Dashboard> dashboard,
+                   web::Dashboard::Start(DashboardSourcesFrom(s, log.get(), reg.get()), dopts));
+  http::Router router;
+  RETURN_IF_ERROR(dashboard->Mount(router));
+  RETURN_IF_ERROR(router.Add("GET", "/metrics", http::MetricsHandler(metrics)));
+  http::ServerOptions sopts;
+  sopts.host = s.serve.host;
+  sopts.port = s.loop.dashboard_port;
+  sopts.threads = 2;            // a few browser tabs and a scraper
+  sopts.max_body_bytes = 1024;  // GET only
+  auto ops = http::Server::Start(std::move(router), std::move(sopts));
+  if (!ops.ok()) return ops.status().WithContext("up's dashboard server (--dashboard-port)");
+  const std::string ops_url = "http://" + s.serve.host + ":" + std::to_string((*ops)->port());
+  say("dashboard: " + ops_url + "/");
+  say("metrics: " + ops_url + "/metrics");
+
   // The processor on its own thread; a failure stops the whole process.
   std::atomic<bool> halt{false};
   Status processor_status;
   std::thread processor([&] {
-    auto counts = RunProcessor(s, *log, popts, lake_dir, halt);
+    auto counts = RunProcessor(s, *log, popts, lake_dir, halt, &metrics);
     if (!counts.ok()) processor_status = counts.status();
     halt = true;
   });
@@ -259,6 +367,7 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
   if (!loop.ok()) status = loop.status();
   say("loop: model " + options.model + "@" + options.alias + ", state " + options.state_path);
 
+  MonitorThread monitor;
   std::unique_ptr<Serving> serving;
   while (status.ok() && !stop && !halt) {
     orchestrate::Observation obs;
@@ -280,7 +389,7 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
     if (!serving && obs.champion != 0) {
       Settings ss = s;
       ss.serve.model = options.model + "@" + options.alias;
-      auto started = StartServing(ss);
+      auto started = StartServing(ss, &metrics);
       if (!started.ok()) {
         status = started.status();
         break;
@@ -289,11 +398,33 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
       say("serving: http://" + s.serve.host + ":" + std::to_string(serving->server->port()) +
           "/invocations (" + serving->ModelId() + ", following @" + options.alias + ")");
     }
+    // The monitor follows the champion once no run is deciding about it (a watched version
+    // may still be rolled back), as the loop sees it after this tick (a rollback moved it).
+    const int64_t champion = (*loop)->state().known_champion;
+    if (s.loop.options.triggers.on_drift && champion > 0 && !(*loop)->state().current &&
+        champion != monitor.champion()) {
+      Status started = Status::Ok();
+      auto reference = MonitorReference(s, lake_dir, home, champion);
+      if (reference.ok()) started = monitor.Start(s, *reference, champion, metrics);
+      if (!reference.ok() || !started.ok()) {
+        status = (reference.ok() ? started : reference.status()).WithContext("monitor");
+        break;
+      }
+      say("monitor: drift of " + popts.enriched_topic + " against " + *reference + " (v" +
+          std::to_string(champion) + "), events on " + s.loop.events_topic);
+    }
+    if (Status m = monitor.status(); !m.ok()) {
+      status = m.WithContext("monitor");
+      break;
+    }
     for (int64_t waited = 0; waited < s.loop.tick_ms && !stop && !halt; waited += 10) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
   }
+  monitor.Stop();
   serving.reset();
+  (*ops).reset();
+  dashboard->Stop();
   halt = true;
   processor.join();
   RETURN_IF_ERROR(status);

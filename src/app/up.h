@@ -1,7 +1,8 @@
 #pragma once
 // covidflow up: one process running the processor (tweets.raw → enriched topics and the
-// lake), the retraining loop (orchestrate/loop.h) on the real components, and the scoring
-// server following the loop's alias.
+// lake), the stream monitor, the retraining loop (orchestrate/loop.h) on the real components,
+// the scoring server following the loop's alias, and its own server with the dashboard and
+// /metrics (every series of the process in one metrics registry).
 //
 // How `up` feeds the loop (docs/decisions/0010-retraining-loop.md):
 //   - training: the newest loop.window_rows lake rows by event time; the newest loop.holdout
@@ -13,8 +14,12 @@
 //     feature in specs/lake-sentiment.yaml) and is judged against it;
 //   - live quality: each version's accuracy on the newest loop.quality_rows labelled lake
 //     rows (the champion and the one it replaced on the same rows);
-//   - drift: events of `monitor run` on loop.events_topic with "kind": "drift" and
-//     "dataset_drift": true (docs/formats/monitor_events.md);
+//   - drift: app::StreamMonitor on a thread (monitor.window, monitor.lateness,
+//     monitor.columns) compares each window of the enriched stream with the champion's
+//     reference (monitor.reference, else its newest loop.window_rows lake rows kept in
+//     HOME/loop/reference-vN.jsonl) and publishes to loop.events_topic; the trigger counts the
+//     events with "kind": "drift" and "dataset_drift": true (docs/formats/monitor_events.md).
+//     The monitor moves to a new champion's reference once no run is deciding about it.
 //   - staging gate: load from the registry with its smoke test, then loop.gate_requests
 //     one-row requests (the newest lake rows) within loop.gate_p99_ms at p99.
 #include <atomic>

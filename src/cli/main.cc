@@ -77,10 +77,11 @@ constexpr Command kCommands[] = {
      "[--home DIR] [--port N] [--host H] [--interval S] [--json]",
      "covidflow dashboard --home covidflow-home --port 8050", RunDashboard},
     {"up",
-     "one process: the processor (log → lake), the retraining loop (triggers, train, evaluate, "
-     "register, staging gate, promote, watch, roll back) and the server following @champion",
-     "[--spec FILE] [--port N] [--min-rows N] [--new-rows N] [--interval S] [--watch S] "
-     "[options]",
+     "one process: the processor (log → lake), the drift monitor, the retraining loop (triggers, "
+     "train, evaluate, register, staging gate, promote, watch, roll back), the server following "
+     "@champion, the dashboard and /metrics",
+     "[--spec FILE] [--port N] [--dashboard-port N] [--min-rows N] [--new-rows N] [--interval S] "
+     "[--watch S] [--window D] [--lateness D] [--reference SRC] [options]",
      "covidflow up --port 8080 --new-rows 50000", RunUp},
     {"evaluate",
      "a model (and the champion) on labelled rows: metrics, deltas with intervals, promotion",

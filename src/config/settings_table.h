@@ -244,6 +244,10 @@ inline constexpr Setting kSettings[] = {
     {"loop.spec", Type::kString, "specs/lake-sentiment.yaml", "--spec", "up",
      "the training spec; its split is replaced by the lake window (older rows train, the "
      "newest loop.holdout validate)"},
+    {"loop.dashboard_port", Type::kInt, "8050", "--dashboard-port", "up",
+     "the port of up's own server: the dashboard at / and every series at /metrics (0 = a free "
+     "port, printed)",
+     0, 65535},
     {"loop.tick_ms", Type::kInt, "1000", "--tick-ms", "up",
      "how often the loop observes the lake, the monitor's events and live quality", 10, 3600000},
     {"loop.window_rows", Type::kInt, "20000", "--window-rows", "up",
@@ -313,12 +317,13 @@ inline constexpr Setting kSettings[] = {
      3600},
 
     // monitor
-    {"monitor.reference", Type::kString, "", "--reference", "monitor",
+    {"monitor.reference", Type::kString, "", "--reference", "monitor up",
      "drift: the reference sample: FILE.csv, FILE.jsonl, FILE.parquet or "
-     "lake:DIR?from=YYYY-MM-DD&to=YYYY-MM-DD"},
+     "lake:DIR?from=YYYY-MM-DD&to=YYYY-MM-DD (up: default the champion's newest loop.window_rows "
+     "lake rows, kept in HOME/loop/reference-vN.jsonl)"},
     {"monitor.current", Type::kString, "", "--current", "monitor",
      "drift: the current sample, in the same forms as --reference"},
-    {"monitor.columns", Type::kString, "", "--columns", "monitor",
+    {"monitor.columns", Type::kString, "", "--columns", "monitor up",
      "drift: comma-separated columns to compare (default: every shared column but free text)"},
     {"monitor.html", Type::kString, "", "--html", "monitor",
      "drift: also write a self-contained HTML report (histograms and verdicts) to this file"},
@@ -333,10 +338,10 @@ inline constexpr Setting kSettings[] = {
      "quality: the labels' column (or field) holding the true class"},
     {"monitor.id_column", Type::kString, "tweet_id", "--id-column", "monitor",
      "quality: the labels' column (or field) holding the tweet id"},
-    {"monitor.window", Type::kString, "1h", "--window", "monitor",
+    {"monitor.window", Type::kString, "1h", "--window", "monitor up",
      "quality, run: tumbling windows of prediction (quality) or event (run) time, aligned to "
      "the epoch (ms, s, m, h, d)"},
-    {"monitor.lateness", Type::kString, "1d", "--lateness", "monitor",
+    {"monitor.lateness", Type::kString, "1d", "--lateness", "monitor up",
      "quality, run: a window closes this long after its end (by the latest time seen); labels "
      "or records arriving later are late"},
     {"monitor.enriched", Type::kString, "", "--enriched", "monitor",
