@@ -134,6 +134,7 @@ class LakeSteps : public orchestrate::Steps {
     c.figures["window_rows"] = static_cast<double>(n);
     c.figures["holdout_rows"] = static_cast<double>(cmp.rows);
     c.figures["candidate_accuracy"] = cmp.candidate.accuracy;
+    c.validation = cmp.candidate.accuracy;  // live quality is accuracy (Live below)
     c.figures["candidate_macro_recall"] = cmp.candidate.macro_recall;
     if (cmp.champion) {
       c.figures["champion_accuracy"] = cmp.champion->accuracy;
@@ -376,6 +377,7 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
     std::tie(obs.drift_events, obs.drift_summary) = DriftEvents(*log, s.loop.events_topic);
     if (auto champ = reg->GetVersionByAlias(options.model, options.alias); champ.ok()) {
       obs.champion = champ->version;
+      obs.champion_validation = orchestrate::ValidationOf(*champ);
     }
     std::vector<int64_t> versions = {obs.champion, (*loop)->state().known_champion};
     if ((*loop)->state().current) versions.push_back((*loop)->state().current->previous_champion);

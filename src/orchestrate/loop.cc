@@ -1,7 +1,9 @@
 #include "orchestrate/loop.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "base/failpoint.h"
@@ -14,6 +16,9 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kRunTag = "loop.run";
+constexpr std::string_view kValidationTag = "loop.validation";
+// The run's figure that holds Candidate::validation until the version is registered.
+constexpr std::string_view kValidationFigure = "validation";
 
 std::string Num(double v) {
   char buf[32];
@@ -98,6 +103,15 @@ Result<PipelineRun> RunFromJson(const json& j) {
 }
 
 }  // namespace
+
+std::optional<double> ValidationOf(const registry::ModelVersion& version) {
+  auto it = version.tags.find(std::string(kValidationTag));
+  if (it == version.tags.end()) return std::nullopt;
+  char* end = nullptr;
+  const double v = std::strtod(it->second.c_str(), &end);
+  if (end == it->second.c_str() || *end != '\0' || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
 
 std::string_view StageName(Stage stage) {
   switch (stage) {
@@ -386,6 +400,7 @@ Result<std::string> Orchestrator::Advance(const Observation& obs) {
       run.model_dir = c.model_dir;
       run.run_id = c.run_id;
       run.figures = c.figures;
+      if (c.validation) run.figures[std::string(kValidationFigure)] = *c.validation;
       run.decision = c.reason;
       const Stage to = c.promote ? Stage::kTrained : Stage::kRejected;
       RETURN_IF_ERROR(Audit(registry::kAuditTrain, run, StageName(run.stage), to,
@@ -406,6 +421,9 @@ Result<std::string> Orchestrator::Advance(const Observation& obs) {
         nv.artifact_dir = run.model_dir;
         nv.description = name + ", " + run.trigger.kind + ": " + run.trigger.reason;
         nv.tags = {{std::string(kRunTag), RunTag(run)}};
+        if (auto it = run.figures.find(std::string(kValidationFigure)); it != run.figures.end()) {
+          nv.tags[std::string(kValidationTag)] = Num(it->second);
+        }
         ASSIGN_OR_RETURN(registry::ModelVersion v,
                          registry_.RegisterVersion(
                              nv, registry::Change{options_.actor, name + ": " + run.decision}));

@@ -126,7 +126,15 @@ struct Candidate {
   bool promote = false;   // the spec's promotion rule against the champion on the same rows
   std::string reason;     // that rule's verdict with its figures
   std::map<std::string, double> figures;
+  // Its figure on the held-out rows in the units of live quality (the metrics trigger's
+  // quality_margin compares the champion's live quality with it); kept on the registered
+  // version as the tag `loop.validation`.
+  std::optional<double> validation;
 };
+
+// A version's `loop.validation` tag (Candidate::validation), nullopt when absent or not a
+// number (a version registered outside the loop).
+std::optional<double> ValidationOf(const registry::ModelVersion& version);
 
 struct GateVerdict {
   bool pass = false;

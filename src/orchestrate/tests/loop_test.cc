@@ -145,6 +145,7 @@ class FakeSteps : public Steps {
     c.reason = promote ? "macro_recall 0.7100 >= champion v" + std::to_string(champion)
                        : "macro_recall 0.6000 < champion";
     c.figures = {{"validation_macro_recall", promote ? 0.71 : 0.6}};
+    c.validation = promote ? 0.71 : 0.6;
     return c;
   }
   Result<GateVerdict> Gate(const PipelineRun&) override {
@@ -264,6 +265,14 @@ TEST_F(LoopTest, AFirstModelIsTrainedRegisteredGatedPromotedWatchedAndKept) {
   EXPECT_EQ((*audit)[2].to, "trained");
   EXPECT_THAT((*audit)[2].reason, HasSubstr("validation_macro_recall=0.7100"));
   EXPECT_THAT((*audit)[5].reason, HasSubstr("run 1 promoted v1 over no champion"));
+  // The candidate's validation figure rides on the version, for the metrics trigger's margin.
+  auto v1 = reg->GetVersion("tweets", 1);
+  ASSERT_TRUE(v1.ok());
+  EXPECT_EQ(ValidationOf(*v1), std::optional<double>(0.71));
+  registry::ModelVersion by_hand;
+  EXPECT_EQ(ValidationOf(by_hand), std::nullopt);
+  by_hand.tags["loop.validation"] = "high";
+  EXPECT_EQ(ValidationOf(by_hand), std::nullopt);
 
   // The state survives a restart as written.
   auto again = Open(*reg, steps);
