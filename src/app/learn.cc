@@ -19,6 +19,7 @@
 #include "model/metrics.h"
 #include "registry/names.h"
 #include "registry/registry.h"
+#include "serve/model_source.h"
 #include "train/spec.h"
 
 namespace covidflow::app {
@@ -46,6 +47,21 @@ std::string UtcStamp() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
   return buf;
+}
+
+// A --model or --against value: the artifact directory at that path when there is one, else a
+// registry reference (NAME@ALIAS, NAME/VERSION, NAME) resolved, downloaded into the cache and
+// smoke-tested by the one loader of served models. A value that is neither stays a path, so
+// a missing directory reads as one.
+Result<std::string> ModelDirOf(const Settings& s, const std::string& value,
+                               std::string_view field) {
+  std::error_code ec;
+  if (value.empty() || std::filesystem::is_directory(value, ec) ||
+      !serve::ParseModelRef(value, field).ok()) {
+    return value;
+  }
+  ASSIGN_OR_RETURN(ServedModel served, LoadServedModel(s, value, "", field));
+  return served.model->source;
 }
 
 Result<features::FileFormat> InputFormat(const PredictSettings& s) {
@@ -300,17 +316,20 @@ Result<TrainRun> TrainSpec(const Settings& s, TrainRequest request) {
 
 Result<train::EvaluateReport> RunEvaluate(const Settings& s) {
   train::EvaluateOptions options = s.evaluate;
+  ASSIGN_OR_RETURN(options.model_dir, ModelDirOf(s, options.model_dir, "evaluate.model"));
+  ASSIGN_OR_RETURN(options.against_dir, ModelDirOf(s, options.against_dir, "evaluate.against"));
   ASSIGN_OR_RETURN(options.lake, LakeQueryOf(s.evaluate_lake, "evaluate"));
   return train::Evaluate(options);
 }
 
-Result<PredictRun> RunPredict(const PredictSettings& s) {
-  if (s.model.empty()) return Status::InvalidArgument("--model DIR is required");
+Result<PredictRun> RunPredict(const Settings& settings) {
+  const PredictSettings& s = settings.predict;
+  if (s.model.empty()) return Status::InvalidArgument("--model DIR|NAME@ALIAS is required");
   if (s.input.empty()) return Status::InvalidArgument("--input FILE is required");
   PredictRun run;
-  run.model_dir = s.model;
   auto t = Clock::now();
-  ASSIGN_OR_RETURN(model::Model m, model::LoadModel(s.model));
+  ASSIGN_OR_RETURN(run.model_dir, ModelDirOf(settings, s.model, "predict.model"));
+  ASSIGN_OR_RETURN(model::Model m, model::LoadModel(run.model_dir));
   run.load_seconds = Since(t);
 
   t = Clock::now();

@@ -83,6 +83,9 @@ struct PredictRun {
 // in input order: {"class": "<most probable>", "probabilities": {"<class>": p, ...}}.
 // The output is written to a temporary name and renamed, so a failed run leaves no partial
 // file (stdout is written as it goes).
-Result<PredictRun> RunPredict(const PredictSettings& s);
+// --model is an artifact directory or, when no directory has that name, a registry reference
+// (NAME@ALIAS, NAME/VERSION, NAME) loaded as serve loads it (LoadServedModel); evaluate's
+// --model and --against likewise.
+Result<PredictRun> RunPredict(const Settings& s);
 
 }  // namespace covidflow::app

@@ -113,7 +113,7 @@ void PrintText(const train::EvaluateReport& r, const train::EvaluateOptions& o) 
 int RunEvaluate(const config::Config& c, const app::Settings& s) {
   const train::EvaluateOptions& o = s.evaluate;
   if (!c.positional().empty()) return Usage("evaluate", "no positional arguments expected");
-  if (o.model_dir.empty()) return Usage("evaluate", "--model DIR is required");
+  if (o.model_dir.empty()) return Usage("evaluate", "--model DIR|NAME@ALIAS is required");
   if (o.data_files.empty() && s.evaluate_lake.dir.empty()) {
     return Usage("evaluate", "--data FILE[,FILE...] or --lake DIR is required");
   }

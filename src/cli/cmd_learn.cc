@@ -129,7 +129,7 @@ int RunTrain(const config::Config& c, const app::Settings& s) {
 
 int RunPredict(const config::Config& c, const app::Settings& s) {
   if (!c.positional().empty()) return Usage("predict", "takes no positional arguments");
-  auto run = app::RunPredict(s.predict);
+  auto run = app::RunPredict(s);
   if (!run.ok()) return Fail("predict", run.status(), ExitCodeFor(run.status()));
   // The predictions are the output; the summary goes to stderr (or stdout with --out FILE).
   std::FILE* summary = s.predict.out == "-" ? stderr : stdout;

@@ -62,7 +62,7 @@ constexpr Command kCommands[] = {
      "covidflow train --spec specs/tweet-sentiment.yaml --register tweets --alias challenger",
      RunTrain},
     {"predict", "score rows with a model artifact: one JSON line per row (class, probabilities)",
-     "--model DIR --input FILE [options]",
+     "--model DIR|NAME@ALIAS --input FILE [--registry URI] [options]",
      "covidflow predict --model ./models/sentiment --input tweets.csv --out predictions.jsonl",
      RunPredict},
     {"serve",
@@ -85,9 +85,9 @@ constexpr Command kCommands[] = {
      "covidflow up --port 8080 --new-rows 50000", RunUp},
     {"evaluate",
      "a model (and the champion) on labelled rows: metrics, deltas with intervals, promotion",
-     "--model DIR [--against DIR] --data FILE[,FILE...] | --lake DIR [--from D] [--to D] "
-     "[options]",
-     "covidflow evaluate --model models/new --against models/champion --data test.csv",
+     "--model DIR|NAME@ALIAS [--against DIR|NAME@ALIAS] --data FILE[,FILE...] | --lake DIR "
+     "[--from D] [--to D] [--registry URI] [options]",
+     "covidflow evaluate --model models/new --against tweet-sentiment@champion --data test.csv",
      RunEvaluate},
     {"config", "print the effective settings (show) or the settings reference (docs)", "show|docs",
      "covidflow config show --json", RunConfig},

@@ -170,7 +170,8 @@ inline constexpr Setting kSettings[] = {
      "keep the temporary home directory after the demo"},
 
     // registry (runs, models, train)
-    {"registry.uri", Type::kString, "", "--registry", "runs models train serve process audit up",
+    {"registry.uri", Type::kString, "", "--registry",
+     "runs models train serve process audit up predict evaluate",
      "the tracking and model registry: a directory or sqlite:///FILE (embedded: SQLite plus an "
      "artifact directory), or http://HOST:PORT (an MLflow server) (default: HOME/registry)"},
     {"registry.actor", Type::kString, "", "--actor", "models train",
@@ -222,7 +223,9 @@ inline constexpr Setting kSettings[] = {
      "with --register: point this alias (champion, challenger, any name) at the new version"},
 
     // predict
-    {"predict.model", Type::kString, "", "--model", "predict", "the model artifact directory"},
+    {"predict.model", Type::kString, "", "--model", "predict",
+     "the model: an artifact directory, or a registry reference NAME@ALIAS|NAME/VERSION|NAME "
+     "when no directory has that name"},
     {"predict.input", Type::kString, "", "--input", "predict", "rows to score (a file)"},
     {"predict.format", Type::kEnum, "auto", "--format", "predict",
      "input format (auto: from the extension: .csv, .jsonl/.json, else one text per line)", 0, -1,
@@ -366,9 +369,11 @@ inline constexpr Setting kSettings[] = {
      0, 65535},
     // evaluate
     {"evaluate.model", Type::kString, "", "--model", "evaluate",
-     "the candidate model: a model directory written by covidflow train"},
+     "the candidate model: a model directory written by covidflow train, or a registry "
+     "reference NAME@ALIAS|NAME/VERSION|NAME when no directory has that name"},
     {"evaluate.against", Type::kString, "", "--against", "evaluate",
-     "the champion model directory to compare with on the same rows (optional)"},
+     "the champion to compare with on the same rows (optional): a model directory or a "
+     "registry reference NAME@ALIAS|NAME/VERSION|NAME"},
     {"evaluate.data", Type::kString, "", "--data", "evaluate",
      "labelled rows to evaluate on: CSV, JSONL or Parquet files, comma-separated"},
     {"evaluate.lake", Type::kString, "", "--lake", "evaluate",

@@ -5,6 +5,7 @@ import csv
 import filecmp
 import json
 import os
+import shutil
 
 import pytest
 
@@ -157,6 +158,38 @@ def test_train_records_its_run_and_registers_in_the_default_registry(workdir):
     assert sorted(x["status"] for x in runs) == ["FAILED", "FINISHED"]
     versions = json.loads(run("models", "versions", "fake-news", "--json", cwd=workdir).stdout)
     assert [v["version"] for v in versions] == [1]
+
+
+def test_evaluate_and_predict_resolve_a_registry_alias_as_serve_does(workdir):
+    # The champion is registered (its folder then removed: only the registry has it); the
+    # candidate is a directory. --against NAME@ALIAS must give what --against DIR gave.
+    val = os.path.join(workdir, "val.csv")
+    train(workdir, "champ", "--register", "fake-news", "--alias", "champion")
+    with open(os.path.join(workdir, "spec.yaml"), "w") as f:
+        f.write(SPEC.format(label="label").replace("C: 1.0", "C: 0.05"))
+    train(workdir, "cand")
+    by_dir = json.loads(run("evaluate", "--model", os.path.join(workdir, "cand"), "--against",
+                            os.path.join(workdir, "champ"), "--data", val, "--json").stdout)
+    before = {}
+    for ref, out in ((os.path.join(workdir, "champ"), "dir.jsonl"), ("fake-news@champion",
+                                                                     "alias.jsonl")):
+        run("predict", "--model", ref, "--input", val, "--out", os.path.join(workdir, out),
+            "--home", workdir)
+        before[out] = open(os.path.join(workdir, out), "rb").read()
+    assert before["dir.jsonl"] == before["alias.jsonl"] and before["dir.jsonl"]
+    shutil.rmtree(os.path.join(workdir, "champ"))
+
+    by_ref = json.loads(run("evaluate", "--model", os.path.join(workdir, "cand"), "--against",
+                            "fake-news@champion", "--data", val, "--home", workdir,
+                            "--json").stdout)
+    assert by_ref["against"] == "fake-news@champion"
+    assert by_ref["champion"] == by_dir["champion"] and by_ref["champion"] is not None
+    assert by_ref["deltas"] == by_dir["deltas"]
+    assert by_ref["promotion"] == by_dir["promotion"]
+    # An alias nobody set is an error naming it (exit 1: the flags were well formed).
+    r = run("evaluate", "--model", os.path.join(workdir, "cand"), "--against", "fake-news@gone",
+            "--data", val, "--home", workdir, check=False)
+    assert r.returncode == 1 and "gone" in r.stderr, r.stderr
 
 
 LAKE_SPEC = """name: lake-sentiment
