@@ -235,6 +235,33 @@ bool ChunkReader::IsString() const {
          column_->kind == ColumnKind::kStringList;
 }
 
+bool ChunkReader::IsFixedWidth() const { return !IsString() && column_->kind != ColumnKind::kBool; }
+
+Status ChunkReader::GatherFixed(size_t n, uint64_t* dst) {
+  const uint64_t* dict = dict_fixed_.data();
+  const size_t dict_size = dict_fixed_.size();
+  constexpr size_t kChunk = 256;
+  uint32_t idx[kChunk];
+  while (n > 0) {
+    bool repeated = false;
+    uint32_t value = 0;
+    size_t count = 0;
+    RETURN_IF_ERROR(index_decoder_.Next(n, idx, kChunk, &repeated, &value, &count));
+    if (repeated) {
+      if (value >= dict_size) return Status::Corruption("dictionary index out of range");
+      std::fill_n(dst, count, dict[value]);
+    } else {
+      uint32_t max_index = 0;
+      for (size_t i = 0; i < count; ++i) max_index = std::max(max_index, idx[i]);
+      if (max_index >= dict_size) return Status::Corruption("dictionary index out of range");
+      for (size_t i = 0; i < count; ++i) dst[i] = dict[idx[i]];
+    }
+    dst += count;
+    n -= count;
+  }
+  return Status::Ok();
+}
+
 void ChunkReader::Reset(const ColumnSpec& column, Codec codec, std::string_view chunk,
                         size_t num_rows) {
   column_ = &column;
@@ -376,6 +403,9 @@ Status ChunkReader::LoadDataPage(std::string_view page, int64_t num_values, int6
     indices_.clear();
     if (rest.empty()) {
       if (present != 0) return Status::Corruption("missing dictionary indices");
+    } else if (IsFixedWidth()) {
+      // Decoded run by run as rows are read (GatherFixed), straight into the output.
+      RETURN_IF_ERROR(index_decoder_.Reset(rest.substr(1), static_cast<uint8_t>(rest[0])));
     } else {
       const int bw = static_cast<uint8_t>(rest[0]);
       RETURN_IF_ERROR(DecodeRleHybrid(rest.substr(1), bw, present, &indices_));
@@ -438,8 +468,7 @@ Status ChunkReader::Read(size_t n, ColumnVector* out) {
         auto* dst = dbl ? reinterpret_cast<uint64_t*>(out->doubles.data() + at)
                         : reinterpret_cast<uint64_t*>(out->ints.data() + at);
         if (dictionary_encoded_) {
-          const uint32_t* idx = indices_.data() + value_pos_;
-          for (size_t i = 0; i < rows; ++i) dst[i] = dict_fixed_[idx[i]];
+          RETURN_IF_ERROR(GatherFixed(rows, dst));
         } else if (kind == ColumnKind::kInt32) {
           const char* src = values_.data() + value_pos_ * 4;
           for (size_t i = 0; i < rows; ++i) {

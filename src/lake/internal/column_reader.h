@@ -114,6 +114,9 @@ class ChunkReader {
   Status LoadDictionary(std::string_view page, int64_t n);
   Status LoadDataPage(std::string_view page, int64_t num_values, int64_t encoding);
   bool IsString() const;
+  bool IsFixedWidth() const;  // int32/int64/double/timestamps: dictionary values in dict_fixed_
+  // The dictionary values of the next `n` indices of the page into dst.
+  Status GatherFixed(size_t n, uint64_t* dst);
 
   const ColumnSpec* column_ = nullptr;
   Codec codec_ = Codec::kUncompressed;
@@ -127,9 +130,10 @@ class ChunkReader {
   size_t level_pos_ = 0;  // next level entry
   std::vector<uint32_t> rep_, def_;
   bool dictionary_encoded_ = false;
-  std::vector<uint32_t> indices_;
-  std::string_view values_;  // PLAIN values of the page
-  size_t value_pos_ = 0;     // next value (index, or byte offset into values_ for PLAIN)
+  std::vector<uint32_t> indices_;   // a string or bool page's dictionary indices
+  RleHybridDecoder index_decoder_;  // a fixed-width page's, read as rows are
+  std::string_view values_;         // PLAIN values of the page
+  size_t value_pos_ = 0;            // next value (index, or byte offset into values_ for PLAIN)
   // The dictionary.
   bool have_dictionary_ = false;
   Buffer dictionary_buffer_;

@@ -5,8 +5,10 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace covidflow::lake::internal {
 namespace {
@@ -91,64 +93,136 @@ void EncodeRleHybrid(const uint32_t* values, size_t n, int bit_width, std::strin
   }
 }
 
-Status DecodeRleHybrid(std::string_view data, int bit_width, size_t n, std::vector<uint32_t>* out) {
+namespace {
+
+// Values [k, end) of a bit-packed run of width kWidth, each read with one unaligned 8-byte load
+// (the caller guarantees 8 bytes from each value's first byte). A compile-time width lets the
+// compiler turn the shifts and masks into constants.
+template <size_t kWidth>
+void UnpackFast(const uint8_t* packed, size_t k, size_t end, uint32_t* out) {
+  constexpr uint64_t kMask = kWidth == 32 ? 0xffffffffu : ((uint64_t{1} << kWidth) - 1);
+  for (; k < end; ++k) {
+    const size_t bit = k * kWidth;
+    uint64_t word;
+    std::memcpy(&word, packed + bit / 8, 8);
+    *out++ = static_cast<uint32_t>((word >> (bit % 8)) & kMask);
+  }
+}
+
+using Unpacker = void (*)(const uint8_t*, size_t, size_t, uint32_t*);
+template <size_t... kWidths>
+constexpr std::array<Unpacker, sizeof...(kWidths)> MakeUnpackers(
+    std::index_sequence<kWidths...> /*widths*/) {
+  return {&UnpackFast<kWidths>...};
+}
+// Indexed by bit width 0..32 (0 is never called: a zero-width run is all zeros).
+constexpr auto kUnpackers = MakeUnpackers(std::make_index_sequence<33>());
+
+}  // namespace
+
+Status RleHybridDecoder::Reset(std::string_view data, int bit_width) {
   if (bit_width < 0 || bit_width > 32) return Status::Corruption("rle: bad bit width");
-  const size_t value_bytes = (bit_width + 7) / 8;
-  size_t pos = 0;
-  size_t remaining = n;
-  out->reserve(out->size() + n);
-  while (remaining > 0) {
+  data_ = data;
+  pos_ = 0;
+  bit_width_ = bit_width;
+  repeat_left_ = 0;
+  packed_next_ = packed_count_ = 0;
+  return Status::Ok();
+}
+
+Status RleHybridDecoder::Next(size_t max, uint32_t* buf, size_t capacity, bool* repeated,
+                              uint32_t* value, size_t* count) {
+  if (repeat_left_ == 0 && packed_next_ == packed_count_) {
     uint64_t header = 0;
     for (int shift = 0;; shift += 7) {
-      if (pos >= data.size() || shift > 63) return Status::Corruption("rle: truncated header");
-      const auto b = static_cast<uint8_t>(data[pos++]);
+      if (pos_ >= data_.size() || shift > 63) return Status::Corruption("rle: truncated header");
+      const auto b = static_cast<uint8_t>(data_[pos_++]);
       header |= static_cast<uint64_t>(b & 0x7f) << shift;
       if ((b & 0x80) == 0) break;
     }
     if ((header & 1) == 0) {
-      const uint64_t run = header >> 1;
-      if (run == 0 || value_bytes > data.size() - pos) return Status::Corruption("rle: bad run");
+      const size_t value_bytes = (static_cast<size_t>(bit_width_) + 7) / 8;
+      repeat_left_ = header >> 1;
+      if (repeat_left_ == 0 || value_bytes > data_.size() - pos_) {
+        return Status::Corruption("rle: bad run");
+      }
       uint32_t v = 0;
       for (size_t b = 0; b < value_bytes; ++b) {
-        v |= static_cast<uint32_t>(static_cast<uint8_t>(data[pos + b])) << (8 * b);
+        v |= static_cast<uint32_t>(static_cast<uint8_t>(data_[pos_ + b])) << (8 * b);
       }
-      pos += value_bytes;
-      const size_t take = std::min<uint64_t>(run, remaining);
-      out->insert(out->end(), take, v);
-      remaining -= take;
+      pos_ += value_bytes;
+      repeat_value_ = v;
     } else {
       const uint64_t groups = header >> 1;
-      if (groups == 0 || groups > data.size()) {
+      if (groups == 0 || groups > data_.size()) {
         return Status::Corruption("rle: bad bit-packed run");
       }
-      const size_t bytes = groups * bit_width;
-      if (bytes > data.size() - pos) return Status::Corruption("rle: bit-packed run past end");
-      const size_t count = std::min<uint64_t>(groups * 8, remaining);
-      const auto* p = reinterpret_cast<const uint8_t*>(data.data() + pos);
-      const uint64_t mask = bit_width == 32 ? 0xffffffffu : ((uint64_t{1} << bit_width) - 1);
-      const size_t at = out->size();
-      out->resize(at + count);
-      uint32_t* dst = out->data() + at;
-      size_t k = 0;
-      // One unaligned 8-byte load per value while 8 bytes remain (a value spans at most 5).
-      for (; k < count && (k * bit_width) / 8 + 8 <= bytes; ++k) {
-        const size_t bit = k * bit_width;
-        uint64_t word;
-        std::memcpy(&word, p + bit / 8, 8);
-        dst[k] = static_cast<uint32_t>((word >> (bit % 8)) & mask);
+      packed_bytes_ = groups * static_cast<size_t>(bit_width_);
+      if (packed_bytes_ > data_.size() - pos_) {
+        return Status::Corruption("rle: bit-packed run past end");
       }
-      for (; k < count; ++k) {
-        const size_t bit = k * bit_width;
-        uint64_t word = 0;
-        const size_t first = bit / 8;
-        const size_t last = std::min(bytes, (bit + bit_width + 7) / 8 + 1);
-        for (size_t b = first; b < last; ++b)
-          word |= static_cast<uint64_t>(p[b]) << (8 * (b - first));
-        dst[k] = static_cast<uint32_t>((word >> (bit % 8)) & mask);
-      }
-      pos += bytes;
-      remaining -= count;
+      packed_ = reinterpret_cast<const uint8_t*>(data_.data() + pos_);
+      pos_ += packed_bytes_;
+      packed_next_ = 0;
+      packed_count_ = groups * 8;
     }
+  }
+  if (repeat_left_ > 0) {
+    *repeated = true;
+    *value = repeat_value_;
+    *count = static_cast<size_t>(std::min<uint64_t>(repeat_left_, max));
+    repeat_left_ -= *count;
+    return Status::Ok();
+  }
+  *repeated = false;
+  const size_t n = std::min({max, capacity, packed_count_ - packed_next_});
+  const size_t bw = static_cast<size_t>(bit_width_);
+  const uint64_t mask = bw == 32 ? 0xffffffffu : ((uint64_t{1} << bw) - 1);
+  const size_t end = packed_next_ + n;
+  if (bw == 0) {
+    std::fill_n(buf, n, 0u);
+  } else {
+    // One unaligned 8-byte load per value while 8 bytes remain (a value spans at most 5): the
+    // values before fast_end start at least 8 bytes before the run's end.
+    const size_t fast_end = packed_bytes_ < 8 ? 0 : std::min(end, (packed_bytes_ - 8) * 8 / bw + 1);
+    size_t k = packed_next_;
+    uint32_t* out = buf;
+    if (k < fast_end) {
+      kUnpackers[bw](packed_, k, fast_end, out);
+      out += fast_end - k;
+      k = fast_end;
+    }
+    for (; k < end; ++k) {
+      const size_t bit = k * bw;
+      uint64_t word = 0;
+      const size_t first = bit / 8;
+      const size_t last = std::min(packed_bytes_, (bit + bw + 7) / 8 + 1);
+      for (size_t b = first; b < last; ++b) {
+        word |= static_cast<uint64_t>(packed_[b]) << (8 * (b - first));
+      }
+      *out++ = static_cast<uint32_t>((word >> (bit % 8)) & mask);
+    }
+  }
+  packed_next_ = end;
+  *count = n;
+  return Status::Ok();
+}
+
+Status DecodeRleHybrid(std::string_view data, int bit_width, size_t n, std::vector<uint32_t>* out) {
+  RleHybridDecoder decoder;
+  RETURN_IF_ERROR(decoder.Reset(data, bit_width));
+  const size_t start = out->size();
+  out->resize(start + n);
+  uint32_t* dst = out->data() + start;
+  size_t remaining = n;
+  while (remaining > 0) {
+    bool repeated = false;
+    uint32_t value = 0;
+    size_t count = 0;
+    RETURN_IF_ERROR(decoder.Next(remaining, dst, remaining, &repeated, &value, &count));
+    if (repeated) std::fill_n(dst, count, value);
+    dst += count;
+    remaining -= count;
   }
   return Status::Ok();
 }

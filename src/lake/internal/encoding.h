@@ -18,6 +18,30 @@ enum class Codec : int32_t { kUncompressed = 0, kSnappy = 1, kZstd = 6 };
 // bit-packed in groups of 8.
 void EncodeRleHybrid(const uint32_t* values, size_t n, int bit_width, std::string* out);
 
+// Reads the hybrid encoding run by run, so that a reader can turn a repeated run into one fill
+// and gather a bit-packed run straight into its output, without an index vector in between.
+class RleHybridDecoder {
+ public:
+  // Starts on `data` (no length prefix); kCorruption for a bit width outside [0, 32].
+  Status Reset(std::string_view data, int bit_width);
+  // The next at most `max` (> 0) values: either `*count` copies of `*value` (`*repeated`), or
+  // `*count` values (at most `capacity`) written to `buf`. kCorruption past the data's end or
+  // on a malformed run header.
+  Status Next(size_t max, uint32_t* buf, size_t capacity, bool* repeated, uint32_t* value,
+              size_t* count);
+
+ private:
+  std::string_view data_;
+  size_t pos_ = 0;
+  int bit_width_ = 0;
+  uint64_t repeat_left_ = 0;  // values left in the current repeated run
+  uint32_t repeat_value_ = 0;
+  const uint8_t* packed_ = nullptr;  // the current bit-packed run
+  size_t packed_bytes_ = 0;
+  size_t packed_next_ = 0;  // index of its next value
+  size_t packed_count_ = 0;
+};
+
 // Decodes exactly `n` values of the hybrid encoding from `data` into *out (appended).
 Status DecodeRleHybrid(std::string_view data, int bit_width, size_t n, std::vector<uint32_t>* out);
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "lake/batch_reader.h"
+#include "lake/internal/encoding.h"
 #include "lake/internal/tweet_columns.h"
 #include "lake/tests/test_rows.h"
 #include "lake/writer.h"
@@ -130,9 +131,9 @@ TEST(Reader, ASchemaVersion1FileReadsWithTheModelColumnsEmpty) {
   ASSERT_EQ((*batch)->num_rows, n);
   const ColumnVector* model = (*batch)->Find("model");
   ASSERT_NE(model, nullptr);
-  EXPECT_EQ(model->valid, std::vector<uint8_t>(n, 0));  // all null
-  EXPECT_EQ(model->offsets, std::vector<int64_t>(n + 1, 0));
-  EXPECT_EQ((*batch)->Find("model_confidence")->doubles, std::vector<double>(n, 0.0));
+  EXPECT_EQ(model->valid, ValueVector<uint8_t>(n, 0));  // all null
+  EXPECT_EQ(model->offsets, ValueVector<int64_t>(n + 1, 0));
+  EXPECT_EQ((*batch)->Find("model_confidence")->doubles, ValueVector<double>(n, 0.0));
   EXPECT_EQ((*batch)->Find("text")->offsets.size(), n + 1);
 }
 
@@ -338,6 +339,56 @@ TEST(Writer, ThreadedEncodingIsByteIdentical) {
   const std::string a = ReadBytes(dir.path() + "/one.parquet");
   EXPECT_GT(a.size(), 1000u);
   EXPECT_EQ(a, ReadBytes(dir.path() + "/four.parquet"));
+}
+
+// The hybrid decoder read in uneven steps (runs split across steps, a small buffer) gives the
+// encoded values at every bit width; truncated input is kCorruption.
+TEST(LakeEncoding, RleHybridDecoderStepsThroughRunsAtEveryWidth) {
+  for (int width = 0; width <= 32; ++width) {
+    const uint64_t limit = width == 32 ? 0xffffffffull : (uint64_t{1} << width) - 1;
+    std::vector<uint32_t> values;
+    for (uint32_t i = 0; i < 1000; ++i) {
+      // Stretches of equal values (RLE runs) between varied ones (bit-packed groups).
+      const uint64_t v = (i / 50) % 2 == 0 ? (i * 2654435761ull) : (i / 50);
+      values.push_back(static_cast<uint32_t>(v & limit));
+    }
+    std::string encoded;
+    internal::EncodeRleHybrid(values.data(), values.size(), width, &encoded);
+    std::vector<uint32_t> whole;
+    ASSERT_TRUE(internal::DecodeRleHybrid(encoded, width, values.size(), &whole).ok());
+    EXPECT_EQ(whole, values) << "width " << width;
+
+    internal::RleHybridDecoder decoder;
+    ASSERT_TRUE(decoder.Reset(encoded, width).ok());
+    std::vector<uint32_t> stepped;
+    uint32_t buf[7];
+    for (size_t step = 1; stepped.size() < values.size(); step = step % 13 + 1) {
+      bool repeated = false;
+      uint32_t value = 0;
+      size_t count = 0;
+      const size_t max = std::min(step, values.size() - stepped.size());
+      ASSERT_TRUE(decoder.Next(max, buf, 7, &repeated, &value, &count).ok());
+      ASSERT_GT(count, 0u);
+      ASSERT_LE(count, max);
+      if (repeated) {
+        stepped.insert(stepped.end(), count, value);
+      } else {
+        stepped.insert(stepped.end(), buf, buf + count);
+      }
+    }
+    EXPECT_EQ(stepped, values) << "width " << width;
+
+    if (width > 0) {
+      std::vector<uint32_t> out;
+      EXPECT_EQ(internal::DecodeRleHybrid(std::string_view(encoded).substr(0, encoded.size() / 2),
+                                          width, values.size(), &out)
+                    .code(),
+                StatusCode::kCorruption)
+          << "width " << width;
+    }
+  }
+  internal::RleHybridDecoder decoder;
+  EXPECT_EQ(decoder.Reset("x", 33).code(), StatusCode::kCorruption);
 }
 
 }  // namespace
