@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "app/app.h"
 #include "cli/commands.h"
 #include "enrich/enrichers.h"
 #include "enrich/sentiment_command.h"
@@ -23,9 +24,12 @@ int RunSentiment(const config::Config& c, const app::Settings& s) {
   }
   const auto& pos = c.positional();
   if (pos.size() > 1) return Usage("sentiment", "at most one input file");
+  Result<std::unique_ptr<enrich::Enricher>> enricher = app::MakeEnricher(o.enricher);
+  if (!enricher.ok()) return Fail("sentiment", enricher.status());
   std::ios::sync_with_stdio(false);
-  if (pos.empty() || pos[0] == "-")
-    return enrich::RunSentimentCommand(o, std::cin, std::cout, std::cerr);
+  if (pos.empty() || pos[0] == "-") {
+    return enrich::RunSentimentCommand(**enricher, o, std::cin, std::cout, std::cerr);
+  }
   // An ifstream opens a directory and then reads nothing, which would look like an empty file.
   std::error_code ec;
   if (std::filesystem::is_directory(pos[0], ec)) {
@@ -33,7 +37,7 @@ int RunSentiment(const config::Config& c, const app::Settings& s) {
   }
   std::ifstream in(pos[0], std::ios::binary);
   if (!in) return Fail("sentiment", Status::FromErrno(errno, "cannot read " + pos[0]));
-  return enrich::RunSentimentCommand(o, in, std::cout, std::cerr);
+  return enrich::RunSentimentCommand(**enricher, o, in, std::cout, std::cerr);
 }
 
 }  // namespace covidflow::cli

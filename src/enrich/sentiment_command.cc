@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "base/utf8.h"
-#include "enrich/enrichers.h"
 #include "enrich/vader.h"
 #include "schema/csv.h"
 #include "schema/text_writer.h"
@@ -217,19 +216,14 @@ Status ForEachCsvValue(std::istream& in, std::string_view column,
   return Status::Ok();
 }
 
-int RunSentimentCommand(const SentimentCommandOptions& options, std::istream& in, std::ostream& out,
-                        std::ostream& err) {
-  Result<std::unique_ptr<Enricher>> enricher = MakeEnricher(options.enricher);
-  if (!enricher.ok()) {
-    err << "sentiment: " << enricher.status().ToString() << "\n";
-    return 1;
-  }
+int RunSentimentCommand(const Enricher& enricher, const SentimentCommandOptions& options,
+                        std::istream& in, std::ostream& out, std::ostream& err) {
   const bool csv = options.format == SentimentCommandOptions::Format::kCsv;
   if (!csv && !options.column.empty()) {
     err << "sentiment: --column '" << options.column << "' needs CSV input (--format csv)\n";
     return 2;
   }
-  Writer writer(**enricher, out);
+  Writer writer(enricher, out);
   const int rc = csv ? RunCsv(writer, options.column, in, options.max_field_bytes, err)
                      : RunLines(writer, in, options.max_field_bytes, err);
   writer.Flush();

@@ -9,11 +9,14 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "enrich/enricher.h"
 
 namespace covidflow::enrich {
 
 struct SentimentCommandOptions {
-  std::string enricher = "vader";  // a name from ListEnrichers()
+  // A name from ListEnrichers(): the composition root (app::MakeEnricher) builds it and passes
+  // it to RunSentimentCommand.
+  std::string enricher = "vader";
   enum class Format { kLines, kCsv } format = Format::kLines;
   // The header name of the column to score: CSV only ("" = "text"); with kLines it must be "".
   std::string column;
@@ -45,9 +48,10 @@ void ForEachLine(std::istream& in, size_t max_bytes,
 // neg/neu/pos/compound are VADER's rounded numbers (present for the vader enricher only);
 // positive/neutral/negative/label are the cloud-API shape (see vader.h). Text that is not
 // valid UTF-8 is repaired (U+FFFD) before it is scored and written.
-// Returns 0 on success, 1 when the enricher or the column does not exist or `in` could not be
-// read (message on err), 2 when options.column is given with the lines format.
-int RunSentimentCommand(const SentimentCommandOptions& options, std::istream& in, std::ostream& out,
-                        std::ostream& err);
+// Scores with `enricher` (options.enricher is not read here).
+// Returns 0 on success, 1 when the column does not exist or `in` could not be read (message on
+// err), 2 when options.column is given with the lines format.
+int RunSentimentCommand(const Enricher& enricher, const SentimentCommandOptions& options,
+                        std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace covidflow::enrich

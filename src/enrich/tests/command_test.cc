@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "enrich/enrichers.h"
 #include "enrich/sentiment_command.h"
 
 namespace covidflow::enrich {
@@ -15,10 +16,13 @@ struct CommandRun {
   std::string out, err;
 };
 
+// The enricher built by name, as the composition root builds it for the CLI.
 CommandRun RunCommand(const SentimentCommandOptions& o, const std::string& input) {
   std::istringstream in(input);
   std::ostringstream out, err;
-  const int rc = RunSentimentCommand(o, in, out, err);
+  auto enricher = MakeEnricher(o.enricher);
+  if (!enricher.ok()) return {-1, "", enricher.status().ToString()};
+  const int rc = RunSentimentCommand(**enricher, o, in, out, err);
   return {rc, out.str(), err.str()};
 }
 
@@ -70,17 +74,12 @@ TEST(SentimentCommandTest, NoneEnricherHasNoVaderNumbers) {
             "\"label\":\"neutral\",\"enricher\":\"none\"}\n");
 }
 
-TEST(SentimentCommandTest, UnknownEnricherOrColumnFails) {
+// An unknown enricher is the CLI's usage error (exit 2, before the command runs: e2e test_cli).
+TEST(SentimentCommandTest, UnknownColumnFails) {
   SentimentCommandOptions o;
-  o.enricher = "bert";
-  CommandRun r = RunCommand(o, "x\n");
-  EXPECT_EQ(r.rc, 1);
-  EXPECT_NE(r.err.find("no enricher named 'bert'"), std::string::npos) << r.err;
-
-  o = {};
   o.format = SentimentCommandOptions::Format::kCsv;
   o.column = "missing";
-  r = RunCommand(o, "text\nhello\n");
+  CommandRun r = RunCommand(o, "text\nhello\n");
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.err.find("no column 'missing'"), std::string::npos) << r.err;
 

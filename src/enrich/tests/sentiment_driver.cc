@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "enrich/enrichers.h"
 #include "enrich/sentiment_command.h"
 #include "enrich/vader.h"
 
@@ -73,5 +74,10 @@ int main(int argc, char** argv) {
     std::cerr << "sentiment: cannot open " << args[4] << "\n";
     return 1;
   }
-  return covidflow::enrich::RunSentimentCommand(options, in, std::cout, std::cerr);
+  auto vader = covidflow::enrich::MakeEnricher(options.enricher);
+  if (!vader.ok()) {
+    std::cerr << "sentiment: " << vader.status().ToString() << "\n";
+    return 1;
+  }
+  return covidflow::enrich::RunSentimentCommand(**vader, options, in, std::cout, std::cerr);
 }

@@ -68,7 +68,7 @@ void FuzzVaderBytes(const uint8_t* data, size_t size) {
       std::istringstream in((format == SentimentCommandOptions::Format::kCsv ? "text\n" : "") +
                             std::string(text));
       std::ostringstream out, err;
-      Check(RunSentimentCommand(options, in, out, err) == 0, "command succeeds");
+      Check(RunSentimentCommand(*kVader, options, in, out, err) == 0, "command succeeds");
       CheckOutputLines(out.str());
     }
   }
