@@ -6,7 +6,10 @@
 #include <array>
 #include <cerrno>
 #include <cmath>
+#include <optional>
 #include <span>
+#include <type_traits>
+#include <utility>
 
 #include "base/fs.h"
 #include "ingest/internal/vocabulary.h"
@@ -458,79 +461,101 @@ void Generator::Compose() {
   engagement_ = OpenUnit(s) < p ? 1 : 0;
 }
 
-void Generator::EmitCsv(std::string* out, int kind) {
-  std::string& o = *out;
-  int64_t m = stats_.malformed - 1;  // index of this malformed record, when kind != kValid
-  int64_t variant = kind == kValid ? 0 : m / kKindCount;
-  auto field = [&](std::string_view v) {
-    AppendCsv(o, v);
-    o.push_back(',');
-  };
-  field(user_name_);
-  field(location_);
-  field(description_);
-  field({created_, 19});
-  if (kind == kBadNumber) {
-    field(kBadNumberVariants[variant % std::size(kBadNumberVariants)]);
+// The seed field each malformed kind damages (kStructure damages the record, not a field).
+constexpr std::optional<schema::Field> kDamagedField[kKindCount] = {
+    schema::Field::kUserFollowers, schema::Field::kDate,     schema::Field::kUserVerified,
+    std::nullopt,                  schema::Field::kHashtags, schema::Field::kText};
+
+template <size_t I>
+void Generator::EmitField(std::string& o, bool csv, int kind, int64_t variant) {
+  constexpr auto& def = schema::kColumnDef<I>;
+  constexpr schema::ValueType type = std::remove_cvref_t<decltype(def)>::type;
+  constexpr auto field = static_cast<schema::Field>(I);
+  const bool damaged = kind != kValid && kDamagedField[kind] == field;
+  if (damaged && kind == kMissingText && !csv && variant % 2 == 1) return;  // the key left out
+  if (csv) {
+    if constexpr (I > 0) o.push_back(',');
   } else {
-    schema::AppendInt(o, followers_);
-    o.push_back(',');
+    if (o.back() != '{') o.push_back(',');
+    o.push_back('"');
+    o.append(def.SeedName());
+    o.append("\":");
   }
-  schema::AppendInt(o, friends_);
-  o.push_back(',');
-  schema::AppendInt(o, favourites_);
-  o.push_back(',');
-  if (kind == kBadBool) {
-    field(kBadBoolVariants[variant % std::size(kBadBoolVariants)]);
-  } else {
-    o.append(verified_ ? "True," : "False,");
-  }
-  field(kind == kBadTimestamp ? kBadTimestampVariants[variant % std::size(kBadTimestampVariants)]
-                              : std::string_view(date_, 19));
-  field(kind == kMissingText ? std::string_view() : std::string_view(text_));
-  if (kind == kBadHashtags) {
-    field(kBadHashtagVariants[variant % std::size(kBadHashtagVariants)]);
-  } else if (hashtags_.empty()) {
-    o.push_back(',');
-  } else {
-    // "['COVID19', 'Vaccine']": quoted as a CSV field when it has a comma.
-    bool quoted = hashtags_.size() > 1;
-    if (quoted) o.push_back('"');
-    o.push_back('[');
-    for (size_t k = 0; k < hashtags_.size(); ++k) {
-      if (k > 0) o.append(", ");
-      o.push_back('\'');
-      o.append(hashtags_[k]);
-      o.push_back('\'');
-    }
-    o.push_back(']');
-    if (quoted) o.push_back('"');
-    o.push_back(',');
-  }
-  field(source_);
-  o.append("False");
-  if (options_.engagement_label) o.append(engagement_ ? ",1" : ",0");
-  if (kind == kStructure) {
-    if (variant % 2 == 0) {
-      o.resize(o.rfind(','));  // one field short
+  // A damaged value: a string where the field's type wants something else, or nothing.
+  auto put_string = [&](std::string_view v) {
+    if (csv) {
+      AppendCsv(o, v);
     } else {
-      o.append(",extra");  // one field too many
+      schema::AppendJsonString(o, v);
     }
+  };
+  if (damaged) {
+    switch (kind) {
+      case kBadNumber:
+        return put_string(kBadNumberVariants[variant % std::size(kBadNumberVariants)]);
+      case kBadTimestamp:
+        return put_string(kBadTimestampVariants[variant % std::size(kBadTimestampVariants)]);
+      case kBadBool:
+        return put_string(kBadBoolVariants[variant % std::size(kBadBoolVariants)]);
+      case kBadHashtags:
+        if (csv) return put_string(kBadHashtagVariants[variant % std::size(kBadHashtagVariants)]);
+        if (variant % 2 == 0) return put_string("['unclosed");
+        o.append("[\"COVID19\",42]");
+        return;
+      default:  // kMissingText: an empty value
+        return put_string({});
+    }
+  }
+  if constexpr (type == schema::ValueType::kString) {
+    if constexpr (field == schema::Field::kUserName) put_string(user_name_);
+    if constexpr (field == schema::Field::kUserLocation) put_string(location_);
+    if constexpr (field == schema::Field::kUserDescription) put_string(description_);
+    if constexpr (field == schema::Field::kText) put_string(text_);
+    if constexpr (field == schema::Field::kSource) put_string(source_);
+  } else if constexpr (type == schema::ValueType::kTimestamp) {
+    // "YYYY-MM-DD HH:MM:SS", formatted when the tweet was composed.
+    put_string({field == schema::Field::kDate ? date_ : created_, 19});
+  } else if constexpr (type == schema::ValueType::kInt64) {
+    schema::AppendInt(o, field == schema::Field::kUserFollowers ? followers_
+                         : field == schema::Field::kUserFriends ? friends_
+                                                                : favourites_);
+  } else if constexpr (type == schema::ValueType::kBool) {
+    // Retweets are never generated (the reference files hold none).
+    const bool v = field == schema::Field::kUserVerified && verified_;
+    o.append(csv ? (v ? "True" : "False") : (v ? "true" : "false"));
+  } else if constexpr (type == schema::ValueType::kStringList) {
+    if (!csv) {
+      o.push_back('[');
+      for (size_t k = 0; k < hashtags_.size(); ++k) {
+        if (k > 0) o.push_back(',');
+        schema::AppendJsonString(o, hashtags_[k]);
+      }
+      o.push_back(']');
+    } else if (!hashtags_.empty()) {
+      // "['COVID19', 'Vaccine']": quoted as a CSV field when it has a comma.
+      const bool quoted = hashtags_.size() > 1;
+      if (quoted) o.push_back('"');
+      o.push_back('[');
+      for (size_t k = 0; k < hashtags_.size(); ++k) {
+        if (k > 0) o.append(", ");
+        o.push_back('\'');
+        o.append(hashtags_[k]);
+        o.push_back('\'');
+      }
+      o.push_back(']');
+      if (quoted) o.push_back('"');
+    }
+  } else {
+    static_assert(I >= schema::kFieldCount, "a seed field type the generator does not write");
   }
 }
 
-void Generator::EmitJsonl(std::string* out, int kind) {
+void Generator::Emit(std::string* out, int kind) {
   std::string& o = *out;
-  int64_t m = stats_.malformed - 1;
-  int64_t variant = kind == kValid ? 0 : m / kKindCount;
-  using schema::Field;
-  auto key = [&](std::string_view k) {
-    if (o.back() != '{') o.push_back(',');
-    o.push_back('"');
-    o.append(k);
-    o.append("\":");
-  };
-  if (kind == kStructure && variant % 2 == 1) {
+  const bool csv = options_.format == GeneratorOptions::Format::kCsv;
+  const int64_t m = stats_.malformed - 1;  // index of this malformed record, when kind != kValid
+  const int64_t variant = kind == kValid ? 0 : m / kKindCount;
+  if (!csv && kind == kStructure && variant % 2 == 1) {
     // Valid JSON, but an array where the record must be an object.
     o.append("[");
     schema::AppendJsonString(o, user_name_);
@@ -539,64 +564,24 @@ void Generator::EmitJsonl(std::string* out, int kind) {
     o.append("]");
     return;
   }
-  o.push_back('{');
-  key(schema::FieldName(Field::kUserName));
-  schema::AppendJsonString(o, user_name_);
-  key(schema::FieldName(Field::kUserLocation));
-  schema::AppendJsonString(o, location_);
-  key(schema::FieldName(Field::kUserDescription));
-  schema::AppendJsonString(o, description_);
-  key(schema::FieldName(Field::kUserCreated));
-  schema::AppendJsonString(o, {created_, 19});
-  key(schema::FieldName(Field::kUserFollowers));
-  if (kind == kBadNumber) {
-    schema::AppendJsonString(o, kBadNumberVariants[variant % std::size(kBadNumberVariants)]);
-  } else {
-    schema::AppendInt(o, followers_);
-  }
-  key(schema::FieldName(Field::kUserFriends));
-  schema::AppendInt(o, friends_);
-  key(schema::FieldName(Field::kUserFavourites));
-  schema::AppendInt(o, favourites_);
-  key(schema::FieldName(Field::kUserVerified));
-  if (kind == kBadBool) {
-    schema::AppendJsonString(o, kBadBoolVariants[variant % std::size(kBadBoolVariants)]);
-  } else {
-    o.append(verified_ ? "true" : "false");
-  }
-  key(schema::FieldName(Field::kDate));
-  schema::AppendJsonString(
-      o, kind == kBadTimestamp ? kBadTimestampVariants[variant % std::size(kBadTimestampVariants)]
-                               : std::string_view(date_, 19));
-  if (!(kind == kMissingText && variant % 2 == 1)) {  // variant 1 leaves the key out
-    key(schema::FieldName(Field::kText));
-    schema::AppendJsonString(o, kind == kMissingText ? std::string_view() : text_);
-  }
-  key(schema::FieldName(Field::kHashtags));
-  if (kind == kBadHashtags) {
-    if (variant % 2 == 0) {
-      schema::AppendJsonString(o, "['unclosed");
-    } else {
-      o.append("[\"COVID19\",42]");
-    }
-  } else {
-    o.push_back('[');
-    for (size_t k = 0; k < hashtags_.size(); ++k) {
-      if (k > 0) o.push_back(',');
-      schema::AppendJsonString(o, hashtags_[k]);
-    }
-    o.push_back(']');
-  }
-  key(schema::FieldName(Field::kSource));
-  schema::AppendJsonString(o, source_);
-  key(schema::FieldName(Field::kIsRetweet));
-  o.append("false");
+  if (!csv) o.push_back('{');
+  // The seed fields in the table's order, under its names, each written by its type.
+  [&]<size_t... I>(std::index_sequence<I...>) { (EmitField<I>(o, csv, kind, variant), ...); }
+  (std::make_index_sequence<schema::kFieldCount>{});
   if (options_.engagement_label) {
-    key("engagement");
-    o.push_back(engagement_ ? '1' : '0');
+    o.append(csv ? (engagement_ ? ",1" : ",0") : (engagement_ ? ",\"engagement\":1"
+                                                              : ",\"engagement\":0"));
   }
-  if (kind == kStructure) return;  // the object is never closed
-  o.push_back('}');
+  if (kind == kStructure) {
+    if (!csv) return;  // the object is never closed
+    if (variant % 2 == 0) {
+      o.resize(o.rfind(','));  // one field short
+    } else {
+      o.append(",extra");  // one field too many
+    }
+    return;
+  }
+  if (!csv) o.push_back('}');
 }
 
 void Generator::Next(std::string* record) {
@@ -613,11 +598,7 @@ void Generator::Next(std::string* record) {
   } else {
     last_kind_ = {};
   }
-  if (options_.format == GeneratorOptions::Format::kCsv) {
-    EmitCsv(record, kind);
-  } else {
-    EmitJsonl(record, kind);
-  }
+  Emit(record, kind);
   ++stats_.records;
   ++index_;
 }

@@ -8,6 +8,7 @@
 // run and every machine. The generator uses its own PRNG (xoshiro256**) and only integer
 // and correctly rounded floating-point operations (+ - * / sqrt), never std:: distributions
 // or libm transcendentals, whose results differ between implementations.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -80,8 +81,11 @@ class Generator {
 
  private:
   void Compose();
-  void EmitCsv(std::string* out, int kind);
-  void EmitJsonl(std::string* out, int kind);
+  // Appends the composed tweet as one record (`kind`: valid, or which malformed kind).
+  void Emit(std::string* out, int kind);
+  // Appends seed field I (schema/fields.h) of the record: separator or key, then its value.
+  template <size_t I>
+  void EmitField(std::string& o, bool csv, int kind, int64_t variant);
 
   GeneratorOptions options_;
   std::string header_;

@@ -217,6 +217,12 @@ TEST(GeneratorTest, StreamIsPinned) {
   Sample jsonl = Produce(o);
   EXPECT_EQ(Fnv1a(csv.bytes), 0x45ddd749ff8eb464ULL) << std::hex << Fnv1a(csv.bytes);
   EXPECT_EQ(Fnv1a(jsonl.bytes), 0x4bde85c6b93d257cULL) << std::hex << Fnv1a(jsonl.bytes);
+  // CSV with every malformed kind, the engagement column and drift: the value of this hash
+  // is the hand-written writer's (before the fields were written from schema/fields.h).
+  o.format = Format::kCsv;
+  o.drift_after = 1000;
+  Sample damaged = Produce(o);
+  EXPECT_EQ(Fnv1a(damaged.bytes), 0xd089c0b41eb32c33ULL) << std::hex << Fnv1a(damaged.bytes);
 }
 
 TEST(GeneratorTest, GenerateWritesTheSameBytesToAFile) {
