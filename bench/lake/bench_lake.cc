@@ -14,11 +14,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "lake/batch_reader.h"
 #include "lake/reader.h"
 #include "lake/writer.h"
+#include "schema/fields.h"
 
 namespace {
 
@@ -26,44 +28,32 @@ using covidflow::lake::Compression;
 using covidflow::schema::EnrichedTweet;
 using Clock = std::chrono::steady_clock;
 
+// One row from an object keyed by the lake's column names, read column by column from
+// schema/fields.h. Schema version 2's model columns are absent (or null) on a tweet no model
+// scored: those keep their empty value.
 EnrichedTweet FromJson(const nlohmann::json& j) {
+  namespace schema = covidflow::schema;
   EnrichedTweet r;
-  r.tweet.user_name = j["user_name"];
-  r.tweet.user_location = j["user_location"];
-  r.tweet.user_description = j["user_description"];
-  r.tweet.user_created.seconds = j["user_created"];
-  r.tweet.user_followers = j["user_followers"];
-  r.tweet.user_friends = j["user_friends"];
-  r.tweet.user_favourites = j["user_favourites"];
-  r.tweet.user_verified = j["user_verified"];
-  r.tweet.date.seconds = j["event_time"];
-  r.tweet.text = j["text"];
-  r.tweet.hashtags = j["hashtags"].get<std::vector<std::string>>();
-  r.tweet.source = j["source"];
-  r.tweet.is_retweet = j["is_retweet"];
-  r.sentiment.positive = j["sentiment_positive"];
-  r.sentiment.neutral = j["sentiment_neutral"];
-  r.sentiment.negative = j["sentiment_negative"];
-  r.sentiment.compound = j["sentiment_compound"];
-  const std::string label = j["sentiment_label"];
-  r.sentiment.label = label == "positive"   ? covidflow::schema::Sentiment::Label::kPositive
-                      : label == "negative" ? covidflow::schema::Sentiment::Label::kNegative
-                                            : covidflow::schema::Sentiment::Label::kNeutral;
-  r.enricher = j["enricher"];
-  r.location.country = j["country"];
-  r.location.region = j["region"];
-  r.location.confidence = j["location_confidence"];
-  r.source.topic = j["source_topic"];
-  r.source.partition = covidflow::PartitionId(j["source_partition"].get<int32_t>());
-  r.source.offset = covidflow::Offset(j["source_offset"].get<int64_t>());
-  r.ingest_time_ms = j["ingest_time"];
-  // Schema version 2: the model's columns, null (absent) on a tweet no model scored.
-  if (j.contains("model") && !j["model"].is_null()) {
-    r.prediction.model = j["model"];
-    r.prediction.label = j["model_label"];
-    r.prediction.confidence = j["model_confidence"];
-    r.prediction.probabilities = j["model_probabilities"];
-  }
+  schema::ForEachColumn([&](auto column) {
+    constexpr auto& def = schema::kColumnDef<decltype(column)::value>;
+    using Def = std::remove_cvref_t<decltype(def)>;
+    const auto it = j.find(def.name);
+    if (it == j.end() || it->is_null()) return;
+    auto& value = Def::Ref(r);
+    using T = std::remove_cvref_t<decltype(value)>;
+    if constexpr (Def::type == schema::ValueType::kTimestamp) {
+      value.seconds = it->template get<int64_t>();
+    } else if constexpr (Def::type == schema::ValueType::kLabel) {
+      const std::string label = *it;
+      value = label == "positive"   ? schema::Sentiment::Label::kPositive
+              : label == "negative" ? schema::Sentiment::Label::kNegative
+                                    : schema::Sentiment::Label::kNeutral;
+    } else if constexpr (requires(T t) { t.value(); }) {
+      value = T(it->template get<typename T::value_type>());  // PartitionId, Offset
+    } else {
+      value = it->template get<T>();
+    }
+  });
   return r;
 }
 

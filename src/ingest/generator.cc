@@ -463,8 +463,8 @@ void Generator::Compose() {
 
 // The seed field each malformed kind damages (kStructure damages the record, not a field).
 constexpr std::optional<schema::Field> kDamagedField[kKindCount] = {
-    schema::Field::kUserFollowers, schema::Field::kDate,     schema::Field::kUserVerified,
-    std::nullopt,                  schema::Field::kHashtags, schema::Field::kText};
+    schema::Field::kUserFollowers, schema::Field::kDate, schema::Field::kUserVerified, std::nullopt,
+    schema::Field::kHashtags,      schema::Field::kText};
 
 template <size_t I>
 void Generator::EmitField(std::string& o, bool csv, int kind, int64_t variant) {
@@ -569,8 +569,8 @@ void Generator::Emit(std::string* out, int kind) {
   [&]<size_t... I>(std::index_sequence<I...>) { (EmitField<I>(o, csv, kind, variant), ...); }
   (std::make_index_sequence<schema::kFieldCount>{});
   if (options_.engagement_label) {
-    o.append(csv ? (engagement_ ? ",1" : ",0") : (engagement_ ? ",\"engagement\":1"
-                                                              : ",\"engagement\":0"));
+    o.append(csv ? (engagement_ ? ",1" : ",0")
+                 : (engagement_ ? ",\"engagement\":1" : ",\"engagement\":0"));
   }
   if (kind == kStructure) {
     if (!csv) return;  // the object is never closed
