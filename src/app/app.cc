@@ -154,14 +154,15 @@ Result<UniqueFd> OpenInput(const std::string& from) {
 }
 
 Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log, UniqueFd input,
-                                             const std::string& name, const std::string& topic) {
+                                             const std::string& name, const std::string& topic,
+                                             metrics::Registry* metrics) {
   ingest::FileSourceOptions o = s.produce.source;
   o.topic = topic;
   o.name = name;
   ASSIGN_OR_RETURN(o.mapping, MappingFrom(s.process.mapping));
   auto producer = log.NewProducer(s.producer);
   if (!producer.ok()) return producer.status();
-  return ingest::ProduceFromFd(input.get(), log, **producer, o);
+  return ingest::ProduceFromFd(input.get(), log, **producer, o, metrics);
 }
 
 Result<process::ProcessorOptions> ProcessorOptionsFrom(const Settings& s) {

@@ -65,8 +65,10 @@ Result<ingest::GeneratorStats> GenerateFile(const ingest::GeneratorOptions& opti
 Result<UniqueFd> OpenInput(const std::string& from);
 // Appends the records read from `input` (named `name` in dead letters) to `topic` of `log`
 // (produce, demo). A CSV header that parse.mapping cannot read fails before any record is sent.
+// `metrics`: where the file source's probe keeps its series (null = none).
 Result<ingest::FileSourceCounts> ProduceFile(const Settings& s, log::Log& log, UniqueFd input,
-                                             const std::string& name, const std::string& topic);
+                                             const std::string& name, const std::string& topic,
+                                             metrics::Registry* metrics = nullptr);
 
 // The processor's options: ProcessSettings with the producer's options and the column mapping (a
 // preset or a "field=Column" list; kInvalidArgument naming parse.mapping when it is neither).

@@ -1,5 +1,6 @@
 #include "app/metrics_server.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -9,9 +10,18 @@
 namespace covidflow::app {
 
 Result<std::unique_ptr<http::Server>> StartMetricsServer(const metrics::Registry& registry,
-                                                         int port) {
+                                                         int port,
+                                                         std::function<void()> before_scrape) {
   http::Router router;
-  RETURN_IF_ERROR(router.Add("GET", "/metrics", http::MetricsHandler(registry)));
+  http::Handler handler = http::MetricsHandler(registry);
+  if (before_scrape) {
+    handler = [before_scrape = std::move(before_scrape),
+               inner = std::move(handler)](const http::Request& request) {
+      before_scrape();
+      return inner(request);
+    };
+  }
+  RETURN_IF_ERROR(router.Add("GET", "/metrics", std::move(handler)));
   http::ServerOptions options;
   options.port = port;
   // A scraper needs one connection; two workers let a slow one not block the next.
@@ -76,27 +86,29 @@ Result<std::unique_ptr<GroupProgressMetrics>> GroupProgressMetrics::Register(
           "Records appended to the topic that the group has not committed yet.",
           [self, input_topic] { return self->Read(input_topic, true, true); }, labels));
   m->handles_.push_back(std::move(lag));
-  // Per partition, for the partitions the input topic has now (a topic created later by the
-  // processor has its sum above only).
-  if (auto info = log.DescribeTopic(input_topic); info.ok()) {
-    for (const log::PartitionInfo& p : info->partitions) {
-      const int32_t partition = p.partition.value();
-      metrics::Labels pl = labels;
-      pl.push_back({"partition", std::to_string(partition)});
-      ASSIGN_OR_RETURN(
-          metrics::CallbackHandle h,
-          registry.AddGaugeCallback(
-              "covidflow_consumer_partition_lag_records",
-              "Records appended to one partition of the topic that the group has not committed "
-              "yet.",
-              [self, input_topic, partition] {
-                return self->Read(input_topic, true, true, partition);
-              },
-              std::move(pl)));
-      m->handles_.push_back(std::move(h));
-    }
-  }
+  m->registry_ = &registry;
+  m->group_ = std::move(group);
+  m->input_topic_ = input_topic;
+  m->AddNewPartitions();
   return m;
+}
+
+void GroupProgressMetrics::AddNewPartitions() {
+  std::lock_guard<std::mutex> lock(partitions_mu_);
+  auto info = log_->DescribeTopic(input_topic_);
+  if (!info.ok()) return;  // not created yet: the next scrape looks again
+  for (const log::PartitionInfo& p : info->partitions) {
+    const int32_t partition = p.partition.value();
+    if (partition < 0 || static_cast<size_t>(partition) < partitions_) continue;
+    auto h = registry_->AddGaugeCallback(
+        "covidflow_consumer_partition_lag_records",
+        "Records appended to one partition of the topic that the group has not committed yet.",
+        [this, partition] { return Read(input_topic_, true, true, partition); },
+        {{"group", group_}, {"topic", input_topic_}, {"partition", std::to_string(partition)}});
+    if (!h.ok()) continue;  // already there
+    handles_.push_back(std::move(h).value());
+  }
+  partitions_ = std::max(partitions_, info->partitions.size());
 }
 
 GroupProgressMetrics::~GroupProgressMetrics() {
@@ -111,7 +123,9 @@ Result<std::unique_ptr<ProcessMetrics>> ProcessMetrics::Start(
   ASSIGN_OR_RETURN(m->progress_, GroupProgressMetrics::Register(
                                      m->registry_, log, options.group, options.input_topic,
                                      {options.enriched_topic, options.dlq_topic}));
-  ASSIGN_OR_RETURN(m->server_, StartMetricsServer(m->registry_, port));
+  GroupProgressMetrics* progress = m->progress_.get();
+  ASSIGN_OR_RETURN(m->server_, StartMetricsServer(m->registry_, port,
+                                                  [progress] { progress->AddNewPartitions(); }));
   return m;
 }
 

@@ -158,6 +158,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("produce.to")>(s.produce.to);
   b.Bind<K("produce.topic")>(source.topic);
   b.Bind<K("produce.rate")>(source.rate);
+  b.Bind<K("produce.metrics_port")>(s.produce.metrics_port);
   b.Enum<K("produce.format")>(source.format,
                               {SourceFormat::kAuto, SourceFormat::kCsv, SourceFormat::kJsonl});
 

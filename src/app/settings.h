@@ -45,6 +45,7 @@ struct ProduceSettings {
   ingest::FileSourceOptions source;  // topic, format, rate; partitions from log.partitions
   std::string from;                  // "-" = stdin
   std::string to;                    // "" = the log of CliOptions
+  int metrics_port = 0;  // serve /metrics on 127.0.0.1:metrics_port while running; 0 = off
 };
 
 struct ProcessSettings {

@@ -40,12 +40,29 @@ int RunProduce(const config::Config&, const app::Settings& s) {
   auto log = app::OpenLog(uri, s.log);
   if (!log.ok()) return Fail("produce", log.status());
   const std::string& topic = s.produce.source.topic;
-  auto counts = app::ProduceFile(s, **log, std::move(input).value(), s.produce.from, topic);
+  // The file source's probe keeps its series here; served while the input lasts (a live pipe,
+  // --rate), and its end-of-run snapshot is what --json prints.
+  metrics::Registry registry;
+  std::unique_ptr<http::Server> server;
+  if (s.produce.metrics_port != 0) {
+    auto started = app::StartMetricsServer(registry, s.produce.metrics_port);
+    if (!started.ok()) return Fail("produce", started.status());
+    server = std::move(started).value();
+    std::fprintf(stderr, "covidflow produce: metrics at http://%s:%d/metrics\n",
+                 server->host().c_str(), server->port());
+  }
+  auto counts =
+      app::ProduceFile(s, **log, std::move(input).value(), s.produce.from, topic, &registry);
+  server.reset();
   if (!counts.ok()) return Fail("produce", counts.status());
   if (s.cli.json) {
     nlohmann::json j = {{"records", counts->records},
                         {"bytes", counts->bytes},
                         {"seconds", counts->seconds},
+                        {"read", counts->read},
+                        {"input_bytes", counts->input_bytes},
+                        {"skipped_by_reason", counts->skipped_by_reason},
+                        {"phase_seconds", counts->phase_seconds},
                         {"topic", topic},
                         {"log", uri}};
     std::printf("%s\n", j.dump().c_str());

@@ -88,6 +88,10 @@ inline constexpr Setting kSettings[] = {
     {"produce.format", Type::kEnum, "auto", "--input-format", "produce",
      "input format (auto: .jsonl/.json files and lines starting with '{' are JSON)", 0, -1,
      "auto|csv|jsonl"},
+    {"produce.metrics_port", Type::kInt, "0", "--metrics-port", "produce",
+     "serve Prometheus metrics at http://127.0.0.1:PORT/metrics while producing (a live pipe, "
+     "--rate) (0 = off)",
+     0, 65535},
 
     // process
     {"process.from", Type::kString, "", "--from", "process",

@@ -58,19 +58,100 @@ bool LooksJson(const FileSourceOptions& o, std::string_view first_bytes) {
 
 }  // namespace
 
+std::string_view SourceProbe::PhaseName(Phase phase) {
+  switch (phase) {
+    case Phase::kRead:
+      return "read";
+    case Phase::kSend:
+      return "send";
+    case Phase::kPace:
+      return "pace";
+    case Phase::kFlush:
+      return "flush";
+  }
+  return "send";
+}
+
+SourceProbe::SourceProbe(const std::string& topic, metrics::Registry* metrics)
+    : topic_(topic), metrics_(metrics) {
+  if (metrics_ == nullptr) return;
+  const metrics::Labels labels = {{"topic", topic_}};
+  Series s;
+  s.read = &metrics_->AddCounter("covidflow_produce_records_read_total",
+                                 "Records found in the input (sent or skipped).", labels);
+  s.sent = &metrics_->AddCounter("covidflow_produce_records_sent_total",
+                                 "Records sent to the topic.", labels);
+  s.bytes = &metrics_->AddCounter("covidflow_produce_bytes_sent_total",
+                                  "Bytes of the records sent to the topic.", labels);
+  s.input_bytes = &metrics_->AddCounter("covidflow_produce_input_bytes_total",
+                                        "Bytes read from the input.", labels);
+  for (int i = 0; i < kPhaseCount; ++i) {
+    metrics::Labels pl = labels;
+    pl.push_back({"phase", std::string(PhaseName(static_cast<Phase>(i)))});
+    s.phases[i] = &metrics_->AddGauge("covidflow_produce_phase_seconds",
+                                      "Seconds the file source has spent in each phase so far.",
+                                      std::move(pl));
+  }
+  series_ = s;
+}
+
+void SourceProbe::RecordInput(size_t bytes) {
+  counts_.input_bytes += static_cast<int64_t>(bytes);
+  if (series_) series_->input_bytes->Inc(static_cast<int64_t>(bytes));
+}
+
+void SourceProbe::RecordSent(size_t bytes) {
+  ++counts_.read, ++counts_.records;
+  counts_.bytes += static_cast<int64_t>(bytes);
+  if (series_)
+    series_->read->Inc(), series_->sent->Inc(), series_->bytes->Inc(static_cast<int64_t>(bytes));
+}
+
+void SourceProbe::RecordSkipped(std::string_view reason) {
+  ++counts_.read;
+  ++counts_.skipped_by_reason[std::string(reason)];
+  if (series_) {
+    series_->read->Inc();
+    metrics_
+        ->AddCounter("covidflow_produce_records_skipped_total",
+                     "Records found but not sent, by reason.",
+                     {{"topic", topic_}, {"reason", std::string(reason)}})
+        .Inc();
+  }
+}
+
+void SourceProbe::AddPhase(Phase phase, Clock::duration d) {
+  const int i = static_cast<int>(phase);
+  phases_[i] += d;
+  const double seconds = std::chrono::duration<double>(phases_[i]).count();
+  counts_.phase_seconds[std::string(PhaseName(phase))] = seconds;
+  if (series_) series_->phases[i]->Set(seconds);
+}
+
 Result<FileSourceCounts> ProduceFromFd(int fd, log::Log& log, log::Producer& producer,
-                                       const FileSourceOptions& options) {
+                                       const FileSourceOptions& options,
+                                       metrics::Registry* metrics) {
   const auto started = Clock::now();
+  SourceProbe probe(options.topic, metrics);
   Status created = log.CreateTopic(options.topic, options.partitions);
   if (!created.ok() && created.code() != StatusCode::kAlreadyExists) return created;
   ASSIGN_OR_RETURN(log::TopicInfo info, log.DescribeTopic(options.topic));
   const int parts = static_cast<int>(info.partitions.size());
 
-  FileSourceCounts counts;
   Pacer pacer(options.rate);
+  int64_t sent = 0;
+  Clock::duration paced{};  // pacing inside the current chunk's send phase
   std::string buf;
   buf.reserve(2 * kChunk);
-  ASSIGN_OR_RETURN(size_t got, ReadChunk(fd, buf));
+  // Reads the next chunk, timed and counted.
+  auto read_chunk = [&]() -> Result<size_t> {
+    const auto t = Clock::now();
+    Result<size_t> got = ReadChunk(fd, buf);
+    probe.AddPhase(SourceProbe::Phase::kRead, Clock::now() - t);
+    if (got.ok()) probe.RecordInput(*got);
+    return got;
+  };
+  ASSIGN_OR_RETURN(size_t got, read_chunk());
   bool eof = got == 0;
   const bool json = LooksJson(options, buf);
 
@@ -92,16 +173,24 @@ Result<FileSourceCounts> ProduceFromFd(int fd, log::Log& log, log::Producer& pro
     log::OutRecord out;
     out.value = record;
     out.headers = headers;
-    out.partition = PartitionId(static_cast<int32_t>(counts.records % parts));
+    out.partition = PartitionId(static_cast<int32_t>(sent % parts));
     RETURN_IF_ERROR(producer.Send(options.topic, out));
-    ++counts.records;
-    counts.bytes += static_cast<int64_t>(record.size());
-    pacer.Wait(counts.records);
+    ++sent;
+    probe.RecordSent(record.size());
+    if (options.rate > 0) {
+      const auto t = Clock::now();
+      pacer.Wait(sent);
+      const auto waited = Clock::now() - t;
+      probe.AddPhase(SourceProbe::Phase::kPace, waited);
+      paced += waited;
+    }
     return Status::Ok();
   };
 
   size_t consumed = 0;  // bytes of buf already sent
   while (true) {
+    const auto send_started = Clock::now();
+    paced = {};
     std::string_view data(buf.data() + consumed, buf.size() - consumed);
     size_t used = 0;
     if (json) {
@@ -111,12 +200,20 @@ Result<FileSourceCounts> ProduceFromFd(int fd, log::Log& log, log::Producer& pro
         std::string_view line = data.substr(used, nl - used);
         used = nl + 1;
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.find_first_not_of(" \t") != std::string_view::npos) RETURN_IF_ERROR(send(line));
+        if (line.find_first_not_of(" \t") != std::string_view::npos) {
+          RETURN_IF_ERROR(send(line));
+        } else {
+          probe.RecordSkipped("blank");
+        }
       }
       if (eof && used < data.size()) {
         std::string_view line = data.substr(used);
         used = data.size();
-        if (line.find_first_not_of(" \t\r") != std::string_view::npos) RETURN_IF_ERROR(send(line));
+        if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+          RETURN_IF_ERROR(send(line));
+        } else {
+          probe.RecordSkipped("blank");
+        }
       }
     } else {
       schema::CsvSplitter splitter(data);
@@ -127,18 +224,26 @@ Result<FileSourceCounts> ProduceFromFd(int fd, log::Log& log, log::Producer& pro
         // the next chunk: keep it unless this is the end of the input.
         if (!eof && splitter.position() == record_end) break;
         used = splitter.position();
-        if (!record.empty()) RETURN_IF_ERROR(send(record));
+        if (!record.empty()) {
+          RETURN_IF_ERROR(send(record));
+        } else {
+          probe.RecordSkipped("blank");
+        }
       }
     }
+    probe.AddPhase(SourceProbe::Phase::kSend, Clock::now() - send_started - paced);
     consumed += used;
     if (eof) break;
     // Keep the unsent tail at the front of the buffer, then read more.
     buf.erase(0, consumed);
     consumed = 0;
-    ASSIGN_OR_RETURN(got, ReadChunk(fd, buf));
+    ASSIGN_OR_RETURN(got, read_chunk());
     eof = got == 0;
   }
+  const auto flush_started = Clock::now();
   RETURN_IF_ERROR(producer.Flush().WithContext("flushing " + options.topic));
+  probe.AddPhase(SourceProbe::Phase::kFlush, Clock::now() - flush_started);
+  FileSourceCounts counts = probe.Snapshot();
   counts.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return counts;
 }

@@ -134,3 +134,63 @@ def test_metrics_port_is_off_by_default(home):
     r = run("process", "--from", uri, "--exit-when-idle", "--json")
     assert json.loads(r.stdout)["consumed"] == 100
     assert "metrics at" not in r.stderr
+
+
+def wait_for_sample(port, key, want, proc, timeout=60):
+    """Scrapes until sample `key` equals `want`; returns the last samples and text."""
+    deadline = time.monotonic() + timeout
+    samples, text = {}, ""
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read()
+        try:
+            text = scrape(port)
+        except OSError:  # not listening yet
+            time.sleep(0.1)
+            continue
+        samples = parse_exposition(text)
+        if samples.get(key) == want:
+            return samples, text
+        time.sleep(0.1)
+    raise AssertionError(f"{key} never reached {want}:\n{text}")
+
+
+def test_produce_serves_its_probe_while_reading_a_pipe(home):
+    """produce --metrics-port on a live pipe: the file source's probe counts records as they
+    are sent, and the --json end-of-run counts are the probe's last values."""
+    uri = f"file://{home}/log"
+    run("generate", "--count", 3000, "--seed", 9, "--format", "jsonl", "--out", f"{home}/t.jsonl")
+    lines = open(f"{home}/t.jsonl", encoding="utf-8").read().splitlines(keepends=True)
+    port = free_port()
+    p = subprocess.Popen([covidflow_bin(), "produce", "--to", uri, "--input-format", "jsonl",
+                          "--metrics-port", str(port), "--json"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    labels = (("topic", "tweets.raw"),)
+    sent = ("covidflow_produce_records_sent_total", labels)
+    try:
+        # The first half and two blank lines, then wait while the pipe stays open.
+        p.stdin.write("".join(lines[:1000]) + "\n  \n" + "".join(lines[1000:1500]))
+        p.stdin.flush()
+        samples, text = wait_for_sample(port, sent, 1500, p)
+        assert samples[("covidflow_produce_records_read_total", labels)] == 1502
+        assert samples[("covidflow_produce_records_skipped_total",
+                        (("reason", "blank"), ("topic", "tweets.raw")))] == 2
+        assert p.poll() is None, "scraped while produce was still reading"
+        promtool_check(text)
+        out, err = p.communicate(input="".join(lines[1500:]), timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    assert p.returncode == 0, err
+    assert f"metrics at http://127.0.0.1:{port}/metrics" in err
+    counts = json.loads(out)
+    assert counts["records"] == 3000
+    assert counts["read"] == 3002
+    assert counts["skipped_by_reason"] == {"blank": 2}
+    assert counts["bytes"] == sum(len(l.rstrip("\n").encode()) for l in lines)
+    assert counts["input_bytes"] == os.path.getsize(f"{home}/t.jsonl") + 4
+    assert set(counts["phase_seconds"]) >= {"read", "send", "flush"}
+    consumed = json.loads(run("process", "--from", uri, "--exit-when-idle", "--json").stdout)
+    assert consumed["consumed"] == 3000
+
