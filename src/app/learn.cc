@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "app/app.h"
+#include "app/monitor.h"
 #include "base/fs.h"
 #include "features/table.h"
 #include "lake/layout.h"
@@ -273,6 +274,13 @@ Result<TrainRun> TrainSpec(const Settings& s, TrainRequest request) {
   train::TrainOptions& options = request.options;
   const std::string stamp = UtcStamp();
   if (options.out_dir.empty()) options.out_dir = FreshModelDir(HomeDir(s.cli), spec.name, stamp);
+  // Every trained model carries the sample `monitor` compares the stream with.
+  if (!options.reference) {
+    options.reference = [&s, &spec](const features::Table& rows, const std::vector<double>& proba,
+                                    const std::vector<std::string>& classes) {
+      return TrainingReference(s, spec, rows, proba, classes);
+    };
+  }
 
   ASSIGN_OR_RETURN(std::unique_ptr<registry::Registry> reg, OpenRegistry(s.registry.uri, s.cli));
   record.registry = reg->Describe();

@@ -1,17 +1,26 @@
 #include "app/monitor.h"
 
+#include <array>
+#include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <thread>
 
 #include "app/app.h"
 #include "app/metrics_server.h"
 #include "base/failpoint.h"
 #include "base/logging.h"
+#include "enrich/enrichment.h"
+#include "model/artifact.h"
 #include "monitor/table.h"
 #include "schema/codec.h"
 #include "serve/prediction_log.h"
+#include "serve/service.h"
+#include "train/trainer.h"
 
 namespace covidflow::app {
 namespace {
@@ -34,6 +43,20 @@ Result<std::unique_ptr<log::Log>> OpenExistingLog(const std::string& uri, const 
   auto log = OpenLog(uri, s.log);
   if (!log.ok()) return log.status().WithContext(flag);
   return log;
+}
+
+// A column's drift gauges: score, threshold, detected, PSI.
+std::array<metrics::Gauge*, 4> ColumnDriftGauges(metrics::Registry& r, const std::string& column) {
+  const metrics::Labels labels = {{"column", column}};
+  return {
+      &r.AddGauge("covidflow_drift_score",
+                  "the column's drift statistic in the latest closed window (p-value or distance)",
+                  labels),
+      &r.AddGauge("covidflow_drift_threshold", "the threshold its method compares the score with",
+                  labels),
+      &r.AddGauge("covidflow_drift_detected", "1 when the column drifted in the latest window",
+                  labels),
+      &r.AddGauge("covidflow_drift_psi", "the column's PSI in the latest closed window", labels)};
 }
 
 monitor::LivePrediction FromRecord(serve::PredictionRecord r) {
@@ -213,12 +236,113 @@ nlohmann::json QualityWindowJson(const monitor::WindowQuality& w) {
 
 QualityMetrics::~QualityMetrics() { server_.reset(); }
 
-Result<DriftRun> RunDrift(const MonitorSettings& s) {
+Result<monitor::Table> ReadModelReference(const std::string& dir) {
+  Result<std::string> bytes = model::ReadArtifactFile(dir, train::kReferenceFile);
+  if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
+    return Status::NotFound("the model in " + dir +
+                            " has no training reference (trained before train saved one); "
+                            "give a lake range or a file");
+  }
+  if (!bytes.ok()) return bytes.status();
+  return monitor::ReadTableBytes(dir + "/" + train::kReferenceFile, *bytes);
+}
+
+Result<ReferenceSample> ReadReference(const Settings& s, const std::string& src) {
+  ReferenceSample out;
+  out.name = src;
+  constexpr std::string_view kModel = "model:";
+  constexpr std::string_view kModelDir = "model-dir:";
+  if (src.rfind(kModelDir, 0) == 0) {
+    const std::string dir = src.substr(kModelDir.size());
+    if (dir.empty()) return Status::InvalidArgument("model-dir: names no directory");
+    ASSIGN_OR_RETURN(out.table, ReadModelReference(dir));
+    out.model = std::filesystem::path(dir).filename().string();
+    return out;
+  }
+  if (src.rfind(kModel, 0) == 0) {
+    ASSIGN_OR_RETURN(ServedModel served,
+                     LoadServedModel(s, src.substr(kModel.size()), "", "--reference model:"));
+    ASSIGN_OR_RETURN(out.table, ReadModelReference(served.model->source));
+    out.model = served.model->Id();
+    out.name = "model:" + out.model;
+    return out;
+  }
+  ASSIGN_OR_RETURN(out.table, monitor::ReadTable(src));
+  return out;
+}
+
+Result<std::string> TrainingReference(const Settings& s, const train::Spec& spec,
+                                      const features::Table& rows, const std::vector<double>& proba,
+                                      const std::vector<std::string>& classes) {
+  const std::vector<std::string>* text = nullptr;
+  for (const features::FeatureDef& f : spec.features) {
+    if (f.kind == features::FeatureKind::kText) {
+      text = rows.Column(f.column);
+      break;
+    }
+  }
+  const std::vector<std::string>* location = rows.Column("user_location");
+  auto parse_int = [](const std::string& v) {
+    int64_t n = 0;
+    std::from_chars(v.data(), v.data() + v.size(), n);
+    return n;
+  };
+  std::vector<schema::EnrichedTweet> tweets(rows.rows());
+  std::set<std::string> keep = {"model_label", "model_confidence"};
+  if (text != nullptr) {
+    keep.insert({"sentiment_positive", "sentiment_neutral", "sentiment_negative",
+                 "sentiment_compound", "sentiment_label", "text_length"});
+    for (size_t r = 0; r < tweets.size(); ++r) tweets[r].tweet.text = (*text)[r];
+  }
+  if (location != nullptr) {
+    keep.insert({"country", "location_confidence"});
+    for (size_t r = 0; r < tweets.size(); ++r) tweets[r].tweet.user_location = (*location)[r];
+  }
+  if (const auto* c = rows.Column("user_followers")) {
+    keep.insert("user_followers");
+    for (size_t r = 0; r < tweets.size(); ++r) tweets[r].tweet.user_followers = parse_int((*c)[r]);
+  }
+  if (const auto* c = rows.Column("user_friends")) {
+    keep.insert("user_friends");
+    for (size_t r = 0; r < tweets.size(); ++r) tweets[r].tweet.user_friends = parse_int((*c)[r]);
+  }
+  if (const auto* c = rows.Column("user_verified")) {
+    keep.insert("user_verified");
+    for (size_t r = 0; r < tweets.size(); ++r) tweets[r].tweet.user_verified = (*c)[r] == "True";
+  }
+  if (const auto* c = rows.Column("is_retweet")) {
+    keep.insert("is_retweet");
+    for (size_t r = 0; r < tweets.size(); ++r) tweets[r].tweet.is_retweet = (*c)[r] == "True";
+  }
+  // Settings made in code (the loop's, tests') leave process.enricher empty: the table's default.
+  ASSIGN_OR_RETURN(std::shared_ptr<const enrich::Enrichment> enrichment,
+                   MakeEnrichment(s.process.enricher.empty() ? "vader" : s.process.enricher,
+                                  s.process.locations || s.process.enricher.empty()));
+  std::vector<schema::EnrichedTweet*> pointers;
+  for (schema::EnrichedTweet& t : tweets) pointers.push_back(&t);
+  enrichment->Apply(pointers);
+  const size_t k = classes.size();
+  monitor::Table table;
+  for (size_t r = 0; r < tweets.size(); ++r) {
+    const auto first = proba.begin() + static_cast<ptrdiff_t>(r * k);
+    const auto best = std::max_element(first, first + static_cast<ptrdiff_t>(k));
+    tweets[r].prediction.label = classes[static_cast<size_t>(best - first)];
+    tweets[r].prediction.confidence = *best;
+    monitor::AppendEnriched(tweets[r], &table);
+  }
+  std::erase_if(table.columns,
+                [&](const monitor::TableColumn& c) { return keep.count(c.name) == 0; });
+  return monitor::TableJsonLines(table);
+}
+
+Result<DriftRun> RunDrift(const Settings& settings) {
+  const MonitorSettings& s = settings.monitor;
   if (s.reference.empty()) return Status::InvalidArgument("--reference is required");
   if (s.current.empty()) return Status::InvalidArgument("--current is required");
   const auto t0 = std::chrono::steady_clock::now();
-  auto reference = monitor::ReadTable(s.reference);
-  if (!reference.ok()) return reference.status().WithContext("--reference");
+  auto sample = ReadReference(settings, s.reference);
+  if (!sample.ok()) return sample.status().WithContext("--reference");
+  const monitor::Table* reference = &sample->table;
   auto current = monitor::ReadTable(s.current);
   if (!current.ok()) return current.status().WithContext("--current");
   auto samples = monitor::PrepareSamples(*reference, *current, s.columns);
@@ -228,6 +352,7 @@ Result<DriftRun> RunDrift(const MonitorSettings& s) {
   run.reference_rows = reference->rows;
   run.current_rows = current->rows;
   run.skipped = samples->skipped;
+  run.empty = samples->empty;
   monitor::DriftOptions options;
   options.threads = s.threads;
   const auto t1 = std::chrono::steady_clock::now();
@@ -261,7 +386,8 @@ nlohmann::json DriftColumnsJson(const monitor::DatasetDrift& drift) {
 std::string DriftEventJson(const monitor::StreamWindow& w, std::string_view source,
                            std::string_view group, std::string_view reference,
                            const Result<monitor::DatasetDrift>& drift,
-                           const std::vector<std::string>& skipped) {
+                           const std::vector<std::string>& skipped,
+                           const std::vector<std::string>& empty) {
   nlohmann::json j = {{"v", 1},
                       {"kind", "drift"},
                       {"source", source},
@@ -276,6 +402,7 @@ std::string DriftEventJson(const monitor::StreamWindow& w, std::string_view sour
   }
   j["columns"] = DriftColumnsJson(*drift);
   j["skipped_text_columns"] = skipped;
+  j["skipped_empty_columns"] = empty;
   j["drifted_columns"] = drift->drifted_columns;
   j["drift_share"] = drift->drift_share;
   j["dataset_drift"] = drift->dataset_drift;
@@ -308,15 +435,35 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
   mon->source_ = uri + "#" + topic;
   mon->topic_ = topic;
   mon->group_ = m.group;
-  mon->reference_name_ = m.reference;
   mon->events_topic_ = m.events_topic;
   mon->exit_when_idle_ = m.exit_when_idle;
   mon->columns_ = m.columns;
   mon->drift_options_.threads = m.threads;
   if (drift) {
-    auto reference = monitor::ReadTable(m.reference);
-    if (!reference.ok()) return reference.status().WithContext("--reference");
-    mon->reference_ = std::move(*reference);
+    const std::string model_ref = m.reference.rfind("model:", 0) == 0 ? m.reference.substr(6) : "";
+    auto ref = serve::ParseModelRef(model_ref, "--reference");
+    if (!model_ref.empty() && ref.ok() && !ref->alias.empty()) {
+      // Follows the alias as serve does: the slot holds the version whose reference is in use.
+      auto served = LoadServedModel(s, model_ref, "", "--reference model:");
+      if (!served.ok()) return served.status().WithContext("--reference");
+      auto table = ReadModelReference(served->model->source);
+      if (!table.ok()) return table.status().WithContext("--reference");
+      mon->reference_ = std::move(*table);
+      mon->reference_name_ = "model:" + served->model->Id();
+      mon->model_registry_ = std::move(served->registry);
+      mon->reference_slot_ = std::make_unique<serve::ModelSlot>(std::move(served->model));
+      mon->watcher_metrics_ = std::make_unique<metrics::Registry>();
+      mon->watcher_ =
+          std::make_unique<serve::AliasWatcher>(*mon->model_registry_, *ref, served->cache_dir,
+                                                *mon->reference_slot_, *mon->watcher_metrics_);
+      mon->reference_poll_ = std::chrono::duration<double>(m.reference_poll);
+      mon->last_reference_check_ = std::chrono::steady_clock::now();
+    } else {
+      auto reference = ReadReference(s, m.reference);
+      if (!reference.ok()) return reference.status().WithContext("--reference");
+      mon->reference_ = std::move(reference->table);
+      mon->reference_name_ = reference->name;
+    }
     for (const std::string& c : m.columns) {
       if (mon->reference_.Find(c) == nullptr) {
         return Status::InvalidArgument("--columns: the reference has no column '" + c + "'");
@@ -342,6 +489,12 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
   mon->watermark_ =
       &registry.AddGauge("covidflow_monitor_watermark_seconds",
                          "the earliest of the partitions' latest event times read, Unix seconds");
+  if (mon->reference_slot_ != nullptr) {
+    mon->reference_version_ =
+        &registry.AddGauge("covidflow_monitor_reference_version",
+                           "the registry version whose training reference windows compare with");
+    mon->reference_version_->Set(static_cast<double>(mon->reference_slot_->Load()->version));
+  }
 
   // What this group published before: a crash may have come between publishing and
   // committing (drift), and the join is rebuilt from the inputs' starts (quality).
@@ -405,27 +558,19 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
     mon->id_column_ = m.id_column;
     mon->label_column_ = m.label_column;
     // Both inputs are read from their starts, outside any group (the join is in memory).
-    auto from_start = [&](const std::string& log_uri, const std::string& name,
-                          const std::string& flag, std::unique_ptr<log::Consumer>* out) -> Status {
-      log::Log* l = &log;
-      if (log_uri != events_uri) {
-        if (mon->quality_log_ == nullptr) {
-          ASSIGN_OR_RETURN(mon->quality_log_, OpenExistingLog(log_uri, s, flag));
-        }
-        l = mon->quality_log_.get();
-      }
-      auto info = l->DescribeTopic(name);
-      if (!info.ok()) {
-        return Status::NotFound(flag + ": no topic " + name + " (" + info.status().message() + ")");
-      }
-      std::vector<std::pair<TopicPartition, Offset>> positions;
-      for (const log::PartitionInfo& p : info->partitions) {
-        positions.push_back({{name, p.partition}, p.start});
-      }
-      ASSIGN_OR_RETURN(*out, l->NewConsumer(log::ConsumerOptions{}));
-      return (*out)->Assign(positions);
-    };
-    RETURN_IF_ERROR(from_start(uri, topic, "--predictions", &mon->predictions_));
+    log::Log* l = &log;
+    if (uri != events_uri) {
+      ASSIGN_OR_RETURN(mon->quality_log_, OpenExistingLog(uri, s, "--predictions"));
+      l = mon->quality_log_.get();
+    }
+    mon->quality_source_log_ = l;
+    mon->predictions_topic_ = topic;
+    ASSIGN_OR_RETURN(bool there, mon->ReadFromStart(*l, topic, &mon->predictions_));
+    if (!there) {
+      LogLine(LogLevel::kInfo, "monitor: no topic " + topic + " on " + uri +
+                                   " yet (no prediction logged so far): read as empty, "
+                                   "looked for again at each poll");
+    }
     if (m.labels.find("://") == std::string::npos) {
       RETURN_IF_ERROR(monitor::ReadLabelFile(m.labels, m.id_column, m.label_column, *mon->join_));
     } else {
@@ -437,7 +582,12 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
         return Status::InvalidArgument("--labels " + m.labels +
                                        ": monitor run reads labels from the predictions' log");
       }
-      RETURN_IF_ERROR(from_start(labels_uri, labels_topic, "--labels", &mon->labels_));
+      mon->labels_topic_ = labels_topic;
+      ASSIGN_OR_RETURN(there, mon->ReadFromStart(*l, labels_topic, &mon->labels_));
+      if (!there) {
+        LogLine(LogLevel::kInfo, "monitor: no labels topic " + labels_topic +
+                                     " yet: read as empty, looked for again at each poll");
+      }
     }
   }
   return mon;
@@ -445,6 +595,7 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
 
 StreamMonitor::~StreamMonitor() {
   // Producers and consumers go before the logs that made them.
+  watcher_.reset();
   producer_.reset();
   consumer_.reset();
   predictions_.reset();
@@ -457,7 +608,63 @@ StreamMonitorStats StreamMonitor::stats() const {
           late_->Value(),
           published_->Value(),
           static_cast<int64_t>(open_->Value()),
-          quality_published_count_->Value()};
+          quality_published_count_->Value(),
+          reference_swaps_};
+}
+
+Result<bool> StreamMonitor::ReadFromStart(log::Log& l, const std::string& topic,
+                                          std::unique_ptr<log::Consumer>* out) {
+  auto info = l.DescribeTopic(topic);
+  if (!info.ok()) {
+    if (info.status().code() == StatusCode::kNotFound) return false;
+    return info.status();
+  }
+  std::vector<std::pair<TopicPartition, Offset>> positions;
+  for (const log::PartitionInfo& p : info->partitions) {
+    positions.push_back({{topic, p.partition}, p.start});
+  }
+  ASSIGN_OR_RETURN(*out, l.NewConsumer(log::ConsumerOptions{}));
+  RETURN_IF_ERROR((*out)->Assign(positions));
+  return true;
+}
+
+Status StreamMonitor::CheckReference() {
+  if (watcher_ == nullptr || Since(last_reference_check_) < reference_poll_.count()) {
+    return Status::Ok();
+  }
+  last_reference_check_ = std::chrono::steady_clock::now();
+  Result<bool> swapped = watcher_->CheckNow();
+  if (!swapped.ok()) {
+    LogLine(LogLevel::kWarning,
+            "monitor: --reference " + reference_name_ + " kept: " + swapped.status().ToString());
+    return Status::Ok();
+  }
+  if (!*swapped) return Status::Ok();
+  const std::shared_ptr<const serve::LoadedModel> next = reference_slot_->Load();
+  const std::string name = "model:" + next->Id();
+  Result<monitor::Table> table = ReadModelReference(next->source);
+  if (table.ok()) {
+    for (const std::string& c : columns_) {
+      if (table->Find(c) == nullptr) {
+        table = Status::InvalidArgument("it has no column '" + c + "' (--columns)");
+        break;
+      }
+    }
+  }
+  if (!table.ok()) {
+    // The stream keeps being watched against the reference it had rather than against none.
+    LogLine(LogLevel::kWarning, "monitor: " + name + " cannot be the reference (" +
+                                    table.status().ToString() + "); windows keep comparing with " +
+                                    reference_name_);
+    return Status::Ok();
+  }
+  LogLine(LogLevel::kInfo, "monitor: the alias moved: windows closed from now on compare with " +
+                               name + " (was " + reference_name_ + ")");
+  reference_ = std::move(*table);
+  reference_name_ = name;
+  ++reference_swaps_;
+  reference_version_->Set(static_cast<double>(next->version));
+  return Status::Ok();
 }
 
 Status StreamMonitor::Run() {
@@ -465,6 +672,7 @@ Status StreamMonitor::Run() {
   auto last_report = last_commit;
   while (!stop_.load()) {
     bool read = false;
+    RETURN_IF_ERROR(CheckReference());
     if (consumer_ != nullptr) RETURN_IF_ERROR(Poll(&read));
     if (join_ != nullptr) {
       RETURN_IF_ERROR(PollQuality(&read));
@@ -493,6 +701,21 @@ Status StreamMonitor::Run() {
 Status StreamMonitor::PollQuality(bool* read) {
   const auto timeout = std::chrono::milliseconds(consumer_ == nullptr ? 200 : 0);
   const size_t full = log::ConsumerOptions{}.max_poll_records;
+  const bool labels_missing = labels_ == nullptr && !labels_topic_.empty();
+  if (predictions_ == nullptr || labels_missing) {
+    for (auto [topic, consumer] :
+         {std::pair{&predictions_topic_, &predictions_}, std::pair{&labels_topic_, &labels_}}) {
+      if (*consumer != nullptr || topic->empty()) continue;
+      ASSIGN_OR_RETURN(bool there, ReadFromStart(*quality_source_log_, *topic, consumer));
+      if (there) LogLine(LogLevel::kInfo, "monitor: topic " + *topic + " appeared; reading it");
+    }
+  }
+  if (predictions_ == nullptr) {
+    // Nothing to join yet; the drift side (if any) paces the loop, else this wait does.
+    if (consumer_ == nullptr) std::this_thread::sleep_for(timeout);
+    quality_caught_up_ = true;
+    return Status::Ok();
+  }
   ASSIGN_OR_RETURN(auto predictions, predictions_->Poll(timeout));
   for (const log::InRecord& r : predictions) {
     auto record = serve::DecodePrediction(r.value);
@@ -581,13 +804,28 @@ Status StreamMonitor::PublishClosed() {
   metrics::Registry& r = *registry_;
   for (const monitor::StreamWindow& w : closed) {
     std::vector<std::string> skipped;
+    std::vector<std::string> empty;
     // As `monitor drift` compares two tables: the same columns, usage and statistics.
     Result<monitor::DatasetDrift> drift = [&]() -> Result<monitor::DatasetDrift> {
       ASSIGN_OR_RETURN(auto samples, monitor::PrepareSamples(reference_, w.table, columns_));
       skipped = samples.skipped;
+      empty = samples.empty;
       return monitor::CompareColumns(samples.reference, samples.current, drift_options_);
     }();
-    const std::string event = DriftEventJson(w, source_, group_, reference_name_, drift, skipped);
+    const std::string event =
+        DriftEventJson(w, source_, group_, reference_name_, drift, skipped, empty);
+    // A column this window does not compare (no value in it, text now, an error) must not
+    // keep an older window's figures: its gauges read NaN until a window compares it again.
+    std::set<std::string> compared;
+    if (drift.ok()) {
+      for (const monitor::ColumnDrift& c : drift->columns) compared.insert(c.column);
+    }
+    for (const std::string& column : gauged_columns_) {
+      if (compared.count(column) != 0) continue;
+      for (metrics::Gauge* g : ColumnDriftGauges(r, column)) {
+        g->Set(std::numeric_limits<double>::quiet_NaN());
+      }
+    }
     log::OutRecord record;
     record.key = "drift";
     record.value = event;
@@ -598,19 +836,12 @@ Status StreamMonitor::PublishClosed() {
       continue;
     }
     for (const monitor::ColumnDrift& c : drift->columns) {
-      const metrics::Labels labels = {{"column", c.column}};
-      r.AddGauge("covidflow_drift_score",
-                 "the column's drift statistic in the latest closed window (p-value or distance)",
-                 labels)
-          .Set(c.score);
-      r.AddGauge("covidflow_drift_threshold", "the threshold its method compares the score with",
-                 labels)
-          .Set(c.threshold);
-      r.AddGauge("covidflow_drift_detected", "1 when the column drifted in the latest window",
-                 labels)
-          .Set(c.drifted ? 1 : 0);
-      r.AddGauge("covidflow_drift_psi", "the column's PSI in the latest closed window", labels)
-          .Set(c.psi);
+      gauged_columns_.insert(c.column);
+      const std::array<metrics::Gauge*, 4> g = ColumnDriftGauges(r, c.column);
+      g[0]->Set(c.score);
+      g[1]->Set(c.threshold);
+      g[2]->Set(c.drifted ? 1 : 0);
+      g[3]->Set(c.psi);
     }
     r.AddGauge("covidflow_drift_dataset_detected", "1 when the latest closed window drifted")
         .Set(drift->dataset_drift ? 1 : 0);

@@ -3,6 +3,7 @@
 // log and the delayed labels → live quality, its events and gauges; the enriched stream →
 // drift per window (StreamMonitor).
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -13,6 +14,7 @@
 
 #include "app/settings.h"
 #include "base/status.h"
+#include "features/table.h"
 #include "http/server.h"
 #include "log/log.h"
 #include "metrics/registry.h"
@@ -20,22 +22,55 @@
 #include "monitor/quality.h"
 #include "monitor/table.h"
 #include "monitor/windows.h"
+#include "serve/model_source.h"
+#include "train/spec.h"
+
+namespace covidflow::serve {
+class AliasWatcher;
+}
 
 namespace covidflow::app {
 
 struct DriftRun {
   monitor::DatasetDrift drift;
   std::vector<std::string> skipped;  // free-text columns left out
+  std::vector<std::string> empty;    // columns with no value on a side, left out
   size_t reference_rows = 0;
   size_t current_rows = 0;
   double read_seconds = 0;     // reading and preparing both samples
   double compare_seconds = 0;  // the statistics
 };
 
-// Reads --reference and --current (monitor/table.h), picks the columns (--columns, or every
-// shared one but free text) and compares them. kInvalidArgument names the flag or column at
-// fault; a missing file is kNotFound.
-Result<DriftRun> RunDrift(const MonitorSettings& s);
+// A reference sample: SRC as monitor/table.h reads it (files, lake:DIR?from&to), or a
+// model's training reference saved in its artifact (TrainingReference): model:NAME@ALIAS,
+// model:NAME/VERSION, model:NAME (the latest), resolved in the registry of registry.uri and
+// downloaded into serve's cache as serve does, or model-dir:DIR. The one parser of --reference.
+// kInvalidArgument for a malformed reference; kNotFound for a missing file, model or alias, or
+// an artifact saved without a training reference (one trained before it existed).
+struct ReferenceSample {
+  monitor::Table table;
+  std::string name;   // as the events name it: SRC, or "model:NAME/VERSION" for a registry model
+  std::string model;  // the model it came from ("NAME/VERSION", a directory's name), or ""
+};
+Result<ReferenceSample> ReadReference(const Settings& s, const std::string& src);
+// The training reference of the artifact in `dir`, checked against its manifest.
+Result<monitor::Table> ReadModelReference(const std::string& dir);
+
+// train's TrainOptions::reference: the rows the trainer drew, as the stream's windows hold
+// them (monitor/table.h's lake columns) so that `monitor run` compares like with like. Each
+// row becomes an enriched tweet (the text of the spec's first text feature, user_location,
+// user_followers, user_friends, user_verified, is_retweet when the rows have them), enriched
+// as `process` enriches with the same settings (process.enricher, process.locations); the
+// model's answer is model_label and model_confidence. Columns the rows cannot give (no text,
+// no location...) are left out rather than filled with defaults the stream would not show.
+Result<std::string> TrainingReference(const Settings& s, const train::Spec& spec,
+                                      const features::Table& rows, const std::vector<double>& proba,
+                                      const std::vector<std::string>& classes);
+
+// Reads --reference (ReadReference) and --current (monitor/table.h), picks the columns
+// (--columns, or every shared one but free text) and compares them. kInvalidArgument names the
+// flag or column at fault; a missing file is kNotFound.
+Result<DriftRun> RunDrift(const Settings& s);
 
 struct QualityRun {
   monitor::QualityReport report;
@@ -89,6 +124,14 @@ class QualityMetrics {
 // already published (a crash between the events and the commit publishes nothing twice). So a
 // kill -9 and a restart neither re-emit nor skip a window.
 //
+// Reference: with --reference model:NAME@ALIAS the alias is checked every
+// monitor.reference_poll seconds (serve's AliasWatcher, on the Run thread); when it names
+// another version, that version's training reference replaces the old one for every window
+// closed afterwards, and the events name it (`reference`: "model:NAME/VERSION").
+//
+// Live quality: a prediction or labels topic that does not exist yet (no prediction logged
+// so far) is read as empty and looked for again at each poll, with a log line saying so.
+//
 // Threads: Run on one thread; Stop and the registry's scrapes from any other.
 struct StreamMonitorStats {
   int64_t records = 0;    // read from the enriched topic
@@ -97,6 +140,7 @@ struct StreamMonitorStats {
   int64_t windows = 0;    // closed windows published by this run
   int64_t open_windows = 0;
   int64_t quality_windows = 0;  // closed quality windows published by this run
+  int64_t reference_swaps = 0;  // training references replaced by an alias move
 };
 
 class StreamMonitor {
@@ -127,6 +171,12 @@ class StreamMonitor {
   Status Commit();
   Status PollQuality(bool* read);
   Status PublishQuality();
+  // The alias moved: take the new version's training reference.
+  Status CheckReference();
+  // Assigns `*out` to every partition of `topic` from its start; leaves it null (false) when
+  // the topic does not exist yet.
+  Result<bool> ReadFromStart(log::Log& log, const std::string& topic,
+                             std::unique_ptr<log::Consumer>* out);
 
   std::string source_;  // LOG_URI#topic, as the events name it
   std::string topic_;
@@ -151,6 +201,17 @@ class StreamMonitor {
   metrics::Counter* published_ = nullptr;
   metrics::Gauge* open_ = nullptr;
   metrics::Gauge* watermark_ = nullptr;
+  std::set<std::string> gauged_columns_;  // columns with drift gauges
+
+  // A model:NAME@ALIAS reference: the registry, the slot the watcher swaps, the watcher.
+  std::unique_ptr<registry::Registry> model_registry_;
+  std::unique_ptr<serve::ModelSlot> reference_slot_;
+  std::unique_ptr<metrics::Registry> watcher_metrics_;  // model loads: not the monitor's series
+  std::unique_ptr<serve::AliasWatcher> watcher_;
+  std::chrono::steady_clock::time_point last_reference_check_;
+  std::chrono::duration<double> reference_poll_{5.0};
+  int64_t reference_swaps_ = 0;
+  metrics::Gauge* reference_version_ = nullptr;
 
   // Live quality: the join holds the whole prediction topic and the labels (read again from
   // their starts after a restart; the windows published before are skipped by key).
@@ -158,7 +219,10 @@ class StreamMonitor {
   std::string predictions_source_;         // LOG_URI#topic
   std::unique_ptr<log::Log> quality_log_;  // when not the events' log
   std::unique_ptr<log::Consumer> predictions_;
-  std::unique_ptr<log::Consumer> labels_;  // a labels topic; a file was read by Open
+  std::unique_ptr<log::Consumer> labels_;   // a labels topic; a file was read by Open
+  log::Log* quality_source_log_ = nullptr;  // the log of the predictions (and labels) topics
+  std::string predictions_topic_;
+  std::string labels_topic_;  // "" for a labels file
   std::string id_column_;
   std::string label_column_;
   bool quality_new_ = false;        // read something since the last report
@@ -182,6 +246,7 @@ nlohmann::json DriftColumnsJson(const monitor::DatasetDrift& drift);
 std::string DriftEventJson(const monitor::StreamWindow& w, std::string_view source,
                            std::string_view group, std::string_view reference,
                            const Result<monitor::DatasetDrift>& drift,
-                           const std::vector<std::string>& skipped);
+                           const std::vector<std::string>& skipped,
+                           const std::vector<std::string>& empty = {});
 
 }  // namespace covidflow::app

@@ -219,6 +219,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   s.sentiment.max_field_bytes = parse.max_field_bytes;
 
   b.Bind<K("monitor.reference")>(s.monitor.reference);
+  b.Bind<K("monitor.reference_poll")>(s.monitor.reference_poll);
   b.Bind<K("monitor.current")>(s.monitor.current);
   s.monitor.columns = SplitList(b.Value<K("monitor.columns")>());
   b.Bind<K("monitor.html")>(s.monitor.html);

@@ -85,7 +85,8 @@ struct DemoSettings {
 };
 
 struct MonitorSettings {
-  std::string reference;  // SRC (monitor/table.h)
+  std::string reference;      // SRC (app::ReadReference)
+  double reference_poll = 5;  // seconds between checks of a model:NAME@ALIAS reference
   std::string current;
   std::vector<std::string>
       columns;       // from a comma-separated list; empty = every shared column but free text

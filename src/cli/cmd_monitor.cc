@@ -36,6 +36,7 @@ nlohmann::json ToJson(const app::DriftRun& run, const app::MonitorSettings& s) {
           {"current_rows", run.current_rows},
           {"columns", app::DriftColumnsJson(run.drift)},
           {"skipped_text_columns", run.skipped},
+          {"skipped_empty_columns", run.empty},
           {"drifted_columns", run.drift.drifted_columns},
           {"drift_share", run.drift.drift_share},
           {"dataset_drift", run.drift.dataset_drift},
@@ -54,6 +55,9 @@ void PrintText(const app::DriftRun& run) {
   }
   for (const std::string& name : run.skipped) {
     std::printf("%-28s free text: not compared (compare figures derived from it)\n", name.c_str());
+  }
+  for (const std::string& name : run.empty) {
+    std::printf("%-28s no value on one side: not compared\n", name.c_str());
   }
   std::printf(
       "%s: %zu of %zu columns drifted (share %.3f, threshold 0.5); %zu reference rows, "
@@ -205,7 +209,7 @@ int RunMonitor(const config::Config& c, const app::Settings& s) {
                  "--predictions LOG_URI[#topic] --labels SRC, or monitor run [--reference SRC] "
                  "[--predictions LOG_URI --labels SRC]");
   }
-  auto run = app::RunDrift(s.monitor);
+  auto run = app::RunDrift(s);
   if (!run.ok()) {
     return Fail("monitor", run.status(), ExitCode(run.status()));
   }

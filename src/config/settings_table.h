@@ -325,9 +325,14 @@ inline constexpr Setting kSettings[] = {
 
     // monitor
     {"monitor.reference", Type::kString, "", "--reference", "monitor up",
-     "drift: the reference sample: FILE.csv, FILE.jsonl, FILE.parquet or "
-     "lake:DIR?from=YYYY-MM-DD&to=YYYY-MM-DD (up: default the champion's newest loop.window_rows "
-     "lake rows, kept in HOME/loop/reference-vN.jsonl)"},
+     "drift: the reference sample: FILE.csv, FILE.jsonl, FILE.parquet, "
+     "lake:DIR?from=YYYY-MM-DD&to=YYYY-MM-DD, or a model's training reference: "
+     "model:NAME@ALIAS|NAME/VERSION|NAME (the registry) or model-dir:DIR (up: default the "
+     "champion's newest loop.window_rows lake rows, kept in HOME/loop/reference-vN.jsonl)"},
+    {"monitor.reference_poll", Type::kDouble, "5", "--reference-poll", "monitor",
+     "run with --reference model:NAME@ALIAS: seconds between checks of the alias; the windows "
+     "closed after it moves compare with the new version's training reference",
+     0.01, 86400},
     {"monitor.current", Type::kString, "", "--current", "monitor",
      "drift: the current sample, in the same forms as --reference"},
     {"monitor.columns", Type::kString, "", "--columns", "monitor up",

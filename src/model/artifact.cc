@@ -59,7 +59,13 @@ Result<std::string> ReadListed(const std::string& dir, const json& files, const 
 
 Status SaveModel(const std::string& dir, const features::Pipeline& pipeline,
                  const Classifier& classifier, const std::vector<std::string>& classes,
-                 const json& record) {
+                 const json& record, const std::vector<ExtraFile>& extra) {
+  for (const ExtraFile& f : extra) {
+    if (f.name.empty() || f.name.find('/') != std::string::npos || f.name[0] == '.' ||
+        f.name == kArtifactManifest || f.name == kFeaturesFile || f.name == kClassifierManifest) {
+      return Status::InvalidArgument("artifact file name '" + f.name + "' is not allowed");
+    }
+  }
   if (PathExists(dir)) {
     ASSIGN_OR_RETURN(std::vector<std::string> present, ListDir(dir));
     if (!present.empty()) {
@@ -71,14 +77,18 @@ Status SaveModel(const std::string& dir, const features::Pipeline& pipeline,
   RETURN_IF_ERROR(WriteFile(dir + "/" + kFeaturesFile, features));
   RETURN_IF_ERROR(SaveClassifier(dir, classifier, classes));
   ASSIGN_OR_RETURN(std::string classifier_manifest, ReadWholeFile(dir + "/" + kClassifierManifest));
-  json manifest = {
-      {"format_version", kArtifactFormatVersion},
-      {"family", std::string(classifier.Family())},
-      {"classes", classes},
-      {"features", pipeline.cols()},
-      {"files",
-       {FileEntry(kFeaturesFile, features), FileEntry(kClassifierManifest, classifier_manifest)}},
-      {"record", record}};
+  json files = {FileEntry(kFeaturesFile, features),
+                FileEntry(kClassifierManifest, classifier_manifest)};
+  for (const ExtraFile& f : extra) {
+    RETURN_IF_ERROR(WriteFile(dir + "/" + f.name, f.bytes));
+    files.push_back(FileEntry(f.name, f.bytes));
+  }
+  json manifest = {{"format_version", kArtifactFormatVersion},
+                   {"family", std::string(classifier.Family())},
+                   {"classes", classes},
+                   {"features", pipeline.cols()},
+                   {"files", files},
+                   {"record", record}};
   return WriteFile(dir + "/" + kArtifactManifest, DumpJson(manifest, 2) + "\n");
 }
 
@@ -120,6 +130,21 @@ Result<Model> LoadModel(const std::string& dir) {
   ASSIGN_OR_RETURN(LoadedClassifier loaded, LoadClassifier(dir));
   return Model{std::move(*pipeline), std::move(loaded.classifier), std::move(loaded.classes),
                manifest.contains("record") ? manifest["record"] : json::object()};
+}
+
+Result<std::string> ReadArtifactFile(const std::string& dir, const std::string& name) {
+  const std::string path = dir + "/" + kArtifactManifest;
+  ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+  json manifest = json::parse(text, nullptr, false);
+  if (!manifest.is_object() || !manifest.contains("files") || !manifest["files"].is_array()) {
+    return Status::Corruption(path + ": not a manifest with a files list");
+  }
+  for (const json& entry : manifest["files"]) {
+    if (entry.is_object() && entry.contains("name") && entry["name"] == name) {
+      return ReadListed(dir, manifest["files"], name, path);
+    }
+  }
+  return Status::NotFound(path + " lists no " + name);
 }
 
 }  // namespace covidflow::model

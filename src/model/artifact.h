@@ -35,11 +35,23 @@ struct Model {
   Result<std::vector<double>> PredictProba(const features::Table& rows) const;
 };
 
+// A file the trainer adds to the artifact beside the model (the training reference):
+// listed in the manifest with its size and checksum like the model's own files.
+struct ExtraFile {
+  std::string name;  // a plain name: no '/', not starting with '.'
+  std::string bytes;
+};
+
 // Writes the artifact into `dir`, which must not exist or be empty. manifest.json is
 // written last (atomically), so an interrupted write leaves no loadable artifact.
 Status SaveModel(const std::string& dir, const features::Pipeline& pipeline,
                  const Classifier& classifier, const std::vector<std::string>& classes,
-                 const nlohmann::json& record);
+                 const nlohmann::json& record, const std::vector<ExtraFile>& extra = {});
+
+// The bytes of `name` as the artifact's manifest lists it, size and checksum verified.
+// kNotFound when the manifest does not list it (an artifact written before that file
+// existed); kCorruption for a file that does not verify.
+Result<std::string> ReadArtifactFile(const std::string& dir, const std::string& name);
 
 Result<Model> LoadModel(const std::string& dir);
 

@@ -142,7 +142,9 @@ Result<Table> ReadJsonLines(const std::string& path, std::string_view data) {
     pos = end + 1;
     ++line;
     if (text.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-    nlohmann::json obj = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    // In the file's key order, as pandas makes the columns.
+    nlohmann::ordered_json obj =
+        nlohmann::ordered_json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!obj.is_object()) {
       return Status::InvalidArgument(path + ": line " + std::to_string(line) +
                                      ": not a JSON object");
@@ -156,7 +158,7 @@ Result<Table> ReadJsonLines(const std::string& path, std::string_view data) {
       }
       std::vector<std::string>& col = cells[slot->second];
       col.resize(rows);
-      const nlohmann::json& v = it.value();
+      const nlohmann::ordered_json& v = it.value();
       if (v.is_null()) {
         col.emplace_back();
       } else if (v.is_string()) {
@@ -197,6 +199,8 @@ const std::vector<std::string>& LakeColumns() {
                                                     "user_friends",
                                                     "user_verified",
                                                     "is_retweet",
+                                                    "model_label",
+                                                    "model_confidence",
                                                     "text",
                                                     "hashtags"};
   return kColumns;
@@ -258,6 +262,16 @@ void AppendBatch(const lake::ColumnBatch& batch, Table* t) {
       continue;
     }
     const lake::ColumnVector* v = batch.Find(col.name);
+    if (col.name == "model_confidence") {
+      // A tweet no model scored has no confidence (the file stores 0): missing, as its label.
+      const lake::ColumnVector* label = batch.Find("model_label");
+      for (size_t r = 0; r < batch.num_rows; ++r) {
+        const bool scored =
+            (label->valid.empty() || label->valid[r] != 0) && !label->String(r).empty();
+        col.numbers.push_back(scored ? v->doubles[r] : kMissing);
+      }
+      continue;
+    }
     for (size_t r = 0; r < batch.num_rows; ++r) {
       switch (col.type) {
         case CellType::kFloat:
@@ -350,6 +364,9 @@ void AppendEnriched(const schema::EnrichedTweet& t, Table* table) {
       col.numbers.push_back(static_cast<double>(value));
     }
   });
+  static const size_t kConfidence =
+      static_cast<size_t>(kSlots[*schema::FindColumn("model_confidence")]);
+  if (t.prediction.label.empty()) table->columns[kConfidence].numbers.back() = kMissing;
   const size_t n = table->columns.size();
   table->columns[n - 2].numbers.push_back(CodePoints(t.tweet.text));
   table->columns[n - 1].numbers.push_back(static_cast<double>(t.tweet.hashtags.size()));
@@ -361,18 +378,51 @@ Result<Table> ReadTable(const std::string& source) {
   if (!PathExists(source)) return Status::NotFound(source + " does not exist");
   auto data = ReadWholeFile(source);
   if (!data.ok()) return data.status();
-  if (EndsWith(source, ".csv")) return ReadCsv(source, *data);
-  if (EndsWith(source, ".jsonl") || EndsWith(source, ".json")) return ReadJsonLines(source, *data);
-  if (EndsWith(source, ".parquet")) {
+  return ReadTableBytes(source, *data);
+}
+
+Result<Table> ReadTableBytes(const std::string& name, std::string_view data) {
+  if (EndsWith(name, ".csv")) return ReadCsv(name, data);
+  if (EndsWith(name, ".jsonl") || EndsWith(name, ".json")) return ReadJsonLines(name, data);
+  if (EndsWith(name, ".parquet")) {
     lake::BatchReaderOptions options;
     options.columns = LakeColumns();
-    auto reader = lake::BatchReader::OpenBytes(*data, options);
+    auto reader = lake::BatchReader::OpenBytes(data, options);  // read before returning
     if (!reader.ok()) return reader.status();
-    return ReadLake(std::move(*reader), source);
+    return ReadLake(std::move(*reader), name);
   }
-  return Status::InvalidArgument("'" + source +
+  return Status::InvalidArgument("'" + name +
                                  "': expected FILE.csv, FILE.jsonl, FILE.parquet or "
                                  "lake:DIR?from=YYYY-MM-DD&to=YYYY-MM-DD");
+}
+
+std::string TableJsonLines(const Table& table) {
+  std::string out;
+  for (size_t r = 0; r < table.rows; ++r) {
+    nlohmann::ordered_json row = nlohmann::ordered_json::object();
+    for (const TableColumn& col : table.columns) {
+      nlohmann::ordered_json& cell = row[col.name];
+      if (col.type == CellType::kString) {
+        if (col.present[r] != 0) cell = col.strings[r];
+        continue;
+      }
+      const double v = col.numbers[r];
+      if (std::isnan(v)) continue;  // null
+      switch (col.type) {
+        case CellType::kInt:
+          cell = static_cast<int64_t>(v);
+          break;
+        case CellType::kBool:
+          cell = v != 0;
+          break;
+        default:
+          cell = v;  // nlohmann writes a double with a '.' or an exponent
+      }
+    }
+    out += row.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    out += '\n';
+  }
+  return out;
 }
 
 std::string_view UsageName(Usage usage) {
@@ -446,13 +496,29 @@ std::vector<int32_t> Encode(const TableColumn& c, std::unordered_map<std::string
 
 }  // namespace
 
+namespace {
+
+bool AnyPresent(const TableColumn& c) {
+  if (c.type == CellType::kString) {
+    return std::find(c.present.begin(), c.present.end(), 1) != c.present.end();
+  }
+  return std::any_of(c.numbers.begin(), c.numbers.end(), [](double v) { return !std::isnan(v); });
+}
+
+}  // namespace
+
 Result<PreparedSamples> PrepareSamples(const Table& reference, const Table& current,
                                        const std::vector<std::string>& columns) {
   std::vector<std::string> names = columns;
   PreparedSamples out;
   if (names.empty()) {
     for (const TableColumn& c : current.columns) {
-      if (reference.Find(c.name) == nullptr) continue;
+      const TableColumn* ref = reference.Find(c.name);
+      if (ref == nullptr) continue;
+      if (!AnyPresent(c) || !AnyPresent(*ref)) {
+        out.empty.push_back(c.name);
+        continue;
+      }
       if (InferUsage(c) == Usage::kText) {
         out.skipped.push_back(c.name);
         continue;

@@ -9,8 +9,10 @@
 //   FILE.parquet        one lake data file
 //   lake:DIR[?from=YYYY-MM-DD][&to=YYYY-MM-DD]   the lake's committed files in the range
 // A lake source holds the columns the pipeline derives, not the raw text: sentiment scores
-// and label, enricher, location, user figures, and `text_length` (code points of the text)
-// and `hashtag_count` computed here.
+// and label, enricher, location, user figures, the model's answer when `process --model`
+// scored the stream (model_label, model_confidence; missing for a tweet no model scored, and
+// in schema-version-1 files), and `text_length` (code points of the text) and
+// `hashtag_count` computed here.
 //
 // Cell types as pandas reads a CSV: a column whose every present value is an integer is int
 // (but float when a value is missing, as pandas makes it), a column of numbers is float,
@@ -45,6 +47,13 @@ struct Table {
 // Reads SRC (see the header comment). kInvalidArgument for an unknown source form, a
 // malformed file, or a lake range with no rows; kNotFound for a missing file.
 Result<Table> ReadTable(const std::string& source);
+// The same from bytes already read (a file of a model artifact): `name` ends in .csv, .jsonl,
+// .json or .parquet and names the bytes in errors.
+Result<Table> ReadTableBytes(const std::string& name, std::string_view data);
+
+// `table` as JSON lines that ReadTable reads back to the same columns, types and values
+// (floats always written as JSON floats, a missing value as null).
+std::string TableJsonLines(const Table& table);
 
 // Appends one enriched tweet (a record of the processor's output topic) as a row of the
 // columns a lake source holds, in the same order and types: a window of the stream and the
@@ -61,12 +70,14 @@ std::string_view UsageName(Usage usage);
 
 // The two sides of the chosen columns, ready for CompareColumns: categories share one
 // dictionary per column. `columns` empty = every column both tables have whose usage is not
-// text, in the current table's order. A named column missing from a side, or named but text,
-// is kInvalidArgument.
+// text and that has a value on both sides (a stream no model scored has no model_label), in
+// the current table's order. A named column missing from a side, or named but text, is
+// kInvalidArgument.
 struct PreparedSamples {
   std::vector<ReferenceColumn> reference;
   std::vector<ColumnSample> current;  // views into the storage below
   std::vector<std::string> skipped;   // text columns left out, for the report
+  std::vector<std::string> empty;     // columns with no value on a side, left out
 
   // Storage the samples point into.
   std::vector<std::vector<int32_t>> current_codes;

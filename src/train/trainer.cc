@@ -6,6 +6,8 @@
 #include <chrono>
 #include <limits>
 #include <map>
+#include <numeric>
+#include <random>
 
 #include "base/crc32c.h"
 #include "base/fs.h"
@@ -322,8 +324,16 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
 
   clock.Phase("evaluate");
   json metrics = json::object();
+  // The reference comes from rows the model did not fit when there are some: its confidence
+  // there is what the stream will show, not the training rows' inflated one.
+  size_t reference_split = 0;
+  for (size_t k = 0; k < splits.size(); ++k) {
+    if (splits[k].name == "validation") reference_split = k;
+  }
+  std::vector<double> reference_proba;
   for (size_t k = 0; k < splits.size(); ++k) {
     ASSIGN_OR_RETURN(std::vector<double> p, classifier->PredictProba(matrices[k]));
+    if (k == reference_split && options.reference) reference_proba = p;
     const std::vector<int32_t> predicted = model::ArgMax(p, static_cast<int>(classes.size()));
     SplitResult result;
     result.name = splits[k].name;
@@ -360,7 +370,33 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
   if (!lake_lineage.is_null()) report.lineage["lake"] = lake_lineage;
   json record = {{"spec_name", spec.name}, {"spec_hash", spec.hash},    {"spec", spec.source_text},
                  {"seed", spec.seed},      {"lineage", report.lineage}, {"metrics", metrics}};
-  RETURN_IF_ERROR(model::SaveModel(options.out_dir, *pipeline, *classifier, classes, record));
+  std::vector<model::ExtraFile> extra;
+  if (options.reference) {
+    const features::Table& all_rows = splits[reference_split].rows;
+    const size_t n_classes = classes.size();
+    std::vector<size_t> pick(all_rows.rows());
+    std::iota(pick.begin(), pick.end(), size_t{0});
+    if (pick.size() > options.reference_rows) {
+      std::mt19937_64 rng(static_cast<uint64_t>(spec.seed));
+      std::shuffle(pick.begin(), pick.end(), rng);
+      pick.resize(options.reference_rows);
+      std::sort(pick.begin(), pick.end());
+    }
+    std::vector<double> proba;
+    proba.reserve(pick.size() * n_classes);
+    for (size_t r : pick) {
+      proba.insert(proba.end(), reference_proba.begin() + static_cast<ptrdiff_t>(r * n_classes),
+                   reference_proba.begin() + static_cast<ptrdiff_t>((r + 1) * n_classes));
+    }
+    Result<std::string> bytes =
+        options.reference(features::SelectRows(all_rows, pick), proba, classes);
+    if (!bytes.ok()) return bytes.status().WithContext("the training reference");
+    record["reference"] = {
+        {"file", kReferenceFile}, {"split", splits[reference_split].name}, {"rows", pick.size()}};
+    extra.push_back({kReferenceFile, std::move(*bytes)});
+  }
+  RETURN_IF_ERROR(
+      model::SaveModel(options.out_dir, *pipeline, *classifier, classes, record, extra));
   clock.Close();
   return report;
 }

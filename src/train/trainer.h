@@ -36,7 +36,19 @@ struct TrainOptions {
   std::string out_dir;  // where the artifact goes (must not exist or be empty)
   // Called at each phase ("read", "features", "fit", "evaluate", "save"), for progress.
   std::function<void(std::string_view phase)> on_phase;
+  // The training reference (docs/formats/model.md): when set, up to `reference_rows` rows of
+  // the validation split (the training split when there is none) drawn with the spec's seed,
+  // with the model's probabilities on them (rows × classes), are handed to `reference`; the
+  // bytes it returns are stored in the artifact as kReferenceFile. The caller derives the
+  // watched columns (the monitor's), which this module does not know.
+  std::function<Result<std::string>(const features::Table& rows, const std::vector<double>& proba,
+                                    const std::vector<std::string>& classes)>
+      reference;
+  size_t reference_rows = 5000;
 };
+
+// The training reference's name in the artifact: JSON lines, one object per row.
+inline constexpr char kReferenceFile[] = "reference.jsonl";
 
 struct SplitResult {
   std::string name;  // train, validation, test

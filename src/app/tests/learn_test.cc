@@ -10,12 +10,15 @@
 #include <string>
 
 #include "app/app.h"
+#include "app/monitor.h"
 #include "base/fs.h"
 #include "base/testing/temp_dir.h"
+#include "enrich/vader.h"
 #include "lake/sink.h"
 #include "model/artifact.h"
 #include "registry/registry.h"
 #include "train/evaluate.h"
+#include "train/trainer.h"
 
 namespace covidflow::app {
 namespace {
@@ -185,6 +188,99 @@ TEST_F(LearnTest, BadNamesAreRefusedBeforeAnyRunExists) {
 
   // No registry was even created, let alone a run.
   EXPECT_FALSE(PathExists(dir_.Sub("home/registry")));
+}
+
+// The champion's training reference: saved in the artifact by every training, the rows the
+// stream will be compared with, read back by monitor drift through model:/model-dir:.
+TEST_F(LearnTest, SavesTheTrainingReferenceThatMonitorDriftReads) {
+  s_.train.register_model = "tweets";
+  s_.train.alias = "champion";
+  Result<TrainRun> r = RunTrain(s_);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  Result<model::Model> m = model::LoadModel(r->report.model_dir);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->record["reference"]["split"], "validation");
+  EXPECT_EQ(m->record["reference"]["rows"], 20);  // all of them: under the bound
+
+  Result<monitor::Table> ref = ReadModelReference(r->report.model_dir);
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  ASSERT_EQ(ref->rows, 20u);
+  // What the rows can give: the text's figures and the model's answers, nothing defaulted.
+  std::vector<std::string> names;
+  for (const monitor::TableColumn& c : ref->columns) names.push_back(c.name);
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"sentiment_positive", "sentiment_neutral",
+                                      "sentiment_negative", "sentiment_compound", "sentiment_label",
+                                      "model_label", "model_confidence", "text_length"}));
+  // Row by row: VADER on the validation text, the model's most probable class and its
+  // probability on the same rows.
+  Result<features::Table> val =
+      features::ReadTable(dir_.Sub("val.csv"), features::FileFormat::kCsv);
+  ASSERT_TRUE(val.ok()) << val.status().ToString();
+  Result<std::vector<double>> p = m->PredictProba(*val);
+  ASSERT_TRUE(p.ok());
+  enrich::VaderEnricher vader;
+  int positive = 0;
+  for (size_t row = 0; row < 20; ++row) {
+    const std::string& text = (*val->Column("text"))[row];
+    EXPECT_EQ(ref->Find("sentiment_compound")->numbers[row], vader.Score(text).compound) << text;
+    EXPECT_EQ(ref->Find("text_length")->numbers[row], static_cast<double>(text.size()));
+    const double p0 = (*p)[2 * row];
+    const double p1 = (*p)[2 * row + 1];
+    EXPECT_EQ(ref->Find("model_label")->strings[row], m->classes[p1 > p0 ? 1 : 0]);
+    EXPECT_EQ(ref->Find("model_confidence")->numbers[row], std::max(p0, p1));
+    positive += ref->Find("model_label")->strings[row] == "pos";
+  }
+  EXPECT_GT(positive, 0);
+  EXPECT_LT(positive, 20);
+
+  // monitor drift against the registry's champion and against the directory: the same sample.
+  const std::string current = dir_.Sub("current.jsonl");
+  Write("current.jsonl", monitor::TableJsonLines(*ref));
+  s_.monitor.current = current;
+  for (const std::string& src :
+       std::vector<std::string>{"model:tweets@champion", "model-dir:" + r->report.model_dir}) {
+    s_.monitor.reference = src;
+    Result<DriftRun> drift = RunDrift(s_);
+    ASSERT_TRUE(drift.ok()) << src << ": " << drift.status().ToString();
+    EXPECT_EQ(drift->reference_rows, 20u);
+    EXPECT_FALSE(drift->drift.dataset_drift) << src;
+    EXPECT_EQ(drift->drift.columns.size(), 8u) << src;
+  }
+  Result<ReferenceSample> named = ReadReference(s_, "model:tweets@champion");
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->name, "model:tweets/1");
+  EXPECT_EQ(ReadReference(s_, "model:tweets@nobody").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ReadReference(s_, "model:").status().code(), StatusCode::kInvalidArgument);
+
+  // An artifact trained without a reference (as before it existed) loads, and says what is
+  // missing when asked for one.
+  train::TrainOptions old;
+  old.out_dir = dir_.Sub("old");
+  Result<train::Spec> spec = train::ReadSpec(dir_.Sub("spec.yaml"));
+  ASSERT_TRUE(spec.ok());
+  ASSERT_TRUE(train::Train(*spec, old).ok());
+  EXPECT_TRUE(model::LoadModel(old.out_dir).ok());
+  Result<ReferenceSample> none = ReadReference(s_, "model-dir:" + old.out_dir);
+  EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(none.status().message().find("no training reference"), std::string::npos);
+
+  // The bound: a sample of the size asked, the same rows for the same seed.
+  std::vector<std::string> drawn[2];
+  for (int k = 0; k < 2; ++k) {
+    train::TrainOptions o;
+    o.out_dir = dir_.Sub("bounded" + std::to_string(k));
+    o.reference_rows = 7;
+    o.reference = [&drawn, k](const features::Table& rows, const std::vector<double>& proba,
+                              const std::vector<std::string>& classes) -> Result<std::string> {
+      EXPECT_EQ(proba.size(), rows.rows() * classes.size());
+      drawn[k] = *rows.Column("text");
+      return std::string("{}\n");
+    };
+    ASSERT_TRUE(train::Train(*spec, o).ok());
+  }
+  EXPECT_EQ(drawn[0].size(), 7u);
+  EXPECT_EQ(drawn[0], drawn[1]);
 }
 
 // The loop's calls: train a spec on an event-time window of the lake, judge it against the

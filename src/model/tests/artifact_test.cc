@@ -118,6 +118,32 @@ TEST_F(ArtifactTest, TruncatedNativeModel) {
   EXPECT_EQ(LoadModel(M()).status().code(), StatusCode::kCorruption);
 }
 
+TEST_F(ArtifactTest, AnExtraFileIsListedAndVerifiedAndOptional) {
+  Result<Model> m = LoadModel(M());
+  ASSERT_TRUE(m.ok());
+  const std::string with = dir_.Sub("with");
+  ASSERT_TRUE(SaveModel(with, m->pipeline, *m->classifier, m->classes, {},
+                        {{"reference.jsonl", "{\"a\":1}\n"}})
+                  .ok());
+  EXPECT_TRUE(LoadModel(with).ok());
+  EXPECT_EQ(*ReadArtifactFile(with, "reference.jsonl"), "{\"a\":1}\n");
+  // An artifact written without it (before it existed) still loads; asking for it is kNotFound.
+  EXPECT_EQ(ReadArtifactFile(M(), "reference.jsonl").status().code(), StatusCode::kNotFound);
+  // Altered after the manifest: refused like the model's own files.
+  ASSERT_TRUE(
+      ReplaceFileAtomically(with + "/reference.jsonl", "{\"a\":2}\n", with + "/x.tmp").ok());
+  Result<std::string> altered = ReadArtifactFile(with, "reference.jsonl");
+  EXPECT_EQ(altered.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(altered.status().message().find("checksum mismatch"), std::string::npos);
+  // A name that would shadow the model's files or leave the directory is refused.
+  for (const char* bad : {"manifest.json", "../x", ".hidden", ""}) {
+    EXPECT_EQ(SaveModel(dir_.Sub("bad"), m->pipeline, *m->classifier, m->classes, {}, {{bad, "x"}})
+                  .code(),
+              StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 TEST_F(ArtifactTest, NotAModelDirectory) {
   EXPECT_EQ(LoadModel(dir_.path()).status().code(), StatusCode::kNotFound);
 }

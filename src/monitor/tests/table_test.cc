@@ -52,6 +52,38 @@ TEST(ReadTableTest, JsonLinesAndErrorsNameTheProblem) {
             StatusCode::kInvalidArgument);
 }
 
+TEST(ReadTableTest, TableJsonLinesReadsBackTheSameColumnsTypesAndValues) {
+  Table t;
+  t.rows = 3;
+  const double nan = std::nan("");
+  t.columns.push_back({"f", CellType::kFloat, {0.0, 2.0, nan}, {}, {}});  // whole floats stay float
+  t.columns.push_back({"i", CellType::kInt, {1, -7, 30000000000.0}, {}, {}});
+  t.columns.push_back({"b", CellType::kBool, {1, 0, 1}, {}, {}});
+  t.columns.push_back({"s", CellType::kString, {}, {"a \"q\"", "", "é"}, {1, 0, 1}});
+  auto back = ReadTableBytes("ref.jsonl", TableJsonLines(t));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->rows, 3U);
+  ASSERT_EQ(back->columns.size(), 4U);
+  for (const TableColumn& want : t.columns) {
+    const TableColumn* got = back->Find(want.name);
+    ASSERT_NE(got, nullptr) << want.name;
+    EXPECT_EQ(got->type, want.type) << want.name;
+    for (size_t r = 0; r < 3; ++r) {
+      if (want.type == CellType::kString) {
+        EXPECT_EQ(got->present[r], want.present[r]);
+        if (want.present[r] != 0) {
+          EXPECT_EQ(got->strings[r], want.strings[r]);
+        }
+      } else if (std::isnan(want.numbers[r])) {
+        EXPECT_TRUE(std::isnan(got->numbers[r]));
+      } else {
+        EXPECT_EQ(got->numbers[r], want.numbers[r]) << want.name << " row " << r;
+      }
+    }
+  }
+  EXPECT_EQ(ReadTableBytes("ref.txt", "").status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(PrepareSamplesTest, TextIsSkippedAndCategoriesShareADictionary) {
   testing::TempDir dir;
   std::string ref = "id,c,v\n";
