@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -133,16 +134,25 @@ TEST(AppendEnrichedTest, RowsHaveTheLakeSourcesColumnsAndTypes) {
   a.location.country = "FR";
   a.tweet.user_followers = 12;
   a.tweet.user_verified = true;
+  a.prediction.model = "tweets/2";
+  a.prediction.label = "pos";
+  a.prediction.confidence = 0.75;
   AppendEnriched(a, &t);
   AppendEnriched(At(0, -0.5), &t);
   EXPECT_EQ(t.rows, 2u);
   std::vector<std::string> names;
   for (const TableColumn& c : t.columns) names.push_back(c.name);
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "sentiment_positive", "sentiment_neutral", "sentiment_negative",
-                       "sentiment_compound", "sentiment_label", "enricher", "country",
-                       "location_confidence", "user_followers", "user_friends", "user_verified",
-                       "is_retweet", "text_length", "hashtag_count"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{
+                "sentiment_positive", "sentiment_neutral", "sentiment_negative",
+                "sentiment_compound", "sentiment_label", "enricher", "country",
+                "location_confidence", "user_followers", "user_friends", "user_verified",
+                "is_retweet", "model_label", "model_confidence", "text_length", "hashtag_count"}));
+  // The model's answer; a tweet no model scored has none (not a confidence of 0).
+  EXPECT_EQ(Column(t, "model_label").present, (std::vector<uint8_t>{1, 0}));
+  EXPECT_EQ(Column(t, "model_confidence").type, CellType::kFloat);
+  EXPECT_EQ(Column(t, "model_confidence").numbers[0], 0.75);
+  EXPECT_TRUE(std::isnan(Column(t, "model_confidence").numbers[1]));
   EXPECT_EQ(Column(t, "sentiment_compound").type, CellType::kFloat);
   EXPECT_EQ(Column(t, "sentiment_compound").numbers, (std::vector<double>{0.25, -0.5}));
   EXPECT_EQ(Column(t, "sentiment_label").strings[0], "positive");
