@@ -256,6 +256,17 @@ Result<ServedModel> LoadServedModel(const Settings& s, std::string_view ref, std
   return out;
 }
 
+Result<std::unique_ptr<serve::PredictionLog>> OpenPredictionLog(const Settings& s, log::Log& log,
+                                                                metrics::Registry* metrics) {
+  if (s.serve.predictions_topic.empty()) return std::unique_ptr<serve::PredictionLog>();
+  serve::PredictionLogOptions options;
+  options.topic = s.serve.predictions_topic;
+  options.partitions = s.produce.source.partitions;  // log.partitions
+  auto opened = serve::PredictionLog::Open(log, options, metrics);
+  if (!opened.ok()) return opened.status().WithContext("serve.predictions_topic");
+  return opened;
+}
+
 Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
                                      process::ProcessorOptions options, std::string_view lake_dir,
                                      metrics::Registry* metrics) {
@@ -267,8 +278,9 @@ Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
     RETURN_IF_ERROR(serve::CheckStreamable(served.model->model)
                         .WithContext("process.model " + served.model->Id()));
     stack.model = std::make_shared<serve::ModelSlot>(std::move(served.model));
+    ASSIGN_OR_RETURN(stack.predictions, OpenPredictionLog(s, log, metrics));
     std::vector<std::shared_ptr<const enrich::EnrichmentStep>> steps = enrichment->steps();
-    steps.push_back(std::make_shared<const serve::ModelStep>(stack.model));
+    steps.push_back(std::make_shared<const serve::ModelStep>(stack.model, stack.predictions.get()));
     enrichment = std::make_shared<const enrich::Enrichment>(std::move(steps));
   }
   stack.enrichment = std::make_shared<enrich::EnrichmentSlot>(std::move(enrichment));

@@ -22,6 +22,7 @@
 #include "process/processor.h"
 #include "registry/registry.h"
 #include "serve/model_source.h"
+#include "serve/prediction_log.h"
 
 namespace covidflow::app {
 
@@ -97,6 +98,12 @@ struct ServedModel {
   std::string cache_dir;                         // serve.cache_dir, else HOME/serve-cache
   std::shared_ptr<const serve::LoadedModel> model;
 };
+// The writer of the prediction log (serve/prediction_log.h) on serve.predictions_topic of
+// `log` (made with log.partitions when missing); null when the setting is empty. Its series go
+// into `metrics` when given (it must outlive the writer).
+Result<std::unique_ptr<serve::PredictionLog>> OpenPredictionLog(const Settings& s, log::Log& log,
+                                                                metrics::Registry* metrics);
+
 // The one loading of a served model (serve --model, serve --challenger, process --model):
 // `ref` ("NAME@ALIAS", "NAME/VERSION", "NAME") from the registry of registry.uri, downloaded
 // into the cache, or the artifact directory `dir`; loaded and smoke-tested
@@ -111,14 +118,18 @@ struct ProcessorStack {
   // With process.model or process.model_dir: the model scoring the stream (the last
   // enrichment step reads it once per chunk; Swap replaces it). Null without a model.
   std::shared_ptr<serve::ModelSlot> model;
+  // With a model and serve.predictions_topic: its predictions' writer (the model's step
+  // queues into it; it closes, flushing, after the processor and the step are gone).
+  std::unique_ptr<serve::PredictionLog> predictions;
   std::shared_ptr<enrich::EnrichmentSlot> enrichment;  // Swap replaces it at the next batch
   std::unique_ptr<lake::LakeSink> lake;                // null without a lake
   std::unique_ptr<process::Processor> processor;
 };
 // The enrichment the settings name (then the model's step with process.model or
-// process.model_dir), the lake sink in `lake_dir` (empty = none; commands pass
-// lake.dir or their own default; writer id lake.writer_id) and a processor over `log`, whose
-// probe also counts into `metrics` when given (it must outlive the processor).
+// process.model_dir, its predictions logged on serve.predictions_topic of `log`), the lake sink in
+// `lake_dir` (empty = none; commands pass lake.dir or their own default; writer id lake.writer_id)
+// and a processor over `log`, whose probe also counts into `metrics` when given (it must outlive
+// the processor).
 Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
                                      process::ProcessorOptions options, std::string_view lake_dir,
                                      metrics::Registry* metrics = nullptr);

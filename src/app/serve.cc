@@ -13,7 +13,8 @@ std::string Serving::ModelId() const { return slot->Load()->Id(); }
 int64_t Serving::ModelVersion() const { return slot->Load()->version; }
 const std::string& Serving::ModelName() const { return slot->Load()->name; }
 
-Result<std::unique_ptr<Serving>> StartServing(const Settings& s, metrics::Registry* shared) {
+Result<std::unique_ptr<Serving>> StartServing(const Settings& s, metrics::Registry* shared,
+                                              log::Log* log) {
   const ServeSettings& o = s.serve;
   auto out = std::make_unique<Serving>();
   if (shared == nullptr) out->own_metrics = std::make_unique<metrics::Registry>();
@@ -26,9 +27,17 @@ Result<std::unique_ptr<Serving>> StartServing(const Settings& s, metrics::Regist
     out->watcher = std::make_unique<serve::AliasWatcher>(
         *out->registry, served.ref, served.cache_dir, *out->slot, *out->metrics);
   }
+  if (!o.predictions_topic.empty()) {
+    if (log == nullptr) {
+      ASSIGN_OR_RETURN(out->own_log, OpenLog(LogUri(s.cli), s.log));
+      log = out->own_log.get();
+    }
+    ASSIGN_OR_RETURN(out->predictions, OpenPredictionLog(s, *log, out->metrics));
+  }
   serve::ServiceOptions options;
   options.max_rows = static_cast<size_t>(o.max_rows);
   options.token = o.token;
+  options.predictions = out->predictions.get();
   http::Router router;
   RETURN_IF_ERROR(
       serve::AddScoringRoutes(router, *out->slot, *out->metrics, out->watcher.get(), options));

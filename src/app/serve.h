@@ -7,9 +7,11 @@
 #include "app/settings.h"
 #include "base/status.h"
 #include "http/server.h"
+#include "log/log.h"
 #include "metrics/registry.h"
 #include "registry/registry.h"
 #include "serve/model_source.h"
+#include "serve/prediction_log.h"
 #include "serve/service.h"
 
 namespace covidflow::app {
@@ -17,9 +19,13 @@ namespace covidflow::app {
 // Members are destroyed in reverse order: the server (requests in flight finish) first, then
 // the watcher's thread, then what they used.
 struct Serving {
+  std::unique_ptr<log::Log> own_log;               // null when the caller's log is used, or none is
   std::unique_ptr<registry::Registry> registry;    // null with --model-dir
   std::unique_ptr<metrics::Registry> own_metrics;  // null when the caller's registry is used
   metrics::Registry* metrics = nullptr;            // the series of the server and the watcher
+  // Every prediction, on serve.predictions_topic; null when that is empty. Closed (flushed)
+  // after the server has stopped.
+  std::unique_ptr<serve::PredictionLog> predictions;
   std::unique_ptr<serve::ModelSlot> slot;
   std::unique_ptr<serve::AliasWatcher> watcher;  // null unless serving NAME@ALIAS
   std::unique_ptr<http::Server> server;
@@ -34,8 +40,11 @@ struct Serving {
 // them otherwise or for a bad reference), starts the watcher for NAME@ALIAS and the server
 // on serve.host:serve.port. A model that fails to load or its smoke test is an error naming it.
 // Its series go into `shared` when given (`up`: one registry for the whole process; it must
-// outlive the Serving), else into a registry of its own.
+// outlive the Serving), else into a registry of its own. Predictions go to
+// serve.predictions_topic of `log` when given (`up`: the process's log; it must outlive the
+// Serving), else of the log log.uri names, opened here (unless the topic setting is empty).
 Result<std::unique_ptr<Serving>> StartServing(const Settings& s,
-                                              metrics::Registry* shared = nullptr);
+                                              metrics::Registry* shared = nullptr,
+                                              log::Log* log = nullptr);
 
 }  // namespace covidflow::app

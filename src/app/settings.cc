@@ -275,6 +275,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("serve.poll_interval")>(s.serve.poll_interval_s);
   b.Bind<K("serve.token")>(s.serve.token);
   b.Bind<K("serve.cache_dir")>(s.serve.cache_dir);
+  b.Bind<K("serve.predictions_topic")>(s.serve.predictions_topic);
   b.Bind<K("dashboard.host")>(s.dashboard.host);
   b.Bind<K("dashboard.port")>(s.dashboard.port);
   b.Bind<K("dashboard.interval")>(s.dashboard.interval_s);

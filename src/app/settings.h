@@ -161,6 +161,8 @@ struct ServeSettings {
   double poll_interval_s = 5;
   std::string token;      // POST /admin/reload; "" = disabled
   std::string cache_dir;  // "" = HOME/serve-cache
+  // Where serve's and process --model's predictions go on the log; "" = not logged.
+  std::string predictions_topic = "predictions";
 };
 
 // covidflow dashboard (app::StartDashboard).

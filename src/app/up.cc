@@ -391,7 +391,7 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
     if (!serving && obs.champion != 0) {
       Settings ss = s;
       ss.serve.model = options.model + "@" + options.alias;
-      auto started = StartServing(ss, &metrics);
+      auto started = StartServing(ss, &metrics, log.get());
       if (!started.ok()) {
         status = started.status();
         break;

@@ -28,7 +28,8 @@ int RunServe(const config::Config&, const app::Settings& s) {
                                        {"host", sv.server->host()},
                                        {"port", sv.server->port()},
                                        {"model", sv.ModelName()},
-                                       {"version", sv.ModelVersion()}}
+                                       {"version", sv.ModelVersion()},
+                                       {"predictions", s.serve.predictions_topic}}
                             .dump()
                             .c_str());
   }

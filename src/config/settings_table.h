@@ -313,6 +313,9 @@ inline constexpr Setting kSettings[] = {
      "not on the command line; empty = reload is disabled)"},
     {"serve.cache_dir", Type::kString, "", "", "serve",
      "where registry versions are downloaded (default: HOME/serve-cache)"},
+    {"serve.predictions_topic", Type::kString, "predictions", "", "serve process demo up",
+     "the topic of the log (log.uri) that every prediction of serve and process --model goes "
+     "to, one JSON line each (docs/formats/predictions.md); empty = not logged"},
 
     // dashboard
     {"dashboard.host", Type::kString, "127.0.0.1", "--host", "dashboard",

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cinttypes>
+#include <cstddef>
 #include <cstdio>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -231,6 +232,35 @@ bool PredictionLog::Record(PredictionRecord record) {
   if (series_) series_->queued.Set(static_cast<double>(depth));
   if (depth == kWakeRecords) wake_.notify_one();
   return true;
+}
+
+size_t PredictionLog::RecordAll(std::vector<PredictionRecord> records) {
+  const int64_t now = NowMs();
+  for (PredictionRecord& r : records) {
+    if (r.time_ms == 0) r.time_ms = now;
+  }
+  size_t queued = 0;
+  size_t depth = 0;
+  int64_t dropped = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return 0;
+    const size_t room =
+        queue_.size() < options_.queue_capacity ? options_.queue_capacity - queue_.size() : 0;
+    queued = std::min(room, records.size());
+    queue_.insert(queue_.end(), std::make_move_iterator(records.begin()),
+                  std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(queued)));
+    dropped = static_cast<int64_t>(records.size() - queued);
+    counts_.queued += static_cast<int64_t>(queued);
+    counts_.dropped_queue_full += dropped;
+    depth = queue_.size();
+  }
+  if (series_) {
+    series_->queued.Set(static_cast<double>(depth));
+    if (dropped > 0) series_->dropped_queue_full.Inc(dropped);
+  }
+  if (depth >= kWakeRecords && depth - queued < kWakeRecords) wake_.notify_one();
+  return queued;
 }
 
 Status PredictionLog::Close() {

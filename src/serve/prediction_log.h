@@ -99,6 +99,9 @@ class PredictionLog {
   // Queues one record; never blocks on the log. False when the queue was full and the
   // record was dropped (counted), or after Close.
   bool Record(PredictionRecord record);
+  // Queues `records` under one lock (a request's rows); those that do not fit are dropped and
+  // counted. The number queued.
+  size_t RecordAll(std::vector<PredictionRecord> records);
   // Writes every queued record, flushes, stops the writer. The first write error since Open,
   // if any (the records of a failed batch are counted as dropped; the writer goes on with a
   // new producer).

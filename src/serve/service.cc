@@ -1,13 +1,19 @@
 #include "serve/service.h"
 
 #include <cctype>
+#include <cinttypes>
+#include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
 #include <utility>
 
 #include "base/logging.h"
 #include "http/error.h"
 #include "http/metrics_handler.h"
 #include "model/artifact.h"
+#include "serve/prediction_rows.h"
 #include "serve/protocol.h"
 #include "serve/scoring.h"
 
@@ -17,10 +23,44 @@ namespace {
 using http::ErrorShape;
 using nlohmann::json;
 using Model = std::shared_ptr<const LoadedModel>;
+
+// One request as its handler sees it: the model it took from the slot once, and its id.
+struct Call {
+  Model model;
+  std::string request_id;  // X-Request-Id, v2's "id" (Infer sets it), or one made here
+};
 // A handler that scores with the one model its request took from the slot.
-using ModelHandler = std::function<Result<http::Response>(const http::Request&, const Model&)>;
+using ModelHandler = std::function<Result<http::Response>(const http::Request&, Call&)>;
 
 constexpr char kModelHeader[] = "X-Covidflow-Model";
+constexpr char kRequestIdHeader[] = "X-Request-Id";
+constexpr size_t kMaxRequestId = 256;
+
+// A request id of 16 hex digits, unique enough to tell requests apart in the log.
+std::string NewRequestId() {
+  thread_local std::mt19937_64 gen{
+      std::random_device{}() ^
+      static_cast<uint64_t>(std::hash<std::thread::id>{}(std::this_thread::get_id()))};
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016" PRIx64, static_cast<uint64_t>(gen()));
+  return buf;
+}
+
+// kInvalidArgument unless `id` is 1 to kMaxRequestId visible ASCII characters (it is echoed
+// in a header and written to the log).
+Status CheckRequestId(std::string_view id, std::string_view where) {
+  if (id.empty() || id.size() > kMaxRequestId) {
+    return Status::InvalidArgument(std::string(where) + ": a request id has 1 to " +
+                                   std::to_string(kMaxRequestId) + " characters");
+  }
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) {
+      return Status::InvalidArgument(std::string(where) +
+                                     ": a request id has visible ASCII characters only");
+    }
+  }
+  return Status::Ok();
+}
 
 void CountLoad(metrics::Registry& m, bool ok) {
   m.AddCounter("covidflow_serve_model_loads_total",
@@ -81,10 +121,21 @@ class Routes : public std::enable_shared_from_this<Routes> {
             &latency](const http::Request& req) -> Result<http::Response> {
       const Routes& routes = *self;
       const auto start = std::chrono::steady_clock::now();
-      const Model model = routes.slot_.Load();
-      Result<http::Response> r = handler(req, model);
+      Call call{routes.slot_.Load(), {}};
+      Result<http::Response> r = [&]() -> Result<http::Response> {
+        if (auto given = req.Header(kRequestIdHeader)) {
+          RETURN_IF_ERROR(CheckRequestId(*given, kRequestIdHeader));
+          call.request_id = std::string(*given);
+        } else {
+          call.request_id = NewRequestId();
+        }
+        return handler(req, call);
+      }();
       http::Response response = r.ok() ? std::move(*r) : http::ErrorResponse(r.status(), shape);
+      const Model& model = call.model;
       response.headers.emplace_back(kModelHeader, model->Id());
+      if (!call.request_id.empty())
+        response.headers.emplace_back(kRequestIdHeader, call.request_id);
       latency.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       routes.metrics_
@@ -98,25 +149,34 @@ class Routes : public std::enable_shared_from_this<Routes> {
     };
   }
 
-  Result<http::Response> Score(const features::Table& rows, const Model& model) const {
-    ASSIGN_OR_RETURN(Scores s, serve::Score(model, rows));
+  // Scores `rows` for `call`, counts them and logs one prediction per row.
+  Result<Scores> Score(const features::Table& rows, const Call& call) const {
+    const auto start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(Scores s, serve::Score(call.model, rows));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const LoadedModel& m = *call.model;
     metrics_
         .AddCounter("covidflow_serve_rows_total", "Rows scored by the scoring server.",
-                    {{"model", model->name}, {"version", std::to_string(model->version)}})
+                    {{"model", m.name}, {"version", std::to_string(m.version)}})
         .Inc(static_cast<int64_t>(s.rows));
-    return http::Response::Json(200, MlflowResponse(s));
+    if (options_.predictions != nullptr) {
+      options_.predictions->RecordAll(
+          PredictionRecords(s, rows, {call.request_id, Role::kChampion, seconds, 0}));
+    }
+    return s;
   }
 
-  Result<http::Response> Invocations(const http::Request& req, const Model& model) const {
+  Result<http::Response> Invocations(const http::Request& req, Call& call) const {
+    const Model& model = call.model;
     const std::string type = MediaType(req.Header("Content-Type").value_or(""));
-    if (type == "application/json") {
+    if (type == "application/json" || type == "text/csv") {
       ASSIGN_OR_RETURN(features::Table rows,
-                       ParseMlflowJson(req.body, TextColumn(model->model), options_.max_rows));
-      return Score(rows, model);
-    }
-    if (type == "text/csv") {
-      ASSIGN_OR_RETURN(features::Table rows, ParseMlflowCsv(req.body, options_.max_rows));
-      return Score(rows, model);
+                       type == "text/csv" ? ParseMlflowCsv(req.body, options_.max_rows)
+                                          : ParseMlflowJson(req.body, TextColumn(model->model),
+                                                            options_.max_rows));
+      ASSIGN_OR_RETURN(Scores s, Score(rows, call));
+      return http::Response::Json(200, MlflowResponse(s));
     }
     return http::ErrorResponse(415, "UnsupportedMediaType",
                                "Content-Type '" +
@@ -125,20 +185,25 @@ class Routes : public std::enable_shared_from_this<Routes> {
                                ErrorShape::kMlflow);
   }
 
-  Result<http::Response> Infer(const http::Request& req, const Model& model) const {
+  Result<http::Response> Infer(const http::Request& req, Call& call) const {
+    const Model& model = call.model;
     RETURN_IF_ERROR(CheckV2Target(req, *model));
     ASSIGN_OR_RETURN(InferRequest in,
                      ParseInferRequest(req.body, TextColumn(model->model), options_.max_rows));
-    ASSIGN_OR_RETURN(Scores s, serve::Score(model, in.rows));
-    metrics_
-        .AddCounter("covidflow_serve_rows_total", "Rows scored by the scoring server.",
-                    {{"model", model->name}, {"version", std::to_string(model->version)}})
-        .Inc(static_cast<int64_t>(s.rows));
+    // v2's "id" names the request when given; else the header's or the made id is echoed.
+    if (in.id.empty()) {
+      in.id = call.request_id;
+    } else {
+      RETURN_IF_ERROR(CheckRequestId(in.id, "id"));
+      call.request_id = in.id;
+    }
+    ASSIGN_OR_RETURN(Scores s, Score(in.rows, call));
     ASSIGN_OR_RETURN(std::string body, InferResponse(s, in));
     return http::Response::Json(200, std::move(body));
   }
 
-  static Result<http::Response> Metadata(const http::Request& req, const Model& model) {
+  static Result<http::Response> Metadata(const http::Request& req, Call& call) {
+    const Model& model = call.model;
     RETURN_IF_ERROR(CheckV2Target(req, *model));
     json inputs = json::array();
     for (const std::string& c : model->model.pipeline.InputColumns()) {
@@ -157,12 +222,12 @@ class Routes : public std::enable_shared_from_this<Routes> {
                         {"shape", json::array({-1, k})}}})}});
   }
 
-  static Result<http::Response> Ready(const http::Request& req, const Model& model) {
-    RETURN_IF_ERROR(CheckV2Target(req, *model));
-    return JsonResponse({{"name", model->name}, {"ready", true}});
+  static Result<http::Response> Ready(const http::Request& req, Call& call) {
+    RETURN_IF_ERROR(CheckV2Target(req, *call.model));
+    return JsonResponse({{"name", call.model->name}, {"ready", true}});
   }
 
-  Result<http::Response> Reload(const http::Request& req, const Model&) const {
+  Result<http::Response> Reload(const http::Request& req, Call&) const {
     if (options_.token.empty()) {
       return http::ErrorResponse(403, "Forbidden",
                                  "reload is disabled: no serve.token is configured");
@@ -187,7 +252,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
     const ErrorShape ml = ErrorShape::kMlflow;
     const ErrorShape v2 = ErrorShape::kOpenInference;
     auto ok = [](std::string body, std::string type) {
-      return [body, type](const http::Request&, const Model&) -> Result<http::Response> {
+      return [body, type](const http::Request&, Call&) -> Result<http::Response> {
         return http::Response::Text(200, body, type);
       };
     };
@@ -196,48 +261,46 @@ class Routes : public std::enable_shared_from_this<Routes> {
         router.Add("GET", "/health", Wrap("/health", ml, ok("\n", "application/json"))));
     RETURN_IF_ERROR(router.Add(
         "GET", "/version",
-        Wrap("/version", ml, [](const http::Request&, const Model& m) -> Result<http::Response> {
+        Wrap("/version", ml, [](const http::Request&, Call& c) -> Result<http::Response> {
+          const Model& m = c.model;
           return JsonResponse({{"server", "covidflow"},
                                {"model", m->name},
                                {"model_version", m->version},
                                {"run_id", m->run_id}});
         })));
-    RETURN_IF_ERROR(router.Add(
-        "POST", "/invocations",
-        Wrap("/invocations", ml,
-             [this](const http::Request& req, const Model& m) { return Invocations(req, m); })));
+    RETURN_IF_ERROR(router.Add("POST", "/invocations",
+                               Wrap("/invocations", ml, [this](const http::Request& req, Call& c) {
+                                 return Invocations(req, c);
+                               })));
 
     RETURN_IF_ERROR(router.Add(
-        "GET", "/v2",
-        Wrap("/v2", v2, [](const http::Request&, const Model&) -> Result<http::Response> {
+        "GET", "/v2", Wrap("/v2", v2, [](const http::Request&, Call&) -> Result<http::Response> {
           return JsonResponse(
               {{"name", "covidflow"}, {"version", "2"}, {"extensions", json::array()}});
         })));
-    RETURN_IF_ERROR(
-        router.Add("GET", "/v2/health/live",
-                   Wrap("/v2/health/live", v2,
-                        [](const http::Request&, const Model&) -> Result<http::Response> {
-                          return JsonResponse({{"live", true}});
-                        })));
-    RETURN_IF_ERROR(
-        router.Add("GET", "/v2/health/ready",
-                   Wrap("/v2/health/ready", v2,
-                        [](const http::Request&, const Model&) -> Result<http::Response> {
-                          return JsonResponse({{"ready", true}});
-                        })));
+    RETURN_IF_ERROR(router.Add(
+        "GET", "/v2/health/live",
+        Wrap("/v2/health/live", v2, [](const http::Request&, Call&) -> Result<http::Response> {
+          return JsonResponse({{"live", true}});
+        })));
+    RETURN_IF_ERROR(router.Add(
+        "GET", "/v2/health/ready",
+        Wrap("/v2/health/ready", v2, [](const http::Request&, Call&) -> Result<http::Response> {
+          return JsonResponse({{"ready", true}});
+        })));
     for (const std::string base : {"/v2/models/{name}", "/v2/models/{name}/versions/{version}"}) {
       RETURN_IF_ERROR(router.Add("GET", base, Wrap(base, v2, &Routes::Metadata)));
       RETURN_IF_ERROR(
           router.Add("GET", base + "/ready", Wrap(base + "/ready", v2, &Routes::Ready)));
-      RETURN_IF_ERROR(router.Add(
-          "POST", base + "/infer",
-          Wrap(base + "/infer", v2,
-               [this](const http::Request& req, const Model& m) { return Infer(req, m); })));
+      RETURN_IF_ERROR(
+          router.Add("POST", base + "/infer",
+                     Wrap(base + "/infer", v2,
+                          [this](const http::Request& req, Call& c) { return Infer(req, c); })));
     }
-    RETURN_IF_ERROR(router.Add(
-        "POST", "/admin/reload",
-        Wrap("/admin/reload", ErrorShape::kCovidflow,
-             [this](const http::Request& req, const Model& m) { return Reload(req, m); })));
+    RETURN_IF_ERROR(
+        router.Add("POST", "/admin/reload",
+                   Wrap("/admin/reload", ErrorShape::kCovidflow,
+                        [this](const http::Request& req, Call& c) { return Reload(req, c); })));
     return Status::Ok();
   }
 

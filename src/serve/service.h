@@ -15,6 +15,15 @@
 // not JSON or has the wrong shape or types, or too many rows, is 400; an unknown model or
 // version 404; another content type on /invocations 415.
 //
+// Request ids: X-Request-Id when the request has one (1 to 256 visible ASCII characters, else
+// 400), v2's "id" over it, otherwise one made here (16 hex digits); every response echoes it in
+// X-Request-Id, and v2's answer in "id".
+//
+// The prediction log (ServiceOptions::predictions): every row a request scores is one
+// PredictionRecord (request id, row, tweet id when the input has a tweet_id or id column, input
+// digest, model, version, role, label, probabilities, the model's time on the request), queued
+// on the request's thread and written by the log's own thread (prediction_log.h).
+//
 // Metrics (the registry given): covidflow_serve_requests_total{endpoint,code,model,version},
 // covidflow_serve_request_duration_seconds{endpoint}, covidflow_serve_rows_total{model,version},
 // covidflow_serve_model_loads_total{result}, covidflow_serve_model_swaps_total,
@@ -35,6 +44,7 @@
 #include "metrics/registry.h"
 #include "registry/registry.h"
 #include "serve/model_source.h"
+#include "serve/prediction_log.h"
 
 namespace covidflow::serve {
 
@@ -42,6 +52,9 @@ struct ServiceOptions {
   size_t max_rows = 10000;  // rows in one request; more is 400
   // The bearer token of POST /admin/reload; empty = the endpoint answers 403.
   std::string token;
+  // Where every prediction goes; null = not logged. It outlives the routes' use of it (the
+  // server stops before it closes).
+  PredictionLog* predictions = nullptr;
 };
 
 class AliasWatcher;

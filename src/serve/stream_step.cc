@@ -1,6 +1,8 @@
 #include "serve/stream_step.h"
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -9,6 +11,7 @@
 #include "schema/fields.h"
 #include "schema/text_writer.h"
 #include "schema/time.h"
+#include "serve/prediction_rows.h"
 #include "serve/scoring.h"
 
 namespace covidflow::serve {
@@ -80,6 +83,26 @@ Status NotAField(std::string_view column) {
                                  "schema's columns and the lake's)");
 }
 
+// "TOPIC/PARTITION/OFFSET": the request id of a streamed tweet's prediction.
+std::string SourceId(const SourcePosition& source) {
+  std::string out = source.topic;
+  out.push_back('/');
+  schema::AppendInt(out, source.partition.value());
+  out.push_back('/');
+  schema::AppendInt(out, source.offset.value());
+  return out;
+}
+
+// The tweet's id when the stream keeps one (an extra column "tweet_id", else "id").
+std::optional<std::string> TweetId(const schema::Tweet& tweet) {
+  for (std::string_view name : {"tweet_id", "id"}) {
+    for (const auto& [column, value] : tweet.extra) {
+      if (column == name && !value.empty()) return value;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Status CheckStreamable(const model::Model& model) {
@@ -111,7 +134,10 @@ void ModelStep::Apply(std::span<schema::EnrichedTweet* const> tweets) const {
     ASSIGN_OR_RETURN(features::Table rows, TweetRows(loaded->model.pipeline.InputColumns(),
                                                      std::span<const schema::EnrichedTweet* const>(
                                                          tweets.data(), tweets.size())));
+    const auto start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(Scores scores, Score(loaded, rows));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::string id = loaded->Id();
     const size_t k = scores.classes().size();
     for (size_t r = 0; r < tweets.size(); ++r) {
@@ -122,6 +148,18 @@ void ModelStep::Apply(std::span<schema::EnrichedTweet* const> tweets) const {
       p.probabilities.clear();
       schema::AppendProbabilitiesJson(p.probabilities, scores.classes(),
                                       scores.probabilities.data() + r * k);
+    }
+    if (predictions_ != nullptr) {
+      std::vector<PredictionRecord> records =
+          PredictionRecords(scores, rows, {{}, Role::kChampion, seconds, 0});
+      for (size_t r = 0; r < tweets.size(); ++r) {
+        const schema::EnrichedTweet& t = *tweets[r];
+        PredictionRecord& p = records[r];
+        p.request_id = SourceId(t.source);
+        p.row = 0;
+        p.tweet_id = TweetId(t.tweet);
+      }
+      predictions_->RecordAll(std::move(records));
     }
     return Status::Ok();
   }();

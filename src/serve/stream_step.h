@@ -11,6 +11,11 @@
 // ...) — written as the reference CSV writes it, so `covidflow predict` on the same tweets
 // gives the same answers.
 //
+// With a prediction log, every scored tweet is also one PredictionRecord (role champion): its
+// request id is its source position "TOPIC/PARTITION/OFFSET", row 0, its tweet id the kept
+// extra column "tweet_id" (else "id") when there is one, its latency the chunk's scoring time.
+// The records are queued (prediction_log.h): the log's writer never holds up a worker.
+//
 // The step takes the slot's model once per chunk: a model swapped in (the alias moved) scores
 // the next chunk, and every tweet names the version that scored it.
 //
@@ -28,6 +33,7 @@
 #include "model/artifact.h"
 #include "schema/tweet.h"
 #include "serve/model_source.h"
+#include "serve/prediction_log.h"
 
 namespace covidflow::serve {
 
@@ -44,7 +50,10 @@ class ModelStep : public enrich::EnrichmentStep {
  public:
   // `slot` holds a model CheckStreamable accepts, now and after every swap (the caller checks
   // before it swaps).
-  explicit ModelStep(std::shared_ptr<const ModelSlot> slot) : slot_(std::move(slot)) {}
+  // `predictions`: where every prediction goes, or null; it outlives the step's use (the
+  // processor stops before it closes).
+  explicit ModelStep(std::shared_ptr<const ModelSlot> slot, PredictionLog* predictions = nullptr)
+      : slot_(std::move(slot)), predictions_(predictions) {}
   std::string_view Id() const override { return "model"; }
   // Scores `tweets`; when the model cannot (it should not, once checked), they stay unscored
   // and a warning names the model and the reason.
@@ -52,6 +61,7 @@ class ModelStep : public enrich::EnrichmentStep {
 
  private:
   std::shared_ptr<const ModelSlot> slot_;
+  PredictionLog* predictions_;
 };
 
 }  // namespace covidflow::serve

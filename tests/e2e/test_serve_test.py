@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from conftest import covidflow_bin, run, sample_csv
+from conftest import covidflow_bin, read_topic, run, sample_csv
 
 DATA = os.path.join(os.environ.get("CF_SHARED_DATA_DIR", "../../../shared/data"),
                     "tweeteval-sentiment")
@@ -150,8 +150,28 @@ def test_every_endpoint_and_the_error_cases(server):
     metrics = call(url + "/metrics")[1]
     assert 'covidflow_serve_requests_total{code="200",endpoint="/invocations",model="sentiment",version="1"} 5' in metrics
 
+    # Request ids: given ones echoed, others made.
+    one = json.dumps({"dataframe_records": [{"tweet_id": "1250000000000000001", "text": tweets[0]}]})
+    status, _, headers = call(url + "/invocations", one, headers={"X-Request-Id": "order-42"})
+    assert status == 200 and headers.get("X-Request-Id") == "order-42"
+    assert call(url + "/invocations", one, headers={"X-Request-Id": "a b"})[0] == 400
+    made = call(url + "/invocations", one)[2].get("X-Request-Id")
+    assert made and made != "order-42"
+
     p.send_signal(signal.SIGTERM)
     assert p.wait(timeout=30) == 0
+
+    # Every scored row is on the prediction log (flushed at SIGTERM); refused requests are not.
+    logged = [json.loads(r["value"]) for r in read_topic("file://%s/log" % home, "predictions")]
+    assert len(logged) == 4 * 2 + 2 + 2 + 2
+    assert all(x["model"] == "sentiment" and x["version"] == "1" and x["role"] == "champion"
+               for x in logged)
+    v2rows = sorted((x for x in logged if x["request_id"] == "abc-1"), key=lambda x: x["row"])
+    assert [(x["row"], x["label"]) for x in v2rows] == [(0, labels[0]), (1, labels[1])]
+    ordered = [x for x in logged if x["request_id"] == "order-42"]
+    assert len(ordered) == 1 and ordered[0]["tweet_id"] == "1250000000000000001"
+    assert ordered[0]["input_digest"] == v2rows[0]["input_digest"]  # the same tweet text
+    assert [x["tweet_id"] for x in logged if x["request_id"] == made] == ["1250000000000000001"]
 
 
 def test_a_promotion_is_followed_without_a_restart(server):

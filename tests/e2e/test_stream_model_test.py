@@ -1,7 +1,8 @@
 """The stream scored by a registered model (issue 14, item 2): train a small sentiment model on
 a sample of TweetEval (../shared/data), register and promote it, generate → produce → process
 --model NAME@champion, and every lake row carries the model's columns, equal to what
-`covidflow predict` says for the same tweets; the enriched topic carries them too; bad model
+`covidflow predict` says for the same tweets; the enriched topic carries them too, and the
+prediction log has one record per tweet named by its source position; bad model
 flags exit 2, an unknown model 1."""
 import csv
 import json
@@ -99,6 +100,22 @@ def test_process_with_a_model_scores_every_tweet_as_predict_does(registered):
         assert e["model"]["id"] == "stream-sentiment/1"
         assert e["model"]["label"] == p["class"]
         assert e["model"]["probabilities"] == p["probabilities"]
+
+    # Every scored tweet is one record on the prediction log, named by its source position.
+    logged = [json.loads(r["value"]) for r in read_topic(uri, "predictions")]
+    assert len(logged) == 3000
+    by_position = {}
+    for p in logged:
+        assert p["model"] == "stream-sentiment" and p["version"] == "1"
+        assert p["role"] == "champion" and p["row"] == 0
+        assert abs(sum(p["probabilities"].values()) - 1) < 1e-9
+        by_position[p["request_id"]] = p
+    assert len(by_position) == 3000
+    for rec in enriched[:200]:
+        e = json.loads(rec["value"])
+        src = e["source_position"]
+        position = "%s/%d/%d" % (src["topic"], src["partition"], src["offset"])
+        assert by_position[position]["label"] == e["model"]["label"], position
 
     # Without --model nothing changes: no model key, null model columns.
     plain = json.loads(run("process", "--from", uri, "--group", "plain", "--exit-when-idle",

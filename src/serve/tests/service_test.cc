@@ -13,6 +13,7 @@
 #include "base/testing/temp_dir.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "log/open.h"
 #include "registry/embedded.h"
 #include "serve/tests/test_model.h"
 
@@ -51,6 +52,35 @@ class ServiceTest : public ::testing::Test {
     ASSERT_TRUE(client.ok());
     client_ = std::move(*client);
   }
+  // An embedded log with a prediction log writing to its topic "predictions".
+  PredictionLog* OpenPredictions() {
+    auto log = log::OpenFileLog(dir_.Sub("log"));
+    EXPECT_TRUE(log.ok()) << log.status().ToString();
+    log_ = std::move(*log);
+    auto predictions = PredictionLog::Open(*log_, {}, &metrics_);
+    EXPECT_TRUE(predictions.ok()) << predictions.status().ToString();
+    predictions_ = std::move(*predictions);
+    return predictions_.get();
+  }
+  // Closes the prediction log (everything queued is written) and reads its topic back.
+  std::vector<PredictionRecord> LoggedPredictions() {
+    std::vector<PredictionRecord> out;
+    EXPECT_TRUE(predictions_->Close().ok());
+    auto consumer = log_->NewConsumer({});
+    EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
+    if (!consumer.ok()) return out;
+    EXPECT_TRUE((*consumer)->Assign({{{"predictions", PartitionId(0)}, Offset(0)}}).ok());
+    while (true) {
+      auto polled = (*consumer)->Poll(std::chrono::milliseconds(20));
+      EXPECT_TRUE(polled.ok()) << polled.status().ToString();
+      if (!polled.ok() || polled->empty()) return out;
+      for (const auto& rec : *polled) {
+        auto decoded = DecodePrediction(rec.value);
+        EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+        if (decoded.ok()) out.push_back(std::move(*decoded));
+      }
+    }
+  }
   void TearDown() override {
     if (watcher_) watcher_->Stop();
     if (server_) server_->Stop();
@@ -75,6 +105,8 @@ class ServiceTest : public ::testing::Test {
   metrics::Registry metrics_;
   std::unique_ptr<ModelSlot> slot_;
   std::unique_ptr<AliasWatcher> watcher_;
+  std::unique_ptr<log::Log> log_;               // with OpenPredictions
+  std::unique_ptr<PredictionLog> predictions_;  // outlives the server
   std::unique_ptr<http::Server> server_;
   std::unique_ptr<http::Client> client_;
 };
@@ -116,6 +148,97 @@ TEST_F(ServiceTest, MlflowEndpoints) {
   EXPECT_EQ(missing.status, 400);
   EXPECT_NE(missing.body.find("text"), std::string::npos);
   EXPECT_EQ(Post("/invocations", std::string(5000, ' ')).status, 413);
+}
+
+TEST_F(ServiceTest, RequestIdsAreTakenOrMadeAndEchoed) {
+  StartServer();
+  const std::string one = R"({"instances": ["love it"]})";
+  http::ClientResponse given =
+      Post("/invocations", one, "application/json", {{"X-Request-Id", "abc-1"}});
+  ASSERT_EQ(given.status, 200) << given.body;
+  EXPECT_EQ(given.Header("X-Request-Id"), "abc-1");
+  http::ClientResponse made = Post("/invocations", one);
+  ASSERT_EQ(made.status, 200) << made.body;
+  const std::string id(made.Header("X-Request-Id").value_or(""));
+  EXPECT_EQ(id.size(), 16u) << id;
+  EXPECT_NE(Post("/invocations", one).Header("X-Request-Id"), id);
+
+  // v2: the body's id wins over the header; without one the header's (or a made one) is echoed.
+  const std::string v2 = R"({"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES",
+                             "data": ["love it"]}]})";
+  http::ClientResponse header_only =
+      Post("/v2/models/tweets/infer", v2, "application/json", {{"X-Request-Id", "h-9"}});
+  ASSERT_EQ(header_only.status, 200) << header_only.body;
+  EXPECT_EQ(json::parse(header_only.body)["id"], "h-9");
+  EXPECT_EQ(header_only.Header("X-Request-Id"), "h-9");
+  http::ClientResponse neither = Post("/v2/models/tweets/infer", v2);
+  ASSERT_EQ(neither.status, 200) << neither.body;
+  EXPECT_EQ(json::parse(neither.body)["id"], neither.Header("X-Request-Id").value_or("?"));
+  const std::string with_id = R"({"id": "b-1", "inputs": [{"name": "text", "shape": [1],
+                                  "datatype": "BYTES", "data": ["love it"]}]})";
+  http::ClientResponse both =
+      Post("/v2/models/tweets/infer", with_id, "application/json", {{"X-Request-Id", "h-9"}});
+  ASSERT_EQ(both.status, 200) << both.body;
+  EXPECT_EQ(json::parse(both.body)["id"], "b-1");
+  EXPECT_EQ(both.Header("X-Request-Id"), "b-1");
+
+  // Ids that cannot go in a header or a log line are refused, in each protocol's error shape.
+  http::ClientResponse spaced =
+      Post("/invocations", one, "application/json", {{"X-Request-Id", "a b"}});
+  EXPECT_EQ(spaced.status, 400);
+  EXPECT_EQ(json::parse(spaced.body)["error_code"], "BAD_REQUEST");
+  http::ClientResponse long_id =
+      Post("/invocations", one, "application/json", {{"X-Request-Id", std::string(257, 'x')}});
+  EXPECT_EQ(long_id.status, 400);
+  http::ClientResponse empty_v2 =
+      Post("/v2/models/tweets/infer", R"({"id": "", "inputs": [{"name": "text", "shape": [1],
+             "datatype": "BYTES", "data": ["a"]}]})");
+  EXPECT_EQ(empty_v2.status, 200) << empty_v2.body;  // "" is no id: one is made
+  EXPECT_FALSE(json::parse(empty_v2.body)["id"].get<std::string>().empty());
+}
+
+TEST_F(ServiceTest, EveryScoredRowIsOnePredictionRecord) {
+  ServiceOptions o;
+  o.predictions = OpenPredictions();
+  StartServer(o);
+  http::ClientResponse r =
+      Post("/invocations",
+           R"({"dataframe_records": [{"tweet_id": "t1", "text": "love it so happy"},
+                                {"tweet_id": "t2", "text": "hate it so sad"}]})",
+           "application/json", {{"X-Request-Id", "abc-1"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json answer = json::parse(r.body)["predictions"];
+  http::ClientResponse v2 = Post("/v2/models/tweets/infer", R"({"id": "req-7", "inputs": [
+      {"name": "text", "shape": [1], "datatype": "BYTES", "data": ["love it so happy"]}]})");
+  ASSERT_EQ(v2.status, 200) << v2.body;
+  EXPECT_EQ(Post("/invocations", "{").status, 400);  // nothing scored, nothing logged
+  EXPECT_EQ(Get("/ping").status, 200);
+
+  const std::vector<PredictionRecord> records = LoggedPredictions();
+  ASSERT_EQ(records.size(), 3u);
+  for (size_t i = 0; i < 2; ++i) {
+    const PredictionRecord& p = records[i];
+    EXPECT_EQ(p.request_id, "abc-1");
+    EXPECT_EQ(p.row, static_cast<int64_t>(i));
+    EXPECT_EQ(p.tweet_id, i == 0 ? "t1" : "t2");
+    EXPECT_EQ(p.model, "tweets");
+    EXPECT_EQ(p.version, "1");
+    EXPECT_EQ(p.role, Role::kChampion);
+    EXPECT_EQ(p.label, answer[i]["label"]);
+    ASSERT_EQ(p.probabilities.size(), 2u);
+    for (const auto& [cls, probability] : p.probabilities) {
+      EXPECT_EQ(probability, answer[i]["probabilities"][cls].get<double>()) << cls;
+    }
+    EXPECT_GE(p.latency_seconds, 0);
+    EXPECT_GT(p.time_ms, 0);
+  }
+  EXPECT_EQ(records[0].latency_seconds, records[1].latency_seconds);  // one request
+  EXPECT_EQ(records[2].request_id, "req-7");
+  EXPECT_EQ(records[2].row, 0);
+  EXPECT_EQ(records[2].tweet_id, std::nullopt);
+  // The same text read by the model is the same input, whatever the protocol.
+  EXPECT_EQ(records[2].input_digest, records[0].input_digest);
+  EXPECT_NE(records[1].input_digest, records[0].input_digest);
 }
 
 TEST_F(ServiceTest, TooManyRowsIs400) {

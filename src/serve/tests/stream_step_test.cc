@@ -4,12 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "base/testing/temp_dir.h"
+#include "log/open.h"
+#include "serve/prediction_log.h"
 #include "serve/scoring.h"
 #include "serve/tests/test_model.h"
 
@@ -117,6 +120,72 @@ TEST_F(ModelStepTest, ASwappedModelScoresTheNextChunk) {
   step.Apply(second);
   EXPECT_EQ(a.prediction.model, "m1");
   EXPECT_EQ(b.prediction.model, "m2");
+}
+
+// Every record on partition 0 of `topic` once the writer has closed (all flushed).
+std::vector<PredictionRecord> ReadBack(log::Log& log, const std::string& topic) {
+  std::vector<PredictionRecord> out;
+  auto consumer = log.NewConsumer({});
+  EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
+  if (!consumer.ok()) return out;
+  EXPECT_TRUE((*consumer)->Assign({{{topic, PartitionId(0)}, Offset(0)}}).ok());
+  while (true) {
+    auto polled = (*consumer)->Poll(std::chrono::milliseconds(20));
+    EXPECT_TRUE(polled.ok()) << polled.status().ToString();
+    if (!polled.ok() || polled->empty()) return out;
+    for (const auto& rec : *polled) {
+      auto decoded = DecodePrediction(rec.value);
+      EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+      if (decoded.ok()) out.push_back(std::move(*decoded));
+    }
+  }
+}
+
+TEST_F(ModelStepTest, EveryScoredTweetIsOnePredictionRecordNamedByItsSourcePosition) {
+  auto log = log::OpenFileLog(dir_.Sub("log"));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  auto predictions = PredictionLog::Open(**log, {});
+  ASSERT_TRUE(predictions.ok()) << predictions.status().ToString();
+  auto model = Load("m1", 1);
+  ModelStep step(std::make_shared<ModelSlot>(model), predictions->get());
+
+  std::vector<schema::EnrichedTweet> tweets = {Tweet("what a great day"), Tweet("awful news"),
+                                               Tweet("what a great day")};
+  for (size_t i = 0; i < tweets.size(); ++i) {
+    tweets[i].source.topic = "tweets.raw";
+    tweets[i].source.partition = PartitionId(static_cast<int32_t>(i % 2));
+    tweets[i].source.offset = Offset(static_cast<int64_t>(100 + i));
+  }
+  tweets[1].tweet.extra = {{"lang", "en"}, {"tweet_id", "1250000000000000001"}};
+  tweets[2].tweet.extra = {{"id", "77"}};
+  std::vector<schema::EnrichedTweet*> ptrs;
+  for (auto& t : tweets) ptrs.push_back(&t);
+  step.Apply(ptrs);
+  ASSERT_TRUE((*predictions)->Close().ok());
+
+  const std::vector<PredictionRecord> records = ReadBack(**log, "predictions");
+  ASSERT_EQ(records.size(), tweets.size());
+  const char* ids[] = {"tweets.raw/0/100", "tweets.raw/1/101", "tweets.raw/0/102"};
+  for (size_t i = 0; i < records.size(); ++i) {
+    const PredictionRecord& r = records[i];
+    EXPECT_EQ(r.request_id, ids[i]);
+    EXPECT_EQ(r.row, 0);
+    EXPECT_EQ(r.model, "m1");
+    EXPECT_EQ(r.version, "");  // a directory's model
+    EXPECT_EQ(r.role, Role::kChampion);
+    EXPECT_EQ(r.label, tweets[i].prediction.label);
+    ASSERT_EQ(r.probabilities.size(), model->model.classes.size());
+    EXPECT_GE(r.latency_seconds, 0);
+    EXPECT_GT(r.time_ms, 0);
+  }
+  EXPECT_EQ(records[0].tweet_id, std::nullopt);
+  EXPECT_EQ(records[1].tweet_id, "1250000000000000001");
+  EXPECT_EQ(records[2].tweet_id, "77");
+  // The same text is the same input; another text another one.
+  EXPECT_EQ(records[0].input_digest, records[2].input_digest);
+  EXPECT_NE(records[0].input_digest, records[1].input_digest);
+  // All three were one chunk: one latency.
+  EXPECT_EQ(records[0].latency_seconds, records[1].latency_seconds);
 }
 
 }  // namespace
