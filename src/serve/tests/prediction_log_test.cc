@@ -217,6 +217,33 @@ TEST(PredictionLogTest, AFullQueueDropsAndCounts) {
   for (int i = 0; i < 10; ++i) ExpectSame(Sample(i), read[i]);
 }
 
+TEST(PredictionLogTest, RecordAllQueuesWhatFitsAndCountsTheRest) {
+  testing::TempDir dir;
+  auto log = log::OpenFileLog(dir.Sub("log"));
+  ASSERT_TRUE(log.ok());
+  metrics::Registry metrics;
+  PredictionLogOptions options;
+  options.queue_capacity = 10;
+  options.flush_interval = std::chrono::hours(1);  // only Close writes
+  auto plog = PredictionLog::Open(**log, options, &metrics);
+  ASSERT_TRUE(plog.ok());
+  std::vector<PredictionRecord> first, second;
+  for (int i = 0; i < 6; ++i) first.push_back(Sample(i));
+  for (int i = 6; i < 12; ++i) second.push_back(Sample(i));
+  EXPECT_EQ((*plog)->RecordAll(std::move(first)), 6u);
+  EXPECT_EQ((*plog)->RecordAll(std::move(second)), 4u);  // 4 fit, 2 dropped
+  EXPECT_EQ((*plog)->Counts().queued, 10);
+  EXPECT_EQ((*plog)->Counts().dropped_queue_full, 2);
+  EXPECT_NE(
+      metrics.Exposition().find("covidflow_predictions_dropped_total{reason=\"queue_full\"} 2"),
+      std::string::npos);
+  ASSERT_TRUE((*plog)->Close().ok());
+  EXPECT_EQ((*plog)->RecordAll({Sample(20)}), 0u);  // closed
+  auto read = ReadAll(**log, "predictions", 10);
+  ASSERT_EQ(read.size(), 10u);
+  for (int i = 0; i < 10; ++i) ExpectSame(Sample(i), read[i]);
+}
+
 TEST(PredictionLogTest, CloseFlushesWhatIsQueued) {
   testing::TempDir dir;
   {
