@@ -252,6 +252,18 @@ Result<TrainRun> RunTrain(const Settings& s, std::function<void(std::string_view
   return TrainSpec(s, std::move(request));
 }
 
+Result<train::TrainReport> TrainWithReference(const Settings& s, const train::Spec& spec,
+                                              train::TrainOptions options) {
+  // Every trained model carries the sample `monitor` compares the stream with.
+  if (!options.reference) {
+    options.reference = [&s, &spec](const features::Table& rows, const std::vector<double>& proba,
+                                    const std::vector<std::string>& classes) {
+      return TrainingReference(s, spec, rows, proba, classes);
+    };
+  }
+  return train::Train(spec, options);
+}
+
 Result<TrainRun> TrainSpec(const Settings& s, TrainRequest request) {
   const train::Spec& spec = request.spec;
   TrainRecord record;
@@ -274,14 +286,6 @@ Result<TrainRun> TrainSpec(const Settings& s, TrainRequest request) {
   train::TrainOptions& options = request.options;
   const std::string stamp = UtcStamp();
   if (options.out_dir.empty()) options.out_dir = FreshModelDir(HomeDir(s.cli), spec.name, stamp);
-  // Every trained model carries the sample `monitor` compares the stream with.
-  if (!options.reference) {
-    options.reference = [&s, &spec](const features::Table& rows, const std::vector<double>& proba,
-                                    const std::vector<std::string>& classes) {
-      return TrainingReference(s, spec, rows, proba, classes);
-    };
-  }
-
   ASSIGN_OR_RETURN(std::unique_ptr<registry::Registry> reg, OpenRegistry(s.registry.uri, s.cli));
   record.registry = reg->Describe();
   ASSIGN_OR_RETURN(registry::Run run,
@@ -295,7 +299,7 @@ Result<TrainRun> TrainSpec(const Settings& s, TrainRequest request) {
     (void)reg->EndRun(run.id, registry::RunStatus::kFailed);
     return why;
   };
-  Result<train::TrainReport> report = train::Train(spec, options);
+  Result<train::TrainReport> report = TrainWithReference(s, spec, options);
   if (!report.ok()) return fail(report.status());
   Status done = reg->LogRunData(run.id, RunDataOf(spec, request.spec_path, *report));
   if (done.ok()) done = reg->LogArtifacts(run.id, report->model_dir, "model");

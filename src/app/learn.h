@@ -45,6 +45,13 @@ struct TrainRun {
 Result<TrainRun> RunTrain(const Settings& s,
                           std::function<void(std::string_view phase)> on_phase = {});
 
+// train::Train as every command of this process trains (train, up's retraining loop): the
+// artifact carries its training reference (TrainingReference in app/monitor.h, stored as
+// train::kReferenceFile), which `monitor` and up's stream monitor compare the stream with
+// (model:NAME@ALIAS). An options.reference already set is kept.
+Result<train::TrainReport> TrainWithReference(const Settings& s, const train::Spec& spec,
+                                              train::TrainOptions options);
+
 // One training for a caller in this process (the loop, `covidflow up`): a parsed spec and its
 // rows given directly, recorded and registered as RunTrain does (RunTrain builds one of these
 // from the settings). Settings give only the home directory and the registry (uri, actor,

@@ -11,9 +11,11 @@
 
 #include "app/app.h"
 #include "app/dashboard.h"
+#include "app/learn.h"
 #include "app/metrics_server.h"
 #include "app/monitor.h"
 #include "app/serve.h"
+#include "base/logging.h"
 #include "http/metrics_handler.h"
 #include "lake/reader.h"
 #include "lake/stats.h"
@@ -44,18 +46,26 @@ struct LakeRow {
   int64_t time_s = 0;
   std::string text;
   std::string label;
+  schema::Tweet user;  // with `user_fields`: the fields of the user the monitor watches
 };
 
-// The newest `n` rows of the lake by event time, oldest first.
-Result<std::vector<LakeRow>> NewestRows(const std::string& lake_dir, int64_t n) {
+// The newest `n` rows of the lake by event time, oldest first; with `user_fields` also
+// user_location, user_followers, user_friends, user_verified and is_retweet.
+Result<std::vector<LakeRow>> NewestRows(const std::string& lake_dir, int64_t n,
+                                        bool user_fields = false) {
   lake::LakeReadOptions read;
   read.columns = {"event_time", "text", "sentiment_label"};
+  if (user_fields) {
+    read.columns.insert(read.columns.end(), {"user_location", "user_followers", "user_friends",
+                                             "user_verified", "is_retweet"});
+  }
   ASSIGN_OR_RETURN(std::vector<schema::EnrichedTweet> tweets, lake::ReadLake(lake_dir, read));
   std::vector<LakeRow> rows;
   rows.reserve(tweets.size());
   for (schema::EnrichedTweet& t : tweets) {
-    rows.push_back({t.tweet.date.seconds, std::move(t.tweet.text),
-                    std::string(schema::LabelName(t.sentiment.label))});
+    std::string text = std::move(t.tweet.text);
+    rows.push_back({t.tweet.date.seconds, std::move(text),
+                    std::string(schema::LabelName(t.sentiment.label)), std::move(t.tweet)});
   }
   std::stable_sort(rows.begin(), rows.end(),
                    [](const LakeRow& a, const LakeRow& b) { return a.time_s < b.time_s; });
@@ -63,15 +73,23 @@ Result<std::vector<LakeRow>> NewestRows(const std::string& lake_dir, int64_t n) 
   return rows;
 }
 
+// The training files: the label `sentiment` and the spec's `text`, with the user fields the
+// training reference carries (TrainingReference reads them by these names).
 Status WriteCsv(const std::string& path, const std::vector<LakeRow>& rows, size_t from, size_t to) {
-  std::string out = "date,text,sentiment\n";
+  std::string out =
+      "date,text,sentiment,user_location,user_followers,user_friends,user_verified,is_retweet\n";
   for (size_t i = from; i < to; ++i) {
+    const schema::Tweet& u = rows[i].user;
     out += schema::FormatTimestamp(schema::Timestamp{rows[i].time_s});
     out += ',';
     schema::AppendCsvField(out, rows[i].text);
     out += ',';
     out += rows[i].label;
-    out += '\n';
+    out += ',';
+    schema::AppendCsvField(out, u.user_location);
+    out += ',' + std::to_string(u.user_followers) + ',' + std::to_string(u.user_friends);
+    out += u.user_verified ? ",True" : ",False";
+    out += u.is_retweet ? ",True\n" : ",False\n";
   }
   return ReplaceFileAtomically(path, out, path + ".tmp");
 }
@@ -97,24 +115,9 @@ class LakeSteps : public orchestrate::Steps {
                                        int64_t champion) override {
     const std::string dir =
         home_ + "/loop/runs/" + std::to_string(run.id) + "-" + std::to_string(run.started_ms);
-    RETURN_IF_ERROR(MakeDirs(dir));
-    ASSIGN_OR_RETURN(std::vector<LakeRow> rows, NewestRows(lake_dir_, s_.loop.window_rows));
-    const size_t n = rows.size();
-    const size_t held = static_cast<size_t>(std::ceil(n * s_.loop.holdout));
-    if (n < 100 || held < 20) {
-      return Status::FailedPrecondition("the lake holds " + std::to_string(n) +
-                                        " rows: too few to train on");
-    }
-    RETURN_IF_ERROR(WriteCsv(dir + "/train.csv", rows, 0, n - held));
-    RETURN_IF_ERROR(WriteCsv(dir + "/holdout.csv", rows, n - held, n));
-    ASSIGN_OR_RETURN(train::Spec spec, train::ReadSpec(s_.loop.spec));
-    spec.split = train::SplitSpec{};
-    spec.split.train_files = {dir + "/train.csv"};
-    spec.split.validation_files = {dir + "/holdout.csv"};
-    train::TrainOptions options;
-    options.out_dir = dir + "/model";
-    RETURN_IF_ERROR(RemoveTree(options.out_dir));  // a run resumed after a kill trains again
-    ASSIGN_OR_RETURN(train::TrainReport report, train::Train(spec, options));
+    ASSIGN_OR_RETURN(LakeWindowTraining trained, TrainLakeWindow(s_, lake_dir_, dir));
+    const train::TrainReport& report = trained.report;
+    const size_t n = trained.window_rows;
 
     train::EvaluateOptions eval;
     eval.model_dir = report.model_dir;
@@ -235,15 +238,15 @@ std::pair<int64_t, std::string> DriftEvents(log::Log& log, const std::string& to
   return {n, last};
 }
 
-// The monitor's reference for `champion`: monitor.reference when set, else the newest
-// loop.window_rows lake rows (the champion's training window, as the lake holds them when it
-// is first seen) in the columns a lake source has, kept in HOME/loop/reference-vN.jsonl so a
-// restart compares against the same rows.
-Result<std::string> MonitorReference(const Settings& s, const std::string& lake_dir,
-                                     const std::string& home, int64_t champion) {
-  if (!s.monitor.reference.empty()) return s.monitor.reference;
+// A champion without a training reference (trained before models carried one, or registered
+// from such an artifact): the newest loop.window_rows lake rows (its training window, as the
+// lake holds them when it is first seen) in the columns a lake source has, kept in
+// HOME/loop/reference-vN.jsonl so a restart compares against the same rows.
+Result<std::string> LakeReference(const Settings& s, const std::string& lake_dir,
+                                  const std::string& home, int64_t champion) {
   const std::string path = home + "/loop/reference-v" + std::to_string(champion) + ".jsonl";
   if (PathExists(path)) return path;
+  RETURN_IF_ERROR(MakeDirs(home + "/loop"));
   ASSIGN_OR_RETURN(monitor::Table t, monitor::ReadTable("lake:" + lake_dir));
   const size_t n = static_cast<size_t>(s.loop.window_rows);
   std::string out;
@@ -269,6 +272,14 @@ Result<std::string> MonitorReference(const Settings& s, const std::string& lake_
   return path;
 }
 
+// The settings of up's stream monitor: its own download cache (the server's watcher and the
+// loop's gate load into theirs meanwhile).
+Settings MonitorSettingsOf(const Settings& s, const std::string& home) {
+  Settings ms = s;
+  ms.serve.cache_dir = home + "/loop/monitor-cache";
+  return ms;
+}
+
 // `monitor run` on a thread of this process: drift per window of the enriched stream against
 // the champion's reference, published to monitor.events_topic (the drift trigger reads them)
 // and into the process's metrics. Reopened when the champion changes.
@@ -276,16 +287,17 @@ class MonitorThread {
  public:
   ~MonitorThread() { Stop(); }
 
-  Status Start(const Settings& s, const std::string& reference, int64_t champion,
-               metrics::Registry& metrics) {
+  Status Start(const Settings& s, const std::string& home, const std::string& reference,
+               int64_t champion, metrics::Registry& metrics) {
     Stop();
-    Settings ms = s;
+    Settings ms = MonitorSettingsOf(s, home);
     ms.monitor.reference = reference;
     ms.monitor.predictions.clear();  // live quality is the loop's (up.h)
     ms.monitor.exit_when_idle = false;
     ms.monitor.events_topic = s.loop.events_topic;
     ASSIGN_OR_RETURN(monitor_, StreamMonitor::Open(ms, metrics));
     champion_ = champion;
+    reference_ = reference;
     thread_ = std::thread([this] {
       Status done = monitor_->Run();
       std::lock_guard lock(mu_);
@@ -299,6 +311,9 @@ class MonitorThread {
     monitor_.reset();
   }
   int64_t champion() const { return champion_; }
+  // A model:NAME@ALIAS reference is followed by the monitor itself: only the version changes.
+  void Followed(int64_t champion) { champion_ = champion; }
+  const std::string& reference() const { return reference_; }
   // The thread's error once it has ended on one (Ok while it runs).
   Status status() {
     std::lock_guard lock(mu_);
@@ -311,9 +326,50 @@ class MonitorThread {
   std::mutex mu_;
   Status status_;
   int64_t champion_ = 0;
+  std::string reference_;
 };
 
 }  // namespace
+
+Result<LakeWindowTraining> TrainLakeWindow(const Settings& s, const std::string& lake_dir,
+                                           const std::string& dir) {
+  RETURN_IF_ERROR(MakeDirs(dir));
+  ASSIGN_OR_RETURN(std::vector<LakeRow> rows,
+                   NewestRows(lake_dir, s.loop.window_rows, /*user_fields=*/true));
+  const size_t n = rows.size();
+  const size_t held = static_cast<size_t>(std::ceil(n * s.loop.holdout));
+  if (n < 100 || held < 20) {
+    return Status::FailedPrecondition("the lake holds " + std::to_string(n) +
+                                      " rows: too few to train on");
+  }
+  RETURN_IF_ERROR(WriteCsv(dir + "/train.csv", rows, 0, n - held));
+  RETURN_IF_ERROR(WriteCsv(dir + "/holdout.csv", rows, n - held, n));
+  ASSIGN_OR_RETURN(train::Spec spec, train::ReadSpec(s.loop.spec));
+  spec.split = train::SplitSpec{};
+  spec.split.train_files = {dir + "/train.csv"};
+  spec.split.validation_files = {dir + "/holdout.csv"};
+  train::TrainOptions options;
+  options.out_dir = dir + "/model";
+  RETURN_IF_ERROR(RemoveTree(options.out_dir));  // a run resumed after a kill trains again
+  LakeWindowTraining out;
+  ASSIGN_OR_RETURN(out.report, TrainWithReference(s, spec, options));
+  out.window_rows = n;
+  out.holdout_rows = held;
+  return out;
+}
+
+Result<std::string> UpMonitorReference(const Settings& s, const std::string& lake_dir,
+                                       const std::string& home, int64_t champion) {
+  if (!s.monitor.reference.empty()) return s.monitor.reference;
+  const std::string& model = s.loop.options.model;
+  Result<ReferenceSample> saved =
+      ReadReference(MonitorSettingsOf(s, home), "model:" + model + "/" + std::to_string(champion));
+  if (saved.ok()) return "model:" + model + "@" + s.loop.options.alias;
+  LogLine(LogLevel::kWarning, "up: the monitor compares with lake rows: v" +
+                                  std::to_string(champion) +
+                                  "'s training reference: " + saved.status().ToString());
+  return LakeReference(s, lake_dir, home, champion);
+}
 
 Status RunUp(const Settings& s, const std::atomic<bool>& stop,
              const std::function<void(const std::string&)>& say) {
@@ -405,15 +461,26 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
     const int64_t champion = (*loop)->state().known_champion;
     if (s.loop.options.triggers.on_drift && champion > 0 && !(*loop)->state().current &&
         champion != monitor.champion()) {
-      Status started = Status::Ok();
-      auto reference = MonitorReference(s, lake_dir, home, champion);
-      if (reference.ok()) started = monitor.Start(s, *reference, champion, metrics);
-      if (!reference.ok() || !started.ok()) {
-        status = (reference.ok() ? started : reference.status()).WithContext("monitor");
+      auto reference = UpMonitorReference(s, lake_dir, home, champion);
+      if (!reference.ok()) {
+        status = reference.status().WithContext("monitor");
         break;
       }
-      say("monitor: drift of " + popts.enriched_topic + " against " + *reference + " (v" +
-          std::to_string(champion) + "), events on " + s.loop.events_topic);
+      // model:NAME@ALIAS: the monitor's own alias watcher has moved (or will move) it.
+      const bool follows =
+          reference->rfind("model:", 0) == 0 && reference->find('@') != std::string::npos;
+      if (follows && *reference == monitor.reference()) {
+        monitor.Followed(champion);
+      } else {
+        if (Status started = monitor.Start(s, home, *reference, champion, metrics); !started.ok()) {
+          status = started.WithContext("monitor");
+          break;
+        }
+        say("monitor: drift of " + popts.enriched_topic + " against " + *reference + " (v" +
+            std::to_string(champion) +
+            (follows ? "'s training reference, following the alias" : "") + "), events on " +
+            s.loop.events_topic);
+      }
     }
     if (Status m = monitor.status(); !m.ok()) {
       status = m.WithContext("monitor");

@@ -16,10 +16,9 @@
 //     rows (the champion and the one it replaced on the same rows);
 //   - drift: app::StreamMonitor on a thread (monitor.window, monitor.lateness,
 //     monitor.columns) compares each window of the enriched stream with the champion's
-//     reference (monitor.reference, else its newest loop.window_rows lake rows kept in
-//     HOME/loop/reference-vN.jsonl) and publishes to loop.events_topic; the trigger counts the
-//     events with "kind": "drift" and "dataset_drift": true (docs/formats/monitor_events.md).
-//     The monitor moves to a new champion's reference once no run is deciding about it.
+//     training reference (UpMonitorReference) and publishes to loop.events_topic; the trigger
+//     counts the events with "kind": "drift" and "dataset_drift": true
+//     (docs/formats/monitor_events.md).
 //   - staging gate: load from the registry with its smoke test, then loop.gate_requests
 //     one-row requests (the newest lake rows) within loop.gate_p99_ms at p99.
 #include <atomic>
@@ -28,8 +27,33 @@
 
 #include "app/settings.h"
 #include "base/status.h"
+#include "train/trainer.h"
 
 namespace covidflow::app {
+
+// The loop's training step on the lake: the newest loop.window_rows lake rows by event time,
+// the newest loop.holdout of them held out, written to DIR/train.csv and DIR/holdout.csv
+// (date, text, the label `sentiment`, and user_location, user_followers, user_friends,
+// user_verified, is_retweet), and loop.spec trained on them (its split replaced by these two
+// files) into DIR/model as `train` trains (TrainWithReference): the artifact carries its
+// training reference, drawn from the held-out rows. kFailedPrecondition when the lake holds
+// fewer than 100 rows or the held-out part fewer than 20.
+struct LakeWindowTraining {
+  train::TrainReport report;
+  size_t window_rows = 0;
+  size_t holdout_rows = 0;
+};
+Result<LakeWindowTraining> TrainLakeWindow(const Settings& s, const std::string& lake_dir,
+                                           const std::string& dir);
+
+// What up's stream monitor compares the stream with while `champion` is the loop's champion:
+// monitor.reference when set; else model:LOOP_MODEL@LOOP_ALIAS, the champion's training
+// reference, which the monitor follows as the alias moves (promotions and rollbacks,
+// monitor.reference_poll); else, for a champion whose artifact has none (trained before
+// models carried one) or cannot be read, the newest loop.window_rows lake rows kept in
+// HOME/loop/reference-vN.jsonl (a warning says why).
+Result<std::string> UpMonitorReference(const Settings& s, const std::string& lake_dir,
+                                       const std::string& home, int64_t champion);
 
 // Runs until `stop` is set (SIGTERM). `say` receives one line per endpoint and per loop
 // decision. Restarting resumes: the log's committed offsets, the registry, the loop's state

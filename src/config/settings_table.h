@@ -330,8 +330,9 @@ inline constexpr Setting kSettings[] = {
     {"monitor.reference", Type::kString, "", "--reference", "monitor up",
      "drift: the reference sample: FILE.csv, FILE.jsonl, FILE.parquet, "
      "lake:DIR?from=YYYY-MM-DD&to=YYYY-MM-DD, or a model's training reference: "
-     "model:NAME@ALIAS|NAME/VERSION|NAME (the registry) or model-dir:DIR (up: default the "
-     "champion's newest loop.window_rows lake rows, kept in HOME/loop/reference-vN.jsonl)"},
+     "model:NAME@ALIAS|NAME/VERSION|NAME (the registry) or model-dir:DIR (up: default "
+     "model:LOOP_MODEL@champion, the champion's training reference, followed as the alias "
+     "moves)"},
     {"monitor.reference_poll", Type::kDouble, "5", "--reference-poll", "monitor",
      "run with --reference model:NAME@ALIAS: seconds between checks of the alias; the windows "
      "closed after it moves compare with the new version's training reference",

@@ -1,0 +1,175 @@
+// up's retraining loop on a real lake and the embedded registry: the model a loop run trains
+// carries its training reference, as `train` saves it (the held-out rows of the lake window,
+// with the user fields the stream shows), and up's stream monitor compares with it through the
+// champion alias; a champion without one is watched against lake rows instead.
+#include "app/up.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "app/app.h"
+#include "app/monitor.h"
+#include "base/fs.h"
+#include "base/testing/temp_dir.h"
+#include "lake/sink.h"
+#include "model/artifact.h"
+#include "registry/registry.h"
+#include "train/trainer.h"
+
+namespace covidflow::app {
+namespace {
+
+constexpr int kRows = 300;
+constexpr int64_t kStart = 1609718400;  // 2021-01-04 00:00:00 UTC
+
+class UpTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto sink = lake::LakeSink::Open(lake_);
+    ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+    const char* pos[] = {"love this", "great day", "so happy", "wonderful", "best ever"};
+    const char* neg[] = {"hate this", "awful day", "so sad", "terrible", "worst ever"};
+    for (int i = 0; i < kRows; ++i) {
+      schema::EnrichedTweet t;
+      const bool positive = i % 3 != 0;
+      t.tweet.text = std::string(positive ? pos[i % 5] : neg[i % 5]) + " " + std::to_string(i);
+      t.tweet.date.seconds = kStart + i * 60;
+      t.tweet.user_location = i % 2 == 0 ? "London, UK" : "";
+      t.location.country = i % 2 == 0 ? "GB" : "";  // as the processor resolves it
+      t.tweet.user_followers = 1000 + i;            // the row's own number: which rows were drawn
+      t.tweet.user_friends = i % 7;
+      t.tweet.user_verified = i % 5 == 0;
+      t.tweet.is_retweet = i % 4 == 0;
+      t.sentiment.label =
+          positive ? schema::Sentiment::Label::kPositive : schema::Sentiment::Label::kNegative;
+      (*sink)->Append(std::move(t));
+    }
+    ASSERT_TRUE((*sink)->Commit().ok());
+
+    const std::string spec = dir_.Sub("spec.yaml");
+    ASSERT_TRUE(ReplaceFileAtomically(
+                    spec,
+                    "name: loop-tiny\ntask: binary\nseed: 5\nlabel: sentiment\n"
+                    "features: [{name: words, kind: text, column: text, min_df: 1, hash_bits: "
+                    "12}]\nmodel: {family: linear}\nsplit: {by: files, train: a.csv, validation: "
+                    "b.csv}\npromotion: 'accuracy on validation >= champion'\n",
+                    spec + ".tmp")
+                    .ok());
+    s_.cli.home = home_;
+    s_.loop.spec = spec;
+    s_.loop.window_rows = 250;
+    s_.loop.holdout = 0.2;
+    s_.loop.options.model = "tweets";
+    s_.loop.options.alias = "champion";
+  }
+
+  // Registers the artifact in `dir` as the next version of the loop's model, made champion.
+  int64_t Promote(const std::string& dir) {
+    auto reg = OpenRegistry(s_.registry.uri, s_.cli);
+    EXPECT_TRUE(reg.ok()) << reg.status().ToString();
+    if (!reg.ok()) return 0;
+    registry::NewVersion nv;
+    nv.model = "tweets";
+    nv.artifact_dir = dir;
+    const registry::Change change{"up-test", "a loop run"};
+    Result<registry::ModelVersion> v = (*reg)->RegisterVersion(nv, change);
+    EXPECT_TRUE(v.ok()) << v.status().ToString();
+    if (!v.ok()) return 0;
+    EXPECT_TRUE((*reg)->SetAlias("tweets", "champion", v->version, change).ok());
+    return v->version;
+  }
+
+  testing::TempDir dir_{"cf_app_up"};
+  std::string lake_ = dir_.Sub("lake");
+  std::string home_ = dir_.Sub("home");
+  Settings s_;
+};
+
+TEST_F(UpTest, ALoopRunsModelCarriesItsTrainingReferenceAndTheMonitorFollowsTheChampion) {
+  Result<LakeWindowTraining> run = TrainLakeWindow(s_, lake_, dir_.Sub("run-1"));
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  EXPECT_EQ(run->window_rows, 250u);  // the newest 250 of 300
+  EXPECT_EQ(run->holdout_rows, 50u);
+  Result<model::Model> m = model::LoadModel(run->report.model_dir);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->record["reference"]["split"], "validation");
+  EXPECT_EQ(m->record["reference"]["rows"], 50);
+
+  // The reference is the held-out rows (the newest 50), enriched as the stream is, with the
+  // user fields the lake holds: the monitor watches the same columns on both sides.
+  Result<monitor::Table> ref = ReadModelReference(run->report.model_dir);
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  ASSERT_EQ(ref->rows, 50u);
+  std::vector<std::string> names;
+  for (const monitor::TableColumn& c : ref->columns) names.push_back(c.name);
+  for (const char* want : {"sentiment_compound", "sentiment_label", "country",
+                           "location_confidence", "user_followers", "user_friends", "user_verified",
+                           "is_retweet", "model_label", "model_confidence", "text_length"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
+  }
+  std::vector<double> followers = ref->Find("user_followers")->numbers;
+  std::sort(followers.begin(), followers.end());
+  for (size_t k = 0; k < followers.size(); ++k) {
+    EXPECT_EQ(followers[k], 1000.0 + kRows - 50 + static_cast<double>(k));
+  }
+  int in_uk = 0;
+  for (size_t r = 0; r < ref->rows; ++r) in_uk += ref->Find("country")->strings[r] == "GB";
+  EXPECT_EQ(in_uk, 25);  // every other row says London, UK
+
+  // Registered and promoted as the loop does it: up's monitor compares with the champion's
+  // training reference through the alias (so it follows the next promotion).
+  ASSERT_EQ(Promote(run->report.model_dir), 1);
+  Result<std::string> watched = UpMonitorReference(s_, lake_, home_, 1);
+  ASSERT_TRUE(watched.ok()) << watched.status().ToString();
+  EXPECT_EQ(*watched, "model:tweets@champion");
+  Result<ReferenceSample> read = ReadReference(s_, *watched);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->name, "model:tweets/1");
+  EXPECT_EQ(read->table.rows, 50u);
+
+  // monitor drift of the lake against it compares the user columns too, not only the text's.
+  s_.monitor.reference = *watched;
+  s_.monitor.current = "lake:" + lake_;
+  Result<DriftRun> drift = RunDrift(s_);
+  ASSERT_TRUE(drift.ok()) << drift.status().ToString();
+  std::vector<std::string> compared;
+  for (const monitor::ColumnDrift& c : drift->drift.columns) compared.push_back(c.column);
+  for (const char* want : {"country", "user_followers", "user_verified", "sentiment_label"}) {
+    EXPECT_NE(std::find(compared.begin(), compared.end(), want), compared.end()) << want;
+  }
+
+  // A setting wins over the champion.
+  EXPECT_EQ(*UpMonitorReference(s_, lake_, home_, 1), "model:tweets@champion");
+  s_.monitor.reference = "lake:" + lake_;
+  EXPECT_EQ(*UpMonitorReference(s_, lake_, home_, 1), "lake:" + lake_);
+  s_.monitor.reference.clear();
+
+  // A champion trained without a reference (as before models carried one): lake rows, kept.
+  train::TrainOptions old;
+  old.out_dir = dir_.Sub("old");
+  Result<train::Spec> spec = train::ReadSpec(s_.loop.spec);
+  ASSERT_TRUE(spec.ok());
+  spec->split.train_files = {dir_.Sub("run-1/train.csv")};
+  spec->split.validation_files = {dir_.Sub("run-1/holdout.csv")};
+  ASSERT_TRUE(train::Train(*spec, old).ok());
+  ASSERT_EQ(Promote(old.out_dir), 2);
+  Result<std::string> fallback = UpMonitorReference(s_, lake_, home_, 2);
+  ASSERT_TRUE(fallback.ok()) << fallback.status().ToString();
+  EXPECT_EQ(*fallback, home_ + "/loop/reference-v2.jsonl");
+  Result<monitor::Table> kept = monitor::ReadTable(*fallback);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->rows, 250u);
+}
+
+TEST_F(UpTest, TooFewLakeRowsAreRefusedBeforeTraining) {
+  s_.loop.window_rows = 90;
+  Result<LakeWindowTraining> run = TrainLakeWindow(s_, lake_, dir_.Sub("run-1"));
+  EXPECT_EQ(run.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(run.status().message().find("90 rows"), std::string::npos) << run.status().ToString();
+}
+
+}  // namespace
+}  // namespace covidflow::app
