@@ -292,6 +292,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("loop.on_drift")>(t.on_drift);
   b.Bind<K("loop.events_topic")>(l.events_topic);
   t.interval_ms = b.Value<K("loop.interval_s")>() * 1000;
+  b.Bind<K("loop.cron")>(t.cron);
   b.Bind<K("loop.min_quality")>(t.min_quality);
   b.Bind<K("loop.quality_margin")>(t.quality_margin);
   b.Bind<K("loop.min_labelled")>(t.min_labelled);

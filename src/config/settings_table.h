@@ -273,6 +273,11 @@ inline constexpr Setting kSettings[] = {
      "trigger"},
     {"loop.interval_s", Type::kInt, "0", "--interval", "up",
      "schedule trigger: seconds from one run's start to the next (0 = off)", 0, kIntMax},
+    {"loop.cron", Type::kString, "", "--cron", "up",
+     "schedule trigger: a 5-field cron expression in UTC, minute hour day-of-month month "
+     "day-of-week, each * or a list of N, A-B, with /STEP (\"0 3 * * *\": 03:00 every day); "
+     "a run starts at the first time it names after the last run started (\"\" = off; refused "
+     "at start-up when malformed)"},
     {"loop.min_quality", Type::kDouble, "0", "", "up",
      "quality trigger: the champion's live accuracy below this (0 = off)", 0, 1},
     {"loop.quality_margin", Type::kDouble, "0", "", "up",

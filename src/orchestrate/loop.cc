@@ -8,6 +8,7 @@
 
 #include "base/failpoint.h"
 #include "base/fs.h"
+#include "orchestrate/cron.h"
 
 namespace covidflow::orchestrate {
 
@@ -185,7 +186,21 @@ std::optional<Trigger> EvaluateTriggers(const TriggerOptions& o, const Observati
   if (o.interval_ms > 0 && obs.now_ms - memory.last_run_ms >= o.interval_ms && ready("schedule")) {
     return fire("schedule", "every " + std::to_string(o.interval_ms / 1000) + " s");
   }
+  if (!o.cron.empty() && ready("schedule")) {
+    Result<CronSchedule> cron = ParseCron(o.cron);
+    const std::optional<int64_t> due =
+        cron.ok() ? cron->NextAfter(memory.last_run_ms) : std::nullopt;
+    if (due && *due <= obs.now_ms) {
+      return fire("schedule", "cron '" + o.cron + "' (UTC) was due at " + UtcIso(*due));
+    }
+  }
   return std::nullopt;
+}
+
+Status CheckTriggers(const TriggerOptions& options) {
+  if (options.cron.empty()) return Status::Ok();
+  Result<CronSchedule> cron = ParseCron(options.cron);
+  return cron.ok() ? Status::Ok() : cron.status().WithContext("loop.cron (--cron)");
 }
 
 std::string StateToJson(const LoopState& s) {
@@ -236,6 +251,7 @@ Result<std::unique_ptr<Orchestrator>> Orchestrator::Open(LoopOptions options,
                                                          Steps& steps) {
   if (options.model.empty()) return Status::InvalidArgument("loop.model: a model name is required");
   if (options.state_path.empty()) return Status::InvalidArgument("loop: a state file is required");
+  RETURN_IF_ERROR(CheckTriggers(options.triggers));
   std::unique_ptr<Orchestrator> o(new Orchestrator(std::move(options), registry, steps));
   auto text = ReadWholeFile(o->options_.state_path);
   if (text.ok()) {

@@ -38,14 +38,17 @@ namespace covidflow::orchestrate {
 // What starts a retraining. Each kind has its own cooldown; a run in progress (watch included)
 // holds every trigger back, so at most one retraining happens at a time.
 struct TriggerOptions {
-  int64_t min_rows = 500;     // no training on fewer lake rows (the first model's trigger)
-  int64_t new_rows = 0;       // data: retrain after this many rows since the champion's (0 = off)
-  bool on_drift = true;       // data: a drift event from the monitor
-  int64_t interval_ms = 0;    // schedule: retrain this long after the last run started (0 = off)
-  double min_quality = 0;     // metrics: live quality of the champion below this (0 = off)
-  double quality_margin = 0;  // metrics: below the champion's validation figure minus this
-                              // (0 = off)
-  int64_t min_labelled = 50;  // live quality is trusted from this many labelled rows
+  int64_t min_rows = 500;   // no training on fewer lake rows (the first model's trigger)
+  int64_t new_rows = 0;     // data: retrain after this many rows since the champion's (0 = off)
+  bool on_drift = true;     // data: a drift event from the monitor
+  int64_t interval_ms = 0;  // schedule: retrain this long after the last run started (0 = off)
+  // schedule: a 5-field cron expression in UTC (orchestrate/cron.h; "" = off): retrain at the
+  // first time it names after the last run started (one missed while stopped fires once).
+  std::string cron;
+  double min_quality = 0;        // metrics: live quality of the champion below this (0 = off)
+  double quality_margin = 0;     // metrics: below the champion's validation figure minus this
+                                 // (0 = off)
+  int64_t min_labelled = 50;     // live quality is trusted from this many labelled rows
   int64_t cooldown_ms = 60'000;  // per kind, from its last firing
 };
 
@@ -82,9 +85,14 @@ struct TriggerMemory {
 };
 
 // The first trigger that fires, updating `memory` (its cooldown starts); nullopt when none does.
-// Pure apart from `memory`: no clock, no I/O.
+// Pure apart from `memory`: no clock, no I/O. A malformed `cron` never fires (CheckTriggers
+// refuses it first).
 std::optional<Trigger> EvaluateTriggers(const TriggerOptions& options, const Observation& obs,
                                         TriggerMemory& memory);
+
+// kInvalidArgument naming loop.cron (--cron) when `options.cron` is not a cron expression that
+// ever fires (orchestrate/cron.h). Orchestrator::Open calls it.
+Status CheckTriggers(const TriggerOptions& options);
 
 enum class Stage {
   kTriggered,

@@ -374,6 +374,18 @@ TEST_F(LoopTest, AStageThatKeepsFailingIsAbandonedAfterMaxAttempts) {
   EXPECT_EQ(Champion(*reg), 0);
 }
 
+TEST_F(LoopTest, ABadCronExpressionIsRefusedAtOpenBeforeTheStateIsWritten) {
+  auto reg = OpenRegistry();
+  FakeSteps steps(dir_.Sub("work"));
+  LoopOptions o = Loop();
+  o.triggers.cron = "0 0 31 2 *";
+  auto loop = Orchestrator::Open(o, *reg, steps);
+  ASSERT_FALSE(loop.ok());
+  EXPECT_EQ(loop.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(loop.status().message(), HasSubstr("loop.cron (--cron): cron '0 0 31 2 *'"));
+  EXPECT_FALSE(PathExists(o.state_path));
+}
+
 TEST_F(LoopTest, ABadStateFileIsCorruptionNotACrash) {
   auto reg = OpenRegistry();
   FakeSteps steps(dir_.Sub("work"));
