@@ -78,7 +78,9 @@ mlflow_url=http://127.0.0.1:$mlflow_port
 echo "mlflow models serve on $mlflow_url: $(curl -s -H 'Content-Type: application/json' --data-binary @"$work/one.json" "$mlflow_url/invocations")"
 if ((have_serve)); then
   cf_port=$(free_port)
-  "$covidflow" serve --model-dir "$work/covidflow_model" --port "$cf_port" >"$work/covidflow.log" 2>&1 &
+  # Every scored row goes to the prediction log (HOME/log, topic predictions), as served for real.
+  "$covidflow" serve --model-dir "$work/covidflow_model" --port "$cf_port" --home "$work/home" \
+    >"$work/covidflow.log" 2>&1 &
   pids+=($!)
   wait_ready "http://127.0.0.1:$cf_port/ping" 60 covidflow
   cf_url=http://127.0.0.1:$cf_port

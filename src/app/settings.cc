@@ -276,6 +276,9 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("serve.token")>(s.serve.token);
   b.Bind<K("serve.cache_dir")>(s.serve.cache_dir);
   b.Bind<K("serve.predictions_topic")>(s.serve.predictions_topic);
+  b.Bind<K("serve.challenger")>(s.serve.challenger);
+  b.Bind<K("serve.canary_share")>(s.serve.canary_share);
+  b.Bind<K("serve.shadow")>(s.serve.shadow);
   b.Bind<K("dashboard.host")>(s.dashboard.host);
   b.Bind<K("dashboard.port")>(s.dashboard.port);
   b.Bind<K("dashboard.interval")>(s.dashboard.interval_s);

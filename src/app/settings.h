@@ -159,8 +159,11 @@ struct ServeSettings {
   int64_t max_body_bytes = 10 << 20;
   int64_t max_rows = 10000;
   double poll_interval_s = 5;
-  std::string token;      // POST /admin/reload; "" = disabled
-  std::string cache_dir;  // "" = HOME/serve-cache
+  std::string token;        // POST /admin/reload; "" = disabled
+  std::string cache_dir;    // "" = HOME/serve-cache
+  std::string challenger;   // NAME@ALIAS | NAME/VERSION | NAME; "" = none
+  double canary_share = 0;  // with a challenger: the share it answers
+  bool shadow = false;      // with a challenger: it scores copies instead
   // Where serve's and process --model's predictions go on the log; "" = not logged.
   std::string predictions_topic = "predictions";
 };

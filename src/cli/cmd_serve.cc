@@ -23,15 +23,25 @@ int RunServe(const config::Config&, const app::Settings& s) {
   // Scripts read the port from this line (or from --json's first line with --port 0).
   std::fprintf(stderr, "covidflow serve: listening on %s:%d, serving %s\n",
                sv.server->host().c_str(), sv.server->port(), sv.ModelId().c_str());
+  if (sv.challenger != nullptr) {
+    const serve::TrafficSplit split = sv.traffic->Get();
+    std::fprintf(stderr, "covidflow serve: challenger %s, traffic %s (canary share %g)\n",
+                 sv.challenger->Load()->Id().c_str(),
+                 std::string(serve::TrafficModeName(split.mode)).c_str(), split.canary_share);
+  }
   if (s.cli.json) {
-    std::printf("%s\n", nlohmann::json{{"url", url},
-                                       {"host", sv.server->host()},
-                                       {"port", sv.server->port()},
-                                       {"model", sv.ModelName()},
-                                       {"version", sv.ModelVersion()},
-                                       {"predictions", s.serve.predictions_topic}}
-                            .dump()
-                            .c_str());
+    std::printf("%s\n",
+                nlohmann::json{{"url", url},
+                               {"host", sv.server->host()},
+                               {"port", sv.server->port()},
+                               {"model", sv.ModelName()},
+                               {"version", sv.ModelVersion()},
+                               {"predictions", s.serve.predictions_topic},
+                               {"challenger", sv.challenger != nullptr
+                                                  ? nlohmann::json(sv.challenger->Load()->Id())
+                                                  : nlohmann::json(nullptr)}}
+                    .dump()
+                    .c_str());
   }
   std::fflush(stdout);
   std::fflush(stderr);

@@ -314,10 +314,21 @@ inline constexpr Setting kSettings[] = {
     {"serve.poll_interval", Type::kDouble, "5", "--poll-interval", "serve up",
      "seconds between checks of the alias in the registry (NAME@ALIAS only)", 0.01, 86400},
     {"serve.token", Type::kString, "", "", "serve",
-     "bearer token of POST /admin/reload (set it in the config file or COVIDFLOW_SERVE_TOKEN, "
-     "not on the command line; empty = reload is disabled)"},
+     "bearer token of POST /admin/reload and POST /admin/traffic (set it in the config file or "
+     "COVIDFLOW_SERVE_TOKEN, not on the command line; empty = both are disabled)"},
     {"serve.cache_dir", Type::kString, "", "", "serve",
      "where registry versions are downloaded (default: HOME/serve-cache)"},
+    {"serve.challenger", Type::kString, "", "--challenger", "serve",
+     "a challenger beside the served model: NAME@ALIAS (followed like --model), NAME/VERSION or "
+     "NAME; it takes serve.canary_share of the requests or, with serve.shadow, scores a copy "
+     "of each; POST /admin/traffic changes the split"},
+    {"serve.canary_share", Type::kDouble, "0", "--canary-share", "serve",
+     "canary: the share of requests the challenger answers, chosen by a hash of the request id "
+     "(a retry with the same X-Request-Id gets the same version)",
+     0, 1},
+    {"serve.shadow", Type::kBool, "false", "--shadow", "serve",
+     "shadow: the challenger scores a copy of every request off the request path (its "
+     "predictions logged with role shadow; the answer is the champion's)"},
     {"serve.predictions_topic", Type::kString, "predictions", "", "serve process demo up",
      "the topic of the log (log.uri) that every prediction of serve and process --model goes "
      "to, one JSON line each (docs/formats/predictions.md); empty = not logged"},

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <thread>
 #include <utility>
@@ -26,7 +27,7 @@ using Model = std::shared_ptr<const LoadedModel>;
 
 // One request as its handler sees it: the model it took from the slot once, and its id.
 struct Call {
-  Model model;
+  Model model;             // the champion, or the challenger once Score routed it there
   std::string request_id;  // X-Request-Id, v2's "id" (Infer sets it), or one made here
 };
 // A handler that scores with the one model its request took from the slot.
@@ -69,10 +70,23 @@ void CountLoad(metrics::Registry& m, bool ok) {
       .Inc();
 }
 
-void SetVersionGauge(metrics::Registry& m, const LoadedModel& model) {
+void SetVersionGauge(metrics::Registry& m, const LoadedModel& model, bool challenger = false) {
+  if (challenger) {
+    m.AddGauge("covidflow_serve_challenger_version", "The model version in the challenger's slot.",
+               {{"model", model.name}})
+        .Set(static_cast<double>(model.version));
+    return;
+  }
   m.AddGauge("covidflow_serve_model_version", "The model version in the serving slot.",
              {{"model", model.name}})
       .Set(static_cast<double>(model.version));
+}
+
+// The share of requests the challenger answers (0 unless in canary mode).
+void SetShareGauge(metrics::Registry& m, const TrafficSplit& split) {
+  m.AddGauge("covidflow_serve_canary_share",
+             "The share of requests the challenger answers (canary mode; 0 otherwise).")
+      .Set(split.mode == TrafficMode::kCanary ? split.canary_share : 0.0);
 }
 
 http::Response JsonResponse(const json& body) {
@@ -150,19 +164,35 @@ class Routes : public std::enable_shared_from_this<Routes> {
   }
 
   // Scores `rows` for `call`, counts them and logs one prediction per row.
-  Result<Scores> Score(const features::Table& rows, const Call& call) const {
+  // Scores `rows` for `call`, counts them and logs one prediction per row. Unless `pinned` (the
+  // request named its version), the split applies: a canary request is answered by the
+  // challenger (call.model becomes it), a shadow copy is queued for the challenger.
+  Result<Scores> Score(features::Table rows, Call& call, bool pinned = false) const {
+    TrafficSplit split;
+    if (options_.challenger != nullptr && !pinned) split = options_.traffic->Get();
+    Role role = Role::kChampion;
+    if (ToChallenger(split, call.request_id)) {
+      call.model = options_.challenger->Load();
+      role = Role::kCanary;
+    }
     const auto start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(Scores s, serve::Score(call.model, rows));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const LoadedModel& m = *call.model;
     metrics_
-        .AddCounter("covidflow_serve_rows_total", "Rows scored by the scoring server.",
-                    {{"model", m.name}, {"version", std::to_string(m.version)}})
+        .AddCounter("covidflow_serve_rows_total", "Rows scored by the scoring server, by role.",
+                    {{"model", m.name},
+                     {"version", std::to_string(m.version)},
+                     {"role", std::string(RoleName(role))}})
         .Inc(static_cast<int64_t>(s.rows));
     if (options_.predictions != nullptr) {
       options_.predictions->RecordAll(
-          PredictionRecords(s, rows, {call.request_id, Role::kChampion, seconds, 0}));
+          PredictionRecords(s, rows, {call.request_id, role, seconds, 0}));
+    }
+    if (split.mode == TrafficMode::kShadow) {
+      // The copy is the request's own rows, moved: the answer is already computed.
+      options_.shadow->Submit(options_.challenger->Load(), call.request_id, std::move(rows));
     }
     return s;
   }
@@ -175,7 +205,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
                        type == "text/csv" ? ParseMlflowCsv(req.body, options_.max_rows)
                                           : ParseMlflowJson(req.body, TextColumn(model->model),
                                                             options_.max_rows));
-      ASSIGN_OR_RETURN(Scores s, Score(rows, call));
+      ASSIGN_OR_RETURN(Scores s, Score(std::move(rows), call));
       return http::Response::Json(200, MlflowResponse(s));
     }
     return http::ErrorResponse(415, "UnsupportedMediaType",
@@ -197,7 +227,8 @@ class Routes : public std::enable_shared_from_this<Routes> {
       RETURN_IF_ERROR(CheckRequestId(in.id, "id"));
       call.request_id = in.id;
     }
-    ASSIGN_OR_RETURN(Scores s, Score(in.rows, call));
+    const bool pinned = !req.PathParam("version").empty();
+    ASSIGN_OR_RETURN(Scores s, Score(std::move(in.rows), call, pinned));
     ASSIGN_OR_RETURN(std::string body, InferResponse(s, in));
     return http::Response::Json(200, std::move(body));
   }
@@ -227,10 +258,13 @@ class Routes : public std::enable_shared_from_this<Routes> {
     return JsonResponse({{"name", call.model->name}, {"ready", true}});
   }
 
-  Result<http::Response> Reload(const http::Request& req, Call&) const {
+  // The answer to a state-changing request without the right bearer token (403 when none is
+  // configured, 401 otherwise), or nullopt when it may go on.
+  std::optional<http::Response> Unauthorized(const http::Request& req,
+                                             std::string_view what) const {
     if (options_.token.empty()) {
       return http::ErrorResponse(403, "Forbidden",
-                                 "reload is disabled: no serve.token is configured");
+                                 std::string(what) + " is disabled: no serve.token is configured");
     }
     const std::string expected = "Bearer " + options_.token;
     if (req.Header("Authorization").value_or("") != expected) {
@@ -239,6 +273,49 @@ class Routes : public std::enable_shared_from_this<Routes> {
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return r;
     }
+    return std::nullopt;
+  }
+
+  json TrafficJson() const {
+    const Model champion = slot_.Load();
+    json out = {{"mode", "off"},
+                {"canary_share", 0.0},
+                {"champion", {{"model", champion->name}, {"version", champion->version}}},
+                {"challenger", nullptr}};
+    if (options_.challenger != nullptr) {
+      const TrafficSplit split = options_.traffic->Get();
+      const Model challenger = options_.challenger->Load();
+      out["mode"] = TrafficModeName(split.mode);
+      out["canary_share"] = split.mode == TrafficMode::kCanary ? split.canary_share : 0.0;
+      out["challenger"] = {{"model", challenger->name}, {"version", challenger->version}};
+    }
+    return out;
+  }
+
+  Result<http::Response> GetTraffic(const http::Request&, Call&) const {
+    return JsonResponse(TrafficJson());
+  }
+
+  Result<http::Response> SetTraffic(const http::Request& req, Call&) const {
+    if (auto denied = Unauthorized(req, "changing the traffic split")) return std::move(*denied);
+    ASSIGN_OR_RETURN(const TrafficSplit split, ParseTrafficSplit(req.body));
+    if (options_.challenger == nullptr) {
+      if (split.mode != TrafficMode::kOff) {
+        return Status::FailedPrecondition(
+            "this server has no challenger (serve --challenger NAME@ALIAS): mode " +
+            std::string(TrafficModeName(split.mode)) + " needs one");
+      }
+      return JsonResponse(TrafficJson());
+    }
+    options_.traffic->Set(split);
+    SetShareGauge(metrics_, split);
+    Logf(LogLevel::kInfo, "serve: traffic split now %s (canary share %g)",
+         std::string(TrafficModeName(split.mode)).c_str(), split.canary_share);
+    return JsonResponse(TrafficJson());
+  }
+
+  Result<http::Response> Reload(const http::Request& req, Call&) const {
+    if (auto denied = Unauthorized(req, "reload")) return std::move(*denied);
     if (watcher_ == nullptr) {
       return Status::FailedPrecondition(
           "this server follows no alias (a pinned version or a directory): nothing to reload");
@@ -298,6 +375,14 @@ class Routes : public std::enable_shared_from_this<Routes> {
                           [this](const http::Request& req, Call& c) { return Infer(req, c); })));
     }
     RETURN_IF_ERROR(
+        router.Add("GET", "/admin/traffic",
+                   Wrap("/admin/traffic", ErrorShape::kCovidflow,
+                        [this](const http::Request& req, Call& c) { return GetTraffic(req, c); })));
+    RETURN_IF_ERROR(
+        router.Add("POST", "/admin/traffic",
+                   Wrap("/admin/traffic", ErrorShape::kCovidflow,
+                        [this](const http::Request& req, Call& c) { return SetTraffic(req, c); })));
+    RETURN_IF_ERROR(
         router.Add("POST", "/admin/reload",
                    Wrap("/admin/reload", ErrorShape::kCovidflow,
                         [this](const http::Request& req, Call& c) { return Reload(req, c); })));
@@ -315,20 +400,30 @@ class Routes : public std::enable_shared_from_this<Routes> {
 
 Status AddScoringRoutes(http::Router& router, ModelSlot& slot, metrics::Registry& metrics,
                         AliasWatcher* watcher, ServiceOptions options) {
+  if ((options.challenger == nullptr) != (options.traffic == nullptr) ||
+      (options.challenger == nullptr) != (options.shadow == nullptr)) {
+    return Status::InvalidArgument(
+        "a challenger needs its slot, the traffic split and the shadow scorer (all or none)");
+  }
+  SetVersionGauge(metrics, *slot.Load());
+  if (options.challenger != nullptr) {
+    SetVersionGauge(metrics, *options.challenger->Load(), /*challenger=*/true);
+    SetShareGauge(metrics, options.traffic->Get());
+  }
   auto routes = std::make_shared<Routes>(slot, metrics, watcher, std::move(options));
   RETURN_IF_ERROR(routes->Add(router));
   RETURN_IF_ERROR(router.Add("GET", "/metrics", http::MetricsHandler(metrics)));
-  SetVersionGauge(metrics, *slot.Load());
   return Status::Ok();
 }
 
 AliasWatcher::AliasWatcher(registry::Registry& registry, ModelRef ref, std::string cache_dir,
-                           ModelSlot& slot, metrics::Registry& metrics)
+                           ModelSlot& slot, metrics::Registry& metrics, bool challenger)
     : registry_(registry),
       ref_(std::move(ref)),
       cache_dir_(std::move(cache_dir)),
       slot_(slot),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      challenger_(challenger) {}
 
 AliasWatcher::~AliasWatcher() { Stop(); }
 
@@ -356,7 +451,7 @@ Result<bool> AliasWatcher::CheckNow() {
   }
   slot_.Swap(*next);
   metrics_.AddCounter("covidflow_serve_model_swaps_total", "Models swapped into the slot.").Inc();
-  SetVersionGauge(metrics_, **next);
+  SetVersionGauge(metrics_, **next, challenger_);
   Logf(LogLevel::kInfo, "serve: %s moved: now serving %s (was %s)", ref_.ToString().c_str(),
        (*next)->Id().c_str(), current->Id().c_str());
   return true;

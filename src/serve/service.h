@@ -6,7 +6,8 @@
 //   Open Inference v2         GET /v2, /v2/health/live, /v2/health/ready,
 //                             /v2/models/{name}[/versions/{version}][/ready],
 //                             POST /v2/models/{name}[/versions/{version}]/infer
-//   covidflow                 GET /metrics; POST /admin/reload (a bearer token)
+//   covidflow                 GET /metrics; POST /admin/reload (a bearer token);
+//                             GET /admin/traffic, POST /admin/traffic (a bearer token)
 //
 // Every request takes the slot's model once (ModelSlot::Load) and uses it to the end, so
 // each response names the version that produced it (in the body and in the header
@@ -24,10 +25,21 @@
 // digest, model, version, role, label, probabilities, the model's time on the request), queued
 // on the request's thread and written by the log's own thread (prediction_log.h).
 //
+// A challenger (ServiceOptions::challenger, traffic.h): in canary mode the requests whose id
+// falls under the share are answered by the challenger (role canary in the log, the response
+// names its version); in shadow mode the champion answers and the rows are queued for the
+// challenger on the shadow scorer (role shadow). A v2 request naming a version
+// (/versions/{v}) gets that version, whatever the split. GET /admin/traffic shows the split and
+// the two versions; POST /admin/traffic {"mode": "off"|"canary"|"shadow", "canary_share": S}
+// changes it (the bearer token as /admin/reload; 400 for a bad body, 409 for canary or shadow
+// without a challenger).
+//
 // Metrics (the registry given): covidflow_serve_requests_total{endpoint,code,model,version},
-// covidflow_serve_request_duration_seconds{endpoint}, covidflow_serve_rows_total{model,version},
-// covidflow_serve_model_loads_total{result}, covidflow_serve_model_swaps_total,
-// covidflow_serve_model_version{model} (the version in the slot).
+// covidflow_serve_request_duration_seconds{endpoint},
+// covidflow_serve_rows_total{model,version,role}, covidflow_serve_model_loads_total{result},
+// covidflow_serve_model_swaps_total, covidflow_serve_model_version{model} (the version in the
+// slot), covidflow_serve_challenger_version{model}, covidflow_serve_canary_share,
+// covidflow_serve_shadow_requests_total{result} (traffic.h).
 //
 // Threads: handlers run on the server's workers; the watcher on its own thread. The slot,
 // registry and metrics registry outlive the service and the watcher.
@@ -45,6 +57,7 @@
 #include "registry/registry.h"
 #include "serve/model_source.h"
 #include "serve/prediction_log.h"
+#include "serve/traffic.h"
 
 namespace covidflow::serve {
 
@@ -55,6 +68,11 @@ struct ServiceOptions {
   // Where every prediction goes; null = not logged. It outlives the routes' use of it (the
   // server stops before it closes).
   PredictionLog* predictions = nullptr;
+  // A challenger: its slot, the split in force and the shadow scorer; null = none (all three
+  // or none). They outlive the routes' use of them.
+  ModelSlot* challenger = nullptr;
+  TrafficControl* traffic = nullptr;
+  ShadowScorer* shadow = nullptr;
 };
 
 class AliasWatcher;
@@ -67,11 +85,13 @@ Status AddScoringRoutes(http::Router& router, ModelSlot& slot, metrics::Registry
 // Follows `ref` in the registry: each CheckNow resolves it; when it names another version
 // than the slot holds, that version is loaded, smoke-tested and swapped in. A version that
 // fails is not swapped in, its reason is logged once and it is not tried again until the
-// reference moves on. Start runs CheckNow every `interval` on a thread until Stop.
+// reference moves on. Start runs CheckNow every `interval` on a thread until Stop. A
+// challenger's watcher (`challenger`) sets covidflow_serve_challenger_version instead of
+// covidflow_serve_model_version.
 class AliasWatcher {
  public:
   AliasWatcher(registry::Registry& registry, ModelRef ref, std::string cache_dir, ModelSlot& slot,
-               metrics::Registry& metrics);
+               metrics::Registry& metrics, bool challenger = false);
   ~AliasWatcher();
   AliasWatcher(const AliasWatcher&) = delete;
   AliasWatcher& operator=(const AliasWatcher&) = delete;
@@ -90,6 +110,7 @@ class AliasWatcher {
   const std::string cache_dir_;
   ModelSlot& slot_;
   metrics::Registry& metrics_;
+  const bool challenger_;
 
   std::mutex check_mu_;  // one check at a time (the thread and /admin/reload)
   int64_t refused_ = 0;  // the last version refused, not retried while the ref holds it

@@ -198,3 +198,90 @@ def test_bad_flags_exit_2_and_a_missing_model_exits_1(home):
     assert r.returncode == 1 and "ghost" in r.stderr
     assert run("serve", "--model-dir", os.path.join(home, "none"), "--port", "0",
                check=False).returncode == 1
+
+
+def test_canary_and_shadow_are_logged_with_their_roles(registered):
+    """serve --challenger: a canary share answered by the challenger (chosen by request id, a
+    retry lands on the same version), then shadow set through /admin/traffic; the prediction
+    log read back with `covidflow topic tail` has every request's rows with the right roles;
+    the challenger follows its alias; bad /admin/traffic bodies are 4xx."""
+    home = registered
+    run("models", "promote", "sentiment", "2", "--alias", "challenger", "--reason", "try",
+        "--home", home)
+    env = dict(os.environ, COVIDFLOW_SERVE_TOKEN="t0ken")
+    p = subprocess.Popen([covidflow_bin(), "serve", "--model", "sentiment@champion",
+                          "--challenger", "sentiment@challenger", "--canary-share", "0.5",
+                          "--port", "0", "--poll-interval", "0.05", "--home", home, "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = p.stdout.readline()
+        assert line, "serve did not start: " + p.stderr.read()
+        info = json.loads(line)
+        assert info["challenger"] == "sentiment/2"
+        url = "http://127.0.0.1:%d" % info["port"]
+        traffic = json.loads(call(url + "/admin/traffic")[1])
+        assert traffic["mode"] == "canary" and traffic["canary_share"] == 0.5
+        assert traffic["champion"]["version"] == 1 and traffic["challenger"]["version"] == 2
+
+        def score(request_id):
+            body = json.dumps({"dataframe_records": [
+                {"tweet_id": request_id + "-a", "text": "I love this, what a great day :)"},
+                {"tweet_id": request_id + "-b", "text": "This is awful, I hate it"}]})
+            status, text, headers = call(url + "/invocations", body,
+                                         headers={"X-Request-Id": request_id})
+            assert status == 200, text
+            assert headers.get("X-Request-Id") == request_id
+            versions = {pr["version"] for pr in json.loads(text)["predictions"]}
+            assert len(versions) == 1
+            return versions.pop()
+
+        answered = {"c%d" % i: score("c%d" % i) for i in range(60)}
+        assert set(answered.values()) == {1, 2}
+        assert 10 <= sum(v == 2 for v in answered.values()) <= 50
+        assert all(score(rid) == v for rid, v in list(answered.items())[:20])  # retries
+
+        auth = {"Authorization": "Bearer t0ken"}
+        assert call(url + "/admin/traffic", json.dumps({"mode": "shadow"}))[0] == 401
+        for bad in ["{", "[]", json.dumps({"mode": "canary"}),
+                    json.dumps({"mode": "canary", "canary_share": 7}),
+                    json.dumps({"mode": "sideways"})]:
+            status, text, _ = call(url + "/admin/traffic", bad, headers=auth)
+            assert status == 400, (bad, status, text)
+            assert json.loads(text)["error"]["code"] == "InvalidArgument"
+        status, text, _ = call(url + "/admin/traffic", json.dumps({"mode": "shadow"}),
+                               headers=auth)
+        assert status == 200 and json.loads(text)["mode"] == "shadow", text
+        shadowed = ["s%d" % i for i in range(30)]
+        assert all(score(rid) == 1 for rid in shadowed)
+
+        # The challenger follows its alias.
+        run("models", "promote", "sentiment", "1", "--alias", "challenger", "--reason", "back",
+            "--home", home)
+        deadline = time.time() + 30
+        while (time.time() < deadline and
+               json.loads(call(url + "/admin/traffic")[1])["challenger"]["version"] != 1):
+            time.sleep(0.05)
+        assert json.loads(call(url + "/admin/traffic")[1])["challenger"]["version"] == 1
+        metrics = call(url + "/metrics")[1]
+        assert 'covidflow_serve_rows_total{model="sentiment",role="canary",version="2"}' in metrics
+        assert 'covidflow_serve_challenger_version{model="sentiment"} 1' in metrics
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0
+
+    logged = [json.loads(r["value"]) for r in read_topic("file://%s/log" % home, "predictions")]
+    rows = {}
+    for x in logged:
+        rows.setdefault(x["request_id"], []).append((x["role"], x["version"], x["row"],
+                                                     x["tweet_id"]))
+    for rid, version in answered.items():
+        role = "canary" if version == 2 else "champion"
+        # The first 20 were sent twice (the retries): the same version both times.
+        times = 2 if int(rid[1:]) < 20 else 1
+        assert sorted(rows[rid]) == sorted(
+            [(role, str(version), r, rid + s) for r, s in ((0, "-a"), (1, "-b"))] * times), rid
+    for rid in shadowed:
+        assert sorted(rows[rid]) == sorted(
+            [(role, "1" if role == "champion" else "2", r, rid + s)
+             for role in ("champion", "shadow") for r, s in ((0, "-a"), (1, "-b"))]), rid
+    assert len(logged) == sum(len(v) for v in rows.values())

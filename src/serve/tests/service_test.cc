@@ -15,6 +15,7 @@
 #include "http/server.h"
 #include "log/open.h"
 #include "registry/embedded.h"
+#include "serve/scoring.h"
 #include "serve/tests/test_model.h"
 
 namespace covidflow::serve {
@@ -239,6 +240,194 @@ TEST_F(ServiceTest, EveryScoredRowIsOnePredictionRecord) {
   // The same text read by the model is the same input, whatever the protocol.
   EXPECT_EQ(records[2].input_digest, records[0].input_digest);
   EXPECT_NE(records[1].input_digest, records[0].input_digest);
+}
+
+// A server with version 2 of "tweets" as its challenger beside version 1.
+class ChallengerTest : public ServiceTest {
+ protected:
+  void StartWithChallenger(TrafficSplit split) {
+    v2_ = testmodel::RegisterModel(*registry_, "tweets", dir_.path(), 2);
+    auto loaded = LoadFromRegistry(*registry_, *ParseModelRef("tweets/" + std::to_string(v2_)),
+                                   dir_.Sub("cache"));
+    ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    challenger_ = std::make_unique<ModelSlot>(*loaded);
+    traffic_ = std::make_unique<TrafficControl>(split);
+    ServiceOptions o;
+    o.token = "s3cret";
+    o.predictions = OpenPredictions();
+    shadow_ = std::make_unique<ShadowScorer>(o.predictions, metrics_);
+    o.challenger = challenger_.get();
+    o.traffic = traffic_.get();
+    o.shadow = shadow_.get();
+    StartServer(o);
+  }
+  // The label and probabilities `model` gives `text` (scored directly, no server).
+  static json Direct(const std::shared_ptr<const LoadedModel>& model, const std::string& text) {
+    features::Table rows;
+    rows.names = {"text"};
+    rows.columns = {{text}};
+    auto s = Score(model, rows);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    json probabilities = json::object();
+    for (size_t c = 0; c < s->classes().size(); ++c) {
+      probabilities[s->classes()[c]] = s->Probability(0, c);
+    }
+    return json{{"label", s->Label(0)}, {"probabilities", probabilities}};
+  }
+  http::ClientResponse Invoke(const std::string& id, const std::string& text) {
+    return Post("/invocations", json{{"instances", json::array({text})}}.dump(), "application/json",
+                {{"X-Request-Id", id}});
+  }
+  void TearDown() override {
+    ServiceTest::TearDown();
+    shadow_->Stop();
+  }
+
+  int64_t v2_ = 0;
+  std::unique_ptr<ModelSlot> challenger_;
+  std::unique_ptr<TrafficControl> traffic_;
+  std::unique_ptr<ShadowScorer> shadow_;
+};
+
+const char* const kTexts[] = {"love it so happy", "hate it so sad", "what a day", "ok"};
+
+TEST_F(ChallengerTest, ShadowNeverChangesTheAnswerAndLogsBothVersions) {
+  StartWithChallenger({TrafficMode::kShadow, 0});
+  constexpr int kRequests = 40;
+  for (int i = 0; i < kRequests; ++i) {
+    const std::string text = kTexts[i % 4];
+    http::ClientResponse r = Invoke("s-" + std::to_string(i), text);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Header("X-Covidflow-Model"), "tweets/1");
+    json p = json::parse(r.body)["predictions"][0];
+    EXPECT_EQ(p["version"], v1_);
+    const json want = Direct(slot_->Load(), text);
+    EXPECT_EQ(p["label"], want["label"]);
+    EXPECT_EQ(p["probabilities"], want["probabilities"]);
+  }
+  shadow_->Drain();
+  const std::vector<PredictionRecord> records = LoggedPredictions();
+  ASSERT_EQ(records.size(), 2u * kRequests);
+  std::map<std::string, std::map<Role, PredictionRecord>> by_id;
+  for (const PredictionRecord& r : records) by_id[r.request_id][r.role] = r;
+  ASSERT_EQ(by_id.size(), static_cast<size_t>(kRequests));
+  for (int i = 0; i < kRequests; ++i) {
+    const auto& roles = by_id["s-" + std::to_string(i)];
+    ASSERT_EQ(roles.size(), 2u);
+    const PredictionRecord& champion = roles.at(Role::kChampion);
+    const PredictionRecord& shadow = roles.at(Role::kShadow);
+    EXPECT_EQ(champion.version, "1");
+    EXPECT_EQ(shadow.version, std::to_string(v2_));
+    EXPECT_EQ(shadow.input_digest, champion.input_digest);
+    const json want = Direct(challenger_->Load(), kTexts[i % 4]);
+    EXPECT_EQ(shadow.label, want["label"]);
+    for (const auto& [cls, probability] : shadow.probabilities) {
+      EXPECT_EQ(probability, want["probabilities"][cls].get<double>());
+    }
+  }
+  const std::string text = Get("/metrics").body;
+  EXPECT_NE(text.find(R"(covidflow_serve_shadow_requests_total{result="scored"} 40)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(covidflow_serve_rows_total{model="tweets",role="shadow",version="2"} 40)"),
+            std::string::npos);
+  EXPECT_NE(
+      text.find(R"(covidflow_serve_rows_total{model="tweets",role="champion",version="1"} 40)"),
+      std::string::npos);
+}
+
+TEST_F(ChallengerTest, CanaryAnswersTheShareChosenByRequestId) {
+  const TrafficSplit split{TrafficMode::kCanary, 0.3};
+  StartWithChallenger(split);
+  std::map<std::string, int64_t> answered_by;
+  int canaries = 0;
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = "c-" + std::to_string(i);
+    http::ClientResponse r = Invoke(id, kTexts[i % 4]);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json p = json::parse(r.body)["predictions"][0];
+    const bool canary = ToChallenger(split, id);
+    canaries += canary;
+    EXPECT_EQ(p["version"], canary ? v2_ : v1_) << id;
+    EXPECT_EQ(r.Header("X-Covidflow-Model"), canary ? "tweets/2" : "tweets/1");
+    const json want = Direct(canary ? challenger_->Load() : slot_->Load(), kTexts[i % 4]);
+    EXPECT_EQ(p["probabilities"], want["probabilities"]);
+    answered_by[id] = p["version"].get<int64_t>();
+  }
+  EXPECT_GT(canaries, 10);
+  EXPECT_LT(canaries, 50);
+  // A retry with the same id lands on the same version.
+  for (const auto& [id, version] : answered_by) {
+    EXPECT_EQ(json::parse(Invoke(id, "again").body)["predictions"][0]["version"], version) << id;
+  }
+  // A v2 request naming a version gets it, whatever its id says.
+  std::string canary_id;
+  for (int i = 0; canary_id.empty(); ++i) {
+    if (ToChallenger(split, "v-" + std::to_string(i))) canary_id = "v-" + std::to_string(i);
+  }
+  const std::string body =
+      R"({"id": ")" + canary_id +
+      R"(", "inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["love it"]}]})";
+  EXPECT_EQ(json::parse(Post("/v2/models/tweets/versions/1/infer", body).body)["model_version"],
+            "1");
+  EXPECT_EQ(json::parse(Post("/v2/models/tweets/infer", body).body)["model_version"],
+            std::to_string(v2_));
+
+  const std::vector<PredictionRecord> records = LoggedPredictions();
+  ASSERT_EQ(records.size(), 202u);
+  for (const PredictionRecord& r : records) {
+    if (r.request_id.rfind("c-", 0) != 0) continue;
+    const bool canary = answered_by[r.request_id] == v2_;
+    EXPECT_EQ(r.role, canary ? Role::kCanary : Role::kChampion) << r.request_id;
+    EXPECT_EQ(r.version, canary ? std::to_string(v2_) : "1") << r.request_id;
+  }
+}
+
+TEST_F(ChallengerTest, AdminTrafficShowsAndChangesTheSplit) {
+  StartWithChallenger({TrafficMode::kOff, 0});
+  json shown = json::parse(Get("/admin/traffic").body);
+  EXPECT_EQ(shown["mode"], "off");
+  EXPECT_EQ(shown["champion"]["version"], v1_);
+  EXPECT_EQ(shown["challenger"]["version"], v2_);
+  EXPECT_EQ(json::parse(Invoke("a-1", "ok").body)["predictions"][0]["version"], v1_);
+
+  const http::Fields auth = {{"Authorization", "Bearer s3cret"}};
+  const std::string all = R"({"mode": "canary", "canary_share": 1})";
+  EXPECT_EQ(Post("/admin/traffic", all).status, 401);
+  EXPECT_EQ(Post("/admin/traffic", all, "application/json", {{"Authorization", "Bearer x"}}).status,
+            401);
+  for (const std::string bad : {"", "{", "[1]", R"({"mode": "canary"})",
+                                R"({"mode": "canary", "canary_share": 2})", R"({"mode": "x"})"}) {
+    http::ClientResponse r = Post("/admin/traffic", bad, "application/json", auth);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(json::parse(r.body)["error"]["code"], "InvalidArgument") << r.body;
+  }
+  EXPECT_EQ(json::parse(Get("/admin/traffic").body)["mode"], "off");  // unchanged
+
+  http::ClientResponse set = Post("/admin/traffic", all, "application/json", auth);
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(json::parse(set.body)["mode"], "canary");
+  EXPECT_EQ(json::parse(Get("/admin/traffic").body)["canary_share"], 1.0);
+  EXPECT_EQ(json::parse(Invoke("a-1", "ok").body)["predictions"][0]["version"], v2_);
+  EXPECT_NE(Get("/metrics").body.find("covidflow_serve_canary_share 1"), std::string::npos);
+
+  ASSERT_EQ(Post("/admin/traffic", R"({"mode": "off"})", "application/json", auth).status, 200);
+  EXPECT_EQ(json::parse(Invoke("a-1", "ok").body)["predictions"][0]["version"], v1_);
+}
+
+TEST_F(ServiceTest, WithoutAChallengerTheSplitCannotBeTurnedOn) {
+  ServiceOptions o;
+  o.token = "s3cret";
+  StartServer(o);
+  json shown = json::parse(Get("/admin/traffic").body);
+  EXPECT_EQ(shown["mode"], "off");
+  EXPECT_TRUE(shown["challenger"].is_null());
+  const http::Fields auth = {{"Authorization", "Bearer s3cret"}};
+  http::ClientResponse r =
+      Post("/admin/traffic", R"({"mode": "shadow"})", "application/json", auth);
+  EXPECT_EQ(r.status, 409);
+  EXPECT_NE(r.body.find("no challenger"), std::string::npos);
+  EXPECT_EQ(Post("/admin/traffic", R"({"mode": "off"})", "application/json", auth).status, 200);
 }
 
 TEST_F(ServiceTest, TooManyRowsIs400) {
