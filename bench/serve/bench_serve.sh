@@ -108,7 +108,7 @@ done
 if ((have_serve)); then
   echo
   ratio() {  # LABEL A B TARGET: A/B against the target
-    awk -v l="$1" -v a="$2" -v b="$3" -v t="$4" 'BEGIN {r = a / b; printf "%-52s %8.1fx  (target >= %s: %s)\n", l, r, t, r >= t ? "met" : "NOT met"}'
+    awk -v l="$1" -v a="$2" -v b="$3" -v t="$4" 'BEGIN {r = a / b; printf "%-52s %8.1fx  (target >= %s: %s)\n", l, r, t, (r >= t ? "met" : "NOT met")}'
   }
   ratio "1 tweet: covidflow / MLflow requests/s" "${RPS[covidflow_1]}" "${RPS[mlflow_1]}" 100
   ratio "100 tweets: covidflow / MLflow tweets/s" "${RPS[covidflow_100]}" "${RPS[mlflow_100]}" 50
