@@ -257,8 +257,9 @@ Result<train::TrainReport> TrainWithReference(const Settings& s, const train::Sp
   // Every trained model carries the sample `monitor` compares the stream with.
   if (!options.reference) {
     options.reference = [&s, &spec](const features::Table& rows, const std::vector<double>& proba,
-                                    const std::vector<std::string>& classes) {
-      return TrainingReference(s, spec, rows, proba, classes);
+                                    const std::vector<std::string>& classes,
+                                    const features::Pipeline& pipeline) {
+      return TrainingReference(s, spec, rows, proba, classes, &pipeline);
     };
   }
   return train::Train(spec, options);

@@ -273,7 +273,8 @@ Result<ReferenceSample> ReadReference(const Settings& s, const std::string& src)
 
 Result<std::string> TrainingReference(const Settings& s, const train::Spec& spec,
                                       const features::Table& rows, const std::vector<double>& proba,
-                                      const std::vector<std::string>& classes) {
+                                      const std::vector<std::string>& classes,
+                                      const features::Pipeline* pipeline) {
   const std::vector<std::string>* text = nullptr;
   for (const features::FeatureDef& f : spec.features) {
     if (f.kind == features::FeatureKind::kText) {
@@ -289,6 +290,18 @@ Result<std::string> TrainingReference(const Settings& s, const train::Spec& spec
   };
   std::vector<schema::EnrichedTweet> tweets(rows.rows());
   std::set<std::string> keep = {"model_label", "model_confidence"};
+  // The model's own rows as ModelStep scores the stream: a model without a vocabulary has no
+  // out-of-vocabulary rate, and the column is left out.
+  std::vector<double> oov;
+  if (pipeline != nullptr) {
+    Result<std::vector<double>> rates = pipeline->OutOfVocabulary(rows);
+    if (rates.ok()) {
+      oov = std::move(*rates);
+      keep.insert("model_oov_rate");
+    } else if (rates.status().code() != StatusCode::kNotFound) {
+      return rates.status().WithContext("the out-of-vocabulary rate");
+    }
+  }
   if (text != nullptr) {
     keep.insert({"sentiment_positive", "sentiment_neutral", "sentiment_negative",
                  "sentiment_compound", "sentiment_label", "text_length"});
@@ -328,6 +341,7 @@ Result<std::string> TrainingReference(const Settings& s, const train::Spec& spec
     const auto best = std::max_element(first, first + static_cast<ptrdiff_t>(k));
     tweets[r].prediction.label = classes[static_cast<size_t>(best - first)];
     tweets[r].prediction.confidence = *best;
+    if (!oov.empty() && !std::isnan(oov[r])) tweets[r].prediction.oov_rate = oov[r];
     monitor::AppendEnriched(tweets[r], &table);
   }
   std::erase_if(table.columns,

@@ -4,7 +4,9 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <map>
+#include <optional>
 
 #include "enrich/vader.h"
 #include "features/text.h"
@@ -87,6 +89,12 @@ class Block {
                          std::vector<int32_t>& idx, std::vector<float>& val) const = 0;
   virtual json State() const = 0;
   virtual Status Load(const json& state, uint64_t seed) = 0;
+  // A text block with word n-grams: the share of a value's words it did not keep (OutOfVocabulary);
+  // nullopt for a value without words. Other blocks have no vocabulary.
+  virtual bool HasVocabulary() const { return false; }
+  virtual std::optional<double> UnknownWords(std::string_view, Scratch&) const {
+    return std::nullopt;
+  }
 };
 
 namespace {
@@ -144,6 +152,11 @@ class TfIdf {
   }
   json Buckets() const { return buckets_; }
   json Idf() const { return idf_; }
+  // Whether the bucket of `hash` is a column (training saw it in at least min_df rows).
+  bool Knows(uint64_t hash) const {
+    const uint64_t b = hash & ((uint64_t{1} << bits_) - 1);
+    return ((kept_[b >> 6] >> (b & 63)) & 1) != 0;
+  }
   int32_t Width() const { return static_cast<int32_t>(buckets_.size()); }
 
   void Transform(const std::vector<uint64_t>& hashes, int32_t offset, std::vector<int32_t>& cols,
@@ -240,6 +253,21 @@ class TextBlock final : public Block {
             {"word_idf", words_.Idf()},
             {"char_buckets", chars_.Buckets()},
             {"char_idf", chars_.Idf()}};
+  }
+  bool HasVocabulary() const override { return options_.word_min > 0; }
+  // The word n-grams of the lowest order (unigrams by default) of the normalised text, as
+  // Transform hashes them, and the share whose bucket is not a column.
+  std::optional<double> UnknownWords(std::string_view value, Scratch& s) const override {
+    if (options_.word_min <= 0) return std::nullopt;
+    NormalizeTweet(value, s.normalized);
+    NgramOptions lowest = options_;
+    lowest.word_max = lowest.word_min;
+    lowest.char_min = lowest.char_max = 0;
+    HashNgrams(s.normalized, lowest, s.words, s.unused);
+    if (s.words.empty()) return std::nullopt;
+    size_t unknown = 0;
+    for (uint64_t h : s.words) unknown += words_.Knows(h) ? 0 : 1;
+    return static_cast<double>(unknown) / static_cast<double>(s.words.size());
   }
   Status Load(const json& state, uint64_t seed) override {
     options_.seed = seed;
@@ -675,6 +703,26 @@ Result<SparseRows> Pipeline::Transform(const Table& rows) const {
     out.offsets.push_back(out.indices.size());
   }
   return out;
+}
+
+Result<std::vector<double>> Pipeline::OutOfVocabulary(const Table& rows) const {
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    if (!blocks_[b]->HasVocabulary()) continue;
+    const std::vector<std::string>* column = rows.Column(defs_[b].column);
+    if (column == nullptr) {
+      return Status::InvalidArgument("feature '" + defs_[b].name + "': the input has no column '" +
+                                     defs_[b].column + "'");
+    }
+    std::vector<double> out(column->size(), std::numeric_limits<double>::quiet_NaN());
+    Scratch scratch;
+    for (size_t r = 0; r < column->size(); ++r) {
+      if (std::optional<double> share = blocks_[b]->UnknownWords((*column)[r], scratch)) {
+        out[r] = *share;
+      }
+    }
+    return out;
+  }
+  return Status::NotFound("no text feature with word n-grams: the model has no vocabulary");
 }
 
 std::vector<std::string> Pipeline::InputColumns() const {

@@ -94,6 +94,15 @@ class Pipeline {
   // The input columns the pipeline reads, without duplicates.
   std::vector<std::string> InputColumns() const;
 
+  // The out-of-vocabulary rate of each row: the share of the text's words the fitted pipeline
+  // does not know, for the first text feature with word n-grams: its word n-grams of the
+  // lowest order (unigrams by default), hashed as Transform hashes them, whose bucket is not
+  // a column (seen in fewer than min_df training rows). 0 = every word known; NaN for a row
+  // without a word. A hashed vocabulary: a new word sharing a kept word's bucket counts as
+  // known. kNotFound when no text feature has word n-grams; kInvalidArgument when its column
+  // is not in `rows`.
+  Result<std::vector<double>> OutOfVocabulary(const Table& rows) const;
+
  private:
   Pipeline();
 

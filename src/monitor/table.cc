@@ -240,6 +240,8 @@ std::vector<TableColumn> LakeTableColumns() {
   }
   columns.push_back({"text_length", CellType::kInt, {}, {}, {}});
   columns.push_back({"hashtag_count", CellType::kInt, {}, {}, {}});
+  // The stream's only: the lake does not store it (missing in every lake row).
+  columns.push_back({"model_oov_rate", CellType::kFloat, {}, {}, {}});
   return columns;
 }
 
@@ -251,6 +253,10 @@ void AppendBatch(const lake::ColumnBatch& batch, Table* t) {
       for (size_t r = 0; r < batch.num_rows; ++r) {
         col.numbers.push_back(CodePoints(text->String(r)));
       }
+      continue;
+    }
+    if (col.name == "model_oov_rate") {
+      col.numbers.insert(col.numbers.end(), batch.num_rows, kMissing);
       continue;
     }
     if (col.name == "hashtag_count") {
@@ -367,9 +373,11 @@ void AppendEnriched(const schema::EnrichedTweet& t, Table* table) {
   static const size_t kConfidence =
       static_cast<size_t>(kSlots[*schema::FindColumn("model_confidence")]);
   if (t.prediction.label.empty()) table->columns[kConfidence].numbers.back() = kMissing;
-  const size_t n = table->columns.size();
-  table->columns[n - 2].numbers.push_back(CodePoints(t.tweet.text));
-  table->columns[n - 1].numbers.push_back(static_cast<double>(t.tweet.hashtags.size()));
+  const size_t n = table->columns.size();  // ends with LakeTableColumns' three computed ones
+  table->columns[n - 3].numbers.push_back(CodePoints(t.tweet.text));
+  table->columns[n - 2].numbers.push_back(static_cast<double>(t.tweet.hashtags.size()));
+  const std::optional<double>& oov = t.prediction.oov_rate;
+  table->columns[n - 1].numbers.push_back(oov && !t.prediction.label.empty() ? *oov : kMissing);
   ++table->rows;
 }
 

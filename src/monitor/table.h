@@ -12,7 +12,10 @@
 // and label, enricher, location, user figures, the model's answer when `process --model`
 // scored the stream (model_label, model_confidence; missing for a tweet no model scored, and
 // in schema-version-1 files), and `text_length` (code points of the text) and
-// `hashtag_count` computed here.
+// `hashtag_count` computed here. The stream's tables (AppendEnriched) also hold
+// `model_oov_rate`, the share of the text's words outside the scoring model's vocabulary
+// (EnrichedTweet::prediction.oov_rate); the lake does not store it, so it is missing in every
+// lake row (and left out of a comparison with a lake sample).
 //
 // Cell types as pandas reads a CSV: a column whose every present value is an integer is int
 // (but float when a value is missing, as pandas makes it), a column of numbers is float,

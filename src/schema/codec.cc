@@ -217,6 +217,12 @@ void AppendEnrichedJson(std::string& out, const EnrichedTweet& e, bool tweet_utf
     out.append(",\"probabilities\":");
     // Made by AppendProbabilitiesJson: valid JSON already.
     out.append(m.probabilities.empty() ? std::string_view("{}") : m.probabilities);
+    out.append(",\"oov_rate\":");
+    if (m.oov_rate && std::isfinite(*m.oov_rate)) {
+      Number(out, *m.oov_rate);
+    } else {
+      out.append("null");
+    }
     out.push_back('}');
   }
   out.push_back('}');
@@ -422,6 +428,9 @@ Result<EnrichedTweet> DecodeEnrichedJson(std::string_view json) {
       values.push_back(v);
     }
     AppendProbabilitiesJson(e.prediction.probabilities, classes, values.data());
+    // Optional: null, or absent in records written before it existed.
+    double oov = 0;
+    if (!mr["oov_rate"].get_double().get(oov)) e.prediction.oov_rate = oov;
   }
   return e;
 }

@@ -3,6 +3,7 @@
 // turns it into: an EnrichedTweet or a DeadLetter, never neither.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,10 @@ struct ModelPrediction {
   // {"negative":0.1,"neutral":0.2,"positive":0.7} (the class set is the model's, so a column of
   // its own per class would change the schema with every model).
   std::string probabilities;
+  // The share of the text's words outside the model's vocabulary (its first word n-gram text
+  // feature; features::Pipeline::OutOfVocabulary); nullopt when the model has none or the
+  // text has no word. Not a lake column: the monitor watches it on the stream.
+  std::optional<double> oov_rate;
 };
 
 struct EnrichedTweet {

@@ -1,6 +1,7 @@
 #include "serve/stream_step.h"
 
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <optional>
 #include <type_traits>
@@ -138,6 +139,9 @@ void ModelStep::Apply(std::span<schema::EnrichedTweet* const> tweets) const {
     ASSIGN_OR_RETURN(Scores scores, Score(loaded, rows));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // Beside the answer, the share of the text's words the model does not know (none for a
+    // model without a vocabulary); the monitor watches it (model_oov_rate).
+    const Result<std::vector<double>> oov = loaded->model.pipeline.OutOfVocabulary(rows);
     const std::string id = loaded->Id();
     const size_t k = scores.classes().size();
     for (size_t r = 0; r < tweets.size(); ++r) {
@@ -148,6 +152,8 @@ void ModelStep::Apply(std::span<schema::EnrichedTweet* const> tweets) const {
       p.probabilities.clear();
       schema::AppendProbabilitiesJson(p.probabilities, scores.classes(),
                                       scores.probabilities.data() + r * k);
+      p.oov_rate.reset();
+      if (oov.ok() && !std::isnan((*oov)[r])) p.oov_rate = (*oov)[r];
     }
     if (predictions_ != nullptr) {
       std::vector<PredictionRecord> records =

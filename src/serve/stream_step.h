@@ -3,7 +3,8 @@
 // (enrich/enrichment.h) that scores the processor's tweets, chunk by chunk in its transform
 // workers, with the model in a ModelSlot, and writes the answer into each tweet's
 // EnrichedTweet::prediction — the enriched topic's "model" object and the lake's model
-// columns (docs/formats/records.md, docs/formats/lake.md).
+// columns (docs/formats/records.md, docs/formats/lake.md) — with the tweet's out-of-vocabulary
+// rate under that model (features::Pipeline::OutOfVocabulary; the topic only).
 //
 // The tweets reach the model as the rows training read: each column the model's pipeline reads
 // is filled from the tweet field of that name — a reference-schema column name (`text`,

@@ -389,7 +389,7 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
                    reference_proba.begin() + static_cast<ptrdiff_t>((r + 1) * n_classes));
     }
     Result<std::string> bytes =
-        options.reference(features::SelectRows(all_rows, pick), proba, classes);
+        options.reference(features::SelectRows(all_rows, pick), proba, classes, *pipeline);
     if (!bytes.ok()) return bytes.status().WithContext("the training reference");
     record["reference"] = {
         {"file", kReferenceFile}, {"split", splits[reference_split].name}, {"rows", pick.size()}};

@@ -38,11 +38,13 @@ struct TrainOptions {
   std::function<void(std::string_view phase)> on_phase;
   // The training reference (docs/formats/model.md): when set, up to `reference_rows` rows of
   // the validation split (the training split when there is none) drawn with the spec's seed,
-  // with the model's probabilities on them (rows × classes), are handed to `reference`; the
+  // with the model's probabilities on them (rows × classes) and its fitted feature pipeline
+  // (for what it derives from them: the out-of-vocabulary rate), are handed to `reference`; the
   // bytes it returns are stored in the artifact as kReferenceFile. The caller derives the
   // watched columns (the monitor's), which this module does not know.
   std::function<Result<std::string>(const features::Table& rows, const std::vector<double>& proba,
-                                    const std::vector<std::string>& classes)>
+                                    const std::vector<std::string>& classes,
+                                    const features::Pipeline& pipeline)>
       reference;
   size_t reference_rows = 5000;
 };

@@ -208,10 +208,10 @@ TEST_F(LearnTest, SavesTheTrainingReferenceThatMonitorDriftReads) {
   // What the rows can give: the text's figures and the model's answers, nothing defaulted.
   std::vector<std::string> names;
   for (const monitor::TableColumn& c : ref->columns) names.push_back(c.name);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{"sentiment_positive", "sentiment_neutral",
-                                      "sentiment_negative", "sentiment_compound", "sentiment_label",
-                                      "model_label", "model_confidence", "text_length"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"sentiment_positive", "sentiment_neutral",
+                                             "sentiment_negative", "sentiment_compound",
+                                             "sentiment_label", "model_label", "model_confidence",
+                                             "text_length", "model_oov_rate"}));
   // Row by row: VADER on the validation text, the model's most probable class and its
   // probability on the same rows.
   Result<features::Table> val =
@@ -219,8 +219,11 @@ TEST_F(LearnTest, SavesTheTrainingReferenceThatMonitorDriftReads) {
   ASSERT_TRUE(val.ok()) << val.status().ToString();
   Result<std::vector<double>> p = m->PredictProba(*val);
   ASSERT_TRUE(p.ok());
+  Result<std::vector<double>> oov = m->pipeline.OutOfVocabulary(*val);
+  ASSERT_TRUE(oov.ok()) << oov.status().ToString();
   enrich::VaderEnricher vader;
   int positive = 0;
+  int unknown_words = 0;
   for (size_t row = 0; row < 20; ++row) {
     const std::string& text = (*val->Column("text"))[row];
     EXPECT_EQ(ref->Find("sentiment_compound")->numbers[row], vader.Score(text).compound) << text;
@@ -229,10 +232,15 @@ TEST_F(LearnTest, SavesTheTrainingReferenceThatMonitorDriftReads) {
     const double p1 = (*p)[2 * row + 1];
     EXPECT_EQ(ref->Find("model_label")->strings[row], m->classes[p1 > p0 ? 1 : 0]);
     EXPECT_EQ(ref->Find("model_confidence")->numbers[row], std::max(p0, p1));
+    // The same rate ModelStep gives the stream; the validation rows' numbers (" 30" to " 39")
+    // were never training words.
+    EXPECT_EQ(ref->Find("model_oov_rate")->numbers[row], (*oov)[row]) << text;
+    unknown_words += (*oov)[row] > 0;
     positive += ref->Find("model_label")->strings[row] == "pos";
   }
   EXPECT_GT(positive, 0);
   EXPECT_LT(positive, 20);
+  EXPECT_GT(unknown_words, 10);
 
   // monitor drift against the registry's champion and against the directory: the same sample.
   const std::string current = dir_.Sub("current.jsonl");
@@ -245,7 +253,7 @@ TEST_F(LearnTest, SavesTheTrainingReferenceThatMonitorDriftReads) {
     ASSERT_TRUE(drift.ok()) << src << ": " << drift.status().ToString();
     EXPECT_EQ(drift->reference_rows, 20u);
     EXPECT_FALSE(drift->drift.dataset_drift) << src;
-    EXPECT_EQ(drift->drift.columns.size(), 8u) << src;
+    EXPECT_EQ(drift->drift.columns.size(), 9u) << src;
   }
   Result<ReferenceSample> named = ReadReference(s_, "model:tweets@champion");
   ASSERT_TRUE(named.ok());
@@ -272,7 +280,8 @@ TEST_F(LearnTest, SavesTheTrainingReferenceThatMonitorDriftReads) {
     o.out_dir = dir_.Sub("bounded" + std::to_string(k));
     o.reference_rows = 7;
     o.reference = [&drawn, k](const features::Table& rows, const std::vector<double>& proba,
-                              const std::vector<std::string>& classes) -> Result<std::string> {
+                              const std::vector<std::string>& classes,
+                              const features::Pipeline&) -> Result<std::string> {
       EXPECT_EQ(proba.size(), rows.rows() * classes.size());
       drawn[k] = *rows.Column("text");
       return std::string("{}\n");

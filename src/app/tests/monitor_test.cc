@@ -86,6 +86,7 @@ class StreamMonitorTest : public ::testing::Test {
         t.prediction.label = i % 2 ? "pos" : "neg";
         t.prediction.confidence = 0.6 + 0.01 * (i % 30);
         t.prediction.probabilities = "{\"neg\":0.5,\"pos\":0.5}";
+        t.prediction.oov_rate = 0.1 * (i % 5);
       }
       log::OutRecord record;
       std::string value;
@@ -131,12 +132,12 @@ TEST_F(StreamMonitorTest, FollowsTheChampionsTrainingReferenceAndBlanksColumnsLe
   std::vector<nlohmann::json> events = Events("drift");
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["reference"], "model:tweets/1");
-  bool model_compared = false;
+  int model_compared = 0;
   for (const auto& c : events[0]["columns"]) {
     EXPECT_EQ(c["reference_rows"], 20) << c.dump();
-    model_compared |= c["column"] == "model_confidence";
+    model_compared += c["column"] == "model_confidence" || c["column"] == "model_oov_rate";
   }
-  EXPECT_TRUE(model_compared) << events[0].dump();
+  EXPECT_EQ(model_compared, 2) << events[0].dump();
   const std::string confidence = "covidflow_drift_score{column=\"model_confidence\"}";
   ASSERT_NE(Sample(registry, confidence), "");
   EXPECT_NE(Sample(registry, confidence), "NaN");
@@ -154,7 +155,7 @@ TEST_F(StreamMonitorTest, FollowsTheChampionsTrainingReferenceAndBlanksColumnsLe
   EXPECT_EQ(Sample(registry, "covidflow_monitor_reference_version"), "2");
   // No model scored hour 1: its columns are left out, and their gauges no longer show hour 0.
   EXPECT_EQ(events[1]["skipped_empty_columns"],
-            (nlohmann::json{"model_label", "model_confidence"}));
+            (nlohmann::json{"model_label", "model_confidence", "model_oov_rate"}));
   EXPECT_EQ(Sample(registry, confidence), "NaN");
   EXPECT_NE(Sample(registry, "covidflow_drift_score{column=\"sentiment_compound\"}"), "NaN");
 }

@@ -105,9 +105,10 @@ TEST_F(UpTest, ALoopRunsModelCarriesItsTrainingReferenceAndTheMonitorFollowsTheC
   ASSERT_EQ(ref->rows, 50u);
   std::vector<std::string> names;
   for (const monitor::TableColumn& c : ref->columns) names.push_back(c.name);
-  for (const char* want : {"sentiment_compound", "sentiment_label", "country",
-                           "location_confidence", "user_followers", "user_friends", "user_verified",
-                           "is_retweet", "model_label", "model_confidence", "text_length"}) {
+  for (const char* want :
+       {"sentiment_compound", "sentiment_label", "country", "location_confidence", "user_followers",
+        "user_friends", "user_verified", "is_retweet", "model_label", "model_confidence",
+        "text_length", "model_oov_rate"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want;
   }
   std::vector<double> followers = ref->Find("user_followers")->numbers;

@@ -185,5 +185,53 @@ TEST(FeatureDefTest, ValidateNamesTheOption) {
   EXPECT_FALSE(ParseFeatureKind("telepathy").ok());
 }
 
+// The out-of-vocabulary rate: the share of a row's words (unigrams, normalised as Transform
+// normalises them) that training kept no column for; min_df decides what was kept. Large
+// hash spaces make a collision between these few words negligible.
+TEST(PipelineTest, OutOfVocabularyIsTheShareOfWordsTrainingDidNotKeep) {
+  FeatureDef text;
+  text.name = "t";
+  text.column = "text";
+  text.min_df = 2;
+  text.hash_bits = 20;
+  Table train;
+  train.AddColumn("text") = {"good vaccine news", "bad vaccine news", "good day", "LOVE it"};
+  Result<Pipeline> p = Pipeline::Fit({text}, train, 7);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  // Kept (in 2+ rows): good, vaccine, news. Not kept: bad, day, love, it (1 row each).
+  Table now;
+  now.AddColumn("text") = {
+      "good vaccine news", "good news on lockdown", "bad day", "#Vaccine NEWS!!", "", "zebra"};
+  Result<std::vector<double>> oov = p->OutOfVocabulary(now);
+  ASSERT_TRUE(oov.ok()) << oov.status().ToString();
+  ASSERT_EQ(oov->size(), 6u);
+  EXPECT_EQ((*oov)[0], 0.0);
+  EXPECT_EQ((*oov)[1], 0.5);  // on, lockdown of 4
+  EXPECT_EQ((*oov)[2], 1.0);  // seen once in training: below min_df
+  // Normalised as for the model: "#Vaccine" is "vaccine", "NEWS" is "news", "!!" a token "!".
+  EXPECT_DOUBLE_EQ((*oov)[3], 1.0 / 3.0);
+  EXPECT_TRUE(std::isnan((*oov)[4]));  // no word
+  EXPECT_EQ((*oov)[5], 1.0);
+
+  // The same after the state is saved and loaded (the served model's path).
+  Result<Pipeline> loaded = Pipeline::FromJson(p->ToJson());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  Result<std::vector<double>> again = loaded->OutOfVocabulary(now);
+  ASSERT_TRUE(again.ok());
+  for (size_t r = 0; r < 4; ++r) EXPECT_EQ((*again)[r], (*oov)[r]) << r;
+
+  // No words to know: a pipeline without a word n-gram text feature; a missing column.
+  FeatureDef counts;
+  counts.name = "c";
+  counts.kind = FeatureKind::kTextCounts;
+  counts.column = "text";
+  Result<Pipeline> no_words = Pipeline::Fit({counts}, train, 7);
+  ASSERT_TRUE(no_words.ok());
+  EXPECT_EQ(no_words->OutOfVocabulary(now).status().code(), StatusCode::kNotFound);
+  Table other;
+  other.AddColumn("body") = {"good"};
+  EXPECT_EQ(p->OutOfVocabulary(other).status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace covidflow::features

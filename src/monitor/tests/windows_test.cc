@@ -137,17 +137,18 @@ TEST(AppendEnrichedTest, RowsHaveTheLakeSourcesColumnsAndTypes) {
   a.prediction.model = "tweets/2";
   a.prediction.label = "pos";
   a.prediction.confidence = 0.75;
+  a.prediction.oov_rate = 0.125;
   AppendEnriched(a, &t);
   AppendEnriched(At(0, -0.5), &t);
   EXPECT_EQ(t.rows, 2u);
   std::vector<std::string> names;
   for (const TableColumn& c : t.columns) names.push_back(c.name);
-  EXPECT_EQ(names,
-            (std::vector<std::string>{
-                "sentiment_positive", "sentiment_neutral", "sentiment_negative",
-                "sentiment_compound", "sentiment_label", "enricher", "country",
-                "location_confidence", "user_followers", "user_friends", "user_verified",
-                "is_retweet", "model_label", "model_confidence", "text_length", "hashtag_count"}));
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "sentiment_positive", "sentiment_neutral", "sentiment_negative",
+                       "sentiment_compound", "sentiment_label", "enricher", "country",
+                       "location_confidence", "user_followers", "user_friends", "user_verified",
+                       "is_retweet", "model_label", "model_confidence", "text_length",
+                       "hashtag_count", "model_oov_rate"}));
   // The model's answer; a tweet no model scored has none (not a confidence of 0).
   EXPECT_EQ(Column(t, "model_label").present, (std::vector<uint8_t>{1, 0}));
   EXPECT_EQ(Column(t, "model_confidence").type, CellType::kFloat);
@@ -163,6 +164,9 @@ TEST(AppendEnrichedTest, RowsHaveTheLakeSourcesColumnsAndTypes) {
   EXPECT_EQ(Column(t, "user_verified").numbers, (std::vector<double>{1, 0}));
   EXPECT_EQ(Column(t, "text_length").numbers[0], 3);  // code points of "été"
   EXPECT_EQ(Column(t, "hashtag_count").numbers[0], 2);
+  EXPECT_EQ(Column(t, "model_oov_rate").type, CellType::kFloat);
+  EXPECT_EQ(Column(t, "model_oov_rate").numbers[0], 0.125);
+  EXPECT_TRUE(std::isnan(Column(t, "model_oov_rate").numbers[1]));  // not scored
 }
 
 }  // namespace

@@ -90,7 +90,8 @@ TEST(Codec, AScoredTweetCarriesTheModelAndAnUnscoredOneDoesNot) {
   std::string json;
   AppendEnrichedJson(json, e);
   EXPECT_NE(json.find(R"("model":{"id":"tweet-sentiment/3","label":"positive","confidence":0.625,)"
-                      R"("probabilities":{"negative":0.125,"neutral":0.25,"positive":0.625}})"),
+                      R"("probabilities":{"negative":0.125,"neutral":0.25,"positive":0.625},)"
+                      R"("oov_rate":null})"),
             std::string::npos)
       << json;
   auto back = DecodeEnrichedJson(json);
@@ -99,8 +100,22 @@ TEST(Codec, AScoredTweetCarriesTheModelAndAnUnscoredOneDoesNot) {
   EXPECT_EQ(back->prediction.label, e.prediction.label);
   EXPECT_EQ(back->prediction.confidence, e.prediction.confidence);
   EXPECT_EQ(back->prediction.probabilities, e.prediction.probabilities);
+  EXPECT_FALSE(back->prediction.oov_rate.has_value());
   // The rest is unchanged by the model's key.
   EXPECT_EQ(json.substr(0, unscored.size() - 1), unscored.substr(0, unscored.size() - 1));
+
+  // The out-of-vocabulary rate, and a record written before it existed (no key).
+  e.prediction.oov_rate = 0.25;
+  json.clear();
+  AppendEnrichedJson(json, e);
+  EXPECT_NE(json.find(R"("positive":0.625},"oov_rate":0.25}})"), std::string::npos) << json;
+  back = DecodeEnrichedJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->prediction.oov_rate, 0.25);
+  const std::string older = json.substr(0, json.find(R"(,"oov_rate")")) + "}}";
+  back = DecodeEnrichedJson(older);
+  ASSERT_TRUE(back.ok()) << back.status().ToString() << " " << older;
+  EXPECT_FALSE(back->prediction.oov_rate.has_value());
 }
 
 // The processor skips the second UTF-8 check for tweets its readers returned: the bytes

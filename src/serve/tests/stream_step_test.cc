@@ -93,9 +93,20 @@ TEST_F(ModelStepTest, EveryTweetGetsTheModelsAnswer) {
   direct.columns = {texts};
   auto scores = Score(model, direct);
   ASSERT_TRUE(scores.ok()) << scores.status().ToString();
+  auto oov = model->model.pipeline.OutOfVocabulary(direct);
+  ASSERT_TRUE(oov.ok()) << oov.status().ToString();
+  // "great", "day", "news" are the model's words; "what", "a", "awful"... and "ok" are not
+  // (12 hash bits: checked against the pipeline itself, not assumed); "" has no word.
+  EXPECT_LT((*oov)[0], 1.0);
+  EXPECT_GT((*oov)[0], 0.0);
+  EXPECT_FALSE(tweets[2].prediction.oov_rate.has_value());
   for (size_t r = 0; r < tweets.size(); ++r) {
     const schema::ModelPrediction& p = tweets[r].prediction;
     EXPECT_EQ(p.model, "m1");
+    if (r != 2) {
+      ASSERT_TRUE(p.oov_rate.has_value()) << r;
+      EXPECT_EQ(*p.oov_rate, (*oov)[r]) << r;
+    }
     EXPECT_EQ(p.label, scores->Label(r));
     EXPECT_EQ(p.confidence, scores->Probability(r, scores->labels[r]));
     const auto probabilities = nlohmann::ordered_json::parse(p.probabilities);
