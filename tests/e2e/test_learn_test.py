@@ -201,15 +201,15 @@ features:
   - {name: followers, kind: numeric, column: {followers}}
   - {name: hour, kind: hour, column: event_time}
 model: {family: linear, hyperparameters: {C: 1.0}}
-split: {by: time, column: event_time, validation_from: '2020-07-25 11:00:00'}
+split: {by: time, column: event_time, validation_from: '2020-07-25 08:30:00'}
 """
 
 
 def test_train_from_the_lake_that_process_writes(home):
-    # 12,000 generated tweets from 2020-07-25 06:00 to about 13:00 (one date partition; the
+    # 6,000 generated tweets from 2020-07-25 06:00 to about 09:30 (one date partition; the
     # unit tests in src/train/tests/lake_test.cc cover pruning across partitions).
     tweets, uri, lake = f"{home}/t.csv", f"file://{home}/log", f"{home}/lake"
-    run("generate", "--count", 12000, "--seed", 3, "--out", tweets)
+    run("generate", "--count", 6000, "--seed", 3, "--out", tweets)
     run("produce", "--from", tweets, "--to", uri)
     counts = json.loads(run("process", "--from", uri, "--group", "g", "--exit-when-idle",
                             "--lake", lake, "--json").stdout)

@@ -8,7 +8,9 @@
 #include <span>
 #include <string>
 
-#include "app/app.h"
+#include "enrich/enrichers.h"
+#include "enrich/enrichment.h"
+#include "lake/sink.h"
 #include "lake/stats.h"
 #include "process/tests/file_log_fixture.h"
 #include "schema/codec.h"
@@ -27,9 +29,12 @@ class ProcessorTest : public testing::FileLogTest {
  protected:
   void SetUp() override {
     FileLogTest::SetUp();
-    auto enrichment = app::MakeEnrichment("none", /*locations=*/false);
-    ASSERT_TRUE(enrichment.ok());
-    slot_ = std::make_unique<enrich::EnrichmentSlot>(*enrichment);
+    auto none = enrich::MakeEnricher("none");
+    ASSERT_TRUE(none.ok()) << none.status().ToString();
+    std::vector<std::shared_ptr<const enrich::EnrichmentStep>> steps{
+        std::make_shared<const enrich::SentimentStep>(std::move(none).value())};
+    slot_ = std::make_unique<enrich::EnrichmentSlot>(
+        std::make_shared<const enrich::Enrichment>(std::move(steps)));
   }
 
   ProcessorCounts RunToIdle(size_t batch = 64, std::string lake_dir = "") {
@@ -38,10 +43,14 @@ class ProcessorTest : public testing::FileLogTest {
     o.idle = std::chrono::milliseconds(100);
     o.batch = batch;
     o.threads = 2;
-    auto lake = app::OpenLakeSink(lake_dir, "", o.group);
-    EXPECT_TRUE(lake.ok()) << lake.status().ToString();
-    if (!lake.ok()) return ProcessorCounts{};
-    Processor p(*log_, *slot_, lake->get(), o);
+    std::unique_ptr<lake::LakeSink> lake;
+    if (!lake_dir.empty()) {
+      auto opened = lake::LakeSink::Open(lake_dir, lake::SinkOptions{});
+      EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+      if (!opened.ok()) return ProcessorCounts{};
+      lake = std::move(opened).value();
+    }
+    Processor p(*log_, *slot_, lake.get(), o);
     std::atomic<bool> stop{false};
     auto counts = p.Run(stop);
     EXPECT_TRUE(counts.ok()) << counts.status().ToString();
