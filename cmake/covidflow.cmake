@@ -29,10 +29,17 @@ endif()
 # the preset's flags, so a preset can build it cheaper without touching the code under test.
 # The asan preset uses "-fno-sanitize=fuzzer-no-link": ASan and UBSan stay on, but test files
 # skip libFuzzer's coverage instrumentation, which only the code under test needs for fuzzing.
-# Not -O0: the inline functions and templates a test file instantiates can be the copies the
-# linker keeps for the library too, and the ASan generator tests then ran 15 times slower.
+# -O0 there too (the asan preset): a test whose own code does heavy work is marked HEAVY (below)
+# and keeps -O1; the inline functions and templates a test file instantiates can be the copies
+# the linker keeps for the library too, which made the ASan generator tests 15 times slower.
 set(CF_TEST_FLAGS "" CACHE STRING "Extra compile options for test code, e.g. -fno-sanitize=fuzzer-no-link")
 separate_arguments(CF_TEST_FLAGS_LIST NATIVE_COMMAND "${CF_TEST_FLAGS}")
+# The asan preset compiles test code at -O0 (half the compile time of -O1; the unit tests then
+# run about 1.5 times longer in all, ADR 0008). A test binary marked HEAVY in cf_test (a test
+# whose own code does the heavy work: the generator's statistics, every flipped byte of a
+# Parquet file) gets CF_HEAVY_TEST_FLAGS after CF_TEST_FLAGS: the asan preset gives it -O1 back.
+set(CF_HEAVY_TEST_FLAGS "" CACHE STRING "Compile options after CF_TEST_FLAGS for cf_test(... HEAVY) binaries, e.g. -O1")
+separate_arguments(CF_HEAVY_TEST_FLAGS_LIST NATIVE_COMMAND "${CF_HEAVY_TEST_FLAGS}")
 
 # cf_test_code(TARGET): the warnings and CF_TEST_FLAGS of test code on TARGET.
 function(cf_test_code target)
@@ -66,14 +73,17 @@ function(cf_library name)
   target_link_libraries(covidflow_${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# cf_test(NAME SOURCES ... DEPS ... [LABELS ...] [MLFLOW]): a GoogleTest binary registered with
-# ctest. MLFLOW: its tests need a real MLflow server: they get the label "mlflow" and the
+# cf_test(NAME SOURCES ... DEPS ... [LABELS ...] [MLFLOW] [HEAVY]): a GoogleTest binary registered
+# with ctest. HEAVY: compiled with CF_HEAVY_TEST_FLAGS too (above). MLFLOW: its tests need a real MLflow server: they get the label "mlflow" and the
 # fixture mlflow_server (tests/integration/CMakeLists.txt), which starts one server before the
 # first of them and stops it after the last; they find it through CF_MLFLOW_DIR.
 function(cf_test name)
-  cmake_parse_arguments(ARG "MLFLOW" "" "SOURCES;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "MLFLOW;HEAVY" "" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
   cf_test_code(${name})
+  if(ARG_HEAVY)
+    target_compile_options(${name} PRIVATE ${CF_HEAVY_TEST_FLAGS_LIST})
+  endif()
   target_compile_definitions(${name} PRIVATE
     CF_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     CF_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
