@@ -116,7 +116,8 @@ TEST(PipelineTest, GeneratedStreamReconcilesThroughThreadsAndTheLake) {
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->rows, counts->enriched);
   const std::string exposition = registry.Exposition();
-  EXPECT_NE(exposition.find("covidflow_process_records_enriched_total"), std::string::npos) << exposition.substr(0, 400);
+  EXPECT_NE(exposition.find("covidflow_process_records_enriched_total"), std::string::npos)
+      << exposition.substr(0, 400);
 }
 
 }  // namespace
