@@ -13,6 +13,7 @@
 #include "app/monitor.h"
 #include "base/fs.h"
 #include "cli/commands.h"
+#include "cli/report.h"
 #include "monitor/html_report.h"
 
 namespace covidflow::cli {
@@ -21,13 +22,6 @@ namespace {
 // Exit codes of `monitor drift` (docs/monitoring.md): a scheduler can branch on drift.
 constexpr int kExitNoDrift = 0;
 constexpr int kExitDatasetDrift = 3;
-
-// A bad flag, setting or a missing input is 2 (the caller's to fix); anything else 1.
-int ExitCode(const Status& status) {
-  return status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound
-             ? 2
-             : 1;
-}
 
 nlohmann::json ToJson(const app::DriftRun& run, const app::MonitorSettings& s) {
   return {{"reference", s.reference},
@@ -177,21 +171,9 @@ int RunStreamCommand(const app::Settings& s) {
   watcher.join();
   const app::StreamMonitorStats stats = monitor.stats();
   if (s.cli.json) {
-    std::printf("%s\n", nlohmann::json{{"records", stats.records},
-                                       {"malformed", stats.malformed},
-                                       {"late", stats.late},
-                                       {"windows_published", stats.windows},
-                                       {"open_windows", stats.open_windows},
-                                       {"quality_windows_published", stats.quality_windows}}
-                            .dump()
-                            .c_str());
+    std::printf("%s\n", StreamMonitorStatsJson(stats).dump().c_str());
   } else {
-    std::printf(
-        "%lld records read (%lld late, %lld malformed); %lld drift windows published, %lld "
-        "open; %lld quality windows published\n",
-        static_cast<long long>(stats.records), static_cast<long long>(stats.late),
-        static_cast<long long>(stats.malformed), static_cast<long long>(stats.windows),
-        static_cast<long long>(stats.open_windows), static_cast<long long>(stats.quality_windows));
+    std::printf("%s", StreamMonitorStatsText(stats).c_str());
   }
   if (!st.ok()) return Fail("monitor", st);
   return 0;

@@ -1,9 +1,14 @@
 // generate, produce, process: the stages of the data's path as commands.
+#include <chrono>
 #include <cstdio>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "app/app.h"
 #include "app/metrics_server.h"
+#include "app/monitor.h"
 #include "base/logging.h"
 #include "cli/commands.h"
 #include "cli/report.h"
@@ -74,6 +79,78 @@ int RunProduce(const config::Config&, const app::Settings& s) {
   return 0;
 }
 
+namespace {
+
+// Drift windows inside `process` (`--reference SRC`, monitor.reference): the stream monitor of
+// `monitor run` over the enriched topic this run writes, its series on this process's
+// /metrics, its events on monitor.events_topic of the same log, its progress in the group
+// monitor.group. A run that stops when caught up runs it after the processor's last commit,
+// until it has read the topic to its end; a long-running one runs it on a thread beside the
+// processor from the moment the topic exists, and stops it with the processor.
+app::Settings MonitorSettings(const app::Settings& s, const std::string& uri, bool exit_when_idle) {
+  app::Settings ms = s;
+  ms.monitor.enriched = uri + "#" + s.process.processor.enriched_topic;
+  ms.monitor.predictions.clear();
+  ms.monitor.exit_when_idle = exit_when_idle;
+  return ms;
+}
+
+class MonitorBeside {
+ public:
+  ~MonitorBeside() { (void)Stop(); }
+
+  void Start(app::Settings ms, std::string uri, metrics::Registry& registry) {
+    thread_ = std::thread([this, ms = std::move(ms), uri = std::move(uri), &registry] {
+      Status done = Run(ms, uri, registry);
+      std::lock_guard lock(mu_);
+      status_ = done;
+      if (!done.ok()) LogLine(LogLevel::kError, "process: monitor stopped: " + done.ToString());
+    });
+  }
+  // Stops the monitor (it commits what it read) and returns how its thread ended.
+  Status Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      if (monitor_ != nullptr) monitor_->Stop();
+    }
+    if (thread_.joinable()) thread_.join();
+    std::lock_guard lock(mu_);
+    return status_;
+  }
+
+ private:
+  Status Run(const app::Settings& ms, const std::string& uri, metrics::Registry& registry) {
+    ASSIGN_OR_RETURN(std::unique_ptr<log::Log> log, app::OpenLog(uri, ms.log));
+    // The processor creates the topic when it starts; wait for it.
+    while (!log->DescribeTopic(ms.process.processor.enriched_topic).ok()) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return Status::Ok();
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<app::StreamMonitor> opened,
+                     app::StreamMonitor::Open(ms, registry));
+    app::StreamMonitor* monitor = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return Status::Ok();
+      monitor_ = std::move(opened);
+      monitor = monitor_.get();
+    }
+    return monitor->Run();
+  }
+
+  std::mutex mu_;
+  bool stopping_ = false;
+  std::unique_ptr<app::StreamMonitor> monitor_;
+  Status status_;
+  std::thread thread_;
+};
+
+}  // namespace
+
 int RunProcess(const config::Config&, const app::Settings& s) {
   InstallStopHandlers();
   // Settings first: a bad one exits 2 before the log directory is created.
@@ -93,16 +170,36 @@ int RunProcess(const config::Config&, const app::Settings& s) {
   if ((*metrics)->port() != 0) {
     std::fprintf(stderr, "covidflow process: metrics at %s\n", (*metrics)->url().c_str());
   }
+  const bool exit_when_idle = options->exit_when_idle;
+  const bool monitored = !s.monitor.reference.empty();
+  MonitorBeside beside;
+  if (monitored && !exit_when_idle) {
+    beside.Start(MonitorSettings(s, uri, false), uri, (*metrics)->registry());
+  }
   auto counts = app::RunProcessor(s, **log, std::move(options).value(), s.lake.dir, StopRequested(),
                                   &(*metrics)->registry());
+  Status monitor_status = beside.Stop();
   if (!counts.ok()) return Fail("process", counts.status());
+  std::unique_ptr<app::StreamMonitor> after;
+  if (monitored && exit_when_idle && monitor_status.ok()) {
+    auto opened = app::StreamMonitor::Open(MonitorSettings(s, uri, true), (*metrics)->registry());
+    if (!opened.ok()) {
+      return Fail("process", opened.status().WithContext("monitor"), ExitCode(opened.status()));
+    }
+    after = std::move(opened).value();
+    monitor_status = after->Run();
+  }
   if (s.cli.json) {
     nlohmann::json out = ProcessorCountsJson(*counts);
     out["log_metrics"] = (*log)->ClientMetrics();
+    if (after != nullptr) out["monitor"] = StreamMonitorStatsJson(after->stats());
     std::printf("%s\n", out.dump().c_str());
   } else {
     std::printf("%s", ProcessorCountsText(*counts).c_str());
+    if (after != nullptr)
+      std::printf("monitor: %s", StreamMonitorStatsText(after->stats()).c_str());
   }
+  if (!monitor_status.ok()) return Fail("process", monitor_status.WithContext("monitor"));
   // A run that enriched nothing is almost always a wrong input or mapping, not a result.
   if (counts->consumed > 0 && counts->enriched == 0 && !s.process.allow_all_rejected) {
     std::string reasons;

@@ -45,4 +45,30 @@ std::string ProcessorCountsText(const process::ProcessorCounts& c) {
   return s;
 }
 
+int ExitCode(const Status& status) {
+  return status.code() == StatusCode::kInvalidArgument || status.code() == StatusCode::kNotFound
+             ? 2
+             : 1;
+}
+
+nlohmann::json StreamMonitorStatsJson(const app::StreamMonitorStats& m) {
+  return {{"records", m.records},
+          {"malformed", m.malformed},
+          {"late", m.late},
+          {"windows_published", m.windows},
+          {"open_windows", m.open_windows},
+          {"quality_windows_published", m.quality_windows}};
+}
+
+std::string StreamMonitorStatsText(const app::StreamMonitorStats& m) {
+  char line[320];
+  std::snprintf(line, sizeof line,
+                "%lld records read (%lld late, %lld malformed); %lld drift windows published, "
+                "%lld open; %lld quality windows published\n",
+                static_cast<long long>(m.records), static_cast<long long>(m.late),
+                static_cast<long long>(m.malformed), static_cast<long long>(m.windows),
+                static_cast<long long>(m.open_windows), static_cast<long long>(m.quality_windows));
+  return line;
+}
+
 }  // namespace covidflow::cli

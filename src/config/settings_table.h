@@ -343,8 +343,9 @@ inline constexpr Setting kSettings[] = {
      3600},
 
     // monitor
-    {"monitor.reference", Type::kString, "", "--reference", "monitor up",
-     "drift: the reference sample: FILE.csv, FILE.jsonl, FILE.parquet, "
+    {"monitor.reference", Type::kString, "", "--reference", "monitor up process",
+     "drift (and process: drift windows of the enriched stream it writes): the reference sample: "
+     "FILE.csv, FILE.jsonl, FILE.parquet, "
      "lake:DIR?from=YYYY-MM-DD&to=YYYY-MM-DD, or a model's training reference: "
      "model:NAME@ALIAS|NAME/VERSION|NAME (the registry) or model-dir:DIR (up: default "
      "model:LOOP_MODEL@champion, the champion's training reference, followed as the alias "
@@ -355,7 +356,7 @@ inline constexpr Setting kSettings[] = {
      0.01, 86400},
     {"monitor.current", Type::kString, "", "--current", "monitor",
      "drift: the current sample, in the same forms as --reference"},
-    {"monitor.columns", Type::kString, "", "--columns", "monitor up",
+    {"monitor.columns", Type::kString, "", "--columns", "monitor up process",
      "drift: comma-separated columns to compare (default: every shared column but free text)"},
     {"monitor.html", Type::kString, "", "--html", "monitor",
      "drift: also write a self-contained HTML report (histograms and verdicts) to this file"},
@@ -370,10 +371,10 @@ inline constexpr Setting kSettings[] = {
      "quality: the labels' column (or field) holding the true class"},
     {"monitor.id_column", Type::kString, "tweet_id", "--id-column", "monitor",
      "quality: the labels' column (or field) holding the tweet id"},
-    {"monitor.window", Type::kString, "1h", "--window", "monitor up",
+    {"monitor.window", Type::kString, "1h", "--window", "monitor up process",
      "quality, run: tumbling windows of prediction (quality) or event (run) time, aligned to "
      "the epoch (ms, s, m, h, d)"},
-    {"monitor.lateness", Type::kString, "1d", "--lateness", "monitor up",
+    {"monitor.lateness", Type::kString, "1d", "--lateness", "monitor up process",
      "quality, run: a window closes this long after its end (by the latest time seen); labels "
      "or records arriving later are late"},
     {"monitor.enriched", Type::kString, "", "--enriched", "monitor",
@@ -385,7 +386,7 @@ inline constexpr Setting kSettings[] = {
      "run: stop once a poll brings nothing new (for batch runs and tests)"},
     {"monitor.model", Type::kString, "", "--model", "monitor",
      "quality: only this model's predictions (default: every model, per version)"},
-    {"monitor.events_topic", Type::kString, "monitor.events", "--events-topic", "monitor",
+    {"monitor.events_topic", Type::kString, "monitor.events", "--events-topic", "monitor process",
      "quality, run: the topic events go to (quality: on the prediction log's log; run: on the "
      "enriched stream's)"},
     {"monitor.min_accuracy", Type::kDouble, "0", "--min-accuracy", "monitor",

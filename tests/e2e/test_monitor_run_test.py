@@ -111,6 +111,11 @@ def test_windows_equal_monitor_drift_across_kills(home):
     assert last["windows_published"] == 1 and last["late"] == 0, last
     events = drift_events(home)
     assert [e["window_start_ms"] for e in events] == [1595635200000, 1595721600000]
+    check_days(home, reference, events)
+
+
+def check_days(home, reference, events):
+    """Each published window equals `monitor drift` on its day read back from the lake."""
     verdicts = []
     for event, day in zip(events, DAYS):
         want = expected(home, reference, day)
@@ -125,6 +130,75 @@ def test_windows_equal_monitor_drift_across_kills(home):
     # The day against itself: nothing drifts; the drifted day: its sentiment does.
     assert not any(verdicts[0].values())
     assert verdicts[1]["sentiment_label"] and verdicts[1]["sentiment_compound"]
+
+
+def test_process_with_a_reference_publishes_the_windows_of_monitor_run(home):
+    # Day 1 is processed first (the reference, read from the lake); days 2 (drifted) and 3 then
+    # go through `process --reference`, whose monitor reads the enriched topic from its start.
+    run("generate", "--count", 3000, "--seed", 5, "--out", f"{home}/g1.csv")
+    run("generate", "--count", 3000, "--seed", 6, "--drift-after", 0, "--out", f"{home}/g2.csv")
+    shifted(f"{home}/g2.csv", f"{home}/d2.csv", 1)
+    shifted(f"{home}/g1.csv", f"{home}/d3.csv", 2)
+    ingest(home, f"{home}/g1.csv")
+    reference = f"lake:{home}/lake?from={DAYS[0]}&to={DAYS[0]}"
+    run("produce", "--home", home, "--from", f"{home}/d2.csv")
+    run("produce", "--home", home, "--from", f"{home}/d3.csv")
+    out = json.loads(run("process", "--home", home, "--lake", f"{home}/lake", "--exit-when-idle",
+                         "--reference", reference, "--window", "1d", "--lateness", "2h",
+                         "--json").stdout)
+    assert out["enriched"] == 6000, out
+    assert out["monitor"]["records"] == 9000, out
+    assert out["monitor"]["windows_published"] == 2 and out["monitor"]["open_windows"] == 1, out
+    events = drift_events(home)
+    assert [e["window_start_ms"] for e in events] == [1595635200000, 1595721600000]
+    check_days(home, reference, events)
+
+    # A reference that cannot be read: exit 2 naming it (after the run: the records are kept).
+    r = run("process", "--home", home, "--exit-when-idle", "--reference", f"{home}/nope.csv",
+            check=False)
+    assert r.returncode == 2 and "nope.csv" in r.stderr, r.stderr
+
+
+def events_so_far(home):
+    """The drift events, or none while the events topic does not exist yet."""
+    try:
+        return drift_events(home)
+    except subprocess.CalledProcessError:
+        return []
+
+
+def test_a_long_running_process_monitors_beside_the_processor(home):
+    # The monitor's thread waits for the enriched topic the processor creates, and ends with
+    # a SIGTERM. (process needs its input topic to exist: day 1 is produced first.) One
+    # partition: a partition no record has reached yet does not hold the watermark
+    # (docs/monitoring.md), so on several, a window could close before a partition the
+    # processor writes later brings its rows.
+    run("generate", "--count", 3000, "--seed", 5, "--out", f"{home}/g1.csv")
+    run("produce", "--home", home, "--partitions", 1, "--from", f"{home}/g1.csv")
+    shifted(f"{home}/g1.csv", f"{home}/d2.csv", 1)
+    shifted(f"{home}/g1.csv", f"{home}/d3.csv", 2)
+    with open(f"{home}/ref.csv", "w") as f:
+        f.write("sentiment_compound\n0.1\n0.2\n0.3\n")
+    proc = subprocess.Popen([covidflow_bin(), "process", "--home", home, "--reference",
+                             f"{home}/ref.csv", "--columns", "sentiment_compound", "--window",
+                             "1d", "--lateness", "2h"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        for path in ("d2.csv", "d3.csv"):
+            run("produce", "--home", home, "--partitions", 1, "--from", f"{home}/{path}")
+        deadline = time.monotonic() + 60
+        while len(events_so_far(home)) < 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no two windows published"
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    events = drift_events(home)
+    assert [e["window_start_ms"] for e in events] == [1595635200000, 1595721600000]
+    assert all(e["rows"] == 3000 and e["reference"] == f"{home}/ref.csv" for e in events), [
+        (e["rows"], e["reference"]) for e in events]
 
 
 @pytest.mark.parametrize("flags,message", [
