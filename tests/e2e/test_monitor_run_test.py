@@ -34,6 +34,14 @@ def shifted(src, dst, days):
             w.writerow(row)
 
 
+def three_days(home):
+    """g1.csv (day 1), d2.csv (day 2, drifted) and d3.csv (day 3, day 1's tweets) in `home`."""
+    run("generate", "--count", 3000, "--seed", 5, "--out", f"{home}/g1.csv")
+    run("generate", "--count", 3000, "--seed", 6, "--drift-after", 0, "--out", f"{home}/g2.csv")
+    shifted(f"{home}/g2.csv", f"{home}/d2.csv", 1)
+    shifted(f"{home}/g1.csv", f"{home}/d3.csv", 2)
+
+
 def ingest(home, path):
     run("produce", "--home", home, "--from", path)
     run("process", "--home", home, "--lake", f"{home}/lake", "--exit-when-idle")
@@ -69,10 +77,7 @@ def metric(port, name):
 
 
 def test_windows_equal_monitor_drift_across_kills(home):
-    run("generate", "--count", 3000, "--seed", 5, "--out", f"{home}/g1.csv")
-    run("generate", "--count", 3000, "--seed", 6, "--drift-after", 0, "--out", f"{home}/g2.csv")
-    shifted(f"{home}/g2.csv", f"{home}/d2.csv", 1)
-    shifted(f"{home}/g1.csv", f"{home}/d3.csv", 2)
+    three_days(home)
     ingest(home, f"{home}/g1.csv")
     ingest(home, f"{home}/d2.csv")
     reference = f"lake:{home}/lake?from={DAYS[0]}&to={DAYS[0]}"
@@ -135,10 +140,7 @@ def check_days(home, reference, events):
 def test_process_with_a_reference_publishes_the_windows_of_monitor_run(home):
     # Day 1 is processed first (the reference, read from the lake); days 2 (drifted) and 3 then
     # go through `process --reference`, whose monitor reads the enriched topic from its start.
-    run("generate", "--count", 3000, "--seed", 5, "--out", f"{home}/g1.csv")
-    run("generate", "--count", 3000, "--seed", 6, "--drift-after", 0, "--out", f"{home}/g2.csv")
-    shifted(f"{home}/g2.csv", f"{home}/d2.csv", 1)
-    shifted(f"{home}/g1.csv", f"{home}/d3.csv", 2)
+    three_days(home)
     ingest(home, f"{home}/g1.csv")
     reference = f"lake:{home}/lake?from={DAYS[0]}&to={DAYS[0]}"
     run("produce", "--home", home, "--from", f"{home}/d2.csv")

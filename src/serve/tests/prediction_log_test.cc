@@ -11,6 +11,7 @@
 #include "base/testing/temp_dir.h"
 #include "log/open.h"
 #include "metrics/registry.h"
+#include "serve/tests/test_model.h"
 
 namespace covidflow::serve {
 namespace {
@@ -64,25 +65,6 @@ std::vector<PredictionRecord> ReadAll(log::Log& log, const std::string& topic, s
     }
   }
   return out;
-}
-
-// Every record of partition 0 of `topic` once everything is flushed: reads until a poll
-// comes back empty.
-std::vector<PredictionRecord> ReadFlushed(log::Log& log, const std::string& topic) {
-  auto consumer = log.NewConsumer({});
-  EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
-  EXPECT_TRUE((*consumer)->Assign({{{topic, PartitionId(0)}, Offset(0)}}).ok());
-  std::vector<PredictionRecord> out;
-  while (true) {
-    auto polled = (*consumer)->Poll(std::chrono::milliseconds(20));
-    EXPECT_TRUE(polled.ok()) << polled.status().ToString();
-    if (!polled.ok() || polled->empty()) return out;
-    for (const auto& rec : *polled) {
-      auto decoded = DecodePrediction(rec.value);
-      EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
-      if (decoded.ok()) out.push_back(std::move(*decoded));
-    }
-  }
 }
 
 TEST(PredictionRecordTest, EncodesOneJsonLineThatDecodesBack) {
@@ -307,7 +289,7 @@ TEST(PredictionLogTest, AFailedWriteDropsItsBatchCountsAndTheWriterGoesOn) {
       std::string::npos);
   // The failed batch was sent before the flush failed: what a reader finds of it is no
   // promise, so only the later records are checked.
-  auto read = ReadFlushed(**log, "predictions");
+  auto read = testmodel::ReadPredictions(**log, "predictions");
   ASSERT_GE(read.size(), 5u);
   for (int i = 0; i < 5; ++i) ExpectSame(Sample(3 + i), read[read.size() - 5 + i]);
 }

@@ -65,22 +65,8 @@ class ServiceTest : public ::testing::Test {
   }
   // Closes the prediction log (everything queued is written) and reads its topic back.
   std::vector<PredictionRecord> LoggedPredictions() {
-    std::vector<PredictionRecord> out;
     EXPECT_TRUE(predictions_->Close().ok());
-    auto consumer = log_->NewConsumer({});
-    EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
-    if (!consumer.ok()) return out;
-    EXPECT_TRUE((*consumer)->Assign({{{"predictions", PartitionId(0)}, Offset(0)}}).ok());
-    while (true) {
-      auto polled = (*consumer)->Poll(std::chrono::milliseconds(20));
-      EXPECT_TRUE(polled.ok()) << polled.status().ToString();
-      if (!polled.ok() || polled->empty()) return out;
-      for (const auto& rec : *polled) {
-        auto decoded = DecodePrediction(rec.value);
-        EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
-        if (decoded.ok()) out.push_back(std::move(*decoded));
-      }
-    }
+    return testmodel::ReadPredictions(*log_, "predictions");
   }
   void TearDown() override {
     if (watcher_) watcher_->Stop();

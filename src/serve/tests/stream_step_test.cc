@@ -133,25 +133,6 @@ TEST_F(ModelStepTest, ASwappedModelScoresTheNextChunk) {
   EXPECT_EQ(b.prediction.model, "m2");
 }
 
-// Every record on partition 0 of `topic` once the writer has closed (all flushed).
-std::vector<PredictionRecord> ReadBack(log::Log& log, const std::string& topic) {
-  std::vector<PredictionRecord> out;
-  auto consumer = log.NewConsumer({});
-  EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
-  if (!consumer.ok()) return out;
-  EXPECT_TRUE((*consumer)->Assign({{{topic, PartitionId(0)}, Offset(0)}}).ok());
-  while (true) {
-    auto polled = (*consumer)->Poll(std::chrono::milliseconds(20));
-    EXPECT_TRUE(polled.ok()) << polled.status().ToString();
-    if (!polled.ok() || polled->empty()) return out;
-    for (const auto& rec : *polled) {
-      auto decoded = DecodePrediction(rec.value);
-      EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
-      if (decoded.ok()) out.push_back(std::move(*decoded));
-    }
-  }
-}
-
 TEST_F(ModelStepTest, EveryScoredTweetIsOnePredictionRecordNamedByItsSourcePosition) {
   auto log = log::OpenFileLog(dir_.Sub("log"));
   ASSERT_TRUE(log.ok()) << log.status().ToString();
@@ -174,7 +155,7 @@ TEST_F(ModelStepTest, EveryScoredTweetIsOnePredictionRecordNamedByItsSourcePosit
   step.Apply(ptrs);
   ASSERT_TRUE((*predictions)->Close().ok());
 
-  const std::vector<PredictionRecord> records = ReadBack(**log, "predictions");
+  const std::vector<PredictionRecord> records = testmodel::ReadPredictions(**log, "predictions");
   ASSERT_EQ(records.size(), tweets.size());
   const char* ids[] = {"tweets.raw/0/100", "tweets.raw/1/101", "tweets.raw/0/102"};
   for (size_t i = 0; i < records.size(); ++i) {

@@ -1,5 +1,8 @@
 #include "serve/tests/test_model.h"
 
+#include <gtest/gtest.h>
+
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -87,6 +90,24 @@ int64_t RegisterBrokenModel(registry::Registry& registry, const std::string& mod
   v.model = model;
   v.artifact_dir = dir;
   return Check(registry.RegisterVersion(v, {"test", ""}), "register").version;
+}
+
+std::vector<PredictionRecord> ReadPredictions(log::Log& log, const std::string& topic) {
+  std::vector<PredictionRecord> out;
+  auto consumer = log.NewConsumer({});
+  EXPECT_TRUE(consumer.ok()) << consumer.status().ToString();
+  if (!consumer.ok()) return out;
+  EXPECT_TRUE((*consumer)->Assign({{{topic, PartitionId(0)}, Offset(0)}}).ok());
+  while (true) {
+    auto polled = (*consumer)->Poll(std::chrono::milliseconds(20));
+    EXPECT_TRUE(polled.ok()) << polled.status().ToString();
+    if (!polled.ok() || polled->empty()) return out;
+    for (const auto& rec : *polled) {
+      auto decoded = DecodePrediction(rec.value);
+      EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
+      if (decoded.ok()) out.push_back(std::move(*decoded));
+    }
+  }
 }
 
 }  // namespace covidflow::serve::testmodel

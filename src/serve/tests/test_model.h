@@ -2,9 +2,12 @@
 // A small two-class text model for serve's tests: trained in milliseconds on twenty fixed
 // tweets, saved as a model artifact, optionally registered as a version.
 #include <string>
+#include <vector>
 
 #include "features/table.h"
+#include "log/log.h"
 #include "registry/registry.h"
+#include "serve/prediction_log.h"
 
 namespace covidflow::serve::testmodel {
 
@@ -22,5 +25,9 @@ int64_t RegisterModel(registry::Registry& registry, const std::string& model,
 // A version whose classifier file is damaged after its manifest was written: it fails to load.
 int64_t RegisterBrokenModel(registry::Registry& registry, const std::string& model,
                             const std::string& scratch);
+
+// Every prediction record of partition 0 of `topic` once everything is flushed: reads until a
+// poll comes back empty. A record that does not decode fails the calling test.
+std::vector<PredictionRecord> ReadPredictions(log::Log& log, const std::string& topic);
 
 }  // namespace covidflow::serve::testmodel
