@@ -127,6 +127,8 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   kafka::KafkaOptions& kafka = s.log.kafka;
   b.Bind<K("kafka.client_id")>(kafka.client_id);
   b.Bind<K("kafka.linger_ms")>(kafka.linger);
+  b.Bind<K("kafka.fetch_queue_records")>(kafka.fetch_queue_records);
+  b.Bind<K("kafka.fetch_queue_kb")>(kafka.fetch_queue_kbytes);
   b.Bind<K("kafka.session_timeout_ms")>(kafka.session_timeout);
   b.Bind<K("kafka.stats_interval_ms")>(kafka.statistics_interval);
   b.Bind<K("kafka.properties")>(s.log.kafka_properties);

@@ -59,29 +59,30 @@ TEST(SettingsTest, DefaultsMatchTheModulesOwnDefaults) {
 }
 
 TEST(SettingsTest, ValuesReachTheirFields) {
-  Settings s = Bind("process",
-                    {"--batch",
-                     "77",
-                     "--idle-ms",
-                     "20",
-                     "--threads=3",
-                     "--utf8",
-                     "reject",
-                     "--fsync",
-                     "interval",
-                     "--compression",
-                     "zstd",
-                     "--set",
-                     "log.retention_hours=2",
-                     "--lake",
-                     "/l",
-                     "--group",
-                     "g",
-                     "--locations=false",
-                     "--enricher",
-                     "none",
-                     "--json"},
-                    {{"COVIDFLOW_KAFKA_LINGER_MS", "12"}});
+  Settings s =
+      Bind("process",
+           {"--batch",
+            "77",
+            "--idle-ms",
+            "20",
+            "--threads=3",
+            "--utf8",
+            "reject",
+            "--fsync",
+            "interval",
+            "--compression",
+            "zstd",
+            "--set",
+            "log.retention_hours=2",
+            "--lake",
+            "/l",
+            "--group",
+            "g",
+            "--locations=false",
+            "--enricher",
+            "none",
+            "--json"},
+           {{"COVIDFLOW_KAFKA_LINGER_MS", "12"}, {"COVIDFLOW_KAFKA_FETCH_QUEUE_KB", "512"}});
   const process::ProcessorOptions& p = s.process.processor;
   EXPECT_EQ(p.batch, 77u);
   EXPECT_EQ(p.idle, std::chrono::milliseconds(20));
@@ -92,6 +93,8 @@ TEST(SettingsTest, ValuesReachTheirFields) {
   EXPECT_EQ(s.producer.compression, log::Compression::kZstd);
   EXPECT_EQ(s.log.file.retention_ms, 2 * 3600 * 1000);
   EXPECT_EQ(s.log.kafka.linger, std::chrono::milliseconds(12));
+  EXPECT_EQ(s.log.kafka.fetch_queue_kbytes, 512);
+  EXPECT_EQ(s.log.kafka.fetch_queue_records, 16384);  // the default
   EXPECT_EQ(s.lake.dir, "/l");
   EXPECT_FALSE(s.process.locations);
   EXPECT_EQ(s.process.enricher, "none");

@@ -29,6 +29,9 @@ Result<std::unique_ptr<log::Consumer>> KafkaConsumer::Create(const std::string& 
       // Eager assignment: every revoke is a clean point to settle commits of what was owned.
       {"partition.assignment.strategy", "roundrobin"},
       {"fetch.wait.max.ms", "100"},
+      // A bounded prefetch (KafkaOptions::fetch_queue_*): memory, not rate, grows past it.
+      {"queued.min.messages", std::to_string(options.fetch_queue_records)},
+      {"queued.max.messages.kbytes", std::to_string(options.fetch_queue_kbytes)},
       {"allow.auto.create.topics", "false"},
   };
   // librdkafka's assign() needs a group id even when the group is never joined nor

@@ -66,6 +66,32 @@ TEST(KafkaLog, EveryCompressionCodecRoundTrips) {
   }
 }
 
+// The prefetch bound (queued.min.messages, queued.max.messages.kbytes) at its smallest still
+// hands out every record in order: it limits memory, never what is read.
+TEST(KafkaLog, SmallestFetchQueueStillReadsEveryRecord) {
+  KafkaOptions options = TestOptions();
+  options.fetch_queue_records = 1;
+  options.fetch_queue_kbytes = 1;
+  auto log = NewTestLog(options);
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  ASSERT_TRUE((*log)->CreateTopic("prefetch", 1).ok());
+  ProduceTo(**log, "prefetch", 0, 3000);
+  auto c = (*log)->NewConsumer({});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE((*c)->Assign({{{"prefetch", PartitionId(0)}, Offset(0)}}).ok());
+  int64_t next = 0;
+  auto deadline = Deadline(30);
+  while (next < 3000 && std::chrono::steady_clock::now() < deadline) {
+    auto polled = (*c)->Poll(milliseconds(100));
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    for (const log::InRecord& r : *polled) {
+      ASSERT_EQ(r.offset, Offset(next));
+      ++next;
+    }
+  }
+  EXPECT_EQ(next, 3000);
+}
+
 TEST(KafkaLog, ZeroPartitionsIsInvalidArgument) {
   auto log = NewTestLog();
   ASSERT_TRUE(log.ok()) << log.status().ToString();
