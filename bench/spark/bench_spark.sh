@@ -55,6 +55,18 @@ now() { date +%s.%N; }
 json() { "$py" -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, d))" "$@"; }
 calc() { "$py" -c "import sys; print(eval(sys.argv[1]))" "$1"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# spark_report TAG WHAT: Spark's rate in run TAG (start-up left out, printed apart) into
+# sp_rate, then the check that covidflow's lake-TAG and Spark's spark-TAG hold the same rows.
+spark_report() {
+  local tag=$1 what=$2
+  sp_rate=$(json "$work/spark-$tag.json" "rows/run_seconds")
+  echo "($tag) $what: $(calc "f'{$sp_rate:,.0f}'") rows/s" \
+    "($(json "$work/spark-$tag.json" "f'{rows} rows in {run_seconds:.2f} s'"); start-up" \
+    "$(json "$work/spark-$tag.json" "f'{startup_seconds:.2f}'") s apart)"
+  "$py" "$here/spark_peer.py" verify "$work/lake-$tag" "$work/spark-$tag" \
+    >"$work/verify-$tag.json" || { cat "$work/verify-$tag.json"; exit 1; }
+  echo "($tag) verified: $(json "$work/verify-$tag.json" "f'{covidflow_rows} rows on both sides over {days} days, VADER compound equal on {compound_compared} sampled texts'")"
+}
 
 echo "covidflow vs Spark $spark_version: $tweets generated tweets, $(nproc) cores, load average $(load) at start"
 "$cf" generate --count "$tweets" --seed 17 --out "$work/tweets.csv" >/dev/null 2>&1
@@ -78,14 +90,8 @@ if [[ "$only" == *a* ]]; then
     "$consumed consumed, peak RSS $(($(cat "$work/rss-a") / 1024)) MB)"
   "$py" "$here/spark_peer.py" batch "$work/tweets.csv" "$work/spark-a" >"$work/spark-a.json" \
     2>"$work/spark-a.log" || { tail -30 "$work/spark-a.log" >&2; exit 1; }
-  sp_a_rate=$(json "$work/spark-a.json" "rows/run_seconds")
-  echo "(a) PySpark local[2] CSV → VADER pandas UDF → Parquet: $(calc "f'{$sp_a_rate:,.0f}'") rows/s" \
-    "($(json "$work/spark-a.json" "f'{rows} rows in {run_seconds:.2f} s'"); start-up" \
-    "$(json "$work/spark-a.json" "f'{startup_seconds:.2f}'") s apart)"
-  "$py" "$here/spark_peer.py" verify "$work/lake-a" "$work/spark-a" >"$work/verify-a.json" ||
-    { cat "$work/verify-a.json"; exit 1; }
-  echo "(a) verified: $(json "$work/verify-a.json" "f'{covidflow_rows} rows on both sides over {days} days, VADER compound equal on {compound_compared} sampled texts'")"
-  ratio_a=$(calc "f'{$tweets/$cf_a_s/$sp_a_rate:.1f}'")
+  spark_report a "PySpark local[2] CSV → VADER pandas UDF → Parquet"
+  ratio_a=$(calc "f'{$tweets/$cf_a_s/$sp_rate:.1f}'")
   summary+=("(a) file log + lake vs PySpark: ${ratio_a}x (target >= 25x), load average $(load)")
 fi
 
@@ -118,14 +124,8 @@ if [[ "$only" == *b* ]]; then
   done
   "$py" "$here/spark_peer.py" stream "$b" bench.raw "$work/spark-b" --jars "$jars" \
     >"$work/spark-b.json" 2>"$work/spark-b.log" || { tail -30 "$work/spark-b.log" >&2; exit 1; }
-  sp_b_rate=$(json "$work/spark-b.json" "rows/run_seconds")
-  echo "(b) Structured Streaming availableNow from the topic → VADER pandas UDF → Parquet:" \
-    "$(calc "f'{$sp_b_rate:,.0f}'") rows/s ($(json "$work/spark-b.json" "f'{rows} rows in {run_seconds:.2f} s'");" \
-    "start-up $(json "$work/spark-b.json" "f'{startup_seconds:.2f}'") s apart)"
-  "$py" "$here/spark_peer.py" verify "$work/lake-b" "$work/spark-b" >"$work/verify-b.json" ||
-    { cat "$work/verify-b.json"; exit 1; }
-  echo "(b) verified: $(json "$work/verify-b.json" "f'{covidflow_rows} rows on both sides over {days} days, VADER compound equal on {compound_compared} sampled texts'")"
-  ratio_b=$(calc "f'{$tweets/$cf_b_s/$sp_b_rate:.1f}'")
+  spark_report b "Structured Streaming availableNow from the topic → VADER pandas UDF → Parquet"
+  ratio_b=$(calc "f'{$tweets/$cf_b_s/$sp_rate:.1f}'")
   summary+=("(b) Kafka + lake vs Structured Streaming: ${ratio_b}x (target >= 10x), load average $(load)")
 fi
 printf '%s\n' "${summary[@]}"

@@ -15,6 +15,8 @@ using std::chrono::milliseconds;
 
 using ::covidflow::testing::Deadline;
 
+std::string ProducedValue(int64_t i) { return "value-" + std::to_string(i) + std::string(100, 'x'); }
+
 void ProduceTo(log::Log& log, const std::string& topic, int partition, int count,
                log::Compression compression = log::Compression::kNone) {
   log::ProducerOptions po;
@@ -22,7 +24,7 @@ void ProduceTo(log::Log& log, const std::string& topic, int partition, int count
   auto producer = log.NewProducer(po);
   ASSERT_TRUE(producer.ok()) << producer.status().ToString();
   for (int i = 0; i < count; ++i) {
-    std::string value = "value-" + std::to_string(i) + std::string(100, 'x');
+    std::string value = ProducedValue(i);
     log::OutRecord r;
     r.value = value;
     r.partition = PartitionId(partition);
@@ -30,6 +32,23 @@ void ProduceTo(log::Log& log, const std::string& topic, int partition, int count
   }
   Status s = (*producer)->Flush();
   ASSERT_TRUE(s.ok()) << s.ToString();
+}
+
+// Polls `consumer`, assigned at offset 0 of a partition ProduceTo filled with `count` records,
+// until it has them all: each in offset order with its value.
+void ExpectProducedInOrder(log::Consumer& consumer, int64_t count, const std::string& what) {
+  int64_t next = 0;
+  auto deadline = Deadline(30);
+  while (next < count && std::chrono::steady_clock::now() < deadline) {
+    auto polled = consumer.Poll(milliseconds(100));
+    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
+    for (const log::InRecord& r : *polled) {
+      ASSERT_EQ(r.offset, Offset(next)) << what;
+      ASSERT_EQ(r.value, ProducedValue(next)) << what;
+      ++next;
+    }
+  }
+  EXPECT_EQ(next, count) << what;
 }
 
 TEST(KafkaLog, UriNamesTheBootstrapAddress) {
@@ -51,18 +70,7 @@ TEST(KafkaLog, EveryCompressionCodecRoundTrips) {
     auto c = (*log)->NewConsumer({});
     ASSERT_TRUE(c.ok());
     ASSERT_TRUE((*c)->Assign({{{topic, PartitionId(0)}, Offset(0)}}).ok());
-    int64_t next = 0;
-    auto deadline = Deadline(20);
-    while (next < 300 && std::chrono::steady_clock::now() < deadline) {
-      auto polled = (*c)->Poll(milliseconds(100));
-      ASSERT_TRUE(polled.ok()) << polled.status().ToString();
-      for (const log::InRecord& r : *polled) {
-        ASSERT_EQ(r.offset, Offset(next)) << codec;
-        ASSERT_EQ(r.value, "value-" + std::to_string(next) + std::string(100, 'x')) << codec;
-        ++next;
-      }
-    }
-    EXPECT_EQ(next, 300) << codec;
+    ExpectProducedInOrder(**c, 300, codec);
   }
 }
 
@@ -79,17 +87,7 @@ TEST(KafkaLog, SmallestFetchQueueStillReadsEveryRecord) {
   auto c = (*log)->NewConsumer({});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   ASSERT_TRUE((*c)->Assign({{{"prefetch", PartitionId(0)}, Offset(0)}}).ok());
-  int64_t next = 0;
-  auto deadline = Deadline(30);
-  while (next < 3000 && std::chrono::steady_clock::now() < deadline) {
-    auto polled = (*c)->Poll(milliseconds(100));
-    ASSERT_TRUE(polled.ok()) << polled.status().ToString();
-    for (const log::InRecord& r : *polled) {
-      ASSERT_EQ(r.offset, Offset(next));
-      ++next;
-    }
-  }
-  EXPECT_EQ(next, 3000);
+  ExpectProducedInOrder(**c, 3000, "prefetch");
 }
 
 TEST(KafkaLog, ZeroPartitionsIsInvalidArgument) {
