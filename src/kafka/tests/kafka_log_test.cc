@@ -15,7 +15,9 @@ using std::chrono::milliseconds;
 
 using ::covidflow::testing::Deadline;
 
-std::string ProducedValue(int64_t i) { return "value-" + std::to_string(i) + std::string(100, 'x'); }
+std::string ProducedValue(int64_t i) {
+  return "value-" + std::to_string(i) + std::string(100, 'x');
+}
 
 void ProduceTo(log::Log& log, const std::string& topic, int partition, int count,
                log::Compression compression = log::Compression::kNone) {
