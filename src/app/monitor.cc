@@ -438,7 +438,10 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
   if (!window.ok()) return window.status().WithContext("--window");
   auto lateness = monitor::ParseDurationMs(m.lateness);
   if (!lateness.ok()) return lateness.status().WithContext("--lateness");
+  auto idle = monitor::ParseDurationMs(m.idle_partition);
+  if (!idle.ok()) return idle.status().WithContext("--idle-partition");
   std::unique_ptr<StreamMonitor> mon(new StreamMonitor());
+  mon->idle_partition_ = std::chrono::milliseconds(*idle);
   const std::string& default_topic = s.process.processor.enriched_topic;
   std::string uri;
   std::string topic;
@@ -557,9 +560,14 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
     ASSIGN_OR_RETURN(log::CommitMap committed, mon->consumer_->Committed(partitions));
     for (const auto& [tp, point] : committed) monitor::MergeWindowsState(point.metadata, &state);
     // A partition with records and no time yet holds the watermark back until it is read.
+    // Beside a live writer, so does one without records so far (the writer may not have
+    // reached it yet) until monitor.idle_partition passes without one (Poll); a batch run
+    // (--exit-when-idle) reads a finished topic, whose empty partitions hold nothing back.
+    const auto now = std::chrono::steady_clock::now();
     for (const log::PartitionInfo& p : info->partitions) {
-      if (p.end.value() > p.start.value()) {
+      if (p.end.value() > p.start.value() || !m.exit_when_idle) {
         state.partition_time_ms.emplace(p.partition.value(), monitor::WindowsState::kNone);
+        mon->last_record_[p.partition.value()] = now;
       }
     }
     mon->windows_ = std::make_unique<monitor::DriftWindows>(*window, *lateness, state);
@@ -787,6 +795,25 @@ Status StreamMonitor::PublishQuality() {
 Status StreamMonitor::Poll(bool* read) {
   ASSIGN_OR_RETURN(auto records,
                    consumer_->Poll(std::chrono::milliseconds(join_ == nullptr ? 200 : 100)));
+  const auto now = std::chrono::steady_clock::now();
+  for (const log::InRecord& r : records) last_record_[r.partition.value()] = now;
+  // A partition silent for monitor.idle_partition stops holding the watermark back.
+  for (auto it = last_record_.begin(); it != last_record_.end();) {
+    if (now - it->second < idle_partition_) {
+      ++it;
+      continue;
+    }
+    if (windows_->state().partition_time_ms.count(it->first) != 0 &&
+        windows_->state().idle.count(it->first) == 0) {
+      LogLine(LogLevel::kInfo, "monitor: partition " + std::to_string(it->first) + " of " + topic_ +
+                                   " brought no record for " +
+                                   std::to_string(idle_partition_.count()) +
+                                   " ms: it holds the watermark back no more until its next one");
+      windows_->MarkIdle(it->first);
+      *read = true;  // windows it held open may close now
+    }
+    it = last_record_.erase(it);
+  }
   if (records.empty()) {
     // Idle: what was read is committed, so a stop loses nothing.
     if (dirty_) RETURN_IF_ERROR(Commit());

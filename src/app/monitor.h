@@ -195,7 +195,10 @@ class StreamMonitor {
   std::unique_ptr<log::Producer> producer_;
   std::unique_ptr<monitor::DriftWindows> windows_;
   std::map<int32_t, int64_t> next_;  // partition → the next offset to read
-  bool dirty_ = false;               // read something since the last commit
+  // Partitions holding the watermark back → when their last record came (or the start).
+  std::map<int32_t, std::chrono::steady_clock::time_point> last_record_;
+  std::chrono::milliseconds idle_partition_{10000};
+  bool dirty_ = false;  // read something since the last commit
   std::atomic<bool> stop_{false};
   metrics::Registry* registry_ = nullptr;
   metrics::Counter* windowed_ = nullptr;

@@ -232,6 +232,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("monitor.id_column")>(s.monitor.id_column);
   b.Bind<K("monitor.window")>(s.monitor.window);
   b.Bind<K("monitor.lateness")>(s.monitor.lateness);
+  b.Bind<K("monitor.idle_partition")>(s.monitor.idle_partition);
   b.Bind<K("monitor.enriched")>(s.monitor.enriched);
   b.Bind<K("monitor.group")>(s.monitor.group);
   b.Bind<K("monitor.exit_when_idle")>(s.monitor.exit_when_idle);

@@ -97,9 +97,10 @@ struct MonitorSettings {
   std::string labels;       // FILE.csv, FILE.jsonl or LOG_URI#topic
   std::string label_column;
   std::string id_column;
-  std::string window;    // a duration (monitor::ParseDurationMs)
-  std::string lateness;  // a duration
-  std::string model;     // "" = every model
+  std::string window;                  // a duration (monitor::ParseDurationMs)
+  std::string lateness;                // a duration
+  std::string idle_partition = "10s";  // a duration
+  std::string model;                   // "" = every model
   std::string events_topic;
   double min_accuracy = 0;  // 0 = no events
   double min_macro_f1 = 0;

@@ -385,6 +385,9 @@ inline constexpr Setting kSettings[] = {
     {"monitor.lateness", Type::kString, "1d", "--lateness", "monitor up process",
      "quality, run: a window closes this long after its end (by the latest time seen); labels "
      "or records arriving later are late"},
+    {"monitor.idle_partition", Type::kString, "10s", "--idle-partition", "monitor up process",
+     "run: a partition of the enriched stream without a record for this long (wall clock; at "
+     "start: without any so far) stops holding the watermark back until its next record"},
     {"monitor.enriched", Type::kString, "", "--enriched", "monitor",
      "run: the enriched stream, LOG_URI[#topic] (default: the log of --log, topic "
      "process.enriched_topic)"},

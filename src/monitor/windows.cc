@@ -17,11 +17,16 @@ int64_t DriftWindows::WindowStart(int64_t time_ms) const {
 
 int64_t WindowsState::Watermark() const {
   int64_t watermark = kNone;
+  int64_t latest_idle = kNone;
   for (const auto& [partition, time_ms] : partition_time_ms) {
+    if (idle.count(partition) != 0) {
+      latest_idle = std::max(latest_idle, time_ms);
+      continue;
+    }
     if (time_ms == kNone) return kNone;
     watermark = watermark == kNone ? time_ms : std::min(watermark, time_ms);
   }
-  return watermark;
+  return watermark == kNone ? latest_idle : watermark;
 }
 
 void DriftWindows::Add(const schema::EnrichedTweet& t, int32_t partition, int64_t offset) {
@@ -39,6 +44,7 @@ void DriftWindows::Add(const schema::EnrichedTweet& t, int32_t partition, int64_
     if (!inserted) it->second = std::min(it->second, offset);
     ++counts_.added;
   }
+  state_.idle.erase(partition);
   auto [it, inserted] = state_.partition_time_ms.emplace(partition, time_ms);
   if (!inserted) it->second = std::max(it->second, time_ms);
 }

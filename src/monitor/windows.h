@@ -19,14 +19,17 @@
 // skipped, the others are added again.
 //
 // A partition that stops receiving records holds the watermark back (its windows stay open);
-// so does a partition that holds records not read yet (the caller seeds it with kNone), so
-// that reading one partition far ahead at start closes nothing; a partition without records
-// does not.
+// so does a partition that holds records not read yet, or none so far (the caller seeds it
+// with kNone), so that reading one partition far ahead at start closes nothing. A partition
+// the caller finds idle (no record for a while, by its own clock) is let go by MarkIdle: it
+// holds nothing back until its next record, which Add takes as any other (late if its window
+// has closed meanwhile).
 //
 // Threads: a DriftWindows belongs to one thread.
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,8 +44,12 @@ struct WindowsState {
   // Each partition's latest event time; kNone: it has records, none read yet.
   std::map<int32_t, int64_t> partition_time_ms;
   int64_t closed_through_ms = kNone;  // the end of the last closed window
+  // Partitions marked idle since their last record (not committed: a restart starts busy).
+  std::set<int32_t> idle;
 
-  // The earliest partition time; kNone until every partition in the map has been read.
+  // The earliest time of the partitions not idle; kNone until each of them has been read.
+  // When every partition is idle (the stream is quiet), the latest time of any: all that
+  // was written has been read.
   int64_t Watermark() const;
 };
 
@@ -66,6 +73,8 @@ class DriftWindows {
   // Adds the tweet read at `offset` of `partition` to its window, or counts it as late.
   // Advances the partition's time.
   void Add(const schema::EnrichedTweet& t, int32_t partition, int64_t offset);
+  // `partition` stops holding the watermark back until its next record.
+  void MarkIdle(int32_t partition) { state_.idle.insert(partition); }
   // The windows closed by the watermark, by start; they leave this object.
   std::vector<StreamWindow> TakeClosed();
 

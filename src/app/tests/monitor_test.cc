@@ -1,7 +1,8 @@
 // app::StreamMonitor over a real embedded log and registry: the champion's training reference
 // followed as the alias moves (later windows compare with the new version's reference, the
 // events name it), drift gauges of a column a later window leaves out read NaN, and a
-// prediction topic that does not exist yet is waited for, not refused.
+// prediction topic that does not exist yet is waited for, not refused; a partition without
+// records holds the watermark back beside a live writer until monitor.idle_partition passes.
 #include "app/monitor.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/app.h"
@@ -70,7 +72,8 @@ class StreamMonitorTest : public ::testing::Test {
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
   // `n` enriched tweets an hour after `hour`'s start, scored by a model or not.
-  void Produce(int hour, int n, bool scored) {
+  void Produce(int hour, int n, bool scored, const std::string& topic = "tweets.enriched",
+               int partition = -1) {
     auto producer = log_->NewProducer(log::ProducerOptions{});
     ASSERT_TRUE(producer.ok());
     for (int i = 0; i < n; ++i) {
@@ -92,7 +95,8 @@ class StreamMonitorTest : public ::testing::Test {
       std::string value;
       schema::AppendEnrichedJson(value, t);
       record.value = value;
-      ASSERT_TRUE((*producer)->Send("tweets.enriched", record).ok());
+      if (partition >= 0) record.partition = PartitionId(partition);
+      ASSERT_TRUE((*producer)->Send(topic, record).ok());
     }
     ASSERT_TRUE((*producer)->Flush().ok());
   }
@@ -158,6 +162,51 @@ TEST_F(StreamMonitorTest, FollowsTheChampionsTrainingReferenceAndBlanksColumnsLe
             (nlohmann::json{"model_label", "model_confidence", "model_oov_rate"}));
   EXPECT_EQ(Sample(registry, confidence), "NaN");
   EXPECT_NE(Sample(registry, "covidflow_drift_score{column=\"sentiment_compound\"}"), "NaN");
+}
+
+// Beside a live writer, an enriched partition that has no record yet may simply not have been
+// reached: it holds the watermark back (no window closes on the other partition's records
+// alone) until monitor.idle_partition passes without one.
+TEST_F(StreamMonitorTest, AnEmptyPartitionHoldsTheWatermarkUntilItIsIdle) {
+  ASSERT_TRUE(log_->CreateTopic("two.enriched", 2).ok());
+  Produce(0, 40, /*scored=*/false, "two.enriched", /*partition=*/0);
+  Produce(2, 1, false, "two.enriched", 0);  // past hour 0's end + lateness on partition 0
+  Write("reference.csv", "sentiment_compound\n0.5\n-0.5\n0.6\n-0.4\n0.1\n");
+  s_.monitor.reference = dir_.Sub("reference.csv");
+  s_.monitor.columns = {"sentiment_compound"};
+  s_.monitor.enriched = log_uri_ + "#two.enriched";
+  s_.monitor.exit_when_idle = false;
+  for (const char* idle : {"1h", "300ms"}) {
+    SCOPED_TRACE(idle);
+    s_.monitor.idle_partition = idle;
+    s_.monitor.group = std::string("mon-") + idle;
+    metrics::Registry registry;
+    auto mon = StreamMonitor::Open(s_, registry);
+    ASSERT_TRUE(mon.ok()) << mon.status().ToString();
+    Status done;
+    std::thread run([&] { done = (*mon)->Run(); });
+    // Every record read (the windowed count), then 2 s more: with "1h" nothing closes.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while ((*mon)->stats().records < 41 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ((*mon)->stats().records, 41);
+    if (std::string(idle) == "1h") {
+      std::this_thread::sleep_for(std::chrono::seconds(2));
+      EXPECT_EQ((*mon)->stats().windows, 0);
+    } else {
+      while ((*mon)->stats().windows == 0 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      EXPECT_EQ((*mon)->stats().windows, 1);
+    }
+    (*mon)->Stop();
+    run.join();
+    EXPECT_TRUE(done.ok()) << done.ToString();
+  }
+  std::vector<nlohmann::json> events = Events("drift");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["rows"], 40) << events[0].dump();
 }
 
 TEST_F(StreamMonitorTest, APredictionTopicThatDoesNotExistYetIsWaitedFor) {

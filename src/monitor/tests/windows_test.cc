@@ -71,6 +71,34 @@ TEST(DriftWindowsTest, APartitionWithRecordsNotReadYetHoldsTheWatermark) {
   EXPECT_EQ(w.TakeClosed().size(), 1u);
 }
 
+TEST(DriftWindowsTest, AnIdlePartitionHoldsNothingBackUntilItsNextRecord) {
+  WindowsState state;
+  state.partition_time_ms[1] = WindowsState::kNone;  // no record so far, beside a live writer
+  DriftWindows w(kHour, 0, state);
+  w.Add(At(10), 0, 0);
+  w.Add(At(2 * kHour), 0, 1);
+  EXPECT_TRUE(w.TakeClosed().empty());
+  w.MarkIdle(1);
+  EXPECT_EQ(w.state().Watermark(), 2 * kHour);
+  std::vector<StreamWindow> closed = w.TakeClosed();
+  ASSERT_EQ(closed.size(), 1u);
+  EXPECT_EQ(closed[0].start_ms, 0);
+  // Its next record takes part again: late if its window has closed, else it holds again.
+  w.Add(At(20 * 1000), 1, 0);
+  EXPECT_EQ(w.counts().late, 1);
+  EXPECT_EQ(w.state().Watermark(), 20 * 1000);
+  w.Add(At(5 * kHour), 0, 2);
+  EXPECT_TRUE(w.TakeClosed().empty());  // window 2h..3h waits for partition 1
+  w.Add(At(4 * kHour), 1, 1);
+  EXPECT_EQ(w.TakeClosed().size(), 1u);
+  // The whole stream quiet: everything written has been read, the latest time holds.
+  w.MarkIdle(0);
+  EXPECT_EQ(w.state().Watermark(), 4 * kHour);
+  w.MarkIdle(1);
+  EXPECT_EQ(w.state().Watermark(), 5 * kHour);
+  EXPECT_EQ(w.TakeClosed().size(), 1u);  // 4h..5h: partition 1's record
+}
+
 TEST(DriftWindowsTest, ResumeOffsetIsTheFirstOffsetAnOpenWindowHolds) {
   DriftWindows w(kHour, 0);
   w.Add(At(10), 0, 7);
