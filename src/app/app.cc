@@ -7,7 +7,9 @@
 #include <cerrno>
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
+#include "base/logging.h"
 #include "enrich/enrichers.h"
 #include "enrich/location/location_step.h"
 #include "enrich/location/normalizer.h"
@@ -295,6 +297,21 @@ Result<process::ProcessorCounts> RunProcessor(const Settings& s, log::Log& log,
                                               std::string_view lake_dir,
                                               const std::atomic<bool>& stop,
                                               metrics::Registry* metrics) {
+  if (!options.exit_when_idle) {
+    bool said = false;
+    while (!stop.load()) {
+      Result<log::TopicInfo> input = log.DescribeTopic(options.input_topic);
+      if (input.ok()) break;
+      if (input.status().code() != StatusCode::kNotFound) return input.status();
+      if (!said) {
+        LogLine(LogLevel::kInfo,
+                "process: waiting for topic " + options.input_topic + " (a producer creates it)");
+        said = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (stop.load()) return process::ProcessorCounts{};
+  }
   ASSIGN_OR_RETURN(ProcessorStack stack,
                    MakeProcessor(s, log, std::move(options), lake_dir, metrics));
   return stack.processor->Run(stop);

@@ -133,7 +133,9 @@ struct ProcessorStack {
 Result<ProcessorStack> MakeProcessor(const Settings& s, log::Log& log,
                                      process::ProcessorOptions options, std::string_view lake_dir,
                                      metrics::Registry* metrics = nullptr);
-// MakeProcessor, then runs it until it is idle (exit_when_idle) or `stop` is set.
+// MakeProcessor, then runs it until it is idle (exit_when_idle) or `stop` is set. Without
+// exit_when_idle, a processor started before its producer waits for the input topic to appear
+// (a stop meanwhile returns zero counts); with it, a missing input topic is kNotFound.
 Result<process::ProcessorCounts> RunProcessor(const Settings& s, log::Log& log,
                                               process::ProcessorOptions options,
                                               std::string_view lake_dir,

@@ -170,13 +170,11 @@ def events_so_far(home):
 
 
 def test_a_long_running_process_monitors_beside_the_processor(home):
-    # The monitor's thread waits for the enriched topic the processor creates, and ends with
-    # a SIGTERM. (process needs its input topic to exist: day 1 is produced first.) One
-    # partition: a partition no record has reached yet does not hold the watermark
-    # (docs/monitoring.md), so on several, a window could close before a partition the
-    # processor writes later brings its rows.
+    # Started before anything is produced: the processor waits for its input topic, the
+    # monitor's thread for the enriched topic the processor creates; a SIGTERM ends both. Two
+    # partitions: one that no record has reached yet holds the watermark back beside a live
+    # writer (docs/monitoring.md), so no window closes before every partition brings its rows.
     run("generate", "--count", 3000, "--seed", 5, "--out", f"{home}/g1.csv")
-    run("produce", "--home", home, "--partitions", 1, "--from", f"{home}/g1.csv")
     shifted(f"{home}/g1.csv", f"{home}/d2.csv", 1)
     shifted(f"{home}/g1.csv", f"{home}/d3.csv", 2)
     with open(f"{home}/ref.csv", "w") as f:
@@ -186,8 +184,10 @@ def test_a_long_running_process_monitors_beside_the_processor(home):
                              "1d", "--lateness", "2h"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
-        for path in ("d2.csv", "d3.csv"):
-            run("produce", "--home", home, "--partitions", 1, "--from", f"{home}/{path}")
+        time.sleep(0.5)
+        assert proc.poll() is None, proc.communicate()
+        for path in ("g1.csv", "d2.csv", "d3.csv"):
+            run("produce", "--home", home, "--partitions", 2, "--from", f"{home}/{path}")
         deadline = time.monotonic() + 60
         while len(events_so_far(home)) < 2:
             assert proc.poll() is None, proc.communicate()
@@ -197,6 +197,7 @@ def test_a_long_running_process_monitors_beside_the_processor(home):
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
+    assert "waiting for topic tweets.raw" in err
     events = drift_events(home)
     assert [e["window_start_ms"] for e in events] == [1595635200000, 1595721600000]
     assert all(e["rows"] == 3000 and e["reference"] == f"{home}/ref.csv" for e in events), [
