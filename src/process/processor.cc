@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "process/batch.h"
+#include "process/lake_writer.h"
 #include "process/output_marks.h"
 #include "process/output_writers.h"
 #include "process/recovery.h"
@@ -55,53 +56,6 @@ class Owned {
 
  private:
   std::vector<char> owned_;
-};
-
-// The lake beside the topics: the source offsets it already holds (exactly-once in the lake,
-// independent of the topic outputs), and a batch's rows appended and committed.
-class LakeStage {
- public:
-  LakeStage(lake::LakeSink* sink, std::string input_topic)
-      : sink_(sink), input_topic_(std::move(input_topic)) {}
-
-  Status Open() {
-    if (sink_ == nullptr) return Status::Ok();
-    ASSIGN_OR_RETURN(auto positions, sink_->CommittedPositions());
-    for (const auto& [tp, off] : positions) {
-      if (tp.topic == input_topic_) next_[tp.partition] = Offset(off.value() + 1);
-    }
-    return Status::Ok();
-  }
-  // Whether the record at (p, offset) still has to go to the lake.
-  bool Wants(PartitionId p, Offset offset) const {
-    if (sink_ == nullptr) return false;
-    auto it = next_.find(p);
-    return it == next_.end() || offset >= it->second;
-  }
-  // Appends the batch's rows of owned partitions and commits them; the rows appended.
-  Result<int64_t> Write(Batch& b, const Owned& owned) {
-    if (sink_ == nullptr) return 0;
-    int64_t rows = 0;
-    for (Worker& wk : b.workers) {
-      for (schema::EnrichedTweet& row : wk.lake_rows) {
-        if (!owned(row.source.partition)) continue;
-        Offset& next = next_[row.source.partition];
-        next = std::max(next, Offset(row.source.offset.value() + 1));
-        sink_->Append(std::move(row));
-        ++rows;
-      }
-      wk.lake_rows.clear();
-    }
-    RETURN_IF_ERROR(sink_->Commit().WithContext("committing the lake"));
-    return rows;
-  }
-  // Data files committed so far by this run.
-  int64_t files_committed() const { return sink_ == nullptr ? 0 : sink_->files_committed(); }
-
- private:
-  lake::LakeSink* sink_;
-  const std::string input_topic_;
-  std::map<PartitionId, Offset> next_;  // first source offset not yet in the lake
 };
 
 // One run's stages and the state they share; the main thread's steps are its methods.
@@ -167,13 +121,14 @@ class Pipeline {
   size_t input_partitions_ = 0;
   std::unique_ptr<log::Consumer> consumer_;
   std::unique_ptr<Recovery> recovery_;
-  LakeStage lake_;
+  LakeWriter lake_;
   Transformer transformer_;
   std::unique_ptr<OutputWriters> writers_;
   // The written batch whose commit waits for its outputs' durability.
   struct AwaitingCommit {
     log::CommitMap commit;
     std::map<PartitionId, Offset> next;
+    LakeWriter::Ticket lake = 0;  // its lake rows' batch on cf-lake
     bool active = false;
   } awaiting_;
   // An outage: since when, and its last error (see failing_since()).
@@ -183,6 +138,7 @@ class Pipeline {
   }
   std::optional<std::chrono::steady_clock::time_point> failing_since_;
   Status last_failure_;
+  int64_t lake_rows_recorded_ = 0;  // LakeWriter::rows_committed() given to the probe
   bool owned_before_ = false;  // this member has owned input partitions in this run
   // Two batches in flight: while workers transform batch k, the main thread polls and
   // prepares batch k+1, then writes batch k.
@@ -263,8 +219,9 @@ Status Pipeline::Write(Batch& b) {
   // member. Their records are left to the new owner, which resumes from the last commit:
   // writing them here could land after its recovery scan and be written twice.
   const Owned owned(*consumer_, o_.input_topic, input_partitions_);
-  ASSIGN_OR_RETURN(int64_t lake_rows, lake_.Write(b, owned));
-  probe_.RecordLakeRows(lake_rows, lake_.files_committed());
+  // The lake rows go to cf-lake, committed there while this batch is sent and the next one
+  // transformed; this batch's commit waits for them (CompleteCommit).
+  ASSIGN_OR_RETURN(const LakeWriter::Ticket lake_ticket, lake_.Submit(b, owned));
   probe_.EndPhase(Phase::kLake);
 
   std::map<PartitionId, Offset> next;
@@ -297,6 +254,7 @@ Status Pipeline::Write(Batch& b) {
   }
   awaiting_.commit = std::move(commit);
   awaiting_.next = std::move(next);
+  awaiting_.lake = lake_ticket;
   awaiting_.active = true;
   probe_.RecordBatch();
   return Status::Ok();
@@ -309,6 +267,12 @@ Status Pipeline::CompleteCommit() {
   const Status durable = writers_->AwaitDurable();
   probe_.EndPhase(Phase::kSync);
   RETURN_IF_ERROR(durable);
+  // The input offsets follow the lake rows too: committed only once cf-lake holds them.
+  const Status lake = lake_.AwaitCommitted(awaiting_.lake);
+  probe_.RecordLakeRows(lake_.rows_committed() - lake_rows_recorded_, lake_.files_committed());
+  lake_rows_recorded_ = lake_.rows_committed();
+  probe_.EndPhase(Phase::kLake);
+  RETURN_IF_ERROR(lake);
   const Status committed = consumer_->Commit(awaiting_.commit);
   probe_.TraceCommit(awaiting_.commit, committed);
   if (committed.code() == StatusCode::kFailedPrecondition || committed.retriable()) {
