@@ -11,8 +11,8 @@
 // but not written again. docs/decisions/0002-exactly-once-outputs.md.
 //
 // The parts (README.md has the pipeline and who runs what): Recovery, Transformer (the
-// `cf-transform` workers), OutputWriters (`cf-send` writers, the `cf-sync` wait), the lake
-// sink, and ProcessorProbe (counts, phase timers, trace).
+// `cf-transform` workers), OutputWriters (`cf-send` writers, the `cf-sync` wait), LakeWriter
+// (the lake sink on `cf-lake`), and ProcessorProbe (counts, phase timers, trace).
 //
 // Ownership and threads: Run() is called by one thread. The log, the enrichment slot and the
 // lake sink belong to the caller and must outlive Run. The enrichment is read from the slot
@@ -56,9 +56,10 @@ struct ProcessorOptions {
 
 class Processor {
  public:
-  // `lake`: the opened sink the enriched tweets also go to (null = no lake). Its rows are
-  // committed before a batch's topic outputs are sent, and the source offsets it already
-  // holds (LakeSink::CommittedPositions) are not appended again.
+  // `lake`: the opened sink the enriched tweets also go to (null = no lake), used only by the
+  // run's cf-lake thread while Run runs. A batch's input offsets are committed only after its
+  // lake rows are, and the source offsets it already holds (LakeSink::CommittedPositions) are
+  // not appended again.
   // `metrics`: where the probe keeps its series too (null = counts only); outlives Run.
   Processor(log::Log& log, enrich::EnrichmentSlot& enrichment, lake::LakeSink* lake,
             ProcessorOptions options, metrics::Registry* metrics = nullptr);

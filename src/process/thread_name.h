@@ -1,7 +1,7 @@
 #pragma once
 // Names the calling thread (shown by top -H, perf and gdb); at most 15 characters. The
 // processor's threads: cf-transform (workers), cf-send (output writers), cf-sync (waits for
-// a written batch's durability).
+// a written batch's durability), cf-lake (appends and commits the lake).
 #if defined(__linux__)
 #include <pthread.h>
 #endif

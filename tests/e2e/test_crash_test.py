@@ -11,10 +11,51 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from conftest import covidflow_bin, read_topic, run
 
 TWEETS = int(os.environ.get("CF_CRASH_TWEETS", "200000"))
 MIN_KILLS = 20
+
+
+def assert_each_input_once(uri, lake, group, tweets):
+    """Every input of tweets.raw has exactly one output (enriched or dead letter, counted raw),
+    and the lake holds exactly the enriched tweets, once each. Returns the outputs and lake
+    rows by (partition, offset)."""
+    seen = collections.Counter()
+    for topic in ("tweets.enriched", "tweets.dlq"):
+        for rec in read_topic(uri, topic):
+            h = rec["headers"]
+            assert h["src-group"] == group
+            seen[(int(h["src-part"]), int(h["src-offset"]))] += 1
+    stats = json.loads(run("topic", "stats", uri, "tweets.raw", "--json").stdout)
+    inputs = {(p["partition"], o) for p in stats["partitions"] for o in range(p["start"], p["end"])}
+    assert stats["records"] == tweets
+    missing = inputs - set(seen)
+    dupes = {k: n for k, n in seen.items() if n > 1}
+    extra = set(seen) - inputs
+    if missing or dupes or extra:
+        import shutil
+        shutil.copytree(os.path.dirname(lake), "/tmp/cf-crash-failed", dirs_exist_ok=True)
+    assert not missing, f"{len(missing)} inputs have no output, e.g. {sorted(missing)[:5]}"
+    assert not dupes, f"{len(dupes)} inputs have more than one output, e.g. {list(dupes.items())[:5]}"
+    assert not extra
+    assert sum(seen.values()) == tweets
+
+    # The lake holds exactly the enriched tweets, once each (read by pyarrow, raw rows).
+    import pyarrow.dataset as ds
+    table = ds.dataset(f"{lake}/tweets", format="parquet", partitioning="hive",
+                       exclude_invalid_files=True).to_table(
+                           columns=["source_partition", "source_offset"])
+    rows = collections.Counter(zip(table.column("source_partition").to_pylist(),
+                                   table.column("source_offset").to_pylist()))
+    lake_dupes = {k: n for k, n in rows.items() if n > 1}
+    assert not lake_dupes, f"{len(lake_dupes)} lake rows twice, e.g. {list(lake_dupes.items())[:5]}"
+    dlq = {(int(r["headers"]["src-part"]), int(r["headers"]["src-offset"]))
+           for r in read_topic(uri, "tweets.dlq")}
+    assert set(rows) == set(seen) - dlq, "the lake must hold exactly the enriched tweets"
+    return seen, rows
 
 
 def test_kill9_loses_nothing_and_duplicates_nothing(home):
@@ -53,39 +94,39 @@ def test_kill9_loses_nothing_and_duplicates_nothing(home):
     counts = json.loads(final.stdout)
     assert counts["consumed"] == counts["enriched"] + counts["dead_letters"]
 
-    seen = collections.Counter()
-    for topic in ("tweets.enriched", "tweets.dlq"):
-        for rec in read_topic(uri, topic):
-            h = rec["headers"]
-            assert h["src-group"] == "crash"
-            seen[(int(h["src-part"]), int(h["src-offset"]))] += 1
-    stats = json.loads(run("topic", "stats", uri, "tweets.raw", "--json").stdout)
-    inputs = {(p["partition"], o) for p in stats["partitions"] for o in range(p["start"], p["end"])}
-    assert stats["records"] == TWEETS
-    missing = inputs - set(seen)
-    dupes = {k: n for k, n in seen.items() if n > 1}
-    extra = set(seen) - inputs
+    seen, rows = assert_each_input_once(uri, lake, "crash", TWEETS)
     assert kills >= MIN_KILLS
-    if missing or dupes or extra:
-        import shutil
-        shutil.copytree(home, "/tmp/cf-crash-failed", dirs_exist_ok=True)
-    assert not missing, f"{len(missing)} inputs have no output, e.g. {sorted(missing)[:5]}"
-    assert not dupes, f"{len(dupes)} inputs have more than one output, e.g. {list(dupes.items())[:5]}"
-    assert not extra
-    assert sum(seen.values()) == TWEETS
-
-    # The lake holds exactly the enriched tweets, once each (read by pyarrow, raw rows).
-    import pyarrow.dataset as ds
-    table = ds.dataset(f"{lake}/tweets", format="parquet", partitioning="hive",
-                       exclude_invalid_files=True).to_table(
-                           columns=["source_partition", "source_offset"])
-    rows = collections.Counter(zip(table.column("source_partition").to_pylist(),
-                                   table.column("source_offset").to_pylist()))
-    enriched = {k for k, n in seen.items()}
-    lake_dupes = {k: n for k, n in rows.items() if n > 1}
-    assert not lake_dupes, f"{len(lake_dupes)} lake rows twice, e.g. {list(lake_dupes.items())[:5]}"
-    dlq = {(int(r["headers"]["src-part"]), int(r["headers"]["src-offset"]))
-           for r in read_topic(uri, "tweets.dlq")}
-    assert set(rows) == enriched - dlq, "the lake must hold exactly the enriched tweets"
     print(f"{kills} kills, {TWEETS} inputs, {sum(seen.values())} outputs, {len(rows)} lake rows, "
           "0 missing, 0 duplicated")
+
+
+# The lake thread (cf-lake, src/process/lake_writer.h) stopped dead with SIGKILL at each of its
+# steps, and at the lake commit's own points reached from it (CF_FAILPOINTS,
+# src/base/failpoint.h): its third batch, while the main thread has sent later batches' outputs.
+# The restarted processor leaves every input once in the topics and every enriched tweet once
+# in the lake.
+@pytest.mark.parametrize("point", [
+    "process.lake.before_append",
+    "lake.commit.after_tmp_files",
+    "lake.commit.after_commit_record",
+    "process.lake.after_commit",
+])
+def test_kill9_in_the_lake_thread_then_restart(home, point):
+    tweets = 20_000
+    uri = f"file://{home}/log"
+    csv = f"{home}/tweets.csv"
+    lake = f"{home}/lake"
+    run("generate", "--count", tweets, "--seed", 12, "--malformed-rate", 0.01, "--out", csv)
+    run("produce", "--from", csv, "--to", uri, "--partitions", "4")
+    cmd = ["process", "--from", uri, "--group", "crash", "--batch", "1000", "--enricher", "none",
+           "--lake", lake, "--exit-when-idle", "--json"]
+    killed = subprocess.run([covidflow_bin(), *cmd], capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, CF_FAILPOINTS=f"{point}=kill@3"))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    # Killed mid-run: the lake holds less than the enriched tweets.
+    final = run(*cmd)
+    counts = json.loads(final.stdout)
+    assert counts["consumed"] == counts["enriched"] + counts["dead_letters"]
+    assert counts["consumed"] > 0, "the restart had nothing left to do: the kill came too late"
+    seen, rows = assert_each_input_once(uri, lake, "crash", tweets)
+    assert counts["lake_rows"] < len(rows), "the killed run committed no lake row"
