@@ -68,7 +68,8 @@ class LakeWriter {
     rows.reserve(batch.workers.size());
     for (Worker& wk : batch.workers) {
       std::vector<schema::EnrichedTweet>& mine = wk.lake_rows;
-      std::erase_if(mine, [&](const schema::EnrichedTweet& r) { return !owned(r.source.partition); });
+      std::erase_if(mine,
+                    [&](const schema::EnrichedTweet& r) { return !owned(r.source.partition); });
       for (const schema::EnrichedTweet& r : mine) {
         Offset& next = next_[r.source.partition];
         next = std::max(next, Offset(r.source.offset.value() + 1));

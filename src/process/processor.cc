@@ -139,7 +139,7 @@ class Pipeline {
   std::optional<std::chrono::steady_clock::time_point> failing_since_;
   Status last_failure_;
   int64_t lake_rows_recorded_ = 0;  // LakeWriter::rows_committed() given to the probe
-  bool owned_before_ = false;  // this member has owned input partitions in this run
+  bool owned_before_ = false;       // this member has owned input partitions in this run
   // Two batches in flight: while workers transform batch k, the main thread polls and
   // prepares batch k+1, then writes batch k.
   Batch batches_[2];
