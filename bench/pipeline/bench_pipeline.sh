@@ -2,8 +2,9 @@
 # End-to-end rates of the spine on N generated tweets (default 1,000,000), release build:
 #   generate → file, produce file → tweets.raw, process → tweets.enriched + tweets.dlq
 # first the spine alone (--enricher none --locations=false, the issue's "no enrichment"),
-# then with locations, other fsync policies and VADER, plus the raw-copy ceiling of the
-# same bytes (cat > /dev/null) as the named peer for the produce rate.
+# then with locations, other fsync policies and VADER, and VADER + locations into the lake
+# (--lake, the lake written on the processor's cf-lake thread), plus the raw-copy ceiling of
+# the same bytes (cat > /dev/null) as the named peer for the produce rate.
 # Usage: bench/pipeline/bench_pipeline.sh [N] [covidflow binary]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,19 +28,29 @@ cat_rate=$(rate "$N" "$t0" "$t1")
 # (every-flush is the default; never survives kill -9 but not a power loss, see
 # docs/formats/log.md). The first run is the spine alone: no enrichment of any kind.
 for run in "none false every-flush" "none true every-flush" "none false interval" \
-           "none false never" "vader true every-flush" "vader true never"; do
-  read -r enricher locations fsync <<<"$run"
-  rm -rf "$work/log"
+           "none false never" "vader true every-flush" "vader true never" \
+           "vader true every-flush lake"; do
+  read -r enricher locations fsync lake <<<"$run"
+  rm -rf "$work/log" "$work/lake"
+  lake_args=()
+  [ -n "${lake:-}" ] && lake_args=(--lake "$work/lake")
   t0=$(now)
   "$CF" produce --from "$work/t.csv" --to "file://$work/log" --json > "$work/produce.json"
   t1=$(now)
   "$CF" process --from "file://$work/log" --group bench --exit-when-idle --idle-ms 200 --batch 32768 \
-    --enricher "$enricher" --locations="$locations" --fsync "$fsync" --json > "$work/process.json" ||
+    --enricher "$enricher" --locations="$locations" --fsync "$fsync" "${lake_args[@]}" --json > "$work/process.json" ||
     { echo "process with $enricher failed"; continue; }
   consumed=$(field consumed < "$work/process.json")
   secs=$(field active_seconds < "$work/process.json")
   echo "produce:  $(rate "$N" "$t0" "$t1") records/s"
-  python3 -c "import sys; c,s,e,l,f=sys.argv[1:]; print(f'process (enricher {e}, locations {l}, fsync {f}): {float(c)/float(s):,.0f} tweets/s end to end ({c} tweets in {float(s):.2f} s)')" \
-    "$consumed" "$secs" "$enricher" "$locations" "$fsync"
+  python3 -c "import sys; c,s,e,l,f,k=sys.argv[1:]; print(f'process (enricher {e}, locations {l}, fsync {f}{k}): {float(c)/float(s):,.0f} tweets/s end to end ({c} tweets in {float(s):.2f} s)')" \
+    "$consumed" "$secs" "$enricher" "$locations" "$fsync" "${lake:+, --lake}"
+  this_rate=$(python3 -c "import sys; print(float(sys.argv[1])/float(sys.argv[2]))" "$consumed" "$secs")
+  # The lake's cost: the same run (VADER, locations, every-flush) without --lake is its peer.
+  if [ "$run" = "vader true every-flush" ]; then peer_rate=$this_rate; fi
+  if [ -n "${lake:-}" ] && [ -n "${peer_rate:-}" ]; then
+    python3 -c "import sys; print(f'  --lake vs the same run without: {float(sys.argv[1])/float(sys.argv[2]):.2f}x')" \
+      "$this_rate" "$peer_rate"
+  fi
 done
 echo "peer: cat of the same file: $cat_rate records/s equivalent"

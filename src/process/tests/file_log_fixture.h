@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "base/testing/temp_dir.h"
+#include "enrich/enrichers.h"
+#include "enrich/enrichment.h"
 #include "log/log.h"
 #include "log/open.h"
 #include "schema/record_headers.h"
@@ -24,6 +26,17 @@ inline std::string Row(int i, std::string_view followers = "12") {
   return "user" + std::to_string(i) + ",\"Atlanta, GA\",,2017-01-31 00:37:31," +
          std::string(followers) + ",92,814,False,2020-07-25 11:28:59,\"Great news, " +
          std::to_string(i) + "\",['COVID19'],Twitter for iPhone,False";
+}
+
+// An enrichment slot holding the "none" sentiment step alone (no scoring).
+inline std::unique_ptr<enrich::EnrichmentSlot> NoEnrichment() {
+  auto none = enrich::MakeEnricher("none");
+  EXPECT_TRUE(none.ok()) << none.status().ToString();
+  if (!none.ok()) return nullptr;
+  std::vector<std::shared_ptr<const enrich::EnrichmentStep>> steps{
+      std::make_shared<const enrich::SentimentStep>(std::move(none).value())};
+  return std::make_unique<enrich::EnrichmentSlot>(
+      std::make_shared<const enrich::Enrichment>(std::move(steps)));
 }
 
 class FileLogTest : public ::testing::Test {

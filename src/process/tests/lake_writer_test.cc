@@ -12,8 +12,6 @@
 #include <vector>
 
 #include "base/failpoint.h"
-#include "enrich/enrichers.h"
-#include "enrich/enrichment.h"
 #include "lake/reader.h"
 #include "lake/sink.h"
 #include "lake/tests/test_rows.h"
@@ -56,6 +54,13 @@ std::multiset<std::pair<int32_t, int64_t>> Positions(int32_t partition, int64_t 
 }
 
 const auto kOwnAll = [](PartitionId) { return true; };
+
+// Submits `rows` as one batch of partitions all owned and waits for its lake commit.
+Status SubmitAndAwait(LakeWriter& writer, std::vector<schema::EnrichedTweet> rows) {
+  Batch b = BatchOf(std::move(rows));
+  ASSIGN_OR_RETURN(const LakeWriter::Ticket t, writer.Submit(b, kOwnAll));
+  return writer.AwaitCommitted(t);
+}
 
 TEST(LakeWriter, CommitsBatchesInOrderAndWantsOnlyNewOffsets) {
   TempDir dir;
@@ -108,10 +113,7 @@ TEST(LakeWriter, ReopenedWriterSkipsWhatTheLakeHolds) {
     ASSERT_NE(sink, nullptr);
     LakeWriter writer(sink.get(), "tweets.raw");
     ASSERT_TRUE(writer.Open().ok());
-    Batch b = BatchOf(lake::testing::MakeRows(80, 2, 0, 3));
-    auto t = writer.Submit(b, kOwnAll);
-    ASSERT_TRUE(t.ok());
-    ASSERT_TRUE(writer.AwaitCommitted(*t).ok());
+    ASSERT_TRUE(SubmitAndAwait(writer, lake::testing::MakeRows(80, 2, 0, 3)).ok());
   }
   auto sink = OpenSink(dir.path());
   ASSERT_NE(sink, nullptr);
@@ -146,14 +148,8 @@ TEST_P(LakeWriterFailure, IsReturnedToEveryLaterCall) {
   LakeWriter writer(sink.get(), "tweets.raw");
   ASSERT_TRUE(writer.Open().ok());
   failpoint::Arm(GetParam(), failpoint::Action::kError, /*hit=*/2);
-  Batch b1 = BatchOf(lake::testing::MakeRows(10, 1, 0, 0));
-  auto t1 = writer.Submit(b1, kOwnAll);
-  ASSERT_TRUE(t1.ok());
-  ASSERT_TRUE(writer.AwaitCommitted(*t1).ok());
-  Batch b2 = BatchOf(lake::testing::MakeRows(10, 1, 10, 0));
-  auto t2 = writer.Submit(b2, kOwnAll);
-  ASSERT_TRUE(t2.ok());
-  const Status failed = writer.AwaitCommitted(*t2);
+  ASSERT_TRUE(SubmitAndAwait(writer, lake::testing::MakeRows(10, 1, 0, 0)).ok());
+  const Status failed = SubmitAndAwait(writer, lake::testing::MakeRows(10, 1, 10, 0));
   EXPECT_FALSE(failed.ok());
   EXPECT_NE(failed.message().find(GetParam()), std::string::npos) << failed.ToString();
   EXPECT_TRUE(failpoint::Armed().empty());
@@ -178,12 +174,8 @@ class ProcessorLakeFailure : public testing::FileLogTest,
  protected:
   void SetUp() override {
     FileLogTest::SetUp();
-    auto none = enrich::MakeEnricher("none");
-    ASSERT_TRUE(none.ok()) << none.status().ToString();
-    std::vector<std::shared_ptr<const enrich::EnrichmentStep>> steps{
-        std::make_shared<const enrich::SentimentStep>(std::move(none).value())};
-    slot_ = std::make_unique<enrich::EnrichmentSlot>(
-        std::make_shared<const enrich::Enrichment>(std::move(steps)));
+    slot_ = testing::NoEnrichment();
+    ASSERT_NE(slot_, nullptr);
   }
   Result<ProcessorCounts> Run() {
     ProcessorOptions o;

@@ -29,12 +29,8 @@ class ProcessorTest : public testing::FileLogTest {
  protected:
   void SetUp() override {
     FileLogTest::SetUp();
-    auto none = enrich::MakeEnricher("none");
-    ASSERT_TRUE(none.ok()) << none.status().ToString();
-    std::vector<std::shared_ptr<const enrich::EnrichmentStep>> steps{
-        std::make_shared<const enrich::SentimentStep>(std::move(none).value())};
-    slot_ = std::make_unique<enrich::EnrichmentSlot>(
-        std::make_shared<const enrich::Enrichment>(std::move(steps)));
+    slot_ = testing::NoEnrichment();
+    ASSERT_NE(slot_, nullptr);
   }
 
   ProcessorCounts RunToIdle(size_t batch = 64, std::string lake_dir = "") {
