@@ -1,4 +1,6 @@
 // generate, produce, process: the stages of the data's path as commands.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -9,6 +11,7 @@
 #include "app/app.h"
 #include "app/metrics_server.h"
 #include "app/monitor.h"
+#include "app/process_progress.h"
 #include "base/logging.h"
 #include "cli/commands.h"
 #include "cli/report.h"
@@ -176,8 +179,15 @@ int RunProcess(const config::Config&, const app::Settings& s) {
   if (monitored && !exit_when_idle) {
     beside.Start(MonitorSettings(s, uri, false), uri, (*metrics)->registry());
   }
+  // The progress line: on a terminal only (not under --json or --trace, not into a pipe).
+  std::unique_ptr<app::ProgressLine> progress;
+  if (!s.cli.json && !options->trace && isatty(STDERR_FILENO)) {
+    auto started = app::ProgressLine::Start(**log, *options, (*metrics)->registry(), stderr);
+    if (started.ok()) progress = std::move(started).value();  // a display: never fails the run
+  }
   auto counts = app::RunProcessor(s, **log, std::move(options).value(), s.lake.dir, StopRequested(),
                                   &(*metrics)->registry());
+  progress.reset();  // its last line drawn before any other output
   Status monitor_status = beside.Stop();
   if (!counts.ok()) return Fail("process", counts.status());
   std::unique_ptr<app::StreamMonitor> after;

@@ -1,5 +1,7 @@
 #include "process/probe.h"
 
+#include <algorithm>
+
 #include "base/logging.h"
 
 namespace covidflow::process {
@@ -24,12 +26,30 @@ std::string_view PhaseName(Phase phase) {
   return "?";
 }
 
+namespace {
+
+// The series LiveCountsIn reads too.
+metrics::Counter& ConsumedSeries(metrics::Registry& r) {
+  return r.AddCounter("covidflow_process_records_consumed_total",
+                      "Input records consumed (enriched + dead-lettered).");
+}
+metrics::Counter& EnrichedSeries(metrics::Registry& r) {
+  return r.AddCounter("covidflow_process_records_enriched_total",
+                      "Input records that became enriched tweets.");
+}
+
+}  // namespace
+
+LiveCounts LiveCountsIn(metrics::Registry& registry) {
+  const int64_t consumed = ConsumedSeries(registry).Value();
+  const int64_t enriched = EnrichedSeries(registry).Value();
+  return LiveCounts{consumed, std::max<int64_t>(0, consumed - enriched)};
+}
+
 ProcessorProbe::Series::Series(metrics::Registry& r)
     : registry(r),
-      consumed(r.AddCounter("covidflow_process_records_consumed_total",
-                            "Input records consumed (enriched + dead-lettered).")),
-      enriched(r.AddCounter("covidflow_process_records_enriched_total",
-                            "Input records that became enriched tweets.")),
+      consumed(ConsumedSeries(r)),
+      enriched(EnrichedSeries(r)),
       recovered(r.AddCounter("covidflow_process_records_recovered_total",
                              "Replayed input records whose output an earlier run wrote.")),
       lake_rows(r.AddCounter("covidflow_process_lake_rows_total", "Rows committed to the lake.")),

@@ -57,6 +57,15 @@ enum class Phase { kPoll, kPrepare, kTransform, kLake, kSend, kSync, kCommit };
 inline constexpr int kPhaseCount = 7;
 std::string_view PhaseName(Phase phase);
 
+// A running processor's counts as its probe keeps them in `registry` (zero before it starts):
+// records consumed, and of those the dead letters. Any thread (another one than the
+// processor's: a progress display).
+struct LiveCounts {
+  int64_t consumed = 0;
+  int64_t dead_letters = 0;
+};
+LiveCounts LiveCountsIn(metrics::Registry& registry);
+
 class ProcessorProbe {
  public:
   using Clock = std::chrono::steady_clock;

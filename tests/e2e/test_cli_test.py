@@ -272,3 +272,55 @@ def test_unknown_csv_header_is_refused_and_an_all_rejected_run_fails(home):
     assert "csv-header" in r.stderr  # the warning when the header is first seen
     r = run("process", "--from", uri, "--group", "g2", "--exit-when-idle", "--allow-all-rejected")
     assert r.returncode == 0
+
+
+def test_process_progress_line_only_on_a_terminal(home):
+    """Not a TTY (a pipe): nothing on stderr. A terminal (a pseudo-terminal as stderr): the
+    progress line, redrawn with \\r, ending with a newline; under --json nothing there either."""
+    import pty
+    csv = f"{home}/t.csv"
+    run("generate", "--count", 20000, "--seed", 5, "--malformed-rate", 0.01, "--out", csv)
+    uri = f"file://{home}/log"
+    run("produce", "--from", csv, "--to", uri)
+    piped = run("process", "--from", uri, "--group", "pipe", "--exit-when-idle",
+                "--enricher", "none")
+    assert piped.stderr == "", piped.stderr
+    assert "consumed" in piped.stdout
+
+    def on_terminal(group, *extra):
+        leader, follower = pty.openpty()
+        try:
+            p = subprocess.run([covidflow_bin(), "process", "--from", uri, "--group", group,
+                                "--exit-when-idle", "--enricher", "none", *extra],
+                               stdout=subprocess.PIPE, stderr=follower, timeout=300)
+            os.close(follower)
+            follower = -1
+            assert p.returncode == 0
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(leader, 65536)
+                except OSError:  # EIO: the terminal's other side is closed and drained
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            return out.decode("utf-8"), p.stdout.decode()
+        finally:
+            if follower >= 0:
+                os.close(follower)
+            os.close(leader)
+
+    shown, stdout = on_terminal("tty")
+    assert shown.startswith("\r"), repr(shown[:200])
+    assert shown.rstrip().endswith("dead letters"), repr(shown[-200:])
+    last = shown.strip().split("\r")[-1]
+    # The last line: every record consumed, nothing left behind, the dead letters counted.
+    assert last.startswith("process: 20,000 records · "), repr(last)
+    assert " · lag 0 · " in last, repr(last)
+    counts = json.loads(run("process", "--from", uri, "--group", "json", "--exit-when-idle",
+                            "--enricher", "none", "--json").stdout)
+    assert last.endswith(f" · {counts['dead_letters']:,} dead letters"), repr(last)
+    assert "consumed" in stdout and "process:" not in stdout
+    quiet, _ = on_terminal("tty-json", "--json")
+    assert quiet == "", repr(quiet)
