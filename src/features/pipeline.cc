@@ -45,19 +45,25 @@ struct Scratch {
 };
 
 // Sorts the column numbers (all below `width`) of one row's n-grams: a least-significant-
-// byte radix sort, since a few hundred numbers sorted by comparisons cost a mispredicted
-// branch each.
+// digit radix sort, since a few hundred numbers sorted by comparisons cost a mispredicted
+// branch each. The digit is as wide as makes two passes (up to 11 bits, three passes beyond
+// 22 bits of width): a pass costs its count table plus two reads of the row.
 void SortColumns(std::vector<int32_t>& v, std::vector<int32_t>& buffer, int32_t width) {
   if (v.size() < 32) {
     std::sort(v.begin(), v.end());
     return;
   }
+  const int bits = std::bit_width(static_cast<uint32_t>(std::max(width - 1, 1)));
+  const int digit = std::clamp((bits + 1) / 2, 1, 11);
+  const uint32_t radix = uint32_t{1} << digit;
+  const uint32_t mask = radix - 1;
+  uint32_t start[(1u << 11) + 1];
   buffer.resize(v.size());
-  for (int shift = 0; shift < 32 && ((width - 1) >> shift) > 0; shift += 8) {
-    uint32_t start[257] = {};
-    for (int32_t c : v) ++start[((c >> shift) & 255) + 1];
-    for (int k = 0; k < 256; ++k) start[k + 1] += start[k];
-    for (int32_t c : v) buffer[start[(c >> shift) & 255]++] = c;
+  for (int shift = 0; shift < bits; shift += digit) {
+    std::fill(start, start + radix + 1, 0u);
+    for (int32_t c : v) ++start[((static_cast<uint32_t>(c) >> shift) & mask) + 1];
+    for (uint32_t k = 0; k < radix; ++k) start[k + 1] += start[k];
+    for (int32_t c : v) buffer[start[(static_cast<uint32_t>(c) >> shift) & mask]++] = c;
     v.swap(buffer);
   }
 }
@@ -71,6 +77,20 @@ double OnePlusLog(size_t tf) {
     return t;
   }();
   return tf < table.size() ? table[tf] : 1.0 + std::log(static_cast<double>(tf));
+}
+
+// The set bits of a word. Without the popcnt instruction in the target (the default x86-64
+// target lacks it), std::popcount is a call into libgcc per n-gram; this is a dozen inline
+// operations.
+inline int32_t CountBits(uint64_t x) {
+#ifdef __POPCNT__
+  return std::popcount(x);
+#else
+  x = x - ((x >> 1) & 0x5555555555555555ULL);
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int32_t>((x * 0x0101010101010101ULL) >> 56);
+#endif
 }
 
 Status Corrupt(std::string_view what) {
@@ -155,7 +175,7 @@ class TfIdf {
   // Whether the bucket of `hash` is a column (training saw it in at least min_df rows).
   bool Knows(uint64_t hash) const {
     const uint64_t b = hash & ((uint64_t{1} << bits_) - 1);
-    return ((kept_[b >> 6] >> (b & 63)) & 1) != 0;
+    return ((map_[b >> 6].kept >> (b & 63)) & 1) != 0;
   }
   int32_t Width() const { return static_cast<int32_t>(buckets_.size()); }
 
@@ -164,17 +184,14 @@ class TfIdf {
                  std::vector<float>& val) const {
     const uint64_t mask = (uint64_t{1} << bits_) - 1;
     // The bit look-ups miss the cache too: one pass asks for them all, the next reads them.
-    for (uint64_t h : hashes) {
-      __builtin_prefetch(&kept_[(h & mask) >> 6]);
-      __builtin_prefetch(&rank_[(h & mask) >> 6]);
-    }
+    for (uint64_t h : hashes) __builtin_prefetch(&map_[(h & mask) >> 6]);
     cols.clear();
     for (uint64_t h : hashes) {
       const uint64_t b = h & mask;
-      const uint64_t word = kept_[b >> 6];
+      const Word& m = map_[b >> 6];
       const uint64_t bit = uint64_t{1} << (b & 63);
-      if ((word & bit) == 0) continue;
-      const int32_t c = rank_[b >> 6] + std::popcount(word & (bit - 1));
+      if ((m.kept & bit) == 0) continue;
+      const int32_t c = m.below + CountBits(m.kept & (bit - 1));
       // The idf look-ups below miss the cache; asking for them now overlaps the misses with
       // each other and with the sort.
       __builtin_prefetch(&idf_[c]);
@@ -201,17 +218,21 @@ class TfIdf {
 
  private:
   // A bucket's column is the number of kept buckets below it: a bit per bucket and a count
-  // per 64 buckets (192 KiB for 2^20 buckets) stay in cache, where a column per bucket
-  // (4 MiB) made every n-gram of a predicted row a cache miss.
+  // per 64 buckets (256 KiB for 2^20 buckets) stay in cache, where a column per bucket
+  // (4 MiB) made every n-gram of a predicted row a cache miss. The bits and the count of a
+  // word sit side by side: one cache line per n-gram, not two.
+  struct Word {
+    uint64_t kept = 0;  // bit k: bucket 64·word + k is a column
+    int32_t below = 0;  // kept buckets in the words before
+  };
   void BuildMap() {
     const size_t words = ((size_t{1} << bits_) + 63) / 64;
-    kept_.assign(words, 0);
-    rank_.assign(words, 0);
-    for (uint32_t b : buckets_) kept_[b >> 6] |= uint64_t{1} << (b & 63);
+    map_.assign(words, Word{});
+    for (uint32_t b : buckets_) map_[b >> 6].kept |= uint64_t{1} << (b & 63);
     int32_t below = 0;
-    for (size_t w = 0; w < words; ++w) {
-      rank_[w] = below;
-      below += std::popcount(kept_[w]);
+    for (Word& w : map_) {
+      w.below = below;
+      below += CountBits(w.kept);
     }
   }
 
@@ -220,8 +241,7 @@ class TfIdf {
   bool sublinear_ = true;
   std::vector<uint32_t> buckets_;
   std::vector<double> idf_;
-  std::vector<uint64_t> kept_;  // bit b: bucket b is a column
-  std::vector<int32_t> rank_;   // kept buckets below each 64-bucket word
+  std::vector<Word> map_;  // one per 64 buckets
 };
 
 class TextBlock final : public Block {
@@ -681,6 +701,17 @@ Result<Pipeline> Pipeline::FromJson(const json& state) {
 }
 
 Result<SparseRows> Pipeline::Transform(const Table& rows) const {
+  SparseRows out;
+  RETURN_IF_ERROR(TransformRange(rows, 0, rows.rows(), out));
+  return out;
+}
+
+Status Pipeline::TransformRange(const Table& rows, size_t begin, size_t end,
+                                SparseRows& out) const {
+  if (begin > end || end > rows.rows()) {
+    return Status::InvalidArgument("rows [" + std::to_string(begin) + ", " + std::to_string(end) +
+                                   ") outside a table of " + std::to_string(rows.rows()));
+  }
   std::vector<const std::vector<std::string>*> columns;
   for (const FeatureDef& def : defs_) {
     const std::vector<std::string>* column = rows.Column(def.column);
@@ -690,19 +721,20 @@ Result<SparseRows> Pipeline::Transform(const Table& rows) const {
     }
     columns.push_back(column);
   }
-  SparseRows out;
   out.cols = cols_;
-  const size_t n = rows.rows();
-  out.offsets.reserve(n + 1);
+  out.offsets.assign(1, 0);
+  out.offsets.reserve(end - begin + 1);
+  out.indices.clear();
+  out.values.clear();
   Scratch scratch;
-  for (size_t r = 0; r < n; ++r) {
+  for (size_t r = begin; r < end; ++r) {
     for (size_t b = 0; b < blocks_.size(); ++b) {
       const std::string_view value = columns[b] == nullptr ? std::string_view() : (*columns[b])[r];
       blocks_[b]->Transform(value, offsets_[b], scratch, out.indices, out.values);
     }
     out.offsets.push_back(out.indices.size());
   }
-  return out;
+  return Status::Ok();
 }
 
 Result<std::vector<double>> Pipeline::OutOfVocabulary(const Table& rows) const {

@@ -88,6 +88,10 @@ class Pipeline {
 
   // kInvalidArgument when a column the pipeline reads is not in `rows`.
   Result<SparseRows> Transform(const Table& rows) const;
+  // The rows [begin, end) of `rows` into `out`, which is cleared first and keeps its
+  // capacity: a caller that scores a large table a slice at a time reuses one buffer that
+  // stays in cache instead of building the whole matrix. Same vectors as Transform.
+  Status TransformRange(const Table& rows, size_t begin, size_t end, SparseRows& out) const;
 
   int32_t cols() const { return cols_; }
   const std::vector<FeatureDef>& defs() const { return defs_; }

@@ -1,5 +1,7 @@
 #include "model/artifact.h"
 
+#include <algorithm>
+
 #include "base/crc32c.h"
 #include "base/fs.h"
 #include "model/stored.h"
@@ -13,8 +15,24 @@ std::string DumpJson(const json& j, int indent) {
 }
 
 Result<std::vector<double>> Model::PredictProba(const features::Table& rows) const {
-  ASSIGN_OR_RETURN(features::SparseRows x, pipeline.Transform(rows));
-  return classifier->PredictProba(x);
+  // A slice of rows at a time: one feature matrix of a slice stays in cache and is reused,
+  // where the whole table's matrix (hundreds of bytes a tweet) was written to fresh pages
+  // and read back. The probabilities are the same: each row is scored on its own.
+  constexpr size_t kSliceRows = 1024;
+  const size_t n = rows.rows();
+  if (n <= kSliceRows) {
+    ASSIGN_OR_RETURN(features::SparseRows x, pipeline.Transform(rows));
+    return classifier->PredictProba(x);
+  }
+  std::vector<double> out;
+  out.reserve(n * classes.size());
+  features::SparseRows x;
+  for (size_t begin = 0; begin < n; begin += kSliceRows) {
+    RETURN_IF_ERROR(pipeline.TransformRange(rows, begin, std::min(n, begin + kSliceRows), x));
+    ASSIGN_OR_RETURN(std::vector<double> p, classifier->PredictProba(x));
+    out.insert(out.end(), p.begin(), p.end());
+  }
+  return out;
 }
 
 namespace {

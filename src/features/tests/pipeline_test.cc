@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -58,6 +59,37 @@ TEST(PipelineTest, EveryKindGivesValidRowsInItsOwnColumns) {
   EXPECT_GT(p->cols(), 50);
   EXPECT_EQ(p->InputColumns(),
             (std::vector<std::string>{"text", "followers", "verified", "source", "date"}));
+}
+
+// Slices of a table give the rows the whole table gives, in a reused buffer; a long text
+// (hundreds of n-grams, the radix-sorted path) still gives strictly increasing columns.
+TEST(PipelineTest, TransformRangeGivesTheWholeTablesRows) {
+  Table t = Sample();
+  std::string long_text;
+  for (int k = 0; k < 40; ++k)
+    long_text += "Loving this wonderful day number " + std::to_string(k) + " ";
+  t.AddColumn("text")[2] = long_text;
+  Result<Pipeline> p = Pipeline::Fit(AllKinds(), t, 3);
+  ASSERT_TRUE(p.ok());
+  SparseRows whole = *p->Transform(t);
+  ASSERT_TRUE(whole.Validate().ok()) << whole.Validate().ToString();
+  EXPECT_GT(whole.RowIndices(2).size(), 300u);
+  SparseRows slice;
+  for (size_t begin = 0; begin < t.rows(); begin += 4) {
+    const size_t end = std::min(t.rows(), begin + 4);
+    ASSERT_TRUE(p->TransformRange(t, begin, end, slice).ok());
+    ASSERT_EQ(slice.rows(), end - begin);
+    EXPECT_EQ(slice.cols, whole.cols);
+    for (size_t r = begin; r < end; ++r) {
+      auto a = slice.RowIndices(r - begin);
+      auto b = whole.RowIndices(r);
+      EXPECT_EQ(std::vector<int32_t>(a.begin(), a.end()), std::vector<int32_t>(b.begin(), b.end()));
+      auto va = slice.RowValues(r - begin);
+      auto vb = whole.RowValues(r);
+      EXPECT_EQ(std::vector<float>(va.begin(), va.end()), std::vector<float>(vb.begin(), vb.end()));
+    }
+  }
+  EXPECT_EQ(p->TransformRange(t, 5, 7, slice).code(), StatusCode::kInvalidArgument);
 }
 
 TEST(PipelineTest, TextRowsAreL2Normalised) {

@@ -72,6 +72,25 @@ TEST_F(ArtifactTest, RoundTripPredictsTheSame) {
   EXPECT_EQ(*m->PredictProba(Rows()), expected_);
 }
 
+// A table larger than the slice PredictProba scores at a time gives each row the
+// probabilities it has alone.
+TEST_F(ArtifactTest, LargeTablesPredictAsTheirRowsDo) {
+  Result<Model> m = LoadModel(M());
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  const features::Table one = Rows();
+  std::vector<size_t> pick;
+  for (size_t r = 0; r < 2500; ++r) pick.push_back(r % one.rows());
+  const features::Table many = features::SelectRows(one, pick);
+  Result<std::vector<double>> p = m->PredictProba(many);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  ASSERT_EQ(p->size(), 2500u * 2);
+  for (size_t r = 0; r < 2500; ++r) {
+    const size_t from = pick[r] * 2;
+    EXPECT_EQ((*p)[r * 2], expected_[from]) << r;
+    EXPECT_EQ((*p)[r * 2 + 1], expected_[from + 1]) << r;
+  }
+}
+
 TEST_F(ArtifactTest, RefusesToOverwriteAModel) {
   Result<Model> m = LoadModel(M());
   ASSERT_TRUE(m.ok());
