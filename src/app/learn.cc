@@ -129,7 +129,9 @@ registry::RunData RunDataOf(const train::Spec& spec, const std::string& spec_pat
     if (value.size() > registry::kMaxParamValueBytes) value.resize(registry::kMaxParamValueBytes);
     d.params[RegistryKey(key)] = std::move(value);
   };
-  param("task", spec.task == train::Task::kBinary ? "binary" : "multiclass");
+  param("task", spec.task == train::Task::kBinary       ? "binary"
+                : spec.task == train::Task::kRegression ? "regression"
+                                                        : "multiclass");
   param("seed", std::to_string(spec.seed));
   param("label", spec.label.text);
   param("min_class_rows", std::to_string(spec.min_class_rows));
@@ -164,6 +166,15 @@ registry::RunData RunDataOf(const train::Spec& spec, const std::string& spec_pat
   // Metrics: one point each, step 0, named <split>_<metric> as in the spec's promotion rule.
   for (const train::SplitResult& r : report.splits) {
     d.metrics.push_back({RegistryKey(r.name + "_rows"), static_cast<double>(r.rows), 0, 0});
+    if (r.regression) {
+      for (model::Metric metric : {model::Metric::kMae, model::Metric::kRmse, model::Metric::kR2}) {
+        Result<double> value = model::MetricOf(*r.regression, metric);
+        if (!value.ok() || !std::isfinite(*value)) continue;
+        d.metrics.push_back(
+            {RegistryKey(r.name + "_" + std::string(model::MetricName(metric))), *value, 0, 0});
+      }
+      continue;
+    }
     for (int m = static_cast<int>(model::Metric::kAccuracy);
          m <= static_cast<int>(model::Metric::kLogLoss); ++m) {
       const auto metric = static_cast<model::Metric>(m);
@@ -364,8 +375,15 @@ Result<PredictRun> RunPredict(const Settings& settings) {
   for (size_t c = 0; c < k; ++c) quoted[c] = model::DumpJson(nlohmann::json(m.classes[c]));
   std::string out;
   out.reserve(rows.rows() * (32 + k * 32));
-  const std::vector<int32_t> best = model::ArgMax(proba, static_cast<int>(k));
-  for (size_t r = 0; r < rows.rows(); ++r) {
+  const bool regression = m.classifier->IsRegressor();
+  const std::vector<int32_t> best =
+      regression ? std::vector<int32_t>() : model::ArgMax(proba, static_cast<int>(k));
+  for (size_t r = 0; r < rows.rows() && regression; ++r) {
+    out += "{\"value\":";  // a regression's one output (model/classifier.h)
+    AppendNumber(out, proba[r]);
+    out += "}\n";
+  }
+  for (size_t r = 0; r < rows.rows() && !regression; ++r) {
     const double* p = proba.data() + r * k;
     out += "{\"class\":";
     out += quoted[static_cast<size_t>(best[r])];

@@ -25,6 +25,13 @@ json TrainJson(const app::TrainRun& run) {
   const app::TrainRecord& rec = run.record;
   json splits = json::object();
   for (const train::SplitResult& s : r.splits) {
+    if (s.regression) {
+      json m = {{"mae", s.regression->mae}, {"rmse", s.regression->rmse}};
+      if (s.regression->r2.ok()) m["r2"] = *s.regression->r2;
+      json b = {{"mae", s.baseline->mae}, {"rmse", s.baseline->rmse}};
+      splits[s.name] = {{"rows", s.rows}, {"metrics", m}, {"mean_baseline", b}};
+      continue;
+    }
     json class_rows = json::object();
     for (size_t c = 0; c < s.class_rows.size() && c < r.classes.size(); ++c) {
       class_rows[r.classes[c]] = s.class_rows[c];
@@ -58,9 +65,27 @@ void PrintTrain(const app::TrainRun& run) {
   const app::TrainRecord& rec = run.record;
   std::printf("trained %s (%s, %d feature columns) → %s\n", r.spec_name.c_str(), r.family.c_str(),
               r.features, r.model_dir.c_str());
-  std::printf("%-11s %9s %9s %12s %9s %11s %9s %9s\n", "split", "rows", "accuracy", "macro_recall",
-              "macro_f1", "weighted_f1", "roc_auc", "log_loss");
+  if (!r.splits.empty() && r.splits.front().regression) {
+    // A regression: its errors beside the mean predictor's (the training mean for every row).
+    std::printf("%-11s %9s %10s %10s %9s %14s %14s\n", "split", "rows", "mae", "rmse", "r2",
+                "mean_pred_mae", "mean_pred_rmse");
+    for (const train::SplitResult& s : r.splits) {
+      std::printf("%-11s %9lld %10.4f %10.4f ", s.name.c_str(), static_cast<long long>(s.rows),
+                  s.regression->mae, s.regression->rmse);
+      if (s.regression->r2.ok()) {
+        std::printf("%9.4f ", *s.regression->r2);
+      } else {
+        std::printf("%9s ", "-");
+      }
+      std::printf("%14.4f %14.4f\n", s.baseline->mae, s.baseline->rmse);
+    }
+  }
+  if (r.splits.empty() || !r.splits.front().regression) {
+    std::printf("%-11s %9s %9s %12s %9s %11s %9s %9s\n", "split", "rows", "accuracy",
+                "macro_recall", "macro_f1", "weighted_f1", "roc_auc", "log_loss");
+  }
   for (const train::SplitResult& s : r.splits) {
+    if (s.regression) break;
     const model::ClassificationMetrics& m = s.metrics;
     std::printf("%-11s %9lld %9.4f %12.4f %9.4f %11.4f ", s.name.c_str(),
                 static_cast<long long>(s.rows), m.accuracy, m.macro_recall, m.macro_f1,
@@ -77,6 +102,7 @@ void PrintTrain(const app::TrainRun& run) {
     }
   }
   for (const train::SplitResult& s : r.splits) {
+    if (s.regression) break;
     std::printf("\nconfusion on %s (rows: true class, columns: predicted)\n%-14s", s.name.c_str(),
                 "");
     for (const std::string& c : r.classes) std::printf(" %10.10s", c.c_str());

@@ -6,6 +6,11 @@
 // each of its classes and saves its native files into a directory; the family loads them back
 // (see family.h and stored.h for the directory's manifest).
 //
+// A regressor (task regression) is the same interface with one output: NumClasses() == 1 and
+// PredictProba gives each row's predicted value (any real number, not a probability). The
+// families that regress (linear: L2-regularised squared-loss regression; gbt:
+// reg:squarederror) fit one when TrainingData::num_classes is 1, from `targets`.
+//
 // Threads: a fitted Classifier is immutable; PredictProba may be called from any number of
 // threads at once (a served model is shared). A Trainer is used by one thread at a time.
 #include <cstdint>
@@ -26,10 +31,12 @@ class Classifier {
 
   // The registered name of the family that made it ("linear", "gbt", "decision_tree").
   virtual std::string_view Family() const = 0;
-  // The number of classes k; probabilities come in class-index order 0..k-1.
+  // The number of classes k; probabilities come in class-index order 0..k-1. 1 for a
+  // regressor.
   virtual int NumClasses() const = 0;
-  // Row-major rows × k probabilities, each row summing to 1. Columns at or beyond the
-  // number of features seen in training are ignored.
+  bool IsRegressor() const { return NumClasses() == 1; }
+  // Row-major rows × k probabilities, each row summing to 1 (a regressor: one value a row).
+  // Columns at or beyond the number of features seen in training are ignored.
   virtual Result<std::vector<double>> PredictProba(const SparseRows& rows) const = 0;
   // Writes the family's native files into `dir` (which exists) and returns their names,
   // relative to `dir`, so the caller can checksum them.
@@ -37,6 +44,7 @@ class Classifier {
 };
 
 // What a trainer fits on. `labels[r]` is the class index of row r, in [0, num_classes).
+// num_classes == 1 asks for a regressor: `targets[r]` is row r's value and `labels` is unused.
 // `seed` makes every random choice of the family reproducible: same data, same seed →
 // byte-identical saved files.
 struct TrainingData {
@@ -44,6 +52,7 @@ struct TrainingData {
   std::span<const int32_t> labels;
   int num_classes = 0;
   uint64_t seed = 0;
+  std::span<const double> targets = {};
 };
 
 class Trainer {

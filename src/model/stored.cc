@@ -100,7 +100,8 @@ Result<LoadedClassifier> LoadClassifier(const std::string& dir) {
     if (!c.is_string()) return CorruptManifest(path, "a class name is not a string");
     out.classes.push_back(c.get<std::string>());
   }
-  if (out.classes.size() < 2) return CorruptManifest(path, "fewer than two classes");
+  // One "class" is a regressor's one output (classifier.h).
+  if (out.classes.empty()) return CorruptManifest(path, "no classes");
   for (const json& entry : manifest["files"]) RETURN_IF_ERROR(VerifyFile(dir, entry, path));
   const std::string family_name = manifest["family"].get<std::string>();
   Result<Family> family = Families().Find(family_name);

@@ -40,6 +40,11 @@ std::string BaseName(const std::string& dir) {
 
 Result<model::Model> LoadChecked(const std::string& dir) {
   ASSIGN_OR_RETURN(model::Model m, model::LoadModel(dir));
+  if (m.classifier->IsRegressor()) {
+    return Status::FailedPrecondition(dir +
+                                      ": a regression model; serving and the stream score "
+                                      "classifiers only (use covidflow predict)");
+  }
   RETURN_IF_ERROR(SmokeTest(m));
   return m;
 }

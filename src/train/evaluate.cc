@@ -76,6 +76,11 @@ Result<EvaluateReport> Evaluate(const EvaluateOptions& options) {
     champion = std::move(*m);
   }
   ASSIGN_OR_RETURN(Spec spec, SpecOf(*candidate, options.model_dir));
+  if (spec.task == Task::kRegression) {
+    return Status::InvalidArgument("--model " + options.model_dir +
+                                   ": a regression model; evaluate compares classifiers only so "
+                                   "far (train reports MAE, RMSE, R² and the mean predictor's)");
+  }
   features::Table table;
   if (options.lake) {
     if (!options.data_files.empty()) {

@@ -69,6 +69,13 @@ Status ParseLabel(const YAML::Node& node, LabelSpec& label) {
   if (node.IsScalar()) {
     // "retweets > 0" or a bare column name.
     label.text = node.as<std::string>();
+    static const std::regex kLog1p(R"(^\s*log1p\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$)");
+    std::smatch fm;
+    if (std::regex_match(label.text, fm, kLog1p)) {
+      label.column = fm[1];
+      label.transform = "log1p";
+      return Status::Ok();
+    }
     static const std::regex kExpr(
         R"(^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.eE+-]+)\s*$)");
     std::smatch m;
@@ -229,9 +236,9 @@ Result<Spec> ParseNode(const YAML::Node& root, const std::string& base_dir) {
   } else if (task == "multiclass") {
     spec.task = Task::kMulticlass;
   } else if (task == "regression") {
-    return Bad("task", "regression is not supported yet (binary or multiclass)");
+    spec.task = Task::kRegression;
   } else {
-    return Bad("task", "'" + task + "': expected binary or multiclass");
+    return Bad("task", "'" + task + "': expected binary, multiclass or regression");
   }
   if (root["seed"].IsDefined()) {
     ASSIGN_OR_RETURN(std::string seed, Scalar(root["seed"], "seed"));
@@ -244,6 +251,14 @@ Result<Spec> ParseNode(const YAML::Node& root, const std::string& base_dir) {
   RETURN_IF_ERROR(ParseLabel(root["label"], spec.label));
   if (spec.task == Task::kBinary && spec.label.class_order.size() > 2) {
     return Bad("label.mapping", "a binary task maps to two classes");
+  }
+  if (spec.task == Task::kRegression && (!spec.label.op.empty() || !spec.label.mapping.empty())) {
+    return Bad("label", "'" + spec.label.text +
+                            "': a regression's label is a numeric column or log1p(column), not a "
+                            "comparison or a mapping");
+  }
+  if (spec.task != Task::kRegression && !spec.label.transform.empty()) {
+    return Bad("label", "'" + spec.label.text + "': log1p(...) is a regression's label");
   }
   RETURN_IF_ERROR(ParseFeatures(root["features"], spec.features));
   const YAML::Node model = root["model"];
@@ -337,6 +352,20 @@ std::optional<std::string> ClassOf(const LabelSpec& label, const std::string& ra
   auto it = label.mapping.find(raw);
   if (it == label.mapping.end()) return std::nullopt;
   return it->second;
+}
+
+Result<std::optional<double>> ValueOf(const LabelSpec& label, const std::string& raw) {
+  if (raw.empty()) return std::optional<double>();
+  char* end = nullptr;
+  double v = std::strtod(raw.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(v)) {
+    return Status::InvalidArgument("'" + raw + "' is not a number");
+  }
+  if (label.transform == "log1p") {
+    if (v <= -1) return Status::InvalidArgument("'" + raw + "' is not above -1 (log1p)");
+    v = std::log1p(v);
+  }
+  return std::optional<double>(v);
 }
 
 }  // namespace covidflow::train

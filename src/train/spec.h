@@ -16,10 +16,11 @@
 
 namespace covidflow::train {
 
-enum class Task { kBinary, kMulticlass };
+enum class Task { kBinary, kMulticlass, kRegression };
 
 // How a row's class is read: a column's value (optionally mapped), or a comparison
-// `<column> <op> <number>` giving the classes "false" and "true".
+// `<column> <op> <number>` giving the classes "false" and "true". A regression's label is a
+// numeric column, or `log1p(<column>)` (ln(1 + value), for counts such as retweets).
 struct LabelSpec {
   std::string column;
   std::map<std::string, std::string> mapping;  // raw value → class name; empty = identity
@@ -27,7 +28,8 @@ struct LabelSpec {
   // The expression form: column op threshold.
   std::string op;  // "", ">", ">=", "<", "<=", "==", "!="
   double threshold = 0;
-  std::string text;  // as written, for messages and the manifest
+  std::string text;       // as written, for messages and the manifest
+  std::string transform;  // regression: "" or "log1p"
 };
 
 // Split by named files (paths relative to the spec's folder unless absolute), or by the
@@ -68,5 +70,9 @@ Result<Spec> ReadSpec(const std::string& path);
 // The class of one raw label value under the spec, or nullopt when the row has no label
 // (empty value, or not a number for an expression).
 std::optional<std::string> ClassOf(const LabelSpec& label, const std::string& raw);
+
+// A regression label's value for one raw value: nullopt for an empty value (no label);
+// kInvalidArgument for a value that is not a finite number (or below -1 under log1p).
+Result<std::optional<double>> ValueOf(const LabelSpec& label, const std::string& raw);
 
 }  // namespace covidflow::train

@@ -122,7 +122,56 @@ struct Labelled {
   std::string name;
   features::Table rows;
   std::vector<int32_t> labels;
+  std::vector<double> targets;  // a regression's values (labels then unused)
 };
+
+// A regression's splits: each row's value under the label (rows without one dropped and
+// counted); a value that is not a number is the spec's error (exit 2), naming the row.
+Result<std::vector<Labelled>> RegressionSplits(
+    const Spec& spec, std::vector<std::pair<std::string, features::Table>>& raw,
+    TrainReport& report) {
+  std::vector<Labelled> splits;
+  for (auto& [name, table] : raw) {
+    const std::vector<std::string>* column = table.Column(spec.label.column);
+    if (column == nullptr) {
+      return Status::InvalidArgument("spec field 'label': the " + name + " rows have no column '" +
+                                     spec.label.column + "'");
+    }
+    Labelled l;
+    l.name = name;
+    std::vector<size_t> keep;
+    for (size_t r = 0; r < column->size(); ++r) {
+      Result<std::optional<double>> v = ValueOf(spec.label, (*column)[r]);
+      if (!v.ok()) {
+        return Status::InvalidArgument("spec field 'label': a regression needs a numeric label; '" +
+                                       spec.label.text + "' in " + name + " row " +
+                                       std::to_string(r + 1) + ": " + v.status().message());
+      }
+      if (!v->has_value()) {
+        ++report.unlabelled_rows;
+        continue;
+      }
+      keep.push_back(r);
+      l.targets.push_back(**v);
+    }
+    l.rows = features::SelectRows(table, keep);
+    if (l.targets.empty()) {
+      return Status::FailedPrecondition("the " + name + " split is empty: no row has a value of '" +
+                                        spec.label.text + "'");
+    }
+    if (name == "train") {
+      const auto [lo, hi] = std::minmax_element(l.targets.begin(), l.targets.end());
+      if (*lo == *hi) {
+        return Status::FailedPrecondition("the label '" + spec.label.text + "' is " +
+                                          std::to_string(*lo) + " in every one of the " +
+                                          std::to_string(l.targets.size()) +
+                                          " training rows: nothing to learn");
+      }
+    }
+    splits.push_back(std::move(l));
+  }
+  return splits;
+}
 
 class Clock {
  public:
@@ -235,8 +284,17 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
     }
   }
 
-  // Labels. The classes are the mapping's (in its order) or the training split's values.
+  const bool regression = spec.task == Task::kRegression;
+  for (const std::string& m : spec.metrics) {
+    if (model::IsRegressionMetric(*model::ParseMetric(m)) != regression) {
+      return Status::InvalidArgument("spec field 'metrics': '" + m + "' is not a metric of a " +
+                                     (regression ? "regression" : "classification"));
+    }
+  }
+  // Labels. The classes are the mapping's (in its order) or the training split's values; a
+  // regression has one output, "value".
   std::vector<std::string> classes = spec.label.class_order;
+  if (regression) classes = {"value"};
   if (classes.empty()) {
     const std::vector<std::string>* column = raw.front().second.Column(spec.label.column);
     if (column == nullptr) {
@@ -250,7 +308,11 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
     for (const auto& [c, unused] : seen) classes.push_back(c);
   }
   std::vector<Labelled> splits;
+  if (regression) {
+    ASSIGN_OR_RETURN(splits, RegressionSplits(spec, raw, report));
+  }
   for (auto& [name, table] : raw) {
+    if (regression) break;
     const std::vector<std::string>* column = table.Column(spec.label.column);
     if (column == nullptr) {
       return Status::InvalidArgument("spec field 'label': the " + name + " rows have no column '" +
@@ -276,6 +338,7 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
 
   // Refusals, each naming the label's distribution.
   for (const Labelled& s : splits) {
+    if (regression) break;
     std::vector<int64_t> counts(classes.size(), 0);
     for (int32_t y : s.labels) ++counts[y];
     const std::string dist = "label '" + spec.label.text + "' in the " +
@@ -320,7 +383,7 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
   clock.Phase("fit");
   ASSIGN_OR_RETURN(std::unique_ptr<model::Classifier> classifier,
                    (*trainer)->Fit({matrices[0], splits[0].labels, static_cast<int>(classes.size()),
-                                    spec.seed}));
+                                    spec.seed, splits[0].targets}));
 
   clock.Phase("evaluate");
   json metrics = json::object();
@@ -331,7 +394,31 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
     if (splits[k].name == "validation") reference_split = k;
   }
   std::vector<double> reference_proba;
-  for (size_t k = 0; k < splits.size(); ++k) {
+  // The baseline a regression must beat: the training mean predicted for every row.
+  double train_mean = 0;
+  for (double v : splits[0].targets)
+    train_mean += v / static_cast<double>(splits[0].targets.size());
+  for (size_t k = 0; k < splits.size() && regression; ++k) {
+    ASSIGN_OR_RETURN(std::vector<double> p, classifier->PredictProba(matrices[k]));
+    SplitResult result;
+    result.name = splits[k].name;
+    result.rows = static_cast<int64_t>(splits[k].targets.size());
+    ASSIGN_OR_RETURN(model::RegressionMetrics m, model::EvaluateRegression({splits[k].targets, p}));
+    const std::vector<double> mean(splits[k].targets.size(), train_mean);
+    ASSIGN_OR_RETURN(model::RegressionMetrics base,
+                     model::EvaluateRegression({splits[k].targets, mean}));
+    json j = {{"rows", result.rows},
+              {"mae", m.mae},
+              {"rmse", m.rmse},
+              {"mean_baseline_mae", base.mae},
+              {"mean_baseline_rmse", base.rmse}};
+    if (m.r2.ok()) j["r2"] = *m.r2;
+    metrics[result.name] = j;
+    result.regression = m;
+    result.baseline = base;
+    report.splits.push_back(std::move(result));
+  }
+  for (size_t k = 0; k < splits.size() && !regression; ++k) {
     ASSIGN_OR_RETURN(std::vector<double> p, classifier->PredictProba(matrices[k]));
     if (k == reference_split && options.reference) reference_proba = p;
     const std::vector<int32_t> predicted = model::ArgMax(p, static_cast<int>(classes.size()));
@@ -370,8 +457,10 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
   if (!lake_lineage.is_null()) report.lineage["lake"] = lake_lineage;
   json record = {{"spec_name", spec.name}, {"spec_hash", spec.hash},    {"spec", spec.source_text},
                  {"seed", spec.seed},      {"lineage", report.lineage}, {"metrics", metrics}};
+  if (regression) record["task"] = "regression";
   std::vector<model::ExtraFile> extra;
-  if (options.reference) {
+  // The training reference holds class probabilities for the monitor: none for a regression.
+  if (options.reference && !regression) {
     const features::Table& all_rows = splits[reference_split].rows;
     const size_t n_classes = classes.size();
     std::vector<size_t> pick(all_rows.rows());

@@ -57,6 +57,10 @@ struct SplitResult {
   int64_t rows = 0;
   std::vector<int64_t> class_rows;  // per class
   model::ClassificationMetrics metrics;
+  // A regression's figures (then `metrics` and `class_rows` are empty), and the same figures
+  // for the mean predictor: the training rows' mean predicted for every row.
+  std::optional<model::RegressionMetrics> regression;
+  std::optional<model::RegressionMetrics> baseline;
 };
 
 struct TrainReport {

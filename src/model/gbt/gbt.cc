@@ -74,7 +74,7 @@ class TreeClassifier final : public Classifier {
     bst_ulong len = 0;
     const float* p = nullptr;
     RETURN_IF_ERROR(Check(XGBoosterPredict(booster_.get(), m.get(), 0, 0, 0, &len, &p), "predict"));
-    const size_t per_row = num_classes_ == 2 ? 1 : static_cast<size_t>(num_classes_);
+    const size_t per_row = num_classes_ <= 2 ? 1 : static_cast<size_t>(num_classes_);
     if (len != n * per_row) {
       return Status::Corruption("xgboost gave " + std::to_string(len) + " outputs for " +
                                 std::to_string(n) + " rows of " + std::to_string(num_classes_) +
@@ -82,7 +82,9 @@ class TreeClassifier final : public Classifier {
     }
     for (size_t r = 0; r < n; ++r) {
       double* row = &out[r * static_cast<size_t>(num_classes_)];
-      if (num_classes_ == 2) {
+      if (num_classes_ == 1) {
+        row[0] = p[r];  // reg:squarederror: the value itself
+      } else if (num_classes_ == 2) {
         row[1] = p[r];
         row[0] = 1.0 - row[1];
       } else {
@@ -137,6 +139,7 @@ class TreeTrainer final : public Trainer {
   explicit TreeTrainer(Options options) : options_(options) {}
 
   Result<std::unique_ptr<Classifier>> Fit(const TrainingData& data) const override {
+    if (data.num_classes == 1) return FitRegressor(data);
     const std::string name(options_.family);
     const size_t n = data.x.rows();
     if (n == 0 || data.labels.size() != n) {
@@ -175,14 +178,43 @@ class TreeTrainer final : public Trainer {
       RETURN_IF_ERROR(
           Check(XGDMatrixSetFloatInfo(m.get(), "weight", weights.data(), n), "row weights"));
     }
+    const bool binary = data.num_classes == 2;
+    return Boost(std::move(m), data, binary ? "binary:logistic" : "multi:softprob",
+                 binary ? 0 : data.num_classes, num_cols);
+  }
+
+ private:
+  // reg:squarederror on the targets; class_weight does not apply.
+  Result<std::unique_ptr<Classifier>> FitRegressor(const TrainingData& data) const {
+    const std::string name(options_.family);
+    const size_t n = data.x.rows();
+    if (n == 0 || data.targets.size() != n) {
+      return Status::InvalidArgument(name + ": " + std::to_string(n) + " rows and " +
+                                     std::to_string(data.targets.size()) + " targets");
+    }
+    if (options_.balanced) {
+      return Status::InvalidArgument(name + ": class_weight has no meaning for a regression");
+    }
+    RETURN_IF_ERROR(data.x.Validate());
+    const int32_t num_cols = std::max<int32_t>(data.x.cols, 1);
+    ASSIGN_OR_RETURN(MatrixPtr m, ToMatrix(data.x, num_cols));
+    std::vector<float> labels(data.targets.begin(), data.targets.end());
+    RETURN_IF_ERROR(Check(XGDMatrixSetFloatInfo(m.get(), "label", labels.data(), n), "targets"));
+    return Boost(std::move(m), data, "reg:squarederror", 0, num_cols);
+  }
+
+  // Trains options_.rounds rounds of `objective` on `m` (labels and weights set); num_class
+  // 0 = not set (one output a row).
+  Result<std::unique_ptr<Classifier>> Boost(MatrixPtr m, const TrainingData& data,
+                                            const std::string& objective, int num_class,
+                                            int32_t num_cols) const {
     DMatrixHandle train[] = {m.get()};
     BoosterHandle h = nullptr;
     RETURN_IF_ERROR(Check(XGBoosterCreate(train, 1, &h), "creating the booster"));
     BoosterPtr booster(h);
-    const bool binary = data.num_classes == 2;
     const std::vector<std::pair<std::string, std::string>> params = {
-        {"objective", binary ? "binary:logistic" : "multi:softprob"},
-        {"num_class", binary ? "1" : std::to_string(data.num_classes)},
+        {"objective", objective},
+        {"num_class", std::to_string(num_class)},
         {"tree_method", "hist"},
         {"max_depth", std::to_string(options_.max_depth)},
         {"eta", Text(options_.eta)},
@@ -197,7 +229,7 @@ class TreeTrainer final : public Trainer {
         {"verbosity", "0"},
     };
     for (const auto& [key, value] : params) {
-      if (binary && key == "num_class") continue;
+      if (num_class == 0 && key == "num_class") continue;
       RETURN_IF_ERROR(Check(XGBoosterSetParam(h, key.c_str(), value.c_str()), "parameter " + key));
     }
     for (int64_t round = 0; round < options_.rounds; ++round) {
@@ -208,7 +240,6 @@ class TreeTrainer final : public Trainer {
         new TreeClassifier(std::move(booster), options_.family, data.num_classes, num_cols));
   }
 
- private:
   Options options_;
 };
 
@@ -219,7 +250,7 @@ Result<std::unique_ptr<Classifier>> LoadTrees(const std::string& dir, int num_cl
   if (!std::filesystem::is_regular_file(path, ec)) {
     return Status::NotFound(std::string(family) + " model file " + path + " is missing");
   }
-  if (num_classes < 2) {
+  if (num_classes < 1) {
     return Status::Corruption(std::string(family) + ": the manifest says " +
                               std::to_string(num_classes) + " classes");
   }

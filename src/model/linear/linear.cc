@@ -30,9 +30,10 @@ class LinearClassifier final : public Classifier {
  public:
   // Takes the liblinear model and copies its weights into class-index order.
   explicit LinearClassifier(ModelPtr m) : model_(std::move(m)) {
-    num_classes_ = model_->nr_class;
+    // A regression model (L2R_L2LOSS_SVR) has one weight column and no labels.
+    num_classes_ = model_->param.solver_type == L2R_L2LOSS_SVR ? 1 : model_->nr_class;
     num_features_ = model_->nr_feature;
-    num_w_ = num_classes_ == 2 ? 1 : num_classes_;
+    num_w_ = num_classes_ <= 2 ? 1 : num_classes_;
     const int rows = num_features_ + (model_->bias >= 0 ? 1 : 0);
     // weights_[j * num_classes_ + class_index]: liblinear orders its columns by its own
     // label order, which is the order classes first appear in the training rows.
@@ -75,7 +76,9 @@ class LinearClassifier final : public Classifier {
         for (int c = 0; c < num_w_; ++c) dec[c] += bias_value_ * w[c];
       }
       double* p = &out[r * num_classes_];
-      if (num_classes_ == 2) {
+      if (num_classes_ == 1) {
+        p[0] = dec[0];
+      } else if (num_classes_ == 2) {
         const double p_first = 1.0 / (1.0 + std::exp(-dec[0]));
         p[model_->label[0]] = p_first;
         p[model_->label[1]] = 1.0 - p_first;
@@ -115,6 +118,7 @@ struct Options {
   bool balanced = false;
   double tolerance = 0.01;
   bool bias = true;
+  double epsilon = 0;  // regression: the loss's insensitive zone (0 = squared loss, ridge)
 };
 
 class LinearTrainer final : public Trainer {
@@ -123,6 +127,19 @@ class LinearTrainer final : public Trainer {
 
   Result<std::unique_ptr<Classifier>> Fit(const TrainingData& data) const override {
     const size_t n = data.x.rows();
+    const bool regression = data.num_classes == 1;
+    if (regression) {
+      if (n == 0 || data.targets.size() != n) {
+        return Status::InvalidArgument("linear: " + std::to_string(n) + " rows and " +
+                                       std::to_string(data.targets.size()) + " targets");
+      }
+      if (options_.balanced) {
+        return Status::InvalidArgument("linear: class_weight has no meaning for a regression");
+      }
+      RETURN_IF_ERROR(data.x.Validate());
+      std::vector<double> y(data.targets.begin(), data.targets.end());
+      return Solve(data, y, L2R_L2LOSS_SVR, {}, {});
+    }
     if (n == 0 || data.labels.size() != n) {
       return Status::InvalidArgument("linear: " + std::to_string(n) + " rows and " +
                                      std::to_string(data.labels.size()) + " labels");
@@ -141,6 +158,24 @@ class LinearTrainer final : public Trainer {
                                        " has no training rows");
       }
     }
+    std::vector<double> y(data.labels.begin(), data.labels.end());
+    std::vector<int> weight_labels;
+    std::vector<double> weights;
+    if (options_.balanced) {
+      for (int c = 0; c < data.num_classes; ++c) {
+        weight_labels.push_back(c);
+        weights.push_back(static_cast<double>(n) / (data.num_classes * counts[c]));
+      }
+    }
+    return Solve(data, y, L2R_LR, weight_labels, weights);
+  }
+
+ private:
+  // liblinear's `solver` on the rows of `data` with targets `y` (class indices or values).
+  Result<std::unique_ptr<Classifier>> Solve(const TrainingData& data, std::vector<double>& y,
+                                            int solver, std::vector<int> weight_labels,
+                                            std::vector<double> weights) const {
+    const size_t n = data.x.rows();
     // liblinear's rows: 1-based feature nodes, then the bias node, then a -1 terminator.
     std::vector<::feature_node> nodes;
     nodes.reserve(data.x.indices.size() + n * 2);
@@ -155,7 +190,6 @@ class LinearTrainer final : public Trainer {
     }
     std::vector<::feature_node*> rows(n);
     for (size_t r = 0; r < n; ++r) rows[r] = &nodes[starts[r]];
-    std::vector<double> y(data.labels.begin(), data.labels.end());
     ::problem prob{};
     prob.l = static_cast<int>(n);
     prob.n = data.x.cols + (options_.bias ? 1 : 0);
@@ -163,22 +197,14 @@ class LinearTrainer final : public Trainer {
     prob.x = rows.data();
     prob.bias = options_.bias ? 1.0 : -1.0;
 
-    std::vector<int> weight_labels;
-    std::vector<double> weights;
-    if (options_.balanced) {
-      for (int c = 0; c < data.num_classes; ++c) {
-        weight_labels.push_back(c);
-        weights.push_back(static_cast<double>(n) / (data.num_classes * counts[c]));
-      }
-    }
     ::parameter param{};
-    param.solver_type = L2R_LR;
+    param.solver_type = solver;
     param.eps = options_.tolerance;
     param.C = options_.c;
     param.nr_weight = static_cast<int>(weights.size());
     param.weight_label = weight_labels.empty() ? nullptr : weight_labels.data();
     param.weight = weights.empty() ? nullptr : weights.data();
-    param.p = 0.1;
+    param.p = options_.epsilon;
     param.init_sol = nullptr;
     if (const char* why = check_parameter(&prob, &param); why != nullptr) {
       return Status::InvalidArgument(std::string("liblinear: ") + why);
@@ -198,7 +224,6 @@ class LinearTrainer final : public Trainer {
     return std::unique_ptr<Classifier>(new LinearClassifier(ModelPtr(trained)));
   }
 
- private:
   Options options_;
 };
 
@@ -212,6 +237,7 @@ Result<std::unique_ptr<Trainer>> MakeTrainer(Hyperparameters& params) {
   o.balanced = *weight == "balanced";
   ASSIGN_OR_RETURN(o.tolerance, params.Double("tolerance", 0.01, 1e-8, 1.0));
   ASSIGN_OR_RETURN(o.bias, params.Bool("bias", true));
+  ASSIGN_OR_RETURN(o.epsilon, params.Double("epsilon", 0.0, 0.0, 1e6));
   RETURN_IF_ERROR(params.CheckAllRead());
   return std::unique_ptr<Trainer>(new LinearTrainer(o));
 }
@@ -224,6 +250,12 @@ Result<std::unique_ptr<Classifier>> Load(const std::string& dir, int num_classes
     m = ModelPtr(load_model(path.c_str()));
   }
   if (m == nullptr) return Status::Corruption(path + ": liblinear could not read the model");
+  if (num_classes == 1) {
+    if (m->param.solver_type != L2R_L2LOSS_SVR || m->w == nullptr) {
+      return Status::Corruption(path + ": not an L2-regularised linear regression");
+    }
+    return std::unique_ptr<Classifier>(new LinearClassifier(std::move(m)));
+  }
   if (m->param.solver_type != L2R_LR || m->nr_class != num_classes || m->w == nullptr ||
       m->label == nullptr) {
     return Status::Corruption(path + ": not a logistic regression of " +

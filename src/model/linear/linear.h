@@ -5,7 +5,12 @@
 // sum to 1 (scikit-learn's "ovr" rule). The native file is liblinear's own text model,
 // `linear.model`. Private to src/model: reached through model/family.h.
 //
+// Regression (TrainingData::num_classes 1): liblinear's L2-regularised L2-loss support vector
+// regression (L2R_L2LOSS_SVR, primal); with epsilon 0 its loss is the squared error, so the
+// model is ridge regression with the intercept regularised (λ = 1/(2C)). The value is w·x + b.
+//
 // Hyperparameters: C (inverse regularisation, default 1), class_weight (none | balanced),
+// epsilon (regression only: errors below it cost nothing, default 0),
 // tolerance (the solver's stopping criterion, default 0.01), bias (true: an intercept
 // feature of value 1, regularised as liblinear does).
 //

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace covidflow::train {
 namespace {
 
@@ -58,6 +60,32 @@ TEST(SpecTest, LabelExpressionAndMapping) {
   EXPECT_EQ(s->label.class_order, (std::vector<std::string>{"negative", "neutral", "positive"}));
   EXPECT_EQ(ClassOf(s->label, "2"), "positive");
   EXPECT_EQ(ClassOf(s->label, "9"), std::nullopt);
+}
+
+// task: regression reads a numeric column or log1p(column); a comparison or a mapping is not
+// a regression's label, and log1p is not a classifier's.
+TEST(SpecTest, RegressionLabels) {
+  std::string yaml = std::string(kGood);
+  yaml.replace(yaml.find("task: multiclass"), 16, "task: regression");
+  yaml.replace(yaml.find("label: label_name"), 17, "label: log1p(retweets)");
+  Result<Spec> s = ParseSpec(yaml, "");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->task, Task::kRegression);
+  EXPECT_EQ(s->label.column, "retweets");
+  EXPECT_DOUBLE_EQ(**ValueOf(s->label, "3"), std::log1p(3.0));
+  EXPECT_FALSE(ValueOf(s->label, "")->has_value());
+  EXPECT_EQ(ValueOf(s->label, "many").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValueOf(s->label, "-1").status().code(), StatusCode::kInvalidArgument);
+  for (const char* label : {"label: retweets > 0", "label: {column: l, mapping: {a: b}}"}) {
+    std::string bad = yaml;
+    bad.replace(bad.find("label: log1p(retweets)"), 22, label);
+    Result<Spec> r = ParseSpec(bad, "");
+    ASSERT_FALSE(r.ok()) << label;
+    EXPECT_NE(r.status().message().find("'label'"), std::string::npos) << r.status().message();
+  }
+  std::string classify = std::string(kGood);
+  classify.replace(classify.find("label: label_name"), 17, "label: log1p(retweets)");
+  EXPECT_EQ(ParseSpec(classify, "").status().code(), StatusCode::kInvalidArgument);
 }
 
 // Each bad spec names its field.

@@ -122,5 +122,59 @@ TEST(SpecsTest, EngagementBeatsMajorityAndAPlainLogisticBaselineOnTheLaterPeriod
       << "baseline " << *plain_test.metrics.roc_auc;
 }
 
+// The regression task on real data: log1p(retweets) of the vaccine tweets, split by time.
+// Must beat the mean predictor on RMSE on the later period, with the gbt family (the spec)
+// and with the linear family (ridge) on the same features; the same spec and seed give a
+// byte-identical model.
+TEST(SpecsTest, RetweetsBeatsTheMeanPredictorOnTheLaterPeriod) {
+  RequireData("covid19-vaccine-tweets");
+  Result<Spec> spec = ReadSpec(SpecPath("retweets.yaml"));
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  ASSERT_EQ(spec->task, Task::kRegression);
+  for (const features::FeatureDef& f : spec->features) {
+    EXPECT_NE(f.column, "retweets");
+    EXPECT_NE(f.column, "favorites");
+  }
+  Spec ridge = *spec;
+  ridge.family = "linear";
+  ridge.hyperparameters = {{"C", "0.1"}};
+  testing::TempDir dir;
+  for (const Spec* s : {&*spec, &ridge}) {
+    Result<TrainReport> r = TrainSpec(*s, dir, s->family);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    const SplitResult& test = SplitNamed(*r, "test");
+    EXPECT_GT(test.rows, 1000);
+    ASSERT_TRUE(test.regression.has_value());
+    ASSERT_TRUE(test.baseline.has_value());
+    EXPECT_LT(test.regression->rmse, test.baseline->rmse * 0.97)
+        << s->family << ": mean predictor " << test.baseline->rmse;
+    ASSERT_TRUE(test.regression->r2.ok());
+    EXPECT_GT(*test.regression->r2, 0.03) << s->family;
+  }
+  Result<TrainReport> again = TrainSpec(*spec, dir, "again");
+  ASSERT_TRUE(again.ok());
+  for (const char* f : {"gbt.json", "features.json"}) {
+    EXPECT_EQ(*ReadWholeFile(dir.Sub("gbt") + "/" + f), *ReadWholeFile(dir.Sub("again") + "/" + f))
+        << f;
+  }
+}
+
+// A regression's label must be a number: a text column is the spec's error, naming the field.
+TEST(SpecsTest, ARegressionOnATextLabelNamesTheField) {
+  RequireData("covid19-vaccine-tweets");
+  Result<Spec> spec = ReadSpec(SpecPath("retweets.yaml"));
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  spec->label.column = "user_name";
+  spec->label.transform.clear();
+  spec->label.text = "user_name";
+  testing::TempDir dir;
+  Result<TrainReport> r = TrainSpec(*spec, dir, "m");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("spec field 'label'"), std::string::npos)
+      << r.status().ToString();
+  EXPECT_NE(r.status().message().find("not a number"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace covidflow::train
