@@ -61,7 +61,9 @@ common=(--home "$home")
 # 1. A stream of 8000 tweets whose sentiment mix turns negative after 4000 (JSONL: one per line).
 "$cf" generate --count 8000 --seed 11 --drift-after 4000 --format jsonl --out "$home/stream.jsonl" >/dev/null
 head -n 4000 "$home/stream.jsonl" >"$home/before.jsonl"
-tail -n +4001 "$home/stream.jsonl" >"$home/after.jsonl"
+sed -n 4001,6000p "$home/stream.jsonl" >"$home/after.jsonl"
+sed -n 6001,7000p "$home/stream.jsonl" >"$home/after-v2.jsonl"
+tail -n +7001 "$home/stream.jsonl" >"$home/after-bad.jsonl"
 "$cf" produce "${common[@]}" --from "$home/before.jsonl" >/dev/null
 say "produced 4000 tweets before the drift"
 
@@ -69,7 +71,8 @@ say "produced 4000 tweets before the drift"
 #    against the champion's training rows), the retraining loop, the server (following
 #    @champion), the dashboard and /metrics.
 up_flags=(--spec "$root/specs/lake-sentiment.yaml" --port 0 --dashboard-port 0 --tick-ms 200
-  --min-rows 3000 --cooldown 1 --watch 4 --poll-interval 0.2 --window 15m --lateness 1m)
+  --min-rows 3000 --cooldown 1 --watch 4 --poll-interval 0.2 --window 15m
+  --lateness 1m)
 "$cf" up "${common[@]}" "${up_flags[@]}" >"$uplog" 2>"$home/up.err" &
 up_pid=$!
 wait_for "dashboard: http" "up's own server"
@@ -95,14 +98,21 @@ load_pid=$!
 
 # 4. The drift arrives: the monitor inside up publishes drift events, the drift trigger fires.
 "$cf" produce "${common[@]}" --from "$home/after.jsonl" >/dev/null
-say "produced 4000 tweets after the drift"
+say "produced 2000 tweets after the drift"
 
 # 5. Retrained on the newest window, compared with the champion on the same held-out rows,
 #    gated and promoted while the requests flow.
 wait_for "run 2: triggered by drift" "drift detected by up's monitor, retraining triggered"
 wait_for "run 2: passed the staging gate" "challenger passed the staging gate"
 wait_for "run 2: promoted v2" "challenger promoted"
+# The stream goes on, scored by v2 inside up: its predictions, joined with the labels that
+# follow them, are its live quality.
+wait_for "stream: scored by tweets/2" "the stream scored by v2"
+"$cf" produce "${common[@]}" --from "$home/after-v2.jsonl" >/dev/null
+say "produced 1000 more tweets, scored by v2"
 wait_for "run 2: done" "challenger kept after its watch" 30
+grep -E "run 2: done" "$uplog" | grep -qE "v2 live [0-9.]+ on [0-9]+ labelled predictions" ||
+  fail "v2's watch did not measure its live quality on labelled predictions"
 
 # 6. A deliberately bad model (its labels swapped positive ↔ negative) pushed by hand.
 run2=$(ls -d "$home"/loop/runs/2-* | head -1)
@@ -114,7 +124,13 @@ sed -e "s|^label: sentiment|label: {column: sentiment, mapping: {positive: negat
 bad=$("$cf" models show tweets "${common[@]}" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["latest_version"])')
 "$cf" models promote tweets "$bad" "${common[@]}" --actor demo --reason "a hasty push by hand" >/dev/null
 say "bad model v$bad pushed to @champion by hand"
+wait_for "stream: scored by tweets/$bad" "the stream scored by v$bad"
+wait_for "watching v$bad" "the loop watches the hand-pushed v$bad"
+"$cf" produce "${common[@]}" --from "$home/after-bad.jsonl" >/dev/null
+say "produced the last 1000 tweets, scored by v$bad"
 wait_for "rolled_back" "bad model caught and rolled back"
+grep -E "rolled_back" "$uplog" | grep -qE "v$bad live [0-9.]+ on [0-9]+ labelled predictions, previous v2 [0-9.]+" ||
+  fail "the rollback did not rest on live quality from labelled predictions"
 touch "$home/stop-load"
 wait "$load_pid"; load_pid=""
 read -r ok errors <"$home/load-result"

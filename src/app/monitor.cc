@@ -587,7 +587,7 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
     }
     mon->quality_source_log_ = l;
     mon->predictions_topic_ = topic;
-    ASSIGN_OR_RETURN(bool there, mon->ReadFromStart(*l, topic, &mon->predictions_));
+    ASSIGN_OR_RETURN(bool there, ReadTopicFromStart(*l, topic, &mon->predictions_));
     if (!there) {
       LogLine(LogLevel::kInfo, "monitor: no topic " + topic + " on " + uri +
                                    " yet (no prediction logged so far): read as empty, "
@@ -605,7 +605,7 @@ Result<std::unique_ptr<StreamMonitor>> StreamMonitor::Open(const Settings& s,
                                        ": monitor run reads labels from the predictions' log");
       }
       mon->labels_topic_ = labels_topic;
-      ASSIGN_OR_RETURN(there, mon->ReadFromStart(*l, labels_topic, &mon->labels_));
+      ASSIGN_OR_RETURN(there, ReadTopicFromStart(*l, labels_topic, &mon->labels_));
       if (!there) {
         LogLine(LogLevel::kInfo, "monitor: no labels topic " + labels_topic +
                                      " yet: read as empty, looked for again at each poll");
@@ -634,8 +634,8 @@ StreamMonitorStats StreamMonitor::stats() const {
           reference_swaps_};
 }
 
-Result<bool> StreamMonitor::ReadFromStart(log::Log& l, const std::string& topic,
-                                          std::unique_ptr<log::Consumer>* out) {
+Result<bool> ReadTopicFromStart(log::Log& l, const std::string& topic,
+                                std::unique_ptr<log::Consumer>* out) {
   auto info = l.DescribeTopic(topic);
   if (!info.ok()) {
     if (info.status().code() == StatusCode::kNotFound) return false;
@@ -728,7 +728,7 @@ Status StreamMonitor::PollQuality(bool* read) {
     for (auto [topic, consumer] :
          {std::pair{&predictions_topic_, &predictions_}, std::pair{&labels_topic_, &labels_}}) {
       if (*consumer != nullptr || topic->empty()) continue;
-      ASSIGN_OR_RETURN(bool there, ReadFromStart(*quality_source_log_, *topic, consumer));
+      ASSIGN_OR_RETURN(bool there, ReadTopicFromStart(*quality_source_log_, *topic, consumer));
       if (there) LogLine(LogLevel::kInfo, "monitor: topic " + *topic + " appeared; reading it");
     }
   }
@@ -909,6 +909,91 @@ Status StreamMonitor::Commit() {
   }
   if (!points.empty()) RETURN_IF_ERROR(consumer_->Commit(points));
   dirty_ = false;
+  return Status::Ok();
+}
+
+Result<monitor::DelayedLabel> EnrichedLabel(std::string_view value, int64_t timestamp_ms) {
+  nlohmann::json j = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return Status::InvalidArgument("enriched: not a JSON object");
+  monitor::DelayedLabel label;
+  const nlohmann::json* extra = j.contains("extra") ? &j["extra"] : nullptr;
+  for (const char* column : {"tweet_id", "id"}) {
+    if (extra != nullptr && extra->is_object() && extra->contains(column) &&
+        (*extra)[column].is_string() && !(*extra)[column].get<std::string>().empty()) {
+      label.tweet_id = (*extra)[column].get<std::string>();
+      break;
+    }
+  }
+  if (label.tweet_id.empty()) {
+    const nlohmann::json& at = j.contains("source_position") ? j["source_position"] : j;
+    if (!at.is_object() || !at.contains("topic") || !at["topic"].is_string() ||
+        !at.contains("partition") || !at["partition"].is_number_integer() ||
+        !at.contains("offset") || !at["offset"].is_number_integer()) {
+      return Status::InvalidArgument("enriched: no tweet id and no source_position");
+    }
+    label.tweet_id = at["topic"].get<std::string>() + "/" +
+                     std::to_string(at["partition"].get<int64_t>()) + "/" +
+                     std::to_string(at["offset"].get<int64_t>());
+  }
+  const nlohmann::json* sentiment = j.contains("sentiment") ? &j["sentiment"] : nullptr;
+  if (sentiment == nullptr || !sentiment->is_object() || !sentiment->contains("label") ||
+      !(*sentiment)["label"].is_string()) {
+    return Status::InvalidArgument("enriched: no sentiment.label");
+  }
+  label.label = (*sentiment)["label"].get<std::string>();
+  if (timestamp_ms > 0) label.time_ms = timestamp_ms;
+  return label;
+}
+
+monitor::LivePrediction StreamKeyed(serve::PredictionRecord r) {
+  if (!r.tweet_id) r.tweet_id = r.request_id;
+  return FromRecord(std::move(r));
+}
+
+Result<std::unique_ptr<StreamLabelQuality>> StreamLabelQuality::Open(log::Log& log,
+                                                                     std::string predictions_topic,
+                                                                     std::string enriched_topic,
+                                                                     std::string model) {
+  std::unique_ptr<StreamLabelQuality> q(new StreamLabelQuality(log));
+  q->predictions_topic_ = std::move(predictions_topic);
+  q->enriched_topic_ = std::move(enriched_topic);
+  monitor::QualityOptions options;
+  options.model = std::move(model);
+  q->join_ = std::make_unique<monitor::QualityJoin>(options);
+  return q;
+}
+
+Status StreamLabelQuality::Poll() {
+  for (auto [topic, consumer] :
+       {std::pair{&predictions_topic_, &predictions_}, std::pair{&enriched_topic_, &labels_}}) {
+    if (*consumer == nullptr) RETURN_IF_ERROR(ReadTopicFromStart(log_, *topic, consumer).status());
+  }
+  const size_t full = log::ConsumerOptions{}.max_poll_records;
+  // Predictions first, then labels: a label read in this poll finds its prediction.
+  for (bool more = predictions_ != nullptr; more;) {
+    ASSIGN_OR_RETURN(auto records, predictions_->Poll(std::chrono::milliseconds(0)));
+    for (const log::InRecord& r : records) {
+      auto record = serve::DecodePrediction(r.value);
+      if (record.ok()) {
+        join_->AddPrediction(StreamKeyed(std::move(*record)));
+      } else {
+        join_->CountMalformed("prediction: " + record.status().message());
+      }
+    }
+    more = records.size() >= full;
+  }
+  for (bool more = labels_ != nullptr; more;) {
+    ASSIGN_OR_RETURN(auto records, labels_->Poll(std::chrono::milliseconds(0)));
+    for (const log::InRecord& r : records) {
+      auto label = EnrichedLabel(r.value, r.timestamp_ms);
+      if (label.ok()) {
+        join_->AddLabel(std::move(*label));
+      } else {
+        join_->CountMalformed(label.status().message());
+      }
+    }
+    more = records.size() >= full;
+  }
   return Status::Ok();
 }
 

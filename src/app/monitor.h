@@ -23,6 +23,7 @@
 #include "monitor/table.h"
 #include "monitor/windows.h"
 #include "serve/model_source.h"
+#include "serve/prediction_log.h"
 #include "train/spec.h"
 
 namespace covidflow::serve {
@@ -176,10 +177,6 @@ class StreamMonitor {
   Status PublishQuality();
   // The alias moved: take the new version's training reference.
   Status CheckReference();
-  // Assigns `*out` to every partition of `topic` from its start; leaves it null (false) when
-  // the topic does not exist yet.
-  Result<bool> ReadFromStart(log::Log& log, const std::string& topic,
-                             std::unique_ptr<log::Consumer>* out);
 
   std::string source_;  // LOG_URI#topic, as the events name it
   std::string topic_;
@@ -254,5 +251,48 @@ std::string DriftEventJson(const monitor::StreamWindow& w, std::string_view sour
                            const Result<monitor::DatasetDrift>& drift,
                            const std::vector<std::string>& skipped,
                            const std::vector<std::string>& empty = {});
+
+// Assigns `*out` to every partition of `topic` from its start; leaves it null (false) when the
+// topic does not exist yet.
+Result<bool> ReadTopicFromStart(log::Log& log, const std::string& topic,
+                                std::unique_ptr<log::Consumer>* out);
+
+// The delayed label an enriched record (docs/formats/records.md) carries: the processor's
+// sentiment.label, keyed by the tweet's id (a kept extra column "tweet_id", else "id") or, without
+// one, by its source position "TOPIC/PARTITION/OFFSET" — the request id the stream's prediction
+// of that tweet carries (serve/stream_step.h). Arrival: the record's timestamp.
+// kInvalidArgument naming what is missing.
+Result<monitor::DelayedLabel> EnrichedLabel(std::string_view value, int64_t timestamp_ms);
+
+// A prediction as up's join reads it: keyed by its tweet id, else its request id (the stream's
+// predictions carry the tweet's source position there; the server's without a tweet id never
+// find a label and count as unlabelled).
+monitor::LivePrediction StreamKeyed(serve::PredictionRecord record);
+
+// up's live quality: the prediction log (the server's and the stream's predictions of `model`)
+// joined by tweet (monitor/quality.h) with the processor's VADER labels on the enriched topic,
+// which stand in for labels people give later. Both topics are read from their starts (a
+// restart reads them again: nothing to persist) and followed by Poll.
+// Threads: one thread.
+class StreamLabelQuality {
+ public:
+  static Result<std::unique_ptr<StreamLabelQuality>> Open(log::Log& log,
+                                                          std::string predictions_topic,
+                                                          std::string enriched_topic,
+                                                          std::string model);
+  // Reads what both topics gained since the last poll (a topic not there yet is looked for
+  // again at the next).
+  Status Poll();
+  const monitor::QualityJoin& join() const { return *join_; }
+
+ private:
+  explicit StreamLabelQuality(log::Log& log) : log_(log) {}
+  log::Log& log_;
+  std::string predictions_topic_;
+  std::string enriched_topic_;
+  std::unique_ptr<monitor::QualityJoin> join_;
+  std::unique_ptr<log::Consumer> predictions_;
+  std::unique_ptr<log::Consumer> labels_;
+};
 
 }  // namespace covidflow::app

@@ -1,6 +1,7 @@
 #include "app/up.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -20,12 +21,14 @@
 #include "lake/reader.h"
 #include "lake/stats.h"
 #include "model/metrics.h"
+#include "monitor/quality.h"
 #include "monitor/table.h"
 #include "orchestrate/loop.h"
 #include "schema/codec.h"
 #include "schema/text_writer.h"
 #include "schema/time.h"
 #include "serve/scoring.h"
+#include "serve/stream_step.h"
 #include "train/evaluate.h"
 #include "train/spec.h"
 #include "train/trainer.h"
@@ -180,26 +183,8 @@ class LakeSteps : public orchestrate::Steps {
     return g;
   }
 
-  // Accuracy of each version against the labels of the newest labelled rows (the same rows).
-  std::map<int64_t, orchestrate::LiveQuality> Live(const std::vector<int64_t>& versions) {
-    std::map<int64_t, orchestrate::LiveQuality> out;
-    auto rows = NewestRows(lake_dir_, s_.loop.quality_rows);
-    if (!rows.ok() || rows->empty()) return out;
-    const features::Table table = TableOf(*rows, 0, rows->size());
-    for (int64_t v : versions) {
-      if (v <= 0 || out.count(v)) continue;
-      auto model = Load(v);
-      if (!model.ok()) continue;
-      auto scores = serve::Score(*model, table);
-      if (!scores.ok()) continue;
-      int64_t right = 0;
-      for (size_t i = 0; i < rows->size(); ++i) right += scores->Label(i) == (*rows)[i].label;
-      out[v] = {static_cast<double>(right) / rows->size(), static_cast<int64_t>(rows->size())};
-    }
-    return out;
-  }
-
- private:
+  // `version` of the loop's model, downloaded into the loop's own cache, loaded and
+  // smoke-tested once (the gate, the stream's scoring).
   Result<std::shared_ptr<const serve::LoadedModel>> Load(int64_t version) {
     auto it = models_.find(version);
     if (it != models_.end()) return it->second;
@@ -213,6 +198,7 @@ class LakeSteps : public orchestrate::Steps {
     return m.model;
   }
 
+ private:
   const Settings& s_;
   registry::Registry& registry_;
   std::string lake_dir_;
@@ -295,6 +281,11 @@ class MonitorThread {
     ms.monitor.predictions.clear();  // live quality is the loop's (up.h)
     ms.monitor.exit_when_idle = false;
     ms.monitor.events_topic = s.loop.events_topic;
+    // It follows the alias the loop moves at the loop's pace: a window closed after a promotion
+    // is compared with the new champion's reference, not the replaced one's (a drift event
+    // from the old reference would retrain the new champion at once).
+    ms.monitor.reference_poll =
+        std::min(ms.monitor.reference_poll, static_cast<double>(s.loop.tick_ms) / 1000);
     ASSIGN_OR_RETURN(monitor_, StreamMonitor::Open(ms, metrics));
     champion_ = champion;
     reference_ = reference;
@@ -329,7 +320,63 @@ class MonitorThread {
   std::string reference_;
 };
 
+// The stream scored by the champion (process --model inside up): a model step added to the
+// processor's enrichment once a champion exists, its slot swapped as the alias moves, every
+// prediction on serve.predictions_topic. These predictions, joined with the processor's VADER
+// labels, are the versions' live quality (StreamLabelQuality).
+class StreamScoring {
+ public:
+  StreamScoring(const Settings& s, log::Log& log, metrics::Registry& metrics,
+                enrich::EnrichmentSlot& enrichment)
+      : s_(s), log_(log), metrics_(metrics), enrichment_(enrichment) {}
+  int64_t version() const { return version_; }
+
+  // Scores the stream with `model` (version `version`) from the processor's next batch.
+  Status Follow(int64_t version, std::shared_ptr<const serve::LoadedModel> model) {
+    RETURN_IF_ERROR(serve::CheckStreamable(model->model).WithContext("the stream's model"));
+    if (slot_ == nullptr) {
+      ASSIGN_OR_RETURN(predictions_, OpenPredictionLog(s_, log_, &metrics_));
+      slot_ = std::make_shared<serve::ModelSlot>(std::move(model));
+      std::vector<std::shared_ptr<const enrich::EnrichmentStep>> steps =
+          enrichment_.Load()->steps();
+      steps.push_back(std::make_shared<const serve::ModelStep>(slot_, predictions_.get()));
+      enrichment_.Swap(std::make_shared<const enrich::Enrichment>(std::move(steps)));
+    } else {
+      slot_->Swap(std::move(model));
+    }
+    version_ = version;
+    return Status::Ok();
+  }
+  // After the processor has stopped: flushes the predictions.
+  Status Close() { return predictions_ ? predictions_->Close() : Status::Ok(); }
+
+ private:
+  const Settings& s_;
+  log::Log& log_;
+  metrics::Registry& metrics_;
+  enrich::EnrichmentSlot& enrichment_;
+  std::shared_ptr<serve::ModelSlot> slot_;
+  std::unique_ptr<serve::PredictionLog> predictions_;
+  int64_t version_ = 0;
+};
+
 }  // namespace
+
+std::map<int64_t, orchestrate::LiveQuality> LiveQualityOf(const monitor::QualityJoin& join,
+                                                          int64_t newest) {
+  std::map<int64_t, orchestrate::LiveQuality> out;
+  for (const monitor::WindowQuality& w : join.Newest(newest)) {
+    int64_t version = 0;
+    auto [end, ec] =
+        std::from_chars(w.version.data(), w.version.data() + w.version.size(), version);
+    if (ec != std::errc() || end != w.version.data() + w.version.size() || version <= 0 ||
+        !w.metrics.ok()) {
+      continue;
+    }
+    out[version] = {w.metrics->accuracy, w.joined};
+  }
+  return out;
+}
 
 Result<LakeWindowTraining> TrainLakeWindow(const Settings& s, const std::string& lake_dir,
                                            const std::string& dir) {
@@ -405,11 +452,20 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
   say("dashboard: " + ops_url + "/");
   say("metrics: " + ops_url + "/metrics");
 
-  // The processor on its own thread; a failure stops the whole process.
+  // The processor on its own thread; a failure stops the whole process. Without a model: the
+  // champion's step joins its enrichment once there is one (StreamScoring).
+  Settings ps = s;
+  ps.process.model.clear();
+  ps.process.model_dir.clear();
+  ASSIGN_OR_RETURN(ProcessorStack stack, MakeProcessor(ps, *log, popts, lake_dir, &metrics));
+  StreamScoring scoring(s, *log, metrics, *stack.enrichment);
+  ASSIGN_OR_RETURN(std::unique_ptr<StreamLabelQuality> quality,
+                   StreamLabelQuality::Open(*log, s.serve.predictions_topic, popts.enriched_topic,
+                                            s.loop.options.model));
   std::atomic<bool> halt{false};
   Status processor_status;
   std::thread processor([&] {
-    auto counts = RunProcessor(s, *log, popts, lake_dir, halt, &metrics);
+    auto counts = stack.processor->Run(halt);
     if (!counts.ok()) processor_status = counts.status();
     halt = true;
   });
@@ -435,9 +491,21 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
       obs.champion = champ->version;
       obs.champion_validation = orchestrate::ValidationOf(*champ);
     }
-    std::vector<int64_t> versions = {obs.champion, (*loop)->state().known_champion};
-    if ((*loop)->state().current) versions.push_back((*loop)->state().current->previous_champion);
-    obs.live = steps.Live(versions);
+    if (obs.champion != 0 && obs.champion != scoring.version()) {
+      // Before the tick: a watch of the new champion starts with the stream scored by it.
+      auto model = steps.Load(obs.champion);
+      Status followed = model.ok() ? scoring.Follow(obs.champion, *model) : model.status();
+      if (followed.ok()) {
+        say("stream: scored by " + options.model + "/" + std::to_string(obs.champion) +
+            ", predictions on " + s.serve.predictions_topic);
+      } else {
+        say("stream: " + followed.ToString() + " (retried at the next tick)");
+      }
+    }
+    if (Status polled = quality->Poll(); !polled.ok()) {
+      say("live quality: " + polled.ToString() + " (retried at the next tick)");
+    }
+    obs.live = LiveQualityOf(quality->join(), s.loop.quality_rows);
     auto said = (*loop)->Tick(obs);
     if (!said.ok()) {
       say("loop: " + said.status().ToString() + " (retried at the next tick)");
@@ -496,8 +564,10 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
   dashboard->Stop();
   halt = true;
   processor.join();
+  Status closed = scoring.Close();
   RETURN_IF_ERROR(status);
-  return processor_status;
+  RETURN_IF_ERROR(processor_status);
+  return closed.WithContext("the stream's prediction log");
 }
 
 }  // namespace covidflow::app

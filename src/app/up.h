@@ -12,8 +12,12 @@
 //   - the labels: the VADER label the processor wrote for each tweet. It stands in for labels
 //     people would give later: the model learns sentiment from the text alone (no VADER
 //     feature in specs/lake-sentiment.yaml) and is judged against it;
-//   - live quality: each version's accuracy on the newest loop.quality_rows labelled lake
-//     rows (the champion and the one it replaced on the same rows);
+//   - live quality: the processor scores the stream with the champion (its slot follows the
+//     alias; `process --model` inside up), every prediction on serve.predictions_topic beside
+//     the server's; the prediction log joined by tweet with the processor's VADER labels on the
+//     enriched topic (StreamLabelQuality); a version's live quality is its accuracy on its
+//     newest loop.quality_rows labelled predictions (LiveQualityOf). A replaced champion keeps
+//     the figure of its last predictions, which is what it was at its replacement;
 //   - drift: app::StreamMonitor on a thread (monitor.window, monitor.lateness,
 //     monitor.columns) compares each window of the enriched stream with the champion's
 //     training reference (UpMonitorReference) and publishes to loop.events_topic; the trigger
@@ -23,10 +27,13 @@
 //     one-row requests (the newest lake rows) within loop.gate_p99_ms at p99.
 #include <atomic>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "app/settings.h"
 #include "base/status.h"
+#include "monitor/quality.h"
+#include "orchestrate/loop.h"
 #include "train/trainer.h"
 
 namespace covidflow::app {
@@ -54,6 +61,12 @@ Result<LakeWindowTraining> TrainLakeWindow(const Settings& s, const std::string&
 // HOME/loop/reference-vN.jsonl (a warning says why).
 Result<std::string> UpMonitorReference(const Settings& s, const std::string& lake_dir,
                                        const std::string& home, int64_t champion);
+
+// Each model version's live quality for the loop: its accuracy on its newest `newest` labelled
+// predictions in `join` (monitor::QualityJoin::Newest), with their count; versions that are not
+// a registry version number, or with no labelled prediction, are left out.
+std::map<int64_t, orchestrate::LiveQuality> LiveQualityOf(const monitor::QualityJoin& join,
+                                                          int64_t newest);
 
 // Runs until `stop` is set (SIGTERM). `say` receives one line per endpoint and per loop
 // decision. Restarting resumes: the log's committed offsets, the registry, the loop's state

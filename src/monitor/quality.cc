@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
@@ -38,6 +39,44 @@ std::optional<int64_t> ParseInt(std::string_view s) {
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// The rows one figure is computed on: a window of one model version (Report), or its newest
+// labelled predictions (Newest).
+struct Group {
+  WindowQuality w;
+  std::vector<int32_t> truth;
+  std::vector<int32_t> predicted;
+  std::vector<double> probabilities;
+};
+
+// Adds `p` with its label to `g`; false (counted as foreign) when the label is none of the
+// version's classes.
+bool AddJoined(Group& g, const LivePrediction& p, const std::string& label) {
+  const auto& classes = g.w.classes;
+  const auto truth = std::find(classes.begin(), classes.end(), label);
+  if (truth == classes.end()) {
+    ++g.w.foreign_labels;
+    return false;
+  }
+  const auto predicted = std::find(classes.begin(), classes.end(), p.label);
+  g.truth.push_back(static_cast<int32_t>(truth - classes.begin()));
+  g.predicted.push_back(static_cast<int32_t>(predicted - classes.begin()));
+  for (const auto& [name, prob] : p.probabilities) g.probabilities.push_back(prob);
+  return true;
+}
+
+WindowQuality Scored(Group g) {
+  g.w.joined = static_cast<int64_t>(g.truth.size());
+  if (g.w.joined > 0) {
+    model::ClassifiedRows rows;
+    rows.num_classes = static_cast<int>(g.w.classes.size());
+    rows.truth = std::move(g.truth);
+    rows.predicted = std::move(g.predicted);
+    rows.probabilities = std::move(g.probabilities);
+    g.w.metrics = model::EvaluateClassification(rows);
+  }
+  return std::move(g.w);
 }
 
 }  // namespace
@@ -100,12 +139,6 @@ void QualityJoin::AddLabel(DelayedLabel label) {
 QualityReport QualityJoin::Report() const {
   QualityReport report;
   report.counts = counts_;
-  struct Group {
-    WindowQuality w;
-    std::vector<int32_t> truth;
-    std::vector<int32_t> predicted;
-    std::vector<double> probabilities;
-  };
   using GroupKey = std::tuple<int64_t, std::string, std::string>;
   std::map<GroupKey, Group> groups;
   // Per label: 1 = in time for some prediction, 2 = only late.
@@ -135,16 +168,7 @@ QualityReport QualityJoin::Report() const {
       continue;
     }
     use = 1;
-    const auto& classes = g.w.classes;
-    const auto truth = std::find(classes.begin(), classes.end(), label.label);
-    if (truth == classes.end()) {
-      ++g.w.foreign_labels;
-      continue;
-    }
-    const auto predicted = std::find(classes.begin(), classes.end(), p.label);
-    g.truth.push_back(static_cast<int32_t>(truth - classes.begin()));
-    g.predicted.push_back(static_cast<int32_t>(predicted - classes.begin()));
-    for (const auto& [name, prob] : p.probabilities) g.probabilities.push_back(prob);
+    AddJoined(g, p, label.label);
   }
   for (const auto& [id, label] : labels_) {
     auto use = label_use.find(id);
@@ -156,19 +180,41 @@ QualityReport QualityJoin::Report() const {
       ++report.counts.labels_late;
     }
   }
-  for (auto& [key, g] : groups) {
-    g.w.joined = static_cast<int64_t>(g.truth.size());
-    if (g.w.joined > 0) {
-      model::ClassifiedRows rows;
-      rows.num_classes = static_cast<int>(g.w.classes.size());
-      rows.truth = g.truth;
-      rows.predicted = g.predicted;
-      rows.probabilities = g.probabilities;
-      g.w.metrics = model::EvaluateClassification(rows);
-    }
-    report.windows.push_back(std::move(g.w));
-  }
+  for (auto& [key, g] : groups) report.windows.push_back(Scored(std::move(g)));
   return report;
+}
+
+std::vector<WindowQuality> QualityJoin::Newest(int64_t n) const {
+  // Per model version, its predictions newest first (time, then the order they were read).
+  std::map<std::pair<std::string, std::string>, std::vector<size_t>> by_version;
+  for (size_t i = 0; i < predictions_.size(); ++i) {
+    by_version[{predictions_[i].model, predictions_[i].version}].push_back(i);
+  }
+  std::vector<WindowQuality> out;
+  for (auto& [key, indices] : by_version) {
+    std::stable_sort(indices.begin(), indices.end(), [&](size_t a, size_t b) {
+      return predictions_[a].time_ms > predictions_[b].time_ms;
+    });
+    Group g;
+    g.w.model = key.first;
+    g.w.version = key.second;
+    g.w.classes = classes_.at(key);
+    for (size_t i : indices) {
+      if (static_cast<int64_t>(g.truth.size()) >= n) break;
+      const LivePrediction& p = predictions_[i];
+      ++g.w.predictions;
+      auto found = labels_.find(p.tweet_id);
+      if (found == labels_.end()) {
+        ++g.w.unlabelled;
+        continue;
+      }
+      if (!AddJoined(g, p, found->second.label)) continue;
+      g.w.start_ms = p.time_ms;
+      if (g.w.end_ms == 0) g.w.end_ms = p.time_ms + 1;
+    }
+    out.push_back(Scored(std::move(g)));
+  }
+  return out;
 }
 
 Result<DelayedLabel> ParseLabelJson(std::string_view value, const std::string& id_column,

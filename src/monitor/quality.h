@@ -102,6 +102,12 @@ class QualityJoin {
 
   QualityReport Report() const;
 
+  // Per model version, the figures on its newest `n` labelled predictions (by time_ms, newest
+  // first; windows and lateness play no part): one entry per version, `predictions` and
+  // `unlabelled` counting those looked at to find them, start_ms and end_ms spanning the joined
+  // ones (both 0 when none joined). What `up`'s loop calls a version's live quality.
+  std::vector<WindowQuality> Newest(int64_t n) const;
+
  private:
   struct Key {
     std::string tweet_id;

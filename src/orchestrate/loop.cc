@@ -168,7 +168,7 @@ std::optional<Trigger> EvaluateTriggers(const TriggerOptions& o, const Observati
   if (auto live = Trusted(obs, obs.champion, o.min_labelled); live && ready("quality")) {
     const std::string v = "champion v" + std::to_string(obs.champion) + " live quality " +
                           Num(live->value) + " on " + std::to_string(live->labelled) +
-                          " labelled rows";
+                          " labelled predictions";
     if (o.min_quality > 0 && live->value < o.min_quality) {
       return fire("quality", v + " < threshold " + Num(o.min_quality));
     }
@@ -376,7 +376,7 @@ Result<std::string> Orchestrator::Advance(const Observation& obs) {
     auto live = Trusted(obs, run.version, min);
     std::string compare =
         "v" + std::to_string(run.version) + " live " +
-        (live ? Num(live->value) + " on " + std::to_string(live->labelled) + " rows"
+        (live ? Num(live->value) + " on " + std::to_string(live->labelled) + " labelled predictions"
               : std::string("not yet measured")) +
         ", previous v" + std::to_string(run.previous_champion) + " " +
         (run.previous_live ? Num(*run.previous_live) : std::string("not measured"));

@@ -17,6 +17,7 @@
 #include "lake/sink.h"
 #include "model/artifact.h"
 #include "registry/registry.h"
+#include "serve/prediction_log.h"
 #include "train/trainer.h"
 
 namespace covidflow::app {
@@ -170,6 +171,60 @@ TEST_F(UpTest, TooFewLakeRowsAreRefusedBeforeTraining) {
   Result<LakeWindowTraining> run = TrainLakeWindow(s_, lake_, dir_.Sub("run-1"));
   EXPECT_EQ(run.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(run.status().message().find("90 rows"), std::string::npos) << run.status().ToString();
+}
+
+// Live quality as up computes it: the stream's predictions (keyed by the tweet's source
+// position, its request id) joined with the processor's VADER labels on the enriched topic.
+TEST(UpLiveQualityTest, StreamPredictionsJoinTheEnrichedLabelsByPositionPerVersion) {
+  monitor::QualityJoin join(monitor::QualityOptions{});
+  auto predict = [&](int offset, std::string version, std::string label, int64_t t) {
+    serve::PredictionRecord r;
+    r.request_id = "tweets.raw/0/" + std::to_string(offset);
+    r.model = "tweets";
+    r.version = std::move(version);
+    r.label = std::move(label);
+    r.probabilities = {{"negative", 0.5}, {"positive", 0.5}};
+    r.time_ms = t;
+    join.AddPrediction(StreamKeyed(std::move(r)));
+  };
+  auto enriched = [](int offset, const char* label) {
+    return std::string(R"({"text":"x","sentiment":{"compound":0.1,"label":")") + label +
+           R"("},"source_position":{"topic":"tweets.raw","partition":0,"offset":)" +
+           std::to_string(offset) + "}}";
+  };
+  for (int i = 0; i < 4; ++i) predict(i, "1", "positive", 1000 + i);  // v1: 3 of 4 right
+  for (int i = 4; i < 6; ++i) predict(i, "2", "negative", 2000 + i);  // v2: 0 of 2 right
+  predict(6, "2", "negative", 3000);                                  // never labelled
+  serve::PredictionRecord server;  // the server's, without a tweet id: unlabelled
+  server.request_id = "req-1";
+  server.model = "tweets";
+  server.version = "2";
+  server.label = "positive";
+  server.probabilities = {{"negative", 0.5}, {"positive", 0.5}};
+  join.AddPrediction(StreamKeyed(server));
+  const char* labels[] = {"negative", "positive", "positive", "positive", "positive", "positive"};
+  for (int i = 0; i < 6; ++i) {
+    auto label = EnrichedLabel(enriched(i, labels[i]), 5000);
+    ASSERT_TRUE(label.ok()) << label.status().ToString();
+    EXPECT_EQ(label->tweet_id, "tweets.raw/0/" + std::to_string(i));
+    join.AddLabel(std::move(*label));
+  }
+  auto with_id = EnrichedLabel(R"({"extra":{"id":"1337"},"sentiment":{"label":"neutral"},)"
+                               R"("source_position":{"topic":"t","partition":0,"offset":1}})",
+                               0);
+  ASSERT_TRUE(with_id.ok());
+  EXPECT_EQ(with_id->tweet_id, "1337");  // a kept id column wins over the position
+  EXPECT_FALSE(EnrichedLabel(R"({"sentiment":{"label":"neutral"}})", 0).ok());
+  EXPECT_FALSE(EnrichedLabel("not json", 0).ok());
+
+  const auto live = LiveQualityOf(join, 50);
+  ASSERT_EQ(live.size(), 2u);
+  EXPECT_DOUBLE_EQ(live.at(1).value, 0.75);
+  EXPECT_EQ(live.at(1).labelled, 4);
+  EXPECT_DOUBLE_EQ(live.at(2).value, 0.0);
+  EXPECT_EQ(live.at(2).labelled, 2);
+  // Only the newest labelled predictions count: v1's newest two are both right.
+  EXPECT_DOUBLE_EQ(LiveQualityOf(join, 2).at(1).value, 1.0);
 }
 
 }  // namespace

@@ -242,5 +242,45 @@ TEST(ParseDurationMsTest, ReadsUnitsAndRejectsTheRest) {
   EXPECT_FALSE(ParseDurationMs("-1h").ok());
 }
 
+TEST(QualityJoinTest, NewestScoresEachVersionOnItsNewestLabelledPredictionsOnly) {
+  QualityJoin join(Hourly());
+  // Version 1: of the two old predictions one is wrong; the newest three are right, with one
+  // unlabelled among them.
+  join.AddPrediction(Pred("1", "positive", 0.9, 10));
+  join.AddPrediction(Pred("2", "positive", 0.8, 20));
+  join.AddPrediction(Pred("3", "negative", 0.1, 5 * kHour + 30));
+  join.AddPrediction(Pred("4", "positive", 0.7, 5 * kHour + 40));
+  join.AddPrediction(Pred("5", "positive", 0.6, 5 * kHour + 50));  // never labelled
+  join.AddPrediction(Pred("6", "positive", 0.9, 5 * kHour + 35));
+  // Version 2: one prediction, wrong; a label that is none of its classes.
+  join.AddPrediction(Pred("1", "negative", 0.3, 6 * kHour, "2"));
+  join.AddPrediction(Pred("7", "negative", 0.3, 6 * kHour + 1, "2"));
+  join.AddLabel({"1", "positive", std::nullopt});
+  join.AddLabel({"2", "negative", std::nullopt});
+  join.AddLabel({"3", "negative", std::nullopt});
+  join.AddLabel({"4", "positive", std::nullopt});
+  join.AddLabel({"6", "positive", std::nullopt});
+  join.AddLabel({"7", "maybe", std::nullopt});
+  const std::vector<WindowQuality> newest = join.Newest(3);
+  ASSERT_EQ(newest.size(), 2u);
+  const WindowQuality& v1 = newest[0];
+  EXPECT_EQ(v1.version, "1");
+  EXPECT_EQ(v1.joined, 3);
+  EXPECT_EQ(v1.predictions, 4);  // 5 (unlabelled), 4, 6, 3: the two old ones not looked at
+  EXPECT_EQ(v1.unlabelled, 1);
+  EXPECT_EQ(v1.start_ms, 5 * kHour + 30);
+  EXPECT_EQ(v1.end_ms, 5 * kHour + 41);
+  ASSERT_TRUE(v1.metrics.ok()) << v1.metrics.status().ToString();
+  EXPECT_DOUBLE_EQ(v1.metrics->accuracy, 1.0);
+  // Over more rows the old ones count too: 4 right of 5.
+  EXPECT_DOUBLE_EQ(join.Newest(10)[0].metrics->accuracy, 0.8);
+  const WindowQuality& v2 = newest[1];
+  EXPECT_EQ(v2.version, "2");
+  EXPECT_EQ(v2.joined, 1);
+  EXPECT_EQ(v2.foreign_labels, 1);
+  ASSERT_TRUE(v2.metrics.ok());
+  EXPECT_DOUBLE_EQ(v2.metrics->accuracy, 0.0);
+}
+
 }  // namespace
 }  // namespace covidflow::monitor

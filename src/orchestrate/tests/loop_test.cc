@@ -329,8 +329,8 @@ TEST_F(LoopTest, ANewChampionWorseThanThePreviousLiveIsRolledBack) {
   obs.live[2] = {0.74, 60};
   r = loop->Tick(obs);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_THAT(
-      *r, HasSubstr("rolled_back (run 2 rollback: v2 live 0.7400 on 60 rows, previous v1 0.8000"));
+  EXPECT_THAT(*r, HasSubstr("rolled_back (run 2 rollback: v2 live 0.7400 on 60 labelled "
+                            "predictions, previous v1 0.8000"));
   EXPECT_EQ(Champion(*reg), 1);
   EXPECT_EQ(Actions(*reg).back(), "watch");
   auto audit = reg->Audit("tweets");
