@@ -293,9 +293,11 @@ inline constexpr Setting kSettings[] = {
      "(0 = off)",
      0, 1},
     {"loop.min_labelled", Type::kInt, "200", "", "up",
-     "live quality counts from this many labelled rows", 1, kIntMax},
+     "live quality counts from this many labelled predictions", 1, kIntMax},
     {"loop.quality_rows", Type::kInt, "1000", "", "up",
-     "live quality: the newest labelled lake rows each version is judged on", 10, kIntMax},
+     "live quality: each version's newest labelled predictions (the prediction log joined "
+     "with the processor's labels) it is judged on",
+     10, kIntMax},
     {"loop.cooldown_s", Type::kInt, "60", "--cooldown", "up",
      "seconds a trigger kind stays quiet after it fired", 0, kIntMax},
     {"loop.watch_s", Type::kInt, "120", "--watch", "up",

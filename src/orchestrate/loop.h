@@ -48,7 +48,7 @@ struct TriggerOptions {
   double min_quality = 0;        // metrics: live quality of the champion below this (0 = off)
   double quality_margin = 0;     // metrics: below the champion's validation figure minus this
                                  // (0 = off)
-  int64_t min_labelled = 50;     // live quality is trusted from this many labelled rows
+  int64_t min_labelled = 50;     // live quality is trusted from this many labelled predictions
   int64_t cooldown_ms = 60'000;  // per kind, from its last firing
 };
 
