@@ -104,6 +104,8 @@ say "produced 2000 tweets after the drift"
 #    gated and promoted while the requests flow.
 wait_for "run 2: triggered by drift" "drift detected by up's monitor, retraining triggered"
 wait_for "run 2: passed the staging gate" "challenger passed the staging gate"
+grep -E "run 2: passed the staging gate" "$uplog" | grep -qE "shadow requests through the server: [0-9]+ scored by the candidate" ||
+  fail "the staging gate did not send shadow traffic through the server"
 wait_for "run 2: promoted v2" "challenger promoted"
 # The stream goes on, scored by v2 inside up: its predictions, joined with the labels that
 # follow them, are its live quality.

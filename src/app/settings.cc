@@ -309,6 +309,7 @@ Settings BindSettings(const config::Config& c, std::vector<int>* bound) {
   b.Bind<K("loop.max_attempts")>(l.options.max_attempts);
   b.Bind<K("loop.gate_requests")>(l.gate_requests);
   b.Bind<K("loop.gate_p99_ms")>(l.gate_p99_ms);
+  b.Bind<K("loop.gate_min_agreement")>(l.gate_min_agreement);
   b.Bind<K("evaluate.model")>(s.evaluate.model_dir);
   b.Bind<K("evaluate.against")>(s.evaluate.against_dir);
   s.evaluate.data_files = SplitList(b.Value<K("evaluate.data")>());

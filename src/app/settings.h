@@ -189,6 +189,7 @@ struct LoopSettings {
   int64_t quality_rows = 1000;
   int64_t gate_requests = 200;
   double gate_p99_ms = 50;
+  double gate_min_agreement = 0.5;
 };
 
 struct Settings {

@@ -310,6 +310,9 @@ inline constexpr Setting kSettings[] = {
      "staging gate: shadow requests (one newest lake row each) the candidate answers", 1, kIntMax},
     {"loop.gate_p99_ms", Type::kDouble, "50", "", "up",
      "staging gate: the p99 latency budget of those requests, ms", 0.01, 1e6},
+    {"loop.gate_min_agreement", Type::kDouble, "0.5", "", "up",
+     "staging gate: the share of shadow requests the candidate must label as the champion does", 0,
+     1},
 
     {"serve.host", Type::kString, "127.0.0.1", "--host", "serve up",
      "the address to listen on (loopback by default; 0.0.0.0 serves other hosts)"},
