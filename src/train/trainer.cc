@@ -125,6 +125,17 @@ struct Labelled {
   std::vector<double> targets;  // a regression's values (labels then unused)
 };
 
+// The label's column of a split's rows; the spec's error (exit 2) when they have none.
+Result<const std::vector<std::string>*> LabelColumn(const Spec& spec, const std::string& name,
+                                                    const features::Table& table) {
+  const std::vector<std::string>* column = table.Column(spec.label.column);
+  if (column == nullptr) {
+    return Status::InvalidArgument("spec field 'label': the " + name + " rows have no column '" +
+                                   spec.label.column + "'");
+  }
+  return column;
+}
+
 // A regression's splits: each row's value under the label (rows without one dropped and
 // counted); a value that is not a number is the spec's error (exit 2), naming the row.
 Result<std::vector<Labelled>> RegressionSplits(
@@ -132,11 +143,7 @@ Result<std::vector<Labelled>> RegressionSplits(
     TrainReport& report) {
   std::vector<Labelled> splits;
   for (auto& [name, table] : raw) {
-    const std::vector<std::string>* column = table.Column(spec.label.column);
-    if (column == nullptr) {
-      return Status::InvalidArgument("spec field 'label': the " + name + " rows have no column '" +
-                                     spec.label.column + "'");
-    }
+    ASSIGN_OR_RETURN(const std::vector<std::string>* column, LabelColumn(spec, name, table));
     Labelled l;
     l.name = name;
     std::vector<size_t> keep;
@@ -313,11 +320,7 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
   }
   for (auto& [name, table] : raw) {
     if (regression) break;
-    const std::vector<std::string>* column = table.Column(spec.label.column);
-    if (column == nullptr) {
-      return Status::InvalidArgument("spec field 'label': the " + name + " rows have no column '" +
-                                     spec.label.column + "'");
-    }
+    ASSIGN_OR_RETURN(const std::vector<std::string>* column, LabelColumn(spec, name, table));
     Labelled l;
     l.name = name;
     std::vector<size_t> keep;
