@@ -87,6 +87,8 @@ int main(int argc, char** argv) {
   ok &= WriteCase(dir, "edge_zstd", t::EdgeRows(), zstd);
   ok &= WriteCase(dir, "edge_snappy", t::EdgeRows(), snappy);
   ok &= WriteCase(dir, "edge_none", t::EdgeRows(), none);
+  ok &= WriteCase(dir, "type_edges_zstd", t::TypeEdgeRows(), zstd);
+  ok &= WriteCase(dir, "type_edges_plain", t::TypeEdgeRows(), plain);
   ok &= WriteCase(dir, "mixed_zstd", t::MakeRows(5000), zstd);
   ok &= WriteCase(dir, "mixed_snappy_plain", t::MakeRows(3000), plain);
   ok &= WriteCase(dir, "mixed_small_pages", t::MakeRows(4000), small);

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lake/batch_reader.h"
@@ -80,11 +81,51 @@ TEST_P(RoundTrip, EveryValueComesBack) {
   auto rows = testing::MakeRows(3000);
   const auto edge = testing::EdgeRows();
   rows.insert(rows.begin() + 100, edge.begin(), edge.end());
+  const auto type_edges = testing::TypeEdgeRows();
+  rows.insert(rows.begin() + 2000, type_edges.begin(), type_edges.end());
   const Status st = WriteParquetFile(path, rows, GetParam().options);
   ASSERT_TRUE(st.ok()) << st.ToString();
   auto got = ReadFile(path);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   ExpectSameRows(rows, *got);
+}
+
+// The test rows cover the whole field table: every column takes more than one value in
+// MakeRows, a nullable column is both null and not, and TypeEdgeRows gives each column three
+// different values. A column added to schema/fields.h that the test rows leave at its default
+// fails here, not silently in the round trips above.
+TEST(TestRows, EveryColumnOfTheFieldTableVaries) {
+  const auto rows = testing::MakeRows(300);
+  const auto edges = testing::TypeEdgeRows();
+  // One call's rows are one stream: one topic, one partition, one enricher.
+  const std::vector<std::string_view> per_stream = {"enricher", "source_topic", "source_partition"};
+  for (auto name : per_stream) EXPECT_TRUE(schema::FindColumn(name).has_value()) << name;
+  schema::ForEachColumn([&](auto index) {
+    constexpr const auto& def = schema::kColumnDef<decltype(index)::value>;
+    using Def = std::remove_cvref_t<decltype(def)>;
+    size_t differ = 0;
+    size_t empty = 0;
+    for (const auto& r : rows) {
+      const auto& v = Def::Ref(r);
+      if (!(v == Def::Ref(rows[0]))) ++differ;
+      if constexpr (Def::type == schema::ValueType::kString) empty += v.empty() ? 1 : 0;
+    }
+    if (std::find(per_stream.begin(), per_stream.end(), def.name) == per_stream.end()) {
+      EXPECT_GT(differ, 0u) << def.name << " has one value in every row of MakeRows";
+    }
+    if (def.nullable) {
+      EXPECT_GT(empty, 0u) << def.name << " is never null in MakeRows";
+      EXPECT_LT(empty, rows.size()) << def.name << " is always null in MakeRows";
+    }
+    // A bool has two values: rows 0 and 1 hold them.
+    const size_t distinct = Def::type == schema::ValueType::kBool ? 2 : edges.size();
+    for (size_t i = 0; i < distinct; ++i) {
+      for (size_t j = i + 1; j < distinct; ++j) {
+        EXPECT_FALSE(Def::Ref(edges[i]) == Def::Ref(edges[j]))
+            << def.name << ": edge rows " << i << " and " << j << " hold the same value";
+      }
+    }
+  });
 }
 
 WriterOptions With(Compression c, bool dict = true, size_t page = 1 << 20,

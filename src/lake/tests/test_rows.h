@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/testing/temp_dir.h"
+#include "schema/fields.h"
 #include "schema/tweet.h"
 
 namespace covidflow::lake::testing {
@@ -128,6 +129,68 @@ inline std::vector<schema::EnrichedTweet> EdgeRows() {
   c.tweet.text = std::string(100000, 'x');  // a long value
   c.tweet.user_followers = -1;
   c.ingest_time_ms = -62135596800000;  // 0001-01-01
+  return rows;
+}
+
+// The integer inside an integer column's value: the value itself, or a NamedType's (PartitionId).
+template <typename T>
+struct RawOf {
+  using type = T;
+};
+template <typename T, typename Tag>
+struct RawOf<NamedType<T, Tag>> {
+  using type = T;
+};
+
+// Rows at the edges of every column's type, made from the field table (schema/fields.h), so a
+// column added there is covered here without an edit: row 0 holds each type's low edge (empty
+// strings and lists, which are null in a nullable column; the smallest integer, double and
+// timestamp), row 1 its high edge (a 100 kB string of 4-byte characters, a 1,000-element list,
+// the largest values), row 2 the values next to zero (one character, -0.0, the smallest
+// subnormal, -1 and the second before the epoch). EdgeRows() above stays as it was when
+// tests/data/schema_v1.parquet was written from it.
+inline std::vector<schema::EnrichedTweet> TypeEdgeRows() {
+  using schema::ValueType;
+  std::vector<schema::EnrichedTweet> rows(3);
+  constexpr int64_t kMinSeconds = -62135596800;  // 0001-01-01 00:00:00
+  constexpr int64_t kMaxSeconds = 253402300799;  // 9999-12-31 23:59:59
+  std::string big;                               // 100 kB of a 4-byte character
+  for (int i = 0; i < 25000; ++i) big += "😷";
+  schema::ForEachColumn([&](auto index) {
+    constexpr const auto& def = schema::kColumnDef<decltype(index)::value>;
+    using Def = std::remove_cvref_t<decltype(def)>;
+    for (size_t r = 0; r < rows.size(); ++r) {
+      auto& v = Def::Ref(rows[r]);
+      using T = std::remove_cvref_t<decltype(v)>;
+      if constexpr (Def::type == ValueType::kString) {
+        v = r == 0 ? T() : r == 1 ? T(big) : T("x");
+      } else if constexpr (Def::type == ValueType::kStringList) {
+        v = r == 0 ? T() : r == 1 ? T(1000, "tag") : T{""};
+      } else if constexpr (Def::type == ValueType::kInt32 || Def::type == ValueType::kInt64) {
+        using Raw = typename RawOf<T>::type;
+        const Raw raw = r == 0   ? std::numeric_limits<Raw>::min()
+                        : r == 1 ? std::numeric_limits<Raw>::max()
+                                 : Raw{-1};
+        v = T(raw);
+      } else if constexpr (Def::type == ValueType::kDouble) {
+        v = r == 0   ? std::numeric_limits<double>::lowest()
+            : r == 1 ? std::numeric_limits<double>::max()
+                     : (index.value % 2 == 0 ? -0.0 : 5e-324);
+      } else if constexpr (Def::type == ValueType::kBool) {
+        v = r == 1;
+      } else if constexpr (Def::type == ValueType::kTimestamp) {
+        v.seconds = r == 0 ? kMinSeconds : r == 1 ? kMaxSeconds : -1;
+      } else if constexpr (Def::type == ValueType::kTimestampMillis) {
+        v = r == 0 ? kMinSeconds * 1000 : r == 1 ? kMaxSeconds * 1000 + 999 : -1;
+      } else if constexpr (Def::type == ValueType::kLabel) {
+        v = r == 0   ? schema::Sentiment::Label::kNegative
+            : r == 1 ? schema::Sentiment::Label::kPositive
+                     : schema::Sentiment::Label::kNeutral;
+      } else {
+        static_assert(Def::type != Def::type, "a value type without edge rows");
+      }
+    }
+  });
   return rows;
 }
 
