@@ -56,6 +56,10 @@ Result<std::unique_ptr<Serving>> StartServing(const Settings& s, metrics::Regist
       out->challenger_watcher = std::make_unique<serve::AliasWatcher>(
           *out->challenger_registry, challenger.ref, challenger.cache_dir, *out->challenger,
           *out->metrics, /*challenger=*/true);
+    } else {
+      // A pinned challenger: POST /admin/challenger names another version of the served model.
+      options.challenger_registry = out->challenger_registry.get();
+      options.challenger_cache_dir = challenger.cache_dir;
     }
     serve::TrafficSplit split;
     if (o.shadow) {

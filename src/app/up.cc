@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -18,6 +19,7 @@
 #include "app/serve.h"
 #include "base/logging.h"
 #include "http/client.h"
+#include "http/error.h"
 #include "http/metrics_handler.h"
 #include "lake/reader.h"
 #include "lake/stats.h"
@@ -46,6 +48,19 @@ int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// 32 hex digits from the OS's entropy: the scoring server's bearer token when serve.token is
+// not set.
+std::string RandomToken() {
+  std::random_device entropy;
+  std::string out;
+  for (int i = 0; i < 4; ++i) {
+    char buf[9];
+    std::snprintf(buf, sizeof buf, "%08x", static_cast<unsigned>(entropy()));
+    out += buf;
+  }
+  return out;
 }
 
 struct LakeRow {
@@ -153,9 +168,11 @@ class LakeSteps : public orchestrate::Steps {
   }
 
   // The scoring server the gate sends shadow traffic through, once it runs (the first model
-  // has none: it is timed in-process), and the log its predictions go to.
-  void UseServer(Serving* serving, log::Log* log) {
-    serving_ = serving;
+  // has none: it is timed in-process): its URL and bearer token, and the log its predictions
+  // go to. An empty URL: no server.
+  void UseServer(std::string url, std::string token, log::Log* log) {
+    server_url_ = std::move(url);
+    token_ = std::move(token);
     log_ = log;
   }
 
@@ -163,9 +180,8 @@ class LakeSteps : public orchestrate::Steps {
     ASSIGN_OR_RETURN(auto candidate, Load(run.version));  // download, load, smoke test
     ASSIGN_OR_RETURN(std::vector<LakeRow> rows, NewestRows(lake_dir_, s_.loop.gate_requests));
     if (rows.empty()) return Status::FailedPrecondition("no lake rows to send to the gate");
-    if (serving_ != nullptr && serving_->challenger != nullptr &&
-        !s_.serve.predictions_topic.empty()) {
-      return GateThroughServer(run, std::move(candidate), rows);
+    if (!server_url_.empty() && !s_.serve.predictions_topic.empty()) {
+      return GateThroughServer(run, rows);
     }
     std::vector<double> ms;
     for (size_t i = 0; i < rows.size(); ++i) {
@@ -204,21 +220,41 @@ class LakeSteps : public orchestrate::Steps {
   }
 
  private:
-  // The candidate as the server's shadow challenger for loop.gate_requests one-row requests
-  // over HTTP (the newest lake rows' texts), both versions' answers read back from the
-  // prediction log by request id (orchestrate/gate.h judges them), the shadow cleared after.
-  Result<orchestrate::GateVerdict> GateThroughServer(
-      const orchestrate::PipelineRun& run, std::shared_ptr<const serve::LoadedModel> candidate,
-      const std::vector<LakeRow>& rows) {
-    serving_->challenger->Swap(std::move(candidate));
-    serving_->traffic->Set({serve::TrafficMode::kShadow, 0});
-    struct ClearShadow {
-      Serving* serving;
-      ~ClearShadow() { serving->traffic->Set({serve::TrafficMode::kOff, 0}); }
-    } clear{serving_};
+  // The candidate named the server's shadow challenger over HTTP (POST /admin/challenger, the
+  // bearer token, as anyone could with `serve`) for loop.gate_requests one-row requests (the
+  // newest lake rows' texts), both versions' answers read back from the prediction log by
+  // request id (orchestrate/gate.h judges them), the shadow turned off after. A version the
+  // server refuses fails the gate with the server's reason.
+  Result<orchestrate::GateVerdict> GateThroughServer(const orchestrate::PipelineRun& run,
+                                                     const std::vector<LakeRow>& rows) {
+    ASSIGN_OR_RETURN(std::unique_ptr<http::Client> client, http::Client::Create(server_url_));
+    const http::Fields auth = {{"Authorization", "Bearer " + token_}};
     ASSIGN_OR_RETURN(
-        std::unique_ptr<http::Client> client,
-        http::Client::Create("http://127.0.0.1:" + std::to_string(serving_->server->port())));
+        http::ClientResponse named,
+        client->Post("/admin/challenger",
+                     nlohmann::json{{"version", run.version}, {"mode", "shadow"}}.dump(),
+                     "application/json", auth));
+    if (named.status != 200) {
+      const Status refused = http::StatusFromHttp(named.status, named.body);
+      // Unreachable or busy: tried again at the next tick; refused: the candidate fails.
+      if (refused.code() == StatusCode::kUnavailable || refused.code() == StatusCode::kTimeout ||
+          named.status == 401 || named.status == 403) {
+        return refused.WithContext("the staging gate naming the challenger");
+      }
+      orchestrate::GateVerdict g;
+      g.pass = false;
+      g.reason = "the server refused v" + std::to_string(run.version) +
+                 " as its challenger (HTTP " + std::to_string(named.status) +
+                 "): " + std::string(refused.message());
+      return g;
+    }
+    struct ShadowOff {
+      http::Client& client;
+      const http::Fields& auth;
+      ~ShadowOff() {
+        (void)client.Post("/admin/traffic", R"({"mode": "off"})", "application/json", auth);
+      }
+    } off{*client, auth};
     // Unique per attempt: a gate repeated after a restart does not read the old answers.
     const std::string prefix =
         "gate-" + std::to_string(run.id) + "-" + std::to_string(NowMs()) + "-";
@@ -232,11 +268,10 @@ class LakeSteps : public orchestrate::Steps {
       ++budget.sent;
       if (!answer.ok() || answer->status != 200) ++budget.failed;
     }
-    serving_->shadow->Drain();
-    // The log's writer flushes at least every 200 ms: read until both answers of every request
-    // are there, or 5 s.
+    // The shadow scorer works through its queue and the log's writer flushes at least every
+    // 200 ms: read until both answers of every request are there, or 10 s.
     std::vector<orchestrate::GatePrediction> read;
-    for (const auto deadline = Clock::now() + std::chrono::seconds(5);;) {
+    for (const auto deadline = Clock::now() + std::chrono::seconds(10);;) {
       read.clear();
       RETURN_IF_ERROR(
           ForEachRecord(*log_, s_.serve.predictions_topic, [&](const log::InRecord& r) -> Status {
@@ -257,7 +292,8 @@ class LakeSteps : public orchestrate::Steps {
   std::string lake_dir_;
   std::string home_;
   std::map<int64_t, std::shared_ptr<const serve::LoadedModel>> models_;
-  Serving* serving_ = nullptr;
+  std::string server_url_;
+  std::string token_;
   log::Log* log_ = nullptr;
 };
 
@@ -569,13 +605,17 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
       ss.serve.challenger = options.model + "/" + std::to_string(obs.champion);
       ss.serve.shadow = false;
       ss.serve.canary_share = 0;
+      // The gate names the challenger with the bearer token, as a person would with
+      // serve.token; without one configured, a token of this process only.
+      if (ss.serve.token.empty()) ss.serve.token = RandomToken();
       auto started = StartServing(ss, &metrics, log.get());
       if (!started.ok()) {
         status = started.status();
         break;
       }
       serving = std::move(*started);
-      steps.UseServer(serving.get(), log.get());
+      steps.UseServer("http://127.0.0.1:" + std::to_string(serving->server->port()),
+                      ss.serve.token, log.get());
       say("serving: http://" + s.serve.host + ":" + std::to_string(serving->server->port()) +
           "/invocations (" + serving->ModelId() + ", following @" + options.alias + ")");
     }
@@ -620,7 +660,7 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
     }
   }
   monitor.Stop();
-  steps.UseServer(nullptr, nullptr);
+  steps.UseServer("", "", nullptr);
   serving.reset();
   (*ops).reset();
   dashboard->Stop();

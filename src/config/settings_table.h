@@ -326,9 +326,10 @@ inline constexpr Setting kSettings[] = {
      "most rows in one scoring request; more is answered 400", 1, 10000000},
     {"serve.poll_interval", Type::kDouble, "5", "--poll-interval", "serve up",
      "seconds between checks of the alias in the registry (NAME@ALIAS only)", 0.01, 86400},
-    {"serve.token", Type::kString, "", "", "serve",
-     "bearer token of POST /admin/reload and POST /admin/traffic (set it in the config file or "
-     "COVIDFLOW_SERVE_TOKEN, not on the command line; empty = both are disabled)"},
+    {"serve.token", Type::kString, "", "", "serve up",
+     "bearer token of POST /admin/reload, /admin/traffic and /admin/challenger (set it in the "
+     "config file or COVIDFLOW_SERVE_TOKEN, not on the command line; empty = they are disabled; "
+     "up then makes one its staging gate alone knows)"},
     {"serve.cache_dir", Type::kString, "", "", "serve",
      "where registry versions are downloaded (default: HOME/serve-cache)"},
     {"serve.challenger", Type::kString, "", "--challenger", "serve",

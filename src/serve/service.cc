@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -314,6 +315,46 @@ class Routes : public std::enable_shared_from_this<Routes> {
     return JsonResponse(TrafficJson());
   }
 
+  // Names the challenger: loads and smoke-tests the version first, so a refused one leaves
+  // the slot and the split as they were.
+  Result<http::Response> SetChallenger(const http::Request& req, Call&) const {
+    if (auto denied = Unauthorized(req, "naming the challenger")) return std::move(*denied);
+    ASSIGN_OR_RETURN(const ChallengerRequest want, ParseChallengerRequest(req.body));
+    if (options_.challenger == nullptr) {
+      return Status::FailedPrecondition(
+          "this server has no challenger slot: start it with --challenger NAME/VERSION");
+    }
+    if (options_.challenger_registry == nullptr) {
+      return Status::FailedPrecondition(
+          "this server's challenger follows an alias or its model is a directory: move the "
+          "alias instead, or start it with --challenger NAME/VERSION");
+    }
+    std::lock_guard lock(challenger_mu_);
+    ModelRef ref;
+    ref.name = slot_.Load()->name;
+    ref.version = want.version;
+    Result<Model> next =
+        LoadFromRegistry(*options_.challenger_registry, ref, options_.challenger_cache_dir);
+    CountLoad(metrics_, next.ok());
+    if (!next.ok()) {
+      Logf(LogLevel::kWarning, "serve: challenger %s refused: %s", ref.ToString().c_str(),
+           next.status().ToString().c_str());
+      return next.status().WithContext("challenger " + ref.ToString() + " refused");
+    }
+    const Model before = options_.challenger->Swap(*next);
+    metrics_.AddCounter("covidflow_serve_model_swaps_total", "Models swapped into the slot.").Inc();
+    SetVersionGauge(metrics_, **next, /*challenger=*/true);
+    if (want.split) {
+      options_.traffic->Set(*want.split);
+      SetShareGauge(metrics_, *want.split);
+    }
+    const TrafficSplit split = options_.traffic->Get();
+    Logf(LogLevel::kInfo, "serve: challenger now %s (was %s), traffic %s (canary share %g)",
+         (*next)->Id().c_str(), before->Id().c_str(),
+         std::string(TrafficModeName(split.mode)).c_str(), split.canary_share);
+    return JsonResponse(TrafficJson());
+  }
+
   Result<http::Response> Reload(const http::Request& req, Call&) const {
     if (auto denied = Unauthorized(req, "reload")) return std::move(*denied);
     if (watcher_ == nullptr) {
@@ -382,6 +423,10 @@ class Routes : public std::enable_shared_from_this<Routes> {
         router.Add("POST", "/admin/traffic",
                    Wrap("/admin/traffic", ErrorShape::kCovidflow,
                         [this](const http::Request& req, Call& c) { return SetTraffic(req, c); })));
+    RETURN_IF_ERROR(router.Add(
+        "POST", "/admin/challenger",
+        Wrap("/admin/challenger", ErrorShape::kCovidflow,
+             [this](const http::Request& req, Call& c) { return SetChallenger(req, c); })));
     RETURN_IF_ERROR(
         router.Add("POST", "/admin/reload",
                    Wrap("/admin/reload", ErrorShape::kCovidflow,
@@ -394,6 +439,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
   metrics::Registry& metrics_;
   AliasWatcher* watcher_;
   const ServiceOptions options_;
+  mutable std::mutex challenger_mu_;  // one POST /admin/challenger at a time
 };
 
 }  // namespace

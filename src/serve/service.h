@@ -7,7 +7,8 @@
 //                             /v2/models/{name}[/versions/{version}][/ready],
 //                             POST /v2/models/{name}[/versions/{version}]/infer
 //   covidflow                 GET /metrics; POST /admin/reload (a bearer token);
-//                             GET /admin/traffic, POST /admin/traffic (a bearer token)
+//                             GET /admin/traffic, POST /admin/traffic (a bearer token);
+//                             POST /admin/challenger (a bearer token)
 //
 // Every request takes the slot's model once (ModelSlot::Load) and uses it to the end, so
 // each response names the version that produced it (in the body and in the header
@@ -32,7 +33,12 @@
 // (/versions/{v}) gets that version, whatever the split. GET /admin/traffic shows the split and
 // the two versions; POST /admin/traffic {"mode": "off"|"canary"|"shadow", "canary_share": S}
 // changes it (the bearer token as /admin/reload; 400 for a bad body, 409 for canary or shadow
-// without a challenger).
+// without a challenger). POST /admin/challenger {"version": N, "mode": ..., "canary_share": S}
+// names the challenger: version N of the served model is loaded from the registry and
+// smoke-tested (as the alias watcher does), swapped into the challenger slot, then the split
+// (when given) is set; a version that does not exist is 404, one that fails to load or its smoke
+// test is answered with that error (the slot and the split unchanged), 409 without a challenger
+// slot, without a registry (a directory's model) or when the challenger follows an alias.
 //
 // Metrics (the registry given): covidflow_serve_requests_total{endpoint,code,model,version},
 // covidflow_serve_request_duration_seconds{endpoint},
@@ -73,6 +79,11 @@ struct ServiceOptions {
   ModelSlot* challenger = nullptr;
   TrafficControl* traffic = nullptr;
   ShadowScorer* shadow = nullptr;
+  // Where POST /admin/challenger loads versions from, and its download cache; null = that
+  // endpoint answers 409 (a model from a directory, or a challenger that follows an alias:
+  // its watcher would move it back). Used by one request at a time; it outlives the routes.
+  registry::Registry* challenger_registry = nullptr;
+  std::string challenger_cache_dir;
 };
 
 class AliasWatcher;

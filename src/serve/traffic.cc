@@ -73,6 +73,29 @@ Result<TrafficSplit> ParseTrafficSplit(std::string_view body) {
   return split;
 }
 
+Result<ChallengerRequest> ParseChallengerRequest(std::string_view body) {
+  auto bad = [](std::string_view what) {
+    return Status::InvalidArgument("challenger: " + std::string(what));
+  };
+  nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return bad("the body is not valid JSON");
+  if (!j.is_object()) {
+    return bad("expected a JSON object {\"version\": N, \"mode\": ..., \"canary_share\": ...}");
+  }
+  const auto version = j.find("version");
+  if (version == j.end() || !version->is_number_integer() || version->get<int64_t>() <= 0) {
+    return bad("version: expected a positive integer (a version of the served model)");
+  }
+  ChallengerRequest out;
+  out.version = version->get<int64_t>();
+  j.erase("version");
+  if (!j.empty()) {
+    // The rest is the split, checked field by field as POST /admin/traffic checks it.
+    ASSIGN_OR_RETURN(out.split, ParseTrafficSplit(j.dump()));
+  }
+  return out;
+}
+
 double RequestPoint(std::string_view request_id) {
   uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
   for (unsigned char c : request_id) {

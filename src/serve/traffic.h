@@ -19,6 +19,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -43,6 +44,15 @@ struct TrafficSplit {
 // number in [0, 1], required with "canary" and refused with the other modes. kInvalidArgument
 // naming the field for anything else (not JSON, not an object, an unknown field).
 Result<TrafficSplit> ParseTrafficSplit(std::string_view body);
+
+// The body of POST /admin/challenger: {"version": N, "mode": ..., "canary_share": S}, N a
+// positive integer (a version of the served model); mode and canary_share as in
+// ParseTrafficSplit, both optional (none = the split in force is kept).
+struct ChallengerRequest {
+  int64_t version = 0;
+  std::optional<TrafficSplit> split;  // empty = keep the split in force
+};
+Result<ChallengerRequest> ParseChallengerRequest(std::string_view body);
 
 // Where a request id falls in [0, 1): a 64-bit hash of its bytes (FNV-1a, then a finalising
 // mix), uniform over ids, the same for the same id in every process and on every run.

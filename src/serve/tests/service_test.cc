@@ -245,6 +245,8 @@ class ChallengerTest : public ServiceTest {
     o.challenger = challenger_.get();
     o.traffic = traffic_.get();
     o.shadow = shadow_.get();
+    o.challenger_registry = registry_.get();
+    o.challenger_cache_dir = dir_.Sub("cache");
     StartServer(o);
   }
   // The label and probabilities `model` gives `text` (scored directly, no server).
@@ -399,6 +401,75 @@ TEST_F(ChallengerTest, AdminTrafficShowsAndChangesTheSplit) {
 
   ASSERT_EQ(Post("/admin/traffic", R"({"mode": "off"})", "application/json", auth).status, 200);
   EXPECT_EQ(json::parse(Invoke("a-1", "ok").body)["predictions"][0]["version"], v1_);
+}
+
+// POST /admin/challenger names a version of the served model: loaded from the registry,
+// smoke-tested, swapped into the challenger slot and the split set. A version refused leaves
+// the slot and the split as they were.
+TEST_F(ChallengerTest, AdminChallengerNamesAVersionLoadedFromTheRegistry) {
+  StartWithChallenger({TrafficMode::kOff, 0});
+  const int64_t v3 = testmodel::RegisterModel(*registry_, "tweets", dir_.path(), 3);
+  const int64_t broken = testmodel::RegisterBrokenModel(*registry_, "tweets", dir_.path());
+  const http::Fields auth = {{"Authorization", "Bearer s3cret"}};
+  auto name = [&](const json& body, const http::Fields& headers) {
+    return Post("/admin/challenger", body.dump(), "application/json", headers);
+  };
+  auto shown = [&] { return json::parse(Get("/admin/traffic").body); };
+
+  // The token, as every state-changing endpoint.
+  EXPECT_EQ(name({{"version", v3}}, {}).status, 401);
+  EXPECT_EQ(name({{"version", v3}}, {{"Authorization", "Bearer x"}}).status, 401);
+  // Bad bodies.
+  for (const std::string bad : {"", "{", "[1]", R"({"mode": "shadow"})", R"({"version": 0})",
+                                R"({"version": "3"})", R"({"version": 3, "mode": "x"})",
+                                R"({"version": 3, "colour": "red"})"}) {
+    http::ClientResponse r = Post("/admin/challenger", bad, "application/json", auth);
+    EXPECT_EQ(r.status, 400) << bad << " " << r.body;
+  }
+  // A version the registry does not have.
+  http::ClientResponse unknown = name({{"version", 99}, {"mode", "shadow"}}, auth);
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+  EXPECT_EQ(json::parse(unknown.body)["error"]["code"], "NotFound");
+  EXPECT_NE(unknown.body.find("tweets/99"), std::string::npos) << unknown.body;
+  // A version that fails to load: refused naming it, nothing changed.
+  http::ClientResponse refused = name({{"version", broken}, {"mode", "shadow"}}, auth);
+  EXPECT_GE(refused.status, 400) << refused.body;
+  EXPECT_NE(refused.status, 404) << refused.body;
+  EXPECT_NE(refused.body.find("tweets/" + std::to_string(broken) + " refused"), std::string::npos)
+      << refused.body;
+  EXPECT_EQ(shown()["challenger"]["version"], v2_);
+  EXPECT_EQ(shown()["mode"], "off");
+  EXPECT_EQ(challenger_->Load()->version, v2_);
+  EXPECT_EQ(Get("/metrics").body.find("covidflow_serve_challenger_version{model=\"tweets\"} " +
+                                      std::to_string(v3)),
+            std::string::npos);
+
+  // A good version, with the whole traffic to it.
+  http::ClientResponse ok = name({{"version", v3}, {"mode", "canary"}, {"canary_share", 1}}, auth);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(json::parse(ok.body)["challenger"]["version"], v3);
+  EXPECT_EQ(json::parse(ok.body)["mode"], "canary");
+  EXPECT_EQ(json::parse(Invoke("n-1", "love it").body)["predictions"][0]["version"], v3);
+  const std::string metrics = Get("/metrics").body;
+  EXPECT_NE(metrics.find("covidflow_serve_challenger_version{model=\"tweets\"} " +
+                         std::to_string(v3)),
+            std::string::npos)
+      << metrics;
+  // Without a split the one in force is kept; the version alone changes.
+  ASSERT_EQ(name({{"version", v2_}}, auth).status, 200);
+  EXPECT_EQ(shown()["challenger"]["version"], v2_);
+  EXPECT_EQ(shown()["mode"], "canary");
+  EXPECT_EQ(json::parse(Invoke("n-2", "love it").body)["predictions"][0]["version"], v2_);
+}
+
+TEST_F(ServiceTest, AdminChallengerNeedsAChallengerSlotFromTheRegistry) {
+  ServiceOptions o;
+  o.token = "s3cret";
+  StartServer(o);
+  http::ClientResponse r = Post("/admin/challenger", R"({"version": 1})", "application/json",
+                                {{"Authorization", "Bearer s3cret"}});
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_NE(r.body.find("no challenger slot"), std::string::npos) << r.body;
 }
 
 TEST_F(ServiceTest, WithoutAChallengerTheSplitCannotBeTurnedOn) {
