@@ -24,13 +24,15 @@
 //     counts the events with "kind": "drift" and "dataset_drift": true
 //     (docs/formats/monitor_events.md).
 //   - staging gate: load from the registry with its smoke test; then, once the scoring server
-//     runs, the candidate becomes its shadow challenger (the server is started with a
-//     challenger slot, traffic off), loop.gate_requests one-row requests (the newest lake
-//     rows' texts) go to it over HTTP on 127.0.0.1, both versions' answers are read back from
-//     the prediction log by request id and judged (orchestrate/gate.h: the candidate's p99
-//     within loop.gate_p99_ms, its agreement with the champion at least
-//     loop.gate_min_agreement), and the shadow is cleared. The first model, with no server
-//     yet, is timed in-process within loop.gate_p99_ms.
+//     runs (started with a pinned challenger slot, traffic off, and the bearer token
+//     serve.token or one made here), the gate names the candidate its shadow challenger over
+//     HTTP on 127.0.0.1 (POST /admin/challenger; a version the server refuses fails the gate),
+//     sends loop.gate_requests one-row requests (the newest lake rows' texts), reads both
+//     versions' answers back from the prediction log by request id and judges them
+//     (orchestrate/gate.h: the candidate's p99 within loop.gate_p99_ms, its agreement with the
+//     champion at least loop.gate_min_agreement), and turns the shadow off (POST
+//     /admin/traffic). The first model, with no server yet, is timed in-process within
+//     loop.gate_p99_ms.
 #include <atomic>
 #include <functional>
 #include <map>
