@@ -7,8 +7,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <thread>
 
 #include "app/app.h"
@@ -614,8 +614,8 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
         break;
       }
       serving = std::move(*started);
-      steps.UseServer("http://127.0.0.1:" + std::to_string(serving->server->port()),
-                      ss.serve.token, log.get());
+      steps.UseServer("http://127.0.0.1:" + std::to_string(serving->server->port()), ss.serve.token,
+                      log.get());
       say("serving: http://" + s.serve.host + ":" + std::to_string(serving->server->port()) +
           "/invocations (" + serving->ModelId() + ", following @" + options.alias + ")");
     }

@@ -420,9 +420,9 @@ TEST_F(ChallengerTest, AdminChallengerNamesAVersionLoadedFromTheRegistry) {
   EXPECT_EQ(name({{"version", v3}}, {}).status, 401);
   EXPECT_EQ(name({{"version", v3}}, {{"Authorization", "Bearer x"}}).status, 401);
   // Bad bodies.
-  for (const std::string bad : {"", "{", "[1]", R"({"mode": "shadow"})", R"({"version": 0})",
-                                R"({"version": "3"})", R"({"version": 3, "mode": "x"})",
-                                R"({"version": 3, "colour": "red"})"}) {
+  for (const std::string bad :
+       {"", "{", "[1]", R"({"mode": "shadow"})", R"({"version": 0})", R"({"version": "3"})",
+        R"({"version": 3, "mode": "x"})", R"({"version": 3, "colour": "red"})"}) {
     http::ClientResponse r = Post("/admin/challenger", bad, "application/json", auth);
     EXPECT_EQ(r.status, 400) << bad << " " << r.body;
   }
@@ -440,9 +440,10 @@ TEST_F(ChallengerTest, AdminChallengerNamesAVersionLoadedFromTheRegistry) {
   EXPECT_EQ(shown()["challenger"]["version"], v2_);
   EXPECT_EQ(shown()["mode"], "off");
   EXPECT_EQ(challenger_->Load()->version, v2_);
-  EXPECT_EQ(Get("/metrics").body.find("covidflow_serve_challenger_version{model=\"tweets\"} " +
-                                      std::to_string(v3)),
-            std::string::npos);
+  EXPECT_EQ(
+      Get("/metrics")
+          .body.find("covidflow_serve_challenger_version{model=\"tweets\"} " + std::to_string(v3)),
+      std::string::npos);
 
   // A good version, with the whole traffic to it.
   http::ClientResponse ok = name({{"version", v3}, {"mode", "canary"}, {"canary_share", 1}}, auth);
@@ -451,9 +452,9 @@ TEST_F(ChallengerTest, AdminChallengerNamesAVersionLoadedFromTheRegistry) {
   EXPECT_EQ(json::parse(ok.body)["mode"], "canary");
   EXPECT_EQ(json::parse(Invoke("n-1", "love it").body)["predictions"][0]["version"], v3);
   const std::string metrics = Get("/metrics").body;
-  EXPECT_NE(metrics.find("covidflow_serve_challenger_version{model=\"tweets\"} " +
-                         std::to_string(v3)),
-            std::string::npos)
+  EXPECT_NE(
+      metrics.find("covidflow_serve_challenger_version{model=\"tweets\"} " + std::to_string(v3)),
+      std::string::npos)
       << metrics;
   // Without a split the one in force is kept; the version alone changes.
   ASSERT_EQ(name({{"version", v2_}}, auth).status, 200);
