@@ -726,7 +726,9 @@ Status Pipeline::TransformRange(const Table& rows, size_t begin, size_t end,
   out.offsets.reserve(end - begin + 1);
   out.indices.clear();
   out.values.clear();
-  Scratch scratch;
+  // Each row's blocks clear what they use; kept per thread, so a call for a few rows (a
+  // server's request) allocates nothing once the thread has warmed it up.
+  thread_local Scratch scratch;
   for (size_t r = begin; r < end; ++r) {
     for (size_t b = 0; b < blocks_.size(); ++b) {
       const std::string_view value = columns[b] == nullptr ? std::string_view() : (*columns[b])[r];

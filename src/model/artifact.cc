@@ -18,15 +18,17 @@ Result<std::vector<double>> Model::PredictProba(const features::Table& rows) con
   // A slice of rows at a time: one feature matrix of a slice stays in cache and is reused,
   // where the whole table's matrix (hundreds of bytes a tweet) was written to fresh pages
   // and read back. The probabilities are the same: each row is scored on its own.
+  // The matrix is the calling thread's, kept between calls: a server scoring a few rows per
+  // request builds no matrix per request (at most one slice's capacity stays per thread).
   constexpr size_t kSliceRows = 1024;
+  thread_local features::SparseRows x;
   const size_t n = rows.rows();
   if (n <= kSliceRows) {
-    ASSIGN_OR_RETURN(features::SparseRows x, pipeline.Transform(rows));
+    RETURN_IF_ERROR(pipeline.TransformRange(rows, 0, n, x));
     return classifier->PredictProba(x);
   }
   std::vector<double> out;
   out.reserve(n * classes.size());
-  features::SparseRows x;
   for (size_t begin = 0; begin < n; begin += kSliceRows) {
     RETURN_IF_ERROR(pipeline.TransformRange(rows, begin, std::min(n, begin + kSliceRows), x));
     ASSIGN_OR_RETURN(std::vector<double> p, classifier->PredictProba(x));

@@ -1,10 +1,14 @@
 #include "serve/protocol.h"
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <utility>
 
+#include "base/utf8.h"
 #include "model/artifact.h"
+#include "schema/text_writer.h"
 
 namespace covidflow::serve {
 namespace {
@@ -148,6 +152,33 @@ Status Flatten(const json& data, const std::string& where, int depth,
   return Status::Ok();
 }
 
+// The answer through nlohmann's DOM (the reference for MlflowResponse's direct writer).
+std::string MlflowResponseDom(const Scores& scores) {
+  json predictions = json::array();
+  const std::vector<std::string>& classes = scores.classes();
+  for (size_t r = 0; r < scores.rows; ++r) {
+    json probabilities = json::object();
+    for (size_t c = 0; c < classes.size(); ++c) {
+      probabilities[classes[c]] = scores.Probability(r, c);
+    }
+    predictions.push_back({{"label", scores.Label(r)},
+                           {"probabilities", std::move(probabilities)},
+                           {"model", scores.model->name},
+                           {"version", scores.model->version}});
+  }
+  return model::DumpJson(json{{"predictions", std::move(predictions)}});
+}
+
+// A probability as JSON: the shortest form that reads back the same; nlohmann writes the
+// same value (it adds ".0" to a whole number, which reads back equal).
+void AppendJsonDouble(std::string& out, double v) {
+  if (!std::isfinite(v)) {
+    out += "null";  // as nlohmann writes a NaN or infinity
+    return;
+  }
+  schema::AppendDouble(out, v);
+}
+
 }  // namespace
 
 Result<features::Table> ParseMlflowJson(std::string_view body, const std::string& text_column,
@@ -200,19 +231,44 @@ Result<features::Table> ParseMlflowCsv(std::string_view body, size_t max_rows) {
 }
 
 std::string MlflowResponse(const Scores& scores) {
-  json predictions = json::array();
   const std::vector<std::string>& classes = scores.classes();
+  const std::string& name = scores.model->name;
+  // nlohmann replaces invalid UTF-8 on output, AppendJsonString copies it: such a name (a
+  // model served from an oddly named directory) takes the DOM path so the answer stays JSON.
+  bool plain = IsValidUtf8(name);
+  for (const std::string& c : classes) plain = plain && IsValidUtf8(c);
+  if (!plain) return MlflowResponseDom(scores);
+  // Written directly (no DOM: one string, no allocation per row), in the DOM's order: each
+  // object's keys sorted, so probabilities by class name.
+  std::vector<size_t> order(classes.size());
+  for (size_t c = 0; c < order.size(); ++c) order[c] = c;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return classes[a] < classes[b]; });
+  std::string tail = ",\"version\":";
+  schema::AppendInt(tail, scores.model->version);
+  tail += '}';
+  std::string model = ",\"model\":";
+  schema::AppendJsonString(model, name);
+  model += ",\"probabilities\":{";
+  std::string out;
+  out.reserve(32 + scores.rows * (model.size() + tail.size() + 48 + classes.size() * 40));
+  out += "{\"predictions\":[";
   for (size_t r = 0; r < scores.rows; ++r) {
-    json probabilities = json::object();
-    for (size_t c = 0; c < classes.size(); ++c) {
-      probabilities[classes[c]] = scores.Probability(r, c);
+    if (r > 0) out += ',';
+    out += "{\"label\":";
+    schema::AppendJsonString(out, scores.Label(r));
+    out += model;
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i > 0) out += ',';
+      schema::AppendJsonString(out, classes[order[i]]);
+      out += ':';
+      AppendJsonDouble(out, scores.Probability(r, order[i]));
     }
-    predictions.push_back({{"label", scores.Label(r)},
-                           {"probabilities", std::move(probabilities)},
-                           {"model", scores.model->name},
-                           {"version", scores.model->version}});
+    out += '}';
+    out += tail;
   }
-  return model::DumpJson(json{{"predictions", std::move(predictions)}});
+  out += "]}";
+  return out;
 }
 
 Result<InferRequest> ParseInferRequest(std::string_view body, const std::string& text_column,

@@ -4,11 +4,13 @@
 #include <cinttypes>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "base/logging.h"
@@ -120,10 +122,62 @@ Status CheckV2Target(const http::Request& req, const LoadedModel& m) {
   return Status::Ok();
 }
 
+// The counters a request adds to, by their label values: found in the registry once and kept,
+// so that a request builds no label strings and takes the registry's lock only the first time
+// a series is seen (the registry keeps every series for its lifetime, so the pointers stay
+// good). Key: (endpoint or role, response code or 0, model name, model version).
+class CounterCache {
+ public:
+  explicit CounterCache(metrics::Registry& metrics) : metrics_(metrics) {}
+
+  metrics::Counter& Requests(const std::string& endpoint, int code, const LoadedModel& m) {
+    return Get(endpoint, code, m, [&] {
+      return &metrics_.AddCounter("covidflow_serve_requests_total",
+                                  "Scoring-server requests answered.",
+                                  {{"endpoint", endpoint},
+                                   {"code", std::to_string(code)},
+                                   {"model", m.name},
+                                   {"version", std::to_string(m.version)}});
+    });
+  }
+
+  metrics::Counter& Rows(Role role, const LoadedModel& m) {
+    return Get(RoleName(role), 0, m, [&] {
+      return &metrics_.AddCounter("covidflow_serve_rows_total",
+                                  "Rows scored by the scoring server, by role.",
+                                  {{"model", m.name},
+                                   {"version", std::to_string(m.version)},
+                                   {"role", std::string(RoleName(role))}});
+    });
+  }
+
+ private:
+  using Key = std::tuple<std::string, int, std::string, int64_t>;
+  template <typename Add>
+  metrics::Counter& Get(std::string_view what, int code, const LoadedModel& m, const Add& add) {
+    const std::tuple<std::string_view, int, std::string_view, int64_t> key(what, code, m.name,
+                                                                           m.version);
+    std::lock_guard lock(mu_);
+    auto it = counters_.find(key);
+    if (it == counters_.end()) {
+      it = counters_.emplace(Key(what, code, m.name, m.version), add()).first;
+    }
+    return *it->second;
+  }
+
+  metrics::Registry& metrics_;
+  std::mutex mu_;
+  std::map<Key, metrics::Counter*, std::less<>> counters_;
+};
+
 class Routes : public std::enable_shared_from_this<Routes> {
  public:
   Routes(ModelSlot& slot, metrics::Registry& metrics, AliasWatcher* watcher, ServiceOptions options)
-      : slot_(slot), metrics_(metrics), watcher_(watcher), options_(std::move(options)) {}
+      : slot_(slot),
+        metrics_(metrics),
+        counters_(metrics),
+        watcher_(watcher),
+        options_(std::move(options)) {}
 
   // Wraps a handler: takes the model once, shapes its errors, counts and times it.
   http::Handler Wrap(std::string endpoint, ErrorShape shape, ModelHandler handler) const {
@@ -153,13 +207,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
         response.headers.emplace_back(kRequestIdHeader, call.request_id);
       latency.Observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      routes.metrics_
-          .AddCounter("covidflow_serve_requests_total", "Scoring-server requests answered.",
-                      {{"endpoint", endpoint},
-                       {"code", std::to_string(response.status)},
-                       {"model", model->name},
-                       {"version", std::to_string(model->version)}})
-          .Inc();
+      routes.counters_.Requests(endpoint, response.status, *model).Inc();
       return response;
     };
   }
@@ -181,12 +229,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const LoadedModel& m = *call.model;
-    metrics_
-        .AddCounter("covidflow_serve_rows_total", "Rows scored by the scoring server, by role.",
-                    {{"model", m.name},
-                     {"version", std::to_string(m.version)},
-                     {"role", std::string(RoleName(role))}})
-        .Inc(static_cast<int64_t>(s.rows));
+    counters_.Rows(role, m).Inc(static_cast<int64_t>(s.rows));
     if (options_.predictions != nullptr) {
       options_.predictions->RecordAll(
           PredictionRecords(s, rows, {call.request_id, role, seconds, 0}));
@@ -437,6 +480,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
  private:
   ModelSlot& slot_;
   metrics::Registry& metrics_;
+  mutable CounterCache counters_;
   AliasWatcher* watcher_;
   const ServiceOptions options_;
   mutable std::mutex challenger_mu_;  // one POST /admin/challenger at a time

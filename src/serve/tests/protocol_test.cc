@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/testing/temp_dir.h"
+#include "model/artifact.h"
 #include "serve/tests/test_model.h"
 
 namespace covidflow::serve {
@@ -135,6 +136,36 @@ TEST(InferRequestTest, RefusesWrongShapesAndTypes) {
   bad(R"({"inputs": [{"name": "t", "shape": [1], "datatype": "BYTES", "data": ["a"]}],
           "outputs": [{"nom": "label"}]})",
       "outputs[0]");
+}
+
+// The MLflow answer is written without a DOM; it must be the bytes nlohmann's DOM would
+// write: keys sorted in each object (probabilities by class name, not the model's order),
+// names escaped, every row's own label and probabilities.
+TEST(ResponsesTest, MlflowAnswerIsWhatTheDomWrites) {
+  covidflow::testing::TempDir dir;
+  testmodel::WriteModel(dir.Sub("m"));
+  Result<model::Model> loaded = model::LoadModel(dir.Sub("m"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  loaded->classes = {"zeta", "alpha", "mid"};  // not in name order
+  auto m = std::make_shared<LoadedModel>(
+      LoadedModel{"tweets \"ü\" \\ v", 12, "", "", std::move(*loaded), {}});
+  Scores s;
+  s.model = m;
+  s.rows = 2;
+  s.probabilities = {0.25, 0.625, 0.125, 0.5, 0.375, 0.125};
+  s.labels = {1, 0};
+  const std::string out = MlflowResponse(s);
+  json dom = json::object();
+  dom["predictions"] = json::array();
+  for (size_t r = 0; r < 2; ++r) {
+    json p = json::object();
+    for (size_t c = 0; c < 3; ++c) p[m->model.classes[c]] = s.Probability(r, c);
+    dom["predictions"].push_back(
+        {{"label", s.Label(r)}, {"probabilities", p}, {"model", m->name}, {"version", 12}});
+  }
+  EXPECT_EQ(out, dom.dump());
+  EXPECT_NE(out.find(R"("label":"alpha")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("alpha":0.625,"mid":0.125,"zeta":0.25)"), std::string::npos) << out;
 }
 
 TEST(ResponsesTest, NameTheModelVersionAndEchoTheId) {
