@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
+#include <simdjson.h>
 #include <utility>
 
 #include "base/utf8.h"
@@ -152,6 +154,77 @@ Status Flatten(const json& data, const std::string& where, int depth,
   return Status::Ok();
 }
 
+// The common request, {"dataframe_split": {"columns": [names], "data": [[cells]]}} with
+// string or null cells (other keys of the split, such as pandas' "index", ignored), read
+// with simdjson into the table straight away. nullopt for anything else, or anything it does
+// not accept (bad JSON, a duplicate key, numbers, a wrong shape, too many rows): the DOM
+// path then reads it and gives the same rows, or the error naming what is wrong. Bodies over
+// kFastSplitBytes go the DOM path too, so the thread's parser stays small.
+constexpr size_t kFastSplitBytes = size_t{1} << 20;
+
+std::optional<features::Table> FastSplit(std::string_view body, size_t max_rows) {
+  namespace dom = simdjson::dom;
+  if (body.size() > kFastSplitBytes) return std::nullopt;
+  thread_local dom::parser parser;
+  dom::element doc;
+  if (parser.parse(body.data(), body.size()).get(doc) != simdjson::SUCCESS) return std::nullopt;
+  dom::object top;
+  if (doc.get_object().get(top) != simdjson::SUCCESS || top.size() != 1) return std::nullopt;
+  const dom::key_value_pair only = *top.begin();
+  dom::object split;
+  if (only.key != "dataframe_split" || only.value.get_object().get(split) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  features::Table t;
+  bool have_columns = false;
+  bool have_data = false;
+  for (const dom::key_value_pair field : split) {
+    if (field.key == "columns") {
+      dom::array columns;
+      if (have_columns || field.value.get_array().get(columns) != simdjson::SUCCESS) {
+        return std::nullopt;
+      }
+      have_columns = true;
+      for (const dom::element c : columns) {
+        std::string_view name;
+        if (c.get_string().get(name) != simdjson::SUCCESS) return std::nullopt;
+        if (std::find(t.names.begin(), t.names.end(), name) != t.names.end()) return std::nullopt;
+        t.names.emplace_back(name);
+      }
+      t.columns.assign(t.names.size(), {});
+    } else if (field.key == "data") {
+      dom::array data;
+      // The columns first: the rows are read into them.
+      if (have_data || !have_columns || field.value.get_array().get(data) != simdjson::SUCCESS ||
+          data.size() > max_rows) {
+        return std::nullopt;
+      }
+      have_data = true;
+      for (std::vector<std::string>& column : t.columns) column.reserve(data.size());
+      for (const dom::element row : data) {
+        dom::array cells;
+        if (row.get_array().get(cells) != simdjson::SUCCESS || cells.size() != t.names.size()) {
+          return std::nullopt;
+        }
+        size_t c = 0;
+        for (const dom::element cell : cells) {
+          std::string_view text;
+          if (cell.is_null()) {
+            t.columns[c].emplace_back();
+          } else if (cell.get_string().get(text) == simdjson::SUCCESS) {
+            t.columns[c].emplace_back(text);
+          } else {
+            return std::nullopt;  // a number or boolean: the DOM path writes it as nlohmann does
+          }
+          ++c;
+        }
+      }
+    }
+  }
+  if (!have_columns || !have_data) return std::nullopt;
+  return t;
+}
+
 // The answer through nlohmann's DOM (the reference for MlflowResponse's direct writer).
 std::string MlflowResponseDom(const Scores& scores) {
   json predictions = json::array();
@@ -183,6 +256,7 @@ void AppendJsonDouble(std::string& out, double v) {
 
 Result<features::Table> ParseMlflowJson(std::string_view body, const std::string& text_column,
                                         size_t max_rows) {
+  if (std::optional<features::Table> t = FastSplit(body, max_rows)) return std::move(*t);
   ASSIGN_OR_RETURN(json j, ParseJson(body));
   if (!j.is_object()) {
     return Bad(

@@ -51,6 +51,32 @@ TEST(MlflowJsonTest, EveryFormatGivesTheSameRows) {
   EXPECT_EQ(Col(*gaps, "flag"), (std::vector<std::string>{"", "true"}));
 }
 
+// A dataframe_split of strings and nulls takes a faster reader (simdjson); a "params" key
+// sends the same split through the DOM reader: both must give the same table, and what the
+// fast reader does not take (a bad split, too many rows) is still refused by the DOM reader.
+TEST(MlflowJsonTest, FastSplitReaderGivesTheDomReadersRows) {
+  const std::string split =
+      R"({"columns": ["text", "tweet_id"], "index": [0, 1, 2], "data": [["love \"it\" \u00fc \ud83d\ude00", "7"], [null, "8"], ["", null]]})";
+  Result<features::Table> fast = ParseMlflowJson(R"({"dataframe_split": )" + split + "}", "text", 3);
+  Result<features::Table> dom =
+      ParseMlflowJson(R"({"params": {}, "dataframe_split": )" + split + "}", "text", 3);
+  ASSERT_TRUE(fast.ok()) << fast.status().ToString();
+  ASSERT_TRUE(dom.ok()) << dom.status().ToString();
+  EXPECT_EQ(fast->names, dom->names);
+  EXPECT_EQ(fast->columns, dom->columns);
+  EXPECT_EQ(Col(*fast, "text"),
+            (std::vector<std::string>{"love \"it\" \u00fc \U0001F600", "", ""}));
+  EXPECT_EQ(Col(*fast, "tweet_id"), (std::vector<std::string>{"7", "8", ""}));
+  ExpectBad(ParseMlflowJson(R"({"dataframe_split": )" + split + "}", "text", 2),
+            "3 rows, more than the limit of 2");
+  ExpectBad(ParseMlflowJson(R"({"dataframe_split": {"columns": ["a"], "data": [["x"]]}} x)",
+                            "text", 100),
+            "not valid JSON");
+  ExpectBad(ParseMlflowJson("{\"dataframe_split\": {\"columns\": [\"a\"], \"data\": [[\"\xff\"]]}}",
+                            "text", 100),
+            "not valid JSON");
+}
+
 TEST(MlflowJsonTest, RefusesWrongShapesNamingTheField) {
   ExpectBad(ParseMlflowJson("{not json", "text", 100), "not valid JSON");
   ExpectBad(ParseMlflowJson("[1, 2]", "text", 100), "expected a JSON object");
