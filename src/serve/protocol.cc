@@ -1,11 +1,12 @@
 #include "serve/protocol.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <simdjson.h>
 #include <utility>
 
 #include "base/utf8.h"

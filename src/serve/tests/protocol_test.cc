@@ -57,7 +57,8 @@ TEST(MlflowJsonTest, EveryFormatGivesTheSameRows) {
 TEST(MlflowJsonTest, FastSplitReaderGivesTheDomReadersRows) {
   const std::string split =
       R"({"columns": ["text", "tweet_id"], "index": [0, 1, 2], "data": [["love \"it\" \u00fc \ud83d\ude00", "7"], [null, "8"], ["", null]]})";
-  Result<features::Table> fast = ParseMlflowJson(R"({"dataframe_split": )" + split + "}", "text", 3);
+  Result<features::Table> fast =
+      ParseMlflowJson(R"({"dataframe_split": )" + split + "}", "text", 3);
   Result<features::Table> dom =
       ParseMlflowJson(R"({"params": {}, "dataframe_split": )" + split + "}", "text", 3);
   ASSERT_TRUE(fast.ok()) << fast.status().ToString();
@@ -69,9 +70,9 @@ TEST(MlflowJsonTest, FastSplitReaderGivesTheDomReadersRows) {
   EXPECT_EQ(Col(*fast, "tweet_id"), (std::vector<std::string>{"7", "8", ""}));
   ExpectBad(ParseMlflowJson(R"({"dataframe_split": )" + split + "}", "text", 2),
             "3 rows, more than the limit of 2");
-  ExpectBad(ParseMlflowJson(R"({"dataframe_split": {"columns": ["a"], "data": [["x"]]}} x)",
-                            "text", 100),
-            "not valid JSON");
+  ExpectBad(
+      ParseMlflowJson(R"({"dataframe_split": {"columns": ["a"], "data": [["x"]]}} x)", "text", 100),
+      "not valid JSON");
   ExpectBad(ParseMlflowJson("{\"dataframe_split\": {\"columns\": [\"a\"], \"data\": [[\"\xff\"]]}}",
                             "text", 100),
             "not valid JSON");
