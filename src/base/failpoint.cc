@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <thread>
 
 namespace covidflow::failpoint {
 namespace {
@@ -14,6 +16,7 @@ namespace {
 struct Point {
   Action action;
   int remaining;  // arrivals until it fires, counting this one
+  int delay_ms;   // held this long before acting
 };
 
 struct Registry {
@@ -41,20 +44,52 @@ void LoadEnvironment() {
   }
 }
 
-Result<Action> ParseAction(std::string_view text) {
-  if (text == "error") return Action::kError;
-  if (text == "abort") return Action::kAbort;
-  if (text == "kill") return Action::kKill;
-  return Status::InvalidArgument("unknown failpoint action '" + std::string(text) +
-                                 "' (error, abort, kill)");
+struct ParsedAction {
+  Action action;
+  int delay_ms = 0;
+};
+
+// "error", "abort", "kill", "delay:MS" or "delay:MS+error|abort|kill".
+Result<ParsedAction> ParseAction(std::string_view text) {
+  const auto unknown = [&] {
+    return Status::InvalidArgument("unknown failpoint action '" + std::string(text) +
+                                   "' (error, abort, kill, delay:MS, delay:MS+ACTION)");
+  };
+  ParsedAction parsed{Action::kDelay};
+  std::string_view rest = text;
+  if (rest.starts_with("delay:")) {
+    rest.remove_prefix(6);
+    const size_t plus = rest.find('+');
+    const std::string ms(rest.substr(0, plus));
+    char* end = nullptr;
+    const long n = std::strtol(ms.c_str(), &end, 10);
+    if (ms.empty() || *end != '\0' || n < 0 || n > 600'000) {
+      return Status::InvalidArgument("failpoint action '" + std::string(text) +
+                                     "': the delay must be 0 to 600000 milliseconds");
+    }
+    parsed.delay_ms = static_cast<int>(n);
+    if (plus == std::string_view::npos) return parsed;
+    rest = rest.substr(plus + 1);
+  }
+  if (rest == "error") {
+    parsed.action = Action::kError;
+  } else if (rest == "abort") {
+    parsed.action = Action::kAbort;
+  } else if (rest == "kill") {
+    parsed.action = Action::kKill;
+  } else {
+    return unknown();
+  }
+  return parsed;
 }
 
 }  // namespace
 
-void Arm(std::string_view name, Action action, int hit) {
+void Arm(std::string_view name, Action action, int hit, int delay_ms) {
   Registry& r = Points();
   std::lock_guard lock(r.mu);
-  r.points.insert_or_assign(std::string(name), Point{action, std::max(hit, 1)});
+  r.points.insert_or_assign(std::string(name),
+                            Point{action, std::max(hit, 1), std::max(delay_ms, 0)});
   g_maybe_armed.store(true, std::memory_order_release);
 }
 
@@ -73,7 +108,7 @@ void DisarmAll() {
 Status ArmFromSpec(std::string_view spec) {
   struct Entry {
     std::string name;
-    Action action;
+    ParsedAction action;
     int hit;
   };
   std::vector<Entry> entries;
@@ -100,10 +135,10 @@ Status ArmFromSpec(std::string_view spec) {
       hit = static_cast<int>(n);
       action = action.substr(0, at);
     }
-    ASSIGN_OR_RETURN(Action a, ParseAction(action));
+    ASSIGN_OR_RETURN(ParsedAction a, ParseAction(action));
     entries.push_back({std::string(entry.substr(0, eq)), a, hit});
   }
-  for (const Entry& e : entries) Arm(e.name, e.action, e.hit);
+  for (const Entry& e : entries) Arm(e.name, e.action.action, e.hit, e.action.delay_ms);
   return Status::Ok();
 }
 
@@ -119,15 +154,20 @@ Status Reached(std::string_view name) {
   std::call_once(g_env_once, LoadEnvironment);
   if (!g_maybe_armed.load(std::memory_order_acquire)) return Status::Ok();
   Action action;
+  int delay_ms = 0;
   {
     Registry& r = Points();
     std::lock_guard lock(r.mu);
     auto it = r.points.find(name);
     if (it == r.points.end() || --it->second.remaining > 0) return Status::Ok();
     action = it->second.action;
+    delay_ms = it->second.delay_ms;
     r.points.erase(it);
   }
+  if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
   switch (action) {
+    case Action::kDelay:
+      return Status::Ok();
     case Action::kError:
       break;
     case Action::kAbort:

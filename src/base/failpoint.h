@@ -10,10 +10,15 @@
 // code; abort(); or stop dead with SIGKILL, as kill -9 or a power cut would. A unit test arms a
 // point with failpoint::Arm; a test that runs a subprocess sets the environment variable
 //
-//   CF_FAILPOINTS="name=action[@hit][,name=action[@hit]...]"   action: error | abort | kill
+//   CF_FAILPOINTS="name=action[@hit][,name=action[@hit]...]"
+//   action: error | abort | kill | delay:MS | delay:MS+error | delay:MS+abort | delay:MS+kill
 //
 // (hit: fire on the hit-th time the point is reached, counting from 1; default 1), read once,
-// at the first point reached. A point fires once and then disarms.
+// at the first point reached. A point fires once and then disarms. `delay:MS` holds the thread
+// that reached the point for MS milliseconds, then goes on (alone) or acts: a test that kills a
+// background thread's step after a delay gives the other threads time to run ahead, so a wrong
+// order between them (offsets committed before the rows they cover) shows every time, not only
+// when the race falls that way.
 //
 // Unarmed points cost two atomic loads (no lock). Thread-safe: points may be reached, armed and
 // disarmed from any thread.
@@ -29,11 +34,13 @@ enum class Action {
   kError,  // the point returns kInternal: the caller unwinds as if it had stopped there
   kAbort,  // std::abort(): a crash with a core
   kKill,   // raise(SIGKILL): the process stops dead, no destructor, no flush
+  kDelay,  // nothing after the delay: the point returns Ok
 };
 
-// Arms `name` to act on its `hit`-th arrival from now (1 = the next one). Replaces an
-// earlier arming of the same name.
-void Arm(std::string_view name, Action action, int hit = 1);
+// Arms `name` to act on its `hit`-th arrival from now (1 = the next one), after holding the
+// arriving thread for `delay_ms` milliseconds (0: at once). Replaces an earlier arming of the
+// same name.
+void Arm(std::string_view name, Action action, int hit = 1, int delay_ms = 0);
 void Disarm(std::string_view name);
 void DisarmAll();
 // Arms every point named in a CF_FAILPOINTS-style spec; kInvalidArgument names a bad entry

@@ -102,9 +102,11 @@ def test_kill9_loses_nothing_and_duplicates_nothing(home):
 
 # The lake thread (cf-lake, src/process/lake_writer.h) stopped dead with SIGKILL at each of its
 # steps, and at the lake commit's own points reached from it (CF_FAILPOINTS,
-# src/base/failpoint.h): its third batch, while the main thread has sent later batches' outputs.
-# The restarted processor leaves every input once in the topics and every enriched tweet once
-# in the lake.
+# src/base/failpoint.h): its third batch, held there for 400 ms first, so that the main thread
+# has sent later batches' outputs and would have committed their input offsets if it did not
+# wait for the lake. Checked by removing that wait: all four cases failed in each of 3 runs with
+# the delay; without it, 1 case of 12. The restarted processor leaves every input once in the
+# topics and every enriched tweet once in the lake.
 @pytest.mark.parametrize("point", [
     "process.lake.before_append",
     "lake.commit.after_tmp_files",
@@ -121,7 +123,7 @@ def test_kill9_in_the_lake_thread_then_restart(home, point):
     cmd = ["process", "--from", uri, "--group", "crash", "--batch", "1000", "--enricher", "none",
            "--lake", lake, "--exit-when-idle", "--json"]
     killed = subprocess.run([covidflow_bin(), *cmd], capture_output=True, text=True, timeout=300,
-                            env=dict(os.environ, CF_FAILPOINTS=f"{point}=kill@3"))
+                            env=dict(os.environ, CF_FAILPOINTS=f"{point}=delay:400+kill@3"))
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     # Killed mid-run: the lake holds less than the enriched tweets.
     final = run(*cmd)

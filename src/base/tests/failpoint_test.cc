@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <csignal>
 
 namespace covidflow {
@@ -65,9 +66,30 @@ TEST_F(FailpointTest, SpecArmsEveryEntry) {
   EXPECT_EQ(failpoint::Armed(), (std::vector<std::string>{"a.one", "b.two", "c.three"}));
 }
 
+// A delay holds the arriving thread (at least as long as asked: a lower bound, which load can
+// only lengthen), then the point goes on alone or acts.
+TEST_F(FailpointTest, DelayHoldsTheThreadThenGoesOnOrActs) {
+  ASSERT_TRUE(failpoint::ArmFromSpec("test.step=delay:50@2").ok());
+  int progress = 0;
+  EXPECT_TRUE(Step(&progress).ok());
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(Step(&progress).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(50));
+  EXPECT_EQ(progress, 4) << "a delay alone lets the code after the point run";
+  EXPECT_TRUE(failpoint::Armed().empty());
+
+  ASSERT_TRUE(failpoint::ArmFromSpec("test.step=delay:30+error").ok());
+  t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(Step(&progress).code(), StatusCode::kInternal);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(30));
+  EXPECT_EQ(progress, 5);
+}
+
 TEST_F(FailpointTest, BadSpecsAreRejectedWholeAndNamed) {
   for (const char* bad :
-       {"noaction", "=error", "x=explode", "x=kill@0", "x=kill@", "x=kill@2z", "ok=error,x=boom"}) {
+       {"noaction", "=error", "x=explode", "x=kill@0", "x=kill@", "x=kill@2z", "ok=error,x=boom",
+        "x=delay", "x=delay:", "x=delay:-1", "x=delay:5s", "x=delay:700000", "x=delay:10+",
+        "x=delay:10+boom", "x=delay:10+delay:5"}) {
     Status s = failpoint::ArmFromSpec(bad);
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_TRUE(failpoint::Armed().empty()) << bad << " armed a point";
@@ -75,10 +97,10 @@ TEST_F(FailpointTest, BadSpecsAreRejectedWholeAndNamed) {
 }
 
 // The process-ending actions, in a child so the test binary survives.
-int ChildStatusAfterReaching(failpoint::Action action) {
+int ChildStatusAfterReaching(failpoint::Action action, int delay_ms = 0) {
   const pid_t pid = ::fork();
   if (pid == 0) {
-    failpoint::Arm("test.step", action);
+    failpoint::Arm("test.step", action, 1, delay_ms);
     int progress = 0;
     (void)Step(&progress);
     ::_exit(0);
@@ -90,6 +112,12 @@ int ChildStatusAfterReaching(failpoint::Action action) {
 
 TEST_F(FailpointTest, KillStopsTheProcessDead) {
   const int status = ChildStatusAfterReaching(failpoint::Action::kKill);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+}
+
+TEST_F(FailpointTest, KillAfterADelayStopsTheProcessDead) {
+  const int status = ChildStatusAfterReaching(failpoint::Action::kKill, 20);
   ASSERT_TRUE(WIFSIGNALED(status));
   EXPECT_EQ(WTERMSIG(status), SIGKILL);
 }
