@@ -265,6 +265,9 @@ def test_canary_and_shadow_are_logged_with_their_roles(registered):
         metrics = call(url + "/metrics")[1]
         assert 'covidflow_serve_rows_total{model="sentiment",role="canary",version="2"}' in metrics
         assert 'covidflow_serve_challenger_version{model="sentiment"} 1' in metrics
+        # A challenger that follows an alias is not named by version: its watcher would move it.
+        status, text, _ = call(url + "/admin/challenger", json.dumps({"version": 2}), headers=auth)
+        assert status == 409 and "follows an alias" in text, text
     finally:
         p.send_signal(signal.SIGTERM)
         assert p.wait(timeout=30) == 0
@@ -285,3 +288,38 @@ def test_canary_and_shadow_are_logged_with_their_roles(registered):
             [(role, "1" if role == "champion" else "2", r, rid + s)
              for role in ("champion", "shadow") for r, s in ((0, "-a"), (1, "-b"))]), rid
     assert len(logged) == sum(len(v) for v in rows.values())
+
+
+def test_admin_challenger_names_a_version_on_a_separate_serve(registered):
+    """serve --challenger NAME/VERSION, then POST /admin/challenger as `up`'s staging gate does
+    it: a version of the served model loaded from the registry into the challenger slot with the
+    shadow on; an unknown version is 404 and a missing token 401, the slot unchanged by both."""
+    home = registered
+    env = dict(os.environ, COVIDFLOW_SERVE_TOKEN="t0ken")
+    p = subprocess.Popen([covidflow_bin(), "serve", "--model", "sentiment@champion",
+                          "--challenger", "sentiment/1", "--port", "0", "--home", home, "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = p.stdout.readline()
+        assert line, "serve did not start: " + p.stderr.read()
+        url = "http://127.0.0.1:%d" % json.loads(line)["port"]
+        auth = {"Authorization": "Bearer t0ken"}
+        name = json.dumps({"version": 2, "mode": "shadow"})
+        assert call(url + "/admin/challenger", name)[0] == 401
+        status, text, _ = call(url + "/admin/challenger", json.dumps({"version": 9}), headers=auth)
+        assert status == 404 and json.loads(text)["error"]["code"] == "NotFound", text
+        traffic = json.loads(call(url + "/admin/traffic")[1])
+        assert traffic["challenger"]["version"] == 1 and traffic["mode"] == "off", traffic
+        status, text, _ = call(url + "/admin/challenger", name, headers=auth)
+        assert status == 200, text
+        assert json.loads(text)["challenger"] == {"model": "sentiment", "version": 2}
+        assert json.loads(text)["mode"] == "shadow"
+        body = json.dumps({"instances": ["I love this, what a great day :)"]})
+        status, text, _ = call(url + "/invocations", body, headers={"X-Request-Id": "g-1"})
+        assert status == 200 and json.loads(text)["predictions"][0]["version"] == 1, text
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0
+    logged = [json.loads(r["value"]) for r in read_topic("file://%s/log" % home, "predictions")]
+    assert sorted((x["role"], x["version"]) for x in logged if x["request_id"] == "g-1") == [
+        ("champion", "1"), ("shadow", "2")]
