@@ -5,7 +5,8 @@ is fed a generated stream whose sentiment mix drifts. The test asserts, through 
 REST API, the scoring server and `covidflow audit --json`, that the loop happened: the first
 model trained, registered in MLflow with the alias on it, served (an answer names the version),
 a retraining triggered and the alias moved, the staging gate went through the server, the audit
-trail has the trigger and promotion entries, and SIGTERM stops `up` with exit 0.
+trail has the trigger and promotion entries, and SIGTERM stops `up` with exit 0; started again
+it resumes (the champion served at once, every tweet in the lake once).
 
 Needs the broker of tests/integration/kafka_env.sh (CF_KAFKA_BOOTSTRAP) and the MLflow server
 of ctest's mlflow_server fixture (CF_MLFLOW_DIR, or CF_MLFLOW_URI); label kafka. Every
@@ -224,3 +225,28 @@ def test_up_closes_the_loop_on_kafka_and_mlflow(up_env, home):
                in e["reason"] for e in audit), actions
     promotions = [e for e in audit if e["action"] == "set_alias" and e["target"] == "alias champion"]
     assert [e["to"] for e in promotions][:2] == ["1", str(v2)], promotions
+
+    # Started again on the same broker and MLflow server, it resumes: v2 served at once (no
+    # first model trained again), the processor's committed offsets on Kafka kept (the lake
+    # ends with each of the 6000 tweets once), and SIGTERM again exits 0.
+    lake = pathlib.Path(home, "lake")
+    again = Up([cf, "up", "--config", cfg, "--spec", ROOT / "specs" / "lake-sentiment.yaml",
+                "--port", 0, "--dashboard-port", 0, "--tick-ms", 200, "--min-rows", 3000,
+                "--cooldown", 1, "--watch", 2, "--poll-interval", 0.2, "--window", "15m",
+                "--lateness", "1m"],
+               str(pathlib.Path(home, "up2.out")), str(pathlib.Path(home, "up2.err")))
+    try:
+        served = again.wait_for("the server after the restart",
+                                lambda: again.line(r"serving: http://[0-9.]+:\d+/invocations \(([^)]+)\)"))
+        assert served.group(1).startswith(f"{model}/{v2},"), served.group(0)
+
+        def lake_rows():
+            out = run("lake", "stats", lake, "--json", check=False)
+            return json.loads(out.stdout)["rows"] if out.returncode == 0 else None
+        again.wait_for("6000 lake rows", lambda: lake_rows() == 6000, 60)
+    finally:
+        code = again.stop()
+    assert code == 0, f"covidflow up exited {code} on SIGTERM after a restart\n" + again.story()
+    assert lake_rows() == 6000
+    assert "run 1: triggered by bootstrap" not in again.said(), again.story()
+    assert alias_version(mlflow, model, "champion") >= v2
