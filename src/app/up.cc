@@ -248,12 +248,19 @@ class LakeSteps : public orchestrate::Steps {
                  "): " + std::string(refused.message());
       return g;
     }
+    // The shadow is turned off once the gate's requests are sent (their copies are queued by
+    // then), or on any early return.
     struct ShadowOff {
       http::Client& client;
       const http::Fields& auth;
-      ~ShadowOff() {
-        (void)client.Post("/admin/traffic", R"({"mode": "off"})", "application/json", auth);
+      bool done = false;
+      void Now() {
+        if (!done) {
+          (void)client.Post("/admin/traffic", R"({"mode": "off"})", "application/json", auth);
+        }
+        done = true;
       }
+      ~ShadowOff() { Now(); }
     } off{*client, auth};
     // Unique per attempt: a gate repeated after a restart does not read the old answers.
     const std::string prefix =
@@ -268,6 +275,7 @@ class LakeSteps : public orchestrate::Steps {
       ++budget.sent;
       if (!answer.ok() || answer->status != 200) ++budget.failed;
     }
+    off.Now();
     // The shadow scorer works through its queue and the log's writer flushes at least every
     // 200 ms: read until both answers of every request are there, or 10 s.
     std::vector<orchestrate::GatePrediction> read;
