@@ -5,7 +5,8 @@
 # regression) trained on the same files (specs/tweet-sentiment.yaml's train and validation
 # split), and against the HTTP stack's ceiling (GET /ping on the same covidflow server).
 # wrk -t2 -c$CONNS for $SECONDS s per run: POSTs of 1 and 100 validation tweets as MLflow
-# dataframe_split JSON. Prints requests/s, tweets/s, p50/p99 and the ratios against the
+# dataframe_split JSON. Prints requests/s, tweets/s, p50/p99, the covidflow server's CPU time per
+# request (/proc/PID/stat around each run), and the ratios against the
 # issue's targets. Bounded: training both models takes a few minutes, the runs ~1 minute.
 #
 # Usage: bench/serve/bench_serve.sh [build dir, default build/ci]
@@ -41,16 +42,29 @@ wait_ready() {  # URL SECONDS NAME
     sleep 0.2
   done
 }
-declare -A RPS P50 P99 ERR
-# bench NAME URL [BODY FILE] → fills RPS/P50/P99/ERR[NAME]
+declare -A RPS P50 P99 ERR CPU
+cf_pid=
+# CPU seconds (user + system) the covidflow server has used so far, in clock ticks.
+cf_ticks() { awk '{print $14 + $15}' "/proc/$cf_pid/stat"; }
+# bench NAME URL [BODY FILE] → fills RPS/P50/P99/ERR[NAME], and for covidflow's runs CPU[NAME]:
+# the server's CPU microseconds per request (a figure other load on the machine barely moves,
+# where requests/s is whatever share of the 2 cores the server got).
 bench() {
-  local name=$1 url=$2 body=${3:-} out
+  local name=$1 url=$2 body=${3:-} out ticks0=0
+  [[ $name == covidflow_* ]] && ticks0=$(cf_ticks)
   if [ -n "$body" ]; then
     out=$(wrk -t2 -c"$conns" -d"${seconds}s" --latency -s bench/serve/post_file.lua "$url" -- "$body")
   else
     out=$(wrk -t2 -c"$conns" -d"${seconds}s" --latency "$url")
   fi
   read -r RPS[$name] P50[$name] P99[$name] ERR[$name] <<<"$(wrk_summary "$out")"
+  CPU[$name]=-
+  if [[ $name == covidflow_* ]]; then
+    local requests
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
+    CPU[$name]=$(awk -v a="$ticks0" -v b="$(cf_ticks)" -v n="$requests" -v hz="$(getconf CLK_TCK)" \
+      'BEGIN {printf "%.1f", (b - a) / hz / n * 1e6}')
+  fi
 }
 
 echo "== training (same files: $data/train.csv, validation $data/val.csv)"
@@ -81,6 +95,7 @@ if ((have_serve)); then
   # Every scored row goes to the prediction log (HOME/log, topic predictions), as served for real.
   "$covidflow" serve --model-dir "$work/covidflow_model" --port "$cf_port" --home "$work/home" \
     >"$work/covidflow.log" 2>&1 &
+  cf_pid=$!
   pids+=($!)
   wait_ready "http://127.0.0.1:$cf_port/ping" 60 covidflow
   cf_url=http://127.0.0.1:$cf_port
@@ -99,16 +114,17 @@ if ((have_serve)); then
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-printf '\n%-16s %10s %10s %9s %9s  %s\n' run "req/s" "tweets/s" "p50 ms" "p99 ms" errors
+printf '\n%-16s %10s %10s %9s %9s %14s  %s\n' run "req/s" "tweets/s" "p50 ms" "p99 ms" "server us/req" errors
 for n in "${names[@]}"; do
   tweets=${n##*_}; [ "$tweets" = ping ] && tweets=0
-  printf '%-16s %10s %10s %9s %9s  %s\n' "$n" "${RPS[$n]}" \
-    "$(awk -v r="${RPS[$n]}" -v t="$tweets" 'BEGIN {printf "%.0f", r*t}')" "${P50[$n]}" "${P99[$n]}" "${ERR[$n]}"
+  printf '%-16s %10s %10s %9s %9s %14s  %s\n' "$n" "${RPS[$n]}" \
+    "$(awk -v r="${RPS[$n]}" -v t="$tweets" 'BEGIN {printf "%.0f", r*t}')" "${P50[$n]}" "${P99[$n]}" \
+    "${CPU[$n]}" "${ERR[$n]}"
 done
 if ((have_serve)); then
   echo
   ratio() {  # LABEL A B TARGET: A/B against the target
-    awk -v l="$1" -v a="$2" -v b="$3" -v t="$4" 'BEGIN {r = a / b; printf "%-52s %8.1fx  (target >= %s: %s)\n", l, r, t, (r >= t ? "met" : "NOT met")}'
+    awk -v l="$1" -v a="$2" -v b="$3" -v t="$4" 'BEGIN {r = a / b; printf "%-52s %8.2fx  (target >= %s: %s)\n", l, r, t, (r >= t ? "met" : "NOT met")}'
   }
   ratio "1 tweet: covidflow / MLflow requests/s" "${RPS[covidflow_1]}" "${RPS[mlflow_1]}" 100
   ratio "100 tweets: covidflow / MLflow tweets/s" "${RPS[covidflow_100]}" "${RPS[mlflow_100]}" 50
