@@ -314,13 +314,14 @@ Result<TrainRun> TrainSpec(const Settings& s, TrainRequest request) {
   Result<train::TrainReport> report = TrainWithReference(s, spec, options);
   if (!report.ok()) return fail(report.status());
   Status done = reg->LogRunData(run.id, RunDataOf(spec, request.spec_path, *report));
-  if (done.ok()) done = reg->LogArtifacts(run.id, report->model_dir, "model");
+  if (done.ok()) done = reg->LogArtifacts(run.id, report->model_dir, registry::kRunModelArtifact);
   if (done.ok() && !record.model.empty()) {
     registry::NewVersion nv;
     nv.model = record.model;
     nv.run_id = run.id;
     nv.artifact_dir = report->model_dir;
-    nv.run_artifact_path = "model";  // logged just above: the MLflow backend stores it once
+    // Logged just above: the MLflow backend stores it once.
+    nv.run_artifact_path = std::string(registry::kRunModelArtifact);
     nv.description = "trained from spec " + spec.name + " (" + spec.hash + ")";
     nv.tags = SpecTags(spec);
     Result<registry::ModelVersion> v = reg->RegisterVersion(nv, change);

@@ -152,6 +152,7 @@ class LakeSteps : public orchestrate::Steps {
     ASSIGN_OR_RETURN(train::EvaluateReport er, train::Evaluate(eval));
     orchestrate::Candidate c;
     c.model_dir = report.model_dir;
+    c.run_id = trained.run_id;
     const model::ModelComparison& cmp = er.comparison;
     c.promote = cmp.decision && cmp.decision->promote;
     c.reason = cmp.decision ? cmp.decision->reason : "the spec has no promotion rule";
@@ -494,11 +495,15 @@ Result<LakeWindowTraining> TrainLakeWindow(const Settings& s, const std::string&
   spec.split = train::SplitSpec{};
   spec.split.train_files = {dir + "/train.csv"};
   spec.split.validation_files = {dir + "/holdout.csv"};
-  train::TrainOptions options;
-  options.out_dir = dir + "/model";
-  RETURN_IF_ERROR(RemoveTree(options.out_dir));  // a run resumed after a kill trains again
+  TrainRequest request;
+  request.spec = std::move(spec);
+  request.spec_path = s.loop.spec;
+  request.options.out_dir = dir + "/model";
+  RETURN_IF_ERROR(RemoveTree(request.options.out_dir));  // a run resumed after a kill trains again
   LakeWindowTraining out;
-  ASSIGN_OR_RETURN(out.report, TrainWithReference(s, spec, options));
+  ASSIGN_OR_RETURN(TrainRun trained, TrainSpec(s, std::move(request)));
+  out.report = std::move(trained.report);
+  out.run_id = std::move(trained.record.run_id);
   out.window_rows = n;
   out.holdout_rows = held;
   return out;

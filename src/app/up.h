@@ -50,11 +50,15 @@ namespace covidflow::app {
 // the newest loop.holdout of them held out, written to DIR/train.csv and DIR/holdout.csv
 // (date, text, the label `sentiment`, and user_location, user_followers, user_friends,
 // user_verified, is_retweet), and loop.spec trained on them (its split replaced by these two
-// files) into DIR/model as `train` trains (TrainWithReference): the artifact carries its
-// training reference, drawn from the held-out rows. kFailedPrecondition when the lake holds
+// files) into DIR/model as `train` trains and records it (TrainSpec: a registry run, FINISHED,
+// or FAILED when training refuses): the artifact carries its training reference, drawn from the
+// held-out rows. kFailedPrecondition when the lake holds
 // fewer than 100 rows or the held-out part fewer than 20.
 struct LakeWindowTraining {
   train::TrainReport report;
+  // The registry run that recorded it (TrainSpec: the spec's params, the metrics, the model
+  // directory as the artifact "model"), in the experiment named after the spec.
+  std::string run_id;
   size_t window_rows = 0;
   size_t holdout_rows = 0;
 };

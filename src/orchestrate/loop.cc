@@ -435,6 +435,7 @@ Result<std::string> Orchestrator::Advance(const Observation& obs) {
         nv.model = options_.model;
         nv.run_id = run.run_id;
         nv.artifact_dir = run.model_dir;
+        if (!run.run_id.empty()) nv.run_artifact_path = std::string(registry::kRunModelArtifact);
         nv.description = name + ", " + run.trigger.kind + ": " + run.trigger.reason;
         nv.tags = {{std::string(kRunTag), RunTag(run)}};
         if (auto it = run.figures.find(std::string(kValidationFigure)); it != run.figures.end()) {

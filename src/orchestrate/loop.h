@@ -130,9 +130,11 @@ struct PipelineRun {
 // A trained and evaluated candidate (Steps::Train).
 struct Candidate {
   std::string model_dir;  // a model directory RegisterVersion can copy
-  std::string run_id;     // "" = none
-  bool promote = false;   // the spec's promotion rule against the champion on the same rows
-  std::string reason;     // that rule's verdict with its figures
+  // The registry run that recorded the training, holding model_dir as its artifact
+  // registry::kRunModelArtifact (the version is then made from the run's copy); "" = none.
+  std::string run_id;
+  bool promote = false;  // the spec's promotion rule against the champion on the same rows
+  std::string reason;    // that rule's verdict with its figures
   std::map<std::string, double> figures;
   // Its figure on the held-out rows in the units of live quality (the metrics trigger's
   // quality_margin compares the champion's live quality with it); kept on the registered

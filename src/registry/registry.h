@@ -156,6 +156,10 @@ struct NewVersion {
   std::string run_artifact_path;
 };
 
+// Where covidflow's training runs keep the model directory among their artifacts (`train
+// --registry`, up's loop), and so the run_artifact_path of the versions made from them.
+inline constexpr std::string_view kRunModelArtifact = "model";
+
 // One change to a model. `action` is one of the kAudit* names below; `target` what it
 // changed ("version 3", "alias champion", "tag stage"); `from`/`to` the values before and
 // after ("" = none: an alias set for the first time has from == "").

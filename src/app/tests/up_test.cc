@@ -94,6 +94,27 @@ TEST_F(UpTest, ALoopRunsModelCarriesItsTrainingReferenceAndTheMonitorFollowsTheC
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   EXPECT_EQ(run->window_rows, 250u);  // the newest 250 of 300
   EXPECT_EQ(run->holdout_rows, 50u);
+
+  // Recorded as `train --registry` records: a FINISHED run with the spec's params, the metrics
+  // and the model directory as its artifact "model", which a version is then made from.
+  ASSERT_FALSE(run->run_id.empty());
+  {
+    auto reg = OpenRegistry(s_.registry.uri, s_.cli);
+    ASSERT_TRUE(reg.ok()) << reg.status().ToString();
+    Result<registry::Run> recorded = (*reg)->GetRun(run->run_id);
+    ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+    EXPECT_EQ(recorded->status, registry::RunStatus::kFinished);
+    EXPECT_EQ(recorded->params.at("model.family"), "linear");
+    EXPECT_EQ(recorded->tags.at("covidflow.spec_name"), "loop-tiny");
+    bool has_accuracy = false;
+    for (const registry::Metric& m : recorded->metrics)
+      has_accuracy |= m.key == "validation_accuracy";
+    EXPECT_TRUE(has_accuracy);
+    testing::TempDir copy{"cf_app_up_run"};
+    ASSERT_TRUE(
+        (*reg)->DownloadRunArtifacts(run->run_id, registry::kRunModelArtifact, copy.path()).ok());
+    EXPECT_TRUE(model::LoadModel(copy.path()).ok());  // the run's copy is a whole model
+  }
   Result<model::Model> m = model::LoadModel(run->report.model_dir);
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   EXPECT_EQ(m->record["reference"]["split"], "validation");
