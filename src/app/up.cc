@@ -627,8 +627,12 @@ Status RunUp(const Settings& s, const std::atomic<bool>& stop,
         break;
       }
       serving = std::move(*started);
-      steps.UseServer("http://127.0.0.1:" + std::to_string(serving->server->port()), ss.serve.token,
-                      log.get());
+      // The gate calls the server where it listens; a wildcard bind is reached on loopback.
+      const bool wildcard = s.serve.host.empty() || s.serve.host == "0.0.0.0" ||
+                            s.serve.host == "::" || s.serve.host == "[::]";
+      const std::string gate_host = wildcard ? "127.0.0.1" : s.serve.host;
+      steps.UseServer("http://" + gate_host + ":" + std::to_string(serving->server->port()),
+                      ss.serve.token, log.get());
       say("serving: http://" + s.serve.host + ":" + std::to_string(serving->server->port()) +
           "/invocations (" + serving->ModelId() + ", following @" + options.alias + ")");
     }
