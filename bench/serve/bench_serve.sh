@@ -47,8 +47,8 @@ cf_pid=
 # CPU seconds (user + system) the covidflow server has used so far, in clock ticks.
 cf_ticks() { awk '{print $14 + $15}' "/proc/$cf_pid/stat"; }
 # bench NAME URL [BODY FILE] → fills RPS/P50/P99/ERR[NAME], and for covidflow's runs CPU[NAME]:
-# the server's CPU microseconds per request (a figure other load on the machine barely moves,
-# where requests/s is whatever share of the 2 cores the server got).
+# the server's CPU microseconds per request (it moves with other load on the machine less
+# than requests/s, which is whatever share of the 2 cores the server got, but it moves).
 bench() {
   local name=$1 url=$2 body=${3:-} out ticks0=0
   [[ $name == covidflow_* ]] && ticks0=$(cf_ticks)
