@@ -26,10 +26,10 @@ json TrainJson(const app::TrainRun& run) {
   json splits = json::object();
   for (const train::SplitResult& s : r.splits) {
     if (s.regression) {
-      json m = {{"mae", s.regression->mae}, {"rmse", s.regression->rmse}};
-      if (s.regression->r2.ok()) m["r2"] = *s.regression->r2;
       json b = {{"mae", s.baseline->mae}, {"rmse", s.baseline->rmse}};
-      splits[s.name] = {{"rows", s.rows}, {"metrics", m}, {"mean_baseline", b}};
+      splits[s.name] = {{"rows", s.rows},
+                        {"metrics", RegressionMetricsJson(*s.regression)},
+                        {"mean_baseline", b}};
       continue;
     }
     json class_rows = json::object();

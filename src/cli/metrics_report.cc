@@ -86,4 +86,15 @@ std::string ClassificationMetricsText(const model::ClassificationMetrics& m,
   return out;
 }
 
+nlohmann::json RegressionMetricsJson(const model::RegressionMetrics& m) {
+  nlohmann::json j = {{"rows", m.rows}, {"mae", m.mae}, {"rmse", m.rmse}};
+  PutValue(j, "r2", m.r2);
+  return j;
+}
+
+std::string RegressionMetricsText(const model::RegressionMetrics& m, const std::string& indent) {
+  return indent + "rows " + std::to_string(m.rows) + "  mae " + Format("%.4f", m.mae) + "  rmse " +
+         Format("%.4f", m.rmse) + "  r2 " + ValueText(m.r2) + "\n";
+}
+
 }  // namespace covidflow::cli

@@ -18,4 +18,9 @@ std::string ClassificationMetricsText(const model::ClassificationMetrics& m,
                                       const std::vector<std::string>& classes,
                                       const std::string& indent);
 
+// {"rows", "mae", "rmse", "r2"} (r2 null with "r2_undefined" on fewer than 2 rows).
+nlohmann::json RegressionMetricsJson(const model::RegressionMetrics& m);
+// "rows N  mae X  rmse Y  r2 Z" on one line, starting with `indent`.
+std::string RegressionMetricsText(const model::RegressionMetrics& m, const std::string& indent);
+
 }  // namespace covidflow::cli

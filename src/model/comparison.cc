@@ -22,6 +22,56 @@ std::vector<int32_t> Predicted(std::span<const double> p, size_t k) {
   return out;
 }
 
+// The rule, parsed, when there is one; its metric must be the task's.
+Result<std::optional<PromotionRule>> RuleOf(const CompareOptions& options, bool regression) {
+  if (options.promotion_rule.empty()) return std::optional<PromotionRule>();
+  ASSIGN_OR_RETURN(PromotionRule rule, ParsePromotionRule(options.promotion_rule));
+  if (IsRegressionMetric(rule.metric) != regression) {
+    return Status::InvalidArgument(
+        "promotion rule '" + rule.text + "': " + std::string(MetricName(rule.metric)) +
+        (regression ? " is a classifier's metric and the models are regressors"
+                    : " is a regressor's metric and the models are classifiers"));
+  }
+  return std::optional<PromotionRule>(std::move(rule));
+}
+
+// Candidate − champion of each reported metric: the options' metrics of this task (the task's
+// headline ones when none are given) and the rule's. The champion is "A" and the candidate
+// "B" of the bootstrap.
+template <typename Rows>
+std::vector<MetricDelta> Deltas(std::span<const Metric> headline,
+                                const std::optional<PromotionRule>& rule, const Rows& champion,
+                                const Rows& candidate, const CompareOptions& options) {
+  std::vector<Metric> metrics = options.metrics;
+  if (metrics.empty()) metrics.assign(headline.begin(), headline.end());
+  if (rule && std::find(metrics.begin(), metrics.end(), rule->metric) == metrics.end()) {
+    metrics.push_back(rule->metric);
+  }
+  const bool regression = IsRegressionMetric(headline.front());
+  std::vector<MetricDelta> out;
+  for (Metric m : metrics) {
+    if (IsRegressionMetric(m) != regression) continue;
+    out.push_back({m, PairedBootstrap(m, champion, candidate, options.bootstrap)});
+  }
+  return out;
+}
+
+// The rule's decision on the two models' metrics (ClassificationMetrics or RegressionMetrics).
+template <typename Metrics>
+PromotionDecision Decide(const PromotionRule& rule, const Metrics& candidate,
+                         const std::optional<Metrics>& champion) {
+  std::optional<double> champion_value;
+  if (champion.has_value()) {
+    Result<double> v = MetricOf(*champion, rule.metric);
+    if (!v.ok()) {
+      return {false, "keep the champion: its " + std::string(MetricName(rule.metric)) +
+                         " is undefined on these rows: " + v.status().message()};
+    }
+    champion_value = *v;
+  }
+  return DecidePromotion(rule, MetricOf(candidate, rule.metric), champion_value);
+}
+
 }  // namespace
 
 Result<ModelComparison> CompareClassifiers(std::span<const std::string> truth,
@@ -31,6 +81,7 @@ Result<ModelComparison> CompareClassifiers(std::span<const std::string> truth,
   ModelComparison out;
   out.classes = candidate.classes;
   out.rows = static_cast<int64_t>(truth.size());
+  ASSIGN_OR_RETURN(out.rule, RuleOf(options, /*regression=*/false));
   const size_t k = candidate.classes.size();
   if (k < 2) return Status::InvalidArgument("the candidate has fewer than 2 classes");
   if (candidate.probabilities.size() != truth.size() * k) {
@@ -84,37 +135,32 @@ Result<ModelComparison> CompareClassifiers(std::span<const std::string> truth,
     const ClassifiedRows champion_rows{static_cast<int>(k), labels, champion_predicted,
                                        champion_probabilities};
     ASSIGN_OR_RETURN(out.champion, EvaluateClassification(champion_rows));
-    std::vector<Metric> metrics = options.metrics;
-    if (!options.promotion_rule.empty()) {
-      ASSIGN_OR_RETURN(PromotionRule rule, ParsePromotionRule(options.promotion_rule));
-      if (std::find(metrics.begin(), metrics.end(), rule.metric) == metrics.end()) {
-        metrics.push_back(rule.metric);
-      }
-    }
-    for (Metric m : metrics) {
-      if (IsRegressionMetric(m)) continue;
-      // The champion is "A" and the candidate "B": the interval is of candidate − champion.
-      out.deltas.push_back(
-          {m, PairedBootstrap(m, champion_rows, candidate_rows, options.bootstrap)});
-    }
+    out.deltas = Deltas(kClassifierMetrics, out.rule, champion_rows, candidate_rows, options);
     ASSIGN_OR_RETURN(out.mcnemar, McNemar(labels, champion_predicted, predicted));
   }
-  if (!options.promotion_rule.empty()) {
-    ASSIGN_OR_RETURN(out.rule, ParsePromotionRule(options.promotion_rule));
-    std::optional<double> champion_value;
-    if (out.champion.has_value()) {
-      Result<double> v = MetricOf(*out.champion, out.rule->metric);
-      if (!v.ok()) {
-        out.decision = PromotionDecision{
-            false, "keep the champion: its " + std::string(MetricName(out.rule->metric)) +
-                       " is undefined on these rows: " + v.status().message()};
-        return out;
-      }
-      champion_value = *v;
-    }
-    out.decision =
-        DecidePromotion(*out.rule, MetricOf(out.candidate, out.rule->metric), champion_value);
+  if (out.rule) out.decision = Decide(*out.rule, out.candidate, out.champion);
+  return out;
+}
+
+Result<RegressionComparison> CompareRegressors(std::span<const double> truth,
+                                               std::span<const double> candidate,
+                                               std::optional<std::span<const double>> champion,
+                                               const CompareOptions& options) {
+  RegressionComparison out;
+  out.rows = static_cast<int64_t>(truth.size());
+  ASSIGN_OR_RETURN(out.rule, RuleOf(options, /*regression=*/true));
+  const RegressedRows candidate_rows{truth, candidate};
+  Result<RegressionMetrics> m = EvaluateRegression(candidate_rows);
+  if (!m.ok()) return m.status().WithContext("the candidate");
+  out.candidate = std::move(*m);
+  if (champion.has_value()) {
+    const RegressedRows champion_rows{truth, *champion};
+    m = EvaluateRegression(champion_rows);
+    if (!m.ok()) return m.status().WithContext("the champion");
+    out.champion = std::move(*m);
+    out.deltas = Deltas(kRegressorMetrics, out.rule, champion_rows, candidate_rows, options);
   }
+  if (out.rule) out.decision = Decide(*out.rule, out.candidate, out.champion);
   return out;
 }
 

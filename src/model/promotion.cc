@@ -101,6 +101,15 @@ Result<PromotionRule> ParsePromotionRule(std::string_view text) {
   } else {
     return bad("unknown comparison '" + std::string(w[3]) + "'");
   }
+  // The comparison must point the metric's way, or the rule promotes worse models: an error
+  // (rmse, mae, log_loss) must be at most the bar, a score (r2, accuracy, ...) at least.
+  const bool at_least =
+      rule.comparison == Comparison::kGreaterEqual || rule.comparison == Comparison::kGreater;
+  if (at_least != HigherIsBetter(rule.metric)) {
+    return bad(std::string(MetricName(rule.metric)) +
+               (HigherIsBetter(rule.metric) ? " is higher-is-better: compare it with >= or >"
+                                            : " is lower-is-better: compare it with <= or <"));
+  }
   if (w[4] == "champion") {
     rule.against_champion = true;
     if (w.size() == 7) {

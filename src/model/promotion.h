@@ -1,13 +1,16 @@
 #pragma once
 // The promotion rule of a training spec, and the decision it gives with its reason.
 //
-//   <metric> on <split> <op> champion [(+|-) <margin>]     e.g. macro_recall on test >= champion +
-//   0.005 <metric> on <split> <op> <number>                      e.g. weighted_f1 on validation >=
-//   0.95
+//   <metric> on <split> <op> champion [(+|-) <margin>]  e.g. macro_recall on test >= champion
+//   <metric> on <split> <op> <number>                   e.g. weighted_f1 on validation >= 0.95
 //
 // <metric> is a name from metrics.h, <split> a word naming the rows (train, validation,
-// test, or any split the spec declares), <op> one of >=, >, <=, <. A rule against the
-// champion promotes the first model when there is no champion yet (and says so).
+// test, or any split the spec declares), <op> one of >=, >, <=, <, pointing the metric's way
+// (HigherIsBetter): >= or > for scores (accuracy, macro_recall, roc_auc, r2, ...), <= or < for
+// losses and errors (log_loss, mae, rmse), e.g. `rmse on test <= champion - 0.01` (at least
+// 0.01 lower than the champion's). A rule the other way round would promote worse models and
+// is refused. A rule against the champion promotes the first model when there is no champion
+// yet (and says so).
 //
 // Threads: pure functions; any thread.
 #include <optional>

@@ -52,7 +52,7 @@ class SplitMix64 {
 };
 
 // One model's rows, drawn by `index`, in buffers reused across resamples.
-struct Resample {
+struct ClassifiedResample {
   std::vector<int32_t> truth;
   std::vector<int32_t> predicted;
   std::vector<double> probabilities;
@@ -73,6 +73,88 @@ struct Resample {
     return {rows.num_classes, truth, predicted, probabilities};
   }
 };
+
+struct RegressedResample {
+  std::vector<double> truth;
+  std::vector<double> predicted;
+
+  RegressedRows Draw(const RegressedRows& rows, const std::vector<size_t>& index) {
+    truth.resize(index.size());
+    predicted.resize(index.size());
+    for (size_t i = 0; i < index.size(); ++i) {
+      truth[i] = rows.truth[index[i]];
+      predicted[i] = rows.predicted[index[i]];
+    }
+    return {truth, predicted};
+  }
+};
+
+bool SameTruth(const ClassifiedRows& a, const ClassifiedRows& b) {
+  return a.num_classes == b.num_classes && a.truth.size() == b.truth.size() &&
+         std::equal(a.truth.begin(), a.truth.end(), b.truth.begin());
+}
+
+bool SameTruth(const RegressedRows& a, const RegressedRows& b) {
+  return a.truth.size() == b.truth.size() &&
+         std::equal(a.truth.begin(), a.truth.end(), b.truth.begin());
+}
+
+// The one bootstrap of both tasks: `Rows` is ClassifiedRows or RegressedRows, `Resample` the
+// buffers that draw it.
+template <typename Resample, typename Rows>
+Result<DeltaInterval> Bootstrap(Metric metric, const Rows& a, const Rows& b,
+                                const BootstrapOptions& options) {
+  if (options.resamples < 1) {
+    return Status::InvalidArgument("bootstrap resamples must be at least 1, got " +
+                                   std::to_string(options.resamples));
+  }
+  if (!(options.confidence > 0 && options.confidence < 1)) {
+    return Status::InvalidArgument("bootstrap confidence must be in (0, 1), got " +
+                                   std::to_string(options.confidence));
+  }
+  if (!SameTruth(a, b)) {
+    return Status::InvalidArgument("the two models were not evaluated on the same labelled rows");
+  }
+  DeltaInterval out;
+  out.metric = metric;
+  ASSIGN_OR_RETURN(out.a, ComputeMetric(metric, a));
+  ASSIGN_OR_RETURN(out.b, ComputeMetric(metric, b));
+  out.delta = out.b - out.a;
+
+  const size_t n = a.truth.size();
+  SplitMix64 rng(options.seed);
+  std::vector<size_t> index(n);
+  Resample resample_a;
+  Resample resample_b;
+  std::vector<double> deltas;
+  deltas.reserve(static_cast<size_t>(options.resamples));
+  int b_better = 0;
+  for (int r = 0; r < options.resamples; ++r) {
+    for (size_t& i : index) i = static_cast<size_t>(rng.Below(n));
+    Result<double> value_a = ComputeMetric(metric, resample_a.Draw(a, index));
+    Result<double> value_b = ComputeMetric(metric, resample_b.Draw(b, index));
+    if (!value_a.ok() || !value_b.ok()) {
+      ++out.undefined;
+      continue;
+    }
+    const double d = *value_b - *value_a;
+    deltas.push_back(d);
+    b_better += (HigherIsBetter(metric) ? d > 0 : d < 0) ? 1 : 0;
+  }
+  if (out.undefined * 2 > options.resamples) {
+    return Status::FailedPrecondition(std::string(MetricName(metric)) + " was undefined on " +
+                                      std::to_string(out.undefined) + " of " +
+                                      std::to_string(options.resamples) +
+                                      " bootstrap resamples (too few rows of a class?)");
+  }
+  std::sort(deltas.begin(), deltas.end());
+  const double tail = (1.0 - options.confidence) / 2.0;
+  out.low = LinearQuantile(deltas, tail);
+  out.high = LinearQuantile(deltas, 1.0 - tail);
+  out.resamples = static_cast<int>(deltas.size());
+  out.b_better_share = static_cast<double>(b_better) / static_cast<double>(deltas.size());
+  return out;
+}
 
 }  // namespace
 
@@ -119,57 +201,12 @@ double LinearQuantile(std::span<const double> sorted, double q) {
 
 Result<DeltaInterval> PairedBootstrap(Metric metric, const ClassifiedRows& a,
                                       const ClassifiedRows& b, const BootstrapOptions& options) {
-  if (options.resamples < 1) {
-    return Status::InvalidArgument("bootstrap resamples must be at least 1, got " +
-                                   std::to_string(options.resamples));
-  }
-  if (!(options.confidence > 0 && options.confidence < 1)) {
-    return Status::InvalidArgument("bootstrap confidence must be in (0, 1), got " +
-                                   std::to_string(options.confidence));
-  }
-  if (a.num_classes != b.num_classes || a.truth.size() != b.truth.size() ||
-      !std::equal(a.truth.begin(), a.truth.end(), b.truth.begin())) {
-    return Status::InvalidArgument("the two models were not evaluated on the same labelled rows");
-  }
-  DeltaInterval out;
-  out.metric = metric;
-  ASSIGN_OR_RETURN(out.a, ComputeMetric(metric, a));
-  ASSIGN_OR_RETURN(out.b, ComputeMetric(metric, b));
-  out.delta = out.b - out.a;
+  return Bootstrap<ClassifiedResample>(metric, a, b, options);
+}
 
-  const size_t n = a.truth.size();
-  SplitMix64 rng(options.seed);
-  std::vector<size_t> index(n);
-  Resample resample_a;
-  Resample resample_b;
-  std::vector<double> deltas;
-  deltas.reserve(static_cast<size_t>(options.resamples));
-  int b_better = 0;
-  for (int r = 0; r < options.resamples; ++r) {
-    for (size_t& i : index) i = static_cast<size_t>(rng.Below(n));
-    Result<double> value_a = ComputeMetric(metric, resample_a.Draw(a, index));
-    Result<double> value_b = ComputeMetric(metric, resample_b.Draw(b, index));
-    if (!value_a.ok() || !value_b.ok()) {
-      ++out.undefined;
-      continue;
-    }
-    const double d = *value_b - *value_a;
-    deltas.push_back(d);
-    b_better += (HigherIsBetter(metric) ? d > 0 : d < 0) ? 1 : 0;
-  }
-  if (out.undefined * 2 > options.resamples) {
-    return Status::FailedPrecondition(std::string(MetricName(metric)) + " was undefined on " +
-                                      std::to_string(out.undefined) + " of " +
-                                      std::to_string(options.resamples) +
-                                      " bootstrap resamples (too few rows of a class?)");
-  }
-  std::sort(deltas.begin(), deltas.end());
-  const double tail = (1.0 - options.confidence) / 2.0;
-  out.low = LinearQuantile(deltas, tail);
-  out.high = LinearQuantile(deltas, 1.0 - tail);
-  out.resamples = static_cast<int>(deltas.size());
-  out.b_better_share = static_cast<double>(b_better) / static_cast<double>(deltas.size());
-  return out;
+Result<DeltaInterval> PairedBootstrap(Metric metric, const RegressedRows& a, const RegressedRows& b,
+                                      const BootstrapOptions& options) {
+  return Bootstrap<RegressedResample>(metric, a, b, options);
 }
 
 }  // namespace covidflow::model

@@ -56,8 +56,12 @@ struct DeltaInterval {
 };
 
 // `a` and `b` are two models' outputs on the same rows: their truth must be identical.
+// Classifiers and regressors go through the same resampling (one seed, one draw of rows for
+// both models, the same interval and share); only the metric recomputed differs.
 Result<DeltaInterval> PairedBootstrap(Metric metric, const ClassifiedRows& a,
                                       const ClassifiedRows& b, const BootstrapOptions& options);
+Result<DeltaInterval> PairedBootstrap(Metric metric, const RegressedRows& a, const RegressedRows& b,
+                                      const BootstrapOptions& options);
 
 // The interval's quantile at q in [0, 1] of sorted values, numpy's "linear" method.
 double LinearQuantile(std::span<const double> sorted, double q);

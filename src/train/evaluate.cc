@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 
 #include "features/table.h"
 #include "model/artifact.h"
@@ -64,6 +65,37 @@ Result<Spec> SpecOf(const model::Model& m, const std::string& dir) {
   return spec;
 }
 
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::string TaskOf(const model::Model& m) {
+  return m.classifier->IsRegressor() ? "a regression model"
+                                     : "a classifier (classes " + JoinNames(m.classes) + ")";
+}
+
+// Both models of one task; two regressors must predict the same label (a model of
+// log1p(retweets) against one of retweets would be judged on the wrong scale).
+Status CheckSameTask(const model::Model& candidate, const model::Model& champion,
+                     const EvaluateOptions& options) {
+  if (candidate.classifier->IsRegressor() != champion.classifier->IsRegressor()) {
+    return Status::InvalidArgument("--model " + options.model_dir + " is " + TaskOf(candidate) +
+                                   " and --against " + options.against_dir + " is " +
+                                   TaskOf(champion) + ": evaluate compares models of one task");
+  }
+  if (!candidate.classifier->IsRegressor()) return Status::Ok();
+  ASSIGN_OR_RETURN(Spec a, SpecOf(candidate, options.model_dir));
+  ASSIGN_OR_RETURN(Spec b, SpecOf(champion, options.against_dir));
+  if (a.label.column != b.label.column || a.label.transform != b.label.transform) {
+    return Status::InvalidArgument("--model " + options.model_dir + " predicts '" + a.label.text +
+                                   "' and --against " + options.against_dir + " '" + b.label.text +
+                                   "': their values are not comparable");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<EvaluateReport> Evaluate(const EvaluateOptions& options) {
@@ -76,11 +108,7 @@ Result<EvaluateReport> Evaluate(const EvaluateOptions& options) {
     champion = std::move(*m);
   }
   ASSIGN_OR_RETURN(Spec spec, SpecOf(*candidate, options.model_dir));
-  if (spec.task == Task::kRegression) {
-    return Status::InvalidArgument("--model " + options.model_dir +
-                                   ": a regression model; evaluate compares classifiers only so "
-                                   "far (train reports MAE, RMSE, R² and the mean predictor's)");
-  }
+  if (champion.has_value()) RETURN_IF_ERROR(CheckSameTask(*candidate, *champion, options));
   features::Table table;
   if (options.lake) {
     if (!options.data_files.empty()) {
@@ -101,13 +129,27 @@ Result<EvaluateReport> Evaluate(const EvaluateOptions& options) {
     return Status::InvalidArgument("the input has no column '" + spec.label.column +
                                    "', the label of spec '" + spec.name + "'");
   }
+  model::CompareOptions compare;
+  compare.bootstrap = options.bootstrap;
+  compare.promotion_rule = spec.promotion;
   std::vector<size_t> keep;
   std::vector<std::string> truth;
+  std::vector<double> values;  // a regression's truth
   for (size_t r = 0; r < raw->size(); ++r) {
-    std::optional<std::string> cls = ClassOf(spec.label, (*raw)[r]);
-    if (!cls.has_value()) continue;
+    if (spec.task == Task::kRegression) {
+      Result<std::optional<double>> v = ValueOf(spec.label, (*raw)[r]);
+      if (!v.ok()) {
+        return Status::InvalidArgument("input row " + std::to_string(r + 1) + ": label '" +
+                                       spec.label.text + "': " + v.status().message());
+      }
+      if (!v->has_value()) continue;
+      values.push_back(**v);
+    } else {
+      std::optional<std::string> cls = ClassOf(spec.label, (*raw)[r]);
+      if (!cls.has_value()) continue;
+      truth.push_back(std::move(*cls));
+    }
     keep.push_back(r);
-    truth.push_back(std::move(*cls));
   }
   report.unlabelled_rows = report.input_rows - static_cast<int64_t>(keep.size());
   if (keep.empty()) {
@@ -115,20 +157,29 @@ Result<EvaluateReport> Evaluate(const EvaluateOptions& options) {
                                       " input rows has a label under spec '" + spec.name + "'");
   }
   const features::Table rows = features::SelectRows(table, keep);
+  // A regressor's "probabilities" are its one value per row (model/classifier.h).
   ASSIGN_OR_RETURN(std::vector<double> candidate_p, candidate->PredictProba(rows));
   std::vector<double> champion_p;
-  std::optional<model::ScoredRows> champion_rows;
   if (champion.has_value()) {
     ASSIGN_OR_RETURN(champion_p, champion->PredictProba(rows));
-    champion_rows = model::ScoredRows{champion->classes, champion_p};
   }
-  model::CompareOptions compare;
-  compare.bootstrap = options.bootstrap;
-  compare.promotion_rule = spec.promotion;
+  if (spec.task == Task::kRegression) {
+    std::optional<std::span<const double>> champion_values;
+    if (champion.has_value()) champion_values = champion_p;
+    ASSIGN_OR_RETURN(report.regression,
+                     model::CompareRegressors(values, candidate_p, champion_values, compare));
+    return report;
+  }
+  std::optional<model::ScoredRows> champion_rows;
+  if (champion.has_value()) champion_rows = model::ScoredRows{champion->classes, champion_p};
   ASSIGN_OR_RETURN(
       report.comparison,
       model::CompareClassifiers(truth, {candidate->classes, candidate_p}, champion_rows, compare));
   return report;
+}
+
+const std::optional<model::PromotionDecision>& EvaluateReport::decision() const {
+  return regression ? regression->decision : comparison.decision;
 }
 
 }  // namespace covidflow::train

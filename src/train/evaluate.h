@@ -3,11 +3,15 @@
 // on the same labelled rows. The rows' labels are read with the candidate's own spec (the
 // YAML recorded in its artifact), both models predict through their own feature pipelines,
 // and model/comparison.h gives the metrics, the deltas with their bootstrap intervals,
-// McNemar's test and the spec's promotion decision with its reason.
+// McNemar's test (classifiers) and the spec's promotion decision with its reason. A
+// regression model (task regression) is compared on MAE, RMSE and R² of its values against
+// the label's (log1p applied when the spec says so).
 //
 // Rows without a label under the spec (empty, or a value outside the spec's mapping) are
-// left out and counted. Errors: kInvalidArgument for a bad input file or a model whose
-// record has no spec; LoadModel's errors for a damaged artifact.
+// left out and counted. Errors: kInvalidArgument for a bad input file, a model whose record
+// has no spec, a regression label that is not a number, or two models of different tasks
+// (a classifier against a regressor, or regressors of different labels); LoadModel's errors
+// for a damaged artifact.
 //
 // Threads: Evaluate runs on the calling thread.
 #include <cstdint>
@@ -38,7 +42,13 @@ struct EvaluateReport {
   std::string promotion_rule;  // as written in the candidate's spec; may be empty
   int64_t input_rows = 0;
   int64_t unlabelled_rows = 0;
+  // A classifier's comparison; for a regression model (task regression) `regression` instead,
+  // and `comparison` stays empty.
   model::ModelComparison comparison;
+  std::optional<model::RegressionComparison> regression;
+
+  // The promotion decision of whichever task was compared.
+  const std::optional<model::PromotionDecision>& decision() const;
 };
 
 Result<EvaluateReport> Evaluate(const EvaluateOptions& options);

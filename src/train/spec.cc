@@ -8,6 +8,7 @@
 
 #include "base/crc32c.h"
 #include "base/fs.h"
+#include "model/promotion.h"
 #include "schema/time.h"
 
 namespace covidflow::train {
@@ -285,6 +286,17 @@ Result<Spec> ParseNode(const YAML::Node& root, const std::string& base_dir) {
   }
   if (root["promotion"].IsDefined()) {
     ASSIGN_OR_RETURN(spec.promotion, Scalar(root["promotion"], "promotion"));
+    // Checked now, so a rule that evaluate would refuse (or that would promote worse models)
+    // stops training before any work.
+    Result<model::PromotionRule> rule = model::ParsePromotionRule(spec.promotion);
+    if (!rule.ok()) return Bad("promotion", rule.status().message());
+    const bool regression = spec.task == Task::kRegression;
+    if (model::IsRegressionMetric(rule->metric) != regression) {
+      return Bad("promotion", std::string(model::MetricName(rule->metric)) +
+                                  (regression ? " is a classifier's metric; a regression is "
+                                                "judged on mae, rmse or r2"
+                                              : " is a regressor's metric; the task is " + task));
+    }
   }
   ASSIGN_OR_RETURN(spec.min_class_rows,
                    IntField(root["min_class_rows"], "min_class_rows", 10, 1, 1000000));

@@ -266,3 +266,64 @@ def test_train_from_the_lake_that_process_writes(home):
         f.write(LAKE_SPEC.replace("{followers}", "retweets"))
     r = train_lake("m6", check=False)
     assert r.returncode == 2 and "'retweets'" in r.stderr, r.stderr
+
+
+REGRESSION_SPEC = """name: values
+task: regression
+seed: 5
+label: y
+features:
+  - {{kind: numeric, column: x}}
+  - {{kind: text, column: text, min_df: 1, hash_bits: 10}}
+model: {model}
+split: {{by: files, train: rtrain.csv, validation: rval.csv}}
+metrics: [rmse, mae, r2]
+promotion: rmse on validation <= champion - 0.01
+"""
+
+
+def test_evaluate_compares_regressors_on_their_errors(workdir):
+    # y = 2x + 1 + noise: the linear family fits it, a one-split tree does not.
+    for name, rows in (("rtrain.csv", range(0, 300)), ("rval.csv", range(300, 450))):
+        with open(os.path.join(workdir, name), "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["y", "x", "text"])
+            for k in rows:
+                x = (k * 37 % 100) / 10
+                w.writerow([2 * x + 1 + ((k * 53) % 11 - 5) / 10, x, f"row {k % 7}"])
+    for out, model in (("rlin", "{family: linear}"),
+                       ("rtree", "{family: decision_tree, hyperparameters: {max_depth: 1}}")):
+        with open(os.path.join(workdir, "rspec.yaml"), "w") as f:
+            f.write(REGRESSION_SPEC.format(model=model))
+        run("train", "--spec", os.path.join(workdir, "rspec.yaml"), "--out",
+            os.path.join(workdir, out), "--home", workdir)
+    val = os.path.join(workdir, "rval.csv")
+    r = json.loads(run("evaluate", "--model", os.path.join(workdir, "rlin"), "--against",
+                       os.path.join(workdir, "rtree"), "--data", val, "--json").stdout)
+    assert r["task"] == "regression" and r["rows"] == 150
+    assert r["candidate"]["rmse"] < r["champion"]["rmse"] - 0.01
+    assert [d["metric"] for d in r["deltas"]] == ["mae", "rmse", "r2"]
+    rmse = r["deltas"][1]
+    assert rmse["delta"] == pytest.approx(r["candidate"]["rmse"] - r["champion"]["rmse"])
+    assert rmse["low"] <= rmse["delta"] <= rmse["high"] < 0
+    assert r["promotion"]["promote"] is True
+    assert r["promotion"]["reason"].startswith("promote: rmse on validation "), r["promotion"]
+    # What predict writes is what evaluate scored: the same RMSE from its values.
+    out = os.path.join(workdir, "values.jsonl")
+    run("predict", "--model", os.path.join(workdir, "rlin"), "--input", val, "--out", out)
+    values = [json.loads(line)["value"] for line in open(out)]
+    with open(val, newline="") as f:
+        truth = [float(row["y"]) for row in csv.DictReader(f)]
+    mse = sum((v - t) ** 2 for v, t in zip(values, truth)) / len(truth)
+    assert mse ** 0.5 == pytest.approx(r["candidate"]["rmse"], abs=1e-9)
+    # The text report: both models' errors and the decision.
+    text = run("evaluate", "--model", os.path.join(workdir, "rtree"), "--against",
+               os.path.join(workdir, "rlin"), "--data", val).stdout
+    assert "rmse" in text and "(lower is better)" in text, text
+    assert "keep the champion: rmse on validation" in text, text
+    # A regressor against a classifier: exit 2, both tasks named.
+    train(workdir, "clf")
+    r = run("evaluate", "--model", os.path.join(workdir, "rlin"), "--against",
+            os.path.join(workdir, "clf"), "--data", val, check=False)
+    assert r.returncode == 2, r.stderr
+    assert "is a regression model" in r.stderr and "is a classifier" in r.stderr, r.stderr

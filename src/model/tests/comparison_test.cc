@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 #include <string>
 #include <vector>
@@ -111,6 +112,108 @@ TEST(CompareClassifiersTest, MismatchedClassesAndUnknownTruthAreRefused) {
   CompareOptions bad;
   bad.promotion_rule = "macro_recall on test ~ champion";
   EXPECT_FALSE(CompareClassifiers(Make(0.7, 6).truth, {kAbc, Make(0.7, 6).proba}, {}, bad).ok());
+}
+
+// 500 rows of y in [0, 10); a regressor off by noise of standard deviation `sd`.
+struct Values {
+  std::vector<double> truth;
+  std::vector<double> good;
+  std::vector<double> poor;
+};
+
+Values MakeValues() {
+  std::mt19937 gen(9);
+  std::uniform_real_distribution<double> y(0, 10);
+  std::normal_distribution<double> small(0, 0.5);
+  std::normal_distribution<double> large(0, 2.0);
+  Values v;
+  for (int r = 0; r < 500; ++r) {
+    v.truth.push_back(y(gen));
+    v.good.push_back(v.truth.back() + small(gen));
+    v.poor.push_back(v.truth.back() + large(gen));
+  }
+  return v;
+}
+
+TEST(CompareRegressorsTest, ALowerErrorIsPromotedWithIntervalsOfEveryHeadlineMetric) {
+  const Values v = MakeValues();
+  CompareOptions options;
+  options.promotion_rule = "rmse on test <= champion - 0.01";
+  options.bootstrap.resamples = 300;
+  Result<RegressionComparison> c = CompareRegressors(v.truth, v.good, v.poor, options);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->rows, 500);
+  ASSERT_TRUE(c->champion.has_value());
+  EXPECT_EQ(c->candidate.rmse, EvaluateRegression({v.truth, v.good})->rmse);
+  EXPECT_EQ(c->champion->rmse, EvaluateRegression({v.truth, v.poor})->rmse);
+  ASSERT_EQ(c->deltas.size(), 3u);  // mae, rmse, r2 (the rule's rmse among them)
+  EXPECT_EQ(c->deltas[0].metric, Metric::kMae);
+  EXPECT_EQ(c->deltas[1].metric, Metric::kRmse);
+  EXPECT_EQ(c->deltas[2].metric, Metric::kR2);
+  for (const MetricDelta& d : c->deltas) {
+    ASSERT_TRUE(d.interval.ok()) << MetricName(d.metric);
+    // The candidate is far better: errors fall, R² rises, on every resample.
+    EXPECT_EQ(d.interval->b_better_share, 1.0) << MetricName(d.metric);
+  }
+  EXPECT_LT(c->deltas[1].interval->high, 0.0);
+  EXPECT_GT(c->deltas[2].interval->low, 0.0);
+  ASSERT_TRUE(c->decision.has_value());
+  EXPECT_TRUE(c->decision->promote) << c->decision->reason;
+  EXPECT_EQ(c->decision->reason.rfind("promote: rmse on test ", 0), 0u) << c->decision->reason;
+  // The other way round: the poor model is not promoted over the good one.
+  c = CompareRegressors(v.truth, v.poor, v.good, options);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->decision->promote);
+  EXPECT_NE(c->decision->reason.find("is not <="), std::string::npos) << c->decision->reason;
+  EXPECT_GT(c->deltas[1].interval->low, 0.0);
+  // R² as the rule: higher is better.
+  options.promotion_rule = "r2 on test >= champion";
+  EXPECT_TRUE(CompareRegressors(v.truth, v.good, v.poor, options)->decision->promote);
+  EXPECT_FALSE(CompareRegressors(v.truth, v.poor, v.good, options)->decision->promote);
+}
+
+TEST(CompareRegressorsTest, AModelAgainstItselfHasZeroDeltasAndNoChampionPromotes) {
+  const Values v = MakeValues();
+  CompareOptions options;
+  options.promotion_rule = "mae on test < champion";
+  Result<RegressionComparison> c = CompareRegressors(v.truth, v.good, v.good, options);
+  ASSERT_TRUE(c.ok());
+  for (const MetricDelta& d : c->deltas) {
+    EXPECT_EQ(d.interval->delta, 0.0);
+    EXPECT_EQ(d.interval->low, 0.0);
+    EXPECT_EQ(d.interval->high, 0.0);
+  }
+  EXPECT_FALSE(c->decision->promote);
+  c = CompareRegressors(v.truth, v.good, std::nullopt, options);
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->deltas.empty());
+  EXPECT_TRUE(c->decision->promote);
+  EXPECT_NE(c->decision->reason.find("no champion yet"), std::string::npos);
+}
+
+TEST(CompareRegressorsTest, ARuleOfTheOtherTaskAndBadValuesAreRefused) {
+  const Values v = MakeValues();
+  CompareOptions options;
+  options.promotion_rule = "macro_recall on test >= champion";
+  Result<RegressionComparison> c = CompareRegressors(v.truth, v.good, v.poor, options);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(c.status().message().find("macro_recall is a classifier's metric"), std::string::npos)
+      << c.status().message();
+  const Rows rows = Make(0.7, 8);
+  options.promotion_rule = "rmse on test <= champion";
+  Result<ModelComparison> k = CompareClassifiers(rows.truth, {kAbc, rows.proba}, {}, options);
+  ASSERT_FALSE(k.ok());
+  EXPECT_NE(k.status().message().find("rmse is a regressor's metric"), std::string::npos)
+      << k.status().message();
+  std::vector<double> short_values(v.good.begin(), v.good.begin() + 10);
+  EXPECT_EQ(CompareRegressors(v.truth, short_values, std::nullopt, {}).status().code(),
+            StatusCode::kInvalidArgument);
+  std::vector<double> nan_values = v.poor;
+  nan_values[3] = std::nan("");
+  c = CompareRegressors(v.truth, v.good, nan_values, {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("the champion"), std::string::npos) << c.status().message();
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 //    "probabilities": [[p0, ..., pk-1], ...]}          (probabilities may be [])
 //   {"task": "regression", "truth": [...], "predicted": [...]}
 //   {"task": "mcnemar", "only_a_correct": b, "only_b_correct": c}
+//   {"task": "bootstrap", "metric": "rmse", "truth": [...], "a": [...], "b": [...],
+//    "resamples": R, "seed": S}                     (a regression metric: a and b are values)
 // A metric that is undefined on a case is written as {"undefined": "reason"}; a case the
 // library rejects as {"error": "reason"}.
 #include <cstdint>
@@ -70,7 +72,35 @@ json Regression(const json& c) {
   Result<RegressionMetrics> m =
       covidflow::model::EvaluateRegression(RegressedRows{truth, predicted});
   if (!m.ok()) return json{{"error", m.status().message()}};
-  return {{"mae", m->mae}, {"rmse", m->rmse}, {"r2", Value(m->r2)}};
+  json out = {{"mae", m->mae}, {"rmse", m->rmse}, {"r2", Value(m->r2)}};
+  // The single-metric path (what the bootstrap recomputes) must agree with the full report.
+  for (const char* name : {"mae", "rmse", "r2"}) {
+    auto metric = covidflow::model::ParseMetric(name);
+    out["single"][name] =
+        Value(covidflow::model::ComputeMetric(*metric, RegressedRows{truth, predicted}));
+  }
+  return out;
+}
+
+json Bootstrap(const json& c) {
+  const auto truth = c.at("truth").get<std::vector<double>>();
+  const auto a = c.at("a").get<std::vector<double>>();
+  const auto b = c.at("b").get<std::vector<double>>();
+  auto metric = covidflow::model::ParseMetric(c.at("metric").get<std::string>());
+  if (!metric.ok()) return json{{"error", metric.status().message()}};
+  covidflow::model::BootstrapOptions options;
+  options.resamples = c.at("resamples").get<int>();
+  options.seed = c.at("seed").get<uint64_t>();
+  Result<covidflow::model::DeltaInterval> d = covidflow::model::PairedBootstrap(
+      *metric, RegressedRows{truth, a}, RegressedRows{truth, b}, options);
+  if (!d.ok()) return json{{"error", d.status().message()}};
+  return {{"a", d->a},
+          {"b", d->b},
+          {"delta", d->delta},
+          {"low", d->low},
+          {"high", d->high},
+          {"b_better_share", d->b_better_share},
+          {"resamples", d->resamples}};
 }
 
 json McNemar(const json& c) {
@@ -94,6 +124,8 @@ int main() {
     const std::string task = c.at("task").get<std::string>();
     if (task == "regression") {
       results.push_back(Regression(c));
+    } else if (task == "bootstrap") {
+      results.push_back(Bootstrap(c));
     } else if (task == "mcnemar") {
       results.push_back(McNemar(c));
     } else {

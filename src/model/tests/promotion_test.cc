@@ -78,5 +78,45 @@ TEST(PromotionDecide, NoChampionUndefinedCandidateAndLosses) {
             std::string::npos);
 }
 
+TEST(PromotionRuleParse, TheComparisonMustPointTheMetricsWay) {
+  // Errors must go down, scores up; the other way round would promote worse models.
+  for (const char* text : {"rmse on test >= champion", "mae on validation > champion - 0.1",
+                           "log_loss on test >= champion", "rmse on test >= 0.5"}) {
+    Result<PromotionRule> r = ParsePromotionRule(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("is lower-is-better: compare it with <= or <"),
+              std::string::npos)
+        << r.status().message();
+  }
+  for (const char* text : {"r2 on test <= champion", "macro_recall on test < 0.9"}) {
+    Result<PromotionRule> r = ParsePromotionRule(text);
+    ASSERT_FALSE(r.ok()) << text;
+    EXPECT_NE(r.status().message().find("is higher-is-better: compare it with >= or >"),
+              std::string::npos)
+        << r.status().message();
+  }
+  for (const char* text : {"rmse on test <= champion - 0.01", "mae on test < champion",
+                           "r2 on test >= champion + 0.01", "rmse on test <= 0.7"}) {
+    EXPECT_TRUE(ParsePromotionRule(text).ok()) << text;
+  }
+}
+
+TEST(PromotionDecide, RegressionErrorsMustFallAndR2Rise) {
+  const PromotionRule rmse = *ParsePromotionRule("rmse on test <= champion - 0.01");
+  EXPECT_EQ(rmse.value, -0.01);
+  PromotionDecision d = DecidePromotion(rmse, 0.580, 0.594);
+  EXPECT_TRUE(d.promote);
+  EXPECT_EQ(d.reason, "promote: rmse on test 0.5800 <= 0.5840 (champion 0.5940 - 0.01)");
+  d = DecidePromotion(rmse, 0.590, 0.594);  // lower, but not by the margin
+  EXPECT_FALSE(d.promote);
+  EXPECT_EQ(d.reason,
+            "keep the champion: rmse on test 0.5900 is not <= 0.5840 (champion 0.5940 - 0.01)");
+  EXPECT_FALSE(DecidePromotion(rmse, 0.600, 0.594).promote);  // higher: worse
+  const PromotionRule r2 = *ParsePromotionRule("r2 on test >= champion + 0.01");
+  EXPECT_TRUE(DecidePromotion(r2, 0.25, 0.22).promote);
+  EXPECT_FALSE(DecidePromotion(r2, 0.20, 0.22).promote);
+}
+
 }  // namespace
 }  // namespace covidflow::model

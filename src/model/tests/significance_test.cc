@@ -149,6 +149,36 @@ TEST(SignificanceBootstrap, UndefinedResamplesAreCountedAndTooManyAreAnError) {
   EXPECT_NE(d.status().message().find("undefined on"), std::string::npos);
 }
 
+TEST(SignificanceBootstrap, RegressorsShareTheResamplingAndRejectDifferentTruth) {
+  std::vector<double> truth;
+  std::vector<double> a;
+  std::vector<double> b;
+  for (int r = 0; r < 200; ++r) {
+    truth.push_back(r % 17);
+    a.push_back(truth.back() + (r % 3 == 0 ? 2.0 : -1.0));  // off by 1 or 2
+    b.push_back(truth.back() + (r % 5 == 0 ? 0.5 : 0.0));   // off by 0.5 on a fifth
+  }
+  const RegressedRows ra{truth, a};
+  const RegressedRows rb{truth, b};
+  for (Metric m : {Metric::kMae, Metric::kRmse, Metric::kR2}) {
+    Result<DeltaInterval> d = PairedBootstrap(m, ra, rb, {.resamples = 300, .seed = 4});
+    ASSERT_TRUE(d.ok()) << MetricName(m) << ": " << d.status().ToString();
+    EXPECT_EQ(d->resamples, 300);
+    EXPECT_EQ(d->b_better_share, 1.0) << MetricName(m);  // b is better on every resample
+    EXPECT_LE(d->low, d->delta);
+    EXPECT_GE(d->high, d->delta);
+    Result<DeltaInterval> again = PairedBootstrap(m, ra, rb, {.resamples = 300, .seed = 4});
+    EXPECT_EQ(again->low, d->low);
+    EXPECT_EQ(again->high, d->high);
+  }
+  std::vector<double> other = truth;
+  other[0] += 1;
+  EXPECT_EQ(PairedBootstrap(Metric::kMae, ra, RegressedRows{other, b}, {}).status().code(),
+            StatusCode::kInvalidArgument);
+  // A classifier's metric on values is refused, not computed.
+  EXPECT_FALSE(PairedBootstrap(Metric::kAccuracy, ra, rb, {}).ok());
+}
+
 TEST(SignificanceQuantile, LinearLikeNumpy) {
   const std::vector<double> v = {1, 2, 4, 8};
   EXPECT_DOUBLE_EQ(LinearQuantile(v, 0.0), 1);

@@ -68,9 +68,18 @@ TEST(SpecTest, RegressionLabels) {
   std::string yaml = std::string(kGood);
   yaml.replace(yaml.find("task: multiclass"), 16, "task: regression");
   yaml.replace(yaml.find("label: label_name"), 17, "label: log1p(retweets)");
+  // A classifier's rule is refused for a regression; an error's rule goes down.
   Result<Spec> s = ParseSpec(yaml, "");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("'promotion': macro_recall is a classifier's metric"),
+            std::string::npos)
+      << s.status().message();
+  const std::string rule = "macro_recall on validation >= champion + 0.005";
+  yaml.replace(yaml.find(rule), rule.size(), "rmse on validation <= champion - 0.01");
+  s = ParseSpec(yaml, "");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->task, Task::kRegression);
+  EXPECT_EQ(s->promotion, "rmse on validation <= champion - 0.01");
   EXPECT_EQ(s->label.column, "retweets");
   EXPECT_DOUBLE_EQ(**ValueOf(s->label, "3"), std::log1p(3.0));
   EXPECT_FALSE(ValueOf(s->label, "")->has_value());
@@ -105,6 +114,12 @@ TEST(SpecTest, BadSpecsNameTheField) {
       {"family: linear", "family: [linear]", "'model.family'"},
       {"by: files", "by: chance", "'split.by'"},
       {"promotion:", "promotoin:", "'promotoin'"},
+      {">= champion + 0.005", "~ champion", "'promotion': promotion rule"},
+      {"macro_recall on validation >=", "rmse on validation <=",
+       "'promotion': rmse is a regressor's metric; the task is multiclass"},
+      {"macro_recall on validation >=", "macro_recall on validation <=",
+       "'promotion': promotion rule 'macro_recall on validation <= champion + 0.005': macro_recall "
+       "is higher-is-better"},
   };
   for (const Case& c : cases) {
     std::string yaml = kGood;
