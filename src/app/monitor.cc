@@ -239,6 +239,14 @@ QualityMetrics::~QualityMetrics() { server_.reset(); }
 Result<monitor::Table> ReadModelReference(const std::string& dir) {
   Result<std::string> bytes = model::ReadArtifactFile(dir, train::kReferenceFile);
   if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
+    Result<model::Model> m = model::LoadModel(dir);
+    if (m.ok() && m->classifier->IsRegressor()) {
+      // docs/monitoring.md: no reference while the stream scores no regression model.
+      return Status::NotFound("the model in " + dir +
+                              " is a regression model, which carries no training reference "
+                              "(the stream does not score regression models, so it has no "
+                              "model columns to compare); give a lake range or a file");
+    }
     return Status::NotFound("the model in " + dir +
                             " has no training reference (trained before train saved one); "
                             "give a lake range or a file");

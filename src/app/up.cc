@@ -154,8 +154,8 @@ class LakeSteps : public orchestrate::Steps {
     c.model_dir = report.model_dir;
     c.run_id = trained.run_id;
     const model::ModelComparison& cmp = er.comparison;
-    c.promote = cmp.decision && cmp.decision->promote;
-    c.reason = cmp.decision ? cmp.decision->reason : "the spec has no promotion rule";
+    c.promote = er.decision() && er.decision()->promote;
+    c.reason = er.decision() ? er.decision()->reason : "the spec has no promotion rule";
     c.figures["window_rows"] = static_cast<double>(n);
     c.figures["holdout_rows"] = static_cast<double>(cmp.rows);
     c.figures["candidate_accuracy"] = cmp.candidate.accuracy;

@@ -40,11 +40,6 @@ std::string BaseName(const std::string& dir) {
 
 Result<model::Model> LoadChecked(const std::string& dir) {
   ASSIGN_OR_RETURN(model::Model m, model::LoadModel(dir));
-  if (m.classifier->IsRegressor()) {
-    return Status::FailedPrecondition(dir +
-                                      ": a regression model; serving and the stream score "
-                                      "classifiers only (use covidflow predict)");
-  }
   RETURN_IF_ERROR(SmokeTest(m));
   return m;
 }
@@ -174,6 +169,20 @@ Status SmokeTest(const model::Model& model) {
     return Status::FailedPrecondition("smoke test: the model reads no column");
   Result<std::vector<double>> p = model.PredictProba(rows);
   if (!p.ok()) return Status(p.status().code(), "smoke test: " + p.status().message());
+  if (model.classifier->IsRegressor()) {
+    // One value a row, any finite number.
+    if (p->size() != n) {
+      return Status::FailedPrecondition("smoke test: " + std::to_string(p->size()) +
+                                        " values for " + std::to_string(n) + " rows");
+    }
+    for (size_t r = 0; r < n; ++r) {
+      if (!std::isfinite((*p)[r])) {
+        return Status::FailedPrecondition("smoke test: example " + std::to_string(r) +
+                                          " got a value that is not finite");
+      }
+    }
+    return Status::Ok();
+  }
   const size_t k = model.classes.size();
   if (k < 2 || p->size() != n * k) {
     return Status::FailedPrecondition("smoke test: " + std::to_string(p->size()) +

@@ -65,7 +65,8 @@ Result<int64_t> ResolveVersion(registry::Registry& registry, const ModelRef& ref
 Result<std::shared_ptr<const LoadedModel>> LoadFromDir(const std::string& dir);
 
 // Scores a few fixed example tweets (every input column of the pipeline set to the tweet's
-// text); an error unless each row gets one finite probability per class summing to 1.
+// text); an error unless each row gets one finite probability per class summing to 1 (a
+// regression model: one finite value per row).
 Status SmokeTest(const model::Model& model);
 
 class ModelSlot {

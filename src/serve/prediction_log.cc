@@ -86,7 +86,12 @@ std::string EncodePrediction(const PredictionRecord& r) {
     out += ':';
     schema::AppendDouble(out, r.probabilities[i].second);
   }
-  out += "},\"latency_seconds\":";
+  out += '}';
+  if (r.value) {
+    out += ",\"value\":";
+    schema::AppendDouble(out, *r.value);
+  }
+  out += ",\"latency_seconds\":";
   schema::AppendDouble(out, r.latency_seconds);
   out += ",\"time_ms\":";
   schema::AppendInt(out, r.time_ms);
@@ -157,6 +162,11 @@ Result<PredictionRecord> DecodePrediction(std::string_view line) {
   for (const auto& [name, p] : probabilities->items()) {
     if (!p.is_number()) return FieldError("probabilities", "has a value that is not a number");
     r.probabilities.emplace_back(name, p.get<double>());
+  }
+  if (field("value") != nullptr) {
+    double value = 0;
+    RETURN_IF_ERROR(number_field("value", value));
+    r.value = value;
   }
   RETURN_IF_ERROR(number_field("latency_seconds", r.latency_seconds));
   RETURN_IF_ERROR(int_field("time_ms", r.time_ms));

@@ -51,11 +51,12 @@ struct PredictionRecord {
   std::string model;
   std::string version;  // the registry version ("3"), or "" for a model served from a directory
   Role role = Role::kChampion;
-  std::string label;
-  // Per class, in the model's class order.
+  std::string label;  // "" for a regression model
+  // Per class, in the model's class order; empty for a regression model.
   std::vector<std::pair<std::string, double>> probabilities;
-  double latency_seconds = 0;  // the request's scoring time, or the batch's for the stream
-  int64_t time_ms = 0;         // when it was made, milliseconds since the Unix epoch (UTC)
+  std::optional<double> value;  // a regression model's predicted value
+  double latency_seconds = 0;   // the request's scoring time, or the batch's for the stream
+  int64_t time_ms = 0;          // when it was made, milliseconds since the Unix epoch (UTC)
 };
 
 // The digest of an input row: CRC32C of its canonical bytes (the row's fields as the model

@@ -39,6 +39,12 @@ std::vector<PredictionRecord> PredictionRecords(const Scores& scores, const feat
     p.model = m.name;
     p.version = version;
     p.role = call.role;
+    if (scores.Regression()) {
+      p.value = scores.Value(r);  // no label, no probabilities
+      p.latency_seconds = call.latency_seconds;
+      p.time_ms = time_ms;
+      continue;
+    }
     p.label = scores.Label(r);
     p.probabilities.reserve(k);
     for (size_t c = 0; c < k; ++c) {

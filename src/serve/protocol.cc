@@ -306,6 +306,15 @@ Result<features::Table> ParseMlflowCsv(std::string_view body, size_t max_rows) {
 }
 
 std::string MlflowResponse(const Scores& scores) {
+  if (scores.Regression()) {
+    // MLflow's answer for a model with one numeric output: the values themselves.
+    std::string out = "{\"predictions\":[";
+    for (size_t r = 0; r < scores.rows; ++r) {
+      if (r > 0) out += ',';
+      AppendJsonDouble(out, scores.Value(r));
+    }
+    return out + "]}";
+  }
   const std::vector<std::string>& classes = scores.classes();
   const std::string& name = scores.model->name;
   // nlohmann replaces invalid UTF-8 on output, AppendJsonString copies it: such a name (a
@@ -442,9 +451,11 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::string&
 Result<std::string> InferResponse(const Scores& scores, const InferRequest& request) {
   const std::vector<std::string>& classes = scores.classes();
   const size_t n = scores.rows;
+  const bool regression = scores.Regression();
   for (const std::string& name : request.outputs) {
-    if (name != "label" && name != "probabilities") {
-      return Bad("outputs: unknown output '" + name + "'; the model has label and probabilities");
+    if (regression ? name != "value" : name != "label" && name != "probabilities") {
+      return Bad("outputs: unknown output '" + name + "'; the model has " +
+                 (regression ? "value" : "label and probabilities"));
     }
   }
   auto wanted = [&](std::string_view name) {
@@ -455,13 +466,19 @@ Result<std::string> InferResponse(const Scores& scores, const InferRequest& requ
     return false;
   };
   json outputs = json::array();
-  if (wanted("label")) {
+  if (regression) {
+    outputs.push_back({{"name", "value"},
+                       {"datatype", "FP64"},
+                       {"shape", {n}},
+                       {"data", scores.probabilities}});  // a regressor's one value a row
+  }
+  if (!regression && wanted("label")) {
     json labels = json::array();
     for (size_t r = 0; r < n; ++r) labels.push_back(scores.Label(r));
     outputs.push_back(
         {{"name", "label"}, {"datatype", "BYTES"}, {"shape", {n}}, {"data", std::move(labels)}});
   }
-  if (wanted("probabilities")) {
+  if (!regression && wanted("probabilities")) {
     std::string joined;
     for (const std::string& c : classes) joined += (joined.empty() ? "" : ",") + c;
     outputs.push_back({{"name", "probabilities"},

@@ -11,7 +11,9 @@
 // as they are, numbers and booleans as their JSON text, null as "" (as training reads JSONL).
 // The answer: {"predictions": [{"label": "positive", "probabilities": {"negative": 0.1,
 // "positive": 0.9}, "model": "tweets", "version": 3}, ...]}: pandas reads it as one row per
-// prediction with these columns.
+// prediction with these columns. A regression model answers as MLflow does for one numeric
+// output: {"predictions": [2.31, 0.0, ...]}, one number per row (the version is in the
+// X-Covidflow-Model header).
 //
 // Open Inference Protocol v2 (POST /v2/models/NAME[/versions/V]/infer):
 //   {"id": "r1", "parameters": {...}, "inputs": [{"name": "text", "shape": [2],
@@ -24,6 +26,8 @@
 //    {"name": "label", "datatype": "BYTES", "shape": [n], "data": [...]},
 //    {"name": "probabilities", "datatype": "FP64", "shape": [n, k], "data": [...],
 //     "parameters": {"classes": "negative,positive"}}]}
+// A regression model has one output instead: {"name": "value", "datatype": "FP64",
+// "shape": [n], "data": [...]}.
 //
 // Errors are kInvalidArgument naming the field ("dataframe_split.data[2]: 3 values, 2
 // columns"); more than `max_rows` rows is kInvalidArgument saying the limit. Any bytes are

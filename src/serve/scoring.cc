@@ -14,6 +14,8 @@ Result<Scores> Score(std::shared_ptr<const LoadedModel> model, const features::T
                             std::to_string(s.probabilities.size()) + " probabilities for " +
                             std::to_string(s.rows) + " rows");
   }
+  s.model = std::move(model);
+  if (s.Regression()) return s;  // one value a row, no classes to choose among
   s.labels.resize(s.rows);
   for (size_t r = 0; r < s.rows; ++r) {
     size_t best = 0;
@@ -22,7 +24,6 @@ Result<Scores> Score(std::shared_ptr<const LoadedModel> model, const features::T
     }
     s.labels[r] = best;
   }
-  s.model = std::move(model);
   return s;
 }
 

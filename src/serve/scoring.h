@@ -3,7 +3,8 @@
 // training read them), so raw tweets in the reference schema and feature rows go through the
 // model's own feature pipeline, the one training fitted: no train/serve skew. Each row gets
 // the most probable class, the probability of every class (in the model's class order) and
-// the model name and version that produced it.
+// the model name and version that produced it; a regression model's row gets its one value
+// instead (Regression(), Value; no labels).
 //
 // Threads: Score is safe from many threads at once (a LoadedModel is immutable).
 #include <cstddef>
@@ -20,9 +21,13 @@ namespace covidflow::serve {
 struct Scores {
   std::shared_ptr<const LoadedModel> model;  // the model that scored every row
   size_t rows = 0;
-  std::vector<double> probabilities;  // rows × model->model.classes.size(), row-major
-  std::vector<size_t> labels;         // per row, the index of the most probable class
+  // rows × model->model.classes.size(), row-major; a regressor's: one value per row.
+  std::vector<double> probabilities;
+  std::vector<size_t> labels;  // per row, the index of the most probable class; empty for a
+                               // regressor
 
+  bool Regression() const { return model->model.classifier->IsRegressor(); }
+  double Value(size_t row) const { return probabilities[row]; }  // a regressor's
   const std::vector<std::string>& classes() const { return model->model.classes; }
   const std::string& Label(size_t row) const { return classes()[labels[row]]; }
   double Probability(size_t row, size_t cls) const {

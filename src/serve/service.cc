@@ -285,16 +285,18 @@ class Routes : public std::enable_shared_from_this<Routes> {
       inputs.push_back({{"name", c}, {"datatype", "BYTES"}, {"shape", json::array({-1})}});
     }
     const auto k = static_cast<int64_t>(model->model.classes.size());
-    return JsonResponse(
-        {{"name", model->name},
-         {"versions", json::array({std::to_string(model->version)})},
-         {"platform", "covidflow"},
-         {"inputs", std::move(inputs)},
-         {"outputs",
-          json::array({{{"name", "label"}, {"datatype", "BYTES"}, {"shape", json::array({-1})}},
-                       {{"name", "probabilities"},
-                        {"datatype", "FP64"},
-                        {"shape", json::array({-1, k})}}})}});
+    const json outputs =
+        model->model.classifier->IsRegressor()
+            ? json::array({{{"name", "value"}, {"datatype", "FP64"}, {"shape", json::array({-1})}}})
+            : json::array({{{"name", "label"}, {"datatype", "BYTES"}, {"shape", json::array({-1})}},
+                           {{"name", "probabilities"},
+                            {"datatype", "FP64"},
+                            {"shape", json::array({-1, k})}}});
+    return JsonResponse({{"name", model->name},
+                         {"versions", json::array({std::to_string(model->version)})},
+                         {"platform", "covidflow"},
+                         {"inputs", std::move(inputs)},
+                         {"outputs", outputs}});
   }
 
   static Result<http::Response> Ready(const http::Request& req, Call& call) {

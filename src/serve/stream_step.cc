@@ -107,6 +107,11 @@ std::optional<std::string> TweetId(const schema::Tweet& tweet) {
 }  // namespace
 
 Status CheckStreamable(const model::Model& model) {
+  if (model.classifier->IsRegressor()) {
+    return Status::FailedPrecondition(
+        "a regression model: the stream scores classifiers only so far (serve and predict "
+        "take it)");
+  }
   for (const std::string& column : model.pipeline.InputColumns()) {
     if (!Fields().contains(column)) return NotAField(column);
   }
@@ -137,6 +142,8 @@ void ModelStep::Apply(std::span<schema::EnrichedTweet* const> tweets) const {
                                                          tweets.data(), tweets.size())));
     const auto start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(Scores scores, Score(loaded, rows));
+    // A slot swapped to a model CheckStreamable refuses scores nothing (and says so).
+    if (scores.Regression()) RETURN_IF_ERROR(CheckStreamable(loaded->model));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     // Beside the answer, the share of the text's words the model does not know (none for a

@@ -39,7 +39,8 @@
 namespace covidflow::serve {
 
 // kInvalidArgument naming the column when `model` reads a column no tweet field fills (a model
-// trained on other data than tweets cannot score the stream).
+// trained on other data than tweets cannot score the stream); kFailedPrecondition for a
+// regression model (the stream adds classes and probabilities only, so far).
 Status CheckStreamable(const model::Model& model);
 
 // The rows `columns` of `tweets` as a features::Table, each value as the reference CSV writes

@@ -323,3 +323,62 @@ def test_admin_challenger_names_a_version_on_a_separate_serve(registered):
     logged = [json.loads(r["value"]) for r in read_topic("file://%s/log" % home, "predictions")]
     assert sorted((x["role"], x["version"]) for x in logged if x["request_id"] == "g-1") == [
         ("champion", "1"), ("shadow", "2")]
+
+
+REGRESSION_SPEC = """name: sentiment-score
+task: regression
+seed: 3
+label: label
+features:
+  - {name: text, kind: text, column: text, word_ngrams: [1, 2], char_ngrams: [2, 4]}
+model: {family: linear, hyperparameters: {C: 1.0}}
+split: {by: files, train: rtrain.csv, validation: rval.csv}
+metrics: [rmse]
+"""
+
+
+def test_a_regression_model_is_served_with_the_values_predict_gives(home):
+    # TweetEval's labels 0 (negative), 1, 2 (positive) as a number to regress.
+    sample_csv(os.path.join(DATA, "train.csv"), os.path.join(home, "rtrain.csv"), 1500)
+    sample_csv(os.path.join(DATA, "val.csv"), os.path.join(home, "rval.csv"), 300)
+    with open(os.path.join(home, "rspec.yaml"), "w") as f:
+        f.write(REGRESSION_SPEC)
+    model = os.path.join(home, "score")
+    run("train", "--spec", os.path.join(home, "rspec.yaml"), "--out", model, "--home", home)
+    tweets = ["I love this, what a great day :)", "This is awful, I hate it", "ok"]
+    lines = os.path.join(home, "tweets.txt")
+    with open(lines, "w") as f:
+        f.write("\n".join(tweets) + "\n")
+    out = os.path.join(home, "values.jsonl")
+    run("predict", "--model", model, "--input", lines, "--format", "lines", "--out", out)
+    want = [json.loads(line)["value"] for line in open(out)]
+
+    p = subprocess.Popen([covidflow_bin(), "serve", "--model-dir", model, "--port", "0",
+                          "--home", home, "--json"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = p.stdout.readline()
+        assert line, "serve did not start: " + p.stderr.read()
+        url = "http://127.0.0.1:%d" % json.loads(line)["port"]
+        status, text, _ = call(url + "/invocations", json.dumps({"instances": tweets}))
+        assert status == 200, text
+        got = json.loads(text)["predictions"]
+        assert got == pytest.approx(want, abs=1e-12) and got[0] > got[1], (got, want)
+        status, text, _ = call(url + "/v2/models/score/infer", json.dumps(
+            {"inputs": [{"name": "text", "shape": [3], "datatype": "BYTES", "data": tweets}]}))
+        assert status == 200, text
+        (output,) = json.loads(text)["outputs"]
+        assert output["name"] == "value" and output["datatype"] == "FP64"
+        assert output["shape"] == [3] and output["data"] == got
+        meta = json.loads(call(url + "/v2/models/score")[1])
+        assert meta["outputs"] == [{"name": "value", "datatype": "FP64", "shape": [-1]}]
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 0
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    # Its predictions are on the log with their values.
+    logged = [json.loads(r["value"]) for r in read_topic("file://%s/log" % home, "predictions")]
+    assert all(x["label"] == "" and x["probabilities"] == {} for x in logged), logged
+    assert sorted(x["value"] for x in logged) == sorted(got + got)

@@ -42,6 +42,7 @@ void ExpectSame(const PredictionRecord& a, const PredictionRecord& b) {
   EXPECT_EQ(a.role, b.role);
   EXPECT_EQ(a.label, b.label);
   EXPECT_EQ(a.probabilities, b.probabilities);
+  EXPECT_EQ(a.value, b.value);
   EXPECT_EQ(a.latency_seconds, b.latency_seconds);
   EXPECT_EQ(a.time_ms, b.time_ms);
 }
@@ -76,6 +77,29 @@ TEST(PredictionRecordTest, EncodesOneJsonLineThatDecodesBack) {
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     ExpectSame(r, *back);
   }
+}
+
+TEST(PredictionRecordTest, ARegressionRecordCarriesItsValue) {
+  PredictionRecord r = Sample(0);
+  r.label.clear();
+  r.probabilities.clear();
+  r.value = 2.0794415416798357;  // log1p(7)
+  const std::string line = EncodePrediction(r);
+  EXPECT_NE(line.find(R"("probabilities":{},"value":2.0794415416798357,)"), std::string::npos)
+      << line;
+  Result<PredictionRecord> back = DecodePrediction(line);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_TRUE(back->value.has_value());
+  EXPECT_EQ(*back->value, *r.value);
+  EXPECT_TRUE(back->probabilities.empty());
+  // A classifier's record has none; a value that is not a number is refused by name.
+  EXPECT_EQ(EncodePrediction(Sample(1)).find("\"value\""), std::string::npos);
+  EXPECT_FALSE(DecodePrediction(EncodePrediction(Sample(1)))->value.has_value());
+  std::string bad = line;
+  bad.replace(bad.find("2.0794415416798357"), 18, "\"x\"");
+  Result<PredictionRecord> refused = DecodePrediction(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("value"), std::string::npos);
 }
 
 TEST(PredictionRecordTest, TextNeedingEscapesRoundTrips) {

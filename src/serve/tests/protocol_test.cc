@@ -234,5 +234,46 @@ TEST(ResponsesTest, NameTheModelVersionAndEchoTheId) {
   EXPECT_EQ(InferResponse(*s, req).status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST(ResponsesTest, ARegressionModelAnswersNumbersAndAnFp64Value) {
+  covidflow::testing::TempDir dir;
+  testmodel::WriteRegressionModel(dir.Sub("r"));
+  Result<std::shared_ptr<const LoadedModel>> m = LoadFromDir(dir.Sub("r"));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  features::Table rows;
+  rows.AddColumn("text") = {"love it so happy", "hate it so sad", "great day"};
+  Result<Scores> s = Score(*m, rows);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(s->Regression());
+  EXPECT_TRUE(s->labels.empty());
+  // The positive text near its value, the negative near its own.
+  EXPECT_GT(s->Value(0), (testmodel::kPositiveValue + testmodel::kNegativeValue) / 2);
+  EXPECT_LT(s->Value(1), (testmodel::kPositiveValue + testmodel::kNegativeValue) / 2);
+
+  json ml = json::parse(MlflowResponse(*s));
+  ASSERT_EQ(ml["predictions"].size(), 3u);
+  for (size_t r = 0; r < 3; ++r) {
+    ASSERT_TRUE(ml["predictions"][r].is_number()) << ml.dump();
+    EXPECT_DOUBLE_EQ(ml["predictions"][r].get<double>(), s->Value(r));
+  }
+
+  InferRequest req;
+  req.id = "n1";
+  json v2 = json::parse(*InferResponse(*s, req));
+  ASSERT_EQ(v2["outputs"].size(), 1u);
+  const json& out = v2["outputs"][0];
+  EXPECT_EQ(out["name"], "value");
+  EXPECT_EQ(out["datatype"], "FP64");
+  EXPECT_EQ(out["shape"], json::array({3}));
+  ASSERT_EQ(out["data"].size(), 3u);
+  EXPECT_DOUBLE_EQ(out["data"][2].get<double>(), s->Value(2));
+  req.outputs = {"value"};
+  EXPECT_TRUE(InferResponse(*s, req).ok());
+  req.outputs = {"label"};
+  Result<std::string> bad = InferResponse(*s, req);
+  ASSERT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("the model has value"), std::string::npos)
+      << bad.status().message();
+}
+
 }  // namespace
 }  // namespace covidflow::serve

@@ -532,6 +532,58 @@ TEST_F(ServiceTest, OpenInferenceEndpoints) {
   EXPECT_NE(json::parse(bad.body)["error"].get<std::string>().find("inputs"), std::string::npos);
 }
 
+// A regression model served from a directory: numbers on /invocations, an FP64 "value" on
+// v2, the metadata describing it, and its values in the prediction log.
+TEST_F(ServiceTest, ARegressionModelAnswersValues) {
+  watcher_->Stop();
+  watcher_.reset();
+  testmodel::WriteRegressionModel(dir_.Sub("retweets"));
+  auto loaded = LoadFromDir(dir_.Sub("retweets"));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  slot_ = std::make_unique<ModelSlot>(*loaded);
+  ServiceOptions options;
+  options.predictions = OpenPredictions();
+  StartServer(options);
+
+  http::ClientResponse r =
+      Post("/invocations", R"({"instances": ["love it so happy", "hate it so sad"]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json p = json::parse(r.body)["predictions"];
+  ASSERT_EQ(p.size(), 2u);
+  ASSERT_TRUE(p[0].is_number() && p[1].is_number()) << r.body;
+  EXPECT_GT(p[0].get<double>(), p[1].get<double>());  // positive text: the higher value
+  EXPECT_EQ(r.Header("X-Covidflow-Model"), "retweets");
+
+  json meta = json::parse(Get("/v2/models/retweets").body);
+  EXPECT_EQ(meta["outputs"], json::parse(R"([{"name": "value", "datatype": "FP64",
+                                                 "shape": [-1]}])"));
+  http::ClientResponse v2 = Post("/v2/models/retweets/infer", R"({"id": "v-1", "inputs": [
+      {"name": "text", "shape": [2], "datatype": "BYTES",
+       "data": ["love it so happy", "hate it so sad"]}]})");
+  ASSERT_EQ(v2.status, 200) << v2.body;
+  const json out = json::parse(v2.body)["outputs"];
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0]["name"], "value");
+  EXPECT_EQ(out[0]["datatype"], "FP64");
+  EXPECT_EQ(out[0]["shape"], json::array({2}));
+  EXPECT_EQ(out[0]["data"], p);  // the same rows, the same values
+  EXPECT_EQ(Post("/v2/models/retweets/infer", R"({"inputs": [{"name": "text", "shape": [1],
+      "datatype": "BYTES", "data": ["a"]}], "outputs": [{"name": "label"}]})")
+                .status,
+            400);
+
+  // The last request was scored (and logged) before its outputs were refused: 5 records.
+  std::vector<PredictionRecord> logged = LoggedPredictions();
+  ASSERT_EQ(logged.size(), 5u);
+  for (const PredictionRecord& rec : logged) {
+    ASSERT_TRUE(rec.value.has_value());
+    EXPECT_EQ(rec.label, "");
+    EXPECT_TRUE(rec.probabilities.empty());
+  }
+  EXPECT_EQ(*logged[0].value, p[0].get<double>());
+  EXPECT_EQ(*logged[3].value, p[1].get<double>());
+}
+
 TEST_F(ServiceTest, MetricsCountRequestsByEndpointCodeAndVersion) {
   StartServer();
   Post("/invocations", R"({"instances": ["a"]})");

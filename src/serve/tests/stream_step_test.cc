@@ -180,5 +180,14 @@ TEST_F(ModelStepTest, EveryScoredTweetIsOnePredictionRecordNamedByItsSourcePosit
   EXPECT_EQ(records[0].latency_seconds, records[1].latency_seconds);
 }
 
+TEST_F(ModelStepTest, ARegressionModelIsRefusedForTheStream) {
+  testmodel::WriteRegressionModel(dir_.Sub("r"));
+  auto m = LoadFromDir(dir_.Sub("r"));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();  // serve takes it
+  const Status st = CheckStreamable((*m)->model);
+  ASSERT_EQ(st.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(st.message().find("a regression model"), std::string::npos) << st.message();
+}
+
 }  // namespace
 }  // namespace covidflow::serve

@@ -48,7 +48,11 @@ features::Table TrainingRows() {
   return t;
 }
 
-void WriteModel(const std::string& dir, int seed) {
+namespace {
+
+// Fits a linear model of the text of TrainingRows: two classes, or (regression) the values
+// kPositiveValue and kNegativeValue.
+void Write(const std::string& dir, int seed, bool regression) {
   features::FeatureDef def;
   def.name = "text";
   def.column = "text";
@@ -59,12 +63,28 @@ void WriteModel(const std::string& dir, int seed) {
       Check(features::Pipeline::Fit({def}, rows, static_cast<uint64_t>(seed)), "fit features");
   features::SparseRows x = Check(p.Transform(rows), "transform");
   std::vector<int32_t> y;
-  for (const std::string& l : *rows.Column("label")) y.push_back(l == "positive" ? 1 : 0);
+  std::vector<double> values;
+  for (const std::string& l : *rows.Column("label")) {
+    y.push_back(l == "positive" ? 1 : 0);
+    values.push_back(l == "positive" ? kPositiveValue : kNegativeValue);
+  }
   model::Hyperparameters hp;
   auto trainer = Check(model::MakeTrainer("linear", hp), "trainer");
-  auto classifier = Check(trainer->Fit({x, y, 2, static_cast<uint64_t>(seed)}), "fit");
-  Check(model::SaveModel(dir, p, *classifier, {"negative", "positive"}, {{"seed", seed}}),
-        "save model");
+  auto classifier = Check(regression ? trainer->Fit({x, {}, 1, static_cast<uint64_t>(seed), values})
+                                     : trainer->Fit({x, y, 2, static_cast<uint64_t>(seed)}),
+                          "fit");
+  const std::vector<std::string> classes = regression
+                                               ? std::vector<std::string>{"value"}
+                                               : std::vector<std::string>{"negative", "positive"};
+  Check(model::SaveModel(dir, p, *classifier, classes, {{"seed", seed}}), "save model");
+}
+
+}  // namespace
+
+void WriteModel(const std::string& dir, int seed) { Write(dir, seed, /*regression=*/false); }
+
+void WriteRegressionModel(const std::string& dir, int seed) {
+  Write(dir, seed, /*regression=*/true);
 }
 
 int64_t RegisterModel(registry::Registry& registry, const std::string& model,

@@ -1,6 +1,7 @@
 #pragma once
-// A small two-class text model for serve's tests: trained in milliseconds on twenty fixed
-// tweets, saved as a model artifact, optionally registered as a version.
+// A small two-class text model (and a regression of the same text) for serve's tests: trained in
+// milliseconds on twenty fixed tweets, saved as a model artifact, optionally registered as a
+// version.
 #include <string>
 #include <vector>
 
@@ -17,6 +18,12 @@ features::Table TrainingRows();
 // Trains and saves an artifact into `dir` (must not exist). `seed` changes the model a little,
 // so two versions differ.
 void WriteModel(const std::string& dir, int seed = 1);
+
+// The same text as a regression (one output, "value"): the positive rows' value is
+// kPositiveValue, the negative rows' kNegativeValue.
+inline constexpr double kPositiveValue = 3.0;
+inline constexpr double kNegativeValue = 1.0;
+void WriteRegressionModel(const std::string& dir, int seed = 1);
 
 // WriteModel into `scratch`, then registers it as a new version of `model`; the version.
 int64_t RegisterModel(registry::Registry& registry, const std::string& model,
