@@ -155,6 +155,10 @@ Status Flatten(const json& data, const std::string& where, int depth,
   return Status::Ok();
 }
 
+}  // namespace
+
+namespace internal {
+
 // The common request, {"dataframe_split": {"columns": [names], "data": [[cells]]}} with
 // string or null cells (other keys of the split, such as pandas' "index", ignored), read
 // with simdjson into the table straight away. nullopt for anything else, or anything it does
@@ -226,6 +230,10 @@ std::optional<features::Table> FastSplit(std::string_view body, size_t max_rows)
   return t;
 }
 
+}  // namespace internal
+
+namespace {
+
 // The answer through nlohmann's DOM (the reference for MlflowResponse's direct writer).
 std::string MlflowResponseDom(const Scores& scores) {
   json predictions = json::array();
@@ -257,7 +265,15 @@ void AppendJsonDouble(std::string& out, double v) {
 
 Result<features::Table> ParseMlflowJson(std::string_view body, const std::string& text_column,
                                         size_t max_rows) {
-  if (std::optional<features::Table> t = FastSplit(body, max_rows)) return std::move(*t);
+  if (std::optional<features::Table> t = internal::FastSplit(body, max_rows)) {
+    return std::move(*t);
+  }
+  return internal::ParseMlflowJsonGeneral(body, text_column, max_rows);
+}
+
+Result<features::Table> internal::ParseMlflowJsonGeneral(std::string_view body,
+                                                         const std::string& text_column,
+                                                         size_t max_rows) {
   ASSIGN_OR_RETURN(json j, ParseJson(body));
   if (!j.is_object()) {
     return Bad(

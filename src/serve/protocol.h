@@ -33,6 +33,7 @@
 // columns"); more than `max_rows` rows is kInvalidArgument saying the limit. Any bytes are
 // safe input: never a crash, never an exception out of these functions.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,16 @@ Result<features::Table> ParseMlflowJson(std::string_view body, const std::string
                                         size_t max_rows);
 Result<features::Table> ParseMlflowCsv(std::string_view body, size_t max_rows);
 std::string MlflowResponse(const Scores& scores);
+
+// ParseMlflowJson's two readers, apart, for the differential fuzz target and tests: the fast
+// reader of a dataframe_split of string or null cells (nullopt: not taken, the body goes to the
+// other), and the general reader every body can take. Where the fast one takes a body, both
+// give the same table.
+namespace internal {
+std::optional<features::Table> FastSplit(std::string_view body, size_t max_rows);
+Result<features::Table> ParseMlflowJsonGeneral(std::string_view body,
+                                               const std::string& text_column, size_t max_rows);
+}  // namespace internal
 
 struct InferRequest {
   std::string id;                    // echoed; "" when the request has none
