@@ -153,10 +153,24 @@ class CounterCache {
 
  private:
   using Key = std::tuple<std::string, int, std::string, int64_t>;
+  using KeyView = std::tuple<std::string_view, int, std::string_view, int64_t>;
+  // Orders keys and their views alike, so a lookup builds no strings. (std::less<> would
+  // compare a tuple of strings with one of string_views through tuple's operator<, which
+  // libstdc++ 12 gives under GCC but not under clang 14.)
+  struct KeyLess {
+    using is_transparent = void;
+    static KeyView View(const Key& k) {
+      return {std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k)};
+    }
+    static const KeyView& View(const KeyView& k) { return k; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return View(a) < View(b);
+    }
+  };
   template <typename Add>
   metrics::Counter& Get(std::string_view what, int code, const LoadedModel& m, const Add& add) {
-    const std::tuple<std::string_view, int, std::string_view, int64_t> key(what, code, m.name,
-                                                                           m.version);
+    const KeyView key(what, code, m.name, m.version);
     std::lock_guard lock(mu_);
     auto it = counters_.find(key);
     if (it == counters_.end()) {
@@ -167,7 +181,7 @@ class CounterCache {
 
   metrics::Registry& metrics_;
   std::mutex mu_;
-  std::map<Key, metrics::Counter*, std::less<>> counters_;
+  std::map<Key, metrics::Counter*, KeyLess> counters_;
 };
 
 class Routes : public std::enable_shared_from_this<Routes> {
