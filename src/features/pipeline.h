@@ -95,6 +95,9 @@ class Pipeline {
 
   int32_t cols() const { return cols_; }
   const std::vector<FeatureDef>& defs() const { return defs_; }
+  // The first column of each definition's block, in the order of defs(); a block ends where
+  // the next one begins (the last at cols()).
+  const std::vector<int32_t>& offsets() const { return offsets_; }
   // The input columns the pipeline reads, without duplicates.
   std::vector<std::string> InputColumns() const;
 

@@ -38,9 +38,22 @@ class Classifier {
   // Row-major rows × k probabilities, each row summing to 1 (a regressor: one value a row).
   // Columns at or beyond the number of features seen in training are ignored.
   virtual Result<std::vector<double>> PredictProba(const SparseRows& rows) const = 0;
+  // The classifier.json format version its files need (docs/formats/model.md): 1, or 2 for
+  // a family that version 1 readers do not know (stack). Written as low as possible so older
+  // builds still read what they can.
+  virtual int FormatVersion() const { return 1; }
   // Writes the family's native files into `dir` (which exists) and returns their names,
   // relative to `dir`, so the caller can checksum them.
   virtual Result<std::vector<std::string>> Save(const std::string& dir) const = 0;
+};
+
+// A named range of feature columns [begin, end): one feature definition's block (the feature
+// pipeline's layout). Families that treat blocks apart (stack) read them; the others ignore
+// them.
+struct FeatureBlock {
+  std::string name;
+  int32_t begin = 0;
+  int32_t end = 0;
 };
 
 // What a trainer fits on. `labels[r]` is the class index of row r, in [0, num_classes).
@@ -53,6 +66,7 @@ struct TrainingData {
   int num_classes = 0;
   uint64_t seed = 0;
   std::span<const double> targets = {};
+  std::span<const FeatureBlock> blocks = {};
 };
 
 class Trainer {

@@ -3,6 +3,7 @@
 #include "model/family.h"
 #include "model/gbt/gbt.h"
 #include "model/linear/linear.h"
+#include "model/stack/stack.h"
 
 namespace covidflow::model {
 namespace {
@@ -19,6 +20,11 @@ NamedRegistry<Family>* MakeFamilies() {
   s = registry->Register("decision_tree",
                          "one tree: XGBoost with one round, no shrinkage (the reference's model)",
                          Family{gbt::MakeDecisionTreeTrainer, gbt::LoadDecisionTree});
+  if (!s.ok()) LogLine(LogLevel::kError, s.ToString());
+  s = registry->Register("stack",
+                         "stacked linear models: out-of-fold probabilities of linear models on "
+                         "feature blocks into a second-level logistic regression",
+                         Family{stack::MakeTrainer, stack::Load});
   if (!s.ok()) LogLine(LogLevel::kError, s.ToString());
   return registry;
 }

@@ -67,6 +67,13 @@ Result<std::string> Hyperparameters::Choice(std::string_view key, std::string_vi
   return Bad(key, *text, "one of " + names);
 }
 
+Result<std::string> Hyperparameters::Text(std::string_view key, std::string_view fallback) {
+  const std::string* text = Get(key);
+  if (text == nullptr) return std::string(fallback);
+  if (text->empty()) return Bad(key, *text, "a non-empty value");
+  return *text;
+}
+
 Status Hyperparameters::CheckAllRead() const {
   std::string unknown;
   for (const auto& [key, value] : values_) {

@@ -33,6 +33,8 @@ class Hyperparameters {
   // One of `allowed`.
   Result<std::string> Choice(std::string_view key, std::string_view fallback,
                              std::initializer_list<std::string_view> allowed);
+  // Free text (the family parses it), not empty.
+  Result<std::string> Text(std::string_view key, std::string_view fallback);
   // kInvalidArgument naming every key no getter read, and the keys that were read.
   Status CheckAllRead() const;
 

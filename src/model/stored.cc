@@ -59,7 +59,7 @@ Status SaveClassifier(const std::string& dir, const Classifier& classifier,
     ASSIGN_OR_RETURN(std::string bytes, ReadWholeFile(dir + "/" + name));
     files.push_back({{"name", name}, {"size", bytes.size()}, {"crc32c", Crc32c(bytes)}});
   }
-  json manifest = {{"format_version", kClassifierFormatVersion},
+  json manifest = {{"format_version", classifier.FormatVersion()},
                    {"family", std::string(classifier.Family())},
                    {"classes", classes},
                    {"files", files}};

@@ -16,7 +16,9 @@
 
 namespace covidflow::model {
 
-inline constexpr int kClassifierFormatVersion = 1;
+// The newest classifier.json version this build reads; each classifier writes its own
+// FormatVersion() (1 for linear, gbt, decision_tree; 2 for stack).
+inline constexpr int kClassifierFormatVersion = 2;
 inline constexpr char kClassifierManifest[] = "classifier.json";
 
 struct LoadedClassifier {

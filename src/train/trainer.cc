@@ -384,9 +384,15 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
   }
 
   clock.Phase("fit");
+  std::vector<model::FeatureBlock> blocks;
+  for (size_t b = 0; b < pipeline->defs().size(); ++b) {
+    const int32_t end =
+        b + 1 < pipeline->offsets().size() ? pipeline->offsets()[b + 1] : pipeline->cols();
+    blocks.push_back({pipeline->defs()[b].name, pipeline->offsets()[b], end});
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<model::Classifier> classifier,
                    (*trainer)->Fit({matrices[0], splits[0].labels, static_cast<int>(classes.size()),
-                                    spec.seed, splits[0].targets}));
+                                    spec.seed, splits[0].targets, blocks}));
 
   clock.Phase("evaluate");
   json metrics = json::object();

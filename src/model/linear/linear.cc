@@ -96,11 +96,15 @@ class LinearClassifier final : public Classifier {
   }
 
   Result<std::vector<std::string>> Save(const std::string& dir) const override {
-    const std::string path = dir + "/" + kModelFile;
+    RETURN_IF_ERROR(SaveTo(dir + "/" + kModelFile));
+    return std::vector<std::string>{kModelFile};
+  }
+
+  Status SaveTo(const std::string& path) const {
     if (save_model(path.c_str(), model_.get()) != 0) {
       return Status::IoError("liblinear could not write " + path);
     }
-    return std::vector<std::string>{kModelFile};
+    return Status::Ok();
   }
 
  private:
@@ -243,7 +247,19 @@ Result<std::unique_ptr<Trainer>> MakeTrainer(Hyperparameters& params) {
 }
 
 Result<std::unique_ptr<Classifier>> Load(const std::string& dir, int num_classes) {
-  const std::string path = dir + "/" + kModelFile;
+  return LoadFile(dir + "/" + kModelFile, num_classes);
+}
+
+Status SaveFile(const Classifier& classifier, const std::string& path) {
+  const auto* linear = dynamic_cast<const LinearClassifier*>(&classifier);
+  if (linear == nullptr) {
+    return Status::InvalidArgument("linear::SaveFile: a " + std::string(classifier.Family()) +
+                                   " classifier");
+  }
+  return linear->SaveTo(path);
+}
+
+Result<std::unique_ptr<Classifier>> LoadFile(const std::string& path, int num_classes) {
   ModelPtr m;
   {
     std::lock_guard lock(LiblinearMutex());

@@ -29,4 +29,10 @@ namespace covidflow::model::linear {
 Result<std::unique_ptr<Trainer>> MakeTrainer(Hyperparameters& params);
 Result<std::unique_ptr<Classifier>> Load(const std::string& dir, int num_classes);
 
+// One linear model as one liblinear file at `path` (another family keeping several, stack):
+// SaveFile refuses a classifier of another family (kInvalidArgument); LoadFile checks the
+// file as Load does (kCorruption).
+Status SaveFile(const Classifier& classifier, const std::string& path);
+Result<std::unique_ptr<Classifier>> LoadFile(const std::string& path, int num_classes);
+
 }  // namespace covidflow::model::linear
