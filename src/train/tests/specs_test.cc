@@ -54,8 +54,10 @@ TEST(SpecsTest, MisinformationReachesNinetyFiveWeightedF1OnValidation) {
 }
 
 // Issue target: >= 0.71 macro-recall on validation, not reached (docs/specs.md, "tweet-sentiment",
-// holds the sweep). This holds the level measured when written, 0.7000, against regressions,
-// and the distance above VADER's zero-shot 0.5977 on the same rows. ~20 s on a quiet machine.
+// holds the sweep). The spec is a stack (word and char logistic regressions, out-of-fold, with
+// VADER and counts in the second level): 0.7061 when written, held at >= 0.70 (the single linear
+// model's level) against regressions, far above VADER's zero-shot 0.5977 on the same rows.
+// ~40 s of CPU (12 liblinear fits).
 TEST(SpecsTest, TweetSentimentHoldsItsMeasuredMacroRecallOnValidation) {
   RequireData("tweeteval-sentiment");
   Result<Spec> spec = ReadSpec(SpecPath("tweet-sentiment.yaml"));
@@ -65,7 +67,8 @@ TEST(SpecsTest, TweetSentimentHoldsItsMeasuredMacroRecallOnValidation) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   const SplitResult& val = SplitNamed(*r, "validation");
   EXPECT_EQ(val.rows, 2000);
-  EXPECT_GE(val.metrics.macro_recall, 0.69);
+  EXPECT_EQ(r->family, "stack");
+  EXPECT_GE(val.metrics.macro_recall, 0.70);
 }
 
 // is_retweet is False in every real row: training must refuse and name the distribution.
