@@ -122,7 +122,8 @@ class StackClassifier final : public Classifier {
     const int columns = static_cast<int>(bases_.size()) * k;
     std::vector<double> probs(rows.rows() * columns);
     for (size_t b = 0; b < bases_.size(); ++b) {
-      ASSIGN_OR_RETURN(std::vector<double> p, bases_[b]->PredictProba(Project(rows, base_ranges_[b])));
+      ASSIGN_OR_RETURN(std::vector<double> p,
+                       bases_[b]->PredictProba(Project(rows, base_ranges_[b])));
       for (size_t r = 0; r < rows.rows(); ++r) {
         std::copy_n(&p[r * k], k, &probs[r * columns + b * k]);
       }
@@ -239,7 +240,8 @@ class StackTrainer final : public Trainer {
           std::copy_n(&p[i * k], k, &oof[held_rows[i] * columns + b * k]);
         }
       }
-      ASSIGN_OR_RETURN(std::unique_ptr<Classifier> full, base_->Fit({xb, data.labels, k, data.seed}));
+      ASSIGN_OR_RETURN(std::unique_ptr<Classifier> full,
+                       base_->Fit({xb, data.labels, k, data.seed}));
       bases.push_back(std::move(full));
     }
     const SparseRows meta_x = MetaRows(oof, columns, data.x, meta_ranges);
@@ -260,13 +262,14 @@ class StackTrainer final : public Trainer {
       if (it == blocks.end()) {
         std::string known;
         for (const FeatureBlock& b : blocks) known += (known.empty() ? "" : ", ") + b.name;
-        return Status::InvalidArgument("hyperparameter '" + std::string(key) + "': no feature '" +
-                                       name + "'; the features are: " +
-                                       (known.empty() ? "(none given)" : known));
+        return Status::InvalidArgument(
+            "hyperparameter '" + std::string(key) + "': no feature '" + name +
+            "'; the features are: " + (known.empty() ? "(none given)" : known));
       }
       if (it->end > it->begin) out.push_back({it->begin, it->end});
     }
-    std::sort(out.begin(), out.end(), [](const Range& a, const Range& b) { return a.begin < b.begin; });
+    std::sort(out.begin(), out.end(),
+              [](const Range& a, const Range& b) { return a.begin < b.begin; });
     for (size_t i = 1; i < out.size(); ++i) {
       if (out[i].begin < out[i - 1].end) {
         return Status::InvalidArgument("hyperparameter '" + std::string(key) +
@@ -346,8 +349,8 @@ Result<std::unique_ptr<Trainer>> MakeTrainer(Hyperparameters& params) {
     }
   }
   Hyperparameters::Values meta_values = base_values;
-  meta_values["C"] = params.values().contains("meta_C") ? params.values().at("meta_C")
-                                                        : std::to_string(meta_c);
+  meta_values["C"] =
+      params.values().contains("meta_C") ? params.values().at("meta_C") : std::to_string(meta_c);
   ASSIGN_OR_RETURN(double c, params.Double("C", 1.0, 1e-6, 1e6));
   (void)c;
   Result<std::string> weight = params.Choice("class_weight", "none", {"none", "balanced"});
@@ -374,8 +377,7 @@ Result<std::unique_ptr<Classifier>> Load(const std::string& dir, int num_classes
     return Corrupt(path, "stack_format is not " + std::to_string(kStackFormat));
   }
   if (!state.contains("bases") || !state["bases"].is_array() || state["bases"].empty() ||
-      !state.contains("meta") || !state["meta"].is_object() ||
-      !state["meta"].contains("columns")) {
+      !state.contains("meta") || !state["meta"].is_object() || !state["meta"].contains("columns")) {
     return Corrupt(path, "bases or meta missing");
   }
   std::vector<Ranges> base_ranges;
@@ -384,8 +386,8 @@ Result<std::unique_ptr<Classifier>> Load(const std::string& dir, int num_classes
     const json& base = state["bases"][b];
     if (!base.is_object() || !base.contains("file") || base["file"] != BaseFile(b) ||
         !base.contains("columns")) {
-      return Corrupt(path, "base " + std::to_string(b) + " is not {file: " + BaseFile(b) +
-                               ", columns}");
+      return Corrupt(path,
+                     "base " + std::to_string(b) + " is not {file: " + BaseFile(b) + ", columns}");
     }
     ASSIGN_OR_RETURN(Ranges r, RangesFromJson(base["columns"], path));
     base_ranges.push_back(std::move(r));

@@ -81,8 +81,7 @@ TEST(StackTest, SameDataAndSeedGiveByteIdenticalFiles) {
   }
   for (const char* name : {"classifier.json", "stack.json", "stack_base_0.model",
                            "stack_base_1.model", "stack_meta.model"}) {
-    EXPECT_EQ(*ReadWholeFile(a.path() + "/" + name), *ReadWholeFile(b.path() + "/" + name))
-        << name;
+    EXPECT_EQ(*ReadWholeFile(a.path() + "/" + name), *ReadWholeFile(b.path() + "/" + name)) << name;
   }
 }
 
