@@ -464,16 +464,21 @@ Result<InferRequest> ParseInferRequest(std::string_view body, const std::string&
   return req;
 }
 
-Result<std::string> InferResponse(const Scores& scores, const InferRequest& request) {
-  const std::vector<std::string>& classes = scores.classes();
-  const size_t n = scores.rows;
-  const bool regression = scores.Regression();
+Status CheckInferOutputs(const InferRequest& request, bool regression) {
   for (const std::string& name : request.outputs) {
     if (regression ? name != "value" : name != "label" && name != "probabilities") {
       return Bad("outputs: unknown output '" + name + "'; the model has " +
                  (regression ? "value" : "label and probabilities"));
     }
   }
+  return Status::Ok();
+}
+
+Result<std::string> InferResponse(const Scores& scores, const InferRequest& request) {
+  const std::vector<std::string>& classes = scores.classes();
+  const size_t n = scores.rows;
+  const bool regression = scores.Regression();
+  RETURN_IF_ERROR(CheckInferOutputs(request, regression));
   auto wanted = [&](std::string_view name) {
     if (request.outputs.empty()) return true;
     for (const std::string& o : request.outputs) {

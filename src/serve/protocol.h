@@ -68,7 +68,11 @@ struct InferRequest {
 
 Result<InferRequest> ParseInferRequest(std::string_view body, const std::string& text_column,
                                        size_t max_rows);
-// kInvalidArgument naming an output the request asked for that does not exist.
+// kInvalidArgument naming an output the request asked for that a model of this kind does not
+// have (a classifier: label, probabilities; a regression model: value). The server checks it
+// before scoring, so a bad request is neither scored nor logged; InferResponse checks again
+// for the model that did score (a canary challenger may be of another kind).
+Status CheckInferOutputs(const InferRequest& request, bool regression);
 Result<std::string> InferResponse(const Scores& scores, const InferRequest& request);
 
 }  // namespace covidflow::serve

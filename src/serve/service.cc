@@ -285,6 +285,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
       RETURN_IF_ERROR(CheckRequestId(in.id, "id"));
       call.request_id = in.id;
     }
+    RETURN_IF_ERROR(CheckInferOutputs(in, model->model.classifier->IsRegressor()));
     const bool pinned = !req.PathParam("version").empty();
     ASSIGN_OR_RETURN(Scores s, Score(std::move(in.rows), call, pinned));
     ASSIGN_OR_RETURN(std::string body, InferResponse(s, in));

@@ -199,6 +199,12 @@ TEST_F(ServiceTest, EveryScoredRowIsOnePredictionRecord) {
       {"name": "text", "shape": [1], "datatype": "BYTES", "data": ["love it so happy"]}]})");
   ASSERT_EQ(v2.status, 200) << v2.body;
   EXPECT_EQ(Post("/invocations", "{").status, 400);  // nothing scored, nothing logged
+  // An output the model does not have: refused before scoring, so not logged either.
+  http::ClientResponse no_output = Post("/v2/models/tweets/infer", R"({"inputs": [
+      {"name": "text", "shape": [1], "datatype": "BYTES", "data": ["love it"]}],
+      "outputs": [{"name": "embedding"}]})");
+  EXPECT_EQ(no_output.status, 400);
+  EXPECT_NE(no_output.body.find("unknown output 'embedding'"), std::string::npos) << no_output.body;
   EXPECT_EQ(Get("/ping").status, 200);
 
   const std::vector<PredictionRecord> records = LoggedPredictions();
@@ -572,9 +578,9 @@ TEST_F(ServiceTest, ARegressionModelAnswersValues) {
                 .status,
             400);
 
-  // The last request was scored (and logged) before its outputs were refused: 5 records.
+  // The last request's outputs are refused before scoring: it is not logged (4 records).
   std::vector<PredictionRecord> logged = LoggedPredictions();
-  ASSERT_EQ(logged.size(), 5u);
+  ASSERT_EQ(logged.size(), 4u);
   for (const PredictionRecord& rec : logged) {
     ASSERT_TRUE(rec.value.has_value());
     EXPECT_EQ(rec.label, "");
