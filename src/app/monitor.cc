@@ -1,7 +1,6 @@
 #include "app/monitor.h"
 
 #include <array>
-#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -14,6 +13,7 @@
 #include "app/metrics_server.h"
 #include "base/failpoint.h"
 #include "base/logging.h"
+#include "base/numbers.h"
 #include "enrich/enrichment.h"
 #include "model/artifact.h"
 #include "monitor/table.h"
@@ -291,11 +291,7 @@ Result<std::string> TrainingReference(const Settings& s, const train::Spec& spec
     }
   }
   const std::vector<std::string>* location = rows.Column("user_location");
-  auto parse_int = [](const std::string& v) {
-    int64_t n = 0;
-    std::from_chars(v.data(), v.data() + v.size(), n);
-    return n;
-  };
+  auto parse_int = [](const std::string& v) { return ParseInt(v).value_or(0); };
   std::vector<schema::EnrichedTweet> tweets(rows.rows());
   std::set<std::string> keep = {"model_label", "model_confidence"};
   // The model's own rows as ModelStep scores the stream: a model without a vocabulary has no

@@ -1,7 +1,6 @@
 #include "app/up.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -18,6 +17,7 @@
 #include "app/monitor.h"
 #include "app/serve.h"
 #include "base/logging.h"
+#include "base/numbers.h"
 #include "http/client.h"
 #include "http/error.h"
 #include "http/metrics_handler.h"
@@ -466,14 +466,9 @@ std::map<int64_t, orchestrate::LiveQuality> LiveQualityOf(const monitor::Quality
                                                           int64_t newest) {
   std::map<int64_t, orchestrate::LiveQuality> out;
   for (const monitor::WindowQuality& w : join.Newest(newest)) {
-    int64_t version = 0;
-    auto [end, ec] =
-        std::from_chars(w.version.data(), w.version.data() + w.version.size(), version);
-    if (ec != std::errc() || end != w.version.data() + w.version.size() || version <= 0 ||
-        !w.metrics.ok()) {
-      continue;
-    }
-    out[version] = {w.metrics->accuracy, w.joined};
+    const std::optional<int64_t> version = ParseIntIn(w.version, 1, INT64_MAX);
+    if (!version || !w.metrics.ok()) continue;
+    out[*version] = {w.metrics->accuracy, w.joined};
   }
   return out;
 }

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include "base/numbers.h"
+
 namespace covidflow::failpoint {
 namespace {
 
@@ -60,14 +62,12 @@ Result<ParsedAction> ParseAction(std::string_view text) {
   if (rest.starts_with("delay:")) {
     rest.remove_prefix(6);
     const size_t plus = rest.find('+');
-    const std::string ms(rest.substr(0, plus));
-    char* end = nullptr;
-    const long n = std::strtol(ms.c_str(), &end, 10);
-    if (ms.empty() || *end != '\0' || n < 0 || n > 600'000) {
+    const std::optional<int64_t> n = ParseIntIn(rest.substr(0, plus), 0, 600'000);
+    if (!n) {
       return Status::InvalidArgument("failpoint action '" + std::string(text) +
                                      "': the delay must be 0 to 600000 milliseconds");
     }
-    parsed.delay_ms = static_cast<int>(n);
+    parsed.delay_ms = static_cast<int>(*n);
     if (plus == std::string_view::npos) return parsed;
     rest = rest.substr(plus + 1);
   }
@@ -125,14 +125,12 @@ Status ArmFromSpec(std::string_view spec) {
     std::string_view action = entry.substr(eq + 1);
     int hit = 1;
     if (const size_t at = action.find('@'); at != std::string_view::npos) {
-      const std::string count(action.substr(at + 1));
-      char* end = nullptr;
-      const long n = std::strtol(count.c_str(), &end, 10);
-      if (count.empty() || *end != '\0' || n < 1 || n > 1'000'000'000) {
+      const std::optional<int64_t> n = ParseIntIn(action.substr(at + 1), 1, 1'000'000'000);
+      if (!n) {
         return Status::InvalidArgument("failpoint entry '" + std::string(entry) +
                                        "': hit must be a whole number from 1");
       }
-      hit = static_cast<int>(n);
+      hit = static_cast<int>(*n);
       action = action.substr(0, at);
     }
     ASSIGN_OR_RETURN(ParsedAction a, ParseAction(action));

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/numbers.h"
+
 namespace covidflow::config {
 
 std::string_view OriginName(Origin origin) {
@@ -39,21 +41,22 @@ std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 // An int setting is parsed as an integer (not through double, which would round values
 // above 2^53); bounds are checked in both cases.
 Result<Typed> ParseNumber(const Setting& s, std::string_view text) {
-  std::string t(text);
-  if (t.empty()) return Status::InvalidArgument(std::string(s.key) + ": empty value");
-  char* end = nullptr;
-  errno = 0;
+  if (text.empty()) return Status::InvalidArgument(std::string(s.key) + ": empty value");
   Typed typed;
-  double v;
+  double v = 0;
+  bool ok = false;
   if (s.type == Type::kInt) {
-    long long i = std::strtoll(t.c_str(), &end, 10);
-    typed = static_cast<int64_t>(i);
-    v = static_cast<double>(i);
+    const std::optional<int64_t> i = ParseInt(text);
+    ok = i.has_value();
+    typed = i.value_or(0);
+    v = static_cast<double>(i.value_or(0));
   } else {
-    v = std::strtod(t.c_str(), &end);
+    const std::optional<double> d = ParseDouble(text);
+    ok = d.has_value() && std::isfinite(*d);
+    v = d.value_or(0);
     typed = v;
   }
-  if (errno != 0 || end != t.c_str() + t.size() || !std::isfinite(v)) {
+  if (!ok) {
     return Status::InvalidArgument(std::string(s.key) + ": " + Quoted(text) + " is not " +
                                    (s.type == Type::kInt ? "an integer" : "a number"));
   }

@@ -1,7 +1,8 @@
 #include "model/hyperparameters.h"
 
-#include <charconv>
 #include <cmath>
+
+#include "base/numbers.h"
 
 namespace covidflow::model {
 namespace {
@@ -23,28 +24,24 @@ Result<double> Hyperparameters::Double(std::string_view key, double fallback, do
                                        double max) {
   const std::string* text = Get(key);
   if (text == nullptr) return fallback;
-  double v = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  const std::string range =
-      "a number in [" + std::to_string(min) + ", " + std::to_string(max) + "]";
-  if (ec != std::errc() || end != text->data() + text->size() || !std::isfinite(v) || v < min ||
-      v > max) {
-    return Bad(key, *text, range);
+  const std::optional<double> v = ParseDouble(*text);
+  if (!v || !std::isfinite(*v) || *v < min || *v > max) {
+    return Bad(key, *text,
+               "a number in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }
-  return v;
+  return *v;
 }
 
 Result<int64_t> Hyperparameters::Int(std::string_view key, int64_t fallback, int64_t min,
                                      int64_t max) {
   const std::string* text = Get(key);
   if (text == nullptr) return fallback;
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || end != text->data() + text->size() || v < min || v > max) {
+  const std::optional<int64_t> v = ParseIntIn(*text, min, max);
+  if (!v) {
     return Bad(key, *text,
                "an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }
-  return v;
+  return *v;
 }
 
 Result<bool> Hyperparameters::Bool(std::string_view key, bool fallback) {

@@ -1,9 +1,10 @@
 #include "model/promotion.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <vector>
+
+#include "base/numbers.h"
 
 namespace covidflow::model {
 namespace {
@@ -25,13 +26,12 @@ std::vector<std::string_view> Words(std::string_view text) {
 }
 
 Result<double> Number(std::string_view word, std::string_view what) {
-  double value = 0;
-  auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
-  if (ec != std::errc() || end != word.data() + word.size() || !std::isfinite(value)) {
+  const std::optional<double> value = ParseDouble(word);
+  if (!value || !std::isfinite(*value)) {
     return Status::InvalidArgument(std::string(what) + " '" + std::string(word) +
                                    "' is not a number");
   }
-  return value;
+  return *value;
 }
 
 std::string_view ComparisonText(Comparison c) {

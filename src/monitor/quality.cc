@@ -1,13 +1,13 @@
 #include "monitor/quality.h"
 
 #include <algorithm>
-#include <charconv>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
 #include "base/fs.h"
+#include "base/numbers.h"
 #include "schema/csv.h"
 
 namespace covidflow::monitor {
@@ -28,13 +28,6 @@ std::optional<std::string> AsText(const json& v) {
   if (v.is_number_integer() || v.is_number_unsigned() || v.is_boolean()) return v.dump();
   if (v.is_number_float()) return v.dump();
   return std::nullopt;
-}
-
-std::optional<int64_t> ParseInt(std::string_view s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
 }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -12,6 +11,7 @@
 #include <unordered_set>
 
 #include "base/fs.h"
+#include "base/numbers.h"
 #include "base/utf8.h"
 #include "lake/batch_reader.h"
 #include "schema/codec.h"
@@ -32,22 +32,6 @@ bool IsMissingText(std::string_view s) {
   static const std::unordered_set<std::string_view> kNa = {
       "", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "null", "NULL", "None", "#N/A"};
   return kNa.count(s) != 0;
-}
-
-std::optional<int64_t> ParseInt(std::string_view s) {
-  int64_t v = 0;
-  const char* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc() || p != end) return std::nullopt;
-  return v;
-}
-
-std::optional<double> ParseDouble(std::string_view s) {
-  double v = 0;
-  const char* end = s.data() + s.size();
-  auto [p, ec] = std::from_chars(s.data(), end, v);
-  if (ec != std::errc() || p != end) return std::nullopt;
-  return v;
 }
 
 std::optional<bool> ParseBool(std::string_view s) {

@@ -1,8 +1,9 @@
 #include "monitor/windows.h"
 
 #include <algorithm>
-#include <charconv>
 #include <nlohmann/json.hpp>
+
+#include "base/numbers.h"
 
 namespace covidflow::monitor {
 
@@ -100,10 +101,10 @@ void MergeWindowsState(std::string_view metadata, WindowsState* state) {
   auto partitions = j.find("partitions");
   if (partitions == j.end() || !partitions->is_object()) return;
   for (const auto& [key, value] : partitions->items()) {
-    int32_t partition = 0;
-    auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), partition);
-    if (ec != std::errc() || p != key.data() + key.size() || !value.is_number_integer()) continue;
-    auto [it, inserted] = state->partition_time_ms.emplace(partition, value.get<int64_t>());
+    const std::optional<int64_t> partition = ParseIntIn(key, INT32_MIN, INT32_MAX);
+    if (!partition || !value.is_number_integer()) continue;
+    auto [it, inserted] =
+        state->partition_time_ms.emplace(static_cast<int32_t>(*partition), value.get<int64_t>());
     if (!inserted) it->second = std::max(it->second, value.get<int64_t>());
   }
 }

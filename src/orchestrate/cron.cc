@@ -1,10 +1,11 @@
 #include "orchestrate/cron.h"
 
 #include <array>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <vector>
+
+#include "base/numbers.h"
 
 namespace covidflow::orchestrate {
 namespace {
@@ -41,11 +42,10 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
 }
 
 std::optional<int> Number(std::string_view s) {
-  int v = 0;
-  if (s.empty() || s.size() > 4) return std::nullopt;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return v;
+  if (s.size() > 4) return std::nullopt;
+  const std::optional<int64_t> v = ParseInt(s);
+  if (!v) return std::nullopt;
+  return static_cast<int>(*v);
 }
 
 // Sets the bits of `field`'s values named by `text` in `bits` (indexed by value).

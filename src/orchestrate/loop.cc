@@ -8,6 +8,7 @@
 
 #include "base/failpoint.h"
 #include "base/fs.h"
+#include "base/numbers.h"
 #include "orchestrate/cron.h"
 
 namespace covidflow::orchestrate {
@@ -108,9 +109,8 @@ Result<PipelineRun> RunFromJson(const json& j) {
 std::optional<double> ValidationOf(const registry::ModelVersion& version) {
   auto it = version.tags.find(std::string(kValidationTag));
   if (it == version.tags.end()) return std::nullopt;
-  char* end = nullptr;
-  const double v = std::strtod(it->second.c_str(), &end);
-  if (end == it->second.c_str() || *end != '\0' || !std::isfinite(v)) return std::nullopt;
+  const std::optional<double> v = ParseDouble(it->second);
+  if (!v || !std::isfinite(*v)) return std::nullopt;
   return v;
 }
 

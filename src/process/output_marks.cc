@@ -1,20 +1,14 @@
 #include "process/output_marks.h"
 
-#include <charconv>
 #include <cstdint>
+
+#include "base/numbers.h"
 
 namespace covidflow::process {
 namespace {
 
 constexpr std::string_view kPrefix = "v1 enriched=";
 constexpr std::string_view kDlq = " dlq=";
-
-std::optional<int64_t> ParseInt(std::string_view s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 }  // namespace
 

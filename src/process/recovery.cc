@@ -1,12 +1,12 @@
 #include "process/recovery.h"
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <utility>
 
+#include "base/numbers.h"
 #include "schema/codec.h"
 #include "schema/record_headers.h"
 
@@ -30,10 +30,9 @@ Offset StartOf(const log::TopicInfo& t, PartitionId q) {
 }
 
 std::optional<Offset> ParseOffset(std::string_view s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return Offset(v);
+  const std::optional<int64_t> v = ParseInt(s);
+  if (!v) return std::nullopt;
+  return Offset(*v);
 }
 
 // A scan gives up after this many empty polls in a row (the ends it reads to exist).

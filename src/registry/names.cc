@@ -1,8 +1,8 @@
 #include "registry/names.h"
 
-#include <charconv>
 #include <string>
 
+#include "base/numbers.h"
 #include "base/utf8.h"
 
 namespace covidflow::registry {
@@ -90,13 +90,12 @@ Status ValidateChange(const Change& change) {
 }
 
 Result<int64_t> ParseVersion(std::string_view text) {
-  int64_t v = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < 1) {
+  const std::optional<int64_t> v = ParseIntIn(text, 1, INT64_MAX);
+  if (!v) {
     return Status::InvalidArgument("version '" + std::string(text.substr(0, 64)) +
                                    "' is not a positive integer");
   }
-  return v;
+  return *v;
 }
 
 }  // namespace covidflow::registry

@@ -8,6 +8,7 @@
 
 #include "base/crc32c.h"
 #include "base/fs.h"
+#include "base/numbers.h"
 #include "model/promotion.h"
 #include "schema/time.h"
 
@@ -48,13 +49,12 @@ Result<int> IntField(const YAML::Node& node, const std::string& field, int fallb
                      int max) {
   if (!node.IsDefined()) return fallback;
   ASSIGN_OR_RETURN(std::string text, Scalar(node, field));
-  char* end = nullptr;
-  const long v = std::strtol(text.c_str(), &end, 10);
-  if (end == text.c_str() || *end != '\0' || v < min || v > max) {
+  const std::optional<int64_t> v = ParseIntIn(text, min, max);
+  if (!v) {
     return Bad(field, "must be an integer in [" + std::to_string(min) + ", " + std::to_string(max) +
                           "], got '" + text + "'");
   }
-  return static_cast<int>(v);
+  return static_cast<int>(*v);
 }
 
 Status ParsePair(const YAML::Node& node, const std::string& field, int* lo, int* hi) {
@@ -83,12 +83,12 @@ Status ParseLabel(const YAML::Node& node, LabelSpec& label) {
     if (std::regex_match(label.text, m, kExpr)) {
       label.column = m[1];
       label.op = m[2];
-      char* end = nullptr;
       const std::string number = m[3];
-      label.threshold = std::strtod(number.c_str(), &end);
-      if (*end != '\0' || !std::isfinite(label.threshold)) {
+      const std::optional<double> threshold = ParseDouble(number);
+      if (!threshold || !std::isfinite(*threshold)) {
         return Bad("label", "'" + number + "' is not a number");
       }
+      label.threshold = *threshold;
       label.class_order = {"false", "true"};
       return Status::Ok();
     }
@@ -243,11 +243,9 @@ Result<Spec> ParseNode(const YAML::Node& root, const std::string& base_dir) {
   }
   if (root["seed"].IsDefined()) {
     ASSIGN_OR_RETURN(std::string seed, Scalar(root["seed"], "seed"));
-    char* end = nullptr;
-    spec.seed = std::strtoull(seed.c_str(), &end, 10);
-    if (seed.empty() || *end != '\0' || seed[0] == '-') {
-      return Bad("seed", "must be a non-negative integer, got '" + seed + "'");
-    }
+    const std::optional<int64_t> value = ParseIntIn(seed, 0, INT64_MAX);
+    if (!value) return Bad("seed", "must be a non-negative integer, got '" + seed + "'");
+    spec.seed = static_cast<uint64_t>(*value);
   }
   RETURN_IF_ERROR(ParseLabel(root["label"], spec.label));
   if (spec.task == Task::kBinary && spec.label.class_order.size() > 2) {

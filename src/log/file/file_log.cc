@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 
+#include "base/numbers.h"
 #include "log/file/clients.h"
 #include "log/file/names.h"
 
@@ -26,12 +26,9 @@ Result<int> ParseTopicMeta(std::string_view text, const std::string& path) {
     return Status::Corruption(path + ": not a topic metadata file");
   }
   std::string_view num = text.substr(kPrefix.size(), text.size() - kPrefix.size() - 1);
-  int n = 0;
-  auto [end, ec] = std::from_chars(num.data(), num.data() + num.size(), n);
-  if (ec != std::errc() || end != num.data() + num.size() || n < 1 || n > kMaxPartitions) {
-    return Status::Corruption(path + ": bad partition count");
-  }
-  return n;
+  const std::optional<int64_t> n = ParseIntIn(num, 1, kMaxPartitions);
+  if (!n) return Status::Corruption(path + ": bad partition count");
+  return static_cast<int>(*n);
 }
 
 }  // namespace

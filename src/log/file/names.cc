@@ -4,8 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cstdio>
+
+#include "base/numbers.h"
 
 namespace covidflow::log::file {
 
@@ -37,10 +38,9 @@ Result<std::vector<int64_t>> ListSegments(const std::string& partition_dir) {
     if (!std::all_of(n.begin(), n.begin() + 20, [](char c) { return c >= '0' && c <= '9'; })) {
       continue;
     }
-    int64_t base = 0;
-    auto [end, ec] = std::from_chars(n.data(), n.data() + 20, base);
-    if (ec != std::errc() || end != n.data() + 20) continue;  // out of range: not ours
-    bases.push_back(base);
+    const std::optional<int64_t> base = ParseInt(std::string_view(n).substr(0, 20));
+    if (!base) continue;  // out of range: not ours
+    bases.push_back(*base);
   }
   std::sort(bases.begin(), bases.end());
   return bases;
