@@ -100,6 +100,20 @@ class LinearClassifier final : public Classifier {
     return std::vector<std::string>{kModelFile};
   }
 
+  // Class 1's score of a two-class model, one weight per feature then the intercept's.
+  Result<std::vector<double>> ClassOneScore() const {
+    if (num_classes_ != 2) {
+      return Status::InvalidArgument("linear: a score of class 1 needs a two-class model, not " +
+                                     std::to_string(num_classes_));
+    }
+    // The one column scores label[0]; class 1's score is its negation when label[0] is 0.
+    const double sign = model_->label[0] == 1 ? 1.0 : -1.0;
+    std::vector<double> out(num_features_ + 1, 0.0);
+    for (int j = 0; j < num_features_; ++j) out[j] = sign * model_->w[j];
+    if (bias_row_ >= 0) out[num_features_] = sign * bias_value_ * model_->w[bias_row_];
+    return out;
+  }
+
   Status SaveTo(const std::string& path) const {
     if (save_model(path.c_str(), model_.get()) != 0) {
       return Status::IoError("liblinear could not write " + path);
@@ -257,6 +271,51 @@ Status SaveFile(const Classifier& classifier, const std::string& path) {
                                    " classifier");
   }
   return linear->SaveTo(path);
+}
+
+Result<std::vector<double>> ClassOneScore(const Classifier& classifier) {
+  const auto* linear = dynamic_cast<const LinearClassifier*>(&classifier);
+  if (linear == nullptr) {
+    return Status::InvalidArgument("linear::ClassOneScore: a " + std::string(classifier.Family()) +
+                                   " classifier");
+  }
+  return linear->ClassOneScore();
+}
+
+Result<std::unique_ptr<Classifier>> FromScores(int num_features,
+                                               const std::vector<std::vector<double>>& scores) {
+  if (num_features < 0 || scores.empty() || scores.size() == 2) {
+    return Status::InvalidArgument("linear::FromScores: " + std::to_string(scores.size()) +
+                                   " scores (1 for two classes, one per class for more)");
+  }
+  for (const std::vector<double>& s : scores) {
+    if (s.size() != static_cast<size_t>(num_features) + 1) {
+      return Status::InvalidArgument("linear::FromScores: a score of " + std::to_string(s.size()) +
+                                     " weights, not " + std::to_string(num_features + 1));
+    }
+  }
+  const int num_w = static_cast<int>(scores.size());
+  const int num_classes = num_w == 1 ? 2 : num_w;
+  // Allocated as liblinear's load_model does: free_and_destroy_model frees w and label.
+  auto* m = static_cast<::model*>(std::calloc(1, sizeof(::model)));
+  if (m == nullptr) return Status::Internal("linear::FromScores: out of memory");
+  ModelPtr owned(m);
+  m->param.solver_type = L2R_LR;
+  m->nr_class = num_classes;
+  m->nr_feature = num_features;
+  m->bias = 1.0;
+  m->label = static_cast<int*>(std::malloc(sizeof(int) * num_classes));
+  m->w = static_cast<double*>(
+      std::malloc(sizeof(double) * static_cast<size_t>(num_features + 1) * num_w));
+  if (m->label == nullptr || m->w == nullptr) {
+    return Status::Internal("linear::FromScores: out of memory");
+  }
+  // Two classes: the one column scores label[0], so class 1 comes first.
+  for (int c = 0; c < num_classes; ++c) m->label[c] = num_w == 1 ? 1 - c : c;
+  for (int j = 0; j <= num_features; ++j) {
+    for (int c = 0; c < num_w; ++c) m->w[static_cast<size_t>(j) * num_w + c] = scores[c][j];
+  }
+  return std::unique_ptr<Classifier>(new LinearClassifier(std::move(owned)));
 }
 
 Result<std::unique_ptr<Classifier>> LoadFile(const std::string& path, int num_classes) {

@@ -19,6 +19,7 @@
 // use rand() and it is process-global.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "model/classifier.h"
@@ -34,5 +35,16 @@ Result<std::unique_ptr<Classifier>> Load(const std::string& dir, int num_classes
 // file as Load does (kCorruption).
 Status SaveFile(const Classifier& classifier, const std::string& path);
 Result<std::unique_ptr<Classifier>> LoadFile(const std::string& path, int num_classes);
+
+// The score of class 1 of a fitted two-class logistic regression, as weights: one per
+// feature, then the intercept's (0 without one). kInvalidArgument for another classifier.
+Result<std::vector<double>> ClassOneScore(const Classifier& classifier);
+
+// A logistic regression from its scores (another family composing one, stack's NB-weighted
+// base): `scores` holds one vector for two classes (class 1's score) or one per class for
+// more (one-vs-rest), each `num_features` weights then the intercept's. Its probabilities and
+// file are those of a `linear` classifier fitted with those weights.
+Result<std::unique_ptr<Classifier>> FromScores(int num_features,
+                                               const std::vector<std::vector<double>>& scores);
 
 }  // namespace covidflow::model::linear

@@ -74,6 +74,44 @@ TEST_F(TrainerTest, SameSpecDataAndSeedGiveByteIdenticalFiles) {
   }
 }
 
+// The training path (the trainer's probabilities on the validation rows, handed to the
+// reference hook) and the serving path (the saved artifact loaded and asked for the same rows)
+// give identical probabilities for a stack with an NB-weighted base and class offsets.
+TEST_F(TrainerTest, StackWithNbBaseAndOffsetsServesWhatItTrained) {
+  Result<Spec> spec = ParseSpec(
+      "name: t\ntask: binary\nseed: 3\nlabel: label\n"
+      "features: [{name: words, kind: text, column: text, min_df: 1, hash_bits: 14},\n"
+      "  {name: chars, kind: text, column: text, word_ngrams: [0, 0], char_ngrams: [2, 4],\n"
+      "   min_df: 1, hash_bits: 14}]\n"
+      "model: {family: stack, hyperparameters: {bases: 'words;nb:words,chars', folds: 3,\n"
+      "  offsets: macro_recall, class_weight: balanced}}\n"
+      "split: {by: files, train: train.csv, validation: val.csv}\nmin_class_rows: 10\n",
+      dir_.path());
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  TrainOptions o = Out("model");
+  features::Table trained_rows;
+  std::vector<double> trained_proba;
+  o.reference = [&](const features::Table& rows, const std::vector<double>& proba,
+                    const std::vector<std::string>&,
+                    const features::Pipeline&) -> Result<std::string> {
+    trained_rows = rows;
+    trained_proba = proba;
+    return std::string("{}");
+  };
+  Result<TrainReport> r = Train(*spec, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->family, "stack");
+  EXPECT_GT(r->splits[1].metrics.accuracy, 0.9);
+  ASSERT_FALSE(trained_proba.empty());
+  Result<model::Model> m = model::LoadModel(dir_.Sub("model"));
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  Result<std::vector<double>> served = m->PredictProba(trained_rows);
+  ASSERT_TRUE(served.ok()) << served.status().ToString();
+  EXPECT_EQ(*served, trained_proba);
+  EXPECT_NE(ReadWholeFile(dir_.Sub("model/stack.json"))->find("\"binary\": true"),
+            std::string::npos);
+}
+
 TEST_F(TrainerTest, RefusesALabelWithOneClass) {
   Result<Spec> spec = MakeSpec("date > 0");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
