@@ -53,11 +53,12 @@ TEST(SpecsTest, MisinformationReachesNinetyFiveWeightedF1OnValidation) {
   EXPECT_GE(val.metrics.weighted_f1, 0.95);
 }
 
-// Issue target: >= 0.71 macro-recall on validation, not reached (docs/specs.md, "tweet-sentiment",
-// holds the sweep). The spec is a stack (word and char logistic regressions, out-of-fold, with
-// VADER and counts in the second level): 0.7061 when written, held at >= 0.70 (the single linear
-// model's level) against regressions, far above VADER's zero-shot 0.5977 on the same rows.
-// ~40 s of CPU (12 liblinear fits).
+// Issue target: >= 0.71 macro-recall on validation (docs/specs.md, "tweet-sentiment", holds the
+// sweep). The spec is a stack (word and char logistic regressions and an NB-weighted one on the
+// binarised words, out-of-fold, with VADER and counts in the second level, class offsets for
+// macro-recall): 0.7117 when written, held at >= 0.705 (a little under it: the figure moves by a
+// row or two with any change of the features), far above VADER's zero-shot 0.5977 on the same
+// rows. ~70-90 s of CPU (3 bases and the second level each fitted 6 times: 5 folds, all rows).
 TEST(SpecsTest, TweetSentimentHoldsItsMeasuredMacroRecallOnValidation) {
   RequireData("tweeteval-sentiment");
   Result<Spec> spec = ReadSpec(SpecPath("tweet-sentiment.yaml"));
@@ -68,7 +69,7 @@ TEST(SpecsTest, TweetSentimentHoldsItsMeasuredMacroRecallOnValidation) {
   const SplitResult& val = SplitNamed(*r, "validation");
   EXPECT_EQ(val.rows, 2000);
   EXPECT_EQ(r->family, "stack");
-  EXPECT_GE(val.metrics.macro_recall, 0.70);
+  EXPECT_GE(val.metrics.macro_recall, 0.705);
 }
 
 // is_retweet is False in every real row: training must refuse and name the distribution.
