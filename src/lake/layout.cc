@@ -21,9 +21,7 @@ namespace fs = std::filesystem;
 
 std::string DateOf(int64_t unix_seconds) {
   // Civil-from-days (Howard Hinnant's algorithm), valid for any int64 day count we meet.
-  int64_t days = unix_seconds / 86400;
-  if (unix_seconds % 86400 < 0) --days;
-  days += 719468;
+  int64_t days = DayOf(unix_seconds) + 719468;
   const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
   const int64_t doe = days - era * 146097;
   const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;

@@ -18,6 +18,12 @@ inline constexpr std::string_view kPartitionPrefix = "date=";
 inline constexpr std::string_view kDataSuffix = ".parquet";
 inline constexpr std::string_view kTmpSuffix = ".tmp";
 
+inline constexpr int64_t kSecondsPerDay = 86400;
+
+// The UTC day number of a Unix time (days since 1970-01-01, rounded down).
+constexpr int64_t DayOf(int64_t unix_seconds) {
+  return unix_seconds / kSecondsPerDay - (unix_seconds % kSecondsPerDay < 0 ? 1 : 0);
+}
 // "YYYY-MM-DD" of a Unix time in UTC.
 std::string DateOf(int64_t unix_seconds);
 // True for a well-formed "YYYY-MM-DD".

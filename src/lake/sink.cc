@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
 #include "base/failpoint.h"
 #include "base/fs.h"
@@ -159,15 +160,37 @@ Result<std::unique_ptr<LakeSink>> LakeSink::Open(const std::string& dir, SinkOpt
   return sink;
 }
 
+std::vector<const schema::EnrichedTweet*>& LakeSink::BufferOf(int64_t unix_seconds) {
+  const int64_t day = DayOf(unix_seconds);
+  if (last_buffer_ == nullptr || day != last_day_) {
+    last_buffer_ = &buffers_[day];  // map nodes do not move
+    last_day_ = day;
+  }
+  return *last_buffer_;
+}
+
 void LakeSink::Append(const schema::EnrichedTweet& row) {
-  buffers_[DateOf(row.tweet.date.seconds)].push_back(row);
+  singles_.push_back(row);
+  BufferOf(row.tweet.date.seconds).push_back(&singles_.back());
   ++buffered_;
 }
 
 void LakeSink::Append(schema::EnrichedTweet&& row) {
-  auto& buf = buffers_[DateOf(row.tweet.date.seconds)];
-  buf.push_back(std::move(row));
+  singles_.push_back(std::move(row));
+  BufferOf(singles_.back().tweet.date.seconds).push_back(&singles_.back());
   ++buffered_;
+}
+
+void LakeSink::Append(std::vector<schema::EnrichedTweet>&& rows) {
+  held_.push_back(std::move(rows));
+  for (const schema::EnrichedTweet& row : held_.back()) {
+    BufferOf(row.tweet.date.seconds).push_back(&row);
+  }
+  buffered_ += held_.back().size();
+}
+
+std::vector<std::vector<schema::EnrichedTweet>> LakeSink::TakeCommittedRows() {
+  return std::exchange(committed_, {});
 }
 
 Status LakeSink::Commit() {
@@ -181,8 +204,9 @@ Status LakeSink::Commit() {
     for (const auto& p : pending) ::unlink(p.tmp_path.c_str());
   };
   // 1. Every partition's file under a .tmp name, fsynced, with its directory entry synced.
-  for (const auto& [date, rows] : buffers_) {
+  for (const auto& [day, rows] : buffers_) {
     if (rows.empty()) continue;
+    const std::string date = DateOf(day * kSecondsPerDay);
     const std::string pdir = PartitionDir(dir_, date);
     const bool fresh = !fs::exists(pdir);
     Status st = MakeDirs(pdir);
@@ -191,7 +215,7 @@ Status LakeSink::Commit() {
               std::string(kTweetsDir) + "/" + std::string(kPartitionPrefix) + date + "/" + name};
     if (st.ok()) {
       pending.push_back(p);
-      st = WriteParquetFile(p.tmp_path, rows, options_.writer);
+      st = WriteParquetFileOf(p.tmp_path, rows, options_.writer);
     }
     if (st.ok()) st = FsyncDir(pdir);
     if (st.ok() && fresh) st = FsyncDir(dir_ + "/" + std::string(kTweetsDir));
@@ -218,7 +242,11 @@ Status LakeSink::Commit() {
   // 3. Publish. The rows are committed now: a failure from here is finished by recovery
   // (the next Open), never undone, and the rows must not be written again.
   buffers_.clear();
+  last_buffer_ = nullptr;
   buffered_ = 0;
+  singles_.clear();
+  for (auto& rows : held_) committed_.push_back(std::move(rows));
+  held_.clear();
   files_committed_ += static_cast<int64_t>(pending.size());
   for (size_t i = 0; i < pending.size(); ++i) {
     RETURN_IF_ERROR(Rename(pending[i].tmp_path, pending[i].final_path));

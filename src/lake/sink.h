@@ -13,6 +13,7 @@
 // Ownership and threads: one thread at a time. Writers sharing a lake directory need
 // distinct writer_id values; Open takes a lock so one id is used by one sink at a time.
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -47,6 +48,13 @@ class LakeSink {
   // Buffers a row in the partition of its event date (tweet.date, UTC).
   void Append(const schema::EnrichedTweet& row);
   void Append(schema::EnrichedTweet&& row);
+  // Buffers every row of `rows` the same way without copying or moving a row: the sink holds
+  // the vector until a Commit succeeds, then TakeCommittedRows gives it back (for reuse).
+  void Append(std::vector<schema::EnrichedTweet>&& rows);
+
+  // The vectors appended whole and committed since the last call, rows included (their
+  // strings keep their capacity: a caller that parses into them again allocates nothing).
+  std::vector<std::vector<schema::EnrichedTweet>> TakeCommittedRows();
 
   // Makes every buffered row durable and visible, atomically. On error nothing new is
   // visible, the rows stay buffered (Commit may be retried), and the caller must not
@@ -69,7 +77,17 @@ class LakeSink {
   std::string dir_;
   SinkOptions options_;
   UniqueFd lock_;  // holds the writer's flock while open
-  std::map<std::string, std::vector<schema::EnrichedTweet>> buffers_;  // by date
+  std::vector<const schema::EnrichedTweet*>& BufferOf(int64_t unix_seconds);
+
+  // The buffered rows live in held_ (vectors appended whole) and singles_ (rows appended one
+  // by one; a deque, so they do not move); the date partitions point at them. Consecutive
+  // rows mostly share a day: the last day's buffer is kept.
+  std::vector<std::vector<schema::EnrichedTweet>> held_;
+  std::deque<schema::EnrichedTweet> singles_;
+  std::map<int64_t, std::vector<const schema::EnrichedTweet*>> buffers_;  // by UTC day number
+  int64_t last_day_ = 0;
+  std::vector<const schema::EnrichedTweet*>* last_buffer_ = nullptr;
+  std::vector<std::vector<schema::EnrichedTweet>> committed_;  // for TakeCommittedRows
   size_t buffered_ = 0;
   int64_t files_committed_ = 0;
 };

@@ -12,6 +12,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <utility>
 
 #include "base/fs.h"
 #include "lake/internal/encoding.h"
@@ -163,7 +164,13 @@ struct StrHash {
 // than strings scattered over the rows, and the dictionary page needs no further copy.
 class StringDict {
  public:
-  StringDict() : slots_(1024, 0) {}
+  StringDict() : slots_(kInitialSlots, 0) {}
+  // Empties the dictionary, keeping its memory for the next chunk.
+  void Clear() {
+    std::fill(slots_.begin(), slots_.end(), 0);
+    entries_.clear();
+    page_.clear();
+  }
   // Returns the index of `v`, adding it when new.
   uint32_t Insert(std::string_view v) {
     const auto h = static_cast<uint32_t>(StrHash{}(v));
@@ -197,6 +204,9 @@ class StringDict {
   }
   size_t size() const { return entries_.size(); }
   const std::string& page() const { return page_; }
+  size_t CapacityBytes() const {
+    return slots_.capacity() * 8 + entries_.capacity() * 4 + page_.capacity();
+  }
 
  private:
   void Grow() {
@@ -210,6 +220,7 @@ class StringDict {
       slots_[i] = s;
     }
   }
+  static constexpr size_t kInitialSlots = 1024;
   std::vector<uint64_t> slots_;    // (32-bit hash << 32) | (index + 1); 0 = empty
   std::vector<uint32_t> entries_;  // offset of each entry in page_
   std::string page_;
@@ -283,6 +294,20 @@ void FallBackToPlain(size_t row_group_bytes, Gathered& g) {
   g.sdict.reset();
 }
 
+// After this many values of a chunk, a dictionary of nearly unique values (tweets' texts,
+// descriptions) that would outgrow its page at this rate gives up at once: it would fall
+// back to PLAIN anyway, after hashing thousands more values into a dictionary it drops.
+constexpr size_t kDictionaryProbe = 1024;
+
+bool WillOverflow(const WriterOptions& options, const Gathered& g) {
+  const size_t values = g.indices.size();
+  if (g.sdict->size() * 8 < values * 7) return false;  // under 7 in 8 distinct: keep trying
+  const double per_value =
+      static_cast<double>(g.sdict->page().size()) / static_cast<double>(values);
+  return per_value * static_cast<double>(std::max(g.expected_values, values)) >
+         static_cast<double>(options.dictionary_page_bytes);
+}
+
 void AddString(std::string_view v, const WriterOptions& options, Gathered& g) {
   if (g.sdict) {
     // Consecutive rows often repeat a value (one enricher, one topic, a user's burst):
@@ -293,7 +318,8 @@ void AddString(std::string_view v, const WriterOptions& options, Gathered& g) {
     }
     g.last = v;
     g.indices.push_back(g.sdict->Insert(v));
-    if (g.sdict->page().size() > options.dictionary_page_bytes) {
+    if (g.sdict->page().size() > options.dictionary_page_bytes ||
+        (g.indices.size() == kDictionaryProbe && WillOverflow(options, g))) {
       FallBackToPlain(options.row_group_bytes, g);
     }
     return;
@@ -316,14 +342,20 @@ void ResetGathered(const ColumnSpec& col, const WriterOptions& options, size_t r
   g.has_minmax = false;
   g.min.clear();
   g.max.clear();
-  g.sdict.reset();
   g.last = {};
   g.expected_values = rows;
-  if (IsString(col.kind)) {
-    if (options.dictionary && col.dictionary) {
+  if (IsString(col.kind) && options.dictionary && col.dictionary) {
+    // The previous chunk's dictionary, when it kept one, with its memory.
+    if (g.sdict) {
+      g.sdict->Clear();
+    } else {
       g.sdict = std::make_unique<StringDict>();
-      g.indices.reserve(rows);
     }
+  } else {
+    g.sdict.reset();
+  }
+  if (IsString(col.kind)) {
+    if (g.sdict) g.indices.reserve(rows);
   } else {
     g.fixed.reserve(rows);
   }
@@ -630,6 +662,21 @@ void PlanChunk(const ColumnSpec& col, Gathered& g, const WriterOptions& options,
   plan->bit_width =
       internal::BitWidth(plan->dict_size > 0 ? static_cast<uint32_t>(plan->dict_size - 1) : 0);
   const size_t num_rows = g.has_rep ? g.row_levels.size() : g.num_levels;
+  // The loop below estimates each page's bytes value by value. Its total is known without
+  // the loop: when the whole chunk is under page_bytes (a processor commit's chunks mostly
+  // are) it is one page, the same one the loop would cut.
+  const size_t num_values = g.num_levels - static_cast<size_t>(g.nulls);
+  const bool plain_strings = strings && !plan->dictionary;
+  const size_t total = (plan->dictionary ? 2 * num_values
+                        : plain_strings  ? g.plain.size()
+                                         : 8 * num_values) +
+                       (g.has_def ? num_rows : 0);
+  if (num_rows > 0 && total < options.page_bytes) {
+    plan->spans.push_back(
+        PageSpan{0, g.num_levels, 0, num_values, 0, plain_strings ? g.plain.size() : 0});
+    plan->num_pages = 1 + (plan->dictionary ? 1 : 0);
+    return;
+  }
   size_t row = 0, lvl = 0, val = 0, at = 0;  // at: byte offset in g.plain
   while (row < num_rows) {
     PageSpan s{lvl, lvl, val, val, at, at};
@@ -865,7 +912,13 @@ Result<SourceRanges> DecodeSourceRanges(std::string_view json) {
 struct ParquetWriter::ColumnBuffers {
   std::vector<Gathered> columns;
   std::vector<ChunkPlan> plans;
+  size_t CapacityBytes() const;
 };
+
+// A closed writer's buffers are kept for the thread's next writer (the processor's lake
+// writes a file per date every batch: fresh buffers cost allocations and page faults), unless
+// they are this large (a compaction's row groups).
+constexpr size_t kSpareBuffersMaxBytes = 64 << 20;
 
 ParquetWriter::ParquetWriter(std::string path, WriterOptions options, int fd)
     : path_(std::move(path)), options_(options), fd_(fd) {}
@@ -904,6 +957,12 @@ Status ParquetWriter::FlushBuffer() {
 }
 
 Status ParquetWriter::Write(std::span<const schema::EnrichedTweet> rows) {
+  std::vector<const schema::EnrichedTweet*> ptrs(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) ptrs[i] = &rows[i];
+  return Write(std::span<const schema::EnrichedTweet* const>(ptrs));
+}
+
+Status ParquetWriter::Write(std::span<const schema::EnrichedTweet* const> rows) {
   if (fd_ < 0) return Status::FailedPrecondition("writer for " + path_ + " is closed");
   // One pass over the rows does the checks, row-group boundaries, source ranges, enrichers
   // and the gathering into columns (each pass over row structs costs cache misses). Nothing
@@ -923,9 +982,25 @@ Status ParquetWriter::Write(std::span<const schema::EnrichedTweet> rows) {
   return Status::Ok();
 }
 
-Status ParquetWriter::GatherAndWrite(std::span<const schema::EnrichedTweet> rows,
+std::unique_ptr<ParquetWriter::ColumnBuffers>& ParquetWriter::SpareBuffers() {
+  static thread_local std::unique_ptr<ColumnBuffers> spare;
+  return spare;
+}
+
+size_t ParquetWriter::ColumnBuffers::CapacityBytes() const {
+  size_t b = 0;
+  for (const Gathered& g : columns) {
+    b +=
+        (g.def.capacity() + g.rep.capacity() + g.row_levels.capacity() + g.indices.capacity()) * 4 +
+        g.fixed.capacity() * 8 + g.plain.capacity() + (g.sdict ? g.sdict->CapacityBytes() : 0);
+  }
+  return b;
+}
+
+Status ParquetWriter::GatherAndWrite(std::span<const schema::EnrichedTweet* const> rows,
                                      SourceRanges& ranges, std::vector<std::string>& enrichers) {
   const auto cols = internal::TweetColumns();
+  if (!buffers_) buffers_ = std::exchange(SpareBuffers(), nullptr);
   if (!buffers_) buffers_ = std::make_unique<ColumnBuffers>();
   std::vector<Gathered>& gs = buffers_->columns;
   gs.resize(cols.size());
@@ -953,7 +1028,7 @@ Status ParquetWriter::GatherAndWrite(std::span<const schema::EnrichedTweet> rows
     size_t bytes = 0;
     size_t i = start;
     while (i < rows.size() && bytes < options_.row_group_bytes) {
-      const auto& r = rows[i++];
+      const auto& r = *rows[i++];
       RETURN_IF_ERROR(CheckRow(r));
       bytes += EstimateRowBytes(r);
       // Consecutive rows mostly share a topic-partition and an enricher: look up on change,
@@ -991,7 +1066,7 @@ Status ParquetWriter::GatherAndWrite(std::span<const schema::EnrichedTweet> rows
       // columns over the row group (the rows' strings are read by one thread each).
       ParallelFor(static_cast<int>(groups.size()), groups.size(), [&](size_t t) {
         for (size_t k = start; k < i; ++k) {
-          for (size_t c : groups[t]) GatherColumn(cols[c], options_, rows[k], gs[c]);
+          for (size_t c : groups[t]) GatherColumn(cols[c], options_, *rows[k], gs[c]);
         }
       });
     }
@@ -1129,6 +1204,9 @@ Status ParquetWriter::WriteRowGroup(ColumnBuffers& buffers, size_t num_rows) {
 
 Status ParquetWriter::Close(const KeyValues& extra) {
   if (fd_ < 0) return Status::FailedPrecondition("writer for " + path_ + " is closed");
+  if (buffers_ && buffers_->CapacityBytes() <= kSpareBuffersMaxBytes) {
+    SpareBuffers() = std::move(buffers_);
+  }
   buffers_.reset();
   const auto cols = internal::TweetColumns();
   std::string footer;
@@ -1175,11 +1253,25 @@ Status ParquetWriter::Close(const KeyValues& extra) {
   return Status::Ok();
 }
 
-Status WriteParquetFile(const std::string& path, std::span<const schema::EnrichedTweet> rows,
-                        const WriterOptions& options, const KeyValues& extra) {
+namespace {
+template <typename Rows>
+Status WriteWholeFile(const std::string& path, Rows rows, const WriterOptions& options,
+                      const KeyValues& extra) {
   ASSIGN_OR_RETURN(auto writer, ParquetWriter::Create(path, options));
   RETURN_IF_ERROR(writer->Write(rows));
   return writer->Close(extra);
+}
+}  // namespace
+
+Status WriteParquetFile(const std::string& path, std::span<const schema::EnrichedTweet> rows,
+                        const WriterOptions& options, const KeyValues& extra) {
+  return WriteWholeFile(path, rows, options, extra);
+}
+
+Status WriteParquetFileOf(const std::string& path,
+                          std::span<const schema::EnrichedTweet* const> rows,
+                          const WriterOptions& options, const KeyValues& extra) {
+  return WriteWholeFile(path, rows, options, extra);
 }
 
 }  // namespace covidflow::lake

@@ -84,6 +84,8 @@ class ParquetWriter {
   // retained. kInvalidArgument for a timestamp outside the representable range. On any
   // error nothing of this call is kept: the file is put back as it was before the call.
   Status Write(std::span<const schema::EnrichedTweet> rows);
+  // The same for rows that lie elsewhere (the lake sink's rows of one date, in place).
+  Status Write(std::span<const schema::EnrichedTweet* const> rows);
 
   // Writes the footer (with `extra` key-value pairs after the standard ones), fsyncs and
   // closes. The writer is unusable afterwards.
@@ -95,8 +97,10 @@ class ParquetWriter {
 
  private:
   struct ColumnBuffers;
+  // The buffers the last writer closed on this thread left for the next one.
+  static std::unique_ptr<ColumnBuffers>& SpareBuffers();
   ParquetWriter(std::string path, WriterOptions options, int fd);
-  Status GatherAndWrite(std::span<const schema::EnrichedTweet> rows, SourceRanges& ranges,
+  Status GatherAndWrite(std::span<const schema::EnrichedTweet* const> rows, SourceRanges& ranges,
                         std::vector<std::string>& enrichers);
   Status WriteRowGroup(ColumnBuffers& buffers, size_t num_rows);
   // Puts the file back to `offset` bytes and `row_groups` row groups after a failed Write.
@@ -120,5 +124,9 @@ class ParquetWriter {
 // Create + Write + Close.
 Status WriteParquetFile(const std::string& path, std::span<const schema::EnrichedTweet> rows,
                         const WriterOptions& options, const KeyValues& extra = {});
+// The same for rows that lie elsewhere (a named function: `{}` would be ambiguous).
+Status WriteParquetFileOf(const std::string& path,
+                          std::span<const schema::EnrichedTweet* const> rows,
+                          const WriterOptions& options, const KeyValues& extra = {});
 
 }  // namespace covidflow::lake

@@ -46,6 +46,9 @@ struct Worker {
   // Output: the encoded values of this worker's records, back to back, and its lake rows.
   std::string buffer;
   std::vector<schema::EnrichedTweet> lake_rows;
+  // Rows the lake has committed (LakeWriter::Submit): the next batch's lake rows are parsed
+  // into them in place, so the strings keep their capacity (Transformer::Run).
+  std::vector<schema::EnrichedTweet> lake_spare;
   // Scratch reused from batch to batch: a chunk of tweets being parsed and enriched, the
   // dead letter being encoded, and the CSV layout of the last csv-header seen.
   std::vector<schema::EnrichedTweet> chunk;

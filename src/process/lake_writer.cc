@@ -89,11 +89,9 @@ void LakeWriter::Loop() {
     for (const auto& v : job.rows) rows += static_cast<int64_t>(v.size());
     const Status st = Commit(job);
     const int64_t files = sink_->files_committed();
+    std::vector<std::vector<schema::EnrichedTweet>> committed = sink_->TakeCommittedRows();
     lock.lock();
-    for (auto& v : job.rows) {
-      v.clear();
-      spare_.push_back(std::move(v));
-    }
+    for (auto& v : committed) spare_.push_back(std::move(v));
     if (!st.ok()) {
       failed_ = st.WithContext("committing the lake");
       changed_.notify_all();
@@ -108,9 +106,7 @@ void LakeWriter::Loop() {
 
 Status LakeWriter::Commit(Job& job) {
   CF_FAILPOINT("process.lake.before_append");
-  for (auto& rows : job.rows) {
-    for (schema::EnrichedTweet& row : rows) sink_->Append(std::move(row));
-  }
+  for (auto& rows : job.rows) sink_->Append(std::move(rows));
   RETURN_IF_ERROR(sink_->Commit());
   CF_FAILPOINT("process.lake.after_commit");
   return Status::Ok();

@@ -59,8 +59,10 @@ class LakeWriter {
   }
   // Takes the lake rows of `batch`'s workers whose source partition `owned` accepts (the
   // others are dropped: their partition went to another member) and queues them for cf-lake;
-  // the workers keep empty row vectors with capacity. Waits while `capacity` batches are
-  // uncommitted. The ticket to await, or the lake thread's error.
+  // the workers keep empty row vectors with capacity, and get rows the lake has committed as
+  // their lake_spare (the transform parses into them: their strings keep their capacity).
+  // Waits while `capacity` batches are uncommitted. The ticket to await, or the lake thread's
+  // error.
   template <typename Owned>
   Result<Ticket> Submit(Batch& batch, const Owned& owned) {
     if (sink_ == nullptr) return Ticket{0};
@@ -75,7 +77,9 @@ class LakeWriter {
         next = std::max(next, Offset(r.source.offset.value() + 1));
       }
       rows.push_back(std::move(mine));
-      mine = TakeSpare();
+      mine = std::move(wk.lake_spare);  // what the transform left of it
+      mine.clear();
+      wk.lake_spare = TakeSpare();
     }
     return Enqueue(std::move(rows));
   }
@@ -112,7 +116,7 @@ class LakeWriter {
   bool stopping_ = false;
   int64_t rows_committed_ = 0;
   int64_t files_committed_ = 0;
-  std::vector<std::vector<schema::EnrichedTweet>> spare_;  // emptied row vectors to reuse
+  std::vector<std::vector<schema::EnrichedTweet>> spare_;  // committed rows to reuse
   std::jthread thread_;                                    // last: joined first
 };
 

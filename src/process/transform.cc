@@ -21,6 +21,21 @@ constexpr size_t kChunk = 64;
 // A share below this many records is not worth a thread of its own.
 constexpr size_t kMinShare = 256;
 
+// Back to what no enrichment has touched: a new enrichment may not set every field the
+// previous one did, and none may linger.
+void ClearEnrichment(schema::EnrichedTweet& e) {
+  e.sentiment = schema::Sentiment();
+  e.enricher.clear();
+  e.location.country.clear();
+  e.location.region.clear();
+  e.location.confidence = 0;
+  e.prediction.model.clear();
+  e.prediction.label.clear();
+  e.prediction.confidence = 0;
+  e.prediction.probabilities.clear();
+  e.prediction.oov_rate.reset();
+}
+
 }  // namespace
 
 // A worker's view of the layouts: its last one, else the shared map.
@@ -91,15 +106,16 @@ void Transformer::Run(Batch& batch, uint32_t w, size_t begin, size_t end) {
   const enrich::Enrichment& enrichment = *batch.enrichment;
   Worker& wk = batch.workers[w];
   wk.buffer.clear();
+  // Lake rows are parsed in place: into rows the lake has committed (lake_spare; their
+  // strings keep their capacity, so parsing allocates nothing), then into new ones. Reserved
+  // for the whole share, so the chunk's pointers into it stay valid.
   wk.lake_rows.clear();
+  wk.lake_rows.swap(wk.lake_spare);
+  wk.lake_rows.reserve(end - begin);
+  size_t lake_count = 0;  // rows of lake_rows parsed and kept
   if (wk.chunk.size() < kChunk) wk.chunk.resize(kChunk);
   if (wk.enrichment.lock() != batch.enrichment) {
-    // A new enrichment may not set every field the previous one did: none may linger.
-    for (schema::EnrichedTweet& e : wk.chunk) {
-      e.sentiment = schema::Sentiment();
-      e.enricher.clear();
-      e.location = schema::Location();
-    }
+    for (schema::EnrichedTweet& e : wk.chunk) ClearEnrichment(e);
     wk.enrichment = batch.enrichment;
   }
   Layouts layouts(*this, wk);
@@ -109,13 +125,21 @@ void Transformer::Run(Batch& batch, uint32_t w, size_t begin, size_t end) {
   while (i < end) {
     // Parse up to kChunk records; dead letters are encoded at once.
     wk.to_enrich.clear();
+    size_t lake_in_chunk = 0;
     for (; i < end && wk.to_enrich.size() < kChunk; ++i) {
       Slot& slot = slots[i];
       if (slot.outcome == Outcome::kAlreadyCommitted) continue;
       if (slot.outcome == Outcome::kRecovered && !slot.to_lake) continue;
       const log::InRecord& r = recs[i];
       slot.worker = w;
-      schema::EnrichedTweet& e = wk.chunk[wk.to_enrich.size()];
+      schema::EnrichedTweet* target = &wk.chunk[wk.to_enrich.size()];
+      if (slot.to_lake) {
+        const size_t at = lake_count + lake_in_chunk;
+        if (at == wk.lake_rows.size()) wk.lake_rows.emplace_back();
+        target = &wk.lake_rows[at];
+        ClearEnrichment(*target);  // a committed row keeps what its enrichment set
+      }
+      schema::EnrichedTweet& e = *target;
       std::optional<schema::ParseError> err = schema::ParseRawRecord(
           r.value, schema::FindRawRecordHeaders(r.headers), parse_, layouts, &e.tweet);
       if (!err) {
@@ -125,6 +149,7 @@ void Transformer::Run(Batch& batch, uint32_t w, size_t begin, size_t end) {
         e.ingest_time_ms = ingest_ms;
         chunk_slot[wk.to_enrich.size()] = static_cast<uint32_t>(i);
         wk.to_enrich.push_back(&e);
+        if (slot.to_lake) ++lake_in_chunk;
         continue;
       }
       // A recovered record's topic output exists; it was parsed again only for the lake.
@@ -154,9 +179,10 @@ void Transformer::Run(Batch& batch, uint32_t w, size_t begin, size_t end) {
         schema::AppendEnrichedJson(wk.buffer, e, /*tweet_utf8_checked=*/true);
         slot.end = static_cast<uint32_t>(wk.buffer.size());
       }
-      if (slot.to_lake) wk.lake_rows.push_back(e);
     }
+    lake_count += lake_in_chunk;
   }
+  wk.lake_rows.resize(lake_count);  // committed rows this share did not need are dropped
 }
 
 }  // namespace covidflow::process

@@ -202,6 +202,52 @@ TEST(LakeSink, FailedCommitKeepsRowsBufferedAndShowsNothing) {
   EXPECT_EQ(Offsets(ReadAll(dir.path())), Range(0, 10));
 }
 
+// Vectors appended whole are held in place (rows of interleaved days, beside single rows),
+// kept through a failed commit, and given back with their rows once committed.
+TEST(LakeSink, WholeVectorsAreCommittedInPlaceAndGivenBack) {
+  TempDir dir;
+  auto sink = LakeSink::Open(dir.path());
+  ASSERT_TRUE(sink.ok());
+  std::vector<EnrichedTweet> a = testing::MakeRows(60, 3, 0, 1);  // days interleave
+  std::vector<EnrichedTweet> b = testing::MakeRows(40, 2, 100, 1);
+  std::reverse(b.begin(), b.end());
+  (*sink)->Append(std::move(a));
+  for (auto& r : testing::MakeRows(5, 1, 200, 1)) (*sink)->Append(std::move(r));
+  (*sink)->Append(std::move(b));
+  EXPECT_EQ((*sink)->buffered_rows(), 105u);
+  std::ofstream(dir.path() + "/tweets/date=2020-07-26") << "in the way";
+  EXPECT_FALSE((*sink)->Commit().ok());
+  EXPECT_TRUE((*sink)->TakeCommittedRows().empty());  // not committed: still the sink's
+  fs::remove(dir.path() + "/tweets/date=2020-07-26");
+  ASSERT_TRUE((*sink)->Commit().ok());
+  std::multiset<int64_t> want = Range(0, 60);
+  want.merge(Range(100, 140));
+  want.merge(Range(200, 205));
+  EXPECT_EQ(Offsets(ReadAll(dir.path())), want);
+  for (const auto& date : {"2020-07-25", "2020-07-26", "2020-07-27"}) {
+    auto rows = ReadLake(dir.path(), LakeReadOptions{{"event_time"}, date, date});
+    ASSERT_TRUE(rows.ok());
+    for (const auto& r : *rows) EXPECT_EQ(DateOf(r.tweet.date.seconds), date);
+  }
+  const auto given = (*sink)->TakeCommittedRows();
+  ASSERT_EQ(given.size(), 2u);
+  EXPECT_EQ(given[0].size(), 60u);
+  EXPECT_EQ(given[1].size(), 40u);
+  EXPECT_EQ(given[1].front().source.offset, Offset(139));
+  EXPECT_TRUE((*sink)->TakeCommittedRows().empty());
+}
+
+TEST(LakeLayout, DayOfRoundsDownAndDateOfFormatsIt) {
+  EXPECT_EQ(DayOf(0), 0);
+  EXPECT_EQ(DayOf(86399), 0);
+  EXPECT_EQ(DayOf(86400), 1);
+  EXPECT_EQ(DayOf(-1), -1);
+  EXPECT_EQ(DayOf(-86400), -1);
+  EXPECT_EQ(DayOf(-86401), -2);
+  EXPECT_EQ(DateOf(-1), "1969-12-31");
+  EXPECT_EQ(DateOf(DayOf(1595676539) * kSecondsPerDay), "2020-07-25");
+}
+
 TEST(LakeStats, CountsPartitionsFilesRowsAndSentimentByDay) {
   TempDir dir;
   auto sink = LakeSink::Open(dir.path());
