@@ -53,11 +53,11 @@ inline constexpr Setting kSettings[] = {
      0, -1, "none|gzip|snappy|lz4|zstd"},
     {"kafka.linger_ms", Type::kInt, "5", "", "produce process demo",
      "how long the producer waits to fill a batch (librdkafka linger.ms)", 0, 900000},
-    {"kafka.fetch_queue_records", Type::kInt, "16384", "", "*",
+    {"kafka.fetch_queue_records", Type::kInt, "65536", "", "*",
      "records a Kafka consumer fetches ahead per partition (librdkafka queued.min.messages); "
      "with kafka.fetch_queue_kb it bounds the consumer's memory",
      1, 10000000},
-    {"kafka.fetch_queue_kb", Type::kInt, "16384", "", "*",
+    {"kafka.fetch_queue_kb", Type::kInt, "32768", "", "*",
      "KiB of fetched records a Kafka consumer queues ahead at most (librdkafka "
      "queued.max.messages.kbytes)",
      1, 2097151},

@@ -94,7 +94,7 @@ TEST(SettingsTest, ValuesReachTheirFields) {
   EXPECT_EQ(s.log.file.retention_ms, 2 * 3600 * 1000);
   EXPECT_EQ(s.log.kafka.linger, std::chrono::milliseconds(12));
   EXPECT_EQ(s.log.kafka.fetch_queue_kbytes, 512);
-  EXPECT_EQ(s.log.kafka.fetch_queue_records, 16384);  // the default
+  EXPECT_EQ(s.log.kafka.fetch_queue_records, 65536);  // the default
   EXPECT_EQ(s.lake.dir, "/l");
   EXPECT_FALSE(s.process.locations);
   EXPECT_EQ(s.process.enricher, "none");
