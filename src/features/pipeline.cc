@@ -302,14 +302,19 @@ class TextBlock final : public Block {
  private:
   void Hash(std::string_view text, Scratch& s, std::vector<uint64_t>& words,
             std::vector<uint64_t>& chars) const {
-    NormalizeTweet(text, s.normalized);
     if (!raw_chars_) {
+      NormalizeTweet(text, s.normalized);
       HashNgrams(s.normalized, options_, words, chars);
       return;
     }
-    NgramOptions words_only = options_;
-    words_only.char_min = words_only.char_max = 0;
-    HashNgrams(s.normalized, words_only, words, s.unused);
+    if (options_.word_max > 0) {
+      NormalizeTweet(text, s.normalized);
+      NgramOptions words_only = options_;
+      words_only.char_min = words_only.char_max = 0;
+      HashNgrams(s.normalized, words_only, words, s.unused);
+    } else {
+      words.clear();  // a chars-only block: the normalised text has no use
+    }
     LowercaseTokens(text, s.normalized);
     NgramOptions chars_only = options_;
     chars_only.word_min = chars_only.word_max = 0;

@@ -204,7 +204,6 @@ void HashNgrams(std::string_view normalized, const NgramOptions& options,
   size_t token_count = 0;
   size_t i = 0;
   const size_t n = normalized.size();
-  std::string padded;
   while (i < n) {
     size_t end = normalized.find(' ', i);
     if (end == std::string_view::npos) end = n;
@@ -228,14 +227,15 @@ void HashNgrams(std::string_view normalized, const NgramOptions& options,
       }
     }
     if (options.char_max > 0) {
-      padded.assign(1, ' ');
-      padded.append(token);
-      padded.push_back(' ');
-      const size_t m = padded.size();
+      // The token padded with a space on both sides, read in place: byte q of " token ".
+      const size_t m = token.size() + 2;
+      const auto padded = [&](size_t q) -> unsigned char {
+        return q == 0 || q == m - 1 ? ' ' : static_cast<unsigned char>(token[q - 1]);
+      };
       for (size_t p = 0; p < m; ++p) {
         uint64_t h = start ^ 0x5bd1e995ULL;
         for (int len = 1; len <= options.char_max && p + len <= m; ++len) {
-          h = (h ^ static_cast<unsigned char>(padded[p + len - 1])) * kFnvPrime;
+          h = (h ^ padded(p + len - 1)) * kFnvPrime;
           if (len >= options.char_min) chars.push_back(h ^ static_cast<uint64_t>(len));
         }
       }
