@@ -150,6 +150,45 @@ TEST(PipelineTest, WhitespaceCharTokensKeepPunctuationAndSurviveTheSavedState) {
   EXPECT_EQ(served->Transform(t)->indices, raw->Transform(t)->indices);
 }
 
+// A chars-only whitespace block (word_ngrams [0, 0]) skips the tweet's normalisation: its
+// columns are exactly the char part of the block with both, trained and served.
+TEST(PipelineTest, AWhitespaceCharsOnlyBlockGivesTheCharPartOfTheFullBlock) {
+  Table t;
+  t.AddColumn("text") = {
+      "Good!!! @you http://x.co", "good :) #Yes", "bad... NOT bad", "bad", "soooo good!!", ""};
+  std::vector<FeatureDef> both = {AllKinds().front()};
+  both[0].char_tokens = "whitespace";
+  std::vector<FeatureDef> chars = both;
+  chars[0].word_min = chars[0].word_max = 0;
+  Result<Pipeline> full = Pipeline::Fit(both, t, 7);
+  Result<Pipeline> trained = Pipeline::Fit(chars, t, 7);
+  ASSERT_TRUE(full.ok() && trained.ok());
+  Result<Pipeline> served = Pipeline::FromJson(nlohmann::json::parse(trained->ToJson().dump()));
+  ASSERT_TRUE(served.ok()) << served.status().ToString();
+  const int32_t words = full->cols() - trained->cols();
+  ASSERT_GT(words, 0);
+  const SparseRows f = *full->Transform(t);
+  for (const Pipeline* p : {&*trained, &*served}) {
+    const SparseRows x = *p->Transform(t);
+    ASSERT_EQ(x.rows(), f.rows());
+    for (size_t r = 0; r < f.rows(); ++r) {
+      std::vector<int32_t> idx;
+      std::vector<float> val;
+      auto fi = f.RowIndices(r);
+      auto fv = f.RowValues(r);
+      for (size_t k = 0; k < fi.size(); ++k) {
+        if (fi[k] < words) continue;
+        idx.push_back(fi[k] - words);
+        val.push_back(fv[k]);
+      }
+      auto xi = x.RowIndices(r);
+      auto xv = x.RowValues(r);
+      EXPECT_EQ(std::vector<int32_t>(xi.begin(), xi.end()), idx) << "row " << r;
+      EXPECT_EQ(std::vector<float>(xv.begin(), xv.end()), val) << "row " << r;
+    }
+  }
+}
+
 // The serving path: the fitted state through JSON text and back gives identical vectors.
 TEST(PipelineTest, TrainingAndServingPathsGiveIdenticalVectors) {
   Result<Pipeline> trained = Pipeline::Fit(AllKinds(), Sample(), 42);
