@@ -269,8 +269,9 @@ Result<train::TrainReport> TrainWithReference(const Settings& s, const train::Sp
   if (!options.reference) {
     options.reference = [&s, &spec](const features::Table& rows, const std::vector<double>& proba,
                                     const std::vector<std::string>& classes,
-                                    const features::Pipeline& pipeline) {
-      return TrainingReference(s, spec, rows, proba, classes, &pipeline);
+                                    const features::Pipeline& pipeline,
+                                    const std::vector<double>* targets) {
+      return TrainingReference(s, spec, rows, proba, classes, &pipeline, targets);
     };
   }
   return train::Train(spec, options);

@@ -60,8 +60,13 @@ std::array<metrics::Gauge*, 4> ColumnDriftGauges(metrics::Registry& r, const std
 }
 
 monitor::LivePrediction FromRecord(serve::PredictionRecord r) {
-  return {r.tweet_id.value_or(""), std::move(r.model),         std::move(r.version),
-          std::move(r.label),      std::move(r.probabilities), r.time_ms};
+  return {r.tweet_id.value_or(""),
+          std::move(r.model),
+          std::move(r.version),
+          std::move(r.label),
+          std::move(r.probabilities),
+          r.time_ms,
+          r.value};
 }
 
 Status PublishEvents(log::Log& log, const MonitorSettings& m, QualityRun& run) {
@@ -170,6 +175,14 @@ void SetQualityGauges(metrics::Registry& r, const monitor::QualityReport& report
   }
   for (const auto& [key, w] : latest) {
     const metrics::Labels labels = {{"model", w->model}, {"version", w->version}};
+    if (w->regression_metrics.ok()) {  // a regression model's version
+      r.AddGauge("covidflow_live_mae", "mean absolute error of the latest labelled window", labels)
+          .Set(w->regression_metrics->mae);
+      r.AddGauge("covidflow_live_rmse", "root mean squared error of the latest labelled window",
+                 labels)
+          .Set(w->regression_metrics->rmse);
+    }
+    if (!w->metrics.ok()) continue;
     r.AddGauge("covidflow_live_accuracy", "accuracy of the latest labelled window", labels)
         .Set(w->metrics->accuracy);
     r.AddGauge("covidflow_live_macro_f1", "macro-F1 of the latest labelled window", labels)
@@ -218,6 +231,23 @@ nlohmann::json QualityWindowJson(const monitor::WindowQuality& w) {
                       {"unlabelled", w.unlabelled},
                       {"late_labels", w.late_labels},
                       {"foreign_labels", w.foreign_labels}};
+  if (w.regression) {  // a regression model's version: its errors, lower is better
+    j["task"] = "regression";
+    if (w.regression_metrics.ok()) {
+      j["mae"] = w.regression_metrics->mae;
+      j["rmse"] = w.regression_metrics->rmse;
+      if (w.regression_metrics->r2.ok()) {
+        j["r2"] = *w.regression_metrics->r2;
+      } else {
+        j["r2"] = nullptr;
+        j["r2_undefined"] = w.regression_metrics->r2.status().message();
+      }
+    } else {
+      j["mae"] = j["rmse"] = j["r2"] = nullptr;
+      j["undefined"] = w.regression_metrics.status().message();
+    }
+    return j;
+  }
   if (w.metrics.ok()) {
     j["accuracy"] = w.metrics->accuracy;
     j["macro_f1"] = w.metrics->macro_f1;
@@ -239,14 +269,6 @@ QualityMetrics::~QualityMetrics() { server_.reset(); }
 Result<monitor::Table> ReadModelReference(const std::string& dir) {
   Result<std::string> bytes = model::ReadArtifactFile(dir, train::kReferenceFile);
   if (!bytes.ok() && bytes.status().code() == StatusCode::kNotFound) {
-    Result<model::Model> m = model::LoadModel(dir);
-    if (m.ok() && m->classifier->IsRegressor()) {
-      // docs/monitoring.md: no reference while the stream scores no regression model.
-      return Status::NotFound("the model in " + dir +
-                              " is a regression model, which carries no training reference "
-                              "(the stream does not score regression models, so it has no "
-                              "model columns to compare); give a lake range or a file");
-    }
     return Status::NotFound("the model in " + dir +
                             " has no training reference (trained before train saved one); "
                             "give a lake range or a file");
@@ -282,7 +304,13 @@ Result<ReferenceSample> ReadReference(const Settings& s, const std::string& src)
 Result<std::string> TrainingReference(const Settings& s, const train::Spec& spec,
                                       const features::Table& rows, const std::vector<double>& proba,
                                       const std::vector<std::string>& classes,
-                                      const features::Pipeline* pipeline) {
+                                      const features::Pipeline* pipeline,
+                                      const std::vector<double>* targets) {
+  const bool regression = targets != nullptr;
+  if (regression &&
+      (classes.size() != 1 || proba.size() != rows.rows() || targets->size() != rows.rows())) {
+    return Status::Internal("a regression's reference needs one value and one label a row");
+  }
   const std::vector<std::string>* text = nullptr;
   for (const features::FeatureDef& f : spec.features) {
     if (f.kind == features::FeatureKind::kText) {
@@ -293,7 +321,9 @@ Result<std::string> TrainingReference(const Settings& s, const train::Spec& spec
   const std::vector<std::string>* location = rows.Column("user_location");
   auto parse_int = [](const std::string& v) { return ParseInt(v).value_or(0); };
   std::vector<schema::EnrichedTweet> tweets(rows.rows());
-  std::set<std::string> keep = {"model_label", "model_confidence"};
+  std::set<std::string> keep = regression
+                                   ? std::set<std::string>{"model_value"}
+                                   : std::set<std::string>{"model_label", "model_confidence"};
   // The model's own rows as ModelStep scores the stream: a model without a vocabulary has no
   // out-of-vocabulary rate, and the column is left out.
   std::vector<double> oov;
@@ -341,15 +371,23 @@ Result<std::string> TrainingReference(const Settings& s, const train::Spec& spec
   const size_t k = classes.size();
   monitor::Table table;
   for (size_t r = 0; r < tweets.size(); ++r) {
-    const auto first = proba.begin() + static_cast<ptrdiff_t>(r * k);
-    const auto best = std::max_element(first, first + static_cast<ptrdiff_t>(k));
-    tweets[r].prediction.label = classes[static_cast<size_t>(best - first)];
-    tweets[r].prediction.confidence = *best;
+    tweets[r].prediction.model = spec.name;  // scored, as ModelStep marks a streamed tweet
+    if (regression) {
+      tweets[r].prediction.value = proba[r];
+    } else {
+      const auto first = proba.begin() + static_cast<ptrdiff_t>(r * k);
+      const auto best = std::max_element(first, first + static_cast<ptrdiff_t>(k));
+      tweets[r].prediction.label = classes[static_cast<size_t>(best - first)];
+      tweets[r].prediction.confidence = *best;
+    }
     if (!oov.empty() && !std::isnan(oov[r])) tweets[r].prediction.oov_rate = oov[r];
     monitor::AppendEnriched(tweets[r], &table);
   }
   std::erase_if(table.columns,
                 [&](const monitor::TableColumn& c) { return keep.count(c.name) == 0; });
+  // A regression's labels beside its values: what live labels and a labelled sample are
+  // compared with (the stream's windows have no such column, so they leave it out).
+  if (regression) table.columns.push_back({"label", monitor::CellType::kFloat, *targets, {}, {}});
   return monitor::TableJsonLines(table);
 }
 

@@ -62,14 +62,16 @@ Result<monitor::Table> ReadModelReference(const std::string& dir);
 // row becomes an enriched tweet (the text of the spec's first text feature, user_location,
 // user_followers, user_friends, user_verified, is_retweet when the rows have them), enriched
 // as `process` enriches with the same settings (process.enricher, process.locations); the
-// model's answer is model_label and model_confidence, and with its fitted `pipeline` the text's
-// out-of-vocabulary rate under it, model_oov_rate (as the stream's ModelStep computes it).
-// Columns the rows cannot give (no text, no location...) are left out rather than filled with
-// defaults the stream would not show.
+// model's answer is model_label and model_confidence — a regression model's (`targets` set:
+// the rows' labels) model_value, with the labels as `label` — and with its fitted `pipeline`
+// the text's out-of-vocabulary rate under it, model_oov_rate (as the stream's ModelStep
+// computes it). Columns the rows cannot give (no text, no location...) are left out rather
+// than filled with defaults the stream would not show.
 Result<std::string> TrainingReference(const Settings& s, const train::Spec& spec,
                                       const features::Table& rows, const std::vector<double>& proba,
                                       const std::vector<std::string>& classes,
-                                      const features::Pipeline* pipeline = nullptr);
+                                      const features::Pipeline* pipeline = nullptr,
+                                      const std::vector<double>* targets = nullptr);
 
 // Reads --reference (ReadReference) and --current (monitor/table.h), picks the columns
 // (--columns, or every shared one but free text) and compares them. kInvalidArgument names the

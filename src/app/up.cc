@@ -442,6 +442,9 @@ class StreamScoring {
       steps.push_back(std::make_shared<const serve::ModelStep>(slot_, predictions_.get()));
       enrichment_.Swap(std::make_shared<const enrich::Enrichment>(std::move(steps)));
     } else {
+      // A swap between a classifier and a regression model is refused (serve/stream_step.h):
+      // the caller logs the reason and the stream keeps its model.
+      RETURN_IF_ERROR(serve::CheckStreamSwap(*slot_->Load(), *model));
       slot_->Swap(std::move(model));
     }
     version_ = version;
@@ -519,6 +522,18 @@ Result<std::string> UpMonitorReference(const Settings& s, const std::string& lak
 
 Status RunUp(const Settings& s, const std::atomic<bool>& stop,
              const std::function<void(const std::string&)>& say) {
+  // The loop is a classifier's (up.h: its live labels are VADER's classes, its live
+  // quality is accuracy): a regression spec is refused before anything starts.
+  if (!s.loop.spec.empty()) {
+    ASSIGN_OR_RETURN(train::Spec spec, train::ReadSpec(s.loop.spec));
+    if (spec.task == train::Task::kRegression) {
+      return Status::InvalidArgument(
+          "loop.spec " + s.loop.spec +
+          " is a regression spec: up's loop retrains classifiers only (its live labels are the "
+          "stream's VADER classes and its live quality is accuracy); train, serve, process "
+          "--model and monitor take a regression model");
+    }
+  }
   const std::string home = HomeDir(s.cli);
   const std::string lake_dir = s.lake.dir.empty() ? home + "/lake" : s.lake.dir;
   RETURN_IF_ERROR(MakeDirs(home + "/loop"));

@@ -82,7 +82,9 @@ std::map<int64_t, orchestrate::LiveQuality> LiveQualityOf(const monitor::Quality
 
 // Runs until `stop` is set (SIGTERM). `say` receives one line per endpoint and per loop
 // decision. Restarting resumes: the log's committed offsets, the registry, the loop's state
-// file (HOME/loop/state.json) with its pending triggers and its run in progress.
+// file (HOME/loop/state.json) with its pending triggers and its run in progress. The loop
+// retrains classifiers only: a `task: regression` loop.spec is kInvalidArgument before anything
+// starts (its live labels would be VADER's classes, its live quality accuracy).
 Status RunUp(const Settings& s, const std::atomic<bool>& stop,
              const std::function<void(const std::string&)>& say);
 

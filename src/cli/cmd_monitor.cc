@@ -106,6 +106,11 @@ void PrintText(const app::QualityRun& run) {
                 ok ? Figure(w.metrics->accuracy).c_str() : "-",
                 ok ? Figure(w.metrics->macro_f1).c_str() : "-",
                 ok ? Figure(w.metrics->roc_auc).c_str() : "-", w.closed ? "" : "  (open)");
+    if (w.regression && w.regression_metrics.ok()) {  // a regression model: its errors
+      std::printf("%-20s mae %s  rmse %s  r2 %s\n", "", Figure(w.regression_metrics->mae).c_str(),
+                  Figure(w.regression_metrics->rmse).c_str(),
+                  Figure(w.regression_metrics->r2).c_str());
+    }
   }
   const monitor::QualityCounts& c = run.report.counts;
   int64_t malformed = 0;

@@ -63,8 +63,9 @@ inline constexpr std::string_view kSourceOffsetsKey = "covidflow.source_offsets"
 // Written by compaction: the file names (in the same partition) this file replaces.
 inline constexpr std::string_view kReplacesKey = "covidflow.replaces";
 // 2: the model's columns appended (model, model_label, model_confidence, model_probabilities);
-// readers read version 1 files too, with those columns empty.
-inline constexpr int kSchemaVersion = 2;
+// 3: a regression model's model_value appended. Readers read version 1 and 2 files too, with
+// the columns they lack empty.
+inline constexpr int kSchemaVersion = 3;
 
 // JSON: [{"topic":"t","partition":0,"first":5,"last":9,"count":5}, ...]
 std::string EncodeSourceRanges(const SourceRanges& ranges);

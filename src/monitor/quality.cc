@@ -1,6 +1,8 @@
 #include "monitor/quality.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -41,11 +43,36 @@ struct Group {
   std::vector<int32_t> truth;
   std::vector<int32_t> predicted;
   std::vector<double> probabilities;
+  // A regression's rows.
+  std::vector<double> truth_values;
+  std::vector<double> predicted_values;
+
+  size_t joined() const { return w.regression ? truth_values.size() : truth.size(); }
 };
 
+// A regression label: the whole text is a finite number ("3", "2.5", "-1e3").
+std::optional<double> ParseNumber(std::string_view s) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) {
+    return std::nullopt;
+  }
+  return v;
+}
+
 // Adds `p` with its label to `g`; false (counted as foreign) when the label is none of the
-// version's classes.
+// version's classes, or, for a regression, not a number.
 bool AddJoined(Group& g, const LivePrediction& p, const std::string& label) {
+  if (g.w.regression) {
+    const std::optional<double> truth = ParseNumber(label);
+    if (!truth || !p.value) {
+      ++g.w.foreign_labels;
+      return false;
+    }
+    g.truth_values.push_back(*truth);
+    g.predicted_values.push_back(*p.value);
+    return true;
+  }
   const auto& classes = g.w.classes;
   const auto truth = std::find(classes.begin(), classes.end(), label);
   if (truth == classes.end()) {
@@ -60,7 +87,16 @@ bool AddJoined(Group& g, const LivePrediction& p, const std::string& label) {
 }
 
 WindowQuality Scored(Group g) {
-  g.w.joined = static_cast<int64_t>(g.truth.size());
+  g.w.joined = static_cast<int64_t>(g.joined());
+  if (g.w.regression) {
+    g.w.metrics = Status::FailedPrecondition("a regression model: see its MAE and RMSE");
+    if (g.w.joined > 0) {
+      // The one implementation of the regression metrics (model/metrics.h).
+      g.w.regression_metrics = model::EvaluateRegression({g.truth_values, g.predicted_values});
+    }
+    return std::move(g.w);
+  }
+  g.w.regression_metrics = Status::FailedPrecondition("a classifier: see its accuracy");
   if (g.w.joined > 0) {
     model::ClassifiedRows rows;
     rows.num_classes = static_cast<int>(g.w.classes.size());
@@ -94,15 +130,23 @@ void QualityJoin::AddPrediction(LivePrediction p) {
     ++counts_.predictions_without_tweet_id;
     return;
   }
-  if (p.probabilities.empty()) {
-    CountMalformed("prediction: no probabilities");
-    return;
-  }
+  // A regression model's record has a value and no class; its version's classes are none.
   std::vector<std::string> classes;
-  for (const auto& [name, prob] : p.probabilities) classes.push_back(name);
-  if (std::find(classes.begin(), classes.end(), p.label) == classes.end()) {
-    CountMalformed("prediction: label is none of its classes");
-    return;
+  if (p.value) {
+    if (!std::isfinite(*p.value) || !p.probabilities.empty()) {
+      CountMalformed("prediction: a value that is not a finite number, or with probabilities");
+      return;
+    }
+  } else {
+    if (p.probabilities.empty()) {
+      CountMalformed("prediction: no probabilities");
+      return;
+    }
+    for (const auto& [name, prob] : p.probabilities) classes.push_back(name);
+    if (std::find(classes.begin(), classes.end(), p.label) == classes.end()) {
+      CountMalformed("prediction: label is none of its classes");
+      return;
+    }
   }
   auto [it, fresh] = classes_.try_emplace({p.model, p.version}, classes);
   if (!fresh && it->second != classes) {
@@ -145,6 +189,7 @@ QualityReport QualityJoin::Report() const {
       g.w.closed = g.w.end_ms + options_.lateness_ms <= counts_.watermark_ms;
       g.w.model = p.model;
       g.w.version = p.version;
+      g.w.regression = p.value.has_value();
       for (const auto& [name, prob] : p.probabilities) g.w.classes.push_back(name);
     }
     ++g.w.predictions;
@@ -192,8 +237,9 @@ std::vector<WindowQuality> QualityJoin::Newest(int64_t n) const {
     g.w.model = key.first;
     g.w.version = key.second;
     g.w.classes = classes_.at(key);
+    g.w.regression = predictions_[indices.front()].value.has_value();
     for (size_t i : indices) {
-      if (static_cast<int64_t>(g.truth.size()) >= n) break;
+      if (static_cast<int64_t>(g.joined()) >= n) break;
       const LivePrediction& p = predictions_[i];
       ++g.w.predictions;
       auto found = labels_.find(p.tweet_id);

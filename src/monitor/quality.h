@@ -39,6 +39,9 @@ struct LivePrediction {
   std::string label;
   std::vector<std::pair<std::string, double>> probabilities;  // the model's class order
   int64_t time_ms = 0;
+  // A regression model's predicted value (label and probabilities then empty); its labels
+  // are numbers.
+  std::optional<double> value;
 };
 
 struct DelayedLabel {
@@ -59,14 +62,21 @@ struct WindowQuality {
   bool closed = false;  // end + lateness <= the latest time either input has shown
   std::string model;
   std::string version;
-  std::vector<std::string> classes;  // the model's, in its order
+  std::vector<std::string> classes;  // the model's, in its order; empty for a regression
+  bool regression = false;           // a regression model's version: `regression_metrics`
   int64_t predictions = 0;
   int64_t joined = 0;      // rows the figures are computed on
   int64_t unlabelled = 0;  // predictions with no label
   int64_t late_labels = 0;
-  int64_t foreign_labels = 0;  // labels that are none of the model's classes
-  // model::EvaluateClassification on the joined rows; an error (the reason) when none joined.
+  // Labels that are none of the model's classes (a regression: labels that are not a number).
+  int64_t foreign_labels = 0;
+  // model::EvaluateClassification on the joined rows; an error (the reason) when none joined
+  // or the version is a regression model's.
   Result<model::ClassificationMetrics> metrics =
+      Status::FailedPrecondition("no labelled predictions");
+  // A regression model's version: model::EvaluateRegression (MAE, RMSE, R²) on the joined
+  // rows; an error (the reason) when none joined or the version is a classifier's.
+  Result<model::RegressionMetrics> regression_metrics =
       Status::FailedPrecondition("no labelled predictions");
 };
 

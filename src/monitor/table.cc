@@ -185,9 +185,18 @@ const std::vector<std::string>& LakeColumns() {
                                                     "is_retweet",
                                                     "model_label",
                                                     "model_confidence",
+                                                    "model_value",
                                                     "text",
                                                     "hashtags"};
   return kColumns;
+}
+
+// The lake columns a lake source reads: the watched ones, and `model`, which tells a
+// regression model's rows (a model, no label) for model_value.
+std::vector<std::string> LakeReadColumns() {
+  std::vector<std::string> columns = LakeColumns();
+  columns.push_back("model");
+  return columns;
 }
 
 // `text_length`: code points of the text (bytes that do not continue a UTF-8 sequence).
@@ -262,6 +271,19 @@ void AppendBatch(const lake::ColumnBatch& batch, Table* t) {
       }
       continue;
     }
+    if (col.name == "model_value") {
+      // Only a regression model's rows have a value (a model and no label; the file stores 0
+      // otherwise, and a file of schema version 1 or 2 has the column empty).
+      const lake::ColumnVector* model = batch.Find("model");
+      const lake::ColumnVector* label = batch.Find("model_label");
+      auto has = [](const lake::ColumnVector* c, size_t r) {
+        return (c->valid.empty() || c->valid[r] != 0) && !c->String(r).empty();
+      };
+      for (size_t r = 0; r < batch.num_rows; ++r) {
+        col.numbers.push_back(has(model, r) && !has(label, r) ? v->doubles[r] : kMissing);
+      }
+      continue;
+    }
     for (size_t r = 0; r < batch.num_rows; ++r) {
       switch (col.type) {
         case CellType::kFloat:
@@ -302,7 +324,7 @@ Result<Table> ReadLake(std::unique_ptr<lake::BatchReader> reader, const std::str
 Result<Table> ReadLakeRange(const std::string& spec) {
   ASSIGN_OR_RETURN(lake::LakeUri uri, lake::ParseLakeUri(spec));
   lake::BatchReaderOptions options;
-  options.columns = LakeColumns();
+  options.columns = LakeReadColumns();
   options.from_date = uri.from_date;
   options.to_date = uri.to_date;
   if (!PathExists(uri.dir)) {
@@ -356,12 +378,18 @@ void AppendEnriched(const schema::EnrichedTweet& t, Table* table) {
   });
   static const size_t kConfidence =
       static_cast<size_t>(kSlots[*schema::FindColumn("model_confidence")]);
+  static const size_t kValue = static_cast<size_t>(kSlots[*schema::FindColumn("model_value")]);
   if (t.prediction.label.empty()) table->columns[kConfidence].numbers.back() = kMissing;
+  // A regression model's value: present when a model scored the tweet and gave no class.
+  if (t.prediction.model.empty() || !t.prediction.label.empty()) {
+    table->columns[kValue].numbers.back() = kMissing;
+  }
   const size_t n = table->columns.size();  // ends with LakeTableColumns' three computed ones
   table->columns[n - 3].numbers.push_back(CodePoints(t.tweet.text));
   table->columns[n - 2].numbers.push_back(static_cast<double>(t.tweet.hashtags.size()));
   const std::optional<double>& oov = t.prediction.oov_rate;
-  table->columns[n - 1].numbers.push_back(oov && !t.prediction.label.empty() ? *oov : kMissing);
+  const bool scored = !t.prediction.model.empty() || !t.prediction.label.empty();
+  table->columns[n - 1].numbers.push_back(oov && scored ? *oov : kMissing);
   ++table->rows;
 }
 
@@ -378,7 +406,7 @@ Result<Table> ReadTableBytes(const std::string& name, std::string_view data) {
   if (EndsWith(name, ".jsonl") || EndsWith(name, ".json")) return ReadJsonLines(name, data);
   if (EndsWith(name, ".parquet")) {
     lake::BatchReaderOptions options;
-    options.columns = LakeColumns();
+    options.columns = LakeReadColumns();
     auto reader = lake::BatchReader::OpenBytes(data, options);  // read before returning
     if (!reader.ok()) return reader.status();
     return ReadLake(std::move(*reader), name);

@@ -10,8 +10,9 @@
 //   lake:DIR[?from=YYYY-MM-DD][&to=YYYY-MM-DD]   the lake's committed files in the range
 // A lake source holds the columns the pipeline derives, not the raw text: sentiment scores
 // and label, enricher, location, user figures, the model's answer when `process --model`
-// scored the stream (model_label, model_confidence; missing for a tweet no model scored, and
-// in schema-version-1 files), and `text_length` (code points of the text) and
+// scored the stream (a classifier's model_label, model_confidence, a regression model's
+// model_value; missing for a tweet no model of that kind scored, and in files of a schema
+// version without them), and `text_length` (code points of the text) and
 // `hashtag_count` computed here. The stream's tables (AppendEnriched) also hold
 // `model_oov_rate`, the share of the text's words outside the scoring model's vocabulary
 // (EnrichedTweet::prediction.oov_rate); the lake does not store it, so it is missing in every

@@ -210,13 +210,18 @@ void AppendEnrichedJson(std::string& out, const EnrichedTweet& e, bool tweet_utf
     const ModelPrediction& m = e.prediction;
     out.append(",\"model\":{\"id\":");
     AppendSafeString(out, m.model);
-    out.append(",\"label\":");
-    AppendSafeString(out, m.label);
-    out.append(",\"confidence\":");
-    Number(out, m.confidence);
-    out.append(",\"probabilities\":");
-    // Made by AppendProbabilitiesJson: valid JSON already.
-    out.append(m.probabilities.empty() ? std::string_view("{}") : m.probabilities);
+    if (m.label.empty()) {  // a regression model: its value, no class
+      out.append(",\"value\":");
+      Number(out, m.value);
+    } else {
+      out.append(",\"label\":");
+      AppendSafeString(out, m.label);
+      out.append(",\"confidence\":");
+      Number(out, m.confidence);
+      out.append(",\"probabilities\":");
+      // Made by AppendProbabilitiesJson: valid JSON already.
+      out.append(m.probabilities.empty() ? std::string_view("{}") : m.probabilities);
+    }
     out.append(",\"oov_rate\":");
     if (m.oov_rate && std::isfinite(*m.oov_rate)) {
       Number(out, *m.oov_rate);
@@ -415,19 +420,24 @@ Result<EnrichedTweet> DecodeEnrichedJson(std::string_view json) {
   if (!r["model"].get_object().get(mo)) {
     Reader mr(mo, kWhat);
     RETURN_IF_ERROR(mr.Str("id", &e.prediction.model));
-    RETURN_IF_ERROR(mr.Str("label", &e.prediction.label));
-    RETURN_IF_ERROR(mr.Double("confidence", &e.prediction.confidence));
-    simdjson::dom::object po;
-    if (mr["probabilities"].get_object().get(po)) return Bad(kWhat, "model.probabilities");
-    std::vector<std::string> classes;
-    std::vector<double> values;
-    for (auto [key, value] : po) {
-      double v = 0;
-      if (value.get_double().get(v)) return Bad(kWhat, "model.probabilities");
-      classes.emplace_back(key);
-      values.push_back(v);
+    if (mr["value"].error() != simdjson::NO_SUCH_FIELD) {
+      // A regression model's answer: its value, no label, confidence nor probabilities.
+      RETURN_IF_ERROR(mr.Double("value", &e.prediction.value));
+    } else {
+      RETURN_IF_ERROR(mr.Str("label", &e.prediction.label));
+      RETURN_IF_ERROR(mr.Double("confidence", &e.prediction.confidence));
+      simdjson::dom::object po;
+      if (mr["probabilities"].get_object().get(po)) return Bad(kWhat, "model.probabilities");
+      std::vector<std::string> classes;
+      std::vector<double> values;
+      for (auto [key, value] : po) {
+        double v = 0;
+        if (value.get_double().get(v)) return Bad(kWhat, "model.probabilities");
+        classes.emplace_back(key);
+        values.push_back(v);
+      }
+      AppendProbabilitiesJson(e.prediction.probabilities, classes, values.data());
     }
-    AppendProbabilitiesJson(e.prediction.probabilities, classes, values.data());
     // Optional: null, or absent in records written before it existed.
     double oov = 0;
     if (!mr["oov_rate"].get_double().get(oov)) e.prediction.oov_rate = oov;

@@ -19,7 +19,8 @@ namespace covidflow::schema {
 // `tweet_utf8_checked`: the tweet's strings are known to be valid UTF-8 (the CSV and JSON
 // readers guarantee it for every tweet they return), so they are not checked again.
 // A scored tweet (prediction.model set) also has "model": {"id", "label", "confidence",
-// "probabilities"}; an unscored one has no "model" key.
+// "probabilities", "oov_rate"} — a regression model's (prediction.label empty) {"id", "value",
+// "oov_rate"}; an unscored one has no "model" key.
 void AppendEnrichedJson(std::string& out, const EnrichedTweet& t, bool tweet_utf8_checked = false);
 
 // {"negative":0.1,"positive":0.9}: each class with its probability, in the given order, as

@@ -142,6 +142,9 @@ inline constexpr auto kColumnDefs = [] {
                                                                              "model_confidence"},
       Enriched<V::kString, &E::prediction, &ModelPrediction::probabilities>{
           .name = "model_probabilities", .nullable = true},
+      // Schema version 3: a regression model's predicted value (its label, confidence and
+      // probabilities are then null, 0 and null); 0 when no regression model scored the tweet.
+      Enriched<V::kDouble, &E::prediction, &ModelPrediction::value>{.name = "model_value"},
   };
 }();
 
@@ -149,7 +152,10 @@ inline constexpr size_t kColumnCount = std::tuple_size_v<decltype(kColumnDefs)>;
 // The columns of lake schema version 1 (before the model's columns): files written then have
 // these, a prefix of the table.
 inline constexpr size_t kColumnCountV1 = 26;
-static_assert(kColumnCount == kColumnCountV1 + 4);
+// Schema version 2 added the classifier's four columns (model .. model_probabilities), version 3
+// the regression's model_value.
+inline constexpr size_t kColumnCountV2 = kColumnCountV1 + 4;
+static_assert(kColumnCount == kColumnCountV2 + 1);
 static_assert(kFieldCount <= kColumnCount);
 
 // The definition of column I, and of seed field F (column static_cast<size_t>(F)).

@@ -56,12 +56,14 @@ struct Location {
 // What a served model says about the tweet (process --model). Empty `model`: not scored.
 struct ModelPrediction {
   std::string model;      // "NAME/VERSION" of the registry version, or NAME for a directory's model
-  std::string label;      // the most probable class
-  double confidence = 0;  // the label's probability
+  std::string label;      // the most probable class; empty for a regression model
+  double confidence = 0;  // the label's probability; 0 for a regression model
+  // A regression model's predicted value (`label` then empty); 0 for a classifier.
+  double value = 0;
   // Every class's probability as a JSON object, in the model's class order:
   // {"negative":0.1,"neutral":0.2,"positive":0.7} (the class set is the model's, so a column of
   // its own per class would change the schema with every model).
-  std::string probabilities;
+  std::string probabilities;  // empty for a regression model
   // The share of the text's words outside the model's vocabulary (its first word n-gram text
   // feature; features::Pipeline::OutOfVocabulary); nullopt when the model has none or the
   // text has no word. Not a lake column: the monitor watches it on the stream.

@@ -107,15 +107,25 @@ std::optional<std::string> TweetId(const schema::Tweet& tweet) {
 }  // namespace
 
 Status CheckStreamable(const model::Model& model) {
-  if (model.classifier->IsRegressor()) {
-    return Status::FailedPrecondition(
-        "a regression model: the stream scores classifiers only so far (serve and predict "
-        "take it)");
-  }
   for (const std::string& column : model.pipeline.InputColumns()) {
     if (!Fields().contains(column)) return NotAField(column);
   }
   return Status::Ok();
+}
+
+Status CheckStreamSwap(const LoadedModel& current, const LoadedModel& next) {
+  const bool was = current.model.classifier->IsRegressor();
+  const bool is = next.model.classifier->IsRegressor();
+  if (was == is) return Status::Ok();
+  auto kind = [](bool regression) {
+    return regression ? std::string("a regression model (model_value)")
+                      : std::string("a classifier (model_label, model_confidence)");
+  };
+  return Status::FailedPrecondition(
+      "model " + next.Id() + " is " + kind(is) + " and the stream is scored by " + current.Id() +
+      ", " + kind(was) +
+      ": a swap would change the stream's model columns mid-stream; the stream keeps " +
+      current.Id() + " (restart it with the new model to change the output kind)");
 }
 
 Result<features::Table> TweetRows(const std::vector<std::string>& columns,
@@ -142,8 +152,6 @@ void ModelStep::Apply(std::span<schema::EnrichedTweet* const> tweets) const {
                                                          tweets.data(), tweets.size())));
     const auto start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(Scores scores, Score(loaded, rows));
-    // A slot swapped to a model CheckStreamable refuses scores nothing (and says so).
-    if (scores.Regression()) RETURN_IF_ERROR(CheckStreamable(loaded->model));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     // Beside the answer, the share of the text's words the model does not know (none for a
@@ -151,14 +159,22 @@ void ModelStep::Apply(std::span<schema::EnrichedTweet* const> tweets) const {
     const Result<std::vector<double>> oov = loaded->model.pipeline.OutOfVocabulary(rows);
     const std::string id = loaded->Id();
     const size_t k = scores.classes().size();
+    const bool regression = scores.Regression();
     for (size_t r = 0; r < tweets.size(); ++r) {
       schema::ModelPrediction& p = tweets[r]->prediction;
       p.model = id;
-      p.label = scores.Label(r);
-      p.confidence = scores.Probability(r, scores.labels[r]);
+      p.label.clear();
+      p.confidence = 0;
       p.probabilities.clear();
-      schema::AppendProbabilitiesJson(p.probabilities, scores.classes(),
-                                      scores.probabilities.data() + r * k);
+      p.value = 0;
+      if (regression) {
+        p.value = scores.Value(r);  // no class: model_label, model_probabilities stay null
+      } else {
+        p.label = scores.Label(r);
+        p.confidence = scores.Probability(r, scores.labels[r]);
+        schema::AppendProbabilitiesJson(p.probabilities, scores.classes(),
+                                        scores.probabilities.data() + r * k);
+      }
       p.oov_rate.reset();
       if (oov.ok() && !std::isnan((*oov)[r])) p.oov_rate = (*oov)[r];
     }

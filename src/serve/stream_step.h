@@ -3,8 +3,9 @@
 // (enrich/enrichment.h) that scores the processor's tweets, chunk by chunk in its transform
 // workers, with the model in a ModelSlot, and writes the answer into each tweet's
 // EnrichedTweet::prediction — the enriched topic's "model" object and the lake's model
-// columns (docs/formats/records.md, docs/formats/lake.md) — with the tweet's out-of-vocabulary
-// rate under that model (features::Pipeline::OutOfVocabulary; the topic only).
+// columns (docs/formats/records.md, docs/formats/lake.md): a classifier's label, confidence
+// and probabilities, or a regression model's value (model_value) — with the tweet's
+// out-of-vocabulary rate under that model (features::Pipeline::OutOfVocabulary; the topic only).
 //
 // The tweets reach the model as the rows training read: each column the model's pipeline reads
 // is filled from the tweet field of that name — a reference-schema column name (`text`,
@@ -39,9 +40,18 @@
 namespace covidflow::serve {
 
 // kInvalidArgument naming the column when `model` reads a column no tweet field fills (a model
-// trained on other data than tweets cannot score the stream); kFailedPrecondition for a
-// regression model (the stream adds classes and probabilities only, so far).
+// trained on other data than tweets cannot score the stream). A classifier and a regression
+// model are both streamable: a classifier fills the label, its confidence and the
+// probabilities, a regression model the value (schema::ModelPrediction).
 Status CheckStreamable(const model::Model& model);
+
+// Whether the stream scored by `current` may swap to `next` (a hot swap, the alias moved):
+// kFailedPrecondition naming both versions when one is a classifier and the other a regression
+// model. Such a swap is refused, not handled: the stream's model columns (model_label and
+// model_confidence, or model_value), the monitor's training reference and live quality's
+// figures (accuracy, or MAE/RMSE) would change kind in the middle of a window. A classifier
+// with other classes may swap in (its probabilities are its own JSON object).
+Status CheckStreamSwap(const LoadedModel& current, const LoadedModel& next);
 
 // The rows `columns` of `tweets` as a features::Table, each value as the reference CSV writes
 // it. kInvalidArgument naming a column that is not a tweet field.
@@ -51,7 +61,8 @@ Result<features::Table> TweetRows(const std::vector<std::string>& columns,
 class ModelStep : public enrich::EnrichmentStep {
  public:
   // `slot` holds a model CheckStreamable accepts, now and after every swap (the caller checks
-  // before it swaps).
+  // before it swaps, with CheckStreamSwap too). Each chunk is scored by the slot's model of
+  // either kind.
   // `predictions`: where every prediction goes, or null; it outlives the step's use (the
   // processor stops before it closes).
   explicit ModelStep(std::shared_ptr<const ModelSlot> slot, PredictionLog* predictions = nullptr)

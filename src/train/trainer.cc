@@ -409,6 +409,7 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
     train_mean += v / static_cast<double>(splits[0].targets.size());
   for (size_t k = 0; k < splits.size() && regression; ++k) {
     ASSIGN_OR_RETURN(std::vector<double> p, classifier->PredictProba(matrices[k]));
+    if (k == reference_split && options.reference) reference_proba = p;
     SplitResult result;
     result.name = splits[k].name;
     result.rows = static_cast<int64_t>(splits[k].targets.size());
@@ -468,8 +469,9 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
                  {"seed", spec.seed},      {"lineage", report.lineage}, {"metrics", metrics}};
   if (regression) record["task"] = "regression";
   std::vector<model::ExtraFile> extra;
-  // The training reference holds class probabilities for the monitor: none for a regression.
-  if (options.reference && !regression) {
+  // The training reference: the model's answers on held-out rows for the monitor (class
+  // probabilities, or a regression's values with the rows' labels).
+  if (options.reference) {
     const features::Table& all_rows = splits[reference_split].rows;
     const size_t n_classes = classes.size();
     std::vector<size_t> pick(all_rows.rows());
@@ -486,8 +488,14 @@ Result<TrainReport> Train(const Spec& spec, const TrainOptions& options) {
       proba.insert(proba.end(), reference_proba.begin() + static_cast<ptrdiff_t>(r * n_classes),
                    reference_proba.begin() + static_cast<ptrdiff_t>((r + 1) * n_classes));
     }
+    std::vector<double> targets;
+    if (regression) {
+      targets.reserve(pick.size());
+      for (size_t r : pick) targets.push_back(splits[reference_split].targets[r]);
+    }
     Result<std::string> bytes =
-        options.reference(features::SelectRows(all_rows, pick), proba, classes, *pipeline);
+        options.reference(features::SelectRows(all_rows, pick), proba, classes, *pipeline,
+                          regression ? &targets : nullptr);
     if (!bytes.ok()) return bytes.status().WithContext("the training reference");
     record["reference"] = {
         {"file", kReferenceFile}, {"split", splits[reference_split].name}, {"rows", pick.size()}};

@@ -41,10 +41,13 @@ struct TrainOptions {
   // with the model's probabilities on them (rows × classes) and its fitted feature pipeline
   // (for what it derives from them: the out-of-vocabulary rate), are handed to `reference`; the
   // bytes it returns are stored in the artifact as kReferenceFile. The caller derives the
-  // watched columns (the monitor's), which this module does not know.
+  // watched columns (the monitor's), which this module does not know. A regression model's
+  // `proba` is its predicted value a row (classes {"value"}) and `targets` the rows' labels;
+  // `targets` is null for a classifier.
   std::function<Result<std::string>(const features::Table& rows, const std::vector<double>& proba,
                                     const std::vector<std::string>& classes,
-                                    const features::Pipeline& pipeline)>
+                                    const features::Pipeline& pipeline,
+                                    const std::vector<double>* targets)>
       reference;
   size_t reference_rows = 5000;
 };

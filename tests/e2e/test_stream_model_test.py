@@ -148,3 +148,82 @@ def test_model_dir_and_bad_model_flags(registered):
     unknown = run("process", "--from", uri, "--group", "u", "--exit-when-idle", "--model",
                   "no-such-model@champion", *reg, "--home", home, check=False)
     assert unknown.returncode == 1 and "no-such-model" in unknown.stderr, unknown.stderr
+
+
+REGRESSION_SPEC = """name: favourites
+task: regression
+seed: 3
+label: user_favourites
+features:
+  - {name: text, kind: text, column: text, min_df: 1, hash_bits: 12}
+  - {name: followers, kind: numeric, column: user_followers}
+model: {family: linear}
+split: {by: files, train: gtrain.csv, validation: gval.csv}
+metrics: [rmse, mae]
+"""
+
+
+def test_a_regression_model_scores_the_stream_and_its_reference_watches_the_values(home):
+    """A regression model (task regression) scores every tweet with its value, as predict
+    does: model_value in the lake and "value" on the enriched topic and the prediction log,
+    no class; its artifact's training reference holds the values (and the labels), which
+    `monitor drift` compares with the stream's."""
+    for name, seed in (("gtrain.csv", 21), ("gval.csv", 22)):
+        run("generate", "--count", 1500, "--seed", seed, "--malformed-rate", 0, "--out",
+            os.path.join(home, name))
+    with open(os.path.join(home, "rspec.yaml"), "w") as f:
+        f.write(REGRESSION_SPEC)
+    model = os.path.join(home, "rm")
+    run("train", "--spec", os.path.join(home, "rspec.yaml"), "--out", model, "--home", home)
+    reference = [json.loads(line) for line in open(os.path.join(model, "reference.jsonl"))]
+    assert len(reference) == 1500
+    assert "model_value" in reference[0] and "label" in reference[0], reference[0]
+    assert "model_label" not in reference[0] and "model_confidence" not in reference[0]
+    with open(os.path.join(home, "gval.csv"), newline="", encoding="utf-8") as f:
+        favourites = sorted(float(row["user_favourites"]) for row in csv.DictReader(f))
+    assert sorted(r["label"] for r in reference) == favourites
+
+    source = os.path.join(home, "t.csv")
+    run("generate", "--count", 2000, "--seed", 23, "--malformed-rate", 0, "--out", source)
+    uri = f"file://{home}/log"
+    run("produce", "--from", source, "--to", uri)
+    lake = os.path.join(home, "lake")
+    counts = json.loads(run("process", "--from", uri, "--group", "reg", "--exit-when-idle",
+                            "--json", "--lake", lake, "--model-dir", model,
+                            "--home", home).stdout)
+    assert counts["enriched"] == 2000 and counts["lake_rows"] == 2000
+
+    out = os.path.join(home, "values.jsonl")
+    run("predict", "--model", model, "--input", source, "--out", out)
+    with open(source, newline="", encoding="utf-8") as f:
+        keys = [(row["text"], int(row["user_followers"])) for row in csv.DictReader(f)]
+    want = {k: json.loads(line)["value"] for k, line in zip(keys, open(out))}
+    table = ds.dataset(os.path.join(lake, "tweets"), format="parquet", partitioning="hive",
+                       exclude_invalid_files=True).to_table(
+        columns=["text", "user_followers", "sentiment_label", "model", "model_label",
+                 "model_confidence", "model_probabilities", "model_value"]).to_pylist()
+    assert len(table) == 2000
+    for row in table:
+        assert row["model"] == "rm"
+        assert row["model_label"] is None and row["model_probabilities"] is None
+        assert row["model_confidence"] == 0
+        assert row["model_value"] == want[(row["text"], row["user_followers"])], row["text"]
+        assert row["sentiment_label"] in ("negative", "neutral", "positive")  # VADER beside it
+    assert len({row["model_value"] for row in table}) > 100
+
+    for rec in read_topic(uri, "tweets.enriched")[:200]:
+        e = json.loads(rec["value"])
+        assert set(e["model"]) == {"id", "value", "oov_rate"}, e["model"]
+        assert e["model"]["value"] == want[(e["text"], e["user_followers"])]
+    logged = [json.loads(r["value"]) for r in read_topic(uri, "predictions")]
+    assert len(logged) == 2000
+    assert all("value" in p and p.get("label", "") == "" for p in logged), logged[0]
+
+    # The stream's values against the model's own on its validation rows.
+    drift = json.loads(run("monitor", "drift", "--reference", f"model-dir:{model}",
+                           "--current", f"lake:{lake}", "--json", check=False).stdout)
+    columns = {c["column"]: c for c in drift["columns"]}
+    assert columns["model_value"]["reference_rows"] == 1500
+    assert columns["model_value"]["current_rows"] == 2000
+    assert columns["model_value"]["kind"] == "numeric"
+    assert "model_label" not in columns and "label" not in columns

@@ -72,12 +72,29 @@ def test_pyarrow_sees_types_and_metadata(written):
     assert schema.field("hashtags").type.value_type == pa.string()
     assert schema.field("country").nullable
     meta = {k.decode(): v.decode() for k, v in schema.metadata.items()}
-    assert meta["covidflow.schema_version"] == "2"
+    assert meta["covidflow.schema_version"] == "3"
+    assert schema.field("model_value").type == pa.float64()
     assert set(meta["covidflow.enrichers"].split(",")) == {"vader", "model@3"}
     ranges = json.loads(meta["covidflow.source_offsets"])
     assert sum(r["count"] for r in ranges) == 6
     stats = pq.ParquetFile(f).metadata.row_group(0).column(4).statistics  # user_followers
     assert stats.min == -1 and stats.max == 2**63 - 1 and stats.null_count == 0
+
+
+def test_a_regression_models_rows_hold_a_value_and_no_label(written):
+    # Every sixth row of the mixed files was scored by a regression model (test_rows.h).
+    f = next(p for p in written if p.name == "mixed_zstd.parquet")
+    con = duckdb.connect()
+    rows = con.execute(
+        f"SELECT model, model_label, model_confidence, model_probabilities, model_value "
+        f"FROM read_parquet('{f}') WHERE model IS NOT NULL AND model_label IS NULL").fetchall()
+    assert len(rows) == 5000 // 6
+    assert {r[0] for r in rows} == {"retweets/2"}
+    assert all(r[2] == 0.0 and r[3] is None for r in rows)
+    assert len({r[4] for r in rows}) > 100
+    table = pq.read_table(f, columns=["model_label", "model_value"]).to_pylist()
+    assert [r["model_value"] for r in table if r["model_label"] is None and r["model_value"]] \
+        == [r[4] for r in rows if r[4]]
 
 
 def test_duckdb_reads_every_value(written):

@@ -280,8 +280,9 @@ TEST_F(LearnTest, SavesTheTrainingReferenceThatMonitorDriftReads) {
     o.out_dir = dir_.Sub("bounded" + std::to_string(k));
     o.reference_rows = 7;
     o.reference = [&drawn, k](const features::Table& rows, const std::vector<double>& proba,
-                              const std::vector<std::string>& classes,
-                              const features::Pipeline&) -> Result<std::string> {
+                              const std::vector<std::string>& classes, const features::Pipeline&,
+                              const std::vector<double>* targets) -> Result<std::string> {
+      EXPECT_EQ(targets, nullptr);  // a classifier
       EXPECT_EQ(proba.size(), rows.rows() * classes.size());
       drawn[k] = *rows.Column("text");
       return std::string("{}\n");

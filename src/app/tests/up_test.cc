@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -88,6 +89,27 @@ class UpTest : public ::testing::Test {
   std::string home_ = dir_.Sub("home");
   Settings s_;
 };
+
+// The loop retrains classifiers only: a regression spec is refused before anything starts,
+// naming the spec and why.
+TEST_F(UpTest, ARegressionSpecIsRefusedBeforeTheLoopStarts) {
+  const std::string spec = dir_.Sub("regression.yaml");
+  ASSERT_TRUE(ReplaceFileAtomically(
+                  spec,
+                  "name: loop-values\ntask: regression\nseed: 5\nlabel: user_followers\n"
+                  "features: [{name: words, kind: text, column: text, min_df: 1, hash_bits: "
+                  "12}]\nmodel: {family: linear}\nsplit: {by: files, train: a.csv, validation: "
+                  "b.csv}\n",
+                  spec + ".tmp")
+                  .ok());
+  s_.loop.spec = spec;
+  std::atomic<bool> stop{true};
+  const Status st = RunUp(s_, stop, [](const std::string&) {});
+  ASSERT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
+  EXPECT_NE(st.message().find("regression.yaml is a regression spec"), std::string::npos)
+      << st.message();
+  EXPECT_FALSE(PathExists(home_ + "/loop"));  // nothing started
+}
 
 TEST_F(UpTest, ALoopRunsModelCarriesItsTrainingReferenceAndTheMonitorFollowsTheChampion) {
   Result<LakeWindowTraining> run = TrainLakeWindow(s_, lake_, dir_.Sub("run-1"));

@@ -12,6 +12,11 @@
 namespace covidflow::lake::internal {
 namespace {
 
+// The column count of a lake file of some schema version: 1 (26), 2 (30) or the current one.
+bool KnownColumnCount(size_t n) {
+  return n == schema::kColumnCount || n == schema::kColumnCountV2 || n == schema::kColumnCountV1;
+}
+
 uint32_t LoadU32(const char* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);
@@ -127,11 +132,13 @@ Status CheckSchema(const ThriftStruct& meta) {
     leaves.push_back(name->bin);
   }
   const auto cols = TweetColumns();
-  // A schema version 1 file lacks the model's columns, which come last (schema/fields.h).
-  if (leaves.size() != cols.size() && leaves.size() != schema::kColumnCountV1) {
+  // A file of an earlier schema version lacks the columns added since, which come last
+  // (schema/fields.h).
+  if (!KnownColumnCount(leaves.size())) {
     return Status::Corruption("not a lake file: " + std::to_string(leaves.size()) +
                               " leaf columns, expected " + std::to_string(cols.size()) + " (or " +
-                              std::to_string(schema::kColumnCountV1) + " for schema version 1)");
+                              std::to_string(schema::kColumnCountV2) + " for schema version 2, " +
+                              std::to_string(schema::kColumnCountV1) + " for version 1)");
   }
   for (size_t i = 0; i < leaves.size(); ++i) {
     const std::string_view want =
@@ -167,11 +174,11 @@ Result<FileLayout> ParseLayout(const Footer& footer) {
     }
     rows += out.num_rows;
     ASSIGN_OR_RETURN(const auto* chunks, GetList(rg, pf::rg::kColumns, "columns"));
-    if (chunks->size() != cols.size() && chunks->size() != schema::kColumnCountV1) {
+    if (!KnownColumnCount(chunks->size())) {
       return Status::Corruption(where + ": wrong column count");
     }
-    // A schema version 1 file has chunks for the first columns only; readers give the others
-    // their empty value (null for the model's columns).
+    // A file of an earlier schema version has chunks for the first columns only; readers give
+    // the others their empty value (null for the model's columns, 0 for model_value).
     out.chunks.resize(chunks->size());
     for (size_t c = 0; c < chunks->size(); ++c) {
       const std::string cwhere = where + " column " + cols[c].name;

@@ -88,7 +88,7 @@ struct ChunkRange {
 struct RowGroupLayout {
   int64_t num_rows = 0;
   // One per column the file has, in table order: every column, or the first
-  // schema::kColumnCountV1 in a schema version 1 file.
+  // schema::kColumnCountV2 (kColumnCountV1) in a schema version 2 (1) file.
   std::vector<ChunkRange> chunks;
 };
 struct FileLayout {

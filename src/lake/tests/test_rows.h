@@ -87,6 +87,13 @@ inline std::vector<schema::EnrichedTweet> MakeRows(size_t n, int days = 3, int64
       r.prediction.confidence = static_cast<double>(i % 1000) / 1000.0;
       r.prediction.probabilities = "{\"negative\":0.25,\"positive\":0.75}";
     }
+    if (i % 6 == 5) {  // a sixth by a regression model: a value, no label nor probabilities
+      r.prediction.model = "retweets/2";
+      r.prediction.label.clear();
+      r.prediction.confidence = 0;
+      r.prediction.probabilities.clear();
+      r.prediction.value = static_cast<double>(i % 1000) / 8.0 - 12.5;
+    }
   }
   return rows;
 }

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "base/fs.h"
 #include "base/testing/temp_dir.h"
@@ -280,6 +282,78 @@ TEST(QualityJoinTest, NewestScoresEachVersionOnItsNewestLabelledPredictionsOnly)
   EXPECT_EQ(v2.foreign_labels, 1);
   ASSERT_TRUE(v2.metrics.ok());
   EXPECT_DOUBLE_EQ(v2.metrics->accuracy, 0.0);
+}
+
+LivePrediction Value(std::string id, double value, int64_t time_ms, std::string version = "7") {
+  LivePrediction p;
+  p.tweet_id = std::move(id);
+  p.model = "r";
+  p.version = std::move(version);
+  p.time_ms = time_ms;
+  p.value = value;
+  return p;
+}
+
+TEST(QualityJoinTest, ARegressionModelsWindowsGetItsErrorsFromTheMetricsModule) {
+  QualityJoin join(Hourly());
+  join.AddPrediction(Value("1", 2.0, 10));
+  join.AddPrediction(Value("2", 0.5, 20));
+  join.AddPrediction(Value("3", 4.0, 30));
+  join.AddPrediction(Value("4", 1.0, 40));  // its label is not a number: foreign
+  join.AddPrediction(Value("5", 3.0, 50));  // no label
+  join.AddLabel({"1", "3", std::nullopt});
+  join.AddLabel({"2", "0.5", std::nullopt});
+  join.AddLabel({"3", "1e0", std::nullopt});
+  join.AddLabel({"4", "positive", std::nullopt});
+  // A regression record with probabilities is malformed, as is a non-finite value.
+  LivePrediction bad = Value("6", 1.0, 60);
+  bad.probabilities = {{"a", 1.0}};
+  join.AddPrediction(bad);
+  join.AddPrediction(Value("7", std::nan(""), 70));
+  // A classifier's record under the regression's version differs in its classes.
+  LivePrediction clf = Pred("8", "positive", 0.9, 80, "7");
+  clf.model = "r";
+  join.AddPrediction(clf);
+  const QualityReport r = join.Report();
+  ASSERT_EQ(r.windows.size(), 1u);
+  const WindowQuality& w = r.windows[0];
+  EXPECT_TRUE(w.regression);
+  EXPECT_TRUE(w.classes.empty());
+  EXPECT_EQ(w.predictions, 5);
+  EXPECT_EQ(w.joined, 3);
+  EXPECT_EQ(w.foreign_labels, 1);
+  EXPECT_EQ(w.unlabelled, 1);
+  EXPECT_FALSE(w.metrics.ok());
+  ASSERT_TRUE(w.regression_metrics.ok()) << w.regression_metrics.status().ToString();
+  // Errors 1, 0, 3: the metrics module's own figures on the same rows.
+  const std::vector<double> truth = {3, 0.5, 1}, predicted = {2, 0.5, 4};
+  auto want = model::EvaluateRegression({truth, predicted});
+  ASSERT_TRUE(want.ok());
+  EXPECT_DOUBLE_EQ(w.regression_metrics->mae, 4.0 / 3);
+  EXPECT_DOUBLE_EQ(w.regression_metrics->mae, want->mae);
+  EXPECT_DOUBLE_EQ(w.regression_metrics->rmse, std::sqrt(10.0 / 3));
+  EXPECT_DOUBLE_EQ(w.regression_metrics->rmse, want->rmse);
+  EXPECT_EQ(r.counts.malformed.size(), 2u);
+  int64_t malformed = 0;
+  for (const auto& [reason, n] : r.counts.malformed) malformed += n;
+  EXPECT_EQ(malformed, 3);
+
+  // The newest labelled predictions: the same rows.
+  const std::vector<WindowQuality> newest = join.Newest(10);
+  ASSERT_EQ(newest.size(), 1u);
+  EXPECT_TRUE(newest[0].regression);
+  EXPECT_EQ(newest[0].joined, 3);
+  ASSERT_TRUE(newest[0].regression_metrics.ok());
+  EXPECT_DOUBLE_EQ(newest[0].regression_metrics->rmse, want->rmse);
+  // A classifier's window has no regression figures.
+  QualityJoin classifier(Hourly());
+  classifier.AddPrediction(Pred("1", "positive", 0.9, 10));
+  classifier.AddLabel({"1", "positive", std::nullopt});
+  const QualityReport c = classifier.Report();
+  ASSERT_EQ(c.windows.size(), 1u);
+  EXPECT_FALSE(c.windows[0].regression);
+  EXPECT_TRUE(c.windows[0].metrics.ok());
+  EXPECT_FALSE(c.windows[0].regression_metrics.ok());
 }
 
 }  // namespace

@@ -118,6 +118,32 @@ TEST(Codec, AScoredTweetCarriesTheModelAndAnUnscoredOneDoesNot) {
   EXPECT_FALSE(back->prediction.oov_rate.has_value());
 }
 
+TEST(Codec, ARegressionModelsTweetCarriesItsValueAndNoClass) {
+  EnrichedTweet e = Sample();
+  e.prediction.model = "retweets/2";
+  e.prediction.value = -1.5;
+  e.prediction.oov_rate = 0.25;
+  std::string json;
+  AppendEnrichedJson(json, e);
+  EXPECT_NE(json.find(R"("model":{"id":"retweets/2","value":-1.5,"oov_rate":0.25}})"),
+            std::string::npos)
+      << json;
+  auto back = DecodeEnrichedJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->prediction.model, "retweets/2");
+  EXPECT_EQ(back->prediction.value, -1.5);
+  EXPECT_TRUE(back->prediction.label.empty());
+  EXPECT_TRUE(back->prediction.probabilities.empty());
+  EXPECT_EQ(back->prediction.oov_rate, 0.25);
+  // A value that is not a number is refused naming the field.
+  std::string bad = json;
+  bad.replace(bad.find("-1.5"), 4, R"("x")");
+  auto refused = DecodeEnrichedJson(bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("value"), std::string::npos)
+      << refused.status().ToString();
+}
+
 // The processor skips the second UTF-8 check for tweets its readers returned: the bytes
 // must be the same as with the check.
 TEST(Codec, CheckedTweetsEncodeTheSameWithoutTheSecondUtf8Check) {

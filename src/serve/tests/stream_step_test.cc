@@ -180,13 +180,72 @@ TEST_F(ModelStepTest, EveryScoredTweetIsOnePredictionRecordNamedByItsSourcePosit
   EXPECT_EQ(records[0].latency_seconds, records[1].latency_seconds);
 }
 
-TEST_F(ModelStepTest, ARegressionModelIsRefusedForTheStream) {
+TEST_F(ModelStepTest, ARegressionModelGivesEveryTweetItsValueAndNoClass) {
   testmodel::WriteRegressionModel(dir_.Sub("r"));
   auto m = LoadFromDir(dir_.Sub("r"));
-  ASSERT_TRUE(m.ok()) << m.status().ToString();  // serve takes it
-  const Status st = CheckStreamable((*m)->model);
-  ASSERT_EQ(st.code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(st.message().find("a regression model"), std::string::npos) << st.message();
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_TRUE(CheckStreamable((*m)->model).ok());
+  auto log = log::OpenFileLog(dir_.Sub("log"));
+  ASSERT_TRUE(log.ok()) << log.status().ToString();
+  auto predictions = PredictionLog::Open(**log, {});
+  ASSERT_TRUE(predictions.ok()) << predictions.status().ToString();
+  ModelStep step(std::make_shared<ModelSlot>(*m), predictions->get());
+
+  const std::vector<std::string> texts = {"what a great day", "awful terrible news", ""};
+  std::vector<schema::EnrichedTweet> tweets;
+  for (const auto& t : texts) tweets.push_back(Tweet(t));
+  // A tweet scored before by a classifier keeps nothing of that answer.
+  tweets[0].prediction.label = "positive";
+  tweets[0].prediction.confidence = 0.9;
+  tweets[0].prediction.probabilities = R"({"positive":0.9})";
+  std::vector<schema::EnrichedTweet*> ptrs;
+  for (auto& t : tweets) ptrs.push_back(&t);
+  step.Apply(ptrs);
+  ASSERT_TRUE((*predictions)->Close().ok());
+
+  features::Table direct;
+  direct.names = {"text"};
+  direct.columns = {texts};
+  auto scores = Score(*m, direct);
+  ASSERT_TRUE(scores.ok()) << scores.status().ToString();
+  ASSERT_TRUE(scores->Regression());
+  for (size_t r = 0; r < tweets.size(); ++r) {
+    const schema::ModelPrediction& p = tweets[r].prediction;
+    EXPECT_EQ(p.model, "r");
+    EXPECT_EQ(p.value, scores->Value(r)) << r;
+    EXPECT_TRUE(p.label.empty()) << r;
+    EXPECT_EQ(p.confidence, 0) << r;
+    EXPECT_TRUE(p.probabilities.empty()) << r;
+  }
+  // The model learned the positive words' value above the negative words'.
+  EXPECT_GT(tweets[0].prediction.value, tweets[1].prediction.value);
+  const std::vector<PredictionRecord> records = testmodel::ReadPredictions(**log, "predictions");
+  ASSERT_EQ(records.size(), tweets.size());
+  for (size_t r = 0; r < records.size(); ++r) {
+    EXPECT_EQ(records[r].value, tweets[r].prediction.value) << r;
+    EXPECT_EQ(records[r].label, "");
+    EXPECT_TRUE(records[r].probabilities.empty());
+  }
+}
+
+TEST_F(ModelStepTest, ASwapBetweenAClassifierAndARegressionIsRefusedNamingBoth) {
+  testmodel::WriteRegressionModel(dir_.Sub("r"));
+  auto regression = LoadFromDir(dir_.Sub("r"));
+  ASSERT_TRUE(regression.ok()) << regression.status().ToString();
+  auto classifier = Load("m1", 1);
+  const Status to_regression = CheckStreamSwap(*classifier, **regression);
+  ASSERT_EQ(to_regression.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(to_regression.message().find("model r is a regression model"), std::string::npos)
+      << to_regression.message();
+  EXPECT_NE(to_regression.message().find("the stream keeps m1"), std::string::npos)
+      << to_regression.message();
+  const Status to_classifier = CheckStreamSwap(**regression, *classifier);
+  ASSERT_EQ(to_classifier.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(to_classifier.message().find("model m1 is a classifier"), std::string::npos)
+      << to_classifier.message();
+  // The same kind swaps.
+  EXPECT_TRUE(CheckStreamSwap(*classifier, *Load("m2", 2)).ok());
+  EXPECT_TRUE(CheckStreamSwap(**regression, **regression).ok());
 }
 
 }  // namespace
