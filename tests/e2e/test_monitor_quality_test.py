@@ -241,3 +241,54 @@ def test_monitor_run_publishes_each_closed_window_once(case):
         assert got[key]["source"] == case["uri"] + "#predictions"
     assert json.loads(run(*args).stdout)["quality_windows_published"] == 0
     assert len(quality_events()) == len(closed)
+
+
+def test_a_regression_models_windows_match_sklearns_errors(home):
+    """Prediction records with a value (a regression model's, as serve and the stream write
+    them) joined with numeric labels: each window's MAE, RMSE and R² are scikit-learn's on the
+    rows the join keeps; a label that is not a number is counted as foreign."""
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+    rng = random.Random(11)
+    predictions, labels = [], []
+    for n in range(300):
+        tweet = str(1260000000000000000 + n)
+        t = T0 + (n % 3) * HOUR + rng.randrange(HOUR)
+        value = rng.uniform(0, 5)
+        predictions.append({
+            "v": 1, "request_id": f"q{n}", "row": 0, "tweet_id": tweet,
+            "input_digest": "0000abcd", "model": "retweets", "version": "2",
+            "role": "champion", "label": "", "probabilities": {}, "value": value,
+            "latency_seconds": 0.001, "time_ms": t})
+        if n % 10 == 0:
+            continue  # never labelled
+        truth = "many" if n % 29 == 0 else repr(value + rng.gauss(0, 1))
+        labels.append({"tweet_id": tweet, "label": truth, "time_ms": t + 1})
+    uri = f"file://{home}/log"
+    os.makedirs(f"{home}/log")
+    subprocess.run([driver(), uri, "predictions"],
+                   input="".join(json.dumps(p) + "\n" for p in predictions), text=True,
+                   check=True, capture_output=True)
+    csv = f"{home}/labels.csv"
+    with open(csv, "w") as f:
+        f.write("tweet_id,label,time_ms\n")
+        for label in labels:
+            f.write(f"{label['tweet_id']},{label['label']},{label['time_ms']}\n")
+    out = json.loads(run("monitor", "quality", "--predictions", uri, "--labels", csv,
+                         "--window", "1h", "--lateness", "1h", "--json").stdout)
+    truth = {label["tweet_id"]: label["label"] for label in labels}
+    assert len(out["windows"]) == 3
+    for w in out["windows"]:
+        rows = [p for p in predictions if p["time_ms"] // HOUR * HOUR == w["window_start_ms"]]
+        kept = [(float(truth[p["tweet_id"]]), p["value"]) for p in rows
+                if p["tweet_id"] in truth and truth[p["tweet_id"]] != "many"]
+        y, v = [k[0] for k in kept], [k[1] for k in kept]
+        assert w["task"] == "regression" and w["classes"] == []
+        assert w["predictions"] == len(rows) and w["joined"] == len(kept)
+        assert w["foreign_labels"] == sum(1 for p in rows if truth.get(p["tweet_id"]) == "many")
+        assert w["mae"] == pytest.approx(mean_absolute_error(y, v), rel=1e-9)
+        assert w["rmse"] == pytest.approx(mean_squared_error(y, v) ** 0.5, rel=1e-9)
+        assert w["r2"] == pytest.approx(r2_score(y, v), rel=1e-9)
+        assert "accuracy" not in w
+    text = run("monitor", "quality", "--predictions", uri, "--labels", csv, "--window", "1h",
+               "--lateness", "1h").stdout
+    assert "mae " in text and "rmse " in text, text
