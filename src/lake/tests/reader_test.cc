@@ -217,7 +217,7 @@ TEST(Reader, FileInfoCarriesOffsetsEnrichersAndSchemaVersion) {
   auto info = ReadFileInfo(path);
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->num_rows, 110);
-  EXPECT_EQ(info->metadata.at("covidflow.schema_version"), "2");
+  EXPECT_EQ(info->metadata.at("covidflow.schema_version"), "3");
   EXPECT_EQ(info->metadata.at("covidflow.enrichers"), "vader,model@4");
   EXPECT_EQ(info->metadata.at("k"), "v");
   const SourceRanges want = {

@@ -175,13 +175,15 @@ TEST(AppendEnrichedTest, RowsHaveTheLakeSourcesColumnsAndTypes) {
                        "sentiment_positive", "sentiment_neutral", "sentiment_negative",
                        "sentiment_compound", "sentiment_label", "enricher", "country",
                        "location_confidence", "user_followers", "user_friends", "user_verified",
-                       "is_retweet", "model_label", "model_confidence", "text_length",
-                       "hashtag_count", "model_oov_rate"}));
+                       "is_retweet", "model_label", "model_confidence", "model_value",
+                       "text_length", "hashtag_count", "model_oov_rate"}));
   // The model's answer; a tweet no model scored has none (not a confidence of 0).
   EXPECT_EQ(Column(t, "model_label").present, (std::vector<uint8_t>{1, 0}));
   EXPECT_EQ(Column(t, "model_confidence").type, CellType::kFloat);
   EXPECT_EQ(Column(t, "model_confidence").numbers[0], 0.75);
   EXPECT_TRUE(std::isnan(Column(t, "model_confidence").numbers[1]));
+  // A classifier's tweet has no regression value.
+  EXPECT_TRUE(std::isnan(Column(t, "model_value").numbers[0]));
   EXPECT_EQ(Column(t, "sentiment_compound").type, CellType::kFloat);
   EXPECT_EQ(Column(t, "sentiment_compound").numbers, (std::vector<double>{0.25, -0.5}));
   EXPECT_EQ(Column(t, "sentiment_label").strings[0], "positive");
