@@ -92,8 +92,8 @@ TEST_F(TrainerTest, StackWithNbBaseAndOffsetsServesWhatItTrained) {
   features::Table trained_rows;
   std::vector<double> trained_proba;
   o.reference = [&](const features::Table& rows, const std::vector<double>& proba,
-                    const std::vector<std::string>&,
-                    const features::Pipeline&) -> Result<std::string> {
+                    const std::vector<std::string>&, const features::Pipeline&,
+                    const std::vector<double>*) -> Result<std::string> {
     trained_rows = rows;
     trained_proba = proba;
     return std::string("{}");
